@@ -1,0 +1,107 @@
+# corral — one plain Makefile. `make`, `make test`, `make demo`, `make install`.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= cc
+PKGS     := msgpack lmdb libarchive libcrypto
+SAN      ?=
+OPT      ?= -O2 -g
+
+CFLAGS   ?= $(OPT)
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -D_GNU_SOURCE -Iinclude -I. $(SAN)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Debian's libev ships no pkg-config file.
+EV_LIBS    := $(shell pkg-config --libs libev 2>/dev/null || echo -lev)
+LDFLAGS  += $(SAN)
+LDLIBS   := $(PKG_LIBS) $(EV_LIBS) -ldl -lm
+
+B := build
+
+COMMON_SRC := common/log.c common/parse.c
+IPC_SRC    := ipc/frame.c ipc/msg.c ipc/mpcheck.c
+SUP_SRC    := supervisor/main.c supervisor/cli.c supervisor/sup.c supervisor/slot.c \
+              supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/json.c \
+              supervisor/progress.c supervisor/report.c
+CHILD_SRC  := child/worker.c child/result.c child/handlers/archive.c \
+              child/handlers/sha256.c child/handlers/exec.c child/handlers/plugin.c
+
+CORRAL_SRC := $(COMMON_SRC) $(IPC_SRC) $(SUP_SRC) $(CHILD_SRC)
+CORRAL_OBJ := $(CORRAL_SRC:%.c=$(B)/%.o)
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
+IPC_OBJ    := $(IPC_SRC:%.c=$(B)/%.o)
+
+# Unit tests: each links only the modules it tests.
+UNIT_TESTS := $(B)/tests/unit_parse $(B)/tests/unit_ipc $(B)/tests/unit_json \
+              $(B)/tests/unit_store $(B)/tests/unit_result
+$(B)/tests/unit_parse:  $(COMMON_OBJ)
+$(B)/tests/unit_ipc:    $(IPC_OBJ) $(COMMON_OBJ)
+$(B)/tests/unit_json:   $(B)/supervisor/json.o $(IPC_OBJ) $(COMMON_OBJ)
+$(B)/tests/unit_store:  $(B)/supervisor/store.o $(COMMON_OBJ)
+$(B)/tests/unit_result: $(B)/child/result.o $(IPC_OBJ) $(COMMON_OBJ)
+# A worker that speaks the protocol wrongly on purpose, for the protocol tests.
+TEST_BINS  := $(B)/tests/fakeworker
+$(B)/tests/fakeworker:  $(IPC_OBJ) $(COMMON_OBJ)
+
+PLUGINS    := $(B)/examples/count_bytes.so \
+              $(patsubst tests/plugins/%.c,$(B)/tests/plugins/%.so,$(wildcard tests/plugins/*.c))
+
+all: corral
+
+corral: $(CORRAL_OBJ) corral.sym
+	$(CC) $(LDFLAGS) -Wl,--dynamic-list=corral.sym -o $@ $(CORRAL_OBJ) $(LDLIBS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/tests/%: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -rdynamic -o $@ $< $(filter %.o,$^) $(LDLIBS)
+
+$(B)/%.so: %.c include/corral.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ $<
+
+plugins: $(PLUGINS)
+units: $(UNIT_TESTS) $(TEST_BINS)
+
+deps:
+	@sh scripts/deps.sh
+
+check: corral units plugins
+	prove -f tests/*.t
+
+test: deps
+	$(MAKE) check
+	$(MAKE) clean-san
+	$(MAKE) B=build-san SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
+	        OPT='-O1 -g' CORRAL_BUILD=build-san check-san
+
+# The suite again with AddressSanitizer and UBSan on every binary it runs.
+check-san: corral-san units plugins
+	CORRAL=$(CURDIR)/corral-san CORRAL_BUILD=$(B) ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 prove -f tests/*.t
+
+corral-san: $(CORRAL_OBJ) corral.sym
+	$(CC) $(LDFLAGS) -Wl,--dynamic-list=corral.sym -o $@ $(CORRAL_OBJ) $(LDLIBS)
+
+clean-san:
+	rm -rf build-san corral-san
+
+demo: deps
+	$(MAKE) corral
+	sh scripts/demo.sh
+
+install: corral
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 corral $(DESTDIR)$(PREFIX)/bin/corral
+	install -m 644 include/corral.h $(DESTDIR)$(PREFIX)/include/corral.h
+
+clean:
+	rm -rf build build-san corral corral-san
+
+.PHONY: all deps test check check-san clean clean-san demo install plugins units
+
+-include $(CORRAL_OBJ:.o=.d)

@@ -1,0 +1,43 @@
+/* handler: the per-file work inside a child, and the result it fills. Each
+ * handler gets the file's descriptor (and its path, for messages only) and
+ * writes keys into a corral_result. Nothing here knows about sockets. */
+#ifndef CORRAL_HANDLER_H
+#define CORRAL_HANDLER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <corral.h>
+
+#define RESULT_MAX	(1u << 20)	/* bound on one result map */
+#define RESULT_ERR_MAX	4096		/* bound on an error text */
+
+struct handler {
+	const char *name;
+	/* Once per job on this child, before its first file. arg is the exec
+	 * command or the plugin path. Returns 0, or -1 with a message in err. */
+	int (*setup)(const char *arg, char *err, size_t errlen);
+	/* Returns 0 ok, non-zero failed (the error text set in out). */
+	int (*process)(int fd, const char *path, struct corral_result *out);
+};
+
+extern const struct handler handler_archive, handler_sha256, handler_exec, handler_plugin;
+
+/* The handler for a name: archive, sha256, exec; anything containing a '/'
+ * or ending in ".so" is a plugin path. NULL when there is none. */
+const struct handler *handler_find(const char *name);
+
+/* The result of one file (child/result.c). */
+struct corral_result *result_new(void);
+void result_reset(struct corral_result *r);
+void result_free(struct corral_result *r);
+/* The map as msgpack (valid until the next reset) and the error text. */
+const uint8_t *result_map(struct corral_result *r, size_t *len);
+const char *result_error(struct corral_result *r, size_t *len);
+
+/* Runs the worker: the child's whole life (child/worker.c). */
+int child_main(int argc, char **argv);
+
+/* The exec handler's command needs the timeout to pace its own grace; the
+ * supervisor does the killing. */
+#endif

@@ -1,0 +1,18 @@
+/* log: the one way corral speaks to its operator on stderr. Every line starts
+ * with "corral: " and names the failed call and its object; the _x variants
+ * leave errno out. Only main and the loop log; library-style code returns. */
+#ifndef CORRAL_LOG_H
+#define CORRAL_LOG_H
+
+#include <stdnoreturn.h>
+
+/* Called around every log line, so a live progress display can clear itself
+ * first and redraw after. */
+void log_set_hooks(void (*before)(void), void (*after)(void));
+
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+noreturn void log_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+noreturn void log_diex(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

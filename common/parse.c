@@ -1,0 +1,111 @@
+/* parse: durations, counts and rates from the command line. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/parse.h"
+
+int
+parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (s == NULL || *s == '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9') {
+			errno = EINVAL;
+			return -1;
+		}
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10) {
+			errno = ERANGE;
+			return -1;
+		}
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v < min || v > max) {
+		errno = ERANGE;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* A non-negative decimal with an optional fraction, no sign, no exponent:
+ * strtod alone would take "inf", "0x10" and " 5". */
+static int
+parse_decimal(const char *s, const char **end, double *out)
+{
+	const char *p = s;
+	int digits = 0;
+
+	while (*p >= '0' && *p <= '9')
+		p++, digits++;
+	if (*p == '.') {
+		p++;
+		while (*p >= '0' && *p <= '9')
+			p++, digits++;
+	}
+	if (digits == 0 || p - s > 32)
+		return -1;
+	*out = strtod(s, NULL);
+	*end = p;
+	return 0;
+}
+
+int
+parse_duration_ms(const char *s, uint64_t *ms)
+{
+	static const struct { const char *suffix; double ms; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "", 1000 }, { "m", 60000 }, { "h", 3600000 },
+	};
+	const char *end;
+	double v;
+	size_t i;
+
+	if (s == NULL || parse_decimal(s, &end, &v) < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < sizeof units / sizeof units[0]; i++) {
+		if (strcmp(end, units[i].suffix) != 0)
+			continue;
+		v *= units[i].ms;
+		if (v < 1 || v > 30.0 * 86400 * 1000) {
+			errno = ERANGE;
+			return -1;
+		}
+		*ms = (uint64_t)llround(v);
+		return 0;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+int
+parse_rate(const char *s, double *out)
+{
+	const char *end;
+	double v;
+
+	if (s == NULL || parse_decimal(s, &end, &v) < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (strcmp(end, "%") == 0)
+		v /= 100;
+	else if (*end != '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	if (v > 1) {
+		errno = ERANGE;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,16 @@
+/* parse: strict readers for the numbers an operator types. Each returns 0, or
+ * -1 with errno EINVAL (not of the form) or ERANGE (out of range); nothing is
+ * accepted with trailing bytes, signs, or overflow. */
+#ifndef CORRAL_PARSE_H
+#define CORRAL_PARSE_H
+
+#include <stdint.h>
+
+/* "250ms", "30s", "2m", "1h", "1.5s"; a bare number is seconds. > 0, <= 30 days. */
+int parse_duration_ms(const char *s, uint64_t *ms);
+/* A decimal integer in [min, max]. */
+int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* A share: "0.05", "5%", "0" (off). Result in [0, 1]. */
+int parse_rate(const char *s, double *out);
+
+#endif

@@ -1,0 +1,101 @@
+/* ipc: the wire between the supervisor and a child, shared by both sides.
+ * Owns the message schema, framing (4-byte big-endian length, then one msgpack
+ * map), validation of untrusted frames, and descriptor passing. Never touches
+ * LMDB, the event loop or handlers. docs/protocol.md describes the wire. */
+#ifndef CORRAL_IPC_H
+#define CORRAL_IPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Bump IPC_PROTO_VERSION when enum ipc_type or any payload changes. */
+#define IPC_PROTO_VERSION 1
+#define IPC_FRAME_MAX     (4u << 20)	/* default bound on one frame's body */
+#define IPC_HDR           4		/* the length prefix */
+#define IPC_CHILD_FD      3		/* where a child finds its socket */
+#define IPC_FD_QUEUE      16		/* descriptors a child holds before use */
+
+enum ipc_type {
+	IPC_HELLO  = 1,	/* child -> sup: {t, v, pid}               */
+	IPC_JOB    = 2,	/* sup -> child: {t, job, handler, arg}    */
+	IPC_TASK   = 3,	/* sup -> child: {t, job, id, path}, + fd  */
+	IPC_RESULT = 4,	/* child -> sup: {t, id, ok, error, result} */
+	IPC_FATAL  = 5,	/* child -> sup: {t, error}; do not respawn */
+	IPC_TYPE_MAX
+};
+
+/* The printable name of a type, "unknown" for anything else. */
+const char *ipc_type_name(int type);
+
+/* One decoded message. Byte strings point into the frame given to ipc_decode
+ * and live as long as it; absent optional fields have length 0. */
+struct ipc_msg {
+	int type;
+	uint32_t version;		/* HELLO */
+	uint32_t pid;			/* HELLO */
+	uint32_t job;			/* JOB, TASK */
+	uint64_t id;			/* TASK, RESULT */
+	int ok;				/* RESULT: 1 ok, 0 failed */
+	const char *path;    size_t path_len;	/* TASK */
+	const char *handler; size_t handler_len;	/* JOB */
+	const char *arg;     size_t arg_len;	/* JOB: command or plugin path */
+	const char *error;   size_t error_len;	/* RESULT, FATAL */
+	const uint8_t *result; size_t result_len; /* RESULT: one msgpack map, validated */
+};
+
+/* Encoding: each call appends one whole frame (length prefix included) to
+ * *buf, growing it; returns 0, or -1 with errno ENOMEM or EMSGSIZE. */
+struct ipc_buf {
+	uint8_t *data;
+	size_t len, cap;
+};
+void ipc_buf_free(struct ipc_buf *b);
+int ipc_put_hello(struct ipc_buf *b, uint32_t pid);
+int ipc_put_job(struct ipc_buf *b, uint32_t job, const char *handler, size_t hlen,
+    const char *arg, size_t alen);
+int ipc_put_task(struct ipc_buf *b, uint32_t job, uint64_t id, const char *path, size_t plen);
+int ipc_put_result(struct ipc_buf *b, uint64_t id, int ok, const char *error, size_t elen,
+    const uint8_t *result, size_t rlen);
+int ipc_put_fatal(struct ipc_buf *b, const char *error, size_t elen);
+
+/* Decodes one frame body (without its length prefix). Returns 0, or -1 with
+ * a static description of what was wrong in *why: not a map, unknown type,
+ * missing or mistyped field, trailing bytes, a result that is not one
+ * well-formed msgpack map. Never allocates more than the frame's size. */
+int ipc_decode(const uint8_t *body, size_t len, struct ipc_msg *out, const char **why);
+
+/* Checks that [p, p+len) is exactly one well-formed msgpack object nested at
+ * most max_depth deep whose every container count fits in the bytes left.
+ * Returns 0 or -1. */
+int ipc_mp_check(const uint8_t *p, size_t len, int max_depth);
+
+/* Incoming bytes, split into frames. */
+struct ipc_reader {
+	uint8_t *buf;
+	size_t len, cap, max;
+	int fds[IPC_FD_QUEUE];		/* received descriptors, oldest first */
+	int nfds;
+};
+void ipc_reader_init(struct ipc_reader *r, size_t max_frame);
+void ipc_reader_free(struct ipc_reader *r);	/* closes queued fds */
+/* Reads once from fd. With want_fds, uses recvmsg and queues SCM_RIGHTS
+ * descriptors (more than IPC_FD_QUEUE is a protocol error: EPROTO); without,
+ * any passed descriptors are dropped by the kernel. Returns bytes read, 0 on
+ * EOF, -1 with errno (EAGAIN when nothing is there on a nonblocking fd). */
+ssize_t ipc_read(struct ipc_reader *r, int fd, int want_fds);
+/* Takes the next complete frame: 1 with *body and *len set (valid until the next
+ * ipc_read or ipc_next), 0 when more bytes are needed, -1 when the length
+ * prefix is 0 or above the maximum (errno EMSGSIZE). */
+int ipc_next(struct ipc_reader *r, const uint8_t **body, size_t *len);
+/* Pops the oldest queued descriptor, or -1 if none. */
+int ipc_take_fd(struct ipc_reader *r);
+/* Bytes held that do not yet make a whole frame (EOF then is a cut frame). */
+size_t ipc_pending(const struct ipc_reader *r);
+
+/* Sends len bytes from data, attaching pass_fd (if >= 0) to the first byte
+ * with SCM_RIGHTS. MSG_NOSIGNAL. Returns bytes sent (possibly short on a
+ * nonblocking socket), or -1 with errno. */
+ssize_t ipc_send(int sock, const void *data, size_t len, int pass_fd);
+
+#endif

@@ -1,0 +1,24 @@
+#!/bin/sh
+# The demo behind `make demo`: generates a few hundred small archives (and a
+# few broken ones) under demo/archives, runs the main job on them, then shows
+# what the state directory kept.
+set -eu
+cd "$(dirname "$0")/.."
+rm -rf demo
+echo "== generating sample archives in demo/archives"
+sh tests/mkcorpus.sh demo/archives 600 9
+echo "== ./corral run -s demo/state demo/archives"
+set +e
+./corral run -s demo/state demo/archives
+status=$?
+set -e
+echo "(exit status $status: 1 means the job finished and some files were not ok)"
+echo
+echo "== ./corral status -s demo/state"
+./corral status -s demo/state
+echo
+echo "== ./corral results -s demo/state --failed"
+./corral results -s demo/state --failed
+echo
+echo "== the same command again resumes the job: nothing is left to do"
+./corral run -s demo/state demo/archives || true

@@ -1,0 +1,30 @@
+#!/bin/sh
+# Installs the Debian packages corral needs to build, test and demo, if any
+# are missing. Needs root (or sudo) only when something is missing.
+set -eu
+
+PKGS="pkg-config libev-dev libmsgpack-dev liblmdb-dev libarchive-dev libssl-dev
+      libarchive-tools perl procps lmdb-utils jq"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "corral: installing missing packages:$missing"
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	echo "corral: these packages are missing and I am not root:$missing" >&2
+	echo "corral: run 'apt-get install$missing' as root, then try again" >&2
+	exit 2
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing

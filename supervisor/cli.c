@@ -1,0 +1,189 @@
+/* cli: `corral run`'s command line, checked strictly, into a run_opts. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "child/handler.h"
+#include "common/log.h"
+#include "common/parse.h"
+#include "supervisor/cli.h"
+#include "supervisor/json.h"
+#include "supervisor/sup.h"
+
+void
+cli_usage(FILE *f)
+{
+	fputs(
+"usage: corral run [OPTIONS] PATH...      process every file under PATHs\n"
+"       corral status [-s DIR] [JOB] [--json]\n"
+"       corral results [-s DIR] [JOB] [--json] [--failed]\n"
+"       corral jobs [-s DIR] [--json]\n"
+"       corral --help | --version\n"
+"\n"
+"run options:\n"
+"  -j, --workers N        child processes (default: online CPUs)\n"
+"  -t, --timeout DUR      per-file limit: 250ms, 30s, 2m (default 60s)\n"
+"  -s, --state DIR        state directory (default ./.corral)\n"
+"  -H, --handler NAME     archive, sha256, exec, or a plugin .so path (default archive)\n"
+"  -x, --exec CMD         command per file, {} is its path; implies -H exec\n"
+"  -r, --retries N        extra attempts after a crash or timeout (default 1)\n"
+"      --depth N          tasks queued per child (default 2)\n"
+"      --halt-on-error R  halt when the share of files not ok exceeds R (0.1 or 10%%)\n"
+"      --halt-min-sample N  ... once N files are done (default 10)\n"
+"      --job NAME         job name (default: derived from the inputs and handler)\n"
+"      --json             one JSON object per file on stdout as it is recorded\n"
+"  -0, --null             the stdin list ('-') is NUL-separated, not by newlines\n"
+"  -q, --quiet            no progress display\n"
+"  -v, --verbose          log every worker start and the descriptor count\n"
+"\n"
+"PATH '-' reads a list of files from stdin. Running the same command again\n"
+"with the same state directory resumes the job.\n"
+"\n"
+"exit status: 0 every file ok; 1 some files not ok; 2 usage or set-up error;\n"
+"             3 halted by --halt-on-error; 130 interrupted (resumable)\n", f);
+}
+
+static uint64_t
+opt_uint(const char *name, const char *arg, uint64_t min, uint64_t max)
+{
+	uint64_t v;
+
+	if (parse_uint(arg, min, max, &v) < 0)
+		log_diex(EXIT_USAGE, "%s: '%s' is not a whole number from %llu to %llu", name,
+		    sup_esc(arg, strlen(arg)), (unsigned long long)min, (unsigned long long)max);
+	return v;
+}
+
+enum { OPT_DEPTH = 256, OPT_HALT, OPT_HALT_MIN, OPT_JOB, OPT_JSON, OPT_HELP };
+
+int
+cli_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "workers", required_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "state", required_argument, NULL, 's' },
+		{ "handler", required_argument, NULL, 'H' },
+		{ "exec", required_argument, NULL, 'x' },
+		{ "retries", required_argument, NULL, 'r' },
+		{ "depth", required_argument, NULL, OPT_DEPTH },
+		{ "halt-on-error", required_argument, NULL, OPT_HALT },
+		{ "halt-min-sample", required_argument, NULL, OPT_HALT_MIN },
+		{ "job", required_argument, NULL, OPT_JOB },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "null", no_argument, NULL, '0' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static char plugin[PATH_MAX];
+	struct run_opts o;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *worker;
+	int c, i;
+
+	memset(&o, 0, sizeof o);
+	o.state_dir = "./.corral";
+	o.handler = "archive";
+	o.timeout_ms = 60000;
+	o.workers = cpus > 0 ? (uint32_t)cpus : 1;
+	o.retries = 1;
+	o.depth = 2;
+	o.halt_min = 10;
+	o.list_sep = '\n';
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+j:t:s:H:x:r:0qvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o.workers = (uint32_t)opt_uint("--workers", optarg, 1, 1024);
+			break;
+		case 't':
+			if (parse_duration_ms(optarg, &o.timeout_ms) < 0)
+				log_diex(EXIT_USAGE, "--timeout: '%s' is not a duration like 250ms, 30s, 2m",
+				    sup_esc(optarg, strlen(optarg)));
+			break;
+		case 's':
+			o.state_dir = optarg;
+			break;
+		case 'H':
+			o.handler = optarg;
+			break;
+		case 'x':
+			o.exec_cmd = optarg;
+			o.handler = "exec";
+			break;
+		case 'r':
+			o.retries = (uint32_t)opt_uint("--retries", optarg, 0, 100);
+			break;
+		case OPT_DEPTH:
+			o.depth = (uint32_t)opt_uint("--depth", optarg, 1, 64);
+			break;
+		case OPT_HALT:
+			if (parse_rate(optarg, &o.halt_rate) < 0)
+				log_diex(EXIT_USAGE, "--halt-on-error: '%s' is not a share like 0.1 or 10%%",
+				    sup_esc(optarg, strlen(optarg)));
+			break;
+		case OPT_HALT_MIN:
+			o.halt_min = opt_uint("--halt-min-sample", optarg, 1, UINT64_MAX);
+			break;
+		case OPT_JOB:
+			if (optarg[0] == '\0' || strlen(optarg) > 200 || strpbrk(optarg, "\n\r\t/") ||
+			    !json_is_utf8(optarg, strlen(optarg)))
+				log_diex(EXIT_USAGE, "--job: a name is 1 to 200 printable characters, no '/'");
+			o.job_name = optarg;
+			break;
+		case OPT_JSON:
+			o.json = 1;
+			break;
+		case '0':
+			o.list_sep = '\0';
+			break;
+		case 'q':
+			o.quiet = 1;
+			break;
+		case 'v':
+			o.verbose = 1;
+			break;
+		case 'h':
+			cli_usage(stdout);
+			return EXIT_OK;
+		default:
+			fputs("corral: see 'corral run --help'\n", stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind == argc)
+		log_diex(EXIT_USAGE, "run: no PATH given (see 'corral run --help')");
+	o.inputs = argv + optind;
+	o.ninputs = argc - optind;
+	for (i = 0; i < o.ninputs; i++)
+		if (o.inputs[i][0] == '\0')
+			log_diex(EXIT_USAGE, "run: an empty PATH");
+
+	if (strcmp(o.handler, "exec") == 0) {
+		if (o.exec_cmd == NULL || o.exec_cmd[0] == '\0')
+			log_diex(EXIT_USAGE, "-H exec needs a command: -x 'CMD {}'");
+	} else if (o.exec_cmd)
+		log_diex(EXIT_USAGE, "-x gives a command for -H exec, not for -H %s",
+		    sup_esc(o.handler, strlen(o.handler)));
+	else if (strcmp(o.handler, "archive") != 0 && strcmp(o.handler, "sha256") != 0) {
+		/* A plugin: by absolute path, so the child needs no search. */
+		if (strchr(o.handler, '/') == NULL && strstr(o.handler, ".so") == NULL)
+			log_diex(EXIT_USAGE, "-H %s: no such handler (archive, sha256, exec, or a path to a .so)",
+			    sup_esc(o.handler, strlen(o.handler)));
+		if (realpath(o.handler, plugin) == NULL)
+			log_die(EXIT_USAGE, "plugin %s", sup_esc(o.handler, strlen(o.handler)));
+		if (access(plugin, R_OK) < 0)
+			log_die(EXIT_USAGE, "plugin %s", sup_esc(plugin, strlen(plugin)));
+		o.handler = plugin;
+	}
+	worker = getenv("CORRAL_WORKER");
+	o.worker = worker && worker[0] ? worker : "/proc/self/exe";
+	return sup_run(&o);
+}

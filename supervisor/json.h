@@ -1,0 +1,23 @@
+/* json: writing untrusted bytes for people and programs. JSON strings escape
+ * every control byte and replace invalid UTF-8 with U+FFFD; text output for a
+ * terminal shows control bytes and invalid UTF-8 as \n, \t, \xNN. */
+#ifndef CORRAL_JSON_H
+#define CORRAL_JSON_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* 1 if s is valid UTF-8 (no overlongs, no surrogates), else 0. */
+int json_is_utf8(const char *s, size_t len);
+/* A quoted JSON string. */
+void json_str(FILE *f, const char *s, size_t len);
+/* A quoted JSON string of the standard base64 of the bytes. */
+void json_base64(FILE *f, const void *p, size_t len);
+/* One msgpack object as JSON: maps become objects (non-string keys turned
+ * into strings), bin becomes base64, ext is dropped to null, invalid UTF-8
+ * replaced. Returns 0, or -1 (nothing sane written) if not well-formed. */
+int json_msgpack(FILE *f, const void *mp, size_t len);
+/* The bytes for a terminal: printable UTF-8 as is, the rest escaped. */
+void text_escaped(FILE *f, const char *s, size_t len);
+
+#endif

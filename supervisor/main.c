@@ -1,0 +1,58 @@
+/* corral: process many files in crash-isolated children, resumably.
+ * This is the entry point of both roles: the supervisor's commands, and the
+ * worker a supervisor starts by re-executing this program. */
+#include <stdio.h>
+#include <string.h>
+
+#include <archive.h>
+#include <lmdb.h>
+#include <msgpack.h>
+#include <openssl/crypto.h>
+
+#include "child/handler.h"
+#include "supervisor/cli.h"
+#include "supervisor/report.h"
+#include "supervisor/sup.h"
+
+#define CORRAL_VERSION "0.1.0"
+
+static void
+version(void)
+{
+	printf("corral %s (protocol %d, state format %d)\n", CORRAL_VERSION, IPC_PROTO_VERSION,
+	    STORE_FORMAT);
+	printf("libev %d.%d, %s, msgpack-c %s, %s, %s\n", ev_version_major(), ev_version_minor(),
+	    mdb_version(NULL, NULL, NULL), msgpack_version(), archive_version_details(),
+	    OpenSSL_version(OPENSSL_VERSION));
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (cmd && strcmp(cmd, "__worker") == 0)
+		return child_main(argc, argv);
+	if (cmd == NULL) {
+		cli_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "run") == 0)
+		return cli_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "status") == 0)
+		return report_status(argc - 1, argv + 1);
+	if (strcmp(cmd, "results") == 0)
+		return report_results(argc - 1, argv + 1);
+	if (strcmp(cmd, "jobs") == 0)
+		return report_jobs(argc - 1, argv + 1);
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+		cli_usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		version();
+		return EXIT_OK;
+	}
+	fprintf(stderr, "corral: unknown command '%s' (see 'corral --help')\n", sup_esc(cmd, strlen(cmd)));
+	return EXIT_USAGE;
+}

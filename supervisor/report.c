@@ -1,0 +1,286 @@
+/* report: `corral status`, `corral results`, `corral jobs`. Each opens the
+ * state directory read-only, so it works while a run owns it. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "supervisor/json.h"
+#include "supervisor/report.h"
+#include "supervisor/sup.h"
+
+struct report_opts {
+	const char *state_dir;
+	const char *job;
+	int json, failed;
+};
+
+enum { OPT_JSON = 256, OPT_FAILED };
+
+static int
+report_args(int argc, char **argv, struct report_opts *o, int allow_failed, const char *usage)
+{
+	static const struct option longopts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "failed", no_argument, NULL, OPT_FAILED },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->state_dir = "./.corral";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o->state_dir = optarg;
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case OPT_FAILED:
+			if (!allow_failed)
+				goto bad;
+			o->failed = 1;
+			break;
+		case 'h':
+			printf("usage: %s\n", usage);
+			exit(EXIT_OK);
+		default:
+			goto bad;
+		}
+	}
+	if (argc - optind > 1)
+		goto bad;
+	o->job = optind < argc ? argv[optind] : NULL;
+	return 0;
+bad:
+	fprintf(stderr, "usage: %s\n", usage);
+	exit(EXIT_USAGE);
+}
+
+static store *
+report_open(const struct report_opts *o)
+{
+	const char *why;
+	store *st = store_open(o->state_dir, STORE_READ, &why);
+
+	if (st == NULL) {
+		if (errno == ENOENT)
+			log_diex(EXIT_USAGE, "no corral state in %s", sup_esc(o->state_dir, strlen(o->state_dir)));
+		log_die(EXIT_USAGE, "unable to %s state dir %s", why,
+		    sup_esc(o->state_dir, strlen(o->state_dir)));
+	}
+	return st;
+}
+
+static void
+report_find(store *st, const struct report_opts *o, struct store_job *j)
+{
+	int r = o->job ? store_job_by_name(st, o->job, j) : store_job_latest(st, j);
+
+	if (r < 0)
+		log_diex(EXIT_USAGE, "unable to read the state: %s", store_strerror(st));
+	if (r == 1) {
+		if (o->job)
+			log_diex(EXIT_USAGE, "no job named %s", sup_esc(o->job, strlen(o->job)));
+		log_diex(EXIT_USAGE, "no jobs in %s", sup_esc(o->state_dir, strlen(o->state_dir)));
+	}
+}
+
+static uint64_t
+done_of(const struct store_job *j)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < OUT__COUNT; i++)
+		n += j->count[i];
+	return n;
+}
+
+static void
+put_time(FILE *f, const char *label, uint64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char b[64];
+
+	if (ms == 0)
+		return;
+	gmtime_r(&t, &tm);
+	strftime(b, sizeof b, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	fprintf(f, "%-10s %s\n", label, b);
+}
+
+static void
+job_json(FILE *f, const struct store_job *j)
+{
+	int i;
+
+	fputs("{\"job\":", f);
+	json_str(f, j->name, strlen(j->name));
+	fprintf(f, ",\"state\":\"%s\",\"handler\":", job_state_name(j->state));
+	json_str(f, j->handler, strlen(j->handler));
+	if (j->arg[0]) {
+		fputs(",\"exec\":", f);
+		json_str(f, j->arg, strlen(j->arg));
+	}
+	fputs(",\"inputs\":", f);
+	json_str(f, j->inputs, strlen(j->inputs));
+	fprintf(f, ",\"total\":%llu,\"done\":%llu,\"pending\":%llu", (unsigned long long)j->total,
+	    (unsigned long long)done_of(j), (unsigned long long)(j->total - done_of(j)));
+	for (i = 0; i < OUT__COUNT; i++)
+		fprintf(f, ",\"%s\":%llu", outcome_name(i), (unsigned long long)j->count[i]);
+	fprintf(f, ",\"runs\":%llu,\"created_ms\":%llu,\"updated_ms\":%llu,\"finished_ms\":%llu}\n",
+	    (unsigned long long)j->runs, (unsigned long long)j->created_ms,
+	    (unsigned long long)j->updated_ms, (unsigned long long)j->finished_ms);
+}
+
+int
+report_status(int argc, char **argv)
+{
+	struct report_opts o;
+	struct store_job j;
+	store *st;
+	int i;
+
+	report_args(argc, argv, &o, 0, "corral status [-s DIR] [JOB] [--json]");
+	st = report_open(&o);
+	report_find(st, &o, &j);
+	if (o.json)
+		job_json(stdout, &j);
+	else {
+		printf("%-10s %s\n", "job", j.name);
+		printf("%-10s %s\n", "state", job_state_name(j.state));
+		printf("%-10s %s%s%s\n", "handler", sup_esc(j.handler, strlen(j.handler)),
+		    j.arg[0] ? " -x " : "", sup_esc(j.arg, strlen(j.arg)));
+		printf("%-10s %s\n", "inputs", j.inputs);
+		printf("%-10s %llu known, %llu done, %llu pending\n", "files",
+		    (unsigned long long)j.total, (unsigned long long)done_of(&j),
+		    (unsigned long long)(j.total - done_of(&j)));
+		for (i = 0; i < OUT__COUNT; i++)
+			printf("%-10s %llu\n", outcome_name(i), (unsigned long long)j.count[i]);
+		printf("%-10s %llu\n", "runs", (unsigned long long)j.runs);
+		put_time(stdout, "created", j.created_ms);
+		put_time(stdout, "updated", j.updated_ms);
+		put_time(stdout, "finished", j.finished_ms);
+	}
+	store_close(st);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
+}
+
+void
+report_outcome_json(FILE *f, const char *job, uint64_t seq, const char *path, size_t plen,
+    const struct store_outcome *o)
+{
+	fputs("{\"job\":", f);
+	json_str(f, job, strlen(job));
+	fprintf(f, ",\"seq\":%llu,\"path\":", (unsigned long long)seq);
+	json_str(f, path, plen);
+	if (!json_is_utf8(path, plen)) {
+		/* The exact bytes, for names that are not UTF-8. */
+		fputs(",\"path_base64\":", f);
+		json_base64(f, path, plen);
+	}
+	fprintf(f, ",\"status\":\"%s\",\"attempts\":%u,\"duration_ms\":%llu,\"finished_ms\":%llu",
+	    outcome_name(o->status), o->attempts, (unsigned long long)o->duration_ms,
+	    (unsigned long long)o->finished_ms);
+	if (o->status != OUT_OK) {
+		fputs(",\"error\":", f);
+		json_str(f, o->error, o->error_len);
+	}
+	if (o->signal)
+		fprintf(f, ",\"signal\":%d", o->signal);
+	if (o->status == OUT_CRASHED && o->exit_code >= 0)
+		fprintf(f, ",\"exit_code\":%d", o->exit_code);
+	fputs(",\"result\":", f);
+	if (o->result_len == 0 || json_msgpack(f, o->result, o->result_len) < 0)
+		fputs("{}", f);
+	fputs("}\n", f);
+}
+
+struct results_ctx {
+	const struct report_opts *o;
+	const char *job;
+	uint64_t shown;
+};
+
+static int
+results_one(uint64_t seq, const char *path, size_t plen, const struct store_outcome *o, void *arg)
+{
+	struct results_ctx *c = arg;
+
+	if (o == NULL || (c->o->failed && o->status == OUT_OK))
+		return 0;
+	c->shown++;
+	if (c->o->json) {
+		report_outcome_json(stdout, c->job, seq, path, plen, o);
+		return ferror(stdout) ? 1 : 0;
+	}
+	printf("%-7s %u %6llums  ", outcome_name(o->status), o->attempts,
+	    (unsigned long long)o->duration_ms);
+	text_escaped(stdout, path, plen);
+	if (o->status != OUT_OK && o->error_len) {
+		fputs("  ", stdout);
+		text_escaped(stdout, o->error, o->error_len);
+	}
+	putchar('\n');
+	return ferror(stdout) ? 1 : 0;
+}
+
+int
+report_results(int argc, char **argv)
+{
+	struct report_opts o;
+	struct store_job j;
+	struct results_ctx c;
+	store *st;
+
+	report_args(argc, argv, &o, 1, "corral results [-s DIR] [JOB] [--json] [--failed]");
+	st = report_open(&o);
+	report_find(st, &o, &j);
+	c.o = &o;
+	c.job = j.name;
+	c.shown = 0;
+	if (store_results_each(st, j.id, results_one, &c) < 0)
+		log_diex(EXIT_USAGE, "unable to read results: %s", store_strerror(st));
+	store_close(st);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
+}
+
+static int
+jobs_one(const struct store_job *j, void *arg)
+{
+	const struct report_opts *o = arg;
+
+	if (o->json) {
+		job_json(stdout, j);
+		return 0;
+	}
+	printf("%-32s %-11s %llu/%llu done, %llu not ok\n", j->name, job_state_name(j->state),
+	    (unsigned long long)done_of(j), (unsigned long long)j->total,
+	    (unsigned long long)(done_of(j) - j->count[OUT_OK]));
+	return 0;
+}
+
+int
+report_jobs(int argc, char **argv)
+{
+	struct report_opts o;
+	store *st;
+
+	report_args(argc, argv, &o, 0, "corral jobs [-s DIR] [--json]");
+	if (o.job)
+		log_diex(EXIT_USAGE, "usage: corral jobs [-s DIR] [--json]");
+	st = report_open(&o);
+	if (store_jobs_each(st, jobs_one, &o) < 0)
+		log_diex(EXIT_USAGE, "unable to read jobs: %s", store_strerror(st));
+	store_close(st);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
+}

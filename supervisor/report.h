@@ -1,0 +1,20 @@
+/* report: what people and programs read about jobs — `corral status`,
+ * `corral results`, `corral jobs` — and the JSON form of one outcome, which
+ * `run --json` prints too. Opens the store read-only; never writes. */
+#ifndef CORRAL_REPORT_H
+#define CORRAL_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "supervisor/store.h"
+
+int report_status(int argc, char **argv);
+int report_results(int argc, char **argv);
+int report_jobs(int argc, char **argv);
+
+/* One line: {"job":…,"seq":…,"path":…,"status":…,…}\n (docs/results.md). */
+void report_outcome_json(FILE *f, const char *job, uint64_t seq, const char *path, size_t plen,
+    const struct store_outcome *o);
+
+#endif

@@ -1,0 +1,374 @@
+/* scan: turns a job's inputs into paths, a bounded step at a time, so the
+ * loop never stalls on a big tree. Directories are walked depth first, each
+ * one's entries in byte order of their names, so a tree is always visited
+ * in the same order; symbolic links inside a tree are reported, not
+ * followed (dispatch records them as skipped). Memory is the entry names of
+ * the directories on the current path, never the whole tree. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "supervisor/sup.h"
+
+#define READ_CHUNK	1024	/* entries read from a directory per step */
+
+struct frame {
+	char *path;		/* the directory, as the walk reached it */
+	size_t len;
+	DIR *dir;		/* open while its entries are being read */
+	char *names;		/* every entry name, NUL-separated */
+	size_t names_len, names_cap;
+	uint32_t *off;		/* where each entry's name starts */
+	unsigned char *type;	/* its d_type */
+	size_t n, cap, next;
+};
+
+struct scan {
+	char **inputs;
+	int ninputs, next_input;
+	int list_sep;
+	int reading_list;	/* the stdin list is being read */
+	char line[PATH_MAX + 1];
+	size_t line_len;
+	int line_overflow;
+	dev_t skip_dev;		/* the state directory: never scanned */
+	ino_t skip_ino;
+	int have_skip;
+	struct frame *stack;
+	int depth, cap;
+	char *buf;		/* the path being yielded */
+	size_t buf_cap;
+};
+
+struct scan *
+scan_new(char **inputs, int n, int list_sep, const char *exclude)
+{
+	struct scan *sc = calloc(1, sizeof *sc);
+	struct stat sb;
+
+	if (sc == NULL)
+		return NULL;
+	sc->inputs = inputs;
+	sc->ninputs = n;
+	sc->list_sep = list_sep;
+	if (exclude && stat(exclude, &sb) == 0) {
+		sc->skip_dev = sb.st_dev;
+		sc->skip_ino = sb.st_ino;
+		sc->have_skip = 1;
+	}
+	return sc;
+}
+
+static void
+frame_free(struct frame *f)
+{
+	if (f->dir)
+		closedir(f->dir);
+	free(f->path);
+	free(f->names);
+	free(f->off);
+	free(f->type);
+}
+
+void
+scan_free(struct scan *sc)
+{
+	if (sc == NULL)
+		return;
+	while (sc->depth > 0)
+		frame_free(&sc->stack[--sc->depth]);
+	free(sc->stack);
+	free(sc->buf);
+	free(sc);
+}
+
+int
+scan_wait_fd(const struct scan *sc)
+{
+	(void)sc;
+	return STDIN_FILENO;
+}
+
+/* path + "/" + name in sc->buf. */
+static char *
+join(struct scan *sc, const char *dir, size_t dlen, const char *name, size_t *len)
+{
+	size_t nlen = strlen(name), need = dlen + 1 + nlen + 1;
+	int slash = dlen > 0 && dir[dlen - 1] != '/';
+
+	if (need > sc->buf_cap) {
+		char *b = realloc(sc->buf, need * 2);
+
+		if (b == NULL)
+			return NULL;
+		sc->buf = b;
+		sc->buf_cap = need * 2;
+	}
+	memcpy(sc->buf, dir, dlen);
+	if (slash)
+		sc->buf[dlen] = '/';
+	memcpy(sc->buf + dlen + slash, name, nlen + 1);
+	*len = dlen + (size_t)slash + nlen;
+	return sc->buf;
+}
+
+/* Starts walking a directory. Returns 0, 1 when it is the state directory
+ * (skipped), or -1 with errno. */
+static int
+push(struct scan *sc, const char *path, size_t len)
+{
+	struct frame *f;
+	struct stat sb;
+	DIR *d;
+
+	if (sc->depth == sc->cap) {
+		int cap = sc->cap ? sc->cap * 2 : 16;
+		struct frame *s = realloc(sc->stack, (size_t)cap * sizeof *s);
+
+		if (s == NULL)
+			return -1;
+		sc->stack = s;
+		sc->cap = cap;
+	}
+	d = opendir(path);
+	if (d == NULL)
+		return -1;
+	if (sc->have_skip && fstat(dirfd(d), &sb) == 0 && sb.st_dev == sc->skip_dev &&
+	    sb.st_ino == sc->skip_ino) {
+		closedir(d);
+		return 1;
+	}
+	f = &sc->stack[sc->depth];
+	memset(f, 0, sizeof *f);
+	f->path = strndup(path, len);
+	if (f->path == NULL) {
+		closedir(d);
+		return -1;
+	}
+	f->len = len;
+	f->dir = d;
+	sc->depth++;
+	return 0;
+}
+
+static int
+name_cmp(const void *a, const void *b, void *arg)
+{
+	const char *names = arg;
+
+	return strcmp(names + *(const uint32_t *)a, names + *(const uint32_t *)b);
+}
+
+/* Reads up to READ_CHUNK entries; sorts once the directory is exhausted.
+ * Returns 0, or -1 with errno. */
+static int
+frame_read(struct frame *f)
+{
+	struct dirent *e;
+	int i;
+
+	for (i = 0; i < READ_CHUNK; i++) {
+		size_t nlen;
+
+		errno = 0;
+		e = readdir(f->dir);
+		if (e == NULL) {
+			int err = errno;
+
+			closedir(f->dir);
+			f->dir = NULL;
+			if (err) {
+				errno = err;
+				return -1;
+			}
+			qsort_r(f->off, f->n, sizeof *f->off, name_cmp, f->names);
+			return 0;
+		}
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		nlen = strlen(e->d_name) + 1;
+		if (f->names_len + nlen > f->names_cap) {
+			size_t cap = f->names_cap ? f->names_cap * 2 : 4096;
+			char *p;
+
+			while (cap < f->names_len + nlen)
+				cap *= 2;
+			if (cap > UINT32_MAX || (p = realloc(f->names, cap)) == NULL) {
+				errno = ENOMEM;
+				return -1;
+			}
+			f->names = p;
+			f->names_cap = cap;
+		}
+		if (f->n == f->cap) {
+			size_t cap = f->cap ? f->cap * 2 : 64;
+			uint32_t *o = realloc(f->off, cap * sizeof *o);
+			unsigned char *t;
+
+			if (o == NULL)
+				return -1;
+			f->off = o;
+			t = realloc(f->type, cap);
+			if (t == NULL)
+				return -1;
+			f->type = t;
+			f->cap = cap;
+		}
+		memcpy(f->names + f->names_len, e->d_name, nlen);
+		f->off[f->n] = (uint32_t)f->names_len;
+		f->type[f->n] = e->d_type;
+		f->n++;
+		f->names_len += nlen;
+	}
+	return 0;
+}
+
+/* One directory entry or input path: recurse into directories, yield the
+ * rest. Returns what fn returned, or 0. */
+static int
+visit(struct scan *sc, const char *path, size_t len, int is_dir,
+    int (*fn)(const char *, size_t, const char *, void *), void *arg)
+{
+	char why[300];
+	int r;
+
+	if (!is_dir)
+		return fn(path, len, NULL, arg);
+	r = push(sc, path, len);
+	if (r >= 0)
+		return 0;
+	snprintf(why, sizeof why, "unable to read directory: %s", strerror(errno));
+	return fn(path, len, why, arg);
+}
+
+/* The stdin list: whatever is there now, without blocking. Returns 1 when
+ * something was read, 0 at EOF, 2 when nothing is there yet. */
+static int
+read_list(struct scan *sc, int *budget,
+    int (*fn)(const char *, size_t, const char *, void *), void *arg)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	char chunk[16384];
+	ssize_t n, i;
+
+	if (poll(&p, 1, 0) == 0)
+		return 2;
+	n = read(STDIN_FILENO, chunk, sizeof chunk);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 2;
+	if (n <= 0) {
+		if (n < 0)
+			log_warn("unable to read the list on stdin");
+		if (sc->line_len > 0 && !sc->line_overflow)
+			fn(sc->line, sc->line_len, NULL, arg);
+		sc->line_len = 0;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (chunk[i] != (char)sc->list_sep) {
+			if (sc->line_len < PATH_MAX)
+				sc->line[sc->line_len++] = chunk[i];
+			else
+				sc->line_overflow = 1;
+			continue;
+		}
+		if (sc->line_overflow)
+			log_warnx("a path in the stdin list is longer than %d bytes: left out", PATH_MAX);
+		else if (sc->line_len > 0 && memchr(sc->line, '\0', sc->line_len) == NULL) {
+			sc->line[sc->line_len] = '\0';
+			if (fn(sc->line, sc->line_len, NULL, arg) < 0)
+				return -1;
+			(*budget)--;
+		}
+		sc->line_len = 0;
+		sc->line_overflow = 0;
+	}
+	return 1;
+}
+
+int
+scan_step(struct scan *sc, int budget, int (*fn)(const char *, size_t, const char *, void *),
+    void *arg)
+{
+	struct stat sb;
+	const char *in, *path;
+	size_t len;
+	int r;
+
+	while (budget > 0) {
+		if (sc->depth > 0) {
+			struct frame *f = &sc->stack[sc->depth - 1];
+			const char *name;
+			int is_dir;
+
+			if (f->dir) {
+				if (frame_read(f) < 0) {
+					char why[300];
+
+					snprintf(why, sizeof why, "unable to read directory: %s",
+					    strerror(errno));
+					if (f->dir)
+						closedir(f->dir);
+					f->dir = NULL;
+					f->n = f->next = 0;
+					if (fn(f->path, f->len, why, arg) < 0)
+						return -1;
+				}
+				budget -= 16;
+				continue;
+			}
+			if (f->next == f->n) {
+				frame_free(f);
+				sc->depth--;
+				continue;
+			}
+			name = f->names + f->off[f->next];
+			is_dir = f->type[f->next] == DT_DIR;
+			f->next++;
+			path = join(sc, f->path, f->len, name, &len);
+			if (path == NULL)
+				return -1;
+			if (f->type[f->next - 1] == DT_UNKNOWN)
+				is_dir = lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+			if (visit(sc, path, len, is_dir, fn, arg) < 0)
+				return -1;
+			budget--;
+			continue;
+		}
+		if (sc->reading_list) {
+			r = read_list(sc, &budget, fn, arg);
+			if (r == 1)
+				continue;
+			if (r != 0)
+				return r;
+			sc->reading_list = 0;
+			continue;
+		}
+		if (sc->next_input == sc->ninputs)
+			return 0;
+		in = sc->inputs[sc->next_input++];
+		if (strcmp(in, "-") == 0) {
+			sc->reading_list = 1;
+			continue;
+		}
+		/* Inputs named on the command line are followed if links. */
+		if (stat(in, &sb) < 0) {
+			char why[300];
+
+			snprintf(why, sizeof why, "vanished before processing: %s", strerror(errno));
+			r = fn(in, strlen(in), why, arg);
+		} else
+			r = visit(sc, in, strlen(in), S_ISDIR(sb.st_mode), fn, arg);
+		if (r < 0)
+			return -1;
+		budget--;
+	}
+	return 1;
+}

@@ -1,0 +1,656 @@
+/* slot: one child process per slot, and every event that can happen to it.
+ *
+ *	EMPTY --spawn--> STARTING --hello--> READY --EOF/read error--> LOST
+ *	  ^                 |                  |                         |
+ *	  +----- respawn ---+--- timeout, protocol error, reap ----------+
+ *
+ * Whatever ends a child goes through slot_end(): it charges the running task
+ * (the oldest unanswered one: a child works strictly in order), puts the
+ * tasks queued behind it back uncharged, hands an unreaped process to the
+ * corpse list, and schedules the replacement. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "supervisor/sup.h"
+
+#define HELLO_WAIT	10.0	/* seconds a new child has to say hello */
+#define REAP_WAIT	2.0	/* seconds from EOF to SIGKILL if no exit */
+#define TERM_GRACE	1.0	/* exec: seconds from SIGTERM to SIGKILL */
+#define BACKOFF_MIN	0.1
+#define BACKOFF_MAX	10.0
+#define START_TRIES	3	/* never-started children before giving up */
+#define RESTART_TRIES	10	/* children in a row dying unused, later on */
+#define READS_PER_CB	16	/* fairness between children */
+
+enum end_cause { END_EXIT, END_TIMEOUT, END_VIOLATION, END_HELLO, END_FATAL };
+
+static void slot_read_cb(struct ev_loop *, ev_io *, int);
+static void slot_write_cb(struct ev_loop *, ev_io *, int);
+static void slot_timer_cb(struct ev_loop *, ev_timer *, int);
+static void slot_child_cb(struct ev_loop *, ev_child *, int);
+static void slot_end(struct slot *sl, enum end_cause cause, int status, const char *why);
+
+static const char *const state_names[SLOT__COUNT] = {
+	[SLOT_EMPTY] = "empty", [SLOT_STARTING] = "starting",
+	[SLOT_READY] = "ready", [SLOT_LOST] = "lost",
+};
+
+const char *
+slot_state_name(int state)
+{
+	return state >= 0 && state < SLOT__COUNT ? state_names[state] : "unknown";
+}
+
+void
+slot_init(struct sup *s, struct slot *sl, int index)
+{
+	memset(sl, 0, sizeof *sl);
+	sl->sup = s;
+	sl->index = index;
+	sl->state = SLOT_EMPTY;
+	sl->sock = -1;
+	ev_io_init(&sl->rio, slot_read_cb, -1, EV_READ);
+	ev_io_init(&sl->wio, slot_write_cb, -1, EV_WRITE);
+	ev_init(&sl->timer, slot_timer_cb);
+	ev_child_init(&sl->cw, slot_child_cb, 0, 0);
+	sl->rio.data = sl->wio.data = sl->timer.data = sl->cw.data = sl;
+}
+
+static void
+slot_timer(struct slot *sl, ev_tstamp after)
+{
+	ev_timer_stop(sl->sup->loop, &sl->timer);
+	ev_timer_set(&sl->timer, after, 0);
+	ev_timer_start(sl->sup->loop, &sl->timer);
+}
+
+/* The running task's deadline: the rest of its timeout. */
+static void
+slot_arm_deadline(struct slot *sl)
+{
+	struct sup *s = sl->sup;
+	ev_tstamp left;
+
+	if (sl->q == NULL) {
+		ev_timer_stop(s->loop, &sl->timer);
+		return;
+	}
+	left = (ev_tstamp)s->opts->timeout_ms / 1000.0 - (ev_now(s->loop) - sl->q->started);
+	slot_timer(sl, left > 0 ? left : 0);
+}
+
+/* A child that died without a task to blame: back off, or give up when the
+ * worker program cannot start at all. */
+static void
+slot_backoff(struct slot *sl)
+{
+	struct sup *s = sl->sup;
+	ev_tstamp delay;
+	int n = ++s->start_failures;
+
+	if (!s->ever_hello && n >= START_TRIES) {
+		sup_fatal(s, "worker program %s cannot start: %d children in a row died before saying hello",
+		    s->opts->worker, n);
+		return;
+	}
+	if (n >= RESTART_TRIES) {
+		sup_fatal(s, "worker program %s: %d children in a row died unused; giving up",
+		    s->opts->worker, n);
+		return;
+	}
+	delay = n == 1 ? 0 : BACKOFF_MIN * (double)(1u << (n - 2));
+	if (delay > BACKOFF_MAX)
+		delay = BACKOFF_MAX;
+	if (delay > 0)
+		log_warnx("slot %d: %d children in a row died unused; next start in %.1fs",
+		    sl->index, n, delay);
+	sl->state = SLOT_EMPTY;
+	slot_timer(sl, delay);
+}
+
+void
+slot_spawn(struct slot *sl)
+{
+	struct sup *s = sl->sup;
+	char *argv[] = { (char *)s->opts->worker, "__worker", NULL };
+	int sv[2], ep[2], err = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		log_warn("slot %d: unable to create socketpair", sl->index);
+		slot_backoff(sl);
+		return;
+	}
+	if (pipe2(ep, O_CLOEXEC) < 0) {
+		log_warn("slot %d: unable to create pipe", sl->index);
+		close(sv[0]), close(sv[1]);
+		slot_backoff(sl);
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_warn("slot %d: unable to fork", sl->index);
+		close(sv[0]), close(sv[1]), close(ep[0]), close(ep[1]);
+		slot_backoff(sl);
+		return;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		int e = fcntl(ep[1], F_DUPFD_CLOEXEC, IPC_CHILD_FD + 1);
+
+		/* Its own process group, so a kill takes the handler's
+		 * subprocesses too; and it dies with the supervisor. The
+		 * getppid() check closes the race with a parent that died
+		 * before prctl. */
+		setpgid(0, 0);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != s->pid)
+			_exit(1);
+		if (sv[1] == IPC_CHILD_FD)
+			fcntl(sv[1], F_SETFD, 0);
+		else if (dup2(sv[1], IPC_CHILD_FD) < 0)
+			goto fail;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execv(argv[0], argv);
+fail:
+		err = errno;
+		if (write(e, &err, sizeof err) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(sv[1]);
+	close(ep[1]);
+	setpgid(pid, pid);	/* both sides set it: whoever runs first wins */
+	/* The pipe closes on exec; bytes on it are exec's errno. */
+	do
+		n = read(ep[0], &err, sizeof err);
+	while (n < 0 && errno == EINTR);
+	close(ep[0]);
+	if (n == (ssize_t)sizeof err) {
+		waitpid(pid, NULL, 0);
+		close(sv[0]);
+		errno = err;
+		log_warn("unable to start worker program %s", s->opts->worker);
+		sup_fatal(s, "worker program %s cannot start", s->opts->worker);
+		return;
+	}
+	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
+	sl->pid = pid;
+	sl->sock = sv[0];
+	sl->job_sent = 0;
+	sl->lost_why = NULL;
+	sl->reaped = 0;
+	sl->tasks_done = 0;
+	ipc_reader_init(&sl->rd, IPC_FRAME_MAX);
+	sl->out.len = sl->out_off = 0;
+	ev_io_set(&sl->rio, sl->sock, EV_READ);
+	ev_io_start(s->loop, &sl->rio);
+	ev_io_set(&sl->wio, sl->sock, EV_WRITE);
+	ev_child_set(&sl->cw, pid, 0);
+	ev_child_start(s->loop, &sl->cw);
+	sl->state = SLOT_STARTING;
+	slot_timer(sl, HELLO_WAIT);
+	if (s->opts->verbose)
+		log_warnx("slot %d: started worker %d", sl->index, (int)pid);
+}
+
+int
+slot_wants(const struct slot *sl)
+{
+	return sl->state == SLOT_READY && sl->nq < (int)sl->sup->opts->depth &&
+	    sl->out_off == sl->out.len;
+}
+
+int
+slot_send(struct slot *sl, struct task *t, int fd)
+{
+	struct sup *s = sl->sup;
+	size_t mark = sl->out.len;
+	uint32_t job = t->job->rec.id;
+	ssize_t n;
+
+	if (sl->job_sent != job && ipc_put_job(&sl->out, job, t->job->rec.handler,
+	    strlen(t->job->rec.handler), t->job->rec.arg, strlen(t->job->rec.arg)) < 0)
+		goto undo;
+	if (ipc_put_task(&sl->out, job, t->id, t->path, t->path_len) < 0)
+		goto undo;
+	/* The descriptor rides on the first byte of this write; the child
+	 * pairs descriptors with TASK frames in order. */
+	n = ipc_send(sl->sock, sl->out.data + sl->out_off, sl->out.len - sl->out_off, fd);
+	if (n <= 0)
+		goto undo;
+	sl->out_off += (size_t)n;
+	if (sl->out_off == sl->out.len)
+		sl->out.len = sl->out_off = 0;
+	else
+		ev_io_start(s->loop, &sl->wio);
+	sl->job_sent = job;
+	t->next = NULL;
+	if (sl->q_tail)
+		sl->q_tail->next = t;
+	else
+		sl->q = t;
+	sl->q_tail = t;
+	if (sl->nq++ == 0) {
+		t->started = ev_now(s->loop);
+		slot_arm_deadline(sl);
+	}
+	return 0;
+undo:
+	sl->out.len = mark;
+	return -1;
+}
+
+static void
+slot_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct slot *sl = w->data;
+	ssize_t n;
+
+	(void)revents;
+	n = ipc_send(sl->sock, sl->out.data + sl->out_off, sl->out.len - sl->out_off, -1);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		ev_io_stop(loop, w);	/* EOF or the reap will end it */
+		return;
+	}
+	sl->out_off += (size_t)n;
+	if (sl->out_off == sl->out.len) {
+		sl->out.len = sl->out_off = 0;
+		ev_io_stop(loop, w);
+		sup_dispatch(sl->sup);
+	}
+}
+
+static struct task *
+slot_pop(struct slot *sl)
+{
+	struct task *t = sl->q;
+
+	if (t == NULL)
+		return NULL;
+	sl->q = t->next;
+	if (sl->q == NULL)
+		sl->q_tail = NULL;
+	sl->nq--;
+	t->next = NULL;
+	return t;
+}
+
+/* Decodes and acts on one frame. Returns 0, or -1 when the child is gone. */
+static int
+slot_message(struct slot *sl, const uint8_t *body, size_t len)
+{
+	struct sup *s = sl->sup;
+	struct ipc_msg m;
+	struct task *t;
+	const char *why;
+
+	if (ipc_decode(body, len, &m, &why) < 0) {
+		slot_end(sl, END_VIOLATION, 0, why);
+		return -1;
+	}
+	if (m.type == IPC_FATAL) {
+		sup_fatal(s, "worker set-up failed: %s", sup_esc(m.error, m.error_len));
+		slot_end(sl, END_FATAL, 0, NULL);
+		return -1;
+	}
+	switch (sl->state) {
+	case SLOT_STARTING:
+		if (m.type != IPC_HELLO)
+			break;
+		sl->state = SLOT_READY;
+		ev_timer_stop(s->loop, &sl->timer);
+		s->start_failures = 0;
+		s->ever_hello = 1;
+		return 0;
+	case SLOT_READY:
+		if (m.type != IPC_RESULT)
+			break;
+		if (sl->q == NULL || sl->q->id != m.id) {
+			slot_end(sl, END_VIOLATION, 0, sl->q == NULL ?
+			    "result while no task was running" : "result for a task not running");
+			return -1;
+		}
+		t = slot_pop(sl);
+		sl->tasks_done++;
+		if (sl->q)
+			sl->q->started = ev_now(s->loop);
+		slot_arm_deadline(sl);
+		sup_task_end(s, t, m.ok ? OUT_OK : OUT_FAILED, m.error, m.error_len,
+		    m.result, m.result_len, 0, -1);
+		return 0;
+	default:
+		break;
+	}
+	slot_end(sl, END_VIOLATION, 0, m.type == IPC_HELLO ? "a second hello" : "unexpected message");
+	return -1;
+}
+
+/* Reads what the socket holds and acts on every whole frame. Returns 0 while
+ * the child lives, -1 once it has been ended (or the socket is finished). */
+static int
+slot_drain(struct slot *sl, int max_reads)
+{
+	struct sup *s = sl->sup;
+	const uint8_t *body;
+	size_t len;
+	ssize_t n;
+	pid_t pid = sl->pid;
+	int r;
+
+	while (max_reads-- > 0) {
+		n = ipc_read(&sl->rd, sl->sock, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n <= 0) {
+			if (ipc_pending(&sl->rd) > 0) {
+				slot_end(sl, END_VIOLATION, 0, "end of stream in the middle of a frame");
+				return -1;
+			}
+			/* EOF or a read error: wait for the exit status, which
+			 * says how the child died. */
+			ev_io_stop(s->loop, &sl->rio);
+			ev_io_stop(s->loop, &sl->wio);
+			if (sl->state != SLOT_LOST) {
+				sl->state = SLOT_LOST;
+				slot_timer(sl, REAP_WAIT);
+			}
+			return -1;
+		}
+		while ((r = ipc_next(&sl->rd, &body, &len)) == 1) {
+			if (slot_message(sl, body, len) < 0 || sl->pid != pid ||
+			    sl->state == SLOT_EMPTY || s->stopping)
+				return -1;
+		}
+		if (r < 0) {
+			slot_end(sl, END_VIOLATION, 0, "frame length out of bounds");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+slot_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct slot *sl = w->data;
+
+	(void)loop, (void)revents;
+	slot_drain(sl, READS_PER_CB);
+	sup_dispatch(sl->sup);
+}
+
+static void
+corpse_reaped(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct corpse *c = w->data, **pp;
+
+	(void)revents;
+	/* The leader is gone; anything left in its group goes too. */
+	kill(-c->pid, SIGKILL);
+	ev_child_stop(loop, &c->cw);
+	ev_timer_stop(loop, &c->grace);
+	for (pp = &c->sup->corpses; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	free(c);
+}
+
+static void
+corpse_grace(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct corpse *c = w->data;
+
+	(void)loop, (void)revents;
+	kill(-c->pid, SIGKILL);
+}
+
+/* Kills pid's group (SIGTERM first when grace) and watches for its reap. */
+static void
+corpse_add(struct sup *s, pid_t pid, ev_tstamp grace)
+{
+	struct corpse *c = calloc(1, sizeof *c);
+
+	kill(-pid, grace > 0 ? SIGTERM : SIGKILL);
+	if (grace <= 0)
+		kill(pid, SIGKILL);	/* in case it left its group */
+	if (c == NULL) {
+		kill(-pid, SIGKILL);
+		return;			/* init reaps it after we exit */
+	}
+	c->sup = s;
+	c->pid = pid;
+	ev_child_init(&c->cw, corpse_reaped, pid, 0);
+	ev_timer_init(&c->grace, corpse_grace, grace, 0);
+	c->cw.data = c->grace.data = c;
+	ev_child_start(s->loop, &c->cw);
+	if (grace > 0)
+		ev_timer_start(s->loop, &c->grace);
+	c->next = s->corpses;
+	s->corpses = c;
+}
+
+static const char *
+signame(int sig)
+{
+	const char *n = sigabbrev_np(sig);
+
+	return n ? n : "?";
+}
+
+/* One exit status in words: "killed by signal 11 (SIGSEGV)". */
+static void
+describe_status(int status, char *buf, size_t len, int *sig, int *code)
+{
+	*sig = 0;
+	*code = -1;
+	if (WIFSIGNALED(status)) {
+		*sig = WTERMSIG(status);
+		snprintf(buf, len, "killed by signal %d (SIG%s)%s", *sig, signame(*sig),
+		    WCOREDUMP(status) ? ", core dumped" : "");
+	} else if (WIFEXITED(status)) {
+		*code = WEXITSTATUS(status);
+		snprintf(buf, len, "exited with status %d", *code);
+	} else
+		snprintf(buf, len, "ended with wait status %#x", status);
+}
+
+static void
+slot_end(struct slot *sl, enum end_cause cause, int status, const char *why)
+{
+	struct sup *s = sl->sup;
+	/* A set-up failure is nobody's file's fault: charge nothing. */
+	struct task *t = cause == END_FATAL ? NULL : slot_pop(sl), *rest;
+	char what[256];
+	int sig = 0, code = -1, charged = t != NULL;
+	pid_t pid = sl->pid;
+
+	ev_io_stop(s->loop, &sl->rio);
+	ev_io_stop(s->loop, &sl->wio);
+	ev_timer_stop(s->loop, &sl->timer);
+	ev_child_stop(s->loop, &sl->cw);
+	if (sl->sock >= 0)
+		close(sl->sock);
+	sl->sock = -1;
+	ipc_reader_free(&sl->rd);
+	sl->out.len = sl->out_off = 0;
+	sl->state = SLOT_EMPTY;
+	sl->pid = 0;
+
+	switch (cause) {
+	case END_EXIT:
+		describe_status(status, what, sizeof what, &sig, &code);
+		if (sl->lost_why) {
+			/* It hung up on us before exiting: the hang-up is the
+			 * violation, the status only how it ended. */
+			snprintf(what, sizeof what, "protocol error: %s", sl->lost_why);
+			sig = 0, code = -1;
+		}
+		if (code == CHILD_EXIT_SETUP) {
+			sup_fatal(s, "worker %d: set-up failed (exit status %d)", (int)pid, code);
+			break;
+		}
+		break;
+	case END_TIMEOUT:
+		snprintf(what, sizeof what, "timeout after %gs", (double)s->opts->timeout_ms / 1000);
+		corpse_add(s, pid, strcmp(s->opts->handler, "exec") == 0 ? TERM_GRACE : 0);
+		break;
+	case END_VIOLATION:
+		snprintf(what, sizeof what, "protocol error: %s", why);
+		if (!sl->reaped)
+			corpse_add(s, pid, 0);
+		break;
+	case END_FATAL:
+		snprintf(what, sizeof what, "set-up failed");
+		if (!sl->reaped)
+			corpse_add(s, pid, 0);
+		break;
+	case END_HELLO:
+		snprintf(what, sizeof what, "no hello within %gs", HELLO_WAIT);
+		corpse_add(s, pid, 0);
+		break;
+	}
+	if (t)
+		log_warnx("worker %d (slot %d) %s%s on %s", (int)pid, sl->index,
+		    cause == END_EXIT ? "" : "killed: ", what, sup_esc(t->path, t->path_len));
+	else if (!s->stopping)
+		log_warnx("worker %d (slot %d) %s%s", (int)pid, sl->index,
+		    cause == END_EXIT ? "" : "killed: ", what);
+
+	while ((rest = slot_pop(sl)) != NULL)
+		sup_requeue(s, rest);
+	if (t)
+		sup_task_end(s, t, cause == END_TIMEOUT ? OUT_TIMEOUT : OUT_CRASHED,
+		    what, strlen(what), NULL, 0, sig, code);
+	if (s->stopping)
+		return;
+	/* A child that died on a file is the file's fault: replace it now.
+	 * One that died with nothing to do is the program's: back off. */
+	if (charged) {
+		sl->state = SLOT_EMPTY;
+		slot_timer(sl, 0);
+	} else
+		slot_backoff(sl);
+}
+
+static void
+slot_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct slot *sl = w->data;
+
+	(void)loop, (void)revents;
+	switch (sl->state) {
+	case SLOT_EMPTY:
+		slot_spawn(sl);
+		break;
+	case SLOT_STARTING:
+		slot_end(sl, END_HELLO, 0, NULL);
+		break;
+	case SLOT_READY:
+		if (sl->q)
+			slot_end(sl, END_TIMEOUT, 0, NULL);
+		break;
+	case SLOT_LOST:
+		/* It closed its socket but lives on: make it exit. */
+		sl->lost_why = "closed its socket without exiting";
+		kill(-sl->pid, SIGKILL);
+		kill(sl->pid, SIGKILL);
+		break;
+	default:
+		break;
+	}
+	sup_dispatch(sl->sup);
+}
+
+static void
+slot_child_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct slot *sl = w->data;
+	int status = w->rstatus;
+
+	(void)loop, (void)revents;
+	/* Results it sent before dying are still in the socket: take them
+	 * first, so the death is charged to the task that was running. */
+	sl->reaped = 1;
+	if (sl->state == SLOT_READY || sl->state == SLOT_STARTING) {
+		if (slot_drain(sl, 1 << 20) == 0 && sl->state != SLOT_EMPTY)
+			sl->state = SLOT_LOST;
+	}
+	if (sl->state == SLOT_EMPTY)	/* ended while draining */
+		return;
+	kill(-w->rpid, SIGKILL);
+	slot_end(sl, END_EXIT, status, NULL);
+	sup_dispatch(sl->sup);
+}
+
+void
+slot_shutdown(struct slot *sl)
+{
+	struct sup *s = sl->sup;
+	struct task *t;
+
+	if (sl->pid > 0) {
+		kill(-sl->pid, SIGKILL);
+		kill(sl->pid, SIGKILL);
+		waitpid(sl->pid, NULL, 0);
+	}
+	ev_io_stop(s->loop, &sl->rio);
+	ev_io_stop(s->loop, &sl->wio);
+	ev_timer_stop(s->loop, &sl->timer);
+	ev_child_stop(s->loop, &sl->cw);
+	if (sl->sock >= 0)
+		close(sl->sock);
+	sl->sock = -1;
+	sl->pid = 0;
+	ipc_reader_free(&sl->rd);
+	ipc_buf_free(&sl->out);
+	sl->out_off = 0;
+	while ((t = slot_pop(sl)) != NULL) {
+		t->job->inflight--;
+		task_free(t);
+	}
+	sl->state = SLOT_EMPTY;
+}
+
+void
+slot_shift(struct slot *sl, ev_tstamp by)
+{
+	struct task *t;
+
+	for (t = sl->q; t; t = t->next)
+		t->started += by;
+	if (sl->state == SLOT_READY && sl->q)
+		slot_arm_deadline(sl);
+	else if (sl->state == SLOT_STARTING)
+		slot_timer(sl, HELLO_WAIT);
+}
+
+void
+slot_stop_children(struct sup *s, int sig)
+{
+	struct corpse *c;
+	int i;
+
+	for (i = 0; i < s->nslots; i++)
+		if (s->slots[i].pid > 0)
+			kill(-s->slots[i].pid, sig);
+	for (c = s->corpses; c; c = c->next)
+		kill(-c->pid, sig);
+}

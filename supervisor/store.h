@@ -1,0 +1,114 @@
+/* store: the state directory. Owns the LMDB environment, the lock that makes
+ * one supervisor its owner, and the record formats of docs/state.md: jobs,
+ * tasks (job id + seq, big-endian), a path index, the pending set and results.
+ * Never touches the loop, children or the terminal. Single-threaded use. */
+#ifndef CORRAL_STORE_H
+#define CORRAL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct store store;
+
+#define STORE_FORMAT 1	/* bump when a record format changes */
+
+enum outcome {
+	OUT_OK, OUT_FAILED, OUT_CRASHED, OUT_TIMEOUT, OUT_SKIPPED, OUT__COUNT
+};
+const char *outcome_name(int status);	/* "ok", "failed", ... */
+
+enum job_state {
+	JOB_RUNNING, JOB_DONE, JOB_HALTED, JOB_INTERRUPTED, JOB__COUNT
+};
+const char *job_state_name(int state);	/* "running", "done", ... */
+
+struct store_job {
+	uint32_t id;			/* 0 until first store_job_put */
+	int state;			/* enum job_state */
+	char name[256];
+	char handler[4096];		/* archive, sha256, exec, or a plugin path */
+	char arg[4096];			/* exec command; "" otherwise */
+	char inputs[1024];		/* a summary of the inputs, for people */
+	uint64_t created_ms, updated_ms;	/* unix time */
+	uint64_t finished_ms;		/* 0 while running */
+	uint64_t total;			/* tasks known */
+	uint64_t next_seq;		/* seq the next new task gets (from 1) */
+	uint64_t count[OUT__COUNT];	/* committed outcomes */
+	uint64_t runs;			/* times a supervisor has taken it up */
+	uint64_t timeout_ms;		/* options of the latest run, for status */
+	uint32_t workers, retries;
+};
+
+/* One outcome: what results holds per file. */
+struct store_outcome {
+	int status;			/* enum outcome */
+	uint32_t attempts;
+	uint64_t duration_ms;
+	uint64_t finished_ms;		/* unix time */
+	int signal;			/* crashed by a signal: its number; else 0 */
+	int exit_code;			/* crashed by exit: its code; else -1 */
+	const char *error; size_t error_len;	/* empty when ok */
+	const uint8_t *result; size_t result_len; /* raw msgpack map, or empty */
+};
+
+/* A pending task as dispatch sees it. path is malloc'd: free it. */
+struct store_task {
+	uint64_t seq;
+	uint32_t attempts;		/* crashes/timeouts already charged */
+	char *path;
+	size_t path_len;
+};
+
+/* Opens (write: creating) the state directory. STORE_WRITE also takes an
+ * exclusive lock on DIR/lock: a second owner gets EBUSY. On failure returns
+ * NULL with errno and *why naming the step ("create", "lock", "open"...). */
+enum store_mode { STORE_READ, STORE_WRITE };
+store *store_open(const char *dir, enum store_mode mode, const char **why);
+void store_close(store *st);
+/* Bytes the data file takes on disk. */
+uint64_t store_size(store *st);
+/* A text for the last LMDB error, for logs. */
+const char *store_strerror(store *st);
+
+/* Reads. Work inside the open write transaction when there is one, so the
+ * owner sees its own uncommitted writes. 0 found, 1 not found, -1 error. */
+int store_job_by_name(store *st, const char *name, struct store_job *out);
+int store_job_by_id(store *st, uint32_t id, struct store_job *out);
+int store_job_latest(store *st, struct store_job *out);
+/* Calls fn for each job in id order; fn returning non-zero stops. */
+int store_jobs_each(store *st, int (*fn)(const struct store_job *, void *), void *arg);
+
+/* Up to max pending tasks of job with seq > after, in seq order. Returns the
+ * count (0: none left) or -1. */
+int store_pending(store *st, uint32_t job, uint64_t after, struct store_task *out, int max);
+void store_task_free(struct store_task *t);
+/* Number of pending tasks of a job (an O(pending) count). */
+int64_t store_pending_count(store *st, uint32_t job);
+
+/* Calls fn for each task of job in seq order, with its outcome (NULL while it
+ * has none). Pointers are valid during the call only. */
+typedef int (*store_result_fn)(uint64_t seq, const char *path, size_t path_len,
+    const struct store_outcome *o, void *arg);
+int store_results_each(store *st, uint32_t job, store_result_fn fn, void *arg);
+
+/* Writes. Everything from store_begin to store_commit is one LMDB write
+ * transaction: the group commit. Only a STORE_WRITE store. */
+int store_begin(store *st);
+/* Assigns job->id (and created_ms) when 0, then writes the record. */
+int store_job_put(store *st, struct store_job *job);
+/* Adds path as a new pending task unless the job already has it: 0 added
+ * (job->total and job->next_seq advance, *seq set), 1 known, -1 error. */
+int store_task_add(store *st, struct store_job *job, const char *path, size_t len, uint64_t *seq);
+/* Charges a crash or timeout that will be retried. */
+int store_task_attempts(store *st, uint32_t job, uint64_t seq, uint32_t attempts);
+/* Records the outcome of task seq, removes it from pending and counts it in
+ * job->count: 0 recorded, 1 it already had one (nothing changed), -1 error. */
+int store_outcome_put(store *st, struct store_job *job, uint64_t seq, const struct store_outcome *o);
+/* Commits (durably, unless the store was opened with CORRAL_NOSYNC set in the
+ * environment, a benchmark-only switch). 0 or -1; on -1 nothing was written. */
+int store_commit(store *st);
+void store_abort(store *st);
+/* Whether a write transaction is open. */
+int store_in_txn(store *st);
+
+#endif

@@ -1,0 +1,619 @@
+/* sup: the supervisor's loop. Dispatch (pending task -> opened file -> a
+ * child with room), the outcome of each task (recorded, or retried), the
+ * group commit that makes outcomes durable, signals, and the end of a run.
+ * Slots (slot.c) report task ends here; nothing here waits on a child. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "supervisor/json.h"
+#include "supervisor/report.h"
+#include "supervisor/sup.h"
+
+#define COMMIT_WINDOW	0.02		/* seconds an outcome may wait to commit */
+#define COMMIT_COUNT	512		/* ... or this many outcomes */
+#define COMMIT_BYTES	(4u << 20)	/* ... or this many bytes of them */
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+const char *
+sup_esc(const char *str, size_t len)
+{
+	static char bufs[4][1024];
+	static int next;
+	char *b = bufs[next++ % 4];
+	FILE *f = fmemopen(b, sizeof bufs[0], "w");
+
+	if (f == NULL)
+		return "?";
+	text_escaped(f, str, len);
+	if (fputc('\0', f) == EOF)
+		b[sizeof bufs[0] - 1] = '\0';
+	fclose(f);
+	b[sizeof bufs[0] - 1] = '\0';
+	return b;
+}
+
+static int
+count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* opendir's own */
+}
+
+void
+task_free(struct task *t)
+{
+	if (t == NULL)
+		return;
+	free(t->path);
+	free(t);
+}
+
+void
+sup_fatal(struct sup *s, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (s->stopping)
+		return;
+	log_warnx("%s", msg);
+	sup_stop(s, EXIT_USAGE);
+}
+
+int
+sup_txn(struct sup *s)
+{
+	if (store_in_txn(s->st))
+		return 0;
+	if (store_begin(s->st) < 0) {
+		sup_fatal(s, "unable to begin a transaction: %s", store_strerror(s->st));
+		return -1;
+	}
+	ev_timer_set(&s->commit_timer, COMMIT_WINDOW, 0);
+	ev_timer_start(s->loop, &s->commit_timer);
+	return 0;
+}
+
+static void
+finished_free(struct finished *f)
+{
+	free(f->path);
+	free(f->bytes);
+	free(f);
+}
+
+static void halt_check(struct sup *s, struct job *j);
+static void complete_check(struct sup *s);
+
+/* The group commit: every outcome gathered in the window becomes durable
+ * at once, and only then counts as done (shown, printed, counted). */
+static int
+sup_commit(struct sup *s)
+{
+	struct finished *f;
+	struct job *j;
+
+	ev_timer_stop(s->loop, &s->commit_timer);
+	if (!store_in_txn(s->st))
+		return 0;
+	for (j = s->jobs; j; j = j->next) {
+		if (j->dirty && store_job_put(s->st, &j->rec) < 0) {
+			store_abort(s->st);
+			goto fail;
+		}
+		j->dirty = 0;
+	}
+	if (store_commit(s->st) < 0)
+		goto fail;
+	while ((f = s->fin) != NULL) {
+		s->fin = f->next;
+		f->job->unseen--;
+		if (s->opts->json && !s->stopping_output)
+			report_outcome_json(stdout, f->job->rec.name, f->seq, f->path, f->path_len, &f->o);
+		finished_free(f);
+	}
+	s->fin_tail = NULL;
+	s->nfin = 0;
+	s->fin_bytes = 0;
+	if (s->opts->json && !s->stopping_output && fflush(stdout) == EOF) {
+		/* The reader of --json went away: stop like an interrupt. */
+		s->stopping_output = 1;
+		log_warn("unable to write to stdout");
+		for (j = s->jobs; j; j = j->next)
+			j->rec.state = JOB_INTERRUPTED;
+		sup_stop(s, EXIT_INTR);
+		return -1;
+	}
+	for (j = s->jobs; j; j = j->next)
+		halt_check(s, j);
+	return 0;
+fail:
+	/* Our counters are now ahead of the store: the only safe move is to
+	 * stop. The lost window is still pending and will run again. */
+	log_warnx("unable to commit to the state directory: %s", store_strerror(s->st));
+	while ((f = s->fin) != NULL) {
+		s->fin = f->next;
+		finished_free(f);
+	}
+	s->fin_tail = NULL;
+	s->nfin = 0;
+	s->stopping_output = 1;
+	sup_stop(s, EXIT_USAGE);
+	return -1;
+}
+
+static void
+commit_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct sup *s = w->data;
+
+	(void)loop, (void)revents;
+	if (sup_commit(s) == 0)
+		complete_check(s);
+}
+
+int
+sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t plen,
+    const struct store_outcome *o)
+{
+	struct finished *f;
+	int r;
+
+	if (sup_txn(s) < 0)
+		return -1;
+	r = store_outcome_put(s->st, &j->rec, seq, o);
+	if (r < 0) {
+		sup_fatal(s, "unable to record an outcome: %s", store_strerror(s->st));
+		return -1;
+	}
+	if (r == 1)
+		return 0;	/* it already had one: exactly once */
+	j->dirty = 1;
+	f = calloc(1, sizeof *f);
+	if (f == NULL || (f->path = malloc(plen + 1)) == NULL ||
+	    (f->bytes = malloc(o->error_len + o->result_len + 1)) == NULL) {
+		if (f)
+			finished_free(f);
+		sup_fatal(s, "out of memory");
+		return -1;
+	}
+	memcpy(f->path, path, plen);
+	f->path[plen] = '\0';
+	f->path_len = plen;
+	f->job = j;
+	f->seq = seq;
+	f->o = *o;
+	if (o->error_len)
+		memcpy(f->bytes, o->error, o->error_len);
+	if (o->result_len)
+		memcpy(f->bytes + o->error_len, o->result, o->result_len);
+	f->o.error = f->bytes;
+	f->o.result = (const uint8_t *)f->bytes + o->error_len;
+	if (s->fin_tail)
+		s->fin_tail->next = f;
+	else
+		s->fin = f;
+	s->fin_tail = f;
+	s->nfin++;
+	s->fin_bytes += plen + o->error_len + o->result_len;
+	j->unseen++;
+	if (s->nfin >= COMMIT_COUNT || s->fin_bytes >= COMMIT_BYTES)
+		return sup_commit(s);
+	return 0;
+}
+
+void
+sup_requeue(struct sup *s, struct task *t)
+{
+	struct job *j = t->job;
+
+	(void)s;
+	j->inflight--;
+	t->next = j->ready;
+	j->ready = t;
+	if (j->ready_tail == NULL)
+		j->ready_tail = t;
+	j->nready++;
+}
+
+void
+sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_t elen,
+    const uint8_t *result, size_t rlen, int sig, int exit_code)
+{
+	struct job *j = t->job;
+	struct store_outcome o;
+	ev_tstamp took = ev_now(s->loop) - t->started;
+
+	t->attempts++;
+	if ((status == OUT_CRASHED || status == OUT_TIMEOUT) && t->attempts <= s->opts->retries) {
+		/* Charge the attempt durably, so a file that keeps killing
+		 * children stops being retried even across restarts. */
+		if (sup_txn(s) == 0 && store_task_attempts(s->st, j->rec.id, t->seq, t->attempts) < 0)
+			sup_fatal(s, "unable to record an attempt: %s", store_strerror(s->st));
+		sup_requeue(s, t);
+		return;
+	}
+	j->inflight--;
+	memset(&o, 0, sizeof o);
+	o.status = status;
+	o.attempts = t->attempts;
+	o.duration_ms = took > 0 ? (uint64_t)(took * 1000) : 0;
+	o.finished_ms = wall_ms();
+	o.signal = sig;
+	o.exit_code = exit_code;
+	o.error = error;
+	o.error_len = status == OUT_OK ? 0 : elen;
+	o.result = result;
+	o.result_len = rlen;
+	sup_record(s, j, t->seq, t->path, t->path_len, &o);
+	task_free(t);
+}
+
+/* The supervisor's own check before a file goes to a child: never follow a
+ * link, never open a FIFO or a device, only regular files pass. */
+static int
+task_open(struct task *t, char *why, size_t len)
+{
+	static const struct { mode_t type; const char *name; } kinds[] = {
+		{ S_IFDIR, "a directory" }, { S_IFIFO, "a FIFO" }, { S_IFSOCK, "a socket" },
+		{ S_IFCHR, "a character device" }, { S_IFBLK, "a block device" },
+		{ S_IFLNK, "a symbolic link (not followed)" },
+	};
+	struct stat sb;
+	size_t i;
+	int fd;
+
+	if (lstat(t->path, &sb) < 0)
+		goto fail;
+	if (!S_ISREG(sb.st_mode)) {
+		for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+			if ((sb.st_mode & S_IFMT) == kinds[i].type)
+				break;
+		snprintf(why, len, "not a regular file: %s",
+		    i < sizeof kinds / sizeof kinds[0] ? kinds[i].name : "unknown type");
+		return -1;
+	}
+	fd = open(t->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		goto fail;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		snprintf(why, len, "not a regular file: replaced while being opened");
+		return -1;
+	}
+	return fd;
+fail:
+	if (errno == ENOENT)
+		snprintf(why, len, "vanished before processing");
+	else if (errno == ELOOP)
+		snprintf(why, len, "not a regular file: a symbolic link (not followed)");
+	else
+		snprintf(why, len, "unable to open: %s", strerror(errno));
+	return -1;
+}
+
+static void
+task_skip(struct sup *s, struct task *t, const char *why)
+{
+	struct store_outcome o;
+
+	memset(&o, 0, sizeof o);
+	o.status = OUT_SKIPPED;
+	o.attempts = t->attempts;
+	o.finished_ms = wall_ms();
+	o.exit_code = -1;
+	o.error = why;
+	o.error_len = strlen(why);
+	sup_record(s, t->job, t->seq, t->path, t->path_len, &o);
+	task_free(t);
+}
+
+static struct task *
+next_task(struct sup *s)
+{
+	struct job *j;
+	struct task *t;
+
+	for (j = s->jobs; j; j = j->next) {
+		if (j->rec.state != JOB_RUNNING)
+			continue;
+		if ((t = job_next(j)) != NULL)
+			return t;
+	}
+	return NULL;
+}
+
+void
+sup_dispatch(struct sup *s)
+{
+	struct task *t = NULL;
+	char why[256];
+	int i, fd;
+
+	if (s->stopping)
+		return;
+	for (i = 0; i < s->nslots && !s->stopping; i++) {
+		struct slot *sl = &s->slots[i];
+
+		while (slot_wants(sl) && !s->stopping) {
+			if ((t = next_task(s)) == NULL)
+				goto out;
+			if ((fd = task_open(t, why, sizeof why)) < 0) {
+				task_skip(s, t, why);
+				continue;
+			}
+			t->id = ++s->next_id;
+			t->job->inflight++;
+			if (slot_send(sl, t, fd) < 0) {
+				sup_requeue(s, t);
+				close(fd);
+				break;
+			}
+			close(fd);
+		}
+	}
+out:
+	complete_check(s);
+}
+
+static void
+halt_check(struct sup *s, struct job *j)
+{
+	const struct run_opts *o = s->opts;
+	uint64_t done = job_done(j), bad = done - j->rec.count[OUT_OK];
+
+	if (s->stopping || o->halt_rate <= 0 || done < o->halt_min || done == 0)
+		return;
+	if ((double)bad / (double)done <= o->halt_rate)
+		return;
+	log_warnx("job %s halted: %llu of %llu files not ok (%.1f%%), over --halt-on-error %.1f%%",
+	    j->rec.name, (unsigned long long)bad, (unsigned long long)done,
+	    100.0 * (double)bad / (double)done, 100.0 * o->halt_rate);
+	j->rec.state = JOB_HALTED;
+	j->dirty = 1;
+	sup_stop(s, EXIT_HALTED);
+}
+
+/* A job whose inputs are all scanned and whose every task has a committed
+ * outcome is done; a run ends when its jobs are. */
+static void
+complete_check(struct sup *s)
+{
+	struct job *j;
+	int running = 0, notok = 0;
+
+	if (s->stopping)
+		return;
+	for (j = s->jobs; j; j = j->next) {
+		if (j->rec.state != JOB_RUNNING)
+			continue;
+		if (j->scan || j->ready || j->inflight)
+			return;
+		if (j->unseen) {
+			/* Everything is answered: commit now, not in 20 ms. */
+			if (sup_commit(s) < 0 || s->stopping)
+				return;
+		}
+		if (!job_complete(j)) {
+			running++;
+			continue;
+		}
+		j->rec.state = JOB_DONE;
+		j->rec.finished_ms = wall_ms();
+		j->dirty = 1;
+	}
+	if (running)
+		return;
+	for (j = s->jobs; j; j = j->next)
+		if (j->rec.count[OUT_OK] != job_done(j))
+			notok = 1;
+	sup_stop(s, notok ? EXIT_NOTOK : EXIT_OK);
+}
+
+void
+sup_stop(struct sup *s, int status)
+{
+	struct corpse *c;
+	struct job *j;
+	int i;
+
+	if (s->stopping)
+		return;
+	s->stopping = 1;
+	s->exit_code = status;
+	for (i = 0; i < s->nslots; i++)
+		slot_shutdown(&s->slots[i]);
+	for (c = s->corpses; c; c = c->next)
+		kill(-c->pid, SIGKILL);
+	for (j = s->jobs; j; j = j->next) {
+		if (j->rec.state == JOB_RUNNING) {
+			j->rec.state = JOB_INTERRUPTED;
+			j->dirty = 1;
+		}
+		if (j->dirty)
+			sup_txn(s);	/* written by the commit below */
+	}
+	sup_commit(s);
+	ev_break(s->loop, EVBREAK_ALL);
+}
+
+static void
+signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct sup *s = w->data;
+
+	(void)loop, (void)revents;
+	log_warnx("%s: stopping; the job stays resumable", strsignal(w->signum));
+	sup_stop(s, EXIT_INTR);
+}
+
+/* Ctrl-Z: the children are in their own process groups, out of the
+ * terminal's reach, so stop them ourselves; and give the running tasks
+ * back the time the job spent stopped. */
+static void
+tstp_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct sup *s = w->data;
+	ev_tstamp before, by;
+	int i;
+
+	(void)revents;
+	slot_stop_children(s, SIGSTOP);
+	progress_stop(s);
+	before = ev_time();
+	raise(SIGSTOP);
+	/* Continued. */
+	by = ev_time() - before;
+	slot_stop_children(s, SIGCONT);
+	ev_now_update(loop);
+	for (i = 0; i < s->nslots; i++)
+		slot_shift(&s->slots[i], by);
+	progress_start(s);
+}
+
+static void
+scan_idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct sup *s = w->data;
+	struct job *j;
+	int more = 0, r;
+
+	(void)revents;
+	for (j = s->jobs; j && !s->stopping; j = j->next) {
+		r = job_scan_step(j, 512);
+		if (r == 1)
+			more = 1;
+		else if (r == 2 && !ev_is_active(&s->scan_io)) {
+			/* Waiting for the stdin list: sleep on it. */
+			ev_io_set(&s->scan_io, scan_wait_fd(j->scan), EV_READ);
+			ev_io_start(loop, &s->scan_io);
+		}
+	}
+	if (more == 0)
+		ev_idle_stop(loop, w);
+	sup_dispatch(s);
+}
+
+static void
+scan_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct sup *s = w->data;
+
+	(void)revents;
+	ev_io_stop(loop, w);
+	ev_idle_start(loop, &s->scan_idle);
+}
+
+int
+sup_run(const struct run_opts *opts)
+{
+	struct sup s;
+	struct job *j;
+	const char *why;
+	int i;
+
+	memset(&s, 0, sizeof s);
+	s.opts = opts;
+	s.pid = getpid();
+	s.loop = ev_default_loop(EVFLAG_AUTO);
+	if (s.loop == NULL)
+		log_diex(EXIT_USAGE, "unable to start the event loop");
+	signal(SIGPIPE, SIG_IGN);
+	s.st = store_open(opts->state_dir, STORE_WRITE, &why);
+	if (s.st == NULL) {
+		if (errno == EBUSY)
+			log_diex(EXIT_USAGE, "state dir %s is in use by another corral process",
+			    sup_esc(opts->state_dir, strlen(opts->state_dir)));
+		log_die(EXIT_USAGE, "unable to %s state dir %s", why,
+		    sup_esc(opts->state_dir, strlen(opts->state_dir)));
+	}
+	j = job_open(&s, opts);
+	s.jobs = j;
+
+	ev_signal_init(&s.sig_int, signal_cb, SIGINT);
+	ev_signal_init(&s.sig_term, signal_cb, SIGTERM);
+	ev_signal_init(&s.sig_hup, signal_cb, SIGHUP);
+	ev_signal_init(&s.sig_tstp, tstp_cb, SIGTSTP);
+	s.sig_int.data = s.sig_term.data = s.sig_hup.data = s.sig_tstp.data = &s;
+	ev_signal_start(s.loop, &s.sig_int);
+	ev_signal_start(s.loop, &s.sig_term);
+	ev_signal_start(s.loop, &s.sig_hup);
+	ev_signal_start(s.loop, &s.sig_tstp);
+	ev_init(&s.commit_timer, commit_cb);
+	s.commit_timer.data = &s;
+	ev_idle_init(&s.scan_idle, scan_idle_cb);
+	s.scan_idle.data = &s;
+	ev_idle_start(s.loop, &s.scan_idle);
+	ev_init(&s.scan_io, scan_io_cb);
+	s.scan_io.data = &s;
+
+	s.nslots = (int)opts->workers;
+	s.slots = calloc((size_t)s.nslots, sizeof *s.slots);
+	if (s.slots == NULL)
+		log_die(EXIT_USAGE, "unable to allocate %d slots", s.nslots);
+	s.fds_at_start = count_fds();
+	for (i = 0; i < s.nslots && !s.stopping; i++) {
+		slot_init(&s, &s.slots[i], i);
+		slot_spawn(&s.slots[i]);
+	}
+	if (!s.stopping) {
+		progress_start(&s);
+		sup_dispatch(&s);
+	}
+	if (!s.stopping)
+		ev_run(s.loop, 0);
+	progress_stop(&s);
+
+	for (j = s.jobs; j; j = j->next)
+		job_summary(j, stderr);
+	for (i = 0; i < s.nslots; i++)
+		ipc_buf_free(&s.slots[i].out);
+	while (s.corpses) {
+		struct corpse *c = s.corpses;
+
+		s.corpses = c->next;
+		ev_child_stop(s.loop, &c->cw);
+		ev_timer_stop(s.loop, &c->grace);
+		free(c);
+	}
+	while ((j = s.jobs) != NULL) {
+		s.jobs = j->next;
+		job_free(j);
+	}
+	free(s.slots);
+	if (opts->verbose)
+		log_warnx("open descriptors: %d after start-up, %d at the end", s.fds_at_start,
+		    count_fds());
+	store_close(s.st);
+	return s.exit_code;
+}

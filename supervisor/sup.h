@@ -1,0 +1,211 @@
+/* sup: the supervisor. One thread, one libev loop: the child pool (slot.c),
+ * the jobs it runs (job.c, scan.c), the group commit into the store, signals,
+ * progress and shutdown. `run` is this with one job; nothing here assumes
+ * there is only one. Never runs a handler and never blocks on a child. */
+#ifndef CORRAL_SUP_H
+#define CORRAL_SUP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <ev.h>
+
+#include "ipc/ipc.h"
+#include "supervisor/store.h"
+
+/* Exit statuses of `corral run`, documented in --help and docs/corral.1.md. */
+enum {
+	EXIT_OK = 0, EXIT_NOTOK = 1, EXIT_USAGE = 2, EXIT_HALTED = 3, EXIT_INTR = 130
+};
+
+/* The reserved exit status of a child whose set-up failed: never respawned. */
+#define CHILD_EXIT_SETUP 78
+
+/* What one `run` asks for. */
+struct run_opts {
+	const char *state_dir;
+	const char *job_name;		/* NULL: derived from what follows */
+	const char *handler;		/* archive, sha256, exec, or a .so path */
+	const char *exec_cmd;		/* exec's command, else NULL */
+	char **inputs;			/* paths; "-" is the stdin list */
+	int ninputs;
+	int list_sep;			/* '\n' or '\0' for the stdin list */
+	uint64_t timeout_ms;
+	uint32_t workers, retries, depth;
+	double halt_rate;		/* 0: off */
+	uint64_t halt_min;
+	int json, quiet, verbose;
+	const char *worker;		/* the worker program */
+};
+
+/* A file on its way through: fetched from the store, queued, in a child. */
+struct task {
+	struct task *next;
+	struct job *job;
+	uint64_t seq;			/* its key in the store */
+	uint64_t id;			/* its id on the wire */
+	uint32_t attempts;		/* crashes and timeouts charged so far */
+	ev_tstamp started;		/* when it became its child's running task */
+	size_t path_len;
+	char *path;			/* NUL-terminated copy */
+};
+
+/* An outcome written into the open transaction, shown once it commits. */
+struct finished {
+	struct finished *next;
+	struct job *job;
+	uint64_t seq;
+	struct store_outcome o;
+	size_t path_len;
+	char *path;
+	char *bytes;			/* owns o.error and o.result */
+};
+
+struct scan;
+
+struct job {
+	struct job *next;
+	struct sup *sup;
+	struct store_job rec;		/* as committed, plus this transaction */
+	const struct run_opts *opts;
+	struct scan *scan;		/* NULL once the inputs are all known */
+	struct task *ready, *ready_tail;	/* fetched, not yet dispatched */
+	int nready;
+	uint64_t cursor;		/* highest seq fetched from pending */
+	int inflight;			/* tasks in children */
+	int unseen;			/* outcomes in the open transaction */
+	int dirty;			/* rec changed in the open transaction */
+	uint64_t done_at_start;		/* for this run's rate */
+	ev_tstamp t0;
+};
+
+enum slot_state {
+	SLOT_EMPTY,	/* no child: waiting to (re)spawn */
+	SLOT_STARTING,	/* spawned, no hello yet */
+	SLOT_READY,	/* said hello: takes tasks */
+	SLOT_LOST,	/* socket closed or broken: waiting for the reap */
+	SLOT__COUNT
+};
+
+struct slot {
+	struct sup *sup;
+	int index;
+	enum slot_state state;
+	pid_t pid;
+	int sock;
+	ev_io rio, wio;
+	ev_timer timer;			/* deadline, hello wait, respawn or reap wait */
+	ev_child cw;
+	struct ipc_reader rd;
+	struct ipc_buf out;		/* bytes not yet taken by the socket */
+	size_t out_off;
+	struct task *q, *q_tail;	/* sent, in order; q is the running one */
+	int nq;
+	uint32_t job_sent;		/* job whose JOB message this child has */
+	const char *lost_why;		/* protocol error that ended it, if any */
+	int reaped;			/* its exit status has been collected */
+	uint64_t tasks_done;
+};
+
+/* A killed child that has not been reaped yet. */
+struct corpse {
+	struct corpse *next;
+	struct sup *sup;
+	pid_t pid;
+	ev_child cw;
+	ev_timer grace;			/* SIGTERM sent: SIGKILL when it fires */
+};
+
+struct sup {
+	struct ev_loop *loop;
+	store *st;
+	const struct run_opts *opts;
+	struct job *jobs;
+	struct slot *slots;
+	int nslots;
+	struct corpse *corpses;
+	ev_signal sig_int, sig_term, sig_hup, sig_tstp;
+	ev_timer commit_timer, progress_timer;
+	ev_idle scan_idle;
+	ev_io scan_io;			/* the stdin list, while it has nothing */
+	struct finished *fin, *fin_tail;
+	int nfin;
+	size_t fin_bytes;
+	uint64_t next_id;
+	int start_failures;		/* children in a row that died unused */
+	int ever_hello;
+	int stopping;			/* shutting down: dispatch nothing */
+	int stopping_output;		/* stdout is gone: print no more */
+	int exit_code;
+	int fds_at_start;
+	pid_t pid;
+};
+
+/* sup.c */
+int sup_run(const struct run_opts *opts);
+void sup_dispatch(struct sup *s);
+/* A task's end as the pool saw it: an answer, a crash, a timeout. The task
+ * is consumed (recorded, retried, or both). */
+void sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_t elen,
+    const uint8_t *result, size_t rlen, int sig, int exit_code);
+/* Back to the front of its job's queue, uncharged. */
+void sup_requeue(struct sup *s, struct task *t);
+/* Stop the run: commit, kill children, exit with status. */
+void sup_stop(struct sup *s, int status);
+void sup_fatal(struct sup *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void task_free(struct task *t);
+/* Writes an outcome into the open transaction; it is shown (progress,
+ * --json) once that commits. 0 or -1 (fatal). */
+int sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t plen,
+    const struct store_outcome *o);
+/* Opens the group-commit transaction if none is: 0 or -1 (fatal). */
+int sup_txn(struct sup *s);
+/* The bytes as a terminal-safe string, in one of a few rotating static
+ * buffers: for log lines naming untrusted paths and messages. */
+const char *sup_esc(const char *str, size_t len);
+
+/* slot.c: one child process per slot, the state machine of docs/protocol.md. */
+void slot_init(struct sup *s, struct slot *sl, int index);
+void slot_spawn(struct slot *sl);
+/* Sends t to the child; 0, or -1 (t untouched: requeue it). */
+int slot_send(struct slot *sl, struct task *t, int fd);
+/* Whether the slot takes another task now. */
+int slot_wants(const struct slot *sl);
+/* Kills the child at once: every task it holds goes back uncharged. */
+void slot_shutdown(struct slot *sl);
+/* Shifts running deadlines after the job was stopped for `by` seconds. */
+void slot_shift(struct slot *sl, ev_tstamp by);
+void slot_stop_children(struct sup *s, int sig);
+const char *slot_state_name(int state);
+
+/* job.c */
+struct job *job_open(struct sup *s, const struct run_opts *o);
+void job_free(struct job *j);
+/* The next task to dispatch, scanning and fetching as needed; NULL when
+ * none is ready now. */
+struct task *job_next(struct job *j);
+/* Whether nothing is left: inputs scanned, nothing pending or in flight. */
+int job_complete(struct job *j);
+/* Outcomes committed so far. */
+uint64_t job_done(const struct job *j);
+/* Runs the scan for a bounded number of entries: 1 more to do, 0 done. */
+int job_scan_step(struct job *j, int budget);
+void job_summary(struct job *j, FILE *f);
+
+/* scan.c: the inputs, walked in path order, a bounded step at a time. */
+/* exclude: a directory never to scan into (the state directory). */
+struct scan *scan_new(char **inputs, int n, int list_sep, const char *exclude);
+void scan_free(struct scan *sc);
+/* Yields up to budget paths to fn (path, len, error or NULL, arg): an error
+ * names a path the walk could not read (recorded as skipped). Returns 1 if
+ * more remain, 0 when done, 2 when waiting for stdin. */
+int scan_step(struct scan *sc, int budget,
+    int (*fn)(const char *path, size_t len, const char *error, void *arg), void *arg);
+/* For the stdin list: the descriptor to watch while scan_step returns 2. */
+int scan_wait_fd(const struct scan *sc);
+
+/* progress.c */
+void progress_start(struct sup *s);
+void progress_stop(struct sup *s);
+
+#endif

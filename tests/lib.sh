@@ -1,0 +1,61 @@
+# lib.sh: what every end-to-end test script shares. Source it first: it finds
+# the binaries, makes a private temp dir (removed on exit, children killed),
+# and gives TAP helpers: ok, is, like, done_testing.
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+CORRAL=${CORRAL:-$TOP/corral}
+BUILD=${CORRAL_BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
+PLUGIN=$BUILD/tests/plugins/misbehave.so
+FAKEWORKER=$BUILD/tests/fakeworker
+EXAMPLE=$BUILD/examples/count_bytes.so
+T=$(mktemp -d /tmp/corral-test.XXXXXX)
+chmod 755 "$T"
+_tap_n=0
+_tap_failed=0
+_cleanup() {
+	jobs -p | xargs -r kill -9 2>/dev/null
+	rm -rf "$T"
+}
+trap _cleanup EXIT
+cd "$T" || exit 1
+
+ok() {	# ok STATUS DESCRIPTION: passes when STATUS is 0
+	_tap_n=$((_tap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $_tap_n - $2"
+	else
+		echo "not ok $_tap_n - $2"
+		_tap_failed=$((_tap_failed + 1))
+	fi
+}
+
+is() {	# is GOT WANT DESCRIPTION
+	if [ "$1" = "$2" ]; then ok 0 "$3"; else
+		ok 1 "$3"
+		echo "#   got:  '$1'"
+		echo "#   want: '$2'"
+	fi
+}
+
+like() {	# like TEXT REGEX DESCRIPTION (grep -E)
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then ok 0 "$3"; else
+		ok 1 "$3"
+		printf '%s\n' "$1" | head -20 | sed 's/^/#   /'
+		echo "#   does not match: $2"
+	fi
+}
+
+done_testing() {
+	echo "1..$_tap_n"
+	[ "$_tap_failed" -eq 0 ]
+	exit $?
+}
+
+# now_ms: monotonic-enough milliseconds for measuring a run.
+now_ms() { date +%s%3N; }
+
+# count of JSON lines in results with a given status
+count_status() {	# count_status STATEDIR STATUS
+	"$CORRAL" results -s "$1" --json | jq -r .status | grep -cx "$2"
+}
