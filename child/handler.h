@@ -34,10 +34,14 @@ void result_free(struct corral_result *r);
 /* The map as msgpack (valid until the next reset) and the error text. */
 const uint8_t *result_map(struct corral_result *r, size_t *len);
 const char *result_error(struct corral_result *r, size_t *len);
+/* An array of strings under key (the archive handler's filters). */
+int result_set_strv(struct corral_result *r, const char *key, const char *const *v, size_t n);
+
+/* The reserved exit status of a worker whose set-up failed: the supervisor
+ * does not respawn it (supervisor/sup.h has the same number). */
+#define CHILD_EXIT_SETUP 78
 
 /* Runs the worker: the child's whole life (child/worker.c). */
 int child_main(int argc, char **argv);
 
-/* The exec handler's command needs the timeout to pace its own grace; the
- * supervisor does the killing. */
 #endif

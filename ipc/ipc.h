@@ -73,7 +73,7 @@ int ipc_mp_check(const uint8_t *p, size_t len, int max_depth);
 /* Incoming bytes, split into frames. */
 struct ipc_reader {
 	uint8_t *buf;
-	size_t len, cap, max;
+	size_t off, len, cap, max;	/* buf[off, len) is not yet handed out */
 	int fds[IPC_FD_QUEUE];		/* received descriptors, oldest first */
 	int nfds;
 };

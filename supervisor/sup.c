@@ -95,6 +95,8 @@ sup_txn(struct sup *s)
 {
 	if (store_in_txn(s->st))
 		return 0;
+	if (s->store_failed)
+		return -1;
 	if (store_begin(s->st) < 0) {
 		sup_fatal(s, "unable to begin a transaction: %s", store_strerror(s->st));
 		return -1;
@@ -135,10 +137,11 @@ sup_commit(struct sup *s)
 	}
 	if (store_commit(s->st) < 0)
 		goto fail;
+	for (j = s->jobs; j; j = j->next)
+		j->unseen = 0;
 	while ((f = s->fin) != NULL) {
 		s->fin = f->next;
-		f->job->unseen--;
-		if (s->opts->json && !s->stopping_output)
+		if (!s->stopping_output)
 			report_outcome_json(stdout, f->job->rec.name, f->seq, f->path, f->path_len, &f->o);
 		finished_free(f);
 	}
@@ -168,6 +171,7 @@ fail:
 	s->fin_tail = NULL;
 	s->nfin = 0;
 	s->stopping_output = 1;
+	s->store_failed = 1;
 	sup_stop(s, EXIT_USAGE);
 	return -1;
 }
@@ -199,34 +203,37 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
 	if (r == 1)
 		return 0;	/* it already had one: exactly once */
 	j->dirty = 1;
-	f = calloc(1, sizeof *f);
-	if (f == NULL || (f->path = malloc(plen + 1)) == NULL ||
-	    (f->bytes = malloc(o->error_len + o->result_len + 1)) == NULL) {
-		if (f)
-			finished_free(f);
-		sup_fatal(s, "out of memory");
-		return -1;
-	}
-	memcpy(f->path, path, plen);
-	f->path[plen] = '\0';
-	f->path_len = plen;
-	f->job = j;
-	f->seq = seq;
-	f->o = *o;
-	if (o->error_len)
-		memcpy(f->bytes, o->error, o->error_len);
-	if (o->result_len)
-		memcpy(f->bytes + o->error_len, o->result, o->result_len);
-	f->o.error = f->bytes;
-	f->o.result = (const uint8_t *)f->bytes + o->error_len;
-	if (s->fin_tail)
-		s->fin_tail->next = f;
-	else
-		s->fin = f;
-	s->fin_tail = f;
+	j->unseen++;
 	s->nfin++;
 	s->fin_bytes += plen + o->error_len + o->result_len;
-	j->unseen++;
+	if (s->opts->json) {
+		/* Kept until the commit, to be printed once it is durable. */
+		f = calloc(1, sizeof *f);
+		if (f == NULL || (f->path = malloc(plen + 1)) == NULL ||
+		    (f->bytes = malloc(o->error_len + o->result_len + 1)) == NULL) {
+			if (f)
+				finished_free(f);
+			sup_fatal(s, "out of memory");
+			return -1;
+		}
+		memcpy(f->path, path, plen);
+		f->path[plen] = '\0';
+		f->path_len = plen;
+		f->job = j;
+		f->seq = seq;
+		f->o = *o;
+		if (o->error_len)
+			memcpy(f->bytes, o->error, o->error_len);
+		if (o->result_len)
+			memcpy(f->bytes + o->error_len, o->result, o->result_len);
+		f->o.error = f->bytes;
+		f->o.result = (const uint8_t *)f->bytes + o->error_len;
+		if (s->fin_tail)
+			s->fin_tail->next = f;
+		else
+			s->fin = f;
+		s->fin_tail = f;
+	}
 	if (s->nfin >= COMMIT_COUNT || s->fin_bytes >= COMMIT_BYTES)
 		return sup_commit(s);
 	return 0;
@@ -582,10 +589,10 @@ sup_run(const struct run_opts *opts)
 	if (s.slots == NULL)
 		log_die(EXIT_USAGE, "unable to allocate %d slots", s.nslots);
 	s.fds_at_start = count_fds();
-	for (i = 0; i < s.nslots && !s.stopping; i++) {
+	for (i = 0; i < s.nslots; i++)
 		slot_init(&s, &s.slots[i], i);
+	for (i = 0; i < s.nslots && !s.stopping; i++)
 		slot_spawn(&s.slots[i]);
-	}
 	if (!s.stopping) {
 		progress_start(&s);
 		sup_dispatch(&s);

@@ -136,6 +136,7 @@ struct sup {
 	int ever_hello;
 	int stopping;			/* shutting down: dispatch nothing */
 	int stopping_output;		/* stdout is gone: print no more */
+	int store_failed;		/* a commit failed: write nothing more */
 	int exit_code;
 	int fds_at_start;
 	pid_t pid;

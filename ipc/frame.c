@@ -1,0 +1,216 @@
+/* frame: bytes on the socket cut into length-prefixed frames, and the
+ * descriptors passed beside them. A length prefix is checked before any
+ * buffer grows for it, so a lying peer costs at most one read's worth. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ipc/ipc.h"
+
+#define READ_ROOM 65536	/* free space offered to each read */
+
+void
+ipc_buf_free(struct ipc_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+void
+ipc_reader_init(struct ipc_reader *r, size_t max_frame)
+{
+	memset(r, 0, sizeof *r);
+	r->max = max_frame;
+}
+
+void
+ipc_reader_free(struct ipc_reader *r)
+{
+	while (r->nfds > 0)
+		close(r->fds[--r->nfds]);
+	free(r->buf);
+	r->buf = NULL;
+	r->len = r->cap = r->off = 0;
+}
+
+size_t
+ipc_pending(const struct ipc_reader *r)
+{
+	return r->len - r->off;
+}
+
+static uint32_t
+get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Makes room for the next read: drops what was handed out, then grows to
+ * fit the frame under way (already checked against the maximum). */
+static int
+reader_room(struct ipc_reader *r)
+{
+	size_t want;
+
+	if (r->off > 0) {
+		memmove(r->buf, r->buf + r->off, r->len - r->off);
+		r->len -= r->off;
+		r->off = 0;
+	}
+	want = r->len + READ_ROOM;
+	if (r->len >= IPC_HDR) {
+		uint32_t n = get_be32(r->buf);
+
+		if (n > 0 && n <= r->max && IPC_HDR + (size_t)n > want)
+			want = IPC_HDR + (size_t)n;
+	}
+	if (want > r->cap) {
+		uint8_t *b = realloc(r->buf, want);
+
+		if (b == NULL)
+			return -1;
+		r->buf = b;
+		r->cap = want;
+	}
+	return 0;
+}
+
+static void
+close_fds(struct cmsghdr *c, struct msghdr *m)
+{
+	for (; c; c = CMSG_NXTHDR(m, c)) {
+		int *fd = (int *)CMSG_DATA(c);
+		size_t i, n;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++)
+			close(fd[i]);
+	}
+}
+
+ssize_t
+ipc_read(struct ipc_reader *r, int fd, int want_fds)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * IPC_FD_QUEUE)];
+	} ctl;
+	struct iovec iov;
+	struct msghdr m;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (reader_room(r) < 0)
+		return -1;
+	if (!want_fds) {
+		do
+			n = read(fd, r->buf + r->len, r->cap - r->len);
+		while (n < 0 && errno == EINTR);
+		if (n > 0)
+			r->len += (size_t)n;
+		return n;
+	}
+	memset(&m, 0, sizeof m);
+	iov.iov_base = r->buf + r->len;
+	iov.iov_len = r->cap - r->len;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl.buf;
+	m.msg_controllen = sizeof ctl.buf;
+	do
+		n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (m.msg_flags & MSG_CTRUNC) {
+		close_fds(CMSG_FIRSTHDR(&m), &m);
+		errno = EPROTO;
+		return -1;
+	}
+	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		size_t i, k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if ((size_t)r->nfds + k > IPC_FD_QUEUE) {
+			close_fds(c, &m);
+			errno = EPROTO;
+			return -1;
+		}
+		for (i = 0; i < k; i++)
+			memcpy(&r->fds[r->nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+	}
+	r->len += (size_t)n;
+	return n;
+}
+
+int
+ipc_next(struct ipc_reader *r, const uint8_t **body, size_t *len)
+{
+	uint32_t n;
+
+	if (r->len - r->off < IPC_HDR)
+		return 0;
+	n = get_be32(r->buf + r->off);
+	if (n == 0 || n > r->max) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (r->len - r->off - IPC_HDR < n)
+		return 0;
+	*body = r->buf + r->off + IPC_HDR;
+	*len = n;
+	r->off += IPC_HDR + (size_t)n;
+	return 1;
+}
+
+int
+ipc_take_fd(struct ipc_reader *r)
+{
+	int fd;
+
+	if (r->nfds == 0)
+		return -1;
+	fd = r->fds[0];
+	memmove(r->fds, r->fds + 1, (size_t)(r->nfds - 1) * sizeof r->fds[0]);
+	r->nfds--;
+	return fd;
+}
+
+ssize_t
+ipc_send(int sock, const void *data, size_t len, int pass_fd)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	struct msghdr m;
+	ssize_t n;
+
+	memset(&m, 0, sizeof m);
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	if (pass_fd >= 0) {
+		struct cmsghdr *c;
+
+		memset(&ctl, 0, sizeof ctl);
+		m.msg_control = ctl.buf;
+		m.msg_controllen = sizeof ctl.buf;
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+	}
+	do
+		n = sendmsg(sock, &m, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n;
+}

@@ -1,0 +1,921 @@
+/* store: the state directory, an LMDB environment (docs/state.md).
+ *
+ *	meta      "format" -> STORE_FORMAT, "next_job" -> last job id
+ *	jobs      job id (u32 BE)                -> job record
+ *	jobnames  name                           -> job id
+ *	tasks     job id + seq (u32 + u64, BE)   -> [path, attempts]
+ *	paths     job id + SHA-256(path)[0..16]  -> seq (u64 BE)
+ *	pending   task key                       -> ""   (until an outcome commits)
+ *	results   task key                       -> outcome record
+ *
+ * Big-endian keys make a job's tasks one key range in seq order. Records are
+ * msgpack, checked before they are decoded. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+#include <msgpack.h>
+#include <openssl/evp.h>
+
+#include "ipc/ipc.h"
+#include "supervisor/store.h"
+
+#define MAP_SIZE	(64ull << 30)	/* address space only: pages are used as needed */
+#define TASK_KEY	12
+#define PATH_KEY	20
+
+struct store {
+	MDB_env *env;
+	MDB_dbi meta, jobs, jobnames, tasks, paths, pending, results;
+	MDB_txn *wtxn;		/* the open write transaction, if any */
+	MDB_txn *rtxn;		/* a reset read transaction kept for reuse */
+	int lockfd;
+	int rc;			/* the last LMDB error */
+	char dir[4096];
+};
+
+static const char *const outcome_names[OUT__COUNT] = {
+	"ok", "failed", "crashed", "timeout", "skipped",
+};
+static const char *const state_names[JOB__COUNT] = {
+	"running", "done", "halted", "interrupted",
+};
+
+const char *
+outcome_name(int status)
+{
+	return status >= 0 && status < OUT__COUNT ? outcome_names[status] : "unknown";
+}
+
+const char *
+job_state_name(int state)
+{
+	return state >= 0 && state < JOB__COUNT ? state_names[state] : "unknown";
+}
+
+static void
+put_be(uint8_t *p, uint64_t v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t
+get_be(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+task_key(uint8_t k[TASK_KEY], uint32_t job, uint64_t seq)
+{
+	put_be(k, job, 4);
+	put_be(k + 4, seq, 8);
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* LMDB's codes become errno for callers; the code stays for store_strerror. */
+static int
+fail(store *st, int rc)
+{
+	st->rc = rc;
+	errno = rc > 0 ? rc : EIO;
+	return -1;
+}
+
+const char *
+store_strerror(store *st)
+{
+	return mdb_strerror(st->rc);
+}
+
+static int
+open_dbis(store *st, MDB_txn *txn, unsigned flags)
+{
+	static const char *const names[] = {
+		"meta", "jobs", "jobnames", "tasks", "paths", "pending", "results",
+	};
+	MDB_dbi *dbi[] = {
+		&st->meta, &st->jobs, &st->jobnames, &st->tasks, &st->paths, &st->pending,
+		&st->results,
+	};
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if ((rc = mdb_dbi_open(txn, names[i], flags, dbi[i])) != 0)
+			return rc;
+	return 0;
+}
+
+/* Opens the databases and checks (or, new, writes) the format. */
+static int
+store_init(store *st, enum store_mode mode, const char **why)
+{
+	MDB_txn *txn;
+	MDB_val k = { 6, "format" }, v;
+	uint8_t fmt[4];
+	int rc;
+
+	rc = mdb_txn_begin(st->env, NULL, mode == STORE_READ ? MDB_RDONLY : 0, &txn);
+	if (rc == 0)
+		rc = open_dbis(st, txn, mode == STORE_READ ? 0 : MDB_CREATE);
+	if (rc == MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		*why = "open";
+		errno = ENOENT;
+		return -1;
+	}
+	if (rc == 0) {
+		rc = mdb_get(txn, st->meta, &k, &v);
+		if (rc == MDB_NOTFOUND && mode == STORE_WRITE) {
+			put_be(fmt, STORE_FORMAT, 4);
+			v.mv_size = 4;
+			v.mv_data = fmt;
+			rc = mdb_put(txn, st->meta, &k, &v, 0);
+		} else if (rc == 0 && (v.mv_size != 4 || get_be(v.mv_data, 4) != STORE_FORMAT)) {
+			mdb_txn_abort(txn);
+			*why = "use (another state format)";
+			errno = EPROTO;
+			return -1;
+		}
+	}
+	if (rc == 0)
+		rc = mdb_txn_commit(txn);	/* keeps the handles, also read-only */
+	else
+		mdb_txn_abort(txn);
+	if (rc != 0) {
+		*why = "open";
+		return fail(st, rc);
+	}
+	return 0;
+}
+
+store *
+store_open(const char *dir, enum store_mode mode, const char **why)
+{
+	store *st = calloc(1, sizeof *st);
+	char path[4200];
+	struct stat sb;
+	unsigned flags = MDB_NOTLS;
+	const char *nosync = getenv("CORRAL_NOSYNC");
+	int rc, e;
+
+	*why = "open";
+	if (st == NULL)
+		return NULL;
+	st->lockfd = -1;
+	snprintf(st->dir, sizeof st->dir, "%s", dir);
+	if (mode == STORE_WRITE) {
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			*why = "create";
+			goto fail;
+		}
+		snprintf(path, sizeof path, "%s/lock", dir);
+		st->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (st->lockfd < 0) {
+			*why = errno == ENOTDIR ? "create" : "lock";
+			goto fail;
+		}
+		if (flock(st->lockfd, LOCK_EX | LOCK_NB) < 0) {
+			*why = "lock";
+			if (errno == EWOULDBLOCK)
+				errno = EBUSY;
+			goto fail;
+		}
+		if (nosync && nosync[0])
+			flags |= MDB_NOSYNC;
+	} else {
+		snprintf(path, sizeof path, "%s/data.mdb", dir);
+		if (stat(path, &sb) < 0)
+			goto fail;
+		flags |= MDB_RDONLY;
+	}
+	if ((rc = mdb_env_create(&st->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(st->env, 8)) != 0 ||
+	    (rc = mdb_env_set_mapsize(st->env, MAP_SIZE)) != 0 ||
+	    (rc = mdb_env_open(st->env, dir, flags, 0600)) != 0) {
+		fail(st, rc);
+		goto fail;
+	}
+	if (store_init(st, mode, why) < 0)
+		goto fail;
+	return st;
+fail:
+	e = errno;
+	store_close(st);
+	errno = e;
+	return NULL;
+}
+
+void
+store_close(store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->wtxn)
+		mdb_txn_abort(st->wtxn);
+	if (st->rtxn)
+		mdb_txn_abort(st->rtxn);
+	if (st->env)
+		mdb_env_close(st->env);
+	if (st->lockfd >= 0)
+		close(st->lockfd);
+	free(st);
+}
+
+uint64_t
+store_size(store *st)
+{
+	char path[4200];
+	struct stat sb;
+
+	snprintf(path, sizeof path, "%s/data.mdb", st->dir);
+	return stat(path, &sb) == 0 ? (uint64_t)sb.st_blocks * 512 : 0;
+}
+
+/* The transaction reads run in: the write one if open, else a read one. */
+static MDB_txn *
+rbegin(store *st)
+{
+	int rc;
+
+	if (st->wtxn)
+		return st->wtxn;
+	rc = st->rtxn ? mdb_txn_renew(st->rtxn) : mdb_txn_begin(st->env, NULL, MDB_RDONLY, &st->rtxn);
+	if (rc != 0) {
+		fail(st, rc);
+		return NULL;
+	}
+	return st->rtxn;
+}
+
+/* Ends a read: never hold a snapshot between calls, it would pin pages. */
+static void
+rend(store *st, MDB_txn *txn)
+{
+	if (txn && txn == st->rtxn)
+		mdb_txn_reset(st->rtxn);
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+static int
+sbuf_pack_str(msgpack_packer *pk, const char *k, const char *s)
+{
+	return msgpack_pack_str_with_body(pk, k, strlen(k)) |
+	    msgpack_pack_str_with_body(pk, s, strlen(s));
+}
+
+static int
+sbuf_pack_u64(msgpack_packer *pk, const char *k, uint64_t v)
+{
+	return msgpack_pack_str_with_body(pk, k, strlen(k)) | msgpack_pack_uint64(pk, v);
+}
+
+static int
+job_encode(const struct store_job *j, msgpack_sbuffer *sb)
+{
+	msgpack_packer pk;
+	int i, r = 0;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	r |= msgpack_pack_map(&pk, 16);
+	r |= sbuf_pack_u64(&pk, "id", j->id);
+	r |= sbuf_pack_u64(&pk, "state", (uint64_t)j->state);
+	r |= sbuf_pack_str(&pk, "name", j->name);
+	r |= sbuf_pack_str(&pk, "handler", j->handler);
+	r |= sbuf_pack_str(&pk, "arg", j->arg);
+	r |= sbuf_pack_str(&pk, "inputs", j->inputs);
+	r |= sbuf_pack_u64(&pk, "created", j->created_ms);
+	r |= sbuf_pack_u64(&pk, "updated", j->updated_ms);
+	r |= sbuf_pack_u64(&pk, "finished", j->finished_ms);
+	r |= sbuf_pack_u64(&pk, "total", j->total);
+	r |= sbuf_pack_u64(&pk, "next_seq", j->next_seq);
+	r |= msgpack_pack_str_with_body(&pk, "count", 5);
+	r |= msgpack_pack_array(&pk, OUT__COUNT);
+	for (i = 0; i < OUT__COUNT; i++)
+		r |= msgpack_pack_uint64(&pk, j->count[i]);
+	r |= sbuf_pack_u64(&pk, "runs", j->runs);
+	r |= sbuf_pack_u64(&pk, "timeout", j->timeout_ms);
+	r |= sbuf_pack_u64(&pk, "workers", j->workers);
+	r |= sbuf_pack_u64(&pk, "retries", j->retries);
+	return r ? -1 : 0;
+}
+
+static int
+key_is(const msgpack_object *k, const char *s)
+{
+	return k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen(s) &&
+	    memcmp(k->via.str.ptr, s, k->via.str.size) == 0;
+}
+
+static void
+copy_str(char *dst, size_t len, const msgpack_object *v)
+{
+	size_t n = 0;
+
+	if (v->type == MSGPACK_OBJECT_STR)
+		n = v->via.str.size < len - 1 ? v->via.str.size : len - 1;
+	if (n)
+		memcpy(dst, v->via.str.ptr, n);
+	dst[n] = '\0';
+}
+
+static uint64_t
+as_u64(const msgpack_object *v)
+{
+	return v->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? v->via.u64 : 0;
+}
+
+/* Decodes a record's bytes into u after checking them. 0 or -1. */
+static int
+record_unpack(store *st, const MDB_val *v, msgpack_unpacked *u, msgpack_object_type type)
+{
+	size_t off = 0;
+
+	msgpack_unpacked_init(u);
+	if (ipc_mp_check(v->mv_data, v->mv_size, 4) < 0 ||
+	    msgpack_unpack_next(u, v->mv_data, v->mv_size, &off) != MSGPACK_UNPACK_SUCCESS ||
+	    u->data.type != type) {
+		msgpack_unpacked_destroy(u);
+		return fail(st, MDB_CORRUPTED);
+	}
+	return 0;
+}
+
+static int
+job_decode(store *st, const MDB_val *v, struct store_job *j)
+{
+	msgpack_unpacked u;
+	uint32_t i, c;
+
+	if (record_unpack(st, v, &u, MSGPACK_OBJECT_MAP) < 0)
+		return -1;
+	memset(j, 0, sizeof *j);
+	for (i = 0; i < u.data.via.map.size; i++) {
+		const msgpack_object *k = &u.data.via.map.ptr[i].key, *x = &u.data.via.map.ptr[i].val;
+
+		if (key_is(k, "id")) j->id = (uint32_t)as_u64(x);
+		else if (key_is(k, "state")) j->state = (int)(as_u64(x) % JOB__COUNT);
+		else if (key_is(k, "name")) copy_str(j->name, sizeof j->name, x);
+		else if (key_is(k, "handler")) copy_str(j->handler, sizeof j->handler, x);
+		else if (key_is(k, "arg")) copy_str(j->arg, sizeof j->arg, x);
+		else if (key_is(k, "inputs")) copy_str(j->inputs, sizeof j->inputs, x);
+		else if (key_is(k, "created")) j->created_ms = as_u64(x);
+		else if (key_is(k, "updated")) j->updated_ms = as_u64(x);
+		else if (key_is(k, "finished")) j->finished_ms = as_u64(x);
+		else if (key_is(k, "total")) j->total = as_u64(x);
+		else if (key_is(k, "next_seq")) j->next_seq = as_u64(x);
+		else if (key_is(k, "runs")) j->runs = as_u64(x);
+		else if (key_is(k, "timeout")) j->timeout_ms = as_u64(x);
+		else if (key_is(k, "workers")) j->workers = (uint32_t)as_u64(x);
+		else if (key_is(k, "retries")) j->retries = (uint32_t)as_u64(x);
+		else if (key_is(k, "count") && x->type == MSGPACK_OBJECT_ARRAY)
+			for (c = 0; c < x->via.array.size && c < OUT__COUNT; c++)
+				j->count[c] = as_u64(&x->via.array.ptr[c]);
+	}
+	msgpack_unpacked_destroy(&u);
+	return 0;
+}
+
+/* A task record: [path, attempts]. Pointers into v. */
+static int
+task_decode(store *st, const MDB_val *v, const char **path, size_t *plen, uint32_t *attempts)
+{
+	msgpack_unpacked u;
+	const msgpack_object *a;
+	int r = -1;
+
+	if (record_unpack(st, v, &u, MSGPACK_OBJECT_ARRAY) < 0)
+		return -1;
+	a = u.data.via.array.ptr;
+	if (u.data.via.array.size == 2 && a[0].type == MSGPACK_OBJECT_BIN &&
+	    a[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+		*path = a[0].via.bin.ptr;
+		*plen = a[0].via.bin.size;
+		*attempts = (uint32_t)a[1].via.u64;
+		r = 0;
+	} else
+		fail(st, MDB_CORRUPTED);
+	msgpack_unpacked_destroy(&u);
+	return r;
+}
+
+static int
+task_encode(msgpack_sbuffer *sb, const char *path, size_t len, uint32_t attempts)
+{
+	msgpack_packer pk;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	return (msgpack_pack_array(&pk, 2) | msgpack_pack_bin_with_body(&pk, path, len) |
+	    msgpack_pack_uint32(&pk, attempts)) ? -1 : 0;
+}
+
+static int
+outcome_encode(msgpack_sbuffer *sb, const struct store_outcome *o)
+{
+	msgpack_packer pk;
+	int r = 0;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	r |= msgpack_pack_map(&pk, 8);
+	r |= sbuf_pack_u64(&pk, "s", (uint64_t)o->status);
+	r |= sbuf_pack_u64(&pk, "a", o->attempts);
+	r |= sbuf_pack_u64(&pk, "d", o->duration_ms);
+	r |= sbuf_pack_u64(&pk, "f", o->finished_ms);
+	r |= sbuf_pack_u64(&pk, "sig", (uint64_t)(o->signal > 0 ? o->signal : 0));
+	r |= msgpack_pack_str_with_body(&pk, "x", 1) | msgpack_pack_int64(&pk, o->exit_code);
+	r |= msgpack_pack_str_with_body(&pk, "e", 1) |
+	    msgpack_pack_bin_with_body(&pk, o->error, o->error_len);
+	r |= msgpack_pack_str_with_body(&pk, "r", 1) |
+	    msgpack_pack_bin_with_body(&pk, o->result, o->result_len);
+	return r ? -1 : 0;
+}
+
+/* Pointers into v, valid while its transaction is. */
+static int
+outcome_decode(store *st, const MDB_val *v, struct store_outcome *o)
+{
+	msgpack_unpacked u;
+	uint32_t i;
+
+	if (record_unpack(st, v, &u, MSGPACK_OBJECT_MAP) < 0)
+		return -1;
+	memset(o, 0, sizeof *o);
+	o->exit_code = -1;
+	for (i = 0; i < u.data.via.map.size; i++) {
+		const msgpack_object *k = &u.data.via.map.ptr[i].key, *x = &u.data.via.map.ptr[i].val;
+
+		if (key_is(k, "s")) o->status = (int)(as_u64(x) % OUT__COUNT);
+		else if (key_is(k, "a")) o->attempts = (uint32_t)as_u64(x);
+		else if (key_is(k, "d")) o->duration_ms = as_u64(x);
+		else if (key_is(k, "f")) o->finished_ms = as_u64(x);
+		else if (key_is(k, "sig")) o->signal = (int)(as_u64(x) & 0xff);
+		else if (key_is(k, "x") && x->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+			o->exit_code = (int)(x->via.u64 & 0xff);
+		else if (key_is(k, "e") && x->type == MSGPACK_OBJECT_BIN) {
+			o->error = x->via.bin.ptr;
+			o->error_len = x->via.bin.size;
+		} else if (key_is(k, "r") && x->type == MSGPACK_OBJECT_BIN) {
+			o->result = (const uint8_t *)x->via.bin.ptr;
+			o->result_len = x->via.bin.size;
+		}
+	}
+	msgpack_unpacked_destroy(&u);
+	return 0;
+}
+
+/* ---- reads ------------------------------------------------------------ */
+
+int
+store_job_by_id(store *st, uint32_t id, struct store_job *out)
+{
+	MDB_txn *txn = rbegin(st);
+	uint8_t kb[4];
+	MDB_val k = { 4, kb }, v;
+	int rc, r;
+
+	if (txn == NULL)
+		return -1;
+	put_be(kb, id, 4);
+	rc = mdb_get(txn, st->jobs, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		r = 1;
+	else if (rc != 0)
+		r = fail(st, rc);
+	else
+		r = job_decode(st, &v, out);
+	rend(st, txn);
+	return r;
+}
+
+int
+store_job_by_name(store *st, const char *name, struct store_job *out)
+{
+	MDB_txn *txn;
+	MDB_val k = { strlen(name), (void *)name }, v;
+	uint32_t id;
+	int rc;
+
+	if (k.mv_size == 0 || k.mv_size > 511)
+		return 1;
+	if ((txn = rbegin(st)) == NULL)
+		return -1;
+	rc = mdb_get(txn, st->jobnames, &k, &v);
+	if (rc == 0 && v.mv_size != 4)
+		rc = MDB_CORRUPTED;
+	id = rc == 0 ? (uint32_t)get_be(v.mv_data, 4) : 0;
+	rend(st, txn);
+	if (rc == MDB_NOTFOUND)
+		return 1;
+	if (rc != 0)
+		return fail(st, rc);
+	return store_job_by_id(st, id, out);
+}
+
+int
+store_jobs_each(store *st, int (*fn)(const struct store_job *, void *), void *arg)
+{
+	MDB_txn *txn = rbegin(st);
+	MDB_cursor *c;
+	MDB_val k, v;
+	struct store_job *j = malloc(sizeof *j);
+	int rc, r = 0;
+
+	if (txn == NULL || j == NULL) {
+		free(j);
+		rend(st, txn);
+		return -1;
+	}
+	if ((rc = mdb_cursor_open(txn, st->jobs, &c)) != 0) {
+		free(j);
+		rend(st, txn);
+		return fail(st, rc);
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (job_decode(st, &v, j) < 0) {
+			r = -1;
+			break;
+		}
+		if (fn(j, arg) != 0)
+			break;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		r = fail(st, rc);
+	mdb_cursor_close(c);
+	rend(st, txn);
+	free(j);
+	return r;
+}
+
+int
+store_job_latest(store *st, struct store_job *out)
+{
+	MDB_txn *txn = rbegin(st);
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc, r;
+
+	if (txn == NULL)
+		return -1;
+	if ((rc = mdb_cursor_open(txn, st->jobs, &c)) != 0) {
+		rend(st, txn);
+		return fail(st, rc);
+	}
+	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (rc == MDB_NOTFOUND)
+		r = 1;
+	else if (rc != 0)
+		r = fail(st, rc);
+	else
+		r = job_decode(st, &v, out);
+	mdb_cursor_close(c);
+	rend(st, txn);
+	return r;
+}
+
+int
+store_pending(store *st, uint32_t job, uint64_t after, struct store_task *out, int max)
+{
+	MDB_txn *txn = rbegin(st);
+	MDB_cursor *c;
+	uint8_t kb[TASK_KEY];
+	MDB_val k = { TASK_KEY, kb }, v, tv;
+	int rc, n = 0;
+
+	if (txn == NULL)
+		return -1;
+	if (after == UINT64_MAX || (rc = mdb_cursor_open(txn, st->pending, &c)) != 0) {
+		rend(st, txn);
+		return after == UINT64_MAX ? 0 : fail(st, rc);
+	}
+	task_key(kb, job, after + 1);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && n < max;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const char *path;
+		size_t plen;
+		uint32_t attempts;
+
+		if (k.mv_size != TASK_KEY || get_be(k.mv_data, 4) != job)
+			break;
+		if ((rc = mdb_get(txn, st->tasks, &k, &tv)) != 0 ||
+		    task_decode(st, &tv, &path, &plen, &attempts) < 0) {
+			rc = rc ? rc : MDB_CORRUPTED;
+			break;
+		}
+		out[n].seq = get_be((const uint8_t *)k.mv_data + 4, 8);
+		out[n].attempts = attempts;
+		out[n].path_len = plen;
+		out[n].path = malloc(plen + 1);
+		if (out[n].path == NULL) {
+			rc = ENOMEM;
+			break;
+		}
+		memcpy(out[n].path, path, plen);
+		out[n].path[plen] = '\0';
+		n++;
+	}
+	mdb_cursor_close(c);
+	rend(st, txn);
+	if (rc != 0 && rc != MDB_NOTFOUND && n < max) {
+		while (n > 0)
+			store_task_free(&out[--n]);
+		return fail(st, rc);
+	}
+	return n;
+}
+
+void
+store_task_free(struct store_task *t)
+{
+	free(t->path);
+	t->path = NULL;
+}
+
+int64_t
+store_pending_count(store *st, uint32_t job)
+{
+	MDB_txn *txn = rbegin(st);
+	MDB_cursor *c;
+	uint8_t kb[TASK_KEY];
+	MDB_val k = { TASK_KEY, kb }, v;
+	int64_t n = 0;
+	int rc;
+
+	if (txn == NULL)
+		return -1;
+	if ((rc = mdb_cursor_open(txn, st->pending, &c)) != 0) {
+		rend(st, txn);
+		return fail(st, rc);
+	}
+	task_key(kb, job, 0);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != TASK_KEY || get_be(k.mv_data, 4) != job)
+			break;
+		n++;
+	}
+	mdb_cursor_close(c);
+	rend(st, txn);
+	return n;
+}
+
+int
+store_results_each(store *st, uint32_t job, store_result_fn fn, void *arg)
+{
+	MDB_txn *txn = rbegin(st);
+	MDB_cursor *c;
+	uint8_t kb[TASK_KEY];
+	MDB_val k = { TASK_KEY, kb }, v, rv;
+	int rc, r = 0;
+
+	if (txn == NULL)
+		return -1;
+	if ((rc = mdb_cursor_open(txn, st->tasks, &c)) != 0) {
+		rend(st, txn);
+		return fail(st, rc);
+	}
+	task_key(kb, job, 0);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct store_outcome o;
+		const char *path;
+		size_t plen;
+		uint32_t attempts;
+		int have;
+
+		if (k.mv_size != TASK_KEY || get_be(k.mv_data, 4) != job)
+			break;
+		if (task_decode(st, &v, &path, &plen, &attempts) < 0) {
+			r = -1;
+			break;
+		}
+		rc = mdb_get(txn, st->results, &k, &rv);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			break;
+		have = rc == 0;
+		if (have && outcome_decode(st, &rv, &o) < 0) {
+			r = -1;
+			break;
+		}
+		if (fn(get_be((const uint8_t *)k.mv_data + 4, 8), path, plen, have ? &o : NULL, arg)) {
+			rc = 0;
+			break;
+		}
+	}
+	if (r == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		r = fail(st, rc);
+	mdb_cursor_close(c);
+	rend(st, txn);
+	return r;
+}
+
+/* ---- writes ----------------------------------------------------------- */
+
+int
+store_begin(store *st)
+{
+	int rc;
+
+	if (st->wtxn)
+		return 0;
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &st->wtxn)) != 0) {
+		st->wtxn = NULL;
+		return fail(st, rc);
+	}
+	return 0;
+}
+
+int
+store_in_txn(store *st)
+{
+	return st->wtxn != NULL;
+}
+
+int
+store_commit(store *st)
+{
+	int rc;
+
+	if (st->wtxn == NULL)
+		return 0;
+	rc = mdb_txn_commit(st->wtxn);
+	st->wtxn = NULL;
+	return rc ? fail(st, rc) : 0;
+}
+
+void
+store_abort(store *st)
+{
+	if (st->wtxn)
+		mdb_txn_abort(st->wtxn);
+	st->wtxn = NULL;
+}
+
+static int
+put(store *st, MDB_dbi dbi, const void *kp, size_t klen, const void *vp, size_t vlen,
+    unsigned flags)
+{
+	MDB_val k = { klen, (void *)kp }, v = { vlen, (void *)vp };
+	int rc;
+
+	if (st->wtxn == NULL)
+		return fail(st, EINVAL);
+	rc = mdb_put(st->wtxn, dbi, &k, &v, flags);
+	return rc ? fail(st, rc) : 0;
+}
+
+int
+store_job_put(store *st, struct store_job *job)
+{
+	msgpack_sbuffer sb;
+	uint8_t kb[4], last[4];
+	MDB_val k = { 8, "next_job" }, v;
+	int rc, r;
+
+	if (st->wtxn == NULL)
+		return fail(st, EINVAL);
+	if (job->id == 0) {
+		rc = mdb_get(st->wtxn, st->meta, &k, &v);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return fail(st, rc);
+		job->id = rc == 0 && v.mv_size == 4 ? (uint32_t)get_be(v.mv_data, 4) + 1 : 1;
+		put_be(last, job->id, 4);
+		if (put(st, st->meta, "next_job", 8, last, 4, 0) < 0)
+			return -1;
+		job->created_ms = now_ms();
+	}
+	job->updated_ms = now_ms();
+	msgpack_sbuffer_init(&sb);
+	put_be(kb, job->id, 4);
+	r = job_encode(job, &sb) < 0 ? fail(st, ENOMEM) :
+	    put(st, st->jobs, kb, 4, sb.data, sb.size, 0);
+	if (r == 0)
+		r = put(st, st->jobnames, job->name, strlen(job->name), kb, 4, 0);
+	msgpack_sbuffer_destroy(&sb);
+	return r;
+}
+
+static void
+path_key(uint8_t k[PATH_KEY], uint32_t job, const char *path, size_t len)
+{
+	unsigned char dig[EVP_MAX_MD_SIZE];
+	unsigned dlen = 0;
+
+	put_be(k, job, 4);
+	EVP_Digest(path, len, dig, &dlen, EVP_sha256(), NULL);
+	memcpy(k + 4, dig, PATH_KEY - 4);
+}
+
+int
+store_task_add(store *st, struct store_job *job, const char *path, size_t len, uint64_t *seq)
+{
+	uint8_t pk[PATH_KEY], tk[TASK_KEY], sv[8];
+	MDB_val k = { PATH_KEY, pk }, v;
+	msgpack_sbuffer sb;
+	int rc, r;
+
+	if (st->wtxn == NULL)
+		return fail(st, EINVAL);
+	path_key(pk, job->id, path, len);
+	rc = mdb_get(st->wtxn, st->paths, &k, &v);
+	if (rc == 0) {
+		*seq = v.mv_size == 8 ? get_be(v.mv_data, 8) : 0;
+		return 1;
+	}
+	if (rc != MDB_NOTFOUND)
+		return fail(st, rc);
+	if (job->next_seq == 0)
+		job->next_seq = 1;
+	*seq = job->next_seq;
+	task_key(tk, job->id, *seq);
+	put_be(sv, *seq, 8);
+	msgpack_sbuffer_init(&sb);
+	r = task_encode(&sb, path, len, 0) < 0 ? fail(st, ENOMEM) :
+	    put(st, st->tasks, tk, TASK_KEY, sb.data, sb.size, 0);
+	msgpack_sbuffer_destroy(&sb);
+	if (r == 0)
+		r = put(st, st->paths, pk, PATH_KEY, sv, 8, 0);
+	if (r == 0)
+		r = put(st, st->pending, tk, TASK_KEY, "", 0, 0);
+	if (r < 0)
+		return -1;
+	job->next_seq++;
+	job->total++;
+	return 0;
+}
+
+int
+store_task_attempts(store *st, uint32_t job, uint64_t seq, uint32_t attempts)
+{
+	uint8_t tk[TASK_KEY];
+	MDB_val k = { TASK_KEY, tk }, v;
+	msgpack_sbuffer sb;
+	const char *path;
+	size_t plen;
+	uint32_t old;
+	int rc, r;
+
+	if (st->wtxn == NULL)
+		return fail(st, EINVAL);
+	task_key(tk, job, seq);
+	if ((rc = mdb_get(st->wtxn, st->tasks, &k, &v)) != 0)
+		return fail(st, rc);
+	if (task_decode(st, &v, &path, &plen, &old) < 0)
+		return -1;
+	msgpack_sbuffer_init(&sb);
+	r = task_encode(&sb, path, plen, attempts) < 0 ? fail(st, ENOMEM) :
+	    put(st, st->tasks, tk, TASK_KEY, sb.data, sb.size, 0);
+	msgpack_sbuffer_destroy(&sb);
+	return r;
+}
+
+int
+store_outcome_put(store *st, struct store_job *job, uint64_t seq, const struct store_outcome *o)
+{
+	uint8_t tk[TASK_KEY];
+	MDB_val k = { TASK_KEY, tk };
+	msgpack_sbuffer sb;
+	int rc, r;
+
+	if (st->wtxn == NULL)
+		return fail(st, EINVAL);
+	task_key(tk, job->id, seq);
+	msgpack_sbuffer_init(&sb);
+	if (outcome_encode(&sb, o) < 0) {
+		msgpack_sbuffer_destroy(&sb);
+		return fail(st, ENOMEM);
+	}
+	r = put(st, st->results, tk, TASK_KEY, sb.data, sb.size, MDB_NOOVERWRITE);
+	msgpack_sbuffer_destroy(&sb);
+	if (r < 0)
+		return st->rc == MDB_KEYEXIST ? 1 : -1;
+	rc = mdb_del(st->wtxn, st->pending, &k, NULL);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return fail(st, rc);
+	job->count[o->status >= 0 && o->status < OUT__COUNT ? o->status : OUT_FAILED]++;
+	return 0;
+}

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Children that die on a file: SIGSEGV, abort(), exit(). Each file is
+# recorded as crashed with the signal or exit code, the child replaced, and
+# the job finishes with every other file done. A file is retried --retries
+# times and then left recorded, never retried forever, also across runs.
+. "$(dirname "$0")/lib.sh"
+
+mkdir in
+for i in 1 2 3 4 5 6 7 8 9 10; do echo "$i" > "in/ok$i"; done
+echo x > in/segv-1
+echo x > in/abort-1
+echo x > in/exit-1
+"$CORRAL" run -q -j 2 -r 1 -s st -H "$PLUGIN" --json in > out.jsonl 2> err.txt
+is "$?" 1 "exit 1"
+is "$(wc -l < out.jsonl)" 13 "every file once"
+is "$(jq -r 'select(.path=="in/segv-1") | [.status, .signal, .attempts] | join(" ")' out.jsonl)" "crashed 11 2" "SIGSEGV: crashed, signal 11, two attempts"
+like "$(jq -r 'select(.path=="in/segv-1") | .error' out.jsonl)" "killed by signal 11 \\(SIGSEGV\\)" "error names the signal"
+is "$(jq -r 'select(.path=="in/abort-1") | [.status, .signal] | join(" ")' out.jsonl)" "crashed 6" "abort: signal 6"
+is "$(jq -r 'select(.path=="in/exit-1") | [.status, .exit_code] | join(" ")' out.jsonl)" "crashed 3" "exit(3): exit code 3"
+is "$(jq -r 'select(.status=="ok") | .path' out.jsonl | wc -l)" 10 "the other files are ok"
+like "$(cat err.txt)" "worker [0-9]+ \\(slot [0-9]\\) killed by signal 11 \\(SIGSEGV\\) on in/segv-1" "the crash is logged with pid and file"
+
+# Many crashing files in a row: each replacement is immediate, nothing spins.
+mkdir many
+i=0; while [ $i -lt 40 ]; do echo x > "many/segv-$i"; i=$((i+1)); done
+start=$(now_ms)
+"$CORRAL" run -q -j 2 -r 0 -s st2 -H "$PLUGIN" many > /dev/null 2>&1
+is "$?" 1 "40 crashing files: the job finishes"
+took=$(( $(now_ms) - start ))
+ok "$([ "$took" -lt 10000 ]; echo $?)" "without back-off on crashes charged to files (${took} ms)"
+is "$(count_status st2 crashed)" 40 "all 40 recorded as crashed"
+done_testing

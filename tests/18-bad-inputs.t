@@ -1,0 +1,106 @@
+#!/bin/sh
+# Hostile inputs: each gets a clear one-line error (exit 2) or a recorded
+# outcome, never a hang or a crash. Missing paths, FIFOs, devices, symlinks
+# and symlink loops, unreadable files, files removed after the scan, names
+# with newlines and invalid UTF-8, unusable state dirs, bad options.
+. "$(dirname "$0")/lib.sh"
+
+# Usage errors: exit 2, one line naming the problem.
+out=$("$CORRAL" run -q -s st nope 2>&1); rc=$?
+is "$rc" 2 "missing path: exit 2"
+is "$out" "corral: nope: No such file or directory" "missing path: named"
+ln -s loop1 loop2; ln -s loop2 loop1
+out=$("$CORRAL" run -q -s st loop1 2>&1); rc=$?
+is "$rc" 2 "symlink loop as an input: exit 2"
+is "$out" "corral: loop1: Too many levels of symbolic links" "symlink loop: named"
+rm loop1 loop2
+for args in "-j 0 ." "-t 5parsecs ." "-t 0 ." "-r -1 ." "--depth 100 ." "-H nosuch ." "-H exec ." "-x true -H sha256 ." "--bogus ." ""; do
+	# shellcheck disable=SC2086
+	out=$("$CORRAL" run -q -s st $args 2>&1 < /dev/null); rc=$?
+	is "$rc" 2 "bad usage 'run $args': exit 2"
+	is "$(echo "$out" | wc -l)" 1 "bad usage 'run $args': one line ($out)"
+done
+: > afile
+out=$("$CORRAL" run -q -s afile/state . 2>&1); rc=$?
+is "$rc" 2 "a state dir under a file: exit 2"
+like "$out" "^corral: unable to [a-z]+ state dir afile/state: Not a directory$" "named"
+out=$("$CORRAL" run -q -s st -H ./nosuch.so . 2>&1); rc=$?
+is "$rc" 2 "a missing plugin: exit 2"
+like "$out" "plugin ./nosuch.so: No such file or directory" "named"
+out=$("$CORRAL" frobnicate 2>&1); rc=$?
+is "$rc" 2 "unknown command: exit 2"
+out=$("$CORRAL" status -s nowhere 2>&1); rc=$?
+is "$rc" 2 "status of a missing state dir: exit 2"
+is "$out" "corral: no corral state in nowhere" "named"
+
+# A tree full of things that are not regular files.
+mkdir -p in/sub
+echo ok > in/plain
+mkfifo in/fifo
+ln -s plain in/link
+ln -s self in/self
+ln -s ../in in/sub/up
+mkdir in/empty
+nl=$(printf 'new\nline')
+echo x > "in/$nl"
+bad=$(printf 'bad\377\376name')
+echo x > "in/$bad"
+dev=0
+if [ "$(id -u)" -eq 0 ] && mknod in/null c 1 3 2>/dev/null; then dev=1; fi
+timeout 20 "$CORRAL" run -q -j 2 -s st2 -H sha256 --json in > out.jsonl 2> err.txt
+rc=$?
+is "$rc" 1 "the tree: the job finishes (exit 1: some skipped), no hang"
+st() { jq -r --arg p "$1" 'select(.path==$p) | .status + ": " + (.error // "")' out.jsonl; }
+is "$(st in/plain)" "ok: " "a regular file is ok"
+is "$(st in/fifo)" "skipped: not a regular file: a FIFO" "a FIFO is skipped"
+is "$(st in/link)" "skipped: not a regular file: a symbolic link (not followed)" "a symlink is skipped"
+is "$(st in/self)" "skipped: not a regular file: a symbolic link (not followed)" "a symlink loop is skipped"
+is "$(st in/sub/up)" "skipped: not a regular file: a symbolic link (not followed)" "a link to an ancestor is not followed"
+is "$(jq -r 'select(.path|startswith("in/new")) | .status' out.jsonl)" ok "a name with a newline is processed"
+is "$(jq -r 'select(.path|startswith("in/new")) | .path' out.jsonl | od -c | head -1 | grep -c '\\n')" 1 "its path keeps the newline in JSON"
+is "$(jq -r 'select(.path|startswith("in/bad")) | .path_base64' out.jsonl | base64 -d | od -An -tx1 | tr -d ' ')" "$(printf 'in/%s' "$bad" | od -An -tx1 | tr -d ' ')" "an invalid UTF-8 name: exact bytes in path_base64"
+like "$("$CORRAL" results -s st2 | grep bad)" 'in/bad\\xff\\xfename' "results shows invalid bytes escaped"
+like "$("$CORRAL" results -s st2 | grep new)" 'in/new\\nline' "results shows the newline escaped"
+is "$("$CORRAL" results -s st2 | wc -l)" "$((8 + dev))" "every entry recorded once, one line each"
+if [ $dev -eq 1 ]; then
+	is "$(st in/null)" "skipped: not a regular file: a character device" "a device node is skipped, never opened"
+fi
+
+# A file removed after the scan, before dispatch: recorded as vanished.
+mkdir vin
+echo x > vin/a-slow
+echo x > vin/b-victim
+"$CORRAL" run -q -j 1 --depth 1 -s st3 -H "$PLUGIN" --json vin > vout.jsonl 2>/dev/null &
+pid=$!
+sleep 0.15
+rm vin/b-victim
+wait "$pid"
+is "$(jq -r 'select(.path=="vin/b-victim") | .status + ": " + .error' vout.jsonl)" "skipped: vanished before processing" "a file removed after the scan: skipped, vanished"
+
+# Unreadable files and an unwritable state dir, as an unprivileged user.
+if [ "$(id -u)" -eq 0 ]; then
+	asuser() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+else
+	asuser() { "$@"; }
+fi
+mkdir uin ust
+echo x > uin/readable
+echo x > uin/secret
+chmod 000 uin/secret
+chmod 777 ust
+asuser "$CORRAL" run -q -s "$T/ust/s" -H sha256 --json "$T/uin" > uout.jsonl 2>/dev/null
+is "$(jq -r 'select(.path|endswith("secret")) | .status + ": " + .error' uout.jsonl)" "skipped: unable to open: Permission denied" "an unreadable file: skipped with the reason"
+is "$(jq -r 'select(.path|endswith("readable")) | .status' uout.jsonl)" ok "its readable neighbour is ok"
+mkdir -p uin/locked/inner && echo x > uin/locked/inner/f && chmod 000 uin/locked
+asuser "$CORRAL" run -q -s "$T/ust/s2" -H sha256 --json "$T/uin" > uout2.jsonl 2>/dev/null
+is "$(jq -r 'select(.path|endswith("locked")) | .status + ": " + .error' uout2.jsonl)" "skipped: unable to read directory: Permission denied" "an unreadable directory: recorded as skipped"
+mkdir ro && chmod 555 ro
+out=$(asuser "$CORRAL" run -q -s "$T/ro/state" "$T/uin" 2>&1); rc=$?
+is "$rc" 2 "an unwritable state dir: exit 2"
+like "$out" "^corral: unable to create state dir .*/ro/state: Permission denied$" "named, with the reason"
+chmod 755 uin/locked
+
+# An empty directory: nothing to do, exit 0.
+"$CORRAL" run -q -s st4 in/empty > /dev/null 2>&1
+is "$?" 0 "an empty directory: exit 0"
+done_testing
