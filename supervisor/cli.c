@@ -98,7 +98,8 @@ cli_run(int argc, char **argv)
 	o.list_sep = '\n';
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+j:t:s:H:x:r:0qvh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:j:t:s:H:x:r:0qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o.workers = (uint32_t)opt_uint("--workers", optarg, 1, 1024);
@@ -153,9 +154,12 @@ cli_run(int argc, char **argv)
 		case 'h':
 			cli_usage(stdout);
 			return EXIT_OK;
+		case ':':
+			log_diex(EXIT_USAGE, "run: option '%s' needs a value (see 'corral run --help')",
+			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])));
 		default:
-			fputs("corral: see 'corral run --help'\n", stderr);
-			return EXIT_USAGE;
+			log_diex(EXIT_USAGE, "run: unknown option '%s' (see 'corral run --help')",
+			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])));
 		}
 	}
 	if (optind == argc)

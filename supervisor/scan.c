@@ -23,10 +23,9 @@ struct frame {
 	char *path;		/* the directory, as the walk reached it */
 	size_t len;
 	DIR *dir;		/* open while its entries are being read */
-	char *names;		/* every entry name, NUL-separated */
+	char *names;		/* per entry: its d_type byte, its name, NUL */
 	size_t names_len, names_cap;
-	uint32_t *off;		/* where each entry's name starts */
-	unsigned char *type;	/* its d_type */
+	uint32_t *off;		/* where each entry starts, sorted by name */
 	size_t n, cap, next;
 };
 
@@ -74,7 +73,6 @@ frame_free(struct frame *f)
 	free(f->path);
 	free(f->names);
 	free(f->off);
-	free(f->type);
 }
 
 void
@@ -163,7 +161,7 @@ name_cmp(const void *a, const void *b, void *arg)
 {
 	const char *names = arg;
 
-	return strcmp(names + *(const uint32_t *)a, names + *(const uint32_t *)b);
+	return strcmp(names + *(const uint32_t *)a + 1, names + *(const uint32_t *)b + 1);
 }
 
 /* Reads up to READ_CHUNK entries; sorts once the directory is exhausted.
@@ -193,7 +191,7 @@ frame_read(struct frame *f)
 		}
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		nlen = strlen(e->d_name) + 1;
+		nlen = strlen(e->d_name) + 2;
 		if (f->names_len + nlen > f->names_cap) {
 			size_t cap = f->names_cap ? f->names_cap * 2 : 4096;
 			char *p;
@@ -210,20 +208,15 @@ frame_read(struct frame *f)
 		if (f->n == f->cap) {
 			size_t cap = f->cap ? f->cap * 2 : 64;
 			uint32_t *o = realloc(f->off, cap * sizeof *o);
-			unsigned char *t;
 
 			if (o == NULL)
 				return -1;
 			f->off = o;
-			t = realloc(f->type, cap);
-			if (t == NULL)
-				return -1;
-			f->type = t;
 			f->cap = cap;
 		}
-		memcpy(f->names + f->names_len, e->d_name, nlen);
+		f->names[f->names_len] = (char)e->d_type;
+		memcpy(f->names + f->names_len + 1, e->d_name, nlen - 1);
 		f->off[f->n] = (uint32_t)f->names_len;
-		f->type[f->n] = e->d_type;
 		f->n++;
 		f->names_len += nlen;
 	}
@@ -306,7 +299,7 @@ scan_step(struct scan *sc, int budget, int (*fn)(const char *, size_t, const cha
 		if (sc->depth > 0) {
 			struct frame *f = &sc->stack[sc->depth - 1];
 			const char *name;
-			int is_dir;
+			int is_dir, type;
 
 			if (f->dir) {
 				if (frame_read(f) < 0) {
@@ -329,13 +322,14 @@ scan_step(struct scan *sc, int budget, int (*fn)(const char *, size_t, const cha
 				sc->depth--;
 				continue;
 			}
-			name = f->names + f->off[f->next];
-			is_dir = f->type[f->next] == DT_DIR;
+			type = (unsigned char)f->names[f->off[f->next]];
+			name = f->names + f->off[f->next] + 1;
+			is_dir = type == DT_DIR;
 			f->next++;
 			path = join(sc, f->path, f->len, name, &len);
 			if (path == NULL)
 				return -1;
-			if (f->type[f->next - 1] == DT_UNKNOWN)
+			if (type == DT_UNKNOWN)
 				is_dir = lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 			if (visit(sc, path, len, is_dir, fn, arg) < 0)
 				return -1;

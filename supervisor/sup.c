@@ -234,7 +234,8 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
 			s->fin = f;
 		s->fin_tail = f;
 	}
-	if (s->nfin >= COMMIT_COUNT || s->fin_bytes >= COMMIT_BYTES)
+	halt_check(s, j);	/* may stop the run, committing this too */
+	if (!s->stopping && (s->nfin >= COMMIT_COUNT || s->fin_bytes >= COMMIT_BYTES))
 		return sup_commit(s);
 	return 0;
 }

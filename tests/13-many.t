@@ -23,5 +23,5 @@ a=$(echo "$fds" | sed 's/.*: \([0-9]*\) after.*/\1/')
 b=$(echo "$fds" | sed 's/.*, \([0-9]*\) at the end/\1/')
 is "$b" "$a" "no descriptor leaked"
 is "$(jq -r .seq out.jsonl | sort -n | head -1)-$(jq -r .seq out.jsonl | sort -n | tail -1)" "1-10000" "sequence numbers 1..10000"
-is "$(jq -r .path out.jsonl | head -3 | tr '\n' ' ')" "in/d0/f0 in/d0/f1 in/d0/f10 " "processed in path order"
+is "$("$CORRAL" results -s st --json | jq -r .path | head -3 | tr '\n' ' ')" "in/d0/f0 in/d0/f1 in/d0/f10 " "found in path order"
 done_testing

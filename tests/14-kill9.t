@@ -21,7 +21,10 @@ kill -9 "$pid"
 wait "$pid" 2>/dev/null
 sleep 0.5
 alive=0
-for k in $kids; do kill -0 "$k" 2>/dev/null && alive=$((alive + 1)); done
+for k in $kids; do
+	s=$(awk '{print $3}' "/proc/$k/stat" 2>/dev/null)
+	[ -n "$s" ] && [ "$s" != Z ] && alive=$((alive + 1))	# a zombie is dead
+done
 is "$alive" 0 "no child survives kill -9 of the supervisor"
 before=$("$CORRAL" status -s st --json | jq -r .done)
 ok "$([ "$before" -gt 0 ] && [ "$before" -lt 60 ]; echo $?)" "killed mid-run ($before of 60 recorded)"

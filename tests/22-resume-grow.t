@@ -19,7 +19,7 @@ is "$("$CORRAL" jobs -s st | wc -l)" 1 "still one job"
 
 printf 'in/f1\nin/f2\nin/missing\n\nin\n' | "$CORRAL" run -q -H sha256 -s st2 --json - > out2.jsonl 2>/dev/null
 is "$?" 1 "stdin list: exit 1 (some skipped)"
-is "$(jq -r '.path + " " + .status' out2.jsonl | tr '\n' ',')" "in/f1 ok,in/f2 ok,in/missing skipped,in skipped," "stdin list: one task per line, in order, empty lines ignored"
+is "$("$CORRAL" results -s st2 --json | jq -r '.path + " " + .status' | tr '\n' ',')" "in/f1 ok,in/f2 ok,in/missing skipped,in skipped," "stdin list: one task per line, in order, empty lines ignored"
 printf 'in/f3\0in/f4\0' | "$CORRAL" run -q -0 -H sha256 -s st3 --json - > out3.jsonl 2>/dev/null
 is "$(jq -r .path out3.jsonl | tr '\n' ' ')" "in/f3 in/f4 " "stdin list, NUL-separated"
 done_testing

@@ -1,0 +1,96 @@
+/* fakeworker: a worker that breaks the protocol on purpose, for the tests.
+ * The supervisor starts it like the real one (socket at fd 3). It says a
+ * correct hello, then for each task does what the file's base name says:
+ * dup (answers twice), unknownid, cut (half a frame, then exit), garbage,
+ * oversize (a length prefix of 4 GiB), badtype, closesock (closes the socket
+ * and lives on), silent-exit; anything else gets a correct answer.
+ * FAKEWORKER_NOHELLO set: exits at once, as a worker that cannot start. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipc/ipc.h"
+
+static void
+send_buf(struct ipc_buf *b, size_t len)
+{
+	if (len > b->len)
+		len = b->len;
+	if (ipc_send(IPC_CHILD_FD, b->data, len, -1) < 0)
+		exit(1);
+	b->len = 0;
+}
+
+static int
+named(const char *path, size_t len, const char *word)
+{
+	const char *base = memrchr(path, '/', len);
+	size_t blen = base ? len - (size_t)(base + 1 - path) : len;
+
+	base = base ? base + 1 : path;
+	return blen == strlen(word) && memcmp(base, word, blen) == 0;
+}
+
+int
+main(void)
+{
+	struct ipc_reader rd;
+	struct ipc_buf out = { 0 };
+	const uint8_t empty_map[] = { 0x80 };
+
+	if (getenv("FAKEWORKER_NOHELLO"))
+		return 1;
+	ipc_reader_init(&rd, IPC_FRAME_MAX);
+	ipc_put_hello(&out, (uint32_t)getpid());
+	send_buf(&out, out.len);
+	for (;;) {
+		const uint8_t *body;
+		const char *why;
+		struct ipc_msg m;
+		size_t len;
+		int r = ipc_next(&rd, &body, &len), fd;
+
+		if (r < 0)
+			return 2;
+		if (r == 0) {
+			if (ipc_read(&rd, IPC_CHILD_FD, 1) <= 0)
+				return 0;
+			continue;
+		}
+		if (ipc_decode(body, len, &m, &why) < 0)
+			return 2;
+		if (m.type != IPC_TASK)
+			continue;
+		if ((fd = ipc_take_fd(&rd)) >= 0)
+			close(fd);
+		if (named(m.path, m.path_len, "garbage")) {
+			static const uint8_t junk[20] = { 0, 0, 0, 16, 0xc1, 0xc1, 0xc1, 0xc1,
+			    0xc1, 0xc1, 0xc1, 0xc1, 0xc1, 0xc1, 0xc1, 0xc1, 0xc1, 0xc1, 0xc1, 0xc1 };
+
+			ipc_send(IPC_CHILD_FD, junk, sizeof junk, -1);
+		} else if (named(m.path, m.path_len, "oversize")) {
+			ipc_send(IPC_CHILD_FD, "\xff\xff\xff\xff", 4, -1);
+		} else if (named(m.path, m.path_len, "badtype")) {
+			/* {"t": 99} */
+			ipc_send(IPC_CHILD_FD, "\x00\x00\x00\x04\x81\xa1t\x63", 8, -1);
+		} else if (named(m.path, m.path_len, "cut")) {
+			ipc_put_result(&out, m.id, 1, NULL, 0, empty_map, 1);
+			send_buf(&out, out.len / 2);
+			return 0;
+		} else if (named(m.path, m.path_len, "closesock")) {
+			close(IPC_CHILD_FD);
+			for (;;)
+				pause();
+		} else if (named(m.path, m.path_len, "silent-exit")) {
+			return 0;
+		} else if (named(m.path, m.path_len, "unknownid")) {
+			ipc_put_result(&out, m.id + 1000, 1, NULL, 0, empty_map, 1);
+			send_buf(&out, out.len);
+		} else {
+			ipc_put_result(&out, m.id, 1, NULL, 0, empty_map, 1);
+			if (named(m.path, m.path_len, "dup"))
+				ipc_put_result(&out, m.id, 1, NULL, 0, empty_map, 1);
+			send_buf(&out, out.len);
+		}
+	}
+}
