@@ -39,6 +39,18 @@ static void slot_timer_cb(struct ev_loop *, ev_timer *, int);
 static void slot_child_cb(struct ev_loop *, ev_child *, int);
 static void slot_end(struct slot *sl, enum end_cause cause, int status, const char *why);
 
+/* Signals a child's whole process group, and the child itself in case it
+ * left the group. A pid that is not a child's (0 would be our own group)
+ * is never signalled. */
+void
+slot_kill(pid_t pid, int sig)
+{
+	if (pid <= 1)
+		return;
+	kill(-pid, sig);
+	kill(pid, sig);
+}
+
 static const char *const state_names[SLOT__COUNT] = {
 	[SLOT_EMPTY] = "empty", [SLOT_STARTING] = "starting",
 	[SLOT_READY] = "ready", [SLOT_LOST] = "lost",
@@ -401,7 +413,7 @@ corpse_reaped(struct ev_loop *loop, ev_child *w, int revents)
 
 	(void)revents;
 	/* The leader is gone; anything left in its group goes too. */
-	kill(-c->pid, SIGKILL);
+	slot_kill(c->pid, SIGKILL);
 	ev_child_stop(loop, &c->cw);
 	ev_timer_stop(loop, &c->grace);
 	for (pp = &c->sup->corpses; *pp; pp = &(*pp)->next) {
@@ -419,20 +431,20 @@ corpse_grace(struct ev_loop *loop, ev_timer *w, int revents)
 	struct corpse *c = w->data;
 
 	(void)loop, (void)revents;
-	kill(-c->pid, SIGKILL);
+	slot_kill(c->pid, SIGKILL);
 }
 
 /* Kills pid's group (SIGTERM first when grace) and watches for its reap. */
 static void
 corpse_add(struct sup *s, pid_t pid, ev_tstamp grace)
 {
-	struct corpse *c = calloc(1, sizeof *c);
+	struct corpse *c;
 
-	kill(-pid, grace > 0 ? SIGTERM : SIGKILL);
-	if (grace <= 0)
-		kill(pid, SIGKILL);	/* in case it left its group */
-	if (c == NULL) {
-		kill(-pid, SIGKILL);
+	if (pid <= 1)
+		return;
+	slot_kill(pid, grace > 0 ? SIGTERM : SIGKILL);
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		slot_kill(pid, SIGKILL);
 		return;			/* init reaps it after we exit */
 	}
 	c->sup = s;
@@ -481,6 +493,9 @@ slot_end(struct slot *sl, enum end_cause cause, int status, const char *why)
 	char what[256];
 	int sig = 0, code = -1, charged = t != NULL;
 	pid_t pid = sl->pid;
+
+	if (sl->state == SLOT_EMPTY)
+		return;		/* already ended: by a shutdown, say */
 
 	ev_io_stop(s->loop, &sl->rio);
 	ev_io_stop(s->loop, &sl->wio);
@@ -570,8 +585,7 @@ slot_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	case SLOT_LOST:
 		/* It closed its socket but lives on: make it exit. */
 		sl->lost_why = "closed its socket without exiting";
-		kill(-sl->pid, SIGKILL);
-		kill(sl->pid, SIGKILL);
+		slot_kill(sl->pid, SIGKILL);
 		break;
 	default:
 		break;
@@ -595,7 +609,7 @@ slot_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	}
 	if (sl->state == SLOT_EMPTY)	/* ended while draining */
 		return;
-	kill(-w->rpid, SIGKILL);
+	slot_kill(w->rpid, SIGKILL);	/* what is left of its group */
 	slot_end(sl, END_EXIT, status, NULL);
 	sup_dispatch(sl->sup);
 }
@@ -607,8 +621,7 @@ slot_shutdown(struct slot *sl)
 	struct task *t;
 
 	if (sl->pid > 0) {
-		kill(-sl->pid, SIGKILL);
-		kill(sl->pid, SIGKILL);
+		slot_kill(sl->pid, SIGKILL);
 		waitpid(sl->pid, NULL, 0);
 	}
 	ev_io_stop(s->loop, &sl->rio);
@@ -649,8 +662,7 @@ slot_stop_children(struct sup *s, int sig)
 	int i;
 
 	for (i = 0; i < s->nslots; i++)
-		if (s->slots[i].pid > 0)
-			kill(-s->slots[i].pid, sig);
+		slot_kill(s->slots[i].pid, sig);
 	for (c = s->corpses; c; c = c->next)
-		kill(-c->pid, sig);
+		slot_kill(c->pid, sig);
 }

@@ -462,7 +462,7 @@ sup_stop(struct sup *s, int status)
 	for (i = 0; i < s->nslots; i++)
 		slot_shutdown(&s->slots[i]);
 	for (c = s->corpses; c; c = c->next)
-		kill(-c->pid, SIGKILL);
+		slot_kill(c->pid, SIGKILL);
 	for (j = s->jobs; j; j = j->next) {
 		if (j->rec.state == JOB_RUNNING) {
 			j->rec.state = JOB_INTERRUPTED;

@@ -177,6 +177,8 @@ void slot_shutdown(struct slot *sl);
 /* Shifts running deadlines after the job was stopped for `by` seconds. */
 void slot_shift(struct slot *sl, ev_tstamp by);
 void slot_stop_children(struct sup *s, int sig);
+/* Signals a child's process group; never anything but a child's. */
+void slot_kill(pid_t pid, int sig);
 const char *slot_state_name(int state);
 
 /* job.c */
