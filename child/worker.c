@@ -95,7 +95,7 @@ child_main(int argc, char **argv)
 	static char hname[4096], arg[4096];
 	char err[1024], *path = NULL;
 	uint32_t job = 0;
-	int sock = IPC_CHILD_FD;
+	int sock = IPC_CHILD_FD, status = 0;
 
 	(void)argc, (void)argv;
 	if (fstat(sock, &sb) < 0 || !S_ISSOCK(sb.st_mode)) {
@@ -118,23 +118,23 @@ child_main(int argc, char **argv)
 		r = ipc_next(&rd, &body, &len);
 		if (r < 0) {
 			say("frame length out of bounds from the supervisor");
-			return 2;
+			{ status = 2; goto out; }
 		}
 		if (r == 0) {
 			n = ipc_read(&rd, sock, 1);
 			if (n == 0)
-				return 0;	/* the supervisor is done with us */
+				{ status = 0; goto out; }	/* the supervisor is done with us */
 			if (n < 0) {
 				if (errno == EINTR)
 					continue;
-				return 2;
+				{ status = 2; goto out; }
 			}
 			continue;
 		}
 		if (ipc_decode(body, len, &m, &why) < 0) {
 			snprintf(err, sizeof err, "bad message from the supervisor: %s", why);
 			say(err);
-			return 2;
+			{ status = 2; goto out; }
 		}
 		switch (m.type) {
 		case IPC_JOB:
@@ -159,11 +159,11 @@ child_main(int argc, char **argv)
 			fd = ipc_take_fd(&rd);
 			if (fd < 0 || h == NULL || m.job != job) {
 				say(fd < 0 ? "a task without its descriptor" : "a task for another job");
-				return 2;
+				{ status = 2; goto out; }
 			}
 			path = malloc(m.path_len + 1);
 			if (path == NULL)
-				return 2;
+				{ status = 2; goto out; }
 			memcpy(path, m.path, m.path_len);
 			path[m.path_len] = '\0';
 			lseek(fd, 0, SEEK_SET);
@@ -186,21 +186,27 @@ child_main(int argc, char **argv)
 					corral_result_set_bool(res, "truncated", 1);
 					map = result_map(res, &mlen);
 					if (ipc_put_result(&out, m.id, 0, "result too large", 16, map, mlen) < 0)
-						return 2;
+						{ status = 2; goto out; }
 				}
 			}
 			if (send_all(sock, &out) < 0)
-				return 0;
+				{ status = 0; goto out; }
 			break;
 		default:
 			snprintf(err, sizeof err, "unexpected %s message from the supervisor",
 			    ipc_type_name(m.type));
 			say(err);
-			return 2;
+			{ status = 2; goto out; }
 		}
 	}
 fatal:
 	ipc_put_fatal(&out, err, strlen(err));
 	send_all(sock, &out);
-	return CHILD_EXIT_SETUP;
+	status = CHILD_EXIT_SETUP;
+out:
+	free(path);
+	result_free(res);
+	ipc_reader_free(&rd);
+	ipc_buf_free(&out);
+	return status;
 }

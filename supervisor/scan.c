@@ -186,7 +186,8 @@ frame_read(struct frame *f)
 				errno = err;
 				return -1;
 			}
-			qsort_r(f->off, f->n, sizeof *f->off, name_cmp, f->names);
+			if (f->n > 1)
+				qsort_r(f->off, f->n, sizeof *f->off, name_cmp, f->names);
 			return 0;
 		}
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)

@@ -11,13 +11,25 @@
 
 #include "ipc/ipc.h"
 
+static struct ipc_reader rd;
+static struct ipc_buf out;
+
+/* Exits with nothing left allocated, so a leak checker keeps the status. */
+static int
+quit(int status)
+{
+	ipc_reader_free(&rd);
+	ipc_buf_free(&out);
+	return status;
+}
+
 static void
 send_buf(struct ipc_buf *b, size_t len)
 {
 	if (len > b->len)
 		len = b->len;
 	if (ipc_send(IPC_CHILD_FD, b->data, len, -1) < 0)
-		exit(1);
+		exit(quit(1));
 	b->len = 0;
 }
 
@@ -34,8 +46,6 @@ named(const char *path, size_t len, const char *word)
 int
 main(void)
 {
-	struct ipc_reader rd;
-	struct ipc_buf out = { 0 };
 	const uint8_t empty_map[] = { 0x80 };
 
 	if (getenv("FAKEWORKER_NOHELLO"))
@@ -51,14 +61,14 @@ main(void)
 		int r = ipc_next(&rd, &body, &len), fd;
 
 		if (r < 0)
-			return 2;
+			return quit(2);
 		if (r == 0) {
 			if (ipc_read(&rd, IPC_CHILD_FD, 1) <= 0)
-				return 0;
+				return quit(0);
 			continue;
 		}
 		if (ipc_decode(body, len, &m, &why) < 0)
-			return 2;
+			return quit(2);
 		if (m.type != IPC_TASK)
 			continue;
 		if ((fd = ipc_take_fd(&rd)) >= 0)
@@ -76,13 +86,13 @@ main(void)
 		} else if (named(m.path, m.path_len, "cut")) {
 			ipc_put_result(&out, m.id, 1, NULL, 0, empty_map, 1);
 			send_buf(&out, out.len / 2);
-			return 0;
+			return quit(0);
 		} else if (named(m.path, m.path_len, "closesock")) {
 			close(IPC_CHILD_FD);
 			for (;;)
 				pause();
 		} else if (named(m.path, m.path_len, "silent-exit")) {
-			return 0;
+			return quit(0);
 		} else if (named(m.path, m.path_len, "unknownid")) {
 			ipc_put_result(&out, m.id + 1000, 1, NULL, 0, empty_map, 1);
 			send_buf(&out, out.len);
