@@ -105,7 +105,7 @@ draw(struct sup *s)
 			    sup_esc(sl->q->path, sl->q->path_len));
 		} else
 			w = snprintf(line, sizeof line, "  [%d] pid %d %s", i, (int)sl->pid,
-			    sl->state == SLOT_READY ? "idle" : what);
+			    sl->state == SLOT_READY ? "idle" : sl->state == SLOT_EMPTY ? "restarting" : what);
 		(void)w;
 		fprintf(stderr, "\n%.*s", width - 1, line);
 		n++;

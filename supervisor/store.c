@@ -12,9 +12,11 @@
  * msgpack, checked before they are decoded. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +39,8 @@ struct store {
 	MDB_txn *rtxn;		/* a reset read transaction kept for reuse */
 	int lockfd;
 	int rc;			/* the last LMDB error */
+	void *map;		/* data.mdb's map, for store_trim */
+	size_t map_len;
 	char dir[4096];
 };
 
@@ -109,6 +113,8 @@ store_strerror(store *st)
 {
 	return mdb_strerror(st->rc);
 }
+
+static void find_map(store *st);
 
 static int
 open_dbis(store *st, MDB_txn *txn, unsigned flags)
@@ -221,6 +227,7 @@ store_open(const char *dir, enum store_mode mode, const char **why)
 	}
 	if (store_init(st, mode, why) < 0)
 		goto fail;
+	find_map(st);
 	return st;
 fail:
 	e = errno;
@@ -253,6 +260,44 @@ store_size(store *st)
 
 	snprintf(path, sizeof path, "%s/data.mdb", st->dir);
 	return stat(path, &sb) == 0 ? (uint64_t)sb.st_blocks * 512 : 0;
+}
+
+/* Where LMDB mapped data.mdb: LMDB reports the address only for fixed
+ * maps, so it is looked up once by inode in /proc/self/maps. */
+static void
+find_map(store *st)
+{
+	struct stat sb;
+	unsigned long lo, hi, ino;
+	char line[512];
+	FILE *f;
+	int fd;
+
+	if (mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &sb) < 0 ||
+	    (f = fopen("/proc/self/maps", "re")) == NULL)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &lo, &hi, &ino) == 3 &&
+		    ino == (unsigned long)sb.st_ino && hi - lo > st->map_len) {
+			st->map = (void *)lo;
+			st->map_len = hi - lo;
+		}
+	}
+	fclose(f);
+}
+
+void
+store_trim(store *st)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	size_t used;
+
+	if (st->wtxn || st->map == NULL || mdb_env_info(st->env, &info) != 0 ||
+	    mdb_env_stat(st->env, &ms) != 0)
+		return;
+	used = (size_t)(info.me_last_pgno + 1) * ms.ms_psize;
+	madvise(st->map, used < st->map_len ? used : st->map_len, MADV_DONTNEED);
 }
 
 /* The transaction reads run in: the write one if open, else a read one. */

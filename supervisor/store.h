@@ -67,6 +67,11 @@ store *store_open(const char *dir, enum store_mode mode, const char **why);
 void store_close(store *st);
 /* Bytes the data file takes on disk. */
 uint64_t store_size(store *st);
+/* Drops the map's pages from this process's resident set (they stay in
+ * the page cache): LMDB reads through a shared map, so a long job would
+ * otherwise count every page it ever read as its own memory. Only between
+ * transactions; no pointer into a record may be held across it. */
+void store_trim(store *st);
 /* A text for the last LMDB error, for logs. */
 const char *store_strerror(store *st);
 

@@ -137,6 +137,10 @@ sup_commit(struct sup *s)
 	}
 	if (store_commit(s->st) < 0)
 		goto fail;
+	if (ev_now(s->loop) - s->trimmed > 0.25) {
+		store_trim(s->st);
+		s->trimmed = ev_now(s->loop);
+	}
 	for (j = s->jobs; j; j = j->next)
 		j->unseen = 0;
 	while ((f = s->fin) != NULL) {
