@@ -232,14 +232,19 @@ struct task *
 job_next(struct job *j)
 {
 	struct task *t;
-	int n;
+	int n, k;
 
 	if (j->ready == NULL) {
 		n = job_fetch(j);
-		/* Nothing pending yet: pull the scan along right now rather
-		 * than leave the children idle until the next idle turn. */
-		while (n == 0 && j->scan && job_scan_step(j, 256) == 1)
+		/* Nothing pending yet: pull the scan along a little right now
+		 * rather than leave the children idle until the next idle
+		 * turn; a bounded little, so the loop never stalls on a big
+		 * tree whose files are all known already. */
+		for (k = 0; n == 0 && j->scan && k < 8; k++) {
+			if (job_scan_step(j, 256) != 1)
+				break;
 			n = job_fetch(j);
+		}
 		if (n == 0 && j->scan == NULL)
 			n = job_fetch(j);
 		if (n <= 0)

@@ -4,7 +4,7 @@
  *	jobs      job id (u32 BE)                -> job record
  *	jobnames  name                           -> job id
  *	tasks     job id + seq (u32 + u64, BE)   -> [path, attempts]
- *	paths     job id + SHA-256(path)[0..16]  -> seq (u64 BE)
+ *	paths     job id + path (long: a prefix, NUL, 16 bytes of SHA-256) -> seq
  *	pending   task key                       -> ""   (until an outcome commits)
  *	results   task key                       -> outcome record
  *
@@ -30,7 +30,7 @@
 
 #define MAP_SIZE	(64ull << 30)	/* address space only: pages are used as needed */
 #define TASK_KEY	12
-#define PATH_KEY	20
+#define PATH_KEY_MAX	500	/* LMDB's keys are at most 511 bytes */
 
 struct store {
 	MDB_env *env;
@@ -864,28 +864,40 @@ store_job_put(store *st, struct store_job *job)
 	return r;
 }
 
-static void
-path_key(uint8_t k[PATH_KEY], uint32_t job, const char *path, size_t len)
+/* The path index's key: the job, then the path itself, so that a scan,
+ * which meets paths in order, touches the index at one end instead of all
+ * over it. A path too long for an LMDB key keeps its first bytes, then a
+ * NUL (never part of a path, so no short path's key can equal it) and 16
+ * bytes of its SHA-256. Returns the key's length. */
+static size_t
+path_key(uint8_t k[PATH_KEY_MAX], uint32_t job, const char *path, size_t len)
 {
 	unsigned char dig[EVP_MAX_MD_SIZE];
 	unsigned dlen = 0;
 
 	put_be(k, job, 4);
+	if (len <= PATH_KEY_MAX - 4) {
+		memcpy(k + 4, path, len);
+		return 4 + len;
+	}
+	memcpy(k + 4, path, PATH_KEY_MAX - 4 - 17);
+	k[PATH_KEY_MAX - 17] = '\0';
 	EVP_Digest(path, len, dig, &dlen, EVP_sha256(), NULL);
-	memcpy(k + 4, dig, PATH_KEY - 4);
+	memcpy(k + PATH_KEY_MAX - 16, dig, 16);
+	return PATH_KEY_MAX;
 }
 
 int
 store_task_add(store *st, struct store_job *job, const char *path, size_t len, uint64_t *seq)
 {
-	uint8_t pk[PATH_KEY], tk[TASK_KEY], sv[8];
-	MDB_val k = { PATH_KEY, pk }, v;
+	uint8_t pk[PATH_KEY_MAX], tk[TASK_KEY], sv[8];
+	MDB_val k = { 0, pk }, v;
 	msgpack_sbuffer sb;
 	int rc, r;
 
 	if (st->wtxn == NULL)
 		return fail(st, EINVAL);
-	path_key(pk, job->id, path, len);
+	k.mv_size = path_key(pk, job->id, path, len);
 	rc = mdb_get(st->wtxn, st->paths, &k, &v);
 	if (rc == 0) {
 		*seq = v.mv_size == 8 ? get_be(v.mv_data, 8) : 0;
@@ -903,7 +915,7 @@ store_task_add(store *st, struct store_job *job, const char *path, size_t len, u
 	    put(st, st->tasks, tk, TASK_KEY, sb.data, sb.size, 0);
 	msgpack_sbuffer_destroy(&sb);
 	if (r == 0)
-		r = put(st, st->paths, pk, PATH_KEY, sv, 8, 0);
+		r = put(st, st->paths, pk, k.mv_size, sv, 8, 0);
 	if (r == 0)
 		r = put(st, st->pending, tk, TASK_KEY, "", 0, 0);
 	if (r < 0)

@@ -137,10 +137,7 @@ sup_commit(struct sup *s)
 	}
 	if (store_commit(s->st) < 0)
 		goto fail;
-	if (ev_now(s->loop) - s->trimmed > 0.25) {
-		store_trim(s->st);
-		s->trimmed = ev_now(s->loop);
-	}
+	store_trim(s->st);
 	for (j = s->jobs; j; j = j->next)
 		j->unseen = 0;
 	while ((f = s->fin) != NULL) {
@@ -392,6 +389,9 @@ sup_dispatch(struct sup *s)
 				break;
 			}
 			close(fd);
+			if (s->next_id == 1 && s->opts->verbose)
+				log_warnx("first file dispatched %.0f ms after start",
+				    (ev_time() - s->started) * 1000);
 		}
 	}
 out:
@@ -555,6 +555,7 @@ sup_run(const struct run_opts *opts)
 	int i;
 
 	memset(&s, 0, sizeof s);
+	s.started = ev_time();
 	s.opts = opts;
 	s.pid = getpid();
 	s.loop = ev_default_loop(EVFLAG_AUTO);

@@ -139,7 +139,7 @@ struct sup {
 	int store_failed;		/* a commit failed: write nothing more */
 	int exit_code;
 	int fds_at_start;
-	ev_tstamp trimmed;		/* when the store's map was last trimmed */
+	ev_tstamp started;		/* when the run began */
 	pid_t pid;
 };
 
