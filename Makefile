@@ -97,7 +97,7 @@ demo: deps
 	sh scripts/demo.sh
 
 install: corral
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include
 	install -m 755 corral $(DESTDIR)$(PREFIX)/bin/corral
 	install -m 644 include/corral.h $(DESTDIR)$(PREFIX)/include/corral.h
 

@@ -38,8 +38,15 @@ derive_name(const struct run_opts *o, char *out, size_t len)
 		EVP_DigestUpdate(md, cwd, strlen(cwd) + 1);
 		EVP_DigestUpdate(md, o->handler, strlen(o->handler) + 1);
 		EVP_DigestUpdate(md, o->exec_cmd ? o->exec_cmd : "", strlen(o->exec_cmd ? o->exec_cmd : "") + 1);
-		for (k = 0; k < o->ninputs; k++)
-			EVP_DigestUpdate(md, o->inputs[k], strlen(o->inputs[k]) + 1);
+		for (k = 0; k < o->ninputs; k++) {
+			/* "in" and "in/" are the same input. */
+			size_t ilen = strlen(o->inputs[k]);
+
+			while (ilen > 1 && o->inputs[k][ilen - 1] == '/')
+				ilen--;
+			EVP_DigestUpdate(md, o->inputs[k], ilen);
+			EVP_DigestUpdate(md, "", 1);
+		}
 		EVP_DigestFinal_ex(md, dig, &dlen);
 	}
 	EVP_MD_CTX_free(md);

@@ -191,9 +191,7 @@ fail:
 	if (n == (ssize_t)sizeof err) {
 		waitpid(pid, NULL, 0);
 		close(sv[0]);
-		errno = err;
-		log_warn("unable to start worker program %s", s->opts->worker);
-		sup_fatal(s, "worker program %s cannot start", s->opts->worker);
+		sup_fatal(s, "unable to start worker program %s: %s", s->opts->worker, strerror(err));
 		return;
 	}
 	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
@@ -283,6 +281,25 @@ slot_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		ev_io_stop(loop, w);
 		sup_dispatch(sl->sup);
 	}
+}
+
+/* Forgets the child: watchers, socket, buffers. The slot is then EMPTY. */
+static void
+slot_close(struct slot *sl)
+{
+	struct ev_loop *loop = sl->sup->loop;
+
+	ev_io_stop(loop, &sl->rio);
+	ev_io_stop(loop, &sl->wio);
+	ev_timer_stop(loop, &sl->timer);
+	ev_child_stop(loop, &sl->cw);
+	if (sl->sock >= 0)
+		close(sl->sock);
+	sl->sock = -1;
+	ipc_reader_free(&sl->rd);
+	sl->out.len = sl->out_off = 0;
+	sl->state = SLOT_EMPTY;
+	sl->pid = 0;
 }
 
 static struct task *
@@ -497,17 +514,7 @@ slot_end(struct slot *sl, enum end_cause cause, int status, const char *why)
 	if (sl->state == SLOT_EMPTY)
 		return;		/* already ended: by a shutdown, say */
 
-	ev_io_stop(s->loop, &sl->rio);
-	ev_io_stop(s->loop, &sl->wio);
-	ev_timer_stop(s->loop, &sl->timer);
-	ev_child_stop(s->loop, &sl->cw);
-	if (sl->sock >= 0)
-		close(sl->sock);
-	sl->sock = -1;
-	ipc_reader_free(&sl->rd);
-	sl->out.len = sl->out_off = 0;
-	sl->state = SLOT_EMPTY;
-	sl->pid = 0;
+	slot_close(sl);
 
 	switch (cause) {
 	case END_EXIT:
@@ -617,29 +624,18 @@ slot_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 void
 slot_shutdown(struct slot *sl)
 {
-	struct sup *s = sl->sup;
 	struct task *t;
 
 	if (sl->pid > 0) {
 		slot_kill(sl->pid, SIGKILL);
 		waitpid(sl->pid, NULL, 0);
 	}
-	ev_io_stop(s->loop, &sl->rio);
-	ev_io_stop(s->loop, &sl->wio);
-	ev_timer_stop(s->loop, &sl->timer);
-	ev_child_stop(s->loop, &sl->cw);
-	if (sl->sock >= 0)
-		close(sl->sock);
-	sl->sock = -1;
-	sl->pid = 0;
-	ipc_reader_free(&sl->rd);
+	slot_close(sl);
 	ipc_buf_free(&sl->out);
-	sl->out_off = 0;
 	while ((t = slot_pop(sl)) != NULL) {
 		t->job->inflight--;
 		task_free(t);
 	}
-	sl->state = SLOT_EMPTY;
 }
 
 void

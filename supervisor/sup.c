@@ -607,7 +607,8 @@ sup_run(const struct run_opts *opts)
 		ev_run(s.loop, 0);
 	progress_stop(&s);
 
-	for (j = s.jobs; j; j = j->next)
+	/* A set-up failure said its one line; a summary would bury it. */
+	for (j = s.jobs; j && s.exit_code != EXIT_USAGE; j = j->next)
 		job_summary(j, stderr);
 	for (i = 0; i < s.nslots; i++)
 		ipc_buf_free(&s.slots[i].out);
