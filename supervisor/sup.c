@@ -153,8 +153,6 @@ sup_commit(struct sup *s)
 		/* The reader of --json went away: stop like an interrupt. */
 		s->stopping_output = 1;
 		log_warn("unable to write to stdout");
-		for (j = s->jobs; j; j = j->next)
-			j->rec.state = JOB_INTERRUPTED;
 		sup_stop(s, EXIT_INTR);
 		return -1;
 	}
