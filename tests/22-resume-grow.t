@@ -22,4 +22,10 @@ is "$?" 1 "stdin list: exit 1 (some skipped)"
 is "$("$CORRAL" results -s st2 --json | jq -r '.path + " " + .status' | tr '\n' ',')" "in/f1 ok,in/f2 ok,in/missing skipped,in skipped," "stdin list: one task per line, in order, empty lines ignored"
 printf 'in/f3\0in/f4\0' | "$CORRAL" run -q -0 -H sha256 -s st3 --json - > out3.jsonl 2>/dev/null
 is "$(jq -r .path out3.jsonl | tr '\n' ' ')" "in/f3 in/f4 " "stdin list, NUL-separated"
+
+# The state directory under the input tree is never scanned into.
+(cd in && "$CORRAL" run -q -H sha256 --json . > ../dot.jsonl 2>/dev/null)
+is "$?" 0 "run . with the default state dir ./.corral inside it"
+is "$(jq -r .path dot.jsonl | grep -c corral)" 0 "nothing of .corral was processed"
+is "$(wc -l < dot.jsonl)" 5 "the 5 files were"
 done_testing
