@@ -21,7 +21,7 @@ B := build
 COMMON_SRC := common/log.c common/parse.c common/utf8.c
 IPC_SRC    := ipc/frame.c ipc/msg.c ipc/mpcheck.c
 SUP_SRC    := supervisor/main.c supervisor/cli.c supervisor/sup.c supervisor/slot.c \
-              supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/json.c \
+              supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/record.c supervisor/json.c \
               supervisor/progress.c supervisor/report.c
 CHILD_SRC  := child/worker.c child/result.c child/handlers/archive.c \
               child/handlers/sha256.c child/handlers/exec.c child/handlers/plugin.c
@@ -38,7 +38,7 @@ UNIT_TESTS := $(B)/tests/unit_parse $(B)/tests/unit_ipc $(B)/tests/unit_json \
 $(B)/tests/unit_parse:  $(COMMON_OBJ)
 $(B)/tests/unit_ipc:    $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_json:   $(B)/supervisor/json.o $(IPC_OBJ) $(COMMON_OBJ)
-$(B)/tests/unit_store:  $(B)/supervisor/store.o $(IPC_OBJ) $(COMMON_OBJ)
+$(B)/tests/unit_store:  $(B)/supervisor/store.o $(B)/supervisor/record.o $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_result: $(B)/child/result.o $(IPC_OBJ) $(COMMON_OBJ)
 # A worker that speaks the protocol wrongly on purpose, for the protocol tests.
 TEST_BINS  := $(B)/tests/fakeworker

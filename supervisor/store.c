@@ -26,6 +26,7 @@
 #include <openssl/evp.h>
 
 #include "ipc/ipc.h"
+#include "supervisor/record.h"
 #include "supervisor/store.h"
 
 #define MAP_SIZE	(64ull << 30)	/* address space only: pages are used as needed */
@@ -324,212 +325,24 @@ rend(store *st, MDB_txn *txn)
 		mdb_txn_reset(st->rtxn);
 }
 
-/* ---- records ---------------------------------------------------------- */
-
+/* Records read from the map; a damaged one is MDB_CORRUPTED. */
 static int
-sbuf_pack_str(msgpack_packer *pk, const char *k, const char *s)
+task_read(store *st, const MDB_val *v, const char **path, size_t *plen, uint32_t *attempts)
 {
-	return msgpack_pack_str_with_body(pk, k, strlen(k)) |
-	    msgpack_pack_str_with_body(pk, s, strlen(s));
-}
-
-static int
-sbuf_pack_u64(msgpack_packer *pk, const char *k, uint64_t v)
-{
-	return msgpack_pack_str_with_body(pk, k, strlen(k)) | msgpack_pack_uint64(pk, v);
+	return rec_task_decode(v->mv_data, v->mv_size, path, plen, attempts) < 0 ?
+	    fail(st, MDB_CORRUPTED) : 0;
 }
 
 static int
-job_encode(const struct store_job *j, msgpack_sbuffer *sb)
+job_read(store *st, const MDB_val *v, struct store_job *j)
 {
-	msgpack_packer pk;
-	int i, r = 0;
-
-	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	r |= msgpack_pack_map(&pk, 16);
-	r |= sbuf_pack_u64(&pk, "id", j->id);
-	r |= sbuf_pack_u64(&pk, "state", (uint64_t)j->state);
-	r |= sbuf_pack_str(&pk, "name", j->name);
-	r |= sbuf_pack_str(&pk, "handler", j->handler);
-	r |= sbuf_pack_str(&pk, "arg", j->arg);
-	r |= sbuf_pack_str(&pk, "inputs", j->inputs);
-	r |= sbuf_pack_u64(&pk, "created", j->created_ms);
-	r |= sbuf_pack_u64(&pk, "updated", j->updated_ms);
-	r |= sbuf_pack_u64(&pk, "finished", j->finished_ms);
-	r |= sbuf_pack_u64(&pk, "total", j->total);
-	r |= sbuf_pack_u64(&pk, "next_seq", j->next_seq);
-	r |= msgpack_pack_str_with_body(&pk, "count", 5);
-	r |= msgpack_pack_array(&pk, OUT__COUNT);
-	for (i = 0; i < OUT__COUNT; i++)
-		r |= msgpack_pack_uint64(&pk, j->count[i]);
-	r |= sbuf_pack_u64(&pk, "runs", j->runs);
-	r |= sbuf_pack_u64(&pk, "timeout", j->timeout_ms);
-	r |= sbuf_pack_u64(&pk, "workers", j->workers);
-	r |= sbuf_pack_u64(&pk, "retries", j->retries);
-	return r ? -1 : 0;
+	return rec_job_decode(v->mv_data, v->mv_size, j) < 0 ? fail(st, MDB_CORRUPTED) : 0;
 }
 
 static int
-key_is(const msgpack_object *k, const char *s)
+outcome_read(store *st, const MDB_val *v, struct store_outcome *o)
 {
-	return k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen(s) &&
-	    memcmp(k->via.str.ptr, s, k->via.str.size) == 0;
-}
-
-static void
-copy_str(char *dst, size_t len, const msgpack_object *v)
-{
-	size_t n = 0;
-
-	if (v->type == MSGPACK_OBJECT_STR)
-		n = v->via.str.size < len - 1 ? v->via.str.size : len - 1;
-	if (n)
-		memcpy(dst, v->via.str.ptr, n);
-	dst[n] = '\0';
-}
-
-static uint64_t
-as_u64(const msgpack_object *v)
-{
-	return v->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? v->via.u64 : 0;
-}
-
-/* Decodes a record's bytes into u after checking them. 0 or -1. */
-static int
-record_unpack(store *st, const MDB_val *v, msgpack_unpacked *u, msgpack_object_type type)
-{
-	size_t off = 0;
-
-	msgpack_unpacked_init(u);
-	if (ipc_mp_check(v->mv_data, v->mv_size, 4) < 0 ||
-	    msgpack_unpack_next(u, v->mv_data, v->mv_size, &off) != MSGPACK_UNPACK_SUCCESS ||
-	    u->data.type != type) {
-		msgpack_unpacked_destroy(u);
-		return fail(st, MDB_CORRUPTED);
-	}
-	return 0;
-}
-
-static int
-job_decode(store *st, const MDB_val *v, struct store_job *j)
-{
-	msgpack_unpacked u;
-	uint32_t i, c;
-
-	if (record_unpack(st, v, &u, MSGPACK_OBJECT_MAP) < 0)
-		return -1;
-	memset(j, 0, sizeof *j);
-	for (i = 0; i < u.data.via.map.size; i++) {
-		const msgpack_object *k = &u.data.via.map.ptr[i].key, *x = &u.data.via.map.ptr[i].val;
-
-		if (key_is(k, "id")) j->id = (uint32_t)as_u64(x);
-		else if (key_is(k, "state")) j->state = (int)(as_u64(x) % JOB__COUNT);
-		else if (key_is(k, "name")) copy_str(j->name, sizeof j->name, x);
-		else if (key_is(k, "handler")) copy_str(j->handler, sizeof j->handler, x);
-		else if (key_is(k, "arg")) copy_str(j->arg, sizeof j->arg, x);
-		else if (key_is(k, "inputs")) copy_str(j->inputs, sizeof j->inputs, x);
-		else if (key_is(k, "created")) j->created_ms = as_u64(x);
-		else if (key_is(k, "updated")) j->updated_ms = as_u64(x);
-		else if (key_is(k, "finished")) j->finished_ms = as_u64(x);
-		else if (key_is(k, "total")) j->total = as_u64(x);
-		else if (key_is(k, "next_seq")) j->next_seq = as_u64(x);
-		else if (key_is(k, "runs")) j->runs = as_u64(x);
-		else if (key_is(k, "timeout")) j->timeout_ms = as_u64(x);
-		else if (key_is(k, "workers")) j->workers = (uint32_t)as_u64(x);
-		else if (key_is(k, "retries")) j->retries = (uint32_t)as_u64(x);
-		else if (key_is(k, "count") && x->type == MSGPACK_OBJECT_ARRAY)
-			for (c = 0; c < x->via.array.size && c < OUT__COUNT; c++)
-				j->count[c] = as_u64(&x->via.array.ptr[c]);
-	}
-	msgpack_unpacked_destroy(&u);
-	return 0;
-}
-
-/* A task record: [path, attempts]. Pointers into v. */
-static int
-task_decode(store *st, const MDB_val *v, const char **path, size_t *plen, uint32_t *attempts)
-{
-	msgpack_unpacked u;
-	const msgpack_object *a;
-	int r = -1;
-
-	if (record_unpack(st, v, &u, MSGPACK_OBJECT_ARRAY) < 0)
-		return -1;
-	a = u.data.via.array.ptr;
-	if (u.data.via.array.size == 2 && a[0].type == MSGPACK_OBJECT_BIN &&
-	    a[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-		*path = a[0].via.bin.ptr;
-		*plen = a[0].via.bin.size;
-		*attempts = (uint32_t)a[1].via.u64;
-		r = 0;
-	} else
-		fail(st, MDB_CORRUPTED);
-	msgpack_unpacked_destroy(&u);
-	return r;
-}
-
-static int
-task_encode(msgpack_sbuffer *sb, const char *path, size_t len, uint32_t attempts)
-{
-	msgpack_packer pk;
-
-	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	return (msgpack_pack_array(&pk, 2) | msgpack_pack_bin_with_body(&pk, path, len) |
-	    msgpack_pack_uint32(&pk, attempts)) ? -1 : 0;
-}
-
-static int
-outcome_encode(msgpack_sbuffer *sb, const struct store_outcome *o)
-{
-	msgpack_packer pk;
-	int r = 0;
-
-	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	r |= msgpack_pack_map(&pk, 8);
-	r |= sbuf_pack_u64(&pk, "s", (uint64_t)o->status);
-	r |= sbuf_pack_u64(&pk, "a", o->attempts);
-	r |= sbuf_pack_u64(&pk, "d", o->duration_ms);
-	r |= sbuf_pack_u64(&pk, "f", o->finished_ms);
-	r |= sbuf_pack_u64(&pk, "sig", (uint64_t)(o->signal > 0 ? o->signal : 0));
-	r |= msgpack_pack_str_with_body(&pk, "x", 1) | msgpack_pack_int64(&pk, o->exit_code);
-	r |= msgpack_pack_str_with_body(&pk, "e", 1) |
-	    msgpack_pack_bin_with_body(&pk, o->error, o->error_len);
-	r |= msgpack_pack_str_with_body(&pk, "r", 1) |
-	    msgpack_pack_bin_with_body(&pk, o->result, o->result_len);
-	return r ? -1 : 0;
-}
-
-/* Pointers into v, valid while its transaction is. */
-static int
-outcome_decode(store *st, const MDB_val *v, struct store_outcome *o)
-{
-	msgpack_unpacked u;
-	uint32_t i;
-
-	if (record_unpack(st, v, &u, MSGPACK_OBJECT_MAP) < 0)
-		return -1;
-	memset(o, 0, sizeof *o);
-	o->exit_code = -1;
-	for (i = 0; i < u.data.via.map.size; i++) {
-		const msgpack_object *k = &u.data.via.map.ptr[i].key, *x = &u.data.via.map.ptr[i].val;
-
-		if (key_is(k, "s")) o->status = (int)(as_u64(x) % OUT__COUNT);
-		else if (key_is(k, "a")) o->attempts = (uint32_t)as_u64(x);
-		else if (key_is(k, "d")) o->duration_ms = as_u64(x);
-		else if (key_is(k, "f")) o->finished_ms = as_u64(x);
-		else if (key_is(k, "sig")) o->signal = (int)(as_u64(x) & 0xff);
-		else if (key_is(k, "x") && x->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-			o->exit_code = (int)(x->via.u64 & 0xff);
-		else if (key_is(k, "e") && x->type == MSGPACK_OBJECT_BIN) {
-			o->error = x->via.bin.ptr;
-			o->error_len = x->via.bin.size;
-		} else if (key_is(k, "r") && x->type == MSGPACK_OBJECT_BIN) {
-			o->result = (const uint8_t *)x->via.bin.ptr;
-			o->result_len = x->via.bin.size;
-		}
-	}
-	msgpack_unpacked_destroy(&u);
-	return 0;
+	return rec_outcome_decode(v->mv_data, v->mv_size, o) < 0 ? fail(st, MDB_CORRUPTED) : 0;
 }
 
 /* ---- reads ------------------------------------------------------------ */
@@ -551,7 +364,7 @@ store_job_by_id(store *st, uint32_t id, struct store_job *out)
 	else if (rc != 0)
 		r = fail(st, rc);
 	else
-		r = job_decode(st, &v, out);
+		r = job_read(st, &v, out);
 	rend(st, txn);
 	return r;
 }
@@ -601,7 +414,7 @@ store_jobs_each(store *st, int (*fn)(const struct store_job *, void *), void *ar
 	}
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (job_decode(st, &v, j) < 0) {
+		if (job_read(st, &v, j) < 0) {
 			r = -1;
 			break;
 		}
@@ -636,7 +449,7 @@ store_job_latest(store *st, struct store_job *out)
 	else if (rc != 0)
 		r = fail(st, rc);
 	else
-		r = job_decode(st, &v, out);
+		r = job_read(st, &v, out);
 	mdb_cursor_close(c);
 	rend(st, txn);
 	return r;
@@ -667,7 +480,7 @@ store_pending(store *st, uint32_t job, uint64_t after, struct store_task *out, i
 		if (k.mv_size != TASK_KEY || get_be(k.mv_data, 4) != job)
 			break;
 		if ((rc = mdb_get(txn, st->tasks, &k, &tv)) != 0 ||
-		    task_decode(st, &tv, &path, &plen, &attempts) < 0) {
+		    task_read(st, &tv, &path, &plen, &attempts) < 0) {
 			rc = rc ? rc : MDB_CORRUPTED;
 			break;
 		}
@@ -754,7 +567,7 @@ store_results_each(store *st, uint32_t job, store_result_fn fn, void *arg)
 
 		if (k.mv_size != TASK_KEY || get_be(k.mv_data, 4) != job)
 			break;
-		if (task_decode(st, &v, &path, &plen, &attempts) < 0) {
+		if (task_read(st, &v, &path, &plen, &attempts) < 0) {
 			r = -1;
 			break;
 		}
@@ -762,7 +575,7 @@ store_results_each(store *st, uint32_t job, store_result_fn fn, void *arg)
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			break;
 		have = rc == 0;
-		if (have && outcome_decode(st, &rv, &o) < 0) {
+		if (have && outcome_read(st, &rv, &o) < 0) {
 			r = -1;
 			break;
 		}
@@ -856,7 +669,7 @@ store_job_put(store *st, struct store_job *job)
 	job->updated_ms = now_ms();
 	msgpack_sbuffer_init(&sb);
 	put_be(kb, job->id, 4);
-	r = job_encode(job, &sb) < 0 ? fail(st, ENOMEM) :
+	r = rec_job_encode(job, &sb) < 0 ? fail(st, ENOMEM) :
 	    put(st, st->jobs, kb, 4, sb.data, sb.size, 0);
 	if (r == 0)
 		r = put(st, st->jobnames, job->name, strlen(job->name), kb, 4, 0);
@@ -911,7 +724,7 @@ store_task_add(store *st, struct store_job *job, const char *path, size_t len, u
 	task_key(tk, job->id, *seq);
 	put_be(sv, *seq, 8);
 	msgpack_sbuffer_init(&sb);
-	r = task_encode(&sb, path, len, 0) < 0 ? fail(st, ENOMEM) :
+	r = rec_task_encode(&sb, path, len, 0) < 0 ? fail(st, ENOMEM) :
 	    put(st, st->tasks, tk, TASK_KEY, sb.data, sb.size, 0);
 	msgpack_sbuffer_destroy(&sb);
 	if (r == 0)
@@ -941,10 +754,10 @@ store_task_attempts(store *st, uint32_t job, uint64_t seq, uint32_t attempts)
 	task_key(tk, job, seq);
 	if ((rc = mdb_get(st->wtxn, st->tasks, &k, &v)) != 0)
 		return fail(st, rc);
-	if (task_decode(st, &v, &path, &plen, &old) < 0)
+	if (task_read(st, &v, &path, &plen, &old) < 0)
 		return -1;
 	msgpack_sbuffer_init(&sb);
-	r = task_encode(&sb, path, plen, attempts) < 0 ? fail(st, ENOMEM) :
+	r = rec_task_encode(&sb, path, plen, attempts) < 0 ? fail(st, ENOMEM) :
 	    put(st, st->tasks, tk, TASK_KEY, sb.data, sb.size, 0);
 	msgpack_sbuffer_destroy(&sb);
 	return r;
@@ -962,7 +775,7 @@ store_outcome_put(store *st, struct store_job *job, uint64_t seq, const struct s
 		return fail(st, EINVAL);
 	task_key(tk, job->id, seq);
 	msgpack_sbuffer_init(&sb);
-	if (outcome_encode(&sb, o) < 0) {
+	if (rec_outcome_encode(&sb, o) < 0) {
 		msgpack_sbuffer_destroy(&sb);
 		return fail(st, ENOMEM);
 	}

@@ -156,8 +156,6 @@ sup_commit(struct sup *s)
 		sup_stop(s, EXIT_INTR);
 		return -1;
 	}
-	for (j = s->jobs; j; j = j->next)
-		halt_check(s, j);
 	return 0;
 fail:
 	/* Our counters are now ahead of the store: the only safe move is to

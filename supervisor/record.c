@@ -1,0 +1,211 @@
+/* record: the store's records as msgpack maps and arrays. Decoding is
+ * forgiving of fields it does not know (records may grow) and strict about
+ * bytes (checked before msgpack-c sees them). */
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "ipc/ipc.h"
+#include "supervisor/record.h"
+
+static int
+sbuf_pack_str(msgpack_packer *pk, const char *k, const char *s)
+{
+	return msgpack_pack_str_with_body(pk, k, strlen(k)) |
+	    msgpack_pack_str_with_body(pk, s, strlen(s));
+}
+
+static int
+sbuf_pack_u64(msgpack_packer *pk, const char *k, uint64_t v)
+{
+	return msgpack_pack_str_with_body(pk, k, strlen(k)) | msgpack_pack_uint64(pk, v);
+}
+
+int
+rec_job_encode(const struct store_job *j, msgpack_sbuffer *sb)
+{
+	msgpack_packer pk;
+	int i, r = 0;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	r |= msgpack_pack_map(&pk, 16);
+	r |= sbuf_pack_u64(&pk, "id", j->id);
+	r |= sbuf_pack_u64(&pk, "state", (uint64_t)j->state);
+	r |= sbuf_pack_str(&pk, "name", j->name);
+	r |= sbuf_pack_str(&pk, "handler", j->handler);
+	r |= sbuf_pack_str(&pk, "arg", j->arg);
+	r |= sbuf_pack_str(&pk, "inputs", j->inputs);
+	r |= sbuf_pack_u64(&pk, "created", j->created_ms);
+	r |= sbuf_pack_u64(&pk, "updated", j->updated_ms);
+	r |= sbuf_pack_u64(&pk, "finished", j->finished_ms);
+	r |= sbuf_pack_u64(&pk, "total", j->total);
+	r |= sbuf_pack_u64(&pk, "next_seq", j->next_seq);
+	r |= msgpack_pack_str_with_body(&pk, "count", 5);
+	r |= msgpack_pack_array(&pk, OUT__COUNT);
+	for (i = 0; i < OUT__COUNT; i++)
+		r |= msgpack_pack_uint64(&pk, j->count[i]);
+	r |= sbuf_pack_u64(&pk, "runs", j->runs);
+	r |= sbuf_pack_u64(&pk, "timeout", j->timeout_ms);
+	r |= sbuf_pack_u64(&pk, "workers", j->workers);
+	r |= sbuf_pack_u64(&pk, "retries", j->retries);
+	return r ? -1 : 0;
+}
+
+static int
+key_is(const msgpack_object *k, const char *s)
+{
+	return k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen(s) &&
+	    memcmp(k->via.str.ptr, s, k->via.str.size) == 0;
+}
+
+static void
+copy_str(char *dst, size_t len, const msgpack_object *v)
+{
+	size_t n = 0;
+
+	if (v->type == MSGPACK_OBJECT_STR)
+		n = v->via.str.size < len - 1 ? v->via.str.size : len - 1;
+	if (n)
+		memcpy(dst, v->via.str.ptr, n);
+	dst[n] = '\0';
+}
+
+static uint64_t
+as_u64(const msgpack_object *v)
+{
+	return v->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? v->via.u64 : 0;
+}
+
+/* Decodes a record's bytes into u after checking them. 0 or -1. */
+static int
+unpack(const void *p, size_t len, msgpack_unpacked *u, msgpack_object_type type)
+{
+	size_t off = 0;
+
+	msgpack_unpacked_init(u);
+	if (ipc_mp_check(p, len, 4) < 0 ||
+	    msgpack_unpack_next(u, p, len, &off) != MSGPACK_UNPACK_SUCCESS || u->data.type != type) {
+		msgpack_unpacked_destroy(u);
+		return -1;
+	}
+	return 0;
+}
+
+int
+rec_job_decode(const void *p, size_t len, struct store_job *j)
+{
+	msgpack_unpacked u;
+	uint32_t i, c;
+
+	if (unpack(p, len, &u, MSGPACK_OBJECT_MAP) < 0)
+		return -1;
+	memset(j, 0, sizeof *j);
+	for (i = 0; i < u.data.via.map.size; i++) {
+		const msgpack_object *k = &u.data.via.map.ptr[i].key, *x = &u.data.via.map.ptr[i].val;
+
+		if (key_is(k, "id")) j->id = (uint32_t)as_u64(x);
+		else if (key_is(k, "state")) j->state = (int)(as_u64(x) % JOB__COUNT);
+		else if (key_is(k, "name")) copy_str(j->name, sizeof j->name, x);
+		else if (key_is(k, "handler")) copy_str(j->handler, sizeof j->handler, x);
+		else if (key_is(k, "arg")) copy_str(j->arg, sizeof j->arg, x);
+		else if (key_is(k, "inputs")) copy_str(j->inputs, sizeof j->inputs, x);
+		else if (key_is(k, "created")) j->created_ms = as_u64(x);
+		else if (key_is(k, "updated")) j->updated_ms = as_u64(x);
+		else if (key_is(k, "finished")) j->finished_ms = as_u64(x);
+		else if (key_is(k, "total")) j->total = as_u64(x);
+		else if (key_is(k, "next_seq")) j->next_seq = as_u64(x);
+		else if (key_is(k, "runs")) j->runs = as_u64(x);
+		else if (key_is(k, "timeout")) j->timeout_ms = as_u64(x);
+		else if (key_is(k, "workers")) j->workers = (uint32_t)as_u64(x);
+		else if (key_is(k, "retries")) j->retries = (uint32_t)as_u64(x);
+		else if (key_is(k, "count") && x->type == MSGPACK_OBJECT_ARRAY)
+			for (c = 0; c < x->via.array.size && c < OUT__COUNT; c++)
+				j->count[c] = as_u64(&x->via.array.ptr[c]);
+	}
+	msgpack_unpacked_destroy(&u);
+	return 0;
+}
+
+int
+rec_task_decode(const void *p, size_t len, const char **path, size_t *plen, uint32_t *attempts)
+{
+	msgpack_unpacked u;
+	const msgpack_object *a;
+	int r = -1;
+
+	if (unpack(p, len, &u, MSGPACK_OBJECT_ARRAY) < 0)
+		return -1;
+	a = u.data.via.array.ptr;
+	if (u.data.via.array.size == 2 && a[0].type == MSGPACK_OBJECT_BIN &&
+	    a[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+		*path = a[0].via.bin.ptr;
+		*plen = a[0].via.bin.size;
+		*attempts = (uint32_t)a[1].via.u64;
+		r = 0;
+	}
+	msgpack_unpacked_destroy(&u);
+	return r;
+}
+
+int
+rec_task_encode(msgpack_sbuffer *sb, const char *path, size_t len, uint32_t attempts)
+{
+	msgpack_packer pk;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	return (msgpack_pack_array(&pk, 2) | msgpack_pack_bin_with_body(&pk, path, len) |
+	    msgpack_pack_uint32(&pk, attempts)) ? -1 : 0;
+}
+
+int
+rec_outcome_encode(msgpack_sbuffer *sb, const struct store_outcome *o)
+{
+	msgpack_packer pk;
+	int r = 0;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	r |= msgpack_pack_map(&pk, 8);
+	r |= sbuf_pack_u64(&pk, "s", (uint64_t)o->status);
+	r |= sbuf_pack_u64(&pk, "a", o->attempts);
+	r |= sbuf_pack_u64(&pk, "d", o->duration_ms);
+	r |= sbuf_pack_u64(&pk, "f", o->finished_ms);
+	r |= sbuf_pack_u64(&pk, "sig", (uint64_t)(o->signal > 0 ? o->signal : 0));
+	r |= msgpack_pack_str_with_body(&pk, "x", 1) | msgpack_pack_int64(&pk, o->exit_code);
+	r |= msgpack_pack_str_with_body(&pk, "e", 1) |
+	    msgpack_pack_bin_with_body(&pk, o->error, o->error_len);
+	r |= msgpack_pack_str_with_body(&pk, "r", 1) |
+	    msgpack_pack_bin_with_body(&pk, o->result, o->result_len);
+	return r ? -1 : 0;
+}
+
+int
+rec_outcome_decode(const void *p, size_t len, struct store_outcome *o)
+{
+	msgpack_unpacked u;
+	uint32_t i;
+
+	if (unpack(p, len, &u, MSGPACK_OBJECT_MAP) < 0)
+		return -1;
+	memset(o, 0, sizeof *o);
+	o->exit_code = -1;
+	for (i = 0; i < u.data.via.map.size; i++) {
+		const msgpack_object *k = &u.data.via.map.ptr[i].key, *x = &u.data.via.map.ptr[i].val;
+
+		if (key_is(k, "s")) o->status = (int)(as_u64(x) % OUT__COUNT);
+		else if (key_is(k, "a")) o->attempts = (uint32_t)as_u64(x);
+		else if (key_is(k, "d")) o->duration_ms = as_u64(x);
+		else if (key_is(k, "f")) o->finished_ms = as_u64(x);
+		else if (key_is(k, "sig")) o->signal = (int)(as_u64(x) & 0xff);
+		else if (key_is(k, "x") && x->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+			o->exit_code = (int)(x->via.u64 & 0xff);
+		else if (key_is(k, "e") && x->type == MSGPACK_OBJECT_BIN) {
+			o->error = x->via.bin.ptr;
+			o->error_len = x->via.bin.size;
+		} else if (key_is(k, "r") && x->type == MSGPACK_OBJECT_BIN) {
+			o->result = (const uint8_t *)x->via.bin.ptr;
+			o->result_len = x->via.bin.size;
+		}
+	}
+	msgpack_unpacked_destroy(&u);
+	return 0;
+}
