@@ -22,3 +22,9 @@ echo "== ./corral results -s demo/state --failed"
 echo
 echo "== the same command again resumes the job: nothing is left to do"
 ./corral run -s demo/state demo/archives || true
+echo
+echo "== a command per file (like GNU parallel), where one file hangs: it is killed"
+echo "== at its 1s timeout, recorded, and the job goes on"
+./corral run -q -s demo/state -t 1s -r 0 --job listing \
+	-x 'case {} in *a000007*) sleep 30 ;; esac; bsdtar -tf {} > /dev/null' demo/archives || true
+./corral results -s demo/state listing --failed
