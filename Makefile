@@ -21,7 +21,7 @@ B := build
 COMMON_SRC := common/log.c common/parse.c common/utf8.c
 IPC_SRC    := ipc/frame.c ipc/msg.c ipc/mpcheck.c
 SUP_SRC    := supervisor/main.c supervisor/cli.c supervisor/sup.c supervisor/slot.c \
-              supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/record.c supervisor/json.c \
+              supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/record.c supervisor/json.c supervisor/stats.c \
               supervisor/progress.c supervisor/report.c
 CHILD_SRC  := child/worker.c child/result.c child/handlers/archive.c \
               child/handlers/sha256.c child/handlers/exec.c child/handlers/plugin.c
@@ -72,6 +72,20 @@ units: $(UNIT_TESTS) $(TEST_BINS)
 deps:
 	@sh scripts/deps.sh
 
+# The side-by-side benchmark (bench/, docs/benchmarks.md).
+$(B)/bench/floor: bench/floor.c $(B)/child/handlers/archive.o $(B)/child/result.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LDLIBS)
+
+bench-deps: deps
+	@sh scripts/deps.sh bench
+
+bench: bench-deps corral plugins $(B)/bench/floor
+	bash bench/run.sh full
+
+bench-quick: bench-deps corral plugins $(B)/bench/floor
+	bash bench/run.sh quick
+
 check: corral units plugins
 	prove -f tests/*.t
 
@@ -104,6 +118,6 @@ install: corral
 clean:
 	rm -rf build build-san corral corral-san
 
-.PHONY: all deps test check check-san clean clean-san demo install plugins units
+.PHONY: all deps bench bench-deps bench-quick test check check-san clean clean-san demo install plugins units
 
 -include $(CORRAL_OBJ:.o=.d)

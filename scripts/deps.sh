@@ -5,6 +5,8 @@ set -eu
 
 PKGS="pkg-config libev-dev libmsgpack-dev liblmdb-dev libarchive-dev libssl-dev
       libarchive-tools perl procps lmdb-utils jq"
+# `deps.sh bench`: what the benchmark's contenders need too.
+[ "${1:-}" = bench ] && PKGS="$PKGS parallel coreutils findutils bc openssl"
 
 missing=""
 for p in $PKGS; do

@@ -39,6 +39,8 @@ cli_usage(FILE *f)
 "  -0, --null             the stdin list ('-') is NUL-separated, not by newlines\n"
 "  -q, --quiet            no progress display\n"
 "  -v, --verbose          log every worker start and the descriptor count\n"
+"      --stats FILE       write this run's own figures (CPU, memory, commits,\n"
+"                         timeout and respawn latency) to FILE as JSON\n"
 "\n"
 "PATH '-' reads a list of files from stdin. Running the same command again\n"
 "with the same state directory resumes the job.\n"
@@ -58,7 +60,7 @@ opt_uint(const char *name, const char *arg, uint64_t min, uint64_t max)
 	return v;
 }
 
-enum { OPT_DEPTH = 256, OPT_HALT, OPT_HALT_MIN, OPT_JOB, OPT_JSON, OPT_HELP };
+enum { OPT_DEPTH = 256, OPT_HALT, OPT_HALT_MIN, OPT_JOB, OPT_JSON, OPT_STATS };
 
 int
 cli_run(int argc, char **argv)
@@ -75,6 +77,7 @@ cli_run(int argc, char **argv)
 		{ "halt-min-sample", required_argument, NULL, OPT_HALT_MIN },
 		{ "job", required_argument, NULL, OPT_JOB },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "stats", required_argument, NULL, OPT_STATS },
 		{ "null", no_argument, NULL, '0' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -141,6 +144,9 @@ cli_run(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			o.json = 1;
+			break;
+		case OPT_STATS:
+			o.stats = optarg;
 			break;
 		case '0':
 			o.list_sep = '\0';

@@ -156,7 +156,7 @@ job_free(struct job *j)
 }
 
 static int
-scan_found(const char *path, size_t len, const char *error, void *arg)
+scan_found(const char *path, size_t len, int regular, const char *error, void *arg)
 {
 	struct job *j = arg;
 	struct sup *s = j->sup;
@@ -166,7 +166,7 @@ scan_found(const char *path, size_t len, const char *error, void *arg)
 
 	if (sup_txn(s) < 0)
 		return -1;
-	r = store_task_add(s->st, &j->rec, path, len, &seq);
+	r = store_task_add(s->st, &j->rec, path, len, regular, &seq);
 	if (r < 0) {
 		sup_fatal(s, "unable to add a task to the store: %s", store_strerror(s->st));
 		return -1;
@@ -222,6 +222,7 @@ job_fetch(struct job *j)
 		t->job = j;
 		t->seq = batch[i].seq;
 		t->attempts = batch[i].attempts;
+		t->regular = batch[i].regular;
 		t->path = batch[i].path;	/* taken over */
 		t->path_len = batch[i].path_len;
 		j->cursor = t->seq;

@@ -127,7 +127,8 @@ rec_job_decode(const void *p, size_t len, struct store_job *j)
 }
 
 int
-rec_task_decode(const void *p, size_t len, const char **path, size_t *plen, uint32_t *attempts)
+rec_task_decode(const void *p, size_t len, const char **path, size_t *plen, uint32_t *attempts,
+    int *regular)
 {
 	msgpack_unpacked u;
 	const msgpack_object *a;
@@ -136,11 +137,13 @@ rec_task_decode(const void *p, size_t len, const char **path, size_t *plen, uint
 	if (unpack(p, len, &u, MSGPACK_OBJECT_ARRAY) < 0)
 		return -1;
 	a = u.data.via.array.ptr;
-	if (u.data.via.array.size == 2 && a[0].type == MSGPACK_OBJECT_BIN &&
+	if (u.data.via.array.size >= 2 && a[0].type == MSGPACK_OBJECT_BIN &&
 	    a[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
 		*path = a[0].via.bin.ptr;
 		*plen = a[0].via.bin.size;
 		*attempts = (uint32_t)a[1].via.u64;
+		*regular = u.data.via.array.size > 2 && a[2].type == MSGPACK_OBJECT_BOOLEAN &&
+		    a[2].via.boolean;
 		r = 0;
 	}
 	msgpack_unpacked_destroy(&u);
@@ -148,13 +151,14 @@ rec_task_decode(const void *p, size_t len, const char **path, size_t *plen, uint
 }
 
 int
-rec_task_encode(msgpack_sbuffer *sb, const char *path, size_t len, uint32_t attempts)
+rec_task_encode(msgpack_sbuffer *sb, const char *path, size_t len, uint32_t attempts, int regular)
 {
 	msgpack_packer pk;
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	return (msgpack_pack_array(&pk, 2) | msgpack_pack_bin_with_body(&pk, path, len) |
-	    msgpack_pack_uint32(&pk, attempts)) ? -1 : 0;
+	return (msgpack_pack_array(&pk, 3) | msgpack_pack_bin_with_body(&pk, path, len) |
+	    msgpack_pack_uint32(&pk, attempts) |
+	    (regular ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk))) ? -1 : 0;
 }
 
 int

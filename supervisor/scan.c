@@ -227,26 +227,24 @@ frame_read(struct frame *f)
 /* One directory entry or input path: recurse into directories, yield the
  * rest. Returns what fn returned, or 0. */
 static int
-visit(struct scan *sc, const char *path, size_t len, int is_dir,
-    int (*fn)(const char *, size_t, const char *, void *), void *arg)
+visit(struct scan *sc, const char *path, size_t len, int is_dir, int regular, scan_fn fn, void *arg)
 {
 	char why[300];
 	int r;
 
 	if (!is_dir)
-		return fn(path, len, NULL, arg);
+		return fn(path, len, regular, NULL, arg);
 	r = push(sc, path, len);
 	if (r >= 0)
 		return 0;
 	snprintf(why, sizeof why, "unable to read directory: %s", strerror(errno));
-	return fn(path, len, why, arg);
+	return fn(path, len, 0, why, arg);
 }
 
 /* The stdin list: whatever is there now, without blocking. Returns 1 when
  * something was read, 0 at EOF, 2 when nothing is there yet. */
 static int
-read_list(struct scan *sc, int *budget,
-    int (*fn)(const char *, size_t, const char *, void *), void *arg)
+read_list(struct scan *sc, int *budget, scan_fn fn, void *arg)
 {
 	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
 	char chunk[16384];
@@ -261,7 +259,7 @@ read_list(struct scan *sc, int *budget,
 		if (n < 0)
 			log_warn("unable to read the list on stdin");
 		if (sc->line_len > 0 && !sc->line_overflow)
-			fn(sc->line, sc->line_len, NULL, arg);
+			fn(sc->line, sc->line_len, 0, NULL, arg);
 		sc->line_len = 0;
 		return 0;
 	}
@@ -277,7 +275,7 @@ read_list(struct scan *sc, int *budget,
 			log_warnx("a path in the stdin list is longer than %d bytes: left out", PATH_MAX);
 		else if (sc->line_len > 0 && memchr(sc->line, '\0', sc->line_len) == NULL) {
 			sc->line[sc->line_len] = '\0';
-			if (fn(sc->line, sc->line_len, NULL, arg) < 0)
+			if (fn(sc->line, sc->line_len, 0, NULL, arg) < 0)
 				return -1;
 			(*budget)--;
 		}
@@ -288,10 +286,10 @@ read_list(struct scan *sc, int *budget,
 }
 
 int
-scan_step(struct scan *sc, int budget, int (*fn)(const char *, size_t, const char *, void *),
-    void *arg)
+scan_step(struct scan *sc, int budget, scan_fn fn, void *arg)
 {
-	struct stat sb;
+	struct stat sb, lsb;
+	char *real;
 	const char *in, *path;
 	size_t len;
 	int r;
@@ -312,7 +310,7 @@ scan_step(struct scan *sc, int budget, int (*fn)(const char *, size_t, const cha
 						closedir(f->dir);
 					f->dir = NULL;
 					f->n = f->next = 0;
-					if (fn(f->path, f->len, why, arg) < 0)
+					if (fn(f->path, f->len, 0, why, arg) < 0)
 						return -1;
 				}
 				budget -= 16;
@@ -332,7 +330,7 @@ scan_step(struct scan *sc, int budget, int (*fn)(const char *, size_t, const cha
 				return -1;
 			if (type == DT_UNKNOWN)
 				is_dir = lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
-			if (visit(sc, path, len, is_dir, fn, arg) < 0)
+			if (visit(sc, path, len, is_dir, type == DT_REG, fn, arg) < 0)
 				return -1;
 			budget--;
 			continue;
@@ -353,14 +351,20 @@ scan_step(struct scan *sc, int budget, int (*fn)(const char *, size_t, const cha
 			sc->reading_list = 1;
 			continue;
 		}
-		/* Inputs named on the command line are followed if links. */
+		/* Inputs named on the command line are followed if links: a
+		 * link to a file is recorded under its target's path (dispatch
+		 * never follows one); a link to a directory is walked. */
 		if (stat(in, &sb) < 0) {
 			char why[300];
 
 			snprintf(why, sizeof why, "vanished before processing: %s", strerror(errno));
-			r = fn(in, strlen(in), why, arg);
+			r = fn(in, strlen(in), 0, why, arg);
+		} else if (!S_ISDIR(sb.st_mode) && lstat(in, &lsb) == 0 && S_ISLNK(lsb.st_mode) &&
+		    (real = realpath(in, NULL)) != NULL) {
+			r = visit(sc, real, strlen(real), 0, S_ISREG(sb.st_mode), fn, arg);
+			free(real);
 		} else
-			r = visit(sc, in, strlen(in), S_ISDIR(sb.st_mode), fn, arg);
+			r = visit(sc, in, strlen(in), S_ISDIR(sb.st_mode), 0, fn, arg);
 		if (r < 0)
 			return -1;
 		budget--;

@@ -341,6 +341,11 @@ slot_message(struct slot *sl, const uint8_t *body, size_t len)
 			break;
 		sl->state = SLOT_READY;
 		ev_timer_stop(s->loop, &sl->timer);
+		if (sl->ended_at > 0) {
+			/* A replacement is ready; dispatch follows in this turn. */
+			samples_add(&s->stats.replace_ms, (ev_time() - sl->ended_at) * 1000);
+			sl->ended_at = 0;
+		}
 		s->start_failures = 0;
 		s->ever_hello = 1;
 		return 0;
@@ -377,7 +382,7 @@ slot_drain(struct slot *sl, int max_reads)
 	size_t len;
 	ssize_t n;
 	pid_t pid = sl->pid;
-	int r;
+	int r, drained;
 
 	while (max_reads-- > 0) {
 		n = ipc_read(&sl->rd, sl->sock, 0);
@@ -400,6 +405,9 @@ slot_drain(struct slot *sl, int max_reads)
 			}
 			return -1;
 		}
+		/* A read that left room took all there was: the loop wakes
+		 * us for more, so no second read only to hear EAGAIN. */
+		drained = sl->rd.len < sl->rd.cap;
 		while ((r = ipc_next(&sl->rd, &body, &len)) == 1) {
 			if (slot_message(sl, body, len) < 0 || sl->pid != pid ||
 			    sl->state == SLOT_EMPTY || s->stopping)
@@ -409,6 +417,8 @@ slot_drain(struct slot *sl, int max_reads)
 			slot_end(sl, END_VIOLATION, 0, "frame length out of bounds");
 			return -1;
 		}
+		if (drained)
+			return 0;
 	}
 	return 0;
 }
@@ -566,6 +576,7 @@ slot_end(struct slot *sl, enum end_cause cause, int status, const char *why)
 	/* A child that died on a file is the file's fault: replace it now.
 	 * One that died with nothing to do is the program's: back off. */
 	if (charged) {
+		sl->ended_at = ev_time();
 		sl->state = SLOT_EMPTY;
 		slot_timer(sl, 0);
 	} else
@@ -580,14 +591,18 @@ slot_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop, (void)revents;
 	switch (sl->state) {
 	case SLOT_EMPTY:
+		sl->sup->stats.respawns++;
 		slot_spawn(sl);
 		break;
 	case SLOT_STARTING:
 		slot_end(sl, END_HELLO, 0, NULL);
 		break;
 	case SLOT_READY:
-		if (sl->q)
+		if (sl->q) {
+			samples_add(&sl->sup->stats.kill_late_ms, (ev_time() - sl->q->started -
+			    (ev_tstamp)sl->sup->opts->timeout_ms / 1000.0) * 1000);
 			slot_end(sl, END_TIMEOUT, 0, NULL);
+		}
 		break;
 	case SLOT_LOST:
 		/* It closed its socket but lives on: make it exit. */

@@ -327,9 +327,10 @@ rend(store *st, MDB_txn *txn)
 
 /* Records read from the map; a damaged one is MDB_CORRUPTED. */
 static int
-task_read(store *st, const MDB_val *v, const char **path, size_t *plen, uint32_t *attempts)
+task_read(store *st, const MDB_val *v, const char **path, size_t *plen, uint32_t *attempts,
+    int *regular)
 {
-	return rec_task_decode(v->mv_data, v->mv_size, path, plen, attempts) < 0 ?
+	return rec_task_decode(v->mv_data, v->mv_size, path, plen, attempts, regular) < 0 ?
 	    fail(st, MDB_CORRUPTED) : 0;
 }
 
@@ -476,16 +477,18 @@ store_pending(store *st, uint32_t job, uint64_t after, struct store_task *out, i
 		const char *path;
 		size_t plen;
 		uint32_t attempts;
+		int regular;
 
 		if (k.mv_size != TASK_KEY || get_be(k.mv_data, 4) != job)
 			break;
 		if ((rc = mdb_get(txn, st->tasks, &k, &tv)) != 0 ||
-		    task_read(st, &tv, &path, &plen, &attempts) < 0) {
+		    task_read(st, &tv, &path, &plen, &attempts, &regular) < 0) {
 			rc = rc ? rc : MDB_CORRUPTED;
 			break;
 		}
 		out[n].seq = get_be((const uint8_t *)k.mv_data + 4, 8);
 		out[n].attempts = attempts;
+		out[n].regular = regular;
 		out[n].path_len = plen;
 		out[n].path = malloc(plen + 1);
 		if (out[n].path == NULL) {
@@ -563,11 +566,12 @@ store_results_each(store *st, uint32_t job, store_result_fn fn, void *arg)
 		const char *path;
 		size_t plen;
 		uint32_t attempts;
+		int regular;
 		int have;
 
 		if (k.mv_size != TASK_KEY || get_be(k.mv_data, 4) != job)
 			break;
-		if (task_read(st, &v, &path, &plen, &attempts) < 0) {
+		if (task_read(st, &v, &path, &plen, &attempts, &regular) < 0) {
 			r = -1;
 			break;
 		}
@@ -701,7 +705,8 @@ path_key(uint8_t k[PATH_KEY_MAX], uint32_t job, const char *path, size_t len)
 }
 
 int
-store_task_add(store *st, struct store_job *job, const char *path, size_t len, uint64_t *seq)
+store_task_add(store *st, struct store_job *job, const char *path, size_t len, int regular,
+    uint64_t *seq)
 {
 	uint8_t pk[PATH_KEY_MAX], tk[TASK_KEY], sv[8];
 	MDB_val k = { 0, pk }, v;
@@ -724,7 +729,7 @@ store_task_add(store *st, struct store_job *job, const char *path, size_t len, u
 	task_key(tk, job->id, *seq);
 	put_be(sv, *seq, 8);
 	msgpack_sbuffer_init(&sb);
-	r = rec_task_encode(&sb, path, len, 0) < 0 ? fail(st, ENOMEM) :
+	r = rec_task_encode(&sb, path, len, 0, regular) < 0 ? fail(st, ENOMEM) :
 	    put(st, st->tasks, tk, TASK_KEY, sb.data, sb.size, 0);
 	msgpack_sbuffer_destroy(&sb);
 	if (r == 0)
@@ -747,17 +752,17 @@ store_task_attempts(store *st, uint32_t job, uint64_t seq, uint32_t attempts)
 	const char *path;
 	size_t plen;
 	uint32_t old;
-	int rc, r;
+	int rc, r, regular;
 
 	if (st->wtxn == NULL)
 		return fail(st, EINVAL);
 	task_key(tk, job, seq);
 	if ((rc = mdb_get(st->wtxn, st->tasks, &k, &v)) != 0)
 		return fail(st, rc);
-	if (task_read(st, &v, &path, &plen, &old) < 0)
+	if (task_read(st, &v, &path, &plen, &old, &regular) < 0)
 		return -1;
 	msgpack_sbuffer_init(&sb);
-	r = rec_task_encode(&sb, path, plen, attempts) < 0 ? fail(st, ENOMEM) :
+	r = rec_task_encode(&sb, path, plen, attempts, regular) < 0 ? fail(st, ENOMEM) :
 	    put(st, st->tasks, tk, TASK_KEY, sb.data, sb.size, 0);
 	msgpack_sbuffer_destroy(&sb);
 	return r;

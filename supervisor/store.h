@@ -55,6 +55,7 @@ struct store_outcome {
 struct store_task {
 	uint64_t seq;
 	uint32_t attempts;		/* crashes/timeouts already charged */
+	int regular;			/* the scan saw a regular file */
 	char *path;
 	size_t path_len;
 };
@@ -102,8 +103,10 @@ int store_begin(store *st);
 /* Assigns job->id (and created_ms) when 0, then writes the record. */
 int store_job_put(store *st, struct store_job *job);
 /* Adds path as a new pending task unless the job already has it: 0 added
- * (job->total and job->next_seq advance, *seq set), 1 known, -1 error. */
-int store_task_add(store *st, struct store_job *job, const char *path, size_t len, uint64_t *seq);
+ * (job->total and job->next_seq advance, *seq set), 1 known, -1 error.
+ * regular: the scan saw a regular file there (dispatch may skip its lstat). */
+int store_task_add(store *st, struct store_job *job, const char *path, size_t len, int regular,
+    uint64_t *seq);
 /* Charges a crash or timeout that will be retried. */
 int store_task_attempts(store *st, uint32_t job, uint64_t seq, uint32_t attempts);
 /* Records the outcome of task seq, removes it from pending and counts it in

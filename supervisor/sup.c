@@ -124,6 +124,7 @@ sup_commit(struct sup *s)
 {
 	struct finished *f;
 	struct job *j;
+	ev_tstamp t0;
 
 	ev_timer_stop(s->loop, &s->commit_timer);
 	if (!store_in_txn(s->st))
@@ -135,8 +136,14 @@ sup_commit(struct sup *s)
 		}
 		j->dirty = 0;
 	}
+	t0 = ev_time();
 	if (store_commit(s->st) < 0)
 		goto fail;
+	if (s->nfin > 0) {
+		samples_add(&s->stats.commit_ms, (ev_time() - t0) * 1000);
+		s->stats.commits++;
+		s->stats.committed += (uint64_t)s->nfin;
+	}
 	store_trim(s->st);
 	for (j = s->jobs; j; j = j->next)
 		j->unseen = 0;
@@ -298,9 +305,12 @@ task_open(struct task *t, char *why, size_t len)
 	size_t i;
 	int fd;
 
-	if (lstat(t->path, &sb) < 0)
+	/* What the walk saw as a regular file is opened at once (open and
+	 * fstat decide); anything else is looked at first, so a device or a
+	 * FIFO is never opened. */
+	if (!t->regular && lstat(t->path, &sb) < 0)
 		goto fail;
-	if (!S_ISREG(sb.st_mode)) {
+	if (!t->regular && !S_ISREG(sb.st_mode)) {
 		for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
 			if ((sb.st_mode & S_IFMT) == kinds[i].type)
 				break;
@@ -385,9 +395,12 @@ sup_dispatch(struct sup *s)
 				break;
 			}
 			close(fd);
-			if (s->next_id == 1 && s->opts->verbose)
-				log_warnx("first file dispatched %.0f ms after start",
-				    (ev_time() - s->started) * 1000);
+			if (s->next_id == 1) {
+				s->stats.first_dispatch_ms = (ev_time() - s->started) * 1000;
+				if (s->opts->verbose)
+					log_warnx("first file dispatched %.0f ms after start",
+					    s->stats.first_dispatch_ms);
+			}
 		}
 	}
 out:
@@ -542,12 +555,27 @@ scan_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	ev_idle_start(loop, &s->scan_idle);
 }
 
+static void
+write_stats(struct sup *s, uint64_t done)
+{
+	FILE *f = fopen(s->opts->stats, "we");
+
+	if (f == NULL) {
+		log_warn("unable to write --stats %s", s->opts->stats);
+		return;
+	}
+	stats_write(f, &s->stats, ev_time() - s->started, done);
+	if (fclose(f) == EOF)
+		log_warn("unable to write --stats %s", s->opts->stats);
+}
+
 int
 sup_run(const struct run_opts *opts)
 {
 	struct sup s;
 	struct job *j;
 	const char *why;
+	uint64_t done = 0;
 	int i;
 
 	memset(&s, 0, sizeof s);
@@ -604,8 +632,11 @@ sup_run(const struct run_opts *opts)
 	progress_stop(&s);
 
 	/* A set-up failure said its one line; a summary would bury it. */
-	for (j = s.jobs; j && s.exit_code != EXIT_USAGE; j = j->next)
-		job_summary(j, stderr);
+	for (j = s.jobs; j; j = j->next) {
+		done += job_done(j) - j->done_at_start;
+		if (s.exit_code != EXIT_USAGE)
+			job_summary(j, stderr);
+	}
 	for (i = 0; i < s.nslots; i++)
 		ipc_buf_free(&s.slots[i].out);
 	while (s.corpses) {
@@ -624,6 +655,8 @@ sup_run(const struct run_opts *opts)
 	if (opts->verbose)
 		log_warnx("open descriptors: %d after start-up, %d at the end", s.fds_at_start,
 		    count_fds());
+	if (opts->stats)
+		write_stats(&s, done);
 	store_close(s.st);
 	return s.exit_code;
 }

@@ -11,6 +11,7 @@
 #include <ev.h>
 
 #include "ipc/ipc.h"
+#include "supervisor/stats.h"
 #include "supervisor/store.h"
 
 /* Exit statuses of `corral run`, documented in --help and docs/corral.1.md. */
@@ -35,6 +36,7 @@ struct run_opts {
 	double halt_rate;		/* 0: off */
 	uint64_t halt_min;
 	int json, quiet, verbose;
+	const char *stats;		/* --stats FILE, or NULL */
 	const char *worker;		/* the worker program */
 };
 
@@ -45,6 +47,7 @@ struct task {
 	uint64_t seq;			/* its key in the store */
 	uint64_t id;			/* its id on the wire */
 	uint32_t attempts;		/* crashes and timeouts charged so far */
+	int regular;			/* the scan saw a regular file there */
 	ev_tstamp started;		/* when it became its child's running task */
 	size_t path_len;
 	char *path;			/* NUL-terminated copy */
@@ -105,6 +108,7 @@ struct slot {
 	const char *lost_why;		/* protocol error that ended it, if any */
 	int reaped;			/* its exit status has been collected */
 	uint64_t tasks_done;
+	ev_tstamp ended_at;		/* its child was lost: for --stats */
 };
 
 /* A killed child that has not been reaped yet. */
@@ -141,6 +145,7 @@ struct sup {
 	int fds_at_start;
 	ev_tstamp started;		/* when the run began */
 	pid_t pid;
+	struct stats stats;
 };
 
 /* sup.c */
@@ -200,11 +205,12 @@ void job_summary(struct job *j, FILE *f);
 /* exclude: a directory never to scan into (the state directory). */
 struct scan *scan_new(char **inputs, int n, int list_sep, const char *exclude);
 void scan_free(struct scan *sc);
-/* Yields up to budget paths to fn (path, len, error or NULL, arg): an error
- * names a path the walk could not read (recorded as skipped). Returns 1 if
- * more remain, 0 when done, 2 when waiting for stdin. */
-int scan_step(struct scan *sc, int budget,
-    int (*fn)(const char *path, size_t len, const char *error, void *arg), void *arg);
+/* What the scan yields: a path, whether the walk saw a regular file there,
+ * and an error (or NULL) naming why the walk could not read it. */
+typedef int (*scan_fn)(const char *path, size_t len, int regular, const char *error, void *arg);
+/* Yields up to budget paths to fn. Returns 1 if more remain, 0 when done,
+ * 2 when waiting for stdin. */
+int scan_step(struct scan *sc, int budget, scan_fn fn, void *arg);
 /* For the stdin list: the descriptor to watch while scan_step returns 2. */
 int scan_wait_fd(const struct scan *sc);
 

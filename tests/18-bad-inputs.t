@@ -100,6 +100,12 @@ is "$rc" 2 "an unwritable state dir: exit 2"
 like "$out" "^corral: unable to create state dir .*/ro/state: Permission denied$" "named, with the reason"
 chmod 755 uin/locked
 
+# A symlink named on the command line is followed: recorded under its target.
+echo x > target-file
+ln -s target-file toplink
+"$CORRAL" run -q -H sha256 -s st5 --json toplink > top.jsonl 2>/dev/null
+is "$(jq -r '.status + " " + .path' top.jsonl)" "ok $T/target-file" "a symlink given as input: followed, its target recorded"
+
 # An empty directory: nothing to do, exit 0.
 "$CORRAL" run -q -s st4 in/empty > /dev/null 2>&1
 is "$?" 0 "an empty directory: exit 0"

@@ -84,12 +84,12 @@ main(void)
 	snprintf(j.handler, sizeof j.handler, "sha256");
 	ok(store_begin(st) == 0 && store_job_put(st, &j) == 0 && j.id == 1 && j.created_ms > 0,
 	    "job put assigns id 1");
-	ok(store_task_add(st, &j, "a", 1, &seq) == 0 && seq == 1, "task a is seq 1");
-	ok(store_task_add(st, &j, "a", 1, &seq) == 1 && seq == 1, "task a again: known");
-	ok(store_task_add(st, &j, "new\nline\xff", 9, &seq) == 0 && seq == 2, "a path with a newline and 0xff");
+	ok(store_task_add(st, &j, "a", 1, 1, &seq) == 0 && seq == 1, "task a is seq 1");
+	ok(store_task_add(st, &j, "a", 1, 1, &seq) == 1 && seq == 1, "task a again: known");
+	ok(store_task_add(st, &j, "new\nline\xff", 9, 1, &seq) == 0 && seq == 2, "a path with a newline and 0xff");
 	memset(longpath, 'p', sizeof longpath - 1);
 	longpath[sizeof longpath - 1] = '\0';
-	ok(store_task_add(st, &j, longpath, 4000, &seq) == 0 && seq == 3, "a 4000-byte path");
+	ok(store_task_add(st, &j, longpath, 4000, 1, &seq) == 0 && seq == 3, "a 4000-byte path");
 	ok(j.total == 3 && j.next_seq == 4, "total 3, next seq 4");
 	ok(store_job_put(st, &j) == 0 && store_commit(st) == 0, "committed");
 
@@ -97,6 +97,7 @@ main(void)
 	ok(n == 3 && t[0].seq == 1 && t[1].seq == 2 && t[2].seq == 3, "pending: 3 in seq order");
 	ok(n == 3 && t[1].path_len == 9 && memcmp(t[1].path, "new\nline\xff", 9) == 0 &&
 	    t[2].path_len == 4000, "pending: paths byte-exact");
+	ok(n == 3 && t[0].regular == 1, "pending: the scan's regular flag kept");
 	while (n > 0)
 		store_task_free(&t[--n]);
 	n = store_pending(st, j.id, 1, t, 1);
@@ -134,13 +135,13 @@ main(void)
 
 	/* Aborted writes leave nothing. */
 	store_begin(st);
-	store_task_add(st, &j, "ghost", 5, &seq);
+	store_task_add(st, &j, "ghost", 5, 1, &seq);
 	store_abort(st);
 	ok(store_job_by_name(st, "alpha", &got) == 0 && got.total == 3, "abort left nothing");
 
 	/* A reader in another process while the owner holds a transaction. */
 	store_begin(st);
-	store_task_add(st, &j, "uncommitted", 11, &seq);
+	store_task_add(st, &j, "uncommitted", 11, 1, &seq);
 	pid = fork();
 	if (pid == 0) {
 		store *rd = store_open(dir, STORE_READ, &why);
@@ -161,7 +162,7 @@ main(void)
 	k.next_seq = 255;
 	for (i = 0; i < 3; i++) {
 		snprintf(path, sizeof path, "b%llu", (unsigned long long)i);
-		store_task_add(st, &k, path, strlen(path), &seq);
+		store_task_add(st, &k, path, strlen(path), 1, &seq);
 		if (i == 0)
 			k.next_seq = 256;
 		if (i == 1)
@@ -180,7 +181,7 @@ main(void)
 	store_begin(st);
 	for (i = 0; i < 10000; i++) {
 		snprintf(path, sizeof path, "many/%llu", (unsigned long long)i);
-		store_task_add(st, &k, path, strlen(path), &seq);
+		store_task_add(st, &k, path, strlen(path), 1, &seq);
 	}
 	store_commit(st);
 	ok(store_pending_count(st, k.id) == 10003, "10,003 pending");

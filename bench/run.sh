@@ -1,0 +1,304 @@
+#!/bin/bash
+# run.sh full|quick: corral side by side with the tools people use today,
+# and its cost curve, measured in one run on this machine. Every contender
+# works on the same generated corpus, in alternation (A B A B ...) for
+# ROUNDS rounds after a warm-up round; the report gives medians, min-max and
+# ratios. `full` writes docs/benchmarks.md; `quick` (smaller inputs, the
+# same figures) writes build/bench/benchmarks-quick.md.
+set -euo pipefail
+mode=${1:-quick}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${CORRAL_BUILD:-build}
+CORRAL=$TOP/corral
+FLOOR=$TOP/$BUILD/bench/floor
+PLUGIN=$TOP/$BUILD/tests/plugins/misbehave.so
+FAKEWORKER=$TOP/$BUILD/tests/fakeworker
+DATA=${BENCH_DATA:-$TOP/$BUILD/bench/data-$mode}
+W=$(mktemp -d /tmp/corral-bench.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+export LC_ALL=C
+
+case $mode in
+full)
+	N_SMALL=10000 N_BIG=1000 N_TINY=10000 SCALE="1000 10000 100000 1000000"
+	ROUNDS=5 HANGS=200 CRASHES=1000 RESUME_N=1000000 RESUME_LEFT=1000
+	OUT=$TOP/docs/benchmarks.md ;;
+quick)
+	N_SMALL=1000 N_BIG=50 N_TINY=1000 SCALE="1000 10000"
+	ROUNDS=5 HANGS=40 CRASHES=200 RESUME_N=10000 RESUME_LEFT=100
+	OUT=$TOP/$BUILD/bench/benchmarks-quick.md ;;
+*) echo "usage: run.sh full|quick" >&2; exit 2 ;;
+esac
+mkdir -p "$(dirname "$OUT")" "$DATA"
+say() { printf 'bench: %s\n' "$*" >&2; }
+
+# ---- corpora (kept between runs of the same mode) -------------------------
+corpus() {	# corpus KIND N: $DATA/KIND-N, made once
+	local d=$DATA/$1-$2
+	if [ ! -f "$d.done" ]; then
+		say "generating $2 $1 files"
+		rm -rf "$d"
+		bash "$TOP/bench/corpus.sh" "$1" "$d" "$2"
+		find "$d" -type f -print0 | sort -z > "$d.list0"
+		tr '\0' '\n' < "$d.list0" > "$d.list"
+		touch "$d.done"
+	fi
+	echo "$d"
+}
+
+# ---- timing ---------------------------------------------------------------
+now() { date +%s.%N; }
+elapsed() {	# elapsed CMD...: runs it, prints its wall seconds
+	local t0 t1
+	t0=$(now)
+	"$@" > /dev/null 2>&1 || true
+	t1=$(now)
+	echo "$t1 - $t0" | bc -l
+}
+median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+minmax() { tr ' ' '\n' | grep . | sort -g | awk 'NR==1{lo=$1} {hi=$1} END {printf "%.3f–%.3f", lo, hi}'; }
+fmt() { printf '%.3f' "$1"; }
+ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
+
+# A group: contenders run in alternation on one corpus. Each contender is a
+# name and a shell function run_NAME; the state it leaves is cleaned first.
+declare -A T
+group() {	# group GROUP NAME...
+	local g=$1 r c
+	shift
+	for c in "$@"; do T[$g:$c]=""; done
+	for r in $(seq 0 "$ROUNDS"); do
+		for c in "$@"; do
+			rm -rf "$W/st" "$W/joblog"
+			t=$(elapsed "run_$c")
+			[ "$r" -gt 0 ] && T[$g:$c]="${T[$g:$c]} $t"
+		done
+		say "$g: round $r done"
+	done
+}
+med() { echo "${T[$1]}" | median; }
+
+table() {	# table GROUP NFILES BASE NAME... : markdown rows with ratios to BASE
+	local g=$1 n=$2 base=$3 c m bm
+	shift 3
+	bm=$(med "$g:$base")
+	echo "| contender | median s | min–max s | files/s | vs $base |"
+	echo "|---|---|---|---|---|"
+	for c in "$@"; do
+		m=$(med "$g:$c")
+		echo "| $c | $(fmt "$m") | $(echo "${T[$g:$c]}" | minmax) | $(echo "$n / $m" | bc -l | xargs printf '%.0f') | $(ratio "$bm" "$m")× |"
+	done
+}
+
+stat_of() { jq -r "$2" "$1"; }
+
+# ---- contenders -----------------------------------------------------------
+CUR=""	# the corpus dir under test
+run_floor() {
+	"$FLOOR" "$CUR.list0" 0 2 & "$FLOOR" "$CUR.list0" 1 2 & wait
+}
+run_corral() { "$CORRAL" run -q -j 2 -s "$W/st" --stats "$W/stats.json" "$CUR"; }
+run_corral_nosync() { CORRAL_NOSYNC=1 "$CORRAL" run -q -j 2 -s "$W/st" "$CUR"; }
+run_parallel() { parallel -j2 --timeout 60 --joblog "$W/joblog" bsdtar -tf {} < "$CUR.list"; }
+run_xargs() { xargs -0 -P2 -n1 bsdtar -tf < "$CUR.list0"; }
+run_corral_exec() { "$CORRAL" run -q -j 2 -s "$W/st" -x 'bsdtar -tf {}' "$CUR"; }
+run_corral_sha256() { "$CORRAL" run -q -j 2 -H sha256 -s "$W/st" --stats "$W/stats.json" "$CUR"; }
+run_xargs_sha256sum() { xargs -0 -P2 -n1 sha256sum < "$CUR.list0"; }
+run_parallel_sha256sum() { parallel -j2 sha256sum {} < "$CUR.list"; }
+run_xargs_sha256sum_n500() { xargs -0 -P2 -n500 sha256sum < "$CUR.list0"; }
+
+# ---- the machine ----------------------------------------------------------
+machine() {
+	echo "- cores: $(nproc); CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+	echo "- kernel: $(uname -sr); memory: $(free -g | awk '/Mem:/{print $2}') GiB"
+	echo "- corral: $("$CORRAL" --version | head -1); $("$CORRAL" --version | tail -1)"
+	echo "- $(parallel --version | head -1); $(bsdtar --version); $(xargs --version | head -1); $(sha256sum --version | head -1)"
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); mode: $mode; rounds: $ROUNDS after a warm-up"
+}
+
+# ---- the runs -------------------------------------------------------------
+say "mode $mode, rounds $ROUNDS, corpora in $DATA"
+ZIP=$(corpus zip "$N_SMALL")
+MIX=$(corpus mix "$N_SMALL")
+BIG=$(corpus big "$N_BIG")
+TINY=$(corpus tiny "$N_TINY")
+
+CUR=$ZIP; group zip floor corral parallel xargs corral_exec
+ZIP_STATS=$(cat "$W/stats.json")
+CUR=$MIX; group mix floor corral parallel xargs corral_exec
+CUR=$BIG; group big floor corral
+CUR=$TINY; group tiny corral_sha256 xargs_sha256sum parallel_sha256sum xargs_sha256sum_n500
+CUR=$ZIP; group sync corral corral_nosync
+
+# The cost curve: sha256 of empty files, one run per size.
+CURVE=""
+for n in $SCALE; do
+	CUR=$(corpus empty "$n")
+	rm -rf "$W/st"
+	"$CORRAL" run -q -j 2 -H sha256 -s "$W/st" --stats "$W/c.json" "$CUR" > /dev/null 2>&1 || true
+	rm -rf "$W/curve-st"
+	cp -r "$W/st" "$W/curve-st"
+	CURVE="$CURVE| $n | $(stat_of "$W/c.json" .files_per_s | xargs printf '%.0f') | $(stat_of "$W/c.json" .cpu_us_per_file) | $(( $(stat_of "$W/c.json" .maxrss_kb) / 1024 )) | $(( $(du -sk "$W/st" | cut -f1) / 1024 )) |
+"
+	say "curve: $n done"
+done
+
+# Resume: a job of RESUME_N empty files and RESUME_LEFT slow ones after
+# them (the test plugin sleeps 300 ms on files named slow-*), killed with
+# kill -9 once the fast ones are done; run again, the time from start to the
+# first dispatch of a pending file. Then a re-run of the finished sha256 job
+# of the cost curve's largest size.
+CUR=$(corpus empty "$RESUME_N")
+RERUN=$(elapsed "$CORRAL" run -q -j 2 -H sha256 -s "$W/curve-st" "$CUR")
+mkdir -p "$W/slow"
+for i in $(seq 1 "$RESUME_LEFT"); do : > "$W/slow/slow-$i"; done
+rm -rf "$W/st"
+"$CORRAL" run -q -j 2 -H "$PLUGIN" -s "$W/st" "$CUR" "$W/slow" > /dev/null 2>&1 &
+pid=$!
+while :; do
+	d=$("$CORRAL" status -s "$W/st" --json 2>/dev/null | jq -r .done 2>/dev/null || echo 0)
+	[ -n "$d" ] && [ "$d" -ge "$RESUME_N" ] && break
+	sleep 0.05
+done
+kill -9 "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+LEFT=$("$CORRAL" status -s "$W/st" --json | jq -r .pending)
+"$CORRAL" run -q -j 2 -H "$PLUGIN" -s "$W/st" --stats "$W/r.json" "$CUR" "$W/slow" > /dev/null 2>&1 &
+pid=$!
+sleep 1.5
+kill -INT "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+RESUME_FIRST=$(stat_of "$W/r.json" .first_dispatch_ms)
+# The same for GNU parallel: a finished joblog, then --resume.
+CUR=$ZIP
+rm -rf "$W/joblog"
+parallel -j2 --joblog "$W/joblog" bsdtar -tf {} < "$CUR.list" > /dev/null 2>&1 || true
+rm -rf "$W/st"
+run_corral > /dev/null 2>&1 || true
+cp -r "$W/st" "$W/st-done"
+PRESUME=""
+CRESUME=""
+for r in $(seq 1 "$ROUNDS"); do
+	PRESUME="$PRESUME $(elapsed sh -c "parallel -j2 --resume --joblog '$W/joblog' bsdtar -tf {} < '$CUR.list'")"
+	CRESUME="$CRESUME $(elapsed "$CORRAL" run -q -j 2 -s "$W/st-done" "$CUR")"
+done
+say "resume done"
+
+# Timeouts: files that hang, a 100 ms timeout.
+mkdir -p "$W/hang"
+for i in $(seq 1 "$HANGS"); do echo x > "$W/hang/hang-$i"; done
+rm -rf "$W/st"
+"$CORRAL" run -q -j 2 -t 100ms -r 0 -H "$PLUGIN" -s "$W/st" --stats "$W/h.json" "$W/hang" > /dev/null 2>&1 || true
+say "timeouts done"
+
+# Crash churn: files whose handler crashes at once.
+mkdir -p "$W/crash"
+for i in $(seq 1 "$CRASHES"); do echo x > "$W/crash/segv-$i"; done
+rm -rf "$W/st"
+"$CORRAL" run -q -j 2 -r 0 -H "$PLUGIN" -s "$W/st" --stats "$W/x.json" "$W/crash" > /dev/null 2>&1 || true
+# The crash-loop back-off: a worker that dies before its hello, every time.
+rm -rf "$W/st"
+BACKOFF=$(elapsed env FAKEWORKER_NOHELLO=1 CORRAL_WORKER="$FAKEWORKER" "$CORRAL" run -q -s "$W/st" "$W/crash")
+say "crashes done"
+
+# ---- the report -----------------------------------------------------------
+zf=$(med zip:floor) zc=$(med zip:corral) zp=$(med zip:parallel) zx=$(med zip:xargs) ze=$(med zip:corral_exec)
+mf=$(med mix:floor) mc=$(med mix:corral)
+bf=$(med big:floor) bc_=$(med big:corral)
+ts=$(med tiny:corral_sha256) tx=$(med tiny:xargs_sha256sum)
+ss=$(med sync:corral) sn=$(med sync:corral_nosync)
+{
+cat <<EOF
+# Benchmarks
+
+Generated by \`bench/run.sh $mode\` (\`make bench\`); nothing here is typed by
+hand. Every contender ran on the same generated corpus, in alternation, $ROUNDS
+rounds after a warm-up round; times are wall-clock seconds, medians with the
+min–max beside them. Two workers everywhere (the machine has 2 cores).
+
+## Machine
+
+$(machine)
+
+## Headlines
+
+| figure | measured | target |
+|---|---|---|
+| \`corral -H archive\` vs the in-process floor, $N_SMALL small zips | $(ratio "$zf" "$zc")× | ≥ 0.7× |
+| the same, zip/tar.gz mix | $(ratio "$mf" "$mc")× | ≥ 0.7× |
+| the same, $N_BIG archives of ~1 MB | $(ratio "$bf" "$bc_")× | ≥ 0.95× |
+| \`corral -H archive\` vs GNU parallel + bsdtar, small zips | $(ratio "$zp" "$zc")× | ≥ 50× |
+| \`corral -H archive\` vs \`xargs -P2 -n1 bsdtar\`, small zips | $(ratio "$zx" "$zc")× | ≥ 20× |
+| \`corral -H sha256\` vs \`xargs -P2 -n1 sha256sum\`, $N_TINY tiny files | $(ratio "$tx" "$ts")× | ≥ 10× |
+| supervisor CPU per file, small zips | $(echo "$ZIP_STATS" | jq -r .cpu_us_per_file) µs | ≤ 12 µs |
+| durable commits vs unsynced (time ratio) | $(ratio "$ss" "$sn")× | ≤ 1.05× |
+| timeout: deadline → kill, p99 | $(stat_of "$W/h.json" .deadline_to_kill_ms.p99) ms | < 100 ms |
+| timeout: kill → replacement ready, p99 | $(stat_of "$W/h.json" .kill_to_ready_ms.p99) ms | < 100 ms |
+| resume, $RESUME_N done and $LEFT pending: first dispatch | $(fmt "$RESUME_FIRST") ms | < 1000 ms |
+| re-run of a finished $N_SMALL-file job vs \`parallel --resume\` | $(fmt "$(echo "$CRESUME" | median)") s vs $(fmt "$(echo "$PRESUME" | median)") s | no slower |
+
+## $N_SMALL small zip archives (a few KB each)
+
+$(table zip "$N_SMALL" floor floor corral parallel xargs corral_exec)
+
+## $N_SMALL small archives, zip and tar.gz alternating
+
+$(table mix "$N_SMALL" floor floor corral parallel xargs corral_exec)
+
+## $N_BIG archives of about 1 MB (text, incompressible and zero entries)
+
+$(table big "$N_BIG" floor floor corral)
+
+## $N_TINY tiny text files, SHA-256
+
+$(table tiny "$N_TINY" corral_sha256 corral_sha256 xargs_sha256sum parallel_sha256sum xargs_sha256sum_n500)
+
+## Durable commits
+
+$(table sync "$N_SMALL" corral_nosync corral_nosync corral)
+
+\`corral_nosync\` is the same run with \`CORRAL_NOSYNC=1\` (LMDB's MDB_NOSYNC).
+
+## The supervisor alone (\`--stats\`, last round on the small zips)
+
+| figure | value |
+|---|---|
+| CPU per file (user + system of the supervisor process) | $(echo "$ZIP_STATS" | jq -r .cpu_us_per_file) µs |
+| peak RSS | $(( $(echo "$ZIP_STATS" | jq -r .maxrss_kb) / 1024 )) MiB |
+| outcomes per commit | $(echo "$ZIP_STATS" | jq -r .outcomes_per_commit) |
+| commit latency p50 / p99 | $(echo "$ZIP_STATS" | jq -r '"\(.commit_ms.p50) / \(.commit_ms.p99)"') ms |
+
+## Cost curve: \`corral run -H sha256\` on empty files
+
+| files | files/s | supervisor CPU µs/file | supervisor peak RSS MiB | LMDB MiB |
+|---|---|---|---|---|
+$CURVE
+## Resume
+
+- A job of $((RESUME_N + RESUME_LEFT)) files killed with kill -9 once $RESUME_N were done ($LEFT pending), run again: its first dispatch came $(fmt "$RESUME_FIRST") ms after start.
+- Re-running the finished $RESUME_N-file sha256 job of the cost curve (prints its summary, processes nothing): $(fmt "$RERUN") s.
+- Re-running the finished $N_SMALL-zip job: corral median $(fmt "$(echo "$CRESUME" | median)") s ($(echo "$CRESUME" | minmax)); \`parallel --resume\` on its finished joblog median $(fmt "$(echo "$PRESUME" | median)") s ($(echo "$PRESUME" | minmax)).
+
+## Timeouts and crashes
+
+| figure | p50 | p99 | max | n |
+|---|---|---|---|---|
+| deadline → kill (ms), $HANGS hanging files, \`-t 100ms\` | $(stat_of "$W/h.json" .deadline_to_kill_ms.p50) | $(stat_of "$W/h.json" .deadline_to_kill_ms.p99) | $(stat_of "$W/h.json" .deadline_to_kill_ms.max) | $(stat_of "$W/h.json" .deadline_to_kill_ms.n) |
+| kill → replacement ready for its next task (ms) | $(stat_of "$W/h.json" .kill_to_ready_ms.p50) | $(stat_of "$W/h.json" .kill_to_ready_ms.p99) | $(stat_of "$W/h.json" .kill_to_ready_ms.max) | $(stat_of "$W/h.json" .kill_to_ready_ms.n) |
+| crash → replacement ready (ms), $CRASHES files that crash at once | $(stat_of "$W/x.json" .kill_to_ready_ms.p50) | $(stat_of "$W/x.json" .kill_to_ready_ms.p99) | $(stat_of "$W/x.json" .kill_to_ready_ms.max) | $(stat_of "$W/x.json" .kill_to_ready_ms.n) |
+
+- Crash churn: $CRASHES crashing files in $(stat_of "$W/x.json" .wall_s) s, $(echo "$(stat_of "$W/x.json" .respawns) / $(stat_of "$W/x.json" .wall_s)" | bc -l | xargs printf '%.0f') replacements per second (a child that dies on a file is replaced at once, with no back-off).
+- Crash-loop back-off, shown apart: a worker program that dies before saying hello, every time, is retried after 0 s and 0.1 s and then the run fails with exit status 2: $(fmt "$BACKOFF") s in all.
+
+## Commands
+
+- floor: \`bench/floor LIST 0 2 & bench/floor LIST 1 2 & wait\` (the archive handler's own function, in-process, two processes on a static split)
+- corral: \`corral run -q -j 2 -s STATE --stats FILE DIR\` (a fresh state directory each round)
+- parallel: \`parallel -j2 --timeout 60 --joblog FILE bsdtar -tf {} < LIST\`
+- xargs: \`xargs -0 -P2 -n1 bsdtar -tf < LIST0\`
+- corral_exec: \`corral run -q -j 2 -s STATE -x 'bsdtar -tf {}' DIR\`
+- corral_sha256: \`corral run -q -j 2 -H sha256 -s STATE DIR\`; xargs_sha256sum: \`xargs -0 -P2 -n1 sha256sum\`; parallel_sha256sum: \`parallel -j2 sha256sum {}\`; xargs_sha256sum_n500: \`xargs -0 -P2 -n500 sha256sum\`
+- Corpora: \`bench/corpus.sh KIND DIR N\` (deterministic).
+EOF
+} > "$OUT"
+say "wrote $OUT"

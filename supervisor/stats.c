@@ -1,0 +1,66 @@
+/* stats: bounded samples, percentiles and the --stats report. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "supervisor/stats.h"
+
+void
+samples_add(struct samples *s, double v)
+{
+	s->v[s->n++ % STATS_RING] = v;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double
+samples_pct(const struct samples *s, double p)
+{
+	size_t n = s->n < STATS_RING ? (size_t)s->n : STATS_RING, i;
+	double *v, r;
+
+	if (n == 0 || (v = malloc(n * sizeof *v)) == NULL)
+		return 0;
+	memcpy(v, s->v, n * sizeof *v);
+	qsort(v, n, sizeof *v, cmp_double);
+	i = (size_t)(p / 100.0 * (double)(n - 1) + 0.5);
+	r = v[i < n ? i : n - 1];
+	free(v);
+	return r;
+}
+
+static void
+put_samples(FILE *f, const char *name, const struct samples *s)
+{
+	fprintf(f, ",\"%s\":{\"n\":%llu,\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f}", name,
+	    (unsigned long long)s->n, samples_pct(s, 50), samples_pct(s, 99), samples_pct(s, 100));
+}
+
+void
+stats_write(FILE *f, const struct stats *st, double wall_s, uint64_t files)
+{
+	struct rusage ru;
+	double user, sys;
+
+	getrusage(RUSAGE_SELF, &ru);
+	user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+	sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	fprintf(f, "{\"files\":%llu,\"wall_s\":%.3f,\"files_per_s\":%.1f,\"user_s\":%.3f,\"sys_s\":%.3f,"
+	    "\"cpu_us_per_file\":%.2f,\"maxrss_kb\":%ld,\"first_dispatch_ms\":%.3f,"
+	    "\"commits\":%llu,\"outcomes_per_commit\":%.1f,\"respawns\":%llu",
+	    (unsigned long long)files, wall_s, wall_s > 0 ? (double)files / wall_s : 0.0, user, sys,
+	    files ? (user + sys) * 1e6 / (double)files : 0.0, ru.ru_maxrss, st->first_dispatch_ms,
+	    (unsigned long long)st->commits,
+	    st->commits ? (double)st->committed / (double)st->commits : 0.0,
+	    (unsigned long long)st->respawns);
+	put_samples(f, "commit_ms", &st->commit_ms);
+	put_samples(f, "deadline_to_kill_ms", &st->kill_late_ms);
+	put_samples(f, "kill_to_ready_ms", &st->replace_ms);
+	fputs("}\n", f);
+}
