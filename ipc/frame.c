@@ -186,28 +186,38 @@ ipc_take_fd(struct ipc_reader *r)
 ssize_t
 ipc_send(int sock, const void *data, size_t len, int pass_fd)
 {
+	return ipc_send_fds(sock, data, len, &pass_fd, pass_fd >= 0);
+}
+
+ssize_t
+ipc_send_fds(int sock, const void *data, size_t len, const int *fds, int nfds)
+{
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * IPC_FD_QUEUE)];
 	} ctl;
 	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
 	struct msghdr m;
 	ssize_t n;
 
+	if (nfds < 0 || nfds > IPC_FD_QUEUE) {
+		errno = EINVAL;
+		return -1;
+	}
 	memset(&m, 0, sizeof m);
 	m.msg_iov = &iov;
 	m.msg_iovlen = 1;
-	if (pass_fd >= 0) {
+	if (nfds > 0) {
 		struct cmsghdr *c;
 
 		memset(&ctl, 0, sizeof ctl);
 		m.msg_control = ctl.buf;
-		m.msg_controllen = sizeof ctl.buf;
+		m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
 		c = CMSG_FIRSTHDR(&m);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
 	}
 	do
 		n = sendmsg(sock, &m, MSG_NOSIGNAL);

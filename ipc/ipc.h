@@ -97,5 +97,7 @@ size_t ipc_pending(const struct ipc_reader *r);
  * with SCM_RIGHTS. MSG_NOSIGNAL. Returns bytes sent (possibly short on a
  * nonblocking socket), or -1 with errno. */
 ssize_t ipc_send(int sock, const void *data, size_t len, int pass_fd);
+/* The same with nfds descriptors (at most IPC_FD_QUEUE) on the first byte. */
+ssize_t ipc_send_fds(int sock, const void *data, size_t len, const int *fds, int nfds);
 
 #endif

@@ -215,45 +215,58 @@ fail:
 }
 
 int
-slot_wants(const struct slot *sl)
+slot_room(const struct slot *sl)
 {
-	return sl->state == SLOT_READY && sl->nq < (int)sl->sup->opts->depth &&
-	    sl->out_off == sl->out.len;
+	int depth = (int)sl->sup->opts->depth;
+
+	/* Refilled in batches: when half the queue has drained, so one write
+	 * carries several tasks and their descriptors, and the child still
+	 * has work queued while the answer travels. */
+	if (sl->state != SLOT_READY || sl->out_off != sl->out.len || sl->nq > depth / 2)
+		return 0;
+	return depth - sl->nq;
 }
 
 int
-slot_send(struct slot *sl, struct task *t, int fd)
+slot_send(struct slot *sl, struct task **t, const int *fds, int n)
 {
 	struct sup *s = sl->sup;
 	size_t mark = sl->out.len;
-	uint32_t job = t->job->rec.id;
-	ssize_t n;
+	uint32_t job = t[0]->job->rec.id;
+	ssize_t sent;
+	int i;
 
-	if (sl->job_sent != job && ipc_put_job(&sl->out, job, t->job->rec.handler,
-	    strlen(t->job->rec.handler), t->job->rec.arg, strlen(t->job->rec.arg)) < 0)
+	for (i = 0; i < n; i++) {
+		if (sl->job_sent != job && i == 0 && ipc_put_job(&sl->out, job,
+		    t[0]->job->rec.handler, strlen(t[0]->job->rec.handler), t[0]->job->rec.arg,
+		    strlen(t[0]->job->rec.arg)) < 0)
+			goto undo;
+		if (t[i]->job->rec.id != job ||
+		    ipc_put_task(&sl->out, job, t[i]->id, t[i]->path, t[i]->path_len) < 0)
+			goto undo;
+	}
+	/* The descriptors ride on the first byte of this write; the child
+	 * pairs them with TASK frames in order. */
+	sent = ipc_send_fds(sl->sock, sl->out.data + sl->out_off, sl->out.len - sl->out_off, fds, n);
+	if (sent <= 0)
 		goto undo;
-	if (ipc_put_task(&sl->out, job, t->id, t->path, t->path_len) < 0)
-		goto undo;
-	/* The descriptor rides on the first byte of this write; the child
-	 * pairs descriptors with TASK frames in order. */
-	n = ipc_send(sl->sock, sl->out.data + sl->out_off, sl->out.len - sl->out_off, fd);
-	if (n <= 0)
-		goto undo;
-	sl->out_off += (size_t)n;
+	sl->out_off += (size_t)sent;
 	if (sl->out_off == sl->out.len)
 		sl->out.len = sl->out_off = 0;
 	else
 		ev_io_start(s->loop, &sl->wio);
 	sl->job_sent = job;
-	t->next = NULL;
-	if (sl->q_tail)
-		sl->q_tail->next = t;
-	else
-		sl->q = t;
-	sl->q_tail = t;
-	if (sl->nq++ == 0) {
-		t->started = ev_now(s->loop);
-		slot_arm_deadline(sl);
+	for (i = 0; i < n; i++) {
+		t[i]->next = NULL;
+		if (sl->q_tail)
+			sl->q_tail->next = t[i];
+		else
+			sl->q = t[i];
+		sl->q_tail = t[i];
+		if (sl->nq++ == 0) {
+			t[i]->started = ev_now(s->loop);
+			slot_arm_deadline(sl);
+		}
 	}
 	return 0;
 undo:
@@ -372,10 +385,11 @@ slot_message(struct slot *sl, const uint8_t *body, size_t len)
 	return -1;
 }
 
-/* Reads what the socket holds and acts on every whole frame. Returns 0 while
- * the child lives, -1 once it has been ended (or the socket is finished). */
+/* Reads what the socket holds and acts on every whole frame; to_eof: the
+ * child is dead, read until the end. Returns 0 while the child lives, -1
+ * once it has been ended (or the socket is finished). */
 static int
-slot_drain(struct slot *sl, int max_reads)
+slot_drain(struct slot *sl, int max_reads, int to_eof)
 {
 	struct sup *s = sl->sup;
 	const uint8_t *body;
@@ -417,7 +431,7 @@ slot_drain(struct slot *sl, int max_reads)
 			slot_end(sl, END_VIOLATION, 0, "frame length out of bounds");
 			return -1;
 		}
-		if (drained)
+		if (drained && !to_eof)
 			return 0;
 	}
 	return 0;
@@ -429,7 +443,7 @@ slot_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct slot *sl = w->data;
 
 	(void)loop, (void)revents;
-	slot_drain(sl, READS_PER_CB);
+	slot_drain(sl, READS_PER_CB, 0);
 	sup_dispatch(sl->sup);
 }
 
@@ -626,7 +640,7 @@ slot_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	 * first, so the death is charged to the task that was running. */
 	sl->reaped = 1;
 	if (sl->state == SLOT_READY || sl->state == SLOT_STARTING) {
-		if (slot_drain(sl, 1 << 20) == 0 && sl->state != SLOT_EMPTY)
+		if (slot_drain(sl, 1 << 20, 1) == 0 && sl->state != SLOT_EMPTY)
 			sl->state = SLOT_LOST;
 	}
 	if (sl->state == SLOT_EMPTY)	/* ended while draining */

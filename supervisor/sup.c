@@ -244,18 +244,25 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
 	return 0;
 }
 
-void
-sup_requeue(struct sup *s, struct task *t)
+/* Back to the front of its job's queue, never having left it. */
+static void
+sup_requeue_ready(struct task *t)
 {
 	struct job *j = t->job;
 
-	(void)s;
-	j->inflight--;
 	t->next = j->ready;
 	j->ready = t;
 	if (j->ready_tail == NULL)
 		j->ready_tail = t;
 	j->nready++;
+}
+
+void
+sup_requeue(struct sup *s, struct task *t)
+{
+	(void)s;
+	t->job->inflight--;
+	sup_requeue_ready(t);
 }
 
 void
@@ -371,31 +378,47 @@ next_task(struct sup *s)
 void
 sup_dispatch(struct sup *s)
 {
-	struct task *t = NULL;
+	struct task *batch[IPC_FD_QUEUE], *t;
+	int fds[IPC_FD_QUEUE];
 	char why[256];
-	int i, fd;
+	int i, n, room, fd;
 
 	if (s->stopping)
 		return;
 	for (i = 0; i < s->nslots && !s->stopping; i++) {
 		struct slot *sl = &s->slots[i];
 
-		while (slot_wants(sl) && !s->stopping) {
-			if ((t = next_task(s)) == NULL)
-				goto out;
-			if ((fd = task_open(t, why, sizeof why)) < 0) {
-				task_skip(s, t, why);
-				continue;
+		while ((room = slot_room(sl)) > 0 && !s->stopping) {
+			if (room > IPC_FD_QUEUE)
+				room = IPC_FD_QUEUE;
+			for (n = 0; n < room; ) {
+				if ((t = next_task(s)) == NULL)
+					break;
+				if (n > 0 && t->job != batch[0]->job) {
+					sup_requeue_ready(t);	/* one job per write */
+					break;
+				}
+				if ((fd = task_open(t, why, sizeof why)) < 0) {
+					task_skip(s, t, why);
+					continue;
+				}
+				t->id = ++s->next_id;
+				t->job->inflight++;
+				batch[n] = t;
+				fds[n++] = fd;
 			}
-			t->id = ++s->next_id;
-			t->job->inflight++;
-			if (slot_send(sl, t, fd) < 0) {
-				sup_requeue(s, t);
-				close(fd);
+			if (n == 0)
+				goto out;
+			if (slot_send(sl, batch, fds, n) < 0) {
+				while (n-- > 0) {
+					sup_requeue(s, batch[n]);
+					close(fds[n]);
+				}
 				break;
 			}
-			close(fd);
-			if (s->next_id == 1) {
+			while (n-- > 0)
+				close(fds[n]);
+			if (s->stats.first_dispatch_ms == 0) {
 				s->stats.first_dispatch_ms = (ev_time() - s->started) * 1000;
 				if (s->opts->verbose)
 					log_warnx("first file dispatched %.0f ms after start",

@@ -174,10 +174,11 @@ const char *sup_esc(const char *str, size_t len);
 /* slot.c: one child process per slot, the state machine of docs/protocol.md. */
 void slot_init(struct sup *s, struct slot *sl, int index);
 void slot_spawn(struct slot *sl);
-/* Sends t to the child; 0, or -1 (t untouched: requeue it). */
-int slot_send(struct slot *sl, struct task *t, int fd);
-/* Whether the slot takes another task now. */
-int slot_wants(const struct slot *sl);
+/* How many tasks the slot takes now (0: none). */
+int slot_room(const struct slot *sl);
+/* Sends n tasks of one job, with their descriptors, in one write: 0, or
+ * -1 (the tasks untouched: requeue them). */
+int slot_send(struct slot *sl, struct task **t, const int *fds, int n);
 /* Kills the child at once: every task it holds goes back uncharged. */
 void slot_shutdown(struct slot *sl);
 /* Shifts running deadlines after the job was stopped for `by` seconds. */

@@ -26,6 +26,9 @@ is "$(jq -r 'select(.path=="in/a") | .result.stdout' out3.jsonl)" "hello" "exec:
 "$CORRAL" run -q -s st4 -x 'head -c 200000 /dev/zero | tr "\0" x; : {}' --json in > out4.jsonl 2>/dev/null
 is "$(jq -r 'select(.path=="in/a") | (.result.stdout|length|tostring) + " " + (.result.stdout_truncated|tostring)' out4.jsonl)" "65536 true" "exec: stdout bounded at 64 KiB"
 
+"$CORRAL" run -q -s st4b -x 'ls /proc/self/fd | wc -l; : {}' --json in > out4b.jsonl 2>/dev/null
+is "$(jq -r 'select(.path=="in/a") | .result.stdout' out4b.jsonl | tr -d ' \n')" 4 "exec: the command inherits stdio only (0-2, and ls's own)"
+
 "$CORRAL" run -q -s st5 -H "$EXAMPLE" --json in > out5.jsonl 2>/dev/null
 is "$(jq -r 'select(.path=="in/b c") | .status + " " + (.result.lines|tostring) + " " + (.result.bytes|tostring)' out5.jsonl)" "ok 2 10" "example plugin: lines and bytes"
 

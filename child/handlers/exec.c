@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -145,6 +146,10 @@ exec_process(int fd, const char *path, struct corral_result *out)
 		dup2(fd, STDIN_FILENO);
 		dup2(op[1], STDOUT_FILENO);
 		dup2(ep[1], STDERR_FILENO);
+		/* The command gets stdio and nothing else: not the socket. */
+		if (syscall(SYS_close_range, 3, ~0U, 0) < 0)
+			for (int i = 3; i < 1024; i++)
+				close(i);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
