@@ -155,7 +155,7 @@ for i in $(seq 1 "$RESUME_LEFT"); do : > "$W/slow/slow-$i"; done
 rm -rf "$W/st"
 "$CORRAL" run -q -j 2 -H "$PLUGIN" -s "$W/st" "$CUR" "$W/slow" > /dev/null 2>&1 &
 pid=$!
-while :; do
+while kill -0 "$pid" 2>/dev/null; do
 	d=$("$CORRAL" status -s "$W/st" --json 2>/dev/null | jq -r .done 2>/dev/null || echo 0)
 	[ -n "$d" ] && [ "$d" -ge "$RESUME_N" ] && break
 	sleep 0.05
@@ -288,7 +288,7 @@ $CURVE
 | crash → replacement ready (ms), $CRASHES files that crash at once | $(stat_of "$W/x.json" .kill_to_ready_ms.p50) | $(stat_of "$W/x.json" .kill_to_ready_ms.p99) | $(stat_of "$W/x.json" .kill_to_ready_ms.max) | $(stat_of "$W/x.json" .kill_to_ready_ms.n) |
 
 - Crash churn: $CRASHES crashing files in $(stat_of "$W/x.json" .wall_s) s, $(echo "$(stat_of "$W/x.json" .respawns) / $(stat_of "$W/x.json" .wall_s)" | bc -l | xargs printf '%.0f') replacements per second (a child that dies on a file is replaced at once, with no back-off).
-- Crash-loop back-off, shown apart: a worker program that dies before saying hello, every time, is retried after 0 s and 0.1 s and then the run fails with exit status 2: $(fmt "$BACKOFF") s in all.
+- Crash-loop back-off, shown apart: children that die without a file to blame are restarted after 0 s, then 0.1 s doubling up to 10 s; a worker program that dies before saying hello every time ends the run with exit status 2 after three such deaths (over both slots): $(fmt "$BACKOFF") s from start to exit.
 
 ## Commands
 

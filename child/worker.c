@@ -166,7 +166,6 @@ child_main(int argc, char **argv)
 				{ status = 2; goto out; }
 			memcpy(path, m.path, m.path_len);
 			path[m.path_len] = '\0';
-			lseek(fd, 0, SEEK_SET);
 			result_reset(res);
 			ok = h->process(fd, path, res) == 0;
 			close(fd);

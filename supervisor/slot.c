@@ -236,15 +236,12 @@ slot_send(struct slot *sl, struct task **t, const int *fds, int n)
 	ssize_t sent;
 	int i;
 
-	for (i = 0; i < n; i++) {
-		if (sl->job_sent != job && i == 0 && ipc_put_job(&sl->out, job,
-		    t[0]->job->rec.handler, strlen(t[0]->job->rec.handler), t[0]->job->rec.arg,
-		    strlen(t[0]->job->rec.arg)) < 0)
+	if (sl->job_sent != job && ipc_put_job(&sl->out, job, t[0]->job->rec.handler,
+	    strlen(t[0]->job->rec.handler), t[0]->job->rec.arg, strlen(t[0]->job->rec.arg)) < 0)
+		goto undo;
+	for (i = 0; i < n; i++)
+		if (ipc_put_task(&sl->out, job, t[i]->id, t[i]->path, t[i]->path_len) < 0)
 			goto undo;
-		if (t[i]->job->rec.id != job ||
-		    ipc_put_task(&sl->out, job, t[i]->id, t[i]->path, t[i]->path_len) < 0)
-			goto undo;
-	}
 	/* The descriptors ride on the first byte of this write; the child
 	 * pairs them with TASK frames in order. */
 	sent = ipc_send_fds(sl->sock, sl->out.data + sl->out_off, sl->out.len - sl->out_off, fds, n);
