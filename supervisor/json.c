@@ -17,17 +17,18 @@ json_is_utf8(const char *s, size_t len)
 	return utf8_valid(s, len);
 }
 
-void
-json_str(FILE *f, const char *s, size_t len)
+/* Valid UTF-8 goes out as it is; quotes (for JSON), backslashes, control
+ * bytes and invalid bytes are escaped, the JSON way or the terminal way. */
+static void
+escape(FILE *f, const char *s, size_t len, int json)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, n;
 
-	putc('"', f);
 	while (i < len) {
 		unsigned char c = p[i];
 
-		if (c == '"' || c == '\\') {
+		if (c == '\\' || (c == '"' && json)) {
 			putc('\\', f);
 			putc(c, f);
 			i++;
@@ -36,17 +37,27 @@ json_str(FILE *f, const char *s, size_t len)
 			case '\n': fputs("\\n", f); break;
 			case '\t': fputs("\\t", f); break;
 			case '\r': fputs("\\r", f); break;
-			default: fprintf(f, "\\u%04x", c); break;
+			default: fprintf(f, json ? "\\u%04x" : "\\x%02x", c); break;
 			}
 			i++;
 		} else if ((n = utf8_seq(p + i, len - i)) == 0) {
-			fputs("\xef\xbf\xbd", f);	/* U+FFFD */
+			if (json)
+				fputs("\xef\xbf\xbd", f);	/* U+FFFD */
+			else
+				fprintf(f, "\\x%02x", c);
 			i++;
 		} else {
 			fwrite(p + i, 1, n, f);
 			i += n;
 		}
 	}
+}
+
+void
+json_str(FILE *f, const char *s, size_t len)
+{
+	putc('"', f);
+	escape(f, s, len, 1);
 	putc('"', f);
 }
 
@@ -171,29 +182,5 @@ json_msgpack(FILE *f, const void *mp, size_t len)
 void
 text_escaped(FILE *f, const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, n;
-
-	while (i < len) {
-		unsigned char c = p[i];
-
-		if (c == '\\') {
-			fputs("\\\\", f);
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			switch (c) {
-			case '\n': fputs("\\n", f); break;
-			case '\t': fputs("\\t", f); break;
-			case '\r': fputs("\\r", f); break;
-			default: fprintf(f, "\\x%02x", c); break;
-			}
-			i++;
-		} else if ((n = utf8_seq(p + i, len - i)) == 0) {
-			fprintf(f, "\\x%02x", c);
-			i++;
-		} else {
-			fwrite(p + i, 1, n, f);
-			i += n;
-		}
-	}
+	escape(f, s, len, 0);
 }

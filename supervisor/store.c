@@ -516,34 +516,6 @@ store_task_free(struct store_task *t)
 	t->path = NULL;
 }
 
-int64_t
-store_pending_count(store *st, uint32_t job)
-{
-	MDB_txn *txn = rbegin(st);
-	MDB_cursor *c;
-	uint8_t kb[TASK_KEY];
-	MDB_val k = { TASK_KEY, kb }, v;
-	int64_t n = 0;
-	int rc;
-
-	if (txn == NULL)
-		return -1;
-	if ((rc = mdb_cursor_open(txn, st->pending, &c)) != 0) {
-		rend(st, txn);
-		return fail(st, rc);
-	}
-	task_key(kb, job, 0);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != TASK_KEY || get_be(k.mv_data, 4) != job)
-			break;
-		n++;
-	}
-	mdb_cursor_close(c);
-	rend(st, txn);
-	return n;
-}
-
 int
 store_results_each(store *st, uint32_t job, store_result_fn fn, void *arg)
 {

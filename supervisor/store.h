@@ -88,8 +88,6 @@ int store_jobs_each(store *st, int (*fn)(const struct store_job *, void *), void
  * count (0: none left) or -1. */
 int store_pending(store *st, uint32_t job, uint64_t after, struct store_task *out, int max);
 void store_task_free(struct store_task *t);
-/* Number of pending tasks of a job (an O(pending) count). */
-int64_t store_pending_count(store *st, uint32_t job);
 
 /* Calls fn for each task of job in seq order, with its outcome (NULL while it
  * has none). Pointers are valid during the call only. */
