@@ -33,10 +33,11 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
 IPC_OBJ    := $(IPC_SRC:%.c=$(B)/%.o)
 
 # Unit tests: each links only the modules it tests.
-UNIT_TESTS := $(B)/tests/unit_parse $(B)/tests/unit_ipc $(B)/tests/unit_json \
+UNIT_TESTS := $(B)/tests/unit_parse $(B)/tests/unit_ipc $(B)/tests/unit_mpcheck $(B)/tests/unit_json \
               $(B)/tests/unit_store $(B)/tests/unit_result
 $(B)/tests/unit_parse:  $(COMMON_OBJ)
 $(B)/tests/unit_ipc:    $(IPC_OBJ) $(COMMON_OBJ)
+$(B)/tests/unit_mpcheck: $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_json:   $(B)/supervisor/json.o $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_store:  $(B)/supervisor/store.o $(B)/supervisor/record.o $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_result: $(B)/child/result.o $(IPC_OBJ) $(COMMON_OBJ)

@@ -66,9 +66,12 @@ int ipc_put_fatal(struct ipc_buf *b, const char *error, size_t elen);
 int ipc_decode(const uint8_t *body, size_t len, struct ipc_msg *out, const char **why);
 
 /* Checks that [p, p+len) is exactly one well-formed msgpack object nested at
- * most max_depth deep whose every container count fits in the bytes left.
- * Returns 0 or -1. */
+ * most max_depth deep (empty containers count; above 64 counts as 64) whose
+ * every container count fits in the bytes left. Returns 0 or -1. */
 int ipc_mp_check(const uint8_t *p, size_t len, int max_depth);
+/* The same for the one object at the start of [p, p+len): 0 with its length
+ * in *used (bytes may follow it), or -1. */
+int ipc_mp_skip(const uint8_t *p, size_t len, int max_depth, size_t *used);
 
 /* Incoming bytes, split into frames. */
 struct ipc_reader {
@@ -82,7 +85,10 @@ void ipc_reader_free(struct ipc_reader *r);	/* closes queued fds */
 /* Reads once from fd. With want_fds, uses recvmsg and queues SCM_RIGHTS
  * descriptors (more than IPC_FD_QUEUE is a protocol error: EPROTO); without,
  * any passed descriptors are dropped by the kernel. Returns bytes read, 0 on
- * EOF, -1 with errno (EAGAIN when nothing is there on a nonblocking fd). */
+ * EOF, -1 with errno (EAGAIN when nothing is there on a nonblocking fd;
+ * EMSGSIZE if the frame at the head has a bad length, which ipc_next reports
+ * first; ENOBUFS if frames not yet taken with ipc_next fill the buffer). The
+ * buffer never grows past max_frame + IPC_HDR bytes. */
 ssize_t ipc_read(struct ipc_reader *r, int fd, int want_fds);
 /* Takes the next complete frame: 1 with *body and *len set (valid until the next
  * ipc_read or ipc_next), 0 when more bytes are needed, -1 when the length

@@ -1,102 +1,139 @@
 /* mpcheck: validates untrusted msgpack bytes before anything decodes them.
- * One pass, no allocation: every container's count must fit in the bytes
- * left (each element takes at least one), nesting is bounded, and the
- * object must end exactly at the end of the buffer. */
+ * One pass, no allocation, no recursion. A decoder such as msgpack-c sizes
+ * its arrays by the counts it reads, so every count is checked against the
+ * bytes left before it is believed: each element still owed takes at least
+ * one byte. Nesting is bounded, so a later recursive walk is too. */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ipc/ipc.h"
 
+/* The walker's own stack bound; a caller's max_depth above it counts as it. */
 #define MP_DEPTH_MAX 64
 
-static uint32_t
-be(const uint8_t *p, int n)
-{
-	uint32_t v = 0;
-	int i;
+enum mp_kind {
+	MP_FIXED,	/* the header is the whole object */
+	MP_BYTES,	/* str, bin: a length, then that many bytes */
+	MP_EXT,		/* a length, a type byte, then that many bytes */
+	MP_ARRAY,	/* a count, then that many objects */
+	MP_MAP,		/* a count, then twice that many objects */
+	MP_NEVER	/* 0xc1: not a msgpack byte */
+};
 
-	for (i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
+/* The formats from 0xc0 up: the tag plus its fixed bytes, how many of those
+ * are a big-endian length or count, and what follows. */
+static const struct {
+	uint8_t size, lenbytes, kind;
+} formats[0xe0 - 0xc0] = {
+	[0x00] = { 1, 0, MP_FIXED },	/* nil */
+	[0x01] = { 1, 0, MP_NEVER },
+	[0x02] = { 1, 0, MP_FIXED },	/* false */
+	[0x03] = { 1, 0, MP_FIXED },	/* true */
+	[0x04] = { 2, 1, MP_BYTES },	/* bin 8 */
+	[0x05] = { 3, 2, MP_BYTES },	/* bin 16 */
+	[0x06] = { 5, 4, MP_BYTES },	/* bin 32 */
+	[0x07] = { 2, 1, MP_EXT },	/* ext 8 */
+	[0x08] = { 3, 2, MP_EXT },	/* ext 16 */
+	[0x09] = { 5, 4, MP_EXT },	/* ext 32 */
+	[0x0a] = { 5, 0, MP_FIXED },	/* float 32 */
+	[0x0b] = { 9, 0, MP_FIXED },	/* float 64 */
+	[0x0c] = { 2, 0, MP_FIXED },	/* uint 8 */
+	[0x0d] = { 3, 0, MP_FIXED },	/* uint 16 */
+	[0x0e] = { 5, 0, MP_FIXED },	/* uint 32 */
+	[0x0f] = { 9, 0, MP_FIXED },	/* uint 64 */
+	[0x10] = { 2, 0, MP_FIXED },	/* int 8 */
+	[0x11] = { 3, 0, MP_FIXED },	/* int 16 */
+	[0x12] = { 5, 0, MP_FIXED },	/* int 32 */
+	[0x13] = { 9, 0, MP_FIXED },	/* int 64 */
+	[0x14] = { 3, 0, MP_FIXED },	/* fixext 1: tag, type, 1 byte */
+	[0x15] = { 4, 0, MP_FIXED },	/* fixext 2 */
+	[0x16] = { 6, 0, MP_FIXED },	/* fixext 4 */
+	[0x17] = { 10, 0, MP_FIXED },	/* fixext 8 */
+	[0x18] = { 18, 0, MP_FIXED },	/* fixext 16 */
+	[0x19] = { 2, 1, MP_BYTES },	/* str 8 */
+	[0x1a] = { 3, 2, MP_BYTES },	/* str 16 */
+	[0x1b] = { 5, 4, MP_BYTES },	/* str 32 */
+	[0x1c] = { 3, 2, MP_ARRAY },	/* array 16 */
+	[0x1d] = { 5, 4, MP_ARRAY },	/* array 32 */
+	[0x1e] = { 3, 2, MP_MAP },	/* map 16 */
+	[0x1f] = { 5, 4, MP_MAP },	/* map 32 */
+};
 
 int
-ipc_mp_check(const uint8_t *p, size_t len, int max_depth)
+ipc_mp_skip(const uint8_t *p, size_t len, int max_depth, size_t *used)
 {
-	/* Objects still to read at each open nesting level. */
-	uint64_t todo[MP_DEPTH_MAX + 1];
+	uint64_t left[MP_DEPTH_MAX + 1];	/* objects owed at each open level */
+	uint64_t owed = 1;			/* their sum */
 	size_t off = 0;
 	int depth = 0;
 
 	if (max_depth > MP_DEPTH_MAX)
 		max_depth = MP_DEPTH_MAX;
-	todo[0] = 1;
-	while (depth > 0 || todo[0] > 0) {
+	left[0] = 1;
+	while (owed > 0) {
+		uint64_t count = 0, skip = 0;
+		size_t size = 1, i;
+		int kind = MP_FIXED;
 		uint8_t b;
-		uint64_t skip = 0, count = 0;
-		int hdr = 1, container = 0;
 
-		if (todo[depth] == 0) {
+		while (left[depth] == 0)
 			depth--;
-			continue;
-		}
-		todo[depth]--;
+		left[depth]--;
+		owed--;
 		if (off >= len)
 			return -1;
 		b = p[off];
-		if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
-			;	/* fixint, nil, bool */
-		else if (b >= 0x80 && b <= 0x8f)
-			count = 2u * (b & 0x0f), container = 1;
-		else if (b >= 0x90 && b <= 0x9f)
-			count = b & 0x0f, container = 1;
-		else if (b >= 0xa0 && b <= 0xbf)
-			skip = b & 0x1f;
+		if (b <= 0x7f || b >= 0xe0)
+			;	/* positive or negative fixint */
+		else if (b <= 0x8f)
+			kind = MP_MAP, count = b & 0x0f;
+		else if (b <= 0x9f)
+			kind = MP_ARRAY, count = b & 0x0f;
+		else if (b <= 0xbf)
+			kind = MP_BYTES, skip = b & 0x1f;
 		else {
-			static const struct { uint8_t hdr, lenbytes, kind; } t[] = {
-				/* kind: 0 fixed size, 1 bytes, 2 array, 3 map, 4 ext */
-				[0xc4 - 0xc4] = { 1, 1, 1 }, [0xc5 - 0xc4] = { 1, 2, 1 },
-				[0xc6 - 0xc4] = { 1, 4, 1 }, [0xc7 - 0xc4] = { 1, 1, 4 },
-				[0xc8 - 0xc4] = { 1, 2, 4 }, [0xc9 - 0xc4] = { 1, 4, 4 },
-				[0xca - 0xc4] = { 5, 0, 0 }, [0xcb - 0xc4] = { 9, 0, 0 },
-				[0xcc - 0xc4] = { 2, 0, 0 }, [0xcd - 0xc4] = { 3, 0, 0 },
-				[0xce - 0xc4] = { 5, 0, 0 }, [0xcf - 0xc4] = { 9, 0, 0 },
-				[0xd0 - 0xc4] = { 2, 0, 0 }, [0xd1 - 0xc4] = { 3, 0, 0 },
-				[0xd2 - 0xc4] = { 5, 0, 0 }, [0xd3 - 0xc4] = { 9, 0, 0 },
-				[0xd4 - 0xc4] = { 3, 0, 0 }, [0xd5 - 0xc4] = { 4, 0, 0 },
-				[0xd6 - 0xc4] = { 6, 0, 0 }, [0xd7 - 0xc4] = { 10, 0, 0 },
-				[0xd8 - 0xc4] = { 18, 0, 0 }, [0xd9 - 0xc4] = { 1, 1, 1 },
-				[0xda - 0xc4] = { 1, 2, 1 }, [0xdb - 0xc4] = { 1, 4, 1 },
-				[0xdc - 0xc4] = { 1, 2, 2 }, [0xdd - 0xc4] = { 1, 4, 2 },
-				[0xde - 0xc4] = { 1, 2, 3 }, [0xdf - 0xc4] = { 1, 4, 3 },
-			};
-			uint32_t n;
-
-			if (b == 0xc1)
-				return -1;	/* never used */
-			hdr = t[b - 0xc4].hdr + t[b - 0xc4].lenbytes;
-			if (len - off < (size_t)hdr)
+			size = formats[b - 0xc0].size;
+			kind = formats[b - 0xc0].kind;
+			if (kind == MP_NEVER || len - off < size)
 				return -1;
-			n = be(p + off + 1, t[b - 0xc4].lenbytes);
-			switch (t[b - 0xc4].kind) {
-			case 1: skip = n; break;
-			case 2: count = n, container = 1; break;
-			case 3: count = 2ull * n, container = 1; break;
-			case 4: skip = (uint64_t)n + 1; break;	/* type byte + data */
-			default: break;
-			}
+			for (i = 0; i < formats[b - 0xc0].lenbytes; i++)
+				count = count << 8 | p[off + 1 + i];
+			if (kind == MP_BYTES)
+				skip = count;
+			else if (kind == MP_EXT)
+				skip = count + 1;	/* the type byte */
 		}
-		if (len - off < (size_t)hdr)
+		if (len - off < size)
 			return -1;
-		off += (size_t)hdr;
+		off += size;
 		if (skip > len - off)
 			return -1;
 		off += (size_t)skip;
-		if (container && count > 0) {
-			if (count > len - off || depth == max_depth)
-				return -1;
-			todo[++depth] = count;
+		if (kind != MP_ARRAY && kind != MP_MAP)
+			continue;
+		/* Empty containers count too: depth is what the bytes say,
+		 * not what a decoder happens to recurse into. */
+		if (depth >= max_depth)
+			return -1;
+		if (kind == MP_MAP)
+			count *= 2;
+		if (owed + count > len - off)
+			return -1;
+		if (count > 0) {
+			left[++depth] = count;
+			owed += count;
 		}
 	}
-	return off == len ? 0 : -1;
+	*used = off;
+	return 0;
+}
+
+int
+ipc_mp_check(const uint8_t *p, size_t len, int max_depth)
+{
+	size_t used;
+
+	if (ipc_mp_skip(p, len, max_depth, &used) < 0 || used != len)
+		return -1;
+	return 0;
 }

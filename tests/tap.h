@@ -4,7 +4,9 @@
 #ifndef CORRAL_TAP_H
 #define CORRAL_TAP_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 static int tap_n, tap_failed;
 
@@ -31,6 +33,26 @@ static inline int done_testing(void)
 {
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
+}
+
+/* Seconds on the monotonic clock. */
+static inline double tap_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 64-bit xorshift: the same sequence on every run and machine. */
+static inline uint64_t tap_rand(void)
+{
+	static uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return x;
 }
 
 #endif
