@@ -1,15 +1,19 @@
-/* json: untrusted bytes written safely for programs (JSON) and people
- * (a terminal). */
+/* json: untrusted bytes written safely for programs (JSON) and people (a
+ * terminal). Result maps come from children that may be compromised: they
+ * are checked with ipc_mp_check, then walked in place, so nothing here
+ * allocates by a count the bytes claim and recursion stays bounded. */
 #include <math.h>
-#include <stdlib.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
-
-#include <msgpack.h>
 
 #include "common/utf8.h"
 #include "ipc/ipc.h"
 #include "supervisor/json.h"
+
+/* Nesting json_msgpack accepts: the depth a child's result map may have
+ * (ipc_decode checks the same), and so the depth the walk recurses to. */
+#define JSON_DEPTH 32
 
 int
 json_is_utf8(const char *s, size_t len)
@@ -17,8 +21,10 @@ json_is_utf8(const char *s, size_t len)
 	return utf8_valid(s, len);
 }
 
-/* Valid UTF-8 goes out as it is; quotes (for JSON), backslashes, control
- * bytes and invalid bytes are escaped, the JSON way or the terminal way. */
+/* Valid UTF-8 goes out as it is; backslashes, quotes (for JSON), C0 and
+ * C1 control characters, DEL and invalid bytes are escaped, the JSON way
+ * or the terminal way. C1 controls are valid UTF-8, but some terminals act
+ * on them (U+009B is a CSI), so they are never shown raw. */
 static void
 escape(FILE *f, const char *s, size_t len, int json)
 {
@@ -46,6 +52,12 @@ escape(FILE *f, const char *s, size_t len, int json)
 			else
 				fprintf(f, "\\x%02x", c);
 			i++;
+		} else if (n == 2 && c == 0xc2 && p[i + 1] < 0xa0) {
+			if (json)
+				fprintf(f, "\\u%04x", p[i + 1]);
+			else
+				fprintf(f, "\\x%02x\\x%02x", c, p[i + 1]);
+			i += 2;
 		} else {
 			fwrite(p + i, 1, n, f);
 			i += n;
@@ -62,9 +74,16 @@ json_str(FILE *f, const char *s, size_t len)
 }
 
 void
+text_escaped(FILE *f, const char *s, size_t len)
+{
+	escape(f, s, len, 0);
+}
+
+void
 json_base64(FILE *f, const void *data, size_t len)
 {
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char a[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *p = data;
 	size_t i;
 
@@ -88,99 +107,224 @@ json_base64(FILE *f, const void *data, size_t len)
 	putc('"', f);
 }
 
-static void
-json_object(FILE *f, const msgpack_object *o)
+/* Where the walk is in the msgpack bytes. The bytes were checked first;
+ * every read is bounded all the same. */
+struct mp_cursor {
+	const uint8_t *p, *end;
+};
+
+/* n bytes from the cursor, or NULL if fewer are left. */
+static const uint8_t *
+mp_take(struct mp_cursor *c, uint64_t n)
 {
-	uint32_t i;
+	const uint8_t *q = c->p;
 
-	switch (o->type) {
-	case MSGPACK_OBJECT_NIL:
+	if (n > (uint64_t)(c->end - c->p))
+		return NULL;
+	c->p += n;
+	return q;
+}
+
+/* A big-endian number of n bytes (1, 2, 4 or 8) from the cursor. */
+static int
+mp_uint(struct mp_cursor *c, int n, uint64_t *v)
+{
+	const uint8_t *q = mp_take(c, (uint64_t)n);
+	int i;
+
+	if (q == NULL)
+		return -1;
+	*v = 0;
+	for (i = 0; i < n; i++)
+		*v = *v << 8 | q[i];
+	return 0;
+}
+
+static void
+json_double(FILE *f, double d)
+{
+	if (isfinite(d))
+		fprintf(f, "%.17g", d);
+	else
 		fputs("null", f);
-		break;
-	case MSGPACK_OBJECT_BOOLEAN:
-		fputs(o->via.boolean ? "true" : "false", f);
-		break;
-	case MSGPACK_OBJECT_POSITIVE_INTEGER:
-		fprintf(f, "%llu", (unsigned long long)o->via.u64);
-		break;
-	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-		fprintf(f, "%lld", (long long)o->via.i64);
-		break;
-	case MSGPACK_OBJECT_FLOAT32:
-	case MSGPACK_OBJECT_FLOAT64:
-		if (isfinite(o->via.f64))
-			fprintf(f, "%.17g", o->via.f64);
-		else
-			fputs("null", f);
-		break;
-	case MSGPACK_OBJECT_STR:
-		json_str(f, o->via.str.ptr, o->via.str.size);
-		break;
-	case MSGPACK_OBJECT_BIN:
-		json_base64(f, o->via.bin.ptr, o->via.bin.size);
-		break;
-	case MSGPACK_OBJECT_ARRAY:
-		putc('[', f);
-		for (i = 0; i < o->via.array.size; i++) {
-			if (i)
-				putc(',', f);
-			json_object(f, &o->via.array.ptr[i]);
-		}
-		putc(']', f);
-		break;
-	case MSGPACK_OBJECT_MAP:
-		putc('{', f);
-		for (i = 0; i < o->via.map.size; i++) {
-			const msgpack_object *k = &o->via.map.ptr[i].key;
+}
 
-			if (i)
-				putc(',', f);
-			if (k->type == MSGPACK_OBJECT_STR)
-				json_str(f, k->via.str.ptr, k->via.str.size);
-			else {
-				/* A key that is not a string, written as one. */
-				char *buf = NULL;
-				size_t blen = 0;
-				FILE *m = open_memstream(&buf, &blen);
+static int mp_json(FILE *f, struct mp_cursor *c, int depth);
 
-				if (m) {
-					json_object(m, k);
-					fclose(m);
-				}
-				json_str(f, buf ? buf : "", buf ? blen : 0);
-				free(buf);
-			}
+/* A map key as a JSON string: strings as they are, bin as base64, and
+ * anything else as a string holding its JSON text. */
+static int
+mp_key(FILE *f, struct mp_cursor *c, int depth)
+{
+	uint8_t b;
+	char *text = NULL;
+	size_t tlen = 0, used;
+	FILE *m;
+	int r;
+
+	if (c->p >= c->end)
+		return -1;
+	b = c->p[0];
+	if ((b >= 0xa0 && b <= 0xbf) || (b >= 0xc4 && b <= 0xc6) || (b >= 0xd9 && b <= 0xdb))
+		return mp_json(f, c, depth);
+	if ((m = open_memstream(&text, &tlen)) == NULL) {
+		/* Out of memory: an empty name, and on past the key. */
+		if (ipc_mp_skip(c->p, (size_t)(c->end - c->p), JSON_DEPTH, &used) < 0)
+			return -1;
+		c->p += used;
+		fputs("\"\"", f);
+		return 0;
+	}
+	r = mp_json(m, c, depth);
+	fclose(m);	/* text and tlen then hold what was written */
+	if (r == 0)
+		json_str(f, text ? text : "", text ? tlen : 0);
+	free(text);
+	return r;
+}
+
+static int
+mp_container(FILE *f, struct mp_cursor *c, uint64_t n, int map, int depth)
+{
+	uint64_t i;
+
+	if (depth >= JSON_DEPTH)
+		return -1;
+	putc(map ? '{' : '[', f);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			putc(',', f);
+		if (map) {
+			if (mp_key(f, c, depth + 1) < 0)
+				return -1;
 			putc(':', f);
-			json_object(f, &o->via.map.ptr[i].val);
 		}
-		putc('}', f);
-		break;
-	default:
+		if (mp_json(f, c, depth + 1) < 0)
+			return -1;
+	}
+	putc(map ? '}' : ']', f);
+	return 0;
+}
+
+/* Writes the object at the cursor as JSON and moves past it. depth counts
+ * the containers around it. */
+static int
+mp_json(FILE *f, struct mp_cursor *c, int depth)
+{
+	static const int width[4] = { 1, 2, 4, 8 };
+	const uint8_t *q;
+	uint64_t v;
+	uint8_t b;
+
+	if ((q = mp_take(c, 1)) == NULL)
+		return -1;
+	b = q[0];
+	if (b <= 0x7f) {
+		fprintf(f, "%u", (unsigned)b);
+		return 0;
+	}
+	if (b >= 0xe0) {
+		fprintf(f, "%d", (int)(int8_t)b);
+		return 0;
+	}
+	if (b <= 0x8f)
+		return mp_container(f, c, b & 0x0f, 1, depth);
+	if (b <= 0x9f)
+		return mp_container(f, c, b & 0x0f, 0, depth);
+	if (b <= 0xbf) {
+		if ((q = mp_take(c, b & 0x1f)) == NULL)
+			return -1;
+		json_str(f, (const char *)q, b & 0x1f);
+		return 0;
+	}
+	switch (b) {
+	case 0xc0:
 		fputs("null", f);
-		break;
+		return 0;
+	case 0xc2:
+		fputs("false", f);
+		return 0;
+	case 0xc3:
+		fputs("true", f);
+		return 0;
+	case 0xc4: case 0xc5: case 0xc6:	/* bin 8, 16, 32 */
+		if (mp_uint(c, width[b - 0xc4], &v) < 0 || (q = mp_take(c, v)) == NULL)
+			return -1;
+		json_base64(f, q, (size_t)v);
+		return 0;
+	case 0xc7: case 0xc8: case 0xc9:	/* ext 8, 16, 32: dropped */
+		if (mp_uint(c, width[b - 0xc7], &v) < 0 || mp_take(c, v + 1) == NULL)
+			return -1;
+		fputs("null", f);
+		return 0;
+	case 0xca: {
+		uint32_t bits;
+		float x;
+
+		if (mp_uint(c, 4, &v) < 0)
+			return -1;
+		bits = (uint32_t)v;
+		memcpy(&x, &bits, sizeof x);
+		json_double(f, x);
+		return 0;
+	}
+	case 0xcb: {
+		double x;
+
+		if (mp_uint(c, 8, &v) < 0)
+			return -1;
+		memcpy(&x, &v, sizeof x);
+		json_double(f, x);
+		return 0;
+	}
+	case 0xcc: case 0xcd: case 0xce: case 0xcf:
+		if (mp_uint(c, width[b - 0xcc], &v) < 0)
+			return -1;
+		fprintf(f, "%llu", (unsigned long long)v);
+		return 0;
+	case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
+		int w = width[b - 0xd0];
+		int64_t x;
+
+		if (mp_uint(c, w, &v) < 0)
+			return -1;
+		/* Sign-extend from the encoded width. */
+		if (w < 8 && (v >> (8 * w - 1)) & 1)
+			v |= ~(uint64_t)0 << (8 * w);
+		memcpy(&x, &v, sizeof x);
+		fprintf(f, "%lld", (long long)x);
+		return 0;
+	}
+	case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:	/* fixext */
+		if (mp_take(c, 1 + ((uint64_t)1 << (b - 0xd4))) == NULL)
+			return -1;
+		fputs("null", f);
+		return 0;
+	case 0xd9: case 0xda: case 0xdb:	/* str 8, 16, 32 */
+		if (mp_uint(c, width[b - 0xd9], &v) < 0 || (q = mp_take(c, v)) == NULL)
+			return -1;
+		json_str(f, (const char *)q, (size_t)v);
+		return 0;
+	case 0xdc: case 0xdd:
+		if (mp_uint(c, b == 0xdc ? 2 : 4, &v) < 0)
+			return -1;
+		return mp_container(f, c, v, 0, depth);
+	case 0xde: case 0xdf:
+		if (mp_uint(c, b == 0xde ? 2 : 4, &v) < 0)
+			return -1;
+		return mp_container(f, c, v, 1, depth);
+	default:
+		return -1;	/* 0xc1 */
 	}
 }
 
 int
 json_msgpack(FILE *f, const void *mp, size_t len)
 {
-	msgpack_unpacked u;
-	size_t off = 0;
-	int r = -1;
+	struct mp_cursor c = { mp, (const uint8_t *)mp + len };
 
-	if (ipc_mp_check(mp, len, 32) < 0)
+	/* Checked whole first, so a malformed object writes nothing. */
+	if (ipc_mp_check(mp, len, JSON_DEPTH) < 0)
 		return -1;
-	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, mp, len, &off) == MSGPACK_UNPACK_SUCCESS) {
-		json_object(f, &u.data);
-		r = 0;
-	}
-	msgpack_unpacked_destroy(&u);
-	return r;
-}
-
-void
-text_escaped(FILE *f, const char *s, size_t len)
-{
-	escape(f, s, len, 0);
+	return mp_json(f, &c, 0);
 }

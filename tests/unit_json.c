@@ -1,85 +1,222 @@
-/* Unit tests of supervisor/json.c: JSON strings escape control bytes and
- * replace invalid UTF-8; base64 matches RFC 4648; msgpack becomes JSON; the
- * terminal form escapes what a terminal would act on. */
+/* Unit tests of supervisor/json.c: the UTF-8 check is strict; JSON strings
+ * escape quotes, backslashes and control characters and replace invalid
+ * UTF-8; base64 matches RFC 4648; msgpack becomes JSON, every format of it,
+ * and malformed msgpack writes nothing; the terminal form escapes whatever
+ * a terminal would act on. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "supervisor/json.h"
 #include "tests/tap.h"
 
-static char out[4096];
+#define S(lit) lit, sizeof(lit) - 1
+
+static char *out;
+static size_t outlen;
+static FILE *mem;
+
+/* Output goes to a fresh memory stream for each check. */
+static FILE *
+start(void)
+{
+	free(out);
+	out = NULL;
+	mem = open_memstream(&out, &outlen);
+	return mem;
+}
 
 static const char *
-render(void (*fn)(FILE *, const char *, size_t), const char *s, size_t len)
+finish(void)
 {
-	FILE *f = fmemopen(out, sizeof out, "w");
-
-	fn(f, s, len);
-	fputc('\0', f);
-	fclose(f);
+	fclose(mem);
 	return out;
+}
+
+/* Compares what was written with want; on a mismatch, shows both. */
+static void
+is_out(const char *got, const char *want, const char *name)
+{
+	int same = got != NULL && strcmp(got, want) == 0;
+
+	ok(same, "%s", name);
+	if (!same) {
+		printf("#   got:  ");
+		text_escaped(stdout, got ? got : "(null)", got ? strlen(got) : 6);
+		printf("\n#   want: ");
+		text_escaped(stdout, want, strlen(want));
+		printf("\n");
+	}
+}
+
+static const char *
+str(const char *s, size_t len)
+{
+	json_str(start(), s, len);
+	return finish();
+}
+
+static const char *
+text(const char *s, size_t len)
+{
+	text_escaped(start(), s, len);
+	return finish();
+}
+
+static const char *
+b64(const char *s, size_t len)
+{
+	json_base64(start(), s, len);
+	return finish();
+}
+
+static int mp_rc;
+
+static const char *
+mp(const char *bytes, size_t len)
+{
+	char *copy = malloc(len > 0 ? len : 1);
+
+	/* Exact size: an over-read trips AddressSanitizer. */
+	memcpy(copy, bytes, len);
+	mp_rc = json_msgpack(start(), copy, len);
+	free(copy);
+	return finish();
 }
 
 static void
-b64(FILE *f, const char *s, size_t len)
+utf8(void)
 {
-	json_base64(f, s, len);
+	ok(json_is_utf8(S("")), "empty is valid UTF-8");
+	ok(json_is_utf8(S("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80")), "two-, three-, four-byte sequences");
+	ok(json_is_utf8(S("\xed\x9f\xbf\xee\x80\x80\xf4\x8f\xbf\xbf")), "U+D7FF, U+E000, U+10FFFF");
+	ok(!json_is_utf8(S("\xc0\xaf")), "overlong '/' in two bytes refused");
+	ok(!json_is_utf8(S("\xc1\xbf")), "overlong in two bytes (0xc1) refused");
+	ok(!json_is_utf8(S("\xe0\x80\xaf")), "overlong in three bytes refused");
+	ok(!json_is_utf8(S("\xf0\x80\x80\xaf")), "overlong in four bytes refused");
+	ok(!json_is_utf8(S("\xed\xa0\x80")), "surrogate U+D800 refused");
+	ok(!json_is_utf8(S("\xed\xbf\xbf")), "surrogate U+DFFF refused");
+	ok(!json_is_utf8(S("\xf4\x90\x80\x80")), "U+110000 refused");
+	ok(!json_is_utf8(S("\xf5\x80\x80\x80")), "0xf5 lead refused");
+	ok(!json_is_utf8(S("\xe2\x82")), "a cut sequence refused");
+	ok(!json_is_utf8(S("\x80")), "a lone continuation byte refused");
+	ok(!json_is_utf8(S("\xff")), "0xff refused");
+	ok(!json_is_utf8(S("a\xc3")), "a lead byte at the end refused");
+	ok(json_is_utf8("a\0b", 3), "NUL is valid UTF-8 (escaping is json_str's job)");
 }
 
-static const char *
-mp(const char *bytes, size_t len, int *rc)
+static void
+strings(void)
 {
-	FILE *f = fmemopen(out, sizeof out, "w");
-
-	*rc = json_msgpack(f, bytes, len);
-	fputc('\0', f);
-	fclose(f);
-	return out;
+	is_out(str(S("")), "\"\"", "empty string");
+	is_out(str(S("a\"b\\c/")), "\"a\\\"b\\\\c/\"", "quotes and backslashes escaped");
+	is_out(str(S("l1\nl2\tx\ry")), "\"l1\\nl2\\tx\\ry\"", "\\n \\t \\r");
+	is_out(str(S("\x01\x08\x0c\x1b\x1f\x7f")), "\"\\u0001\\u0008\\u000c\\u001b\\u001f\\u007f\"",
+	    "other control bytes as \\u00XX");
+	is_out(str("a\0b", 3), "\"a\\u0000b\"", "NUL escaped");
+	is_out(str(S("\xc2\x9b" "1m")), "\"\\u009b1m\"", "C1 control (CSI) escaped");
+	is_out(str(S("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80")), "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"",
+	    "valid UTF-8 kept");
+	is_out(str(S("a\xffz")), "\"a\xef\xbf\xbdz\"", "an invalid byte becomes U+FFFD");
+	is_out(str(S("\xc0\xaf")), "\"\xef\xbf\xbd\xef\xbf\xbd\"", "an overlong becomes U+FFFD per byte");
+	is_out(str(S("\xed\xa0\x80")), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", "a surrogate too");
+	is_out(str(S("x\xe2\x82")), "\"x\xef\xbf\xbd\xef\xbf\xbd\"", "a sequence cut at the end");
 }
 
-#define S(lit) lit, sizeof(lit) - 1
-
-int
-main(void)
+static void
+base64(void)
 {
-	static const char *const vec[][2] = {
+	static const char *const vec[][2] = {	/* RFC 4648, section 10 */
 		{ "", "\"\"" }, { "f", "\"Zg==\"" }, { "fo", "\"Zm8=\"" }, { "foo", "\"Zm9v\"" },
 		{ "foob", "\"Zm9vYg==\"" }, { "fooba", "\"Zm9vYmE=\"" }, { "foobar", "\"Zm9vYmFy\"" },
 	};
 	size_t i;
-	int rc;
 
-	ok(json_is_utf8(S("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80")), "valid UTF-8 accepted");
-	ok(!json_is_utf8(S("\xc0\xaf")), "an overlong refused");
-	ok(!json_is_utf8(S("\xe0\x80\xaf")), "a three-byte overlong refused");
-	ok(!json_is_utf8(S("\xed\xa0\x80")), "a surrogate refused");
-	ok(!json_is_utf8(S("\xf4\x90\x80\x80")), "past U+10FFFF refused");
-	ok(!json_is_utf8(S("\xe2\x82")), "a cut sequence refused");
-	ok(!json_is_utf8(S("\xff")), "0xff refused");
+	for (i = 0; i < sizeof vec / sizeof vec[0]; i++) {
+		char name[32];
 
-	is_int(strcmp(render(json_str, S("a\"b\\c")), "\"a\\\"b\\\\c\""), 0, "quotes and backslashes escaped");
-	is_int(strcmp(render(json_str, S("l1\nl2\t\r\x01\x7f")), "\"l1\\nl2\\t\\r\\u0001\\u007f\""), 0,
-	    "control bytes escaped");
-	is_int(strcmp(render(json_str, S("a\xffz")), "\"a\xef\xbf\xbdz\""), 0, "invalid UTF-8 becomes U+FFFD");
-	is_int(strcmp(render(json_str, S("\xc3\xa9")), "\"\xc3\xa9\""), 0, "valid UTF-8 kept");
-	is_int(strcmp(render(json_str, "a\0b", 3), "\"a\\u0000b\""), 0, "NUL escaped");
-	for (i = 0; i < sizeof vec / sizeof vec[0]; i++)
-		is_int(strcmp(render(b64, vec[i][0], strlen(vec[i][0])), vec[i][1]), 0, "base64 '%s'", vec[i][0]);
+		snprintf(name, sizeof name, "base64 \"%s\"", vec[i][0]);
+		is_out(b64(vec[i][0], strlen(vec[i][0])), vec[i][1], name);
+	}
+	is_out(b64(S("\x00\xff\xfe\x3e\x3f")), "\"AP/+Pj8=\"", "base64 of bytes using + and /");
+}
 
-	is_int(strcmp(mp(S("\x83\xa1" "a\x01\xa1" "b\x92\xc3\xc0\xa1" "c\x81\xa1" "d\xcb\x3f\xf8\x00\x00\x00\x00\x00\x00"), &rc),
-	    "{\"a\":1,\"b\":[true,null],\"c\":{\"d\":1.5}}"), 0, "nested msgpack as JSON");
-	is_int(strcmp(mp(S("\x92\xd3\x80\x00\x00\x00\x00\x00\x00\x00\xcf\xff\xff\xff\xff\xff\xff\xff\xff"), &rc),
-	    "[-9223372036854775808,18446744073709551615]"), 0, "INT64_MIN and UINT64_MAX");
-	is_int(strcmp(mp(S("\x81\x01\xc4\x03" "abc"), &rc), "{\"1\":\"YWJj\"}"), 0,
-	    "a number key becomes a string, bin becomes base64");
-	is_int(strcmp(mp(S("\xa2\xff\x41"), &rc), "\"\xef\xbf\xbd" "A\""), 0, "invalid UTF-8 in a str replaced");
-	is_int(strcmp(mp(S("\xcb\x7f\xf8\x00\x00\x00\x00\x00\x00"), &rc), "null"), 0, "NaN becomes null");
-	mp(S("\x82\xa1" "a"), &rc);
-	is_int(rc, -1, "malformed msgpack refused");
-	mp(S("\xc1"), &rc);
-	is_int(rc, -1, "0xc1 refused");
+static void
+msgpack(void)
+{
+	char buf[80];
 
-	is_int(strcmp(render(text_escaped, S("a\nb\tc\\d\x1b[31m\xff\xc3\xa9")), "a\\nb\\tc\\\\d\\x1b[31m\\xff\xc3\xa9"), 0,
-	    "terminal form: escapes, ESC and invalid bytes as \\xNN, UTF-8 kept");
+	is_out(mp(S("\x83\xa1" "a\x01\xa1" "b\x92\xc3\xc0\xa1" "c\x81\xa1" "d\x90")),
+	    "{\"a\":1,\"b\":[true,null],\"c\":{\"d\":[]}}", "nested maps and arrays");
+	is_int(mp_rc, 0, "... returns 0");
+	is_out(mp(S("\x80")), "{}", "empty map");
+	is_out(mp(S("\x93\xc2\xc3\xc0")), "[false,true,null]", "nil and booleans");
+	is_out(mp(S("\x9a\x00\x7f\xff\xe0\xcc\xff\xcd\xff\xff\xce\xff\xff\xff\xff\xd0\x80\xd1\x80\x00\xd2\x80\x00\x00\x00")),
+	    "[0,127,-1,-32,255,65535,4294967295,-128,-32768,-2147483648]", "integers of every width");
+	is_out(mp(S("\x92\xd3\x80\x00\x00\x00\x00\x00\x00\x00\xcf\xff\xff\xff\xff\xff\xff\xff\xff")),
+	    "[-9223372036854775808,18446744073709551615]", "INT64_MIN and UINT64_MAX");
+	is_out(mp(S("\xd3\x00\x00\x00\x00\x00\x00\x00\x05")), "5", "a positive int64");
+	is_out(mp(S("\x93\xcb\x3f\xf8\x00\x00\x00\x00\x00\x00\xca\x3f\xc0\x00\x00\xcb\x3f\xb9\x99\x99\x99\x99\x99\x9a")),
+	    "[1.5,1.5,0.10000000000000001]", "float64 and float32 at %.17g");
+	is_out(mp(S("\x93\xcb\x7f\xf8\x00\x00\x00\x00\x00\x00\xcb\x7f\xf0\x00\x00\x00\x00\x00\x00\xca\xff\x80\x00\x00")),
+	    "[null,null,null]", "NaN and infinities become null");
+	is_out(mp(S("\x92\xa3" "abc\xd9\x03\"\n\xff")), "[\"abc\",\"\\\"\\n\xef\xbf\xbd\"]",
+	    "strings escaped, invalid UTF-8 replaced");
+	is_out(mp(S("\x93\xc4\x03" "abc\xc5\x00\x01\xff\xc6\x00\x00\x00\x00")), "[\"YWJj\",\"/w==\",\"\"]",
+	    "bin of each width becomes base64");
+	is_out(mp(S("\x95\xd4\x01\x00\xd8\x01" "0123456789abcdef" "\xc7\x02\x05xy\xc8\x00\x00\x05\xc9\x00\x00\x00\x01\x05z")),
+	    "[null,null,null,null,null]", "ext of each form becomes null");
+	is_out(mp(S("\x86\x01\xa1" "a\xc0\xa1" "b\xc3\xa1" "c\xcb\x3f\xf8\x00\x00\x00\x00\x00\x00\xa1" "d\xc4\x02\xff\x00\xa1"
+	    "e\x91\x01\xa1" "f")),
+	    "{\"1\":\"a\",\"null\":\"b\",\"true\":\"c\",\"1.5\":\"d\",\"/wA=\":\"e\",\"[1]\":\"f\"}",
+	    "keys that are not strings become strings");
+	is_out(mp(S("\x81\x81\xa1k\xa1\"\x01")), "{\"{\\\"k\\\":\\\"\\\\\\\"\\\"}\":1}",
+	    "a map as a key: its JSON, escaped, as the name");
+	is_out(mp(S("\x81\xa2\xff\x0a\x01")), "{\"\xef\xbf\xbd\\n\":1}", "keys escaped like any string");
+
+	/* Malformed: -1 and nothing written. */
+	is_out(mp(S("\x82\xa1" "a\x01")), "", "a map missing a pair writes nothing");
+	is_int(mp_rc, -1, "... returns -1");
+	mp(S("\xc1"));
+	is_int(mp_rc, -1, "0xc1: -1");
+	mp(S(""));
+	is_int(mp_rc, -1, "nothing: -1");
+	mp(S("\x01\x02"));
+	is_int(mp_rc, -1, "two objects: -1");
+	mp(S("\xdd\xff\xff\xff\xff\x00"));
+	is_int(mp_rc, -1, "an array claiming 2^32-1 elements: -1");
+	mp(S("\xdb\x00\x01\x00\x00" "abc"));
+	is_int(mp_rc, -1, "a string longer than the bytes: -1");
+	mp(S("\xca\x00\x00"));
+	is_int(mp_rc, -1, "a cut float: -1");
+	memset(buf, 0x91, 33);
+	buf[33] = 0x01;
+	is_out(mp(buf + 1, 33), "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", "32 deep written");
+	mp(buf, 34);
+	is_int(mp_rc, -1, "33 deep: -1");
+}
+
+static void
+terminal(void)
+{
+	is_out(text(S("plain caf\xc3\xa9 \xe2\x82\xac")), "plain caf\xc3\xa9 \xe2\x82\xac", "printable UTF-8 as is");
+	is_out(text(S("a\nb\tc\rd\\e\"f")), "a\\nb\\tc\\rd\\\\e\"f", "\\n \\t \\r \\\\ escaped, quotes kept");
+	is_out(text(S("\x1b[31mred\x07\x7f")), "\\x1b[31mred\\x07\\x7f", "ESC, BEL and DEL as \\xNN");
+	is_out(text("a\0b", 3), "a\\x00b", "NUL as \\x00");
+	is_out(text(S("\xc2\x9b" "2J")), "\\xc2\\x9b2J", "a C1 control as its bytes");
+	is_out(text(S("\xff\xc0\xaf\xed\xa0\x80x")), "\\xff\\xc0\\xaf\\xed\\xa0\\x80x",
+	    "invalid bytes, overlongs and surrogates as \\xNN");
+	is_out(text(S("\xe2\x82")), "\\xe2\\x82", "a cut sequence as \\xNN");
+}
+
+int
+main(void)
+{
+	utf8();
+	strings();
+	base64();
+	msgpack();
+	terminal();
+	free(out);
 	return done_testing();
 }

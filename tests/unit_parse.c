@@ -1,5 +1,7 @@
-/* Unit tests of common/parse.c: durations, counts and rates as typed by an
- * operator, and everything that must be refused. */
+/* Unit tests of common/parse.c: durations, counts and rates as an operator
+ * types them; everything else refused with the right errno (EINVAL for
+ * what is not of the form, ERANGE for what is out of range), and nothing
+ * written to the result on a refusal. */
 #include <errno.h>
 #include <string.h>
 
@@ -7,24 +9,50 @@
 #include "tests/tap.h"
 
 static void
-duration(const char *s, long long want)
+duration(const char *s, unsigned long long want)
 {
 	uint64_t ms = 0;
-	int r = parse_duration_ms(s, &ms);
+	int r;
 
-	if (want < 0)
-		ok(r == -1, "duration '%s' refused", s);
-	else
-		ok(r == 0 && (long long)ms == want, "duration '%s' = %lld ms (got %llu)", s, want,
-		    (unsigned long long)ms);
+	errno = 0;
+	r = parse_duration_ms(s, &ms);
+	ok(r == 0 && ms == want, "duration '%s' = %llu ms (got %llu, errno %d)", s, want,
+	    (unsigned long long)ms, errno);
+}
+
+static void
+duration_refused(const char *s, int want_errno)
+{
+	uint64_t ms = 12345;
+	int r;
+
+	errno = 0;
+	r = parse_duration_ms(s, &ms);
+	ok(r == -1 && errno == want_errno && ms == 12345, "duration '%s' refused: %s", s,
+	    want_errno == EINVAL ? "EINVAL" : "ERANGE");
+}
+
+static void
+rate_refused(const char *s, int want_errno)
+{
+	double v = 42;
+	int r;
+
+	errno = 0;
+	r = parse_rate(s, &v);
+	ok(r == -1 && errno == want_errno && v == 42, "rate '%s' refused: %s", s,
+	    want_errno == EINVAL ? "EINVAL" : "ERANGE");
 }
 
 int
 main(void)
 {
-	static const char *const bad[] = {
-		"", "-1s", "1x", "inf", "nan", "0x10", " 5", "5 ", "0", "0ms", "1e3", ".", "s",
-		"1..5s", "99999999999999999999", "31d", "1000h",
+	static const char *const malformed[] = {
+		"", "-1s", "+1s", "1x", "inf", "nan", "0x10", " 5", "5 ", "1e3", ".", "s", "ms",
+		"1..5s", "1.5.s", "1 s", "1S", "1sec", "1d",
+	};
+	static const char *const out_of_range[] = {
+		"0", "0ms", "0.0s", "0.5ms", "99999999999999999999", "721h", "2592001s", "43201m",
 	};
 	uint64_t v;
 	double rate;
@@ -37,26 +65,58 @@ main(void)
 	duration("1.5s", 1500);
 	duration("5", 5000);
 	duration("0.5", 500);
-	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		duration(bad[i], -1);
+	duration("1ms", 1);
+	duration("1.5ms", 2);	/* rounds to the nearest millisecond */
+	duration("007s", 7000);
+	duration("720h", 2592000000ull);
+	duration("2592000s", 2592000000ull);
+	for (i = 0; i < sizeof malformed / sizeof malformed[0]; i++)
+		duration_refused(malformed[i], EINVAL);
+	for (i = 0; i < sizeof out_of_range / sizeof out_of_range[0]; i++)
+		duration_refused(out_of_range[i], ERANGE);
+	ok(parse_duration_ms(NULL, &v) == -1 && errno == EINVAL, "duration NULL refused");
 
-	ok(parse_uint("42", 1, 100, &v) == 0 && v == 42, "uint 42");
-	ok(parse_uint("0", 1, 100, &v) == -1 && errno == ERANGE, "uint below min: ERANGE");
+	ok(parse_uint("42", 1, 100, &v) == 0 && v == 42, "uint 42 in [1, 100]");
+	ok(parse_uint("1", 1, 100, &v) == 0 && v == 1, "uint at its min");
+	ok(parse_uint("100", 1, 100, &v) == 0 && v == 100, "uint at its max");
+	ok(parse_uint("7", 7, 7, &v) == 0 && v == 7, "uint in [7, 7]");
+	ok(parse_uint("0", 0, 0, &v) == 0 && v == 0, "uint 0 in [0, 0]");
+	ok(parse_uint("0007", 0, 10, &v) == 0 && v == 7, "leading zeros read as decimal");
+	v = 99;
+	ok(parse_uint("0", 1, 100, &v) == -1 && errno == ERANGE && v == 99, "uint below min: ERANGE, untouched");
 	ok(parse_uint("101", 1, 100, &v) == -1 && errno == ERANGE, "uint above max: ERANGE");
-	ok(parse_uint("18446744073709551615", 0, UINT64_MAX, &v) == 0 && v == UINT64_MAX, "uint max");
-	ok(parse_uint("18446744073709551616", 0, UINT64_MAX, &v) == -1 && errno == ERANGE, "uint overflow");
-	ok(parse_uint("-1", 0, 10, &v) == -1 && errno == EINVAL, "uint sign refused");
-	ok(parse_uint("1 ", 0, 10, &v) == -1 && errno == EINVAL, "uint trailing space refused");
-	ok(parse_uint("", 0, 10, &v) == -1, "uint empty refused");
+	ok(parse_uint("18446744073709551615", 0, UINT64_MAX, &v) == 0 && v == UINT64_MAX, "uint 2^64-1");
+	ok(parse_uint("18446744073709551616", 0, UINT64_MAX, &v) == -1 && errno == ERANGE,
+	    "uint 2^64: overflow, ERANGE");
+	ok(parse_uint("99999999999999999999999", 0, UINT64_MAX, &v) == -1 && errno == ERANGE,
+	    "uint far past 2^64: ERANGE");
+	ok(parse_uint("-1", 0, 10, &v) == -1 && errno == EINVAL, "uint '-1': EINVAL");
+	ok(parse_uint("+1", 0, 10, &v) == -1 && errno == EINVAL, "uint '+1': EINVAL");
+	ok(parse_uint("1 ", 0, 10, &v) == -1 && errno == EINVAL, "uint trailing space: EINVAL");
+	ok(parse_uint(" 1", 0, 10, &v) == -1 && errno == EINVAL, "uint leading space: EINVAL");
+	ok(parse_uint("0x10", 0, 100, &v) == -1 && errno == EINVAL, "uint hex: EINVAL");
+	ok(parse_uint("1.0", 0, 10, &v) == -1 && errno == EINVAL, "uint '1.0': EINVAL");
+	ok(parse_uint("", 0, 10, &v) == -1 && errno == EINVAL, "uint empty: EINVAL");
+	ok(parse_uint(NULL, 0, 10, &v) == -1 && errno == EINVAL, "uint NULL: EINVAL");
 
 	ok(parse_rate("0.05", &rate) == 0 && rate == 0.05, "rate 0.05");
 	ok(parse_rate("5%", &rate) == 0 && rate > 0.0499 && rate < 0.0501, "rate 5%%");
+	ok(parse_rate("0.5%", &rate) == 0 && rate > 0.00499 && rate < 0.00501, "rate 0.5%%");
 	ok(parse_rate("0", &rate) == 0 && rate == 0, "rate 0 (off)");
+	ok(parse_rate("0%", &rate) == 0 && rate == 0, "rate 0%%");
 	ok(parse_rate("1", &rate) == 0 && rate == 1, "rate 1");
-	ok(parse_rate("2", &rate) == -1 && errno == ERANGE, "rate 2 refused");
-	ok(parse_rate("150%", &rate) == -1, "rate 150%% refused");
-	ok(parse_rate("abc", &rate) == -1 && errno == EINVAL, "rate abc refused");
-	ok(parse_rate("-0.1", &rate) == -1, "rate -0.1 refused");
-	ok(parse_rate("5%%", &rate) == -1, "rate 5%%%% refused");
+	ok(parse_rate("100%", &rate) == 0 && rate == 1, "rate 100%%");
+	ok(parse_rate(".5", &rate) == 0 && rate == 0.5, "rate .5");
+	rate_refused("2", ERANGE);
+	rate_refused("1.01", ERANGE);
+	rate_refused("150%", ERANGE);
+	rate_refused("abc", EINVAL);
+	rate_refused("-0.1", EINVAL);
+	rate_refused("5%%", EINVAL);
+	rate_refused("%", EINVAL);
+	rate_refused("", EINVAL);
+	rate_refused("0.1 ", EINVAL);
+	rate_refused("1e-2", EINVAL);
+	rate_refused("nan", EINVAL);
 	return done_testing();
 }
