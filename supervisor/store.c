@@ -1,15 +1,15 @@
 /* store: the state directory, an LMDB environment (docs/state.md).
  *
- *	meta      "format" -> STORE_FORMAT, "next_job" -> last job id
+ *	meta      "format" -> STORE_FORMAT, "next_job" -> last job id (u32 BE)
  *	jobs      job id (u32 BE)                -> job record
  *	jobnames  name                           -> job id
- *	tasks     job id + seq (u32 + u64, BE)   -> [path, attempts]
+ *	tasks     job id + seq (u32 + u64, BE)   -> [path, attempts, regular]
  *	paths     job id + path (long: a prefix, NUL, 16 bytes of SHA-256) -> seq
  *	pending   task key                       -> ""   (until an outcome commits)
  *	results   task key                       -> outcome record
  *
  * Big-endian keys make a job's tasks one key range in seq order. Records are
- * msgpack, checked before they are decoded. */
+ * msgpack (supervisor/record.c), checked before they are decoded. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,24 +25,27 @@
 #include <msgpack.h>
 #include <openssl/evp.h>
 
-#include "ipc/ipc.h"
 #include "supervisor/record.h"
 #include "supervisor/store.h"
 
 #define MAP_SIZE	(64ull << 30)	/* address space only: pages are used as needed */
+#define MAP_SIZE_MIN	(1ull << 20)
 #define TASK_KEY	12
 #define PATH_KEY_MAX	500	/* LMDB's keys are at most 511 bytes */
+#define BAD_RECORD	(-1)	/* st->rc for a record that does not decode */
 
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, jobs, jobnames, tasks, paths, pending, results;
 	MDB_txn *wtxn;		/* the open write transaction, if any */
-	MDB_txn *rtxn;		/* a reset read transaction kept for reuse */
-	int lockfd;
-	int rc;			/* the last LMDB error */
+	MDB_txn *rtxn;		/* a read transaction, reset between calls */
+	int rdepth;		/* reads under way: a callback may read too */
+	int lockfd;		/* DIR/lock, flocked: only the owner has it */
+	int rc;			/* the last error, for store_strerror */
+	int full;		/* a write hit MDB_MAP_FULL: grow before the next */
+	unsigned psize;
 	void *map;		/* data.mdb's map, for store_trim */
 	size_t map_len;
-	char dir[4096];
 };
 
 static const char *const outcome_names[OUT__COUNT] = {
@@ -74,13 +77,14 @@ put_be(uint8_t *p, uint64_t v, int n)
 }
 
 static uint64_t
-get_be(const uint8_t *p, int n)
+get_be(const void *p, int n)
 {
+	const uint8_t *b = p;
 	uint64_t v = 0;
 	int i;
 
 	for (i = 0; i < n; i++)
-		v = v << 8 | p[i];
+		v = v << 8 | b[i];
 	return v;
 }
 
@@ -100,25 +104,107 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* LMDB's codes become errno for callers; the code stays for store_strerror. */
+/* Callers see errno; LMDB's own (negative) codes get the nearest one, and
+ * the code itself stays for store_strerror. */
 static int
 fail(store *st, int rc)
 {
+	static const int map[][2] = {
+		{ BAD_RECORD, EBADMSG }, { MDB_CORRUPTED, EBADMSG }, { MDB_NOTFOUND, ENOENT },
+		{ MDB_MAP_FULL, ENOSPC }, { MDB_TXN_FULL, ENOSPC }, { MDB_READERS_FULL, EAGAIN },
+		{ MDB_INVALID, EPROTO }, { MDB_VERSION_MISMATCH, EPROTO },
+	};
+	size_t i;
+
 	st->rc = rc;
+	st->full |= rc == MDB_MAP_FULL;
 	errno = rc > 0 ? rc : EIO;
+	for (i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (map[i][0] == rc)
+			errno = map[i][1];
 	return -1;
 }
 
 const char *
 store_strerror(store *st)
 {
+	if (st->rc == BAD_RECORD)
+		return "a damaged record in the state directory";
 	return mdb_strerror(st->rc);
 }
 
-static void find_map(store *st);
+/* Where LMDB mapped data.mdb: LMDB reports the address only for fixed
+ * maps, so it is looked up by inode in /proc/self/maps, after every remap. */
+static void
+find_map(store *st)
+{
+	struct stat sb;
+	unsigned long lo, hi, ino;
+	char line[512];
+	FILE *f;
+	int fd;
 
+	st->map = NULL;
+	st->map_len = 0;
+	if (mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &sb) < 0 ||
+	    (f = fopen("/proc/self/maps", "re")) == NULL)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &lo, &hi, &ino) == 3 &&
+		    ino == (unsigned long)sb.st_ino && hi - lo > st->map_len) {
+			st->map = (void *)lo;
+			st->map_len = hi - lo;
+		}
+	}
+	fclose(f);
+}
+
+/* The map's first size. CORRAL_MAPSIZE (bytes) starts smaller, for tests
+ * of growth and for hosts that limit address space (ulimit -v). */
+static size_t
+map_size(void)
+{
+	const char *s = getenv("CORRAL_MAPSIZE");
+	unsigned long long v = s ? strtoull(s, NULL, 10) : 0;
+
+	return v >= MAP_SIZE_MIN && v < MAP_SIZE * 1024 ? (size_t)v : MAP_SIZE;
+}
+
+/* Doubles the map when half of it is used or the last write overflowed it:
+ * LMDB remaps only between transactions. A failed remap would leave LMDB
+ * with no map at all, so the address space is tried first; without it the
+ * map stays, and a write that overflows it fails cleanly (MDB_MAP_FULL). */
+static void
+grow(store *st)
+{
+	MDB_envinfo info;
+	size_t used, want;
+	void *p;
+
+	if (st->lockfd < 0 || st->wtxn || st->rdepth > 0 || mdb_env_info(st->env, &info) != 0)
+		return;
+	used = (size_t)(info.me_last_pgno + 1) * st->psize;
+	if (!st->full && used < info.me_mapsize / 2)
+		return;
+	want = info.me_mapsize * 2;
+	p = mmap(NULL, want, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	munmap(p, want);
+	if (st->rtxn) {
+		mdb_txn_abort(st->rtxn);
+		st->rtxn = NULL;
+	}
+	if (mdb_env_set_mapsize(st->env, want) == 0)
+		st->full = 0;
+	find_map(st);
+}
+
+/* Opens the databases and checks the format; a new environment (meta
+ * empty) gets it written. The handles outlive the transaction, also a
+ * read-only one, because it commits. */
 static int
-open_dbis(store *st, MDB_txn *txn, unsigned flags)
+store_init(store *st, enum store_mode mode, const char **why)
 {
 	static const char *const names[] = {
 		"meta", "jobs", "jobnames", "tasks", "paths", "pending", "results",
@@ -127,73 +213,62 @@ open_dbis(store *st, MDB_txn *txn, unsigned flags)
 		&st->meta, &st->jobs, &st->jobnames, &st->tasks, &st->paths, &st->pending,
 		&st->results,
 	};
+	MDB_txn *txn;
+	MDB_val k = { 6, "format" }, v;
+	MDB_stat ms;
+	uint8_t fmt[4];
 	size_t i;
 	int rc;
 
-	for (i = 0; i < sizeof names / sizeof names[0]; i++)
-		if ((rc = mdb_dbi_open(txn, names[i], flags, dbi[i])) != 0)
-			return rc;
-	return 0;
-}
-
-/* Opens the databases and checks (or, new, writes) the format. */
-static int
-store_init(store *st, enum store_mode mode, const char **why)
-{
-	MDB_txn *txn;
-	MDB_val k = { 6, "format" }, v;
-	uint8_t fmt[4];
-	int rc;
-
-	rc = mdb_txn_begin(st->env, NULL, mode == STORE_READ ? MDB_RDONLY : 0, &txn);
-	if (rc == 0)
-		rc = open_dbis(st, txn, mode == STORE_READ ? 0 : MDB_CREATE);
+	*why = "open";
+	if ((rc = mdb_txn_begin(st->env, NULL, mode == STORE_READ ? MDB_RDONLY : 0, &txn)) != 0)
+		return fail(st, rc);
+	for (i = 0; rc == 0 && i < sizeof names / sizeof names[0]; i++)
+		rc = mdb_dbi_open(txn, names[i], mode == STORE_READ ? 0 : MDB_CREATE, dbi[i]);
 	if (rc == MDB_NOTFOUND) {
+		/* Read-only, and the owner has not made its first commit. */
 		mdb_txn_abort(txn);
-		*why = "open";
 		errno = ENOENT;
 		return -1;
 	}
-	if (rc == 0) {
+	if (rc == 0)
 		rc = mdb_get(txn, st->meta, &k, &v);
-		if (rc == MDB_NOTFOUND && mode == STORE_WRITE) {
-			put_be(fmt, STORE_FORMAT, 4);
-			v.mv_size = 4;
-			v.mv_data = fmt;
-			rc = mdb_put(txn, st->meta, &k, &v, 0);
-		} else if (rc == 0 && (v.mv_size != 4 || get_be(v.mv_data, 4) != STORE_FORMAT)) {
-			mdb_txn_abort(txn);
-			*why = "use (another state format)";
-			errno = EPROTO;
-			return -1;
-		}
+	if (rc == MDB_NOTFOUND && mode == STORE_WRITE &&
+	    mdb_stat(txn, st->meta, &ms) == 0 && ms.ms_entries == 0) {
+		put_be(fmt, STORE_FORMAT, 4);
+		v.mv_size = 4;
+		v.mv_data = fmt;
+		rc = mdb_put(txn, st->meta, &k, &v, 0);
+	} else if (rc == MDB_NOTFOUND ||
+	    (rc == 0 && (v.mv_size != 4 || get_be(v.mv_data, 4) != STORE_FORMAT))) {
+		mdb_txn_abort(txn);
+		/* Read as "unable to use (another state format) state dir D". */
+		*why = "use (another state format)";
+		errno = EPROTO;
+		return -1;
 	}
 	if (rc == 0)
-		rc = mdb_txn_commit(txn);	/* keeps the handles, also read-only */
+		rc = mdb_txn_commit(txn);
 	else
 		mdb_txn_abort(txn);
-	if (rc != 0) {
-		*why = "open";
-		return fail(st, rc);
-	}
-	return 0;
+	return rc ? fail(st, rc) : 0;
 }
 
 store *
 store_open(const char *dir, enum store_mode mode, const char **why)
 {
-	store *st = calloc(1, sizeof *st);
+	store *st;
 	char path[4200];
 	struct stat sb;
+	MDB_stat ms;
 	unsigned flags = MDB_NOTLS;
 	const char *nosync = getenv("CORRAL_NOSYNC");
-	int rc, e;
+	int rc, dead, e;
 
 	*why = "open";
-	if (st == NULL)
+	if ((st = calloc(1, sizeof *st)) == NULL)
 		return NULL;
 	st->lockfd = -1;
-	snprintf(st->dir, sizeof st->dir, "%s", dir);
 	if (mode == STORE_WRITE) {
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 			*why = "create";
@@ -205,6 +280,8 @@ store_open(const char *dir, enum store_mode mode, const char **why)
 			*why = errno == ENOTDIR ? "create" : "lock";
 			goto fail;
 		}
+		/* flock, not LMDB's fcntl locks: it belongs to this open file
+		 * description, so it also excludes a second open in-process. */
 		if (flock(st->lockfd, LOCK_EX | LOCK_NB) < 0) {
 			*why = "lock";
 			if (errno == EWOULDBLOCK)
@@ -214,18 +291,29 @@ store_open(const char *dir, enum store_mode mode, const char **why)
 		if (nosync && nosync[0])
 			flags |= MDB_NOSYNC;
 	} else {
+		/* A reader never creates: no data yet is "no state here". */
 		snprintf(path, sizeof path, "%s/data.mdb", dir);
 		if (stat(path, &sb) < 0)
 			goto fail;
+		if (sb.st_size == 0) {
+			errno = ENOENT;
+			goto fail;
+		}
 		flags |= MDB_RDONLY;
 	}
 	if ((rc = mdb_env_create(&st->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(st->env, 8)) != 0 ||
-	    (rc = mdb_env_set_mapsize(st->env, MAP_SIZE)) != 0 ||
-	    (rc = mdb_env_open(st->env, dir, flags, 0600)) != 0) {
+	    (rc = mdb_env_set_mapsize(st->env, map_size())) != 0 ||
+	    (rc = mdb_env_open(st->env, dir, flags, 0600)) != 0 ||
+	    (rc = mdb_env_stat(st->env, &ms)) != 0) {
 		fail(st, rc);
 		goto fail;
 	}
+	st->psize = ms.ms_psize;
+	/* A reader killed inside a transaction keeps its slot, and the pages
+	 * of its snapshot, until somebody clears it: the owner does. */
+	if (mode == STORE_WRITE)
+		mdb_reader_check(st->env, &dead);
 	if (store_init(st, mode, why) < 0)
 		goto fail;
 	find_map(st);
@@ -256,52 +344,28 @@ store_close(store *st)
 uint64_t
 store_size(store *st)
 {
-	char path[4200];
 	struct stat sb;
-
-	snprintf(path, sizeof path, "%s/data.mdb", st->dir);
-	return stat(path, &sb) == 0 ? (uint64_t)sb.st_blocks * 512 : 0;
-}
-
-/* Where LMDB mapped data.mdb: LMDB reports the address only for fixed
- * maps, so it is looked up once by inode in /proc/self/maps. */
-static void
-find_map(store *st)
-{
-	struct stat sb;
-	unsigned long lo, hi, ino;
-	char line[512];
-	FILE *f;
 	int fd;
 
-	if (mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &sb) < 0 ||
-	    (f = fopen("/proc/self/maps", "re")) == NULL)
-		return;
-	while (fgets(line, sizeof line, f)) {
-		if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &lo, &hi, &ino) == 3 &&
-		    ino == (unsigned long)sb.st_ino && hi - lo > st->map_len) {
-			st->map = (void *)lo;
-			st->map_len = hi - lo;
-		}
-	}
-	fclose(f);
+	if (mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &sb) < 0)
+		return 0;
+	return (uint64_t)sb.st_blocks * 512;
 }
 
 void
 store_trim(store *st)
 {
 	MDB_envinfo info;
-	MDB_stat ms;
 	size_t used;
 
-	if (st->wtxn || st->map == NULL || mdb_env_info(st->env, &info) != 0 ||
-	    mdb_env_stat(st->env, &ms) != 0)
+	if (st->wtxn || st->rdepth > 0 || st->map == NULL || mdb_env_info(st->env, &info) != 0)
 		return;
-	used = (size_t)(info.me_last_pgno + 1) * ms.ms_psize;
+	used = (size_t)(info.me_last_pgno + 1) * st->psize;
 	madvise(st->map, used < st->map_len ? used : st->map_len, MADV_DONTNEED);
 }
 
-/* The transaction reads run in: the write one if open, else a read one. */
+/* The transaction a read runs in: the write one if open, so the owner sees
+ * its own writes; else the one read transaction, renewed. */
 static MDB_txn *
 rbegin(store *st)
 {
@@ -309,44 +373,63 @@ rbegin(store *st)
 
 	if (st->wtxn)
 		return st->wtxn;
+	if (st->rdepth++ > 0)
+		return st->rtxn;
 	rc = st->rtxn ? mdb_txn_renew(st->rtxn) : mdb_txn_begin(st->env, NULL, MDB_RDONLY, &st->rtxn);
+	if (rc == MDB_MAP_RESIZED) {
+		/* The owner grew the map past ours: take its size. */
+		mdb_txn_abort(st->rtxn);
+		st->rtxn = NULL;
+		rc = mdb_env_set_mapsize(st->env, 0);
+		if (rc == 0)
+			rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &st->rtxn);
+		find_map(st);
+	}
 	if (rc != 0) {
+		if (st->rtxn)
+			mdb_txn_abort(st->rtxn);
+		st->rtxn = NULL;
+		st->rdepth--;
 		fail(st, rc);
 		return NULL;
 	}
 	return st->rtxn;
 }
 
-/* Ends a read: never hold a snapshot between calls, it would pin pages. */
+/* Ends a read: a snapshot held between calls would pin its pages. */
 static void
 rend(store *st, MDB_txn *txn)
 {
-	if (txn && txn == st->rtxn)
+	if (txn && txn == st->rtxn && --st->rdepth == 0)
 		mdb_txn_reset(st->rtxn);
 }
 
-/* Records read from the map; a damaged one is MDB_CORRUPTED. */
-static int
-task_read(store *st, const MDB_val *v, const char **path, size_t *plen, uint32_t *attempts,
-    int *regular)
+/* A cursor on dbi in a read's transaction; rclose ends both. */
+static MDB_cursor *
+ropen(store *st, MDB_dbi dbi)
 {
-	return rec_task_decode(v->mv_data, v->mv_size, path, plen, attempts, regular) < 0 ?
-	    fail(st, MDB_CORRUPTED) : 0;
+	MDB_txn *txn = rbegin(st);
+	MDB_cursor *c;
+	int rc;
+
+	if (txn == NULL)
+		return NULL;
+	if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0) {
+		rend(st, txn);
+		fail(st, rc);
+		return NULL;
+	}
+	return c;
 }
 
-static int
-job_read(store *st, const MDB_val *v, struct store_job *j)
+static void
+rclose(store *st, MDB_cursor *c)
 {
-	return rec_job_decode(v->mv_data, v->mv_size, j) < 0 ? fail(st, MDB_CORRUPTED) : 0;
-}
+	MDB_txn *txn = mdb_cursor_txn(c);
 
-static int
-outcome_read(store *st, const MDB_val *v, struct store_outcome *o)
-{
-	return rec_outcome_decode(v->mv_data, v->mv_size, o) < 0 ? fail(st, MDB_CORRUPTED) : 0;
+	mdb_cursor_close(c);
+	rend(st, txn);
 }
-
-/* ---- reads ------------------------------------------------------------ */
 
 int
 store_job_by_id(store *st, uint32_t id, struct store_job *out)
@@ -365,7 +448,7 @@ store_job_by_id(store *st, uint32_t id, struct store_job *out)
 	else if (rc != 0)
 		r = fail(st, rc);
 	else
-		r = job_read(st, &v, out);
+		r = rec_job_decode(v.mv_data, v.mv_size, out) < 0 ? fail(st, BAD_RECORD) : 0;
 	rend(st, txn);
 	return r;
 }
@@ -375,133 +458,118 @@ store_job_by_name(store *st, const char *name, struct store_job *out)
 {
 	MDB_txn *txn;
 	MDB_val k = { strlen(name), (void *)name }, v;
-	uint32_t id;
-	int rc;
+	int rc, r;
 
-	if (k.mv_size == 0 || k.mv_size > 511)
+	if (k.mv_size == 0 || k.mv_size > PATH_KEY_MAX)
 		return 1;
 	if ((txn = rbegin(st)) == NULL)
 		return -1;
 	rc = mdb_get(txn, st->jobnames, &k, &v);
-	if (rc == 0 && v.mv_size != 4)
-		rc = MDB_CORRUPTED;
-	id = rc == 0 ? (uint32_t)get_be(v.mv_data, 4) : 0;
-	rend(st, txn);
 	if (rc == MDB_NOTFOUND)
-		return 1;
-	if (rc != 0)
-		return fail(st, rc);
-	return store_job_by_id(st, id, out);
+		r = 1;
+	else if (rc != 0)
+		r = fail(st, rc);
+	else if (v.mv_size != 4)
+		r = fail(st, BAD_RECORD);
+	else
+		r = store_job_by_id(st, (uint32_t)get_be(v.mv_data, 4), out);	/* same snapshot */
+	rend(st, txn);
+	return r;
+}
+
+/* Calls fn for each job from first on, in the direction of next. */
+static int
+jobs_walk(store *st, MDB_cursor_op first, MDB_cursor_op next,
+    int (*fn)(const struct store_job *, void *), void *arg)
+{
+	struct store_job j;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc, r = 0;
+
+	if ((c = ropen(st, st->jobs)) == NULL)
+		return -1;
+	for (rc = mdb_cursor_get(c, &k, &v, first); rc == 0; rc = mdb_cursor_get(c, &k, &v, next)) {
+		if (rec_job_decode(v.mv_data, v.mv_size, &j) < 0) {
+			r = fail(st, BAD_RECORD);
+			break;
+		}
+		if (fn(&j, arg) != 0)
+			break;
+	}
+	if (r == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		r = fail(st, rc);
+	rclose(st, c);
+	return r;
 }
 
 int
 store_jobs_each(store *st, int (*fn)(const struct store_job *, void *), void *arg)
 {
-	MDB_txn *txn = rbegin(st);
-	MDB_cursor *c;
-	MDB_val k, v;
-	struct store_job *j = malloc(sizeof *j);
-	int rc, r = 0;
+	return jobs_walk(st, MDB_FIRST, MDB_NEXT, fn, arg);
+}
 
-	if (txn == NULL || j == NULL) {
-		free(j);
-		rend(st, txn);
-		return -1;
-	}
-	if ((rc = mdb_cursor_open(txn, st->jobs, &c)) != 0) {
-		free(j);
-		rend(st, txn);
-		return fail(st, rc);
-	}
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (job_read(st, &v, j) < 0) {
-			r = -1;
-			break;
-		}
-		if (fn(j, arg) != 0)
-			break;
-	}
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		r = fail(st, rc);
-	mdb_cursor_close(c);
-	rend(st, txn);
-	free(j);
-	return r;
+static int
+job_copy(const struct store_job *j, void *arg)
+{
+	memcpy(arg, j, sizeof *j);
+	return 1;
 }
 
 int
 store_job_latest(store *st, struct store_job *out)
 {
-	MDB_txn *txn = rbegin(st);
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc, r;
-
-	if (txn == NULL)
+	out->id = 0;	/* ids start at 1 */
+	if (jobs_walk(st, MDB_LAST, MDB_PREV, job_copy, out) < 0)
 		return -1;
-	if ((rc = mdb_cursor_open(txn, st->jobs, &c)) != 0) {
-		rend(st, txn);
-		return fail(st, rc);
-	}
-	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
-	if (rc == MDB_NOTFOUND)
-		r = 1;
-	else if (rc != 0)
-		r = fail(st, rc);
-	else
-		r = job_read(st, &v, out);
-	mdb_cursor_close(c);
-	rend(st, txn);
-	return r;
+	return out->id ? 0 : 1;
 }
 
+/* The dispatch hot path: one cursor step in pending and one lookup in
+ * tasks per task; nothing else is read. */
 int
 store_pending(store *st, uint32_t job, uint64_t after, struct store_task *out, int max)
 {
-	MDB_txn *txn = rbegin(st);
 	MDB_cursor *c;
 	uint8_t kb[TASK_KEY];
 	MDB_val k = { TASK_KEY, kb }, v, tv;
-	int rc, n = 0;
+	MDB_cursor_op op = MDB_SET_RANGE;
+	const char *path;
+	size_t plen;
+	uint32_t attempts;
+	int rc = 0, n, regular;
 
-	if (txn == NULL)
+	if (max <= 0 || after == UINT64_MAX)
+		return 0;
+	if ((c = ropen(st, st->pending)) == NULL)
 		return -1;
-	if (after == UINT64_MAX || (rc = mdb_cursor_open(txn, st->pending, &c)) != 0) {
-		rend(st, txn);
-		return after == UINT64_MAX ? 0 : fail(st, rc);
-	}
 	task_key(kb, job, after + 1);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && n < max;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		const char *path;
-		size_t plen;
-		uint32_t attempts;
-		int regular;
-
+	for (n = 0; n < max; n++, op = MDB_NEXT) {
+		if ((rc = mdb_cursor_get(c, &k, &v, op)) != 0)
+			break;
 		if (k.mv_size != TASK_KEY || get_be(k.mv_data, 4) != job)
 			break;
-		if ((rc = mdb_get(txn, st->tasks, &k, &tv)) != 0 ||
-		    task_read(st, &tv, &path, &plen, &attempts, &regular) < 0) {
-			rc = rc ? rc : MDB_CORRUPTED;
+		if ((rc = mdb_get(mdb_cursor_txn(c), st->tasks, &k, &tv)) != 0) {
+			rc = rc == MDB_NOTFOUND ? BAD_RECORD : rc;	/* pending without its task */
 			break;
 		}
-		out[n].seq = get_be((const uint8_t *)k.mv_data + 4, 8);
-		out[n].attempts = attempts;
-		out[n].regular = regular;
-		out[n].path_len = plen;
-		out[n].path = malloc(plen + 1);
-		if (out[n].path == NULL) {
+		if (rec_task_decode(tv.mv_data, tv.mv_size, &path, &plen, &attempts, &regular) < 0) {
+			rc = BAD_RECORD;
+			break;
+		}
+		if ((out[n].path = malloc(plen + 1)) == NULL) {
 			rc = ENOMEM;
 			break;
 		}
 		memcpy(out[n].path, path, plen);
 		out[n].path[plen] = '\0';
-		n++;
+		out[n].path_len = plen;
+		out[n].seq = get_be((const uint8_t *)k.mv_data + 4, 8);
+		out[n].attempts = attempts;
+		out[n].regular = regular;
 	}
-	mdb_cursor_close(c);
-	rend(st, txn);
-	if (rc != 0 && rc != MDB_NOTFOUND && n < max) {
+	rclose(st, c);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
 		while (n > 0)
 			store_task_free(&out[--n]);
 		return fail(st, rc);
@@ -519,40 +587,29 @@ store_task_free(struct store_task *t)
 int
 store_results_each(store *st, uint32_t job, store_result_fn fn, void *arg)
 {
-	MDB_txn *txn = rbegin(st);
 	MDB_cursor *c;
 	uint8_t kb[TASK_KEY];
 	MDB_val k = { TASK_KEY, kb }, v, rv;
-	int rc, r = 0;
+	struct store_outcome o;
+	const char *path;
+	size_t plen;
+	uint32_t attempts;
+	int rc, r = 0, regular, have;
 
-	if (txn == NULL)
+	if ((c = ropen(st, st->tasks)) == NULL)
 		return -1;
-	if ((rc = mdb_cursor_open(txn, st->tasks, &c)) != 0) {
-		rend(st, txn);
-		return fail(st, rc);
-	}
 	task_key(kb, job, 0);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		struct store_outcome o;
-		const char *path;
-		size_t plen;
-		uint32_t attempts;
-		int regular;
-		int have;
-
 		if (k.mv_size != TASK_KEY || get_be(k.mv_data, 4) != job)
 			break;
-		if (task_read(st, &v, &path, &plen, &attempts, &regular) < 0) {
-			r = -1;
-			break;
-		}
-		rc = mdb_get(txn, st->results, &k, &rv);
+		rc = mdb_get(mdb_cursor_txn(c), st->results, &k, &rv);
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			break;
 		have = rc == 0;
-		if (have && outcome_read(st, &rv, &o) < 0) {
-			r = -1;
+		if (rec_task_decode(v.mv_data, v.mv_size, &path, &plen, &attempts, &regular) < 0 ||
+		    (have && rec_outcome_decode(rv.mv_data, rv.mv_size, &o) < 0)) {
+			r = fail(st, BAD_RECORD);
 			break;
 		}
 		if (fn(get_be((const uint8_t *)k.mv_data + 4, 8), path, plen, have ? &o : NULL, arg)) {
@@ -562,12 +619,9 @@ store_results_each(store *st, uint32_t job, store_result_fn fn, void *arg)
 	}
 	if (r == 0 && rc != 0 && rc != MDB_NOTFOUND)
 		r = fail(st, rc);
-	mdb_cursor_close(c);
-	rend(st, txn);
+	rclose(st, c);
 	return r;
 }
-
-/* ---- writes ----------------------------------------------------------- */
 
 int
 store_begin(store *st)
@@ -576,6 +630,7 @@ store_begin(store *st)
 
 	if (st->wtxn)
 		return 0;
+	grow(st);
 	if ((rc = mdb_txn_begin(st->env, NULL, 0, &st->wtxn)) != 0) {
 		st->wtxn = NULL;
 		return fail(st, rc);
@@ -596,6 +651,8 @@ store_commit(store *st)
 
 	if (st->wtxn == NULL)
 		return 0;
+	/* LMDB frees the transaction also when the commit fails: then
+	 * nothing of it was written. */
 	rc = mdb_txn_commit(st->wtxn);
 	st->wtxn = NULL;
 	return rc ? fail(st, rc) : 0;
@@ -616,8 +673,6 @@ put(store *st, MDB_dbi dbi, const void *kp, size_t klen, const void *vp, size_t 
 	MDB_val k = { klen, (void *)kp }, v = { vlen, (void *)vp };
 	int rc;
 
-	if (st->wtxn == NULL)
-		return fail(st, EINVAL);
 	rc = mdb_put(st->wtxn, dbi, &k, &v, flags);
 	return rc ? fail(st, rc) : 0;
 }
@@ -628,36 +683,44 @@ store_job_put(store *st, struct store_job *job)
 	msgpack_sbuffer sb;
 	uint8_t kb[4], last[4];
 	MDB_val k = { 8, "next_job" }, v;
+	uint32_t id = job->id;
 	int rc, r;
 
 	if (st->wtxn == NULL)
 		return fail(st, EINVAL);
-	if (job->id == 0) {
+	if (id == 0) {
+		/* A counter, not the highest key: a deleted job's id is
+		 * never given again. */
 		rc = mdb_get(st->wtxn, st->meta, &k, &v);
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			return fail(st, rc);
-		job->id = rc == 0 && v.mv_size == 4 ? (uint32_t)get_be(v.mv_data, 4) + 1 : 1;
-		put_be(last, job->id, 4);
+		if (rc == 0 && v.mv_size != 4)
+			return fail(st, BAD_RECORD);
+		id = rc == 0 ? (uint32_t)get_be(v.mv_data, 4) + 1 : 1;
+		put_be(last, id, 4);
 		if (put(st, st->meta, "next_job", 8, last, 4, 0) < 0)
 			return -1;
+		job->id = id;
 		job->created_ms = now_ms();
 	}
 	job->updated_ms = now_ms();
+	put_be(kb, id, 4);
 	msgpack_sbuffer_init(&sb);
-	put_be(kb, job->id, 4);
 	r = rec_job_encode(job, &sb) < 0 ? fail(st, ENOMEM) :
 	    put(st, st->jobs, kb, 4, sb.data, sb.size, 0);
-	if (r == 0)
-		r = put(st, st->jobnames, job->name, strlen(job->name), kb, 4, 0);
 	msgpack_sbuffer_destroy(&sb);
+	if (r == 0 && job->name[0] != '\0')
+		r = put(st, st->jobnames, job->name, strnlen(job->name, sizeof job->name - 1),
+		    kb, 4, 0);
 	return r;
 }
 
 /* The path index's key: the job, then the path itself, so that a scan,
  * which meets paths in order, touches the index at one end instead of all
- * over it. A path too long for an LMDB key keeps its first bytes, then a
- * NUL (never part of a path, so no short path's key can equal it) and 16
- * bytes of its SHA-256. Returns the key's length. */
+ * over it (a hash key would put every insert on a random page). A path too
+ * long for an LMDB key keeps its first bytes, then a NUL (never part of a
+ * path, so no short path's key can equal it) and 16 bytes of its SHA-256.
+ * Returns the key's length, or 0 when the digest fails. */
 static size_t
 path_key(uint8_t k[PATH_KEY_MAX], uint32_t job, const char *path, size_t len)
 {
@@ -669,9 +732,10 @@ path_key(uint8_t k[PATH_KEY_MAX], uint32_t job, const char *path, size_t len)
 		memcpy(k + 4, path, len);
 		return 4 + len;
 	}
+	if (EVP_Digest(path, len, dig, &dlen, EVP_sha256(), NULL) != 1 || dlen < 16)
+		return 0;
 	memcpy(k + 4, path, PATH_KEY_MAX - 4 - 17);
 	k[PATH_KEY_MAX - 17] = '\0';
-	EVP_Digest(path, len, dig, &dlen, EVP_sha256(), NULL);
 	memcpy(k + PATH_KEY_MAX - 16, dig, 16);
 	return PATH_KEY_MAX;
 }
@@ -683,23 +747,26 @@ store_task_add(store *st, struct store_job *job, const char *path, size_t len, i
 	uint8_t pk[PATH_KEY_MAX], tk[TASK_KEY], sv[8];
 	MDB_val k = { 0, pk }, v;
 	msgpack_sbuffer sb;
+	uint64_t s;
 	int rc, r;
 
-	if (st->wtxn == NULL)
+	if (st->wtxn == NULL || job->id == 0 || len == 0)
 		return fail(st, EINVAL);
-	k.mv_size = path_key(pk, job->id, path, len);
+	if ((k.mv_size = path_key(pk, job->id, path, len)) == 0)
+		return fail(st, ENOMEM);
 	rc = mdb_get(st->wtxn, st->paths, &k, &v);
 	if (rc == 0) {
-		*seq = v.mv_size == 8 ? get_be(v.mv_data, 8) : 0;
+		if (v.mv_size != 8)
+			return fail(st, BAD_RECORD);
+		if (seq)
+			*seq = get_be(v.mv_data, 8);
 		return 1;
 	}
 	if (rc != MDB_NOTFOUND)
 		return fail(st, rc);
-	if (job->next_seq == 0)
-		job->next_seq = 1;
-	*seq = job->next_seq;
-	task_key(tk, job->id, *seq);
-	put_be(sv, *seq, 8);
+	s = job->next_seq ? job->next_seq : 1;
+	task_key(tk, job->id, s);
+	put_be(sv, s, 8);
 	msgpack_sbuffer_init(&sb);
 	r = rec_task_encode(&sb, path, len, 0, regular) < 0 ? fail(st, ENOMEM) :
 	    put(st, st->tasks, tk, TASK_KEY, sb.data, sb.size, 0);
@@ -710,8 +777,10 @@ store_task_add(store *st, struct store_job *job, const char *path, size_t len, i
 		r = put(st, st->pending, tk, TASK_KEY, "", 0, 0);
 	if (r < 0)
 		return -1;
-	job->next_seq++;
+	job->next_seq = s + 1;
 	job->total++;
+	if (seq)
+		*seq = s;
 	return 0;
 }
 
@@ -731,8 +800,10 @@ store_task_attempts(store *st, uint32_t job, uint64_t seq, uint32_t attempts)
 	task_key(tk, job, seq);
 	if ((rc = mdb_get(st->wtxn, st->tasks, &k, &v)) != 0)
 		return fail(st, rc);
-	if (task_read(st, &v, &path, &plen, &old, &regular) < 0)
-		return -1;
+	if (rec_task_decode(v.mv_data, v.mv_size, &path, &plen, &old, &regular) < 0)
+		return fail(st, BAD_RECORD);
+	if (old == attempts)
+		return 0;
 	msgpack_sbuffer_init(&sb);
 	r = rec_task_encode(&sb, path, plen, attempts, regular) < 0 ? fail(st, ENOMEM) :
 	    put(st, st->tasks, tk, TASK_KEY, sb.data, sb.size, 0);
@@ -740,6 +811,10 @@ store_task_attempts(store *st, uint32_t job, uint64_t seq, uint32_t attempts)
 	return r;
 }
 
+/* MDB_NOOVERWRITE makes "recorded once" the database's rule, not the
+ * caller's: a late second result for a task changes nothing. The task
+ * record's attempts are not rewritten here: results hold the final count,
+ * and only pending tasks' attempts are ever read. */
 int
 store_outcome_put(store *st, struct store_job *job, uint64_t seq, const struct store_outcome *o)
 {
@@ -748,21 +823,18 @@ store_outcome_put(store *st, struct store_job *job, uint64_t seq, const struct s
 	msgpack_sbuffer sb;
 	int rc, r;
 
-	if (st->wtxn == NULL)
+	if (st->wtxn == NULL || o->status < 0 || o->status >= OUT__COUNT || seq == 0)
 		return fail(st, EINVAL);
 	task_key(tk, job->id, seq);
 	msgpack_sbuffer_init(&sb);
-	if (rec_outcome_encode(&sb, o) < 0) {
-		msgpack_sbuffer_destroy(&sb);
-		return fail(st, ENOMEM);
-	}
-	r = put(st, st->results, tk, TASK_KEY, sb.data, sb.size, MDB_NOOVERWRITE);
+	r = rec_outcome_encode(&sb, o) < 0 ? fail(st, ENOMEM) :
+	    put(st, st->results, tk, TASK_KEY, sb.data, sb.size, MDB_NOOVERWRITE);
 	msgpack_sbuffer_destroy(&sb);
 	if (r < 0)
 		return st->rc == MDB_KEYEXIST ? 1 : -1;
 	rc = mdb_del(st->wtxn, st->pending, &k, NULL);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return fail(st, rc);
-	job->count[o->status >= 0 && o->status < OUT__COUNT ? o->status : OUT_FAILED]++;
+	job->count[o->status]++;
 	return 0;
 }

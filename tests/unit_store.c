@@ -1,11 +1,16 @@
-/* Unit tests of supervisor/store.c: one owner at a time, readers beside it,
- * tasks known once per path, pending in seq order and paged, outcomes
- * recorded exactly once, results joined to paths byte for byte, key order
- * numeric, jobs kept apart, and everything still there after a reopen. */
+/* Unit tests of supervisor/store.c: one owner at a time and readers beside
+ * it, also mid-transaction; jobs by name, id and order; tasks known once per
+ * path, whatever its bytes or length; pending in seq order and paged;
+ * outcomes recorded exactly once and joined to their paths byte for byte;
+ * aborts leave nothing; big-endian keys keep seqs numeric and jobs apart; a
+ * map that fills grows; damaged records and other formats are errors, not
+ * crashes; and everything is still there after a reopen. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,7 +19,8 @@
 #include "supervisor/store.h"
 #include "tests/tap.h"
 
-static char dir[] = "/tmp/corral-unit-store.XXXXXX";
+static char top[] = "/tmp/corral-unit-store.XXXXXX";
+static char dir[256];
 
 /* Pending tasks of a job, counted the way dispatch reads them: in pages. */
 static int64_t
@@ -27,6 +33,8 @@ pending_count(store *st, uint32_t job)
 
 	while ((n = store_pending(st, job, after, t, 64)) > 0) {
 		for (i = 0; i < n; i++) {
+			if (t[i].seq <= after)
+				return -2;	/* out of order */
 			after = t[i].seq;
 			store_task_free(&t[i]);
 		}
@@ -35,224 +43,664 @@ pending_count(store *st, uint32_t job)
 	return n < 0 ? -1 : total;
 }
 
-static int
-count_results(uint64_t seq, const char *path, size_t len, const struct store_outcome *o, void *arg)
+static void
+free_tasks(struct store_task *t, int n)
 {
-	int *n = arg;
+	while (n > 0)
+		store_task_free(&t[--n]);
+}
 
-	(void)seq, (void)path, (void)len;
-	if (o)
-		n[0]++;
-	else
-		n[1]++;
+/* Runs fn in a forked child (a process of its own, as a reader or a rival
+ * owner would be) and returns its exit status. */
+static int
+in_child(int (*fn)(void *), void *arg)
+{
+	pid_t pid = fork();
+	int r;
+
+	if (pid == 0)
+		_exit(fn(arg));
+	if (pid < 0 || waitpid(pid, &r, 0) < 0 || !WIFEXITED(r))
+		return -1;
+	return WEXITSTATUS(r);
+}
+
+static int
+rival_owner(void *arg)
+{
+	const char *why;
+
+	(void)arg;
+	return store_open(dir, STORE_WRITE, &why) == NULL && errno == EBUSY ? 0 : 1;
+}
+
+/* A reader while the owner holds a write transaction: it sees the last
+ * commit (3 tasks of job 1, 2 pending) and nothing uncommitted. */
+static int
+reader_mid_txn(void *arg)
+{
+	struct store_job x;
+	const char *why;
+	store *rd = store_open(dir, STORE_READ, &why);
+
+	(void)arg;
+	if (rd == NULL)
+		return 1;
+	if (store_job_by_name(rd, "alpha", &x) != 0 || x.total != 3 || pending_count(rd, x.id) != 2)
+		return 2;
+	if (store_begin(rd) == 0)
+		return 3;	/* a reader cannot write */
+	store_close(rd);
 	return 0;
 }
 
-struct want {
-	uint64_t seq;
+struct seen {
+	int with, without;
+	uint64_t seq;		/* the one to check */
 	const char *path;
 	size_t len;
-	int found;
 	const struct store_outcome *o;
+	int match;
 };
 
 static int
-find_result(uint64_t seq, const char *path, size_t len, const struct store_outcome *o, void *arg)
+results_check(uint64_t seq, const char *path, size_t len, const struct store_outcome *o, void *arg)
 {
-	struct want *w = arg;
+	struct seen *s = arg;
 
-	if (seq != w->seq)
-		return 0;
-	w->found = len == w->len && memcmp(path, w->path, len) == 0 && o &&
-	    o->status == w->o->status && o->attempts == w->o->attempts &&
-	    o->error_len == w->o->error_len && memcmp(o->error, w->o->error, o->error_len) == 0 &&
-	    o->result_len == w->o->result_len && memcmp(o->result, w->o->result, o->result_len) == 0 &&
-	    o->signal == w->o->signal && o->exit_code == w->o->exit_code;
-	return 1;
+	if (o)
+		s->with++;
+	else
+		s->without++;
+	if (seq == s->seq)
+		s->match = len == s->len && memcmp(path, s->path, len) == 0 && o &&
+		    o->status == s->o->status && o->attempts == s->o->attempts &&
+		    o->duration_ms == s->o->duration_ms && o->finished_ms == s->o->finished_ms &&
+		    o->signal == s->o->signal && o->exit_code == s->o->exit_code &&
+		    o->error_len == s->o->error_len &&
+		    memcmp(o->error, s->o->error, o->error_len) == 0 &&
+		    o->result_len == s->o->result_len &&
+		    memcmp(o->result, s->o->result, o->result_len) == 0;
+	return 0;
 }
 
-int
-main(void)
+static int
+results_stop(uint64_t seq, const char *path, size_t len, const struct store_outcome *o, void *arg)
 {
-	struct store_job j, k, got;
-	struct store_task t[8];
-	struct store_outcome o;
-	const char *why;
-	char longpath[4001], path[64];
+	(void)seq, (void)path, (void)len, (void)o;
+	return ++*(int *)arg == 2;
+}
+
+struct walk {
+	store *st;
+	uint32_t ids[8];
+	int n, stop_at;
+	int64_t pending;
+};
+
+static int
+jobs_collect(const struct store_job *j, void *arg)
+{
+	struct walk *w = arg;
+
+	if (w->n < 8)
+		w->ids[w->n] = j->id;
+	w->n++;
+	/* A read inside a read's callback shares its snapshot. */
+	if (w->st)
+		w->pending = pending_count(w->st, j->id);
+	return w->n == w->stop_at;
+}
+
+static void
+test_open(void)
+{
+	const char *why = NULL;
+	char path[512];
+	struct stat sb;
 	store *st, *st2;
-	uint64_t seq, s1, i;
-	int n, r, counts[2];
-	pid_t pid;
 
-	if (mkdtemp(dir) == NULL)
-		return 1;
-	ok(store_open("/nonexistent/x", STORE_READ, &why) == NULL && errno == ENOENT,
-	    "read: a missing dir is ENOENT");
+	snprintf(path, sizeof path, "%s/nowhere/st", top);
+	ok(store_open(path, STORE_READ, &why) == NULL && errno == ENOENT, "read: a missing dir is ENOENT");
+	ok(store_open(path, STORE_WRITE, &why) == NULL && errno == ENOENT && strcmp(why, "create") == 0,
+	    "write: a missing parent is ENOENT at \"create\"");
+	snprintf(path, sizeof path, "%s/empty", top);
+	mkdir(path, 0700);
+	ok(store_open(path, STORE_READ, &why) == NULL && errno == ENOENT,
+	    "read: a dir with no state yet is ENOENT");
+	snprintf(path, sizeof path, "%s/empty/data.mdb", top);
+	close(open(path, O_WRONLY | O_CREAT, 0600));
+	snprintf(path, sizeof path, "%s/empty", top);
+	ok(store_open(path, STORE_READ, &why) == NULL && errno == ENOENT,
+	    "read: an empty data file (an owner starting) is ENOENT");
+
 	st = store_open(dir, STORE_WRITE, &why);
-	ok(st != NULL, "write: opened");
+	ok(st != NULL, "write: created and opened");
+	ok(stat(dir, &sb) == 0 && (sb.st_mode & 0777) == 0700, "the dir is mode 0700");
+	snprintf(path, sizeof path, "%s/lock", dir);
+	ok(stat(path, &sb) == 0, "DIR/lock exists");
+	snprintf(path, sizeof path, "%s/data.mdb", dir);
+	ok(stat(path, &sb) == 0 && store_size(st) > 0, "data.mdb exists; store_size %llu",
+	    (unsigned long long)store_size(st));
 	st2 = store_open(dir, STORE_WRITE, &why);
-	ok(st2 == NULL && errno == EBUSY && strcmp(why, "lock") == 0, "a second owner: EBUSY");
-	pid = fork();
-	if (pid == 0)
-		_exit(store_open(dir, STORE_WRITE, &why) == NULL && errno == EBUSY ? 0 : 1);
-	waitpid(pid, &r, 0);
-	ok(WIFEXITED(r) && WEXITSTATUS(r) == 0, "a second owner in another process: EBUSY");
+	ok(st2 == NULL && errno == EBUSY && strcmp(why, "lock") == 0, "a second owner in-process: EBUSY");
+	is_int(in_child(rival_owner, NULL), 0, "a second owner in another process: EBUSY");
+	ok(!store_in_txn(st), "no transaction yet");
+	ok(store_task_attempts(st, 1, 1, 1) < 0 && errno == EINVAL, "a write outside a transaction: EINVAL");
+	store_close(st);
+	st = store_open(dir, STORE_WRITE, &why);
+	ok(st != NULL, "closing releases the lock");
+	store_close(st);
+}
 
-	memset(&j, 0, sizeof j);
-	snprintf(j.name, sizeof j.name, "alpha");
-	snprintf(j.handler, sizeof j.handler, "sha256");
-	ok(store_begin(st) == 0 && store_job_put(st, &j) == 0 && j.id == 1 && j.created_ms > 0,
-	    "job put assigns id 1");
-	ok(store_task_add(st, &j, "a", 1, 1, &seq) == 0 && seq == 1, "task a is seq 1");
-	ok(store_task_add(st, &j, "a", 1, 1, &seq) == 1 && seq == 1, "task a again: known");
-	ok(store_task_add(st, &j, "new\nline\xff", 9, 1, &seq) == 0 && seq == 2, "a path with a newline and 0xff");
-	memset(longpath, 'p', sizeof longpath - 1);
-	longpath[sizeof longpath - 1] = '\0';
-	ok(store_task_add(st, &j, longpath, 4000, 1, &seq) == 0 && seq == 3, "a 4000-byte path");
-	ok(j.total == 3 && j.next_seq == 4, "total 3, next seq 4");
-	ok(store_job_put(st, &j) == 0 && store_commit(st) == 0, "committed");
+static void
+test_jobs(store *st, struct store_job *a)
+{
+	struct store_job b, got;
+	struct walk w;
 
-	n = store_pending(st, j.id, 0, t, 8);
+	memset(a, 0, sizeof *a);
+	snprintf(a->name, sizeof a->name, "alpha");
+	snprintf(a->handler, sizeof a->handler, "sha256");
+	ok(store_begin(st) == 0 && store_in_txn(st), "begin");
+	ok(store_job_put(st, a) == 0 && a->id == 1 && a->created_ms > 0 &&
+	    a->updated_ms >= a->created_ms, "job put assigns id 1 and times");
+	ok(store_job_by_name(st, "alpha", &got) == 0 && got.id == 1,
+	    "the owner reads its own uncommitted job");
+	memset(&b, 0, sizeof b);
+	snprintf(b.name, sizeof b.name, "beta");
+	snprintf(b.arg, sizeof b.arg, "wc -c");
+	b.timeout_ms = 5000;
+	b.workers = 3;
+	ok(store_job_put(st, &b) == 0 && b.id == 2, "a second job gets id 2");
+	ok(store_commit(st) == 0 && !store_in_txn(st), "committed");
+
+	ok(store_job_by_id(st, 2, &got) == 0 && strcmp(got.name, "beta") == 0 &&
+	    strcmp(got.arg, "wc -c") == 0 && got.timeout_ms == 5000 && got.workers == 3 &&
+	    got.created_ms == b.created_ms, "by id: every field back");
+	ok(store_job_by_name(st, "beta", &got) == 0 && got.id == 2, "by name");
+	ok(store_job_latest(st, &got) == 0 && got.id == 2, "latest is the highest id");
+	is_int(store_job_by_name(st, "gamma", &got), 1, "an unknown name: 1");
+	is_int(store_job_by_name(st, "", &got), 1, "an empty name: 1");
+	is_int(store_job_by_id(st, 99, &got), 1, "an unknown id: 1");
+	memset(&w, 0, sizeof w);
+	ok(store_jobs_each(st, jobs_collect, &w) == 0 && w.n == 2 && w.ids[0] == 1 && w.ids[1] == 2,
+	    "each: all jobs in id order");
+	memset(&w, 0, sizeof w);
+	w.stop_at = 1;
+	ok(store_jobs_each(st, jobs_collect, &w) == 0 && w.n == 1, "each: non-zero from fn stops");
+
+	b.state = JOB_DONE;
+	ok(store_begin(st) == 0 && store_job_put(st, &b) == 0 && b.id == 2 && store_commit(st) == 0,
+	    "an update keeps the id");
+	ok(store_job_by_id(st, 2, &got) == 0 && got.state == JOB_DONE, "and is read back");
+}
+
+static void
+test_tasks(store *st, struct store_job *a)
+{
+	static char longp[4001], longq[4001], p496[497], p497[498];
+	struct store_task t[8];
+	uint64_t seq = 0;
+	int n;
+
+	ok(store_begin(st) == 0, "begin");
+	ok(store_task_add(st, a, "a", 1, 1, &seq) == 0 && seq == 1, "task a is seq 1");
+	ok(store_task_add(st, a, "a", 1, 1, &seq) == 1 && seq == 1, "task a again: known, its seq");
+	ok(store_task_add(st, a, "new\nline\xff\xfe", 11, 0, &seq) == 0 && seq == 2,
+	    "a path with a newline and invalid UTF-8");
+	memset(longp, 'p', 4000);
+	ok(store_task_add(st, a, longp, 4000, 1, &seq) == 0 && seq == 3, "a 4000-byte path");
+	ok(a->total == 3 && a->next_seq == 4, "total 3, next seq 4");
+	ok(store_job_put(st, a) == 0 && store_commit(st) == 0, "committed");
+
+	n = store_pending(st, a->id, 0, t, 8);
 	ok(n == 3 && t[0].seq == 1 && t[1].seq == 2 && t[2].seq == 3, "pending: 3 in seq order");
-	ok(n == 3 && t[1].path_len == 9 && memcmp(t[1].path, "new\nline\xff", 9) == 0 &&
-	    t[2].path_len == 4000, "pending: paths byte-exact");
-	ok(n == 3 && t[0].regular == 1, "pending: the scan's regular flag kept");
-	while (n > 0)
-		store_task_free(&t[--n]);
-	n = store_pending(st, j.id, 1, t, 1);
-	ok(n == 1 && t[0].seq == 2, "pending paged: after 1, max 1 gives seq 2");
-	store_task_free(&t[0]);
+	ok(n == 3 && t[0].path_len == 1 && strcmp(t[0].path, "a") == 0 && t[1].path_len == 11 &&
+	    memcmp(t[1].path, "new\nline\xff\xfe", 11) == 0 && t[2].path_len == 4000 &&
+	    memcmp(t[2].path, longp, 4000) == 0 && t[2].path[4000] == '\0',
+	    "pending: paths byte-exact and NUL-terminated");
+	ok(n == 3 && t[0].regular == 1 && t[1].regular == 0 && t[0].attempts == 0,
+	    "pending: the scan's regular flag, no attempts");
+	free_tasks(t, n);
+	n = store_pending(st, a->id, 1, t, 1);
+	ok(n == 1 && t[0].seq == 2, "paged: after 1, max 1 gives seq 2");
+	free_tasks(t, n);
+	n = store_pending(st, a->id, 2, t, 8);
+	ok(n == 1 && t[0].seq == 3, "paged: after 2 gives seq 3 only");
+	free_tasks(t, n);
+	is_int(store_pending(st, a->id, 3, t, 8), 0, "after the last: 0");
+	is_int(store_pending(st, a->id, 0, t, 0), 0, "max 0: 0");
+	is_int(store_pending(st, a->id, UINT64_MAX, t, 8), 0, "after UINT64_MAX: 0");
+	is_int(store_pending(st, 77, 0, t, 8), 0, "an unknown job: 0");
+
+	/* Long paths are indexed by a prefix and a digest: the digest must
+	 * tell apart paths that share the prefix, and the edge of the two
+	 * forms must not confuse them. */
+	memcpy(longq, longp, 4000);
+	longq[3999] = 'q';
+	memset(p496, 'p', 496);
+	memset(p497, 'p', 497);
+	ok(store_begin(st) == 0, "begin");
+	ok(store_task_add(st, a, longq, 4000, 1, &seq) == 0 && seq == 4,
+	    "a long path that differs only in its last byte is new");
+	ok(store_task_add(st, a, longp, 4000, 1, &seq) == 1 && seq == 3, "the first long path is known");
+	ok(store_task_add(st, a, longp, 3999, 1, &seq) == 0 && seq == 5, "its 3999-byte prefix is new");
+	ok(store_task_add(st, a, p496, 496, 1, &seq) == 0 && store_task_add(st, a, p497, 497, 1, &seq) == 0 &&
+	    seq == 7, "paths of 496 and 497 bytes (either side of the key limit) are new");
+	ok(store_task_add(st, a, p496, 496, 1, &seq) == 1 && seq == 6 &&
+	    store_task_add(st, a, p497, 497, 1, &seq) == 1 && seq == 7, "and known again");
+	store_abort(st);
+	/* The caller's copy of the job ran ahead of the aborted writes. */
+	ok(!store_in_txn(st) && store_job_by_id(st, a->id, a) == 0 && a->total == 3,
+	    "aborted; the job reloaded");
+}
+
+static void
+test_outcomes(store *st, struct store_job *a)
+{
+	static const char err[] = "killed\0by\xff signal";
+	static const uint8_t res[] = { 0x82, 0xa1, 'k', 0x01, 0xa1, 'z', 0xc4, 0x02, 0x00, 0xff };
+	struct store_outcome o, ok2;
+	struct store_task t[8];
+	struct store_job got;
+	struct seen s;
+	uint64_t before[OUT__COUNT];
+	int n, stop = 0;
 
 	memset(&o, 0, sizeof o);
 	o.status = OUT_CRASHED;
 	o.attempts = 2;
 	o.duration_ms = 17;
+	o.finished_ms = 1700000000123ull;
 	o.signal = 11;
 	o.exit_code = -1;
-	o.error = "killed\0by";
-	o.error_len = 9;
-	o.result = (const uint8_t *)"\x81\xa1k\x01";
-	o.result_len = 4;
-	ok(store_begin(st) == 0 && store_outcome_put(st, &j, 2, &o) == 0, "outcome recorded");
-	ok(store_outcome_put(st, &j, 2, &o) == 1 && j.count[OUT_CRASHED] == 1, "a second outcome: 1, not counted");
-	ok(store_task_attempts(st, j.id, 3, 1) == 0, "an attempt charged");
-	ok(store_job_put(st, &j) == 0 && store_commit(st) == 0, "committed");
-	ok(pending_count(st, j.id) == 2, "pending shrank to 2");
-	n = store_pending(st, j.id, 0, t, 8);
-	ok(n == 2 && t[0].seq == 1 && t[1].seq == 3 && t[1].attempts == 1, "pending skips the done one, keeps attempts");
-	while (n > 0)
-		store_task_free(&t[--n]);
-	{
-		struct want w = { 2, "new\nline\xff", 9, 0, &o };
+	o.error = err;
+	o.error_len = sizeof err - 1;
+	o.result = res;
+	o.result_len = sizeof res;
+	ok(store_begin(st) == 0 && store_outcome_put(st, a, 2, &o) == 0 && a->count[OUT_CRASHED] == 1,
+	    "an outcome recorded and counted");
+	memcpy(before, a->count, sizeof before);
+	ok2 = o;
+	ok2.status = OUT_OK;
+	is_int(store_outcome_put(st, a, 2, &ok2), 1, "a second outcome for the task: 1");
+	ok(memcmp(before, a->count, sizeof before) == 0, "and the counts are unchanged");
+	o.status = OUT__COUNT;
+	ok(store_outcome_put(st, a, 1, &o) < 0 && errno == EINVAL, "an unknown status: EINVAL");
+	o.status = OUT_CRASHED;
+	ok(store_task_attempts(st, a->id, 3, 1) == 0, "an attempt charged to seq 3");
+	ok(store_task_attempts(st, a->id, 999, 1) < 0, "an attempt on no task: -1");
+	ok(store_in_txn(st) && store_job_put(st, a) == 0 && store_commit(st) == 0,
+	    "the failed calls did not spoil the transaction");
+	is_int(pending_count(st, a->id), 2, "pending shrank to 2");
+	n = store_pending(st, a->id, 0, t, 8);
+	ok(n == 2 && t[0].seq == 1 && t[1].seq == 3 && t[1].attempts == 1,
+	    "pending skips the done one and keeps attempts");
+	free_tasks(t, n);
 
-		store_results_each(st, j.id, find_result, &w);
-		ok(w.found, "results: outcome joined to its path, bytes exact");
-	}
-	counts[0] = counts[1] = 0;
-	store_results_each(st, j.id, count_results, counts);
-	ok(counts[0] == 1 && counts[1] == 2, "results: 1 with an outcome, 2 without");
+	memset(&s, 0, sizeof s);
+	s.seq = 2;
+	s.path = "new\nline\xff\xfe";
+	s.len = 11;
+	s.o = &o;
+	ok(store_results_each(st, a->id, results_check, &s) == 0 && s.match,
+	    "results: the outcome joined to its path, every field and byte exact");
+	ok(s.with == 1 && s.without == 2, "results: 1 with an outcome, 2 pending (NULL)");
+	ok(store_results_each(st, a->id, results_stop, &stop) == 0 && stop == 2,
+	    "results: non-zero from fn stops");
+	ok(store_job_by_name(st, "alpha", &got) == 0 && got.count[OUT_CRASHED] == 1 && got.total == 3,
+	    "the job record holds the counts");
+}
 
-	/* Aborted writes leave nothing. */
-	store_begin(st);
-	store_task_add(st, &j, "ghost", 5, 1, &seq);
+static void
+test_abort_and_readers(store *st, struct store_job *a)
+{
+	struct store_job got;
+	uint64_t seq;
+
+	ok(store_begin(st) == 0 && store_task_add(st, a, "ghost", 5, 1, &seq) == 0 &&
+	    store_job_put(st, a) == 0, "a task added and the job put");
 	store_abort(st);
-	ok(store_job_by_name(st, "alpha", &got) == 0 && got.total == 3, "abort left nothing");
-
-	/* A reader in another process while the owner holds a transaction. */
-	store_begin(st);
-	store_task_add(st, &j, "uncommitted", 11, 1, &seq);
-	pid = fork();
-	if (pid == 0) {
-		store *rd = store_open(dir, STORE_READ, &why);
-		struct store_job x;
-
-		_exit(rd && store_job_by_name(rd, "alpha", &x) == 0 && x.total == 3 &&
-		    pending_count(rd, x.id) == 2 ? 0 : 1);
-	}
-	waitpid(pid, &r, 0);
-	ok(WIFEXITED(r) && WEXITSTATUS(r) == 0, "a reader sees committed data during an open write");
+	ok(store_job_by_name(st, "alpha", &got) == 0 && got.total == 3 && got.next_seq == 4,
+	    "abort: the job record is as committed");
+	is_int(pending_count(st, a->id), 2, "abort: the task is not pending");
+	*a = got;
+	ok(store_begin(st) == 0 && store_task_add(st, a, "ghost", 5, 1, &seq) == 0 && seq == 4,
+	    "abort: the path is unknown again");
 	store_abort(st);
+	*a = got;
 
-	/* Seq order is numeric, and jobs do not bleed into each other. */
+	ok(store_begin(st) == 0 && store_task_add(st, a, "uncommitted", 11, 1, &seq) == 0,
+	    "the owner holds a write transaction");
+	is_int(in_child(reader_mid_txn, NULL), 0,
+	    "a reader in another process sees the last commit only, and cannot write");
+	store_abort(st);
+	*a = got;
+}
+
+static void
+test_keys(store *st, struct store_job *a)
+{
+	struct store_job k, j2, far;
+	struct store_task t[8];
+	uint64_t seq;
+	int n, i, ok_all = 1;
+
+	/* Seqs either side of byte boundaries: numeric order only if the
+	 * keys are big-endian. */
 	memset(&k, 0, sizeof k);
-	snprintf(k.name, sizeof k.name, "beta");
-	store_begin(st);
-	store_job_put(st, &k);
+	snprintf(k.name, sizeof k.name, "keys");
+	ok(store_begin(st) == 0 && store_job_put(st, &k) == 0, "a job for key order");
+	k.next_seq = 65536;
+	ok_all &= store_task_add(st, &k, "s65536", 6, 1, &seq) == 0 && seq == 65536;
+	k.next_seq = 256;
+	ok_all &= store_task_add(st, &k, "s256", 4, 1, &seq) == 0 && seq == 256;
 	k.next_seq = 255;
-	for (i = 0; i < 3; i++) {
-		snprintf(path, sizeof path, "b%llu", (unsigned long long)i);
-		store_task_add(st, &k, path, strlen(path), 1, &seq);
-		if (i == 0)
-			k.next_seq = 256;
-		if (i == 1)
-			k.next_seq = 65536;
-	}
-	store_job_put(st, &k);
-	store_commit(st);
+	ok_all &= store_task_add(st, &k, "s255", 4, 1, &seq) == 0 && seq == 255;
+	k.next_seq = 65537;
+	ok(ok_all && store_job_put(st, &k) == 0 && store_commit(st) == 0, "seqs 65536, 256, 255 added");
 	n = store_pending(st, k.id, 0, t, 8);
 	ok(n == 3 && t[0].seq == 255 && t[1].seq == 256 && t[2].seq == 65536, "seq 255 < 256 < 65536");
-	while (n > 0)
-		store_task_free(&t[--n]);
-	ok(pending_count(st, j.id) == 2, "job alpha still has its 2");
-	ok(store_job_latest(st, &got) == 0 && strcmp(got.name, "beta") == 0, "latest is beta");
+	free_tasks(t, n);
+	n = store_pending(st, k.id, 255, t, 8);
+	ok(n == 2 && t[0].seq == 256, "after 255 comes 256");
+	free_tasks(t, n);
 
-	/* 10,000 tasks, then 10,000 outcomes. */
-	store_begin(st);
-	for (i = 0; i < 10000; i++) {
-		snprintf(path, sizeof path, "many/%llu", (unsigned long long)i);
-		store_task_add(st, &k, path, strlen(path), 1, &seq);
+	/* Jobs 256 and 257 sort after job 1..255 only if ids are
+	 * big-endian; no job's range may reach into another's. */
+	ok(store_begin(st) == 0, "begin");
+	memset(&far, 0, sizeof far);
+	memset(&j2, 0, sizeof j2);
+	for (i = 0; (far.id == 0 || far.id < 257) && i < 300; i++) {
+		memset(&far, 0, sizeof far);
+		snprintf(far.name, sizeof far.name, "filler%d", i);
+		if (store_job_put(st, &far) < 0)
+			break;
+		if (far.id == 256)
+			j2 = far;
 	}
-	store_commit(st);
-	ok(pending_count(st, k.id) == 10003, "10,003 pending");
-	store_begin(st);
+	ok(far.id == 257 && j2.id == 256, "jobs 256 and 257 exist");
+	ok(store_task_add(st, &j2, "x", 1, 1, &seq) == 0 && store_task_add(st, &far, "y", 1, 1, &seq) == 0 &&
+	    store_task_add(st, &far, "x", 1, 1, &seq) == 0, "the same paths in other jobs are new");
+	ok(store_job_put(st, &j2) == 0 && store_job_put(st, &far) == 0 && store_commit(st) == 0, "committed");
+	is_int(pending_count(st, a->id), 2, "job 1 still has its 2 pending");
+	is_int(pending_count(st, 256), 1, "job 256 has 1");
+	is_int(pending_count(st, 257), 2, "job 257 has 2");
+	{
+		struct seen s;
+
+		memset(&s, 0, sizeof s);
+		store_results_each(st, 256, results_check, &s);
+		ok(s.with + s.without == 1, "results of job 256 stay in its range");
+	}
+}
+
+static void
+test_bulk(store *st)
+{
+	struct store_job m, got;
+	struct store_task t[256];
+	struct store_outcome o;
+	char path[64];
+	uint64_t seq, after;
+	int i, n, bad = 0;
+
+	memset(&m, 0, sizeof m);
+	snprintf(m.name, sizeof m.name, "many");
+	ok(store_begin(st) == 0 && store_job_put(st, &m) == 0, "a job for 10,000 tasks");
+	for (i = 0; i < 10000; i++) {
+		snprintf(path, sizeof path, "many/%05d", i);
+		bad += store_task_add(st, &m, path, strlen(path), 1, &seq) != 0;
+	}
+	ok(bad == 0 && store_job_put(st, &m) == 0 && store_commit(st) == 0, "10,000 tasks in one commit");
+	is_int(pending_count(st, m.id), 10000, "10,000 pending");
+
 	memset(&o, 0, sizeof o);
 	o.exit_code = -1;
-	s1 = 0;
-	for (;;) {
-		n = store_pending(st, k.id, s1, t, 8);
-		if (n <= 0)
-			break;
-		for (r = 0; r < n; r++) {
-			store_outcome_put(st, &k, t[r].seq, &o);
-			s1 = t[r].seq;
-			store_task_free(&t[r]);
+	o.attempts = 1;
+	ok(store_begin(st) == 0, "begin");
+	/* Paged as dispatch does, inside the transaction that records. */
+	for (after = 0; (n = store_pending(st, m.id, after, t, 256)) > 0;) {
+		for (i = 0; i < n; i++) {
+			bad += store_outcome_put(st, &m, t[i].seq, &o) != 0;
+			after = t[i].seq;
 		}
+		free_tasks(t, n);
 	}
-	store_job_put(st, &k);
-	ok(store_commit(st) == 0 && pending_count(st, k.id) == 0 && k.count[OUT_OK] == 10003,
-	    "all recorded, none pending");
-	store_close(st);
+	ok(n == 0 && bad == 0 && store_job_put(st, &m) == 0 && store_commit(st) == 0,
+	    "10,000 outcomes in one commit");
+	is_int(pending_count(st, m.id), 0, "none pending");
+	ok(store_job_by_id(st, m.id, &got) == 0 && got.count[OUT_OK] == 10000 && got.total == 10000,
+	    "the job counts 10,000 ok of 10,000");
+	store_trim(st);
+	ok(store_job_by_id(st, m.id, &got) == 0 && got.total == 10000, "reads work after store_trim");
+}
+
+static void
+test_reopen(struct store_job *a)
+{
+	struct store_job got, n;
+	struct walk w;
+	const char *why;
+	store *st;
 
 	st = store_open(dir, STORE_READ, &why);
-	ok(st && store_job_by_name(st, "beta", &got) == 0 && got.count[OUT_OK] == 10003 &&
-	    got.total == 10003, "reopened: everything kept");
-	ok(store_job_by_name(st, "nope", &got) == 1, "an unknown job: 1");
+	ok(st != NULL, "reopened read-only");
+	ok(st && store_job_by_name(st, "alpha", &got) == 0 && got.total == 3 &&
+	    got.count[OUT_CRASHED] == 1 && pending_count(st, a->id) == 2, "job alpha as it was");
+	ok(st && store_job_by_name(st, "many", &got) == 0 && got.count[OUT_OK] == 10000,
+	    "job many as it was");
+	memset(&w, 0, sizeof w);
+	w.st = st;
+	w.stop_at = 1;
+	ok(st && store_jobs_each(st, jobs_collect, &w) == 0 && w.pending == 2,
+	    "a read inside a jobs_each callback works");
+	ok(st && store_begin(st) < 0, "a reader cannot begin a write");
 	store_close(st);
 
-	/* Another format is refused. */
-	{
-		MDB_env *env;
-		MDB_txn *txn;
-		MDB_dbi dbi;
-		MDB_val key = { 6, "format" }, val = { 4, "\0\0\0\x63" };
+	st = store_open(dir, STORE_WRITE, &why);
+	memset(&n, 0, sizeof n);
+	snprintf(n.name, sizeof n.name, "after-reopen");
+	ok(st && store_begin(st) == 0 && store_job_put(st, &n) == 0 && store_commit(st) == 0 &&
+	    n.id == 259, "reopened as owner: the id counter goes on (%u)", n.id);
+	store_close(st);
+}
 
-		mdb_env_create(&env);
-		mdb_env_set_maxdbs(env, 8);
-		mdb_env_set_mapsize(env, 64ull << 30);
-		mdb_env_open(env, dir, 0, 0600);
-		mdb_txn_begin(env, NULL, 0, &txn);
-		mdb_dbi_open(txn, "meta", 0, &dbi);
-		mdb_put(txn, dbi, &key, &val, 0);
-		mdb_txn_commit(txn);
-		mdb_env_close(env);
-	}
-	ok(store_open(dir, STORE_WRITE, &why) == NULL && errno == EPROTO, "another format: EPROTO");
-	{
-		char cmd[200];
+/* Writes key -> val into db of the environment in d, the way a damaged or
+ * foreign state directory would look. The store must be closed: LMDB
+ * wants one environment per file per process. */
+static int
+raw_put(const char *d, const char *db, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
+	int rc;
 
-		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			return 1;
+	if (mdb_env_create(&env) != 0)
+		return -1;
+	mdb_env_set_maxdbs(env, 8);
+	rc = mdb_env_open(env, d, 0, 0600);
+	if (rc == 0)
+		rc = mdb_txn_begin(env, NULL, 0, &txn);
+	if (rc == 0) {
+		rc = mdb_dbi_open(txn, db, 0, &dbi);
+		if (rc == 0)
+			rc = mdb_put(txn, dbi, &k, &v, 0);
+		rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
 	}
+	mdb_env_close(env);
+	return rc ? -1 : 0;
+}
+
+static void
+test_damage(struct store_job *a)
+{
+	uint8_t tk[12] = { 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1 };	/* job 1, seq 1 */
+	uint8_t jk[4] = { 0, 0, 0, 2 };
+	struct store_task t[4];
+	struct store_job got;
+	struct seen s;
+	const char *why;
+	store *st;
+
+	ok(raw_put(dir, "tasks", tk, 12, "\xc1garbage", 8) == 0, "a task record damaged by hand");
+	ok(raw_put(dir, "jobs", jk, 4, "\x93\x01", 2) == 0, "a job record damaged by hand");
+	st = store_open(dir, STORE_READ, &why);
+	ok(st != NULL, "opened");
+	if (st == NULL)
+		return;
+	ok(store_pending(st, a->id, 0, t, 4) < 0 && errno == EBADMSG, "pending: a damaged task is EBADMSG");
+	ok(strstr(store_strerror(st), "damaged") != NULL, "store_strerror: %s", store_strerror(st));
+	memset(&s, 0, sizeof s);
+	ok(store_results_each(st, a->id, results_check, &s) < 0, "results: -1");
+	ok(store_job_by_id(st, 2, &got) < 0 && errno == EBADMSG, "a damaged job: -1");
+	ok(store_job_by_id(st, 1, &got) == 0, "the other records still read");
+	store_close(st);
+}
+
+static void
+test_format(void)
+{
+	const char *why = "";
+	uint8_t other[4] = { 0, 0, 0, 99 };
+
+	ok(raw_put(dir, "meta", "format", 6, other, 4) == 0, "format 99 written by hand");
+	ok(store_open(dir, STORE_WRITE, &why) == NULL && errno == EPROTO && strstr(why, "format"),
+	    "write: another format is EPROTO (%s)", why);
+	ok(store_open(dir, STORE_READ, &why) == NULL && errno == EPROTO, "read: likewise");
+}
+
+/* A reader opened while the map was small keeps reading after the owner
+ * grew it: LMDB says MDB_MAP_RESIZED, and the reader adopts the size. */
+static int
+reader_after_growth(void *arg)
+{
+	int *fds = arg;
+	const char *why;
+	store *rd = store_open(dir, STORE_READ, &why);
+	int64_t n;
+	char c;
+
+	if (rd == NULL || pending_count(rd, 1) != 0)
+		return 1;
+	if (write(fds[1], "r", 1) != 1 || read(fds[0], &c, 1) != 1)
+		return 2;
+	n = pending_count(rd, 1);
+	store_close(rd);
+	return n == 25000 ? 0 : 3;
+}
+
+static void
+test_growth(void)
+{
+	struct store_job g;
+	char path[64];
+	const char *why;
+	uint64_t seq, size0;
+	int i, tries, r, bad, up[2], down[2], fds[2];
+	pid_t pid;
+	store *st;
+	char c;
+
+	snprintf(dir, sizeof dir, "%s/small", top);
+	setenv("CORRAL_MAPSIZE", "1048576", 1);
+	setenv("CORRAL_NOSYNC", "1", 1);
+	st = store_open(dir, STORE_WRITE, &why);
+	ok(st != NULL, "a 1 MiB map (CORRAL_MAPSIZE), no sync (CORRAL_NOSYNC)");
+	if (st == NULL)
+		return;
+	memset(&g, 0, sizeof g);
+	snprintf(g.name, sizeof g.name, "grow");
+	ok(store_begin(st) == 0 && store_job_put(st, &g) == 0 && store_commit(st) == 0, "a job");
+	size0 = store_size(st);
+
+	if (pipe(up) < 0 || pipe(down) < 0)
+		return;
+	fds[0] = down[0];
+	fds[1] = up[1];
+	pid = fork();
+	if (pid == 0)
+		_exit(reader_after_growth(fds));
+	ok(read(up[0], &c, 1) == 1, "a reader opened the 1 MiB map");
+
+	/* 20,000 tasks in one transaction overflow 1 MiB: the transaction
+	 * fails, and the next one begins with a larger map. */
+	for (tries = 0; tries < 8; tries++) {
+		struct store_job j = g;
+
+		bad = store_begin(st) < 0;
+		for (i = 0; !bad && i < 20000; i++) {
+			snprintf(path, sizeof path, "grow/%05d", i);
+			bad = store_task_add(st, &j, path, strlen(path), 1, &seq) < 0;
+		}
+		if (!bad && store_job_put(st, &j) == 0 && store_commit(st) == 0) {
+			g = j;
+			break;
+		}
+		if (tries == 0)
+			ok(errno == ENOSPC && strstr(store_strerror(st), "MDB_MAP_FULL"),
+			    "the first try fails cleanly: ENOSPC, %s", store_strerror(st));
+		store_abort(st);
+	}
+	ok(tries > 0 && tries < 8 && g.total == 20000, "committed after %d growths", tries);
+	ok(store_size(st) > size0 && store_size(st) > (1 << 20), "the file grew past 1 MiB (%llu)",
+	    (unsigned long long)store_size(st));
+	is_int(pending_count(st, g.id), 20000, "all 20,000 pending");
+	/* The map is now over half full: the next begin remaps, so 5,000
+	 * more tasks, which would not fit in what is left, go in at once. */
+	bad = store_begin(st) < 0;
+	for (i = 0; !bad && i < 5000; i++) {
+		snprintf(path, sizeof path, "more/%05d", i);
+		bad = store_task_add(st, &g, path, strlen(path), 1, &seq) < 0;
+	}
+	ok(!bad && store_commit(st) == 0, "past half full, a begin grows the map before it is full");
+
+	ok(write(down[1], "w", 1) == 1, "the reader reads again");
+	waitpid(pid, &r, 0);
+	ok(WIFEXITED(r) && WEXITSTATUS(r) == 0, "a reader opened at 1 MiB reads after the growth (%d)",
+	    WIFEXITED(r) ? WEXITSTATUS(r) : -1);
+	store_close(st);
+	unsetenv("CORRAL_MAPSIZE");
+	unsetenv("CORRAL_NOSYNC");
+	close(up[0]), close(up[1]), close(down[0]), close(down[1]);
+}
+
+int
+main(void)
+{
+	struct store_job a;
+	const char *why;
+	char cmd[300];
+	store *st;
+
+	unsetenv("CORRAL_MAPSIZE");
+	unsetenv("CORRAL_NOSYNC");
+	if (mkdtemp(top) == NULL)
+		return 1;
+	snprintf(dir, sizeof dir, "%s/st", top);
+	test_open();
+	st = store_open(dir, STORE_WRITE, &why);
+	if (st == NULL) {
+		ok(0, "open: %s", strerror(errno));
+		return done_testing();
+	}
+	test_jobs(st, &a);
+	test_tasks(st, &a);
+	test_outcomes(st, &a);
+	test_abort_and_readers(st, &a);
+	test_keys(st, &a);
+	test_bulk(st);
+	store_close(st);
+	test_reopen(&a);
+	test_damage(&a);
+	test_format();
+	test_growth();
+
+	snprintf(cmd, sizeof cmd, "rm -rf %s", top);
+	if (system(cmd) != 0)
+		return 1;
 	return done_testing();
 }
