@@ -1,6 +1,7 @@
 /* result: the map a handler fills for one file, kept as packed msgpack
- * pairs and bounded, plus the error text. The setters are the plugin API of
- * include/corral.h, exported from the corral executable. */
+ * pairs behind room for the map's header, bounded at RESULT_MAX, plus the
+ * error text. The setters are the plugin API of include/corral.h, exported
+ * from the corral executable (corral.sym). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,15 +12,57 @@
 
 #include "child/handler.h"
 
+/* The map's header goes in front of the pairs once their count is known,
+ * so the body is never copied: a msgpack map header is at most 5 bytes. */
+#define HEADER_ROOM	5
+/* "truncated": true, packed: fixstr 9 + "truncated" + true. Always kept
+ * free, so the flag fits even when a setter has just been refused. */
+#define TRUNCATED_PAIR	11
+
 struct corral_result {
-	msgpack_sbuffer pairs;	/* key, value, key, value ... */
-	msgpack_packer pk;
-	uint32_t count;
+	char *buf;		/* HEADER_ROOM bytes, then key, value, key, value ... */
+	size_t len, cap;
+	size_t limit;		/* len never passes it */
+	int err;		/* why the pair being packed failed, or 0 */
+	uint32_t count;		/* pairs */
 	int truncated;
-	msgpack_sbuffer map;	/* the finished map, built by result_map */
+	msgpack_packer pk;
 	char error[RESULT_ERR_MAX];
 	size_t error_len;
 };
+
+/* msgpack-c writes every piece through here: the one place the bound is
+ * enforced, before anything is allocated for a value too big to keep. The
+ * first failure of a pair is kept in err and the rest of the pair dropped. */
+static int
+result_write(void *data, const char *p, size_t len)
+{
+	struct corral_result *r = data;
+	size_t cap;
+	char *b;
+
+	if (r->err)
+		return -1;
+	if (len == 0)
+		return 0;
+	if (len > r->limit - r->len) {
+		r->err = E2BIG;
+		return -1;
+	}
+	if (len > r->cap - r->len) {
+		for (cap = r->cap; cap - r->len < len; cap *= 2)
+			;
+		if ((b = realloc(r->buf, cap)) == NULL) {
+			r->err = ENOMEM;
+			return -1;
+		}
+		r->buf = b;
+		r->cap = cap;
+	}
+	memcpy(r->buf + r->len, p, len);
+	r->len += len;
+	return 0;
+}
 
 struct corral_result *
 result_new(void)
@@ -28,17 +71,21 @@ result_new(void)
 
 	if (r == NULL)
 		return NULL;
-	msgpack_sbuffer_init(&r->pairs);
-	msgpack_sbuffer_init(&r->map);
-	msgpack_packer_init(&r->pk, &r->pairs, msgpack_sbuffer_write);
+	r->cap = 256;
+	if ((r->buf = malloc(r->cap)) == NULL) {
+		free(r);
+		return NULL;
+	}
+	msgpack_packer_init(&r->pk, r, result_write);
+	result_reset(r);
 	return r;
 }
 
 void
 result_reset(struct corral_result *r)
 {
-	msgpack_sbuffer_clear(&r->pairs);
-	msgpack_sbuffer_clear(&r->map);
+	r->len = HEADER_ROOM;
+	r->limit = RESULT_MAX - TRUNCATED_PAIR;
 	r->count = 0;
 	r->truncated = 0;
 	r->error_len = 0;
@@ -50,128 +97,160 @@ result_free(struct corral_result *r)
 {
 	if (r == NULL)
 		return;
-	msgpack_sbuffer_destroy(&r->pairs);
-	msgpack_sbuffer_destroy(&r->map);
+	free(r->buf);
 	free(r);
 }
 
-/* Room for a pair of about len bytes? Past the bound the result is marked
- * truncated once, and the setter fails with E2BIG. */
+/* Packs the key of a pair; the caller packs its value, then pair_end. */
 static int
-room(struct corral_result *r, const char *key, size_t len)
-{
-	size_t need = strlen(key) + len + 16;
-
-	if (r->pairs.size + need <= RESULT_MAX - 64)
-		return 0;
-	if (!r->truncated) {
-		r->truncated = 1;
-		msgpack_pack_str_with_body(&r->pk, "truncated", 9);
-		msgpack_pack_true(&r->pk);
-		r->count++;
-	}
-	errno = E2BIG;
-	return -1;
-}
-
-/* Packs the key; the caller packs the value. Rolls back on failure. */
-static int
-pair(struct corral_result *r, const char *key, size_t vlen)
+pair_begin(struct corral_result *r, const char *key, size_t *mark)
 {
 	if (key == NULL) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (room(r, key, vlen) < 0)
-		return -1;
-	if (msgpack_pack_str_with_body(&r->pk, key, strlen(key)) < 0) {
-		errno = ENOMEM;
-		return -1;
-	}
-	r->count++;
+	*mark = r->len;
+	r->err = 0;
+	msgpack_pack_str_with_body(&r->pk, key, strlen(key));
 	return 0;
 }
 
+/* The pair packed from mark on stays, or goes whole: a map never holds a
+ * key without its value. Past the bound, the result says so, once. */
 static int
-done(int rc)
+pair_end(struct corral_result *r, size_t mark)
 {
-	if (rc < 0) {
-		errno = ENOMEM;
-		return -1;
+	int e = r->err;
+
+	if (e == 0) {
+		r->count++;
+		return 0;
 	}
-	return 0;
+	r->len = mark;
+	if (e == E2BIG && !r->truncated) {
+		r->truncated = 1;
+		r->err = 0;
+		r->limit = RESULT_MAX;
+		msgpack_pack_str_with_body(&r->pk, "truncated", 9);
+		msgpack_pack_true(&r->pk);
+		r->count++;
+		r->limit = RESULT_MAX - TRUNCATED_PAIR;
+	}
+	errno = e;
+	return -1;
 }
 
 int
 corral_result_set_str(struct corral_result *r, const char *key, const char *value)
 {
-	size_t len = value ? strlen(value) : 0;
+	size_t mark;
 
-	if (pair(r, key, len) < 0)
+	if (value == NULL) {
+		errno = EINVAL;
 		return -1;
-	return done(msgpack_pack_str_with_body(&r->pk, value ? value : "", len));
+	}
+	if (pair_begin(r, key, &mark) < 0)
+		return -1;
+	msgpack_pack_str_with_body(&r->pk, value, strlen(value));
+	return pair_end(r, mark);
 }
 
 int
 corral_result_set_bytes(struct corral_result *r, const char *key, const void *p, size_t len)
 {
-	if (pair(r, key, len) < 0)
+	size_t mark;
+
+	if (p == NULL && len > 0) {
+		errno = EINVAL;
 		return -1;
-	return done(msgpack_pack_bin_with_body(&r->pk, p, len));
+	}
+	if (pair_begin(r, key, &mark) < 0)
+		return -1;
+	msgpack_pack_bin_with_body(&r->pk, p, len);
+	return pair_end(r, mark);
 }
 
 int
 corral_result_set_int(struct corral_result *r, const char *key, int64_t value)
 {
-	if (pair(r, key, 9) < 0)
+	size_t mark;
+
+	if (pair_begin(r, key, &mark) < 0)
 		return -1;
-	return done(msgpack_pack_int64(&r->pk, value));
+	msgpack_pack_int64(&r->pk, value);
+	return pair_end(r, mark);
 }
 
 int
 corral_result_set_uint(struct corral_result *r, const char *key, uint64_t value)
 {
-	if (pair(r, key, 9) < 0)
+	size_t mark;
+
+	if (pair_begin(r, key, &mark) < 0)
 		return -1;
-	return done(msgpack_pack_uint64(&r->pk, value));
+	msgpack_pack_uint64(&r->pk, value);
+	return pair_end(r, mark);
 }
 
 int
 corral_result_set_bool(struct corral_result *r, const char *key, int value)
 {
-	if (pair(r, key, 1) < 0)
+	size_t mark;
+
+	if (pair_begin(r, key, &mark) < 0)
 		return -1;
-	return done(value ? msgpack_pack_true(&r->pk) : msgpack_pack_false(&r->pk));
+	if (value)
+		msgpack_pack_true(&r->pk);
+	else
+		msgpack_pack_false(&r->pk);
+	return pair_end(r, mark);
 }
 
 int
 corral_result_set_double(struct corral_result *r, const char *key, double value)
 {
-	if (pair(r, key, 9) < 0)
+	size_t mark;
+
+	if (pair_begin(r, key, &mark) < 0)
 		return -1;
-	return done(msgpack_pack_double(&r->pk, value));
+	msgpack_pack_double(&r->pk, value);
+	return pair_end(r, mark);
 }
 
 int
 result_set_strv(struct corral_result *r, const char *key, const char *const *v, size_t n)
 {
-	size_t i, len = 0;
-	int rc;
+	size_t i, mark;
 
-	for (i = 0; i < n; i++)
-		len += strlen(v[i]) + 5;
-	if (pair(r, key, len) < 0)
+	if (pair_begin(r, key, &mark) < 0)
 		return -1;
-	rc = msgpack_pack_array(&r->pk, n);
+	msgpack_pack_array(&r->pk, n);
 	for (i = 0; i < n; i++)
-		rc |= msgpack_pack_str_with_body(&r->pk, v[i], strlen(v[i]));
-	return done(rc);
+		msgpack_pack_str_with_body(&r->pk, v[i], strlen(v[i]));
+	return pair_end(r, mark);
+}
+
+/* The bytes of a UTF-8 character that the cut at len left incomplete: a
+ * cut text ends between characters, not inside one. */
+static size_t
+cut_tail(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = len, need;
+
+	while (i > 0 && len - i < 3 && (u[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0 || u[i - 1] < 0xc0)
+		return 0;
+	need = u[i - 1] >= 0xf0 ? 4 : u[i - 1] >= 0xe0 ? 3 : 2;
+	return len - (i - 1) < need ? len - (i - 1) : 0;
 }
 
 int
 corral_result_set_error(struct corral_result *r, const char *fmt, ...)
 {
 	va_list ap;
+	size_t len;
 	int n;
 
 	va_start(ap, fmt);
@@ -179,26 +258,45 @@ corral_result_set_error(struct corral_result *r, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0) {
 		r->error_len = 0;
+		r->error[0] = '\0';
 		return -1;
 	}
-	r->error_len = (size_t)n < sizeof r->error ? (size_t)n : sizeof r->error - 1;
+	len = (size_t)n;
+	if (len >= sizeof r->error) {
+		len = sizeof r->error - 1;
+		r->error_len = len - cut_tail(r->error, len);
+		r->error[r->error_len] = '\0';
+		return 0;
+	}
+	r->error_len = len;
 	return 0;
 }
 
 const uint8_t *
 result_map(struct corral_result *r, size_t *len)
 {
-	msgpack_packer pk;
+	uint8_t *h;
+	uint32_t n = r->count;
 
-	msgpack_sbuffer_clear(&r->map);
-	msgpack_packer_init(&pk, &r->map, msgpack_sbuffer_write);
-	if (msgpack_pack_map(&pk, r->count) < 0 ||
-	    (r->pairs.size && msgpack_sbuffer_write(&r->map, r->pairs.data, r->pairs.size) < 0)) {
-		*len = 0;
-		return NULL;
+	/* The map header of the msgpack spec, right before the pairs. */
+	if (n < 16) {
+		h = (uint8_t *)r->buf + HEADER_ROOM - 1;
+		h[0] = 0x80 | n;
+	} else if (n < 65536) {
+		h = (uint8_t *)r->buf + HEADER_ROOM - 3;
+		h[0] = 0xde;
+		h[1] = n >> 8;
+		h[2] = n & 0xff;
+	} else {
+		h = (uint8_t *)r->buf;
+		h[0] = 0xdf;
+		h[1] = n >> 24;
+		h[2] = (n >> 16) & 0xff;
+		h[3] = (n >> 8) & 0xff;
+		h[4] = n & 0xff;
 	}
-	*len = r->map.size;
-	return (const uint8_t *)r->map.data;
+	*len = r->len - (size_t)(h - (uint8_t *)r->buf);
+	return h;
 }
 
 const char *

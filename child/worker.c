@@ -1,25 +1,41 @@
 /* worker: a child's whole life, top to bottom. Check the socket, close
- * everything else, reset signals, say hello, then serve: a JOB message
- * configures the handler, each TASK brings a file descriptor to process
- * and gets one RESULT back, strictly in order. Blocking I/O throughout: a
- * child does one thing at a time. Any surprise from the supervisor ends it. */
+ * everything else, reset signals, say hello, then serve: a JOB message sets
+ * up the handler, each TASK brings a file descriptor to process and gets
+ * one RESULT back, strictly in order. Blocking I/O throughout: a child does
+ * one thing at a time. Any surprise from the supervisor ends it. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "child/handler.h"
+#include "common/log.h"
 #include "ipc/ipc.h"
 
-#ifndef SYS_close_range
-#include <sys/syscall.h>
-#endif
+/* How a worker ends: its exit status. */
+enum {
+	WORKER_DONE = 0,	/* the supervisor is done with us: EOF, or it is gone */
+	WORKER_FAILED = 1,	/* the worker itself failed (out of memory) */
+	WORKER_BAD_PEER = 2,	/* no socket at fd 3, or a bad message on it */
+	/* CHILD_EXIT_SETUP: the job's handler cannot be set up; FATAL said why */
+	WORKER_GO_ON = -1	/* not an ending: serve the next message */
+};
+
+struct worker {
+	int sock;
+	struct ipc_reader rd;
+	struct ipc_buf out;
+	struct corral_result *res;
+	const struct handler *h;	/* NULL until the first JOB */
+	uint32_t job;
+	char *name, *arg;		/* of the job's handler */
+};
 
 const struct handler *
 handler_find(const char *name)
@@ -30,47 +46,46 @@ handler_find(const char *name)
 		return &handler_sha256;
 	if (strcmp(name, "exec") == 0)
 		return &handler_exec;
-	if (strchr(name, '/') || strstr(name, ".so"))
+	if (strchr(name, '/') != NULL || strstr(name, ".so") != NULL)
 		return &handler_plugin;
 	return NULL;
 }
 
+/* Every descriptor from lowfd up. close_range needs Linux 5.9; before
+ * that, walk what is open. */
 static void
-say(const char *msg)
+close_from(int lowfd)
 {
-	fprintf(stderr, "corral: worker %d: %s\n", (int)getpid(), msg);
-}
+	struct dirent *de;
+	DIR *d;
+	int fd;
 
-/* Writes all of buf to the socket; the supervisor may be gone. */
-static int
-send_all(int sock, struct ipc_buf *b)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < b->len) {
-		n = ipc_send(sock, b->data + off, b->len - off, -1);
-		if (n < 0)
-			return -1;
-		off += (size_t)n;
+	if (close_range((unsigned)lowfd, ~0U, 0) == 0)
+		return;
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		fd = atoi(de->d_name);
+		if (fd >= lowfd && fd != dirfd(d))
+			close(fd);
 	}
-	b->len = 0;
-	return 0;
+	closedir(d);
 }
 
+/* Nothing inherited but the socket and stdio, stdio made harmless, every
+ * signal at its default and none blocked. */
 static void
-setup_process(void)
+reset_process(int sock)
 {
 	struct sigaction sa;
 	sigset_t none;
 	int sig, fd;
 
-	/* Nothing inherited but the socket and stdio. */
-	if (syscall(SYS_close_range, IPC_CHILD_FD + 1, ~0U, 0) < 0)
-		for (fd = IPC_CHILD_FD + 1; fd < 1024; fd++)
-			close(fd);
-	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
+	close_from(sock + 1);
+	/* A handler's subprocesses (exec, a plugin's system()) never get
+	 * the socket: everything else the worker opens is close-on-exec. */
+	fcntl(sock, F_SETFD, FD_CLOEXEC);
+	if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0) {
 		dup2(fd, STDIN_FILENO);
 		close(fd);
 	}
@@ -79,133 +94,209 @@ setup_process(void)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
 	for (sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);
+		sigaction(sig, &sa, NULL);	/* SIGKILL, SIGSTOP: EINVAL */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Writes all of out to the socket. Fails only when the supervisor is
+ * gone: the socket is blocking, and sends use MSG_NOSIGNAL. */
+static int
+flush(struct worker *w)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < w->out.len) {
+		n = ipc_send(w->sock, w->out.data + off, w->out.len - off, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		off += (size_t)n;
+	}
+	w->out.len = 0;
+	return 0;
+}
+
+/* A copy of a wire string as a C string; NULL if it holds a NUL, which
+ * would silently cut it. */
+static char *
+cstring(const char *s, size_t len)
+{
+	if (memchr(s, '\0', len) != NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return strndup(s, len);
+}
+
+/* Tells the supervisor why this worker cannot serve the job, which ends
+ * it and the run: respawning would fail the same way. */
+static int
+fatal(struct worker *w, const char *why)
+{
+	if (ipc_put_fatal(&w->out, why, strlen(why)) == 0)
+		flush(w);
+	return CHILD_EXIT_SETUP;
+}
+
+/* JOB: find and set up the handler. Returns WORKER_GO_ON, or an exit
+ * status. */
+static int
+job(struct worker *w, const struct ipc_msg *m)
+{
+	const char *arg;
+	char err[1024];
+
+	free(w->name);
+	free(w->arg);
+	w->h = NULL;
+	w->name = cstring(m->handler, m->handler_len);
+	w->arg = cstring(m->arg, m->arg_len);
+	if (w->name == NULL || w->arg == NULL) {
+		if (errno == ENOMEM)
+			return WORKER_FAILED;
+		return fatal(w, "the handler's name or argument holds a NUL byte");
+	}
+	if ((w->h = handler_find(w->name)) == NULL) {
+		snprintf(err, sizeof err, "no such handler: %.200s", w->name);
+		return fatal(w, err);
+	}
+	/* A plugin is named by its path; arg is exec's command. */
+	arg = w->h == &handler_plugin ? w->name : w->arg;
+	if (w->h->setup != NULL && w->h->setup(arg, err, sizeof err) < 0)
+		return fatal(w, err);
+	w->job = m->job;
+	return WORKER_GO_ON;
+}
+
+/* TASK: run the handler on the descriptor that came with it and answer.
+ * Returns WORKER_GO_ON, or an exit status. */
+static int
+task(struct worker *w, const struct ipc_msg *m)
+{
+	const uint8_t *map;
+	const char *error;
+	size_t mlen, elen;
+	char *path;
+	int fd, ok;
+
+	if ((fd = ipc_take_fd(&w->rd)) < 0) {
+		log_warnx("worker %d: a task without its descriptor", (int)getpid());
+		return WORKER_BAD_PEER;
+	}
+	if (w->h == NULL || m->job != w->job) {
+		log_warnx("worker %d: a task for job %u, set up for %s", (int)getpid(),
+		    (unsigned)m->job, w->h ? "another" : "none");
+		close(fd);
+		return WORKER_BAD_PEER;
+	}
+	/* For messages only; a NUL inside cuts it short, nothing worse. */
+	if ((path = strndup(m->path, m->path_len)) == NULL) {
+		close(fd);
+		return WORKER_FAILED;
+	}
+	result_reset(w->res);
+	ok = w->h->process(fd, path, w->res) == 0;
+	close(fd);
+	free(path);
+
+	map = result_map(w->res, &mlen);
+	error = result_error(w->res, &elen);
+	if (ok) {
+		elen = 0;
+	} else if (elen == 0) {
+		error = "failed";
+		elen = strlen(error);
+	}
+	/* An empty map (one byte) is left out: it reads as {} all the same. */
+	if (ipc_put_result(&w->out, m->id, ok, error, elen, map, mlen > 1 ? mlen : 0) < 0) {
+		log_warn("worker %d: unable to encode a result", (int)getpid());
+		return WORKER_FAILED;
+	}
+	return flush(w) < 0 ? WORKER_DONE : WORKER_GO_ON;
+}
+
+/* Reads, decodes and acts on the supervisor's messages until one side is
+ * done. Returns the exit status. */
+static int
+serve(struct worker *w)
+{
+	const uint8_t *body;
+	const char *why;
+	struct ipc_msg m;
+	size_t len;
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		r = ipc_next(&w->rd, &body, &len);
+		if (r < 0) {
+			log_warnx("worker %d: frame length out of bounds from the supervisor",
+			    (int)getpid());
+			return WORKER_BAD_PEER;
+		}
+		if (r == 0) {
+			n = ipc_read(&w->rd, w->sock, 1);
+			if (n == 0 || (n < 0 && errno == ECONNRESET))
+				return WORKER_DONE;
+			if (n < 0 && errno != EINTR) {
+				log_warn("worker %d: unable to read from the supervisor",
+				    (int)getpid());
+				return WORKER_BAD_PEER;
+			}
+			continue;
+		}
+		if (ipc_decode(body, len, &m, &why) < 0) {
+			log_warnx("worker %d: bad message from the supervisor: %s",
+			    (int)getpid(), why);
+			return WORKER_BAD_PEER;
+		}
+		switch (m.type) {
+		case IPC_JOB:
+			r = job(w, &m);
+			break;
+		case IPC_TASK:
+			r = task(w, &m);
+			break;
+		default:
+			log_warnx("worker %d: unexpected %s message from the supervisor",
+			    (int)getpid(), ipc_type_name(m.type));
+			r = WORKER_BAD_PEER;
+			break;
+		}
+		if (r != WORKER_GO_ON)
+			return r;
+	}
 }
 
 int
 child_main(int argc, char **argv)
 {
-	const struct handler *h = NULL;
-	struct corral_result *res;
-	struct ipc_reader rd;
-	struct ipc_buf out = { 0 };
+	struct worker w = { .sock = IPC_CHILD_FD };
 	struct stat sb;
-	static char hname[4096], arg[4096];
-	char err[1024], *path = NULL;
-	uint32_t job = 0;
-	int sock = IPC_CHILD_FD, status = 0;
+	int status;
 
 	(void)argc, (void)argv;
-	if (fstat(sock, &sb) < 0 || !S_ISSOCK(sb.st_mode)) {
-		fprintf(stderr, "corral: the worker runs only under a corral supervisor\n");
-		return 2;
+	if (fstat(w.sock, &sb) < 0 || !S_ISSOCK(sb.st_mode)) {
+		log_warnx("the worker runs only under a corral supervisor (no socket at fd %d)",
+		    IPC_CHILD_FD);
+		return WORKER_BAD_PEER;
 	}
-	setup_process();
-	res = result_new();
-	ipc_reader_init(&rd, IPC_FRAME_MAX);
-	if (res == NULL || ipc_put_hello(&out, (uint32_t)getpid()) < 0 || send_all(sock, &out) < 0)
-		return 2;
-	for (;;) {
-		const uint8_t *body;
-		const char *why;
-		struct ipc_msg m;
-		size_t len;
-		ssize_t n;
-		int r, fd, ok;
-
-		r = ipc_next(&rd, &body, &len);
-		if (r < 0) {
-			say("frame length out of bounds from the supervisor");
-			{ status = 2; goto out; }
-		}
-		if (r == 0) {
-			n = ipc_read(&rd, sock, 1);
-			if (n == 0)
-				{ status = 0; goto out; }	/* the supervisor is done with us */
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				{ status = 2; goto out; }
-			}
-			continue;
-		}
-		if (ipc_decode(body, len, &m, &why) < 0) {
-			snprintf(err, sizeof err, "bad message from the supervisor: %s", why);
-			say(err);
-			{ status = 2; goto out; }
-		}
-		switch (m.type) {
-		case IPC_JOB:
-			if (m.handler_len >= sizeof hname || m.arg_len >= sizeof arg) {
-				snprintf(err, sizeof err, "handler name or argument too long");
-				goto fatal;
-			}
-			memcpy(hname, m.handler, m.handler_len);
-			hname[m.handler_len] = '\0';
-			memcpy(arg, m.arg, m.arg_len);
-			arg[m.arg_len] = '\0';
-			if ((h = handler_find(hname)) == NULL) {
-				snprintf(err, sizeof err, "no such handler: %.200s", hname);
-				goto fatal;
-			}
-			/* A plugin's argument is its path: the handler name. */
-			if (h->setup && h->setup(h == &handler_plugin ? hname : arg, err, sizeof err) < 0)
-				goto fatal;
-			job = m.job;
-			break;
-		case IPC_TASK:
-			fd = ipc_take_fd(&rd);
-			if (fd < 0 || h == NULL || m.job != job) {
-				say(fd < 0 ? "a task without its descriptor" : "a task for another job");
-				{ status = 2; goto out; }
-			}
-			path = malloc(m.path_len + 1);
-			if (path == NULL)
-				{ status = 2; goto out; }
-			memcpy(path, m.path, m.path_len);
-			path[m.path_len] = '\0';
-			result_reset(res);
-			ok = h->process(fd, path, res) == 0;
-			close(fd);
-			free(path);
-			path = NULL;
-			{
-				size_t mlen, elen;
-				const uint8_t *map = result_map(res, &mlen);
-				const char *e = result_error(res, &elen);
-
-				if (!ok && elen == 0)
-					e = "failed", elen = 6;
-				if (ipc_put_result(&out, m.id, ok, e, ok ? 0 : elen, map,
-				    mlen > 1 ? mlen : 0) < 0) {
-					/* Too big to send: say so instead. */
-					result_reset(res);
-					corral_result_set_bool(res, "truncated", 1);
-					map = result_map(res, &mlen);
-					if (ipc_put_result(&out, m.id, 0, "result too large", 16, map, mlen) < 0)
-						{ status = 2; goto out; }
-				}
-			}
-			if (send_all(sock, &out) < 0)
-				{ status = 0; goto out; }
-			break;
-		default:
-			snprintf(err, sizeof err, "unexpected %s message from the supervisor",
-			    ipc_type_name(m.type));
-			say(err);
-			{ status = 2; goto out; }
-		}
-	}
-fatal:
-	ipc_put_fatal(&out, err, strlen(err));
-	send_all(sock, &out);
-	status = CHILD_EXIT_SETUP;
-out:
-	free(path);
-	result_free(res);
-	ipc_reader_free(&rd);
-	ipc_buf_free(&out);
+	reset_process(w.sock);
+	ipc_reader_init(&w.rd, IPC_FRAME_MAX);
+	if ((w.res = result_new()) == NULL || ipc_put_hello(&w.out, (uint32_t)getpid()) < 0)
+		status = WORKER_FAILED;
+	else if (flush(&w) < 0)
+		status = WORKER_DONE;
+	else
+		status = serve(&w);
+	/* Freed, so a leak checker keeps the exit status to itself. */
+	result_free(w.res);
+	ipc_reader_free(&w.rd);
+	ipc_buf_free(&w.out);
+	free(w.name);
+	free(w.arg);
 	return status;
 }

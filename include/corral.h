@@ -55,8 +55,9 @@ struct corral_result;
 int corral_process(int fd, const char *path, struct corral_result *out);
 
 /* Each setter adds key = value to the result.
- * Returns 0, or -1 with errno: ENOMEM, or E2BIG when the result would pass
- * its 1 MiB bound (the result is then marked truncated). */
+ * Returns 0, or -1 with errno: EINVAL for a NULL key or value, ENOMEM, or
+ * E2BIG when the result would pass its 1 MiB bound (the pair is dropped
+ * whole and the result marked truncated). */
 int corral_result_set_str(struct corral_result *r, const char *key, const char *value);
 int corral_result_set_bytes(struct corral_result *r, const char *key, const void *p, size_t len);
 int corral_result_set_int(struct corral_result *r, const char *key, int64_t value);

@@ -1,6 +1,8 @@
 /* Unit tests of child/result.c: the setters build one well-formed msgpack
- * map with the right count and values, bounded at 1 MiB (E2BIG and a
- * truncated flag), with a bounded error text; reset clears all of it. */
+ * map (ipc_mp_check accepts it) whose count, keys and values decode back
+ * with msgpack-c; the 1 MiB bound refuses a pair whole with E2BIG and marks
+ * the result truncated once; the error text is bounded and cut between
+ * characters; reset clears it all. */
 #include <errno.h>
 #include <string.h>
 
@@ -10,62 +12,162 @@
 #include "ipc/ipc.h"
 #include "tests/tap.h"
 
+/* The map as msgpack-c sees it, or a nil object. */
+static msgpack_object
+decode(msgpack_unpacked *u, struct corral_result *r)
+{
+	size_t len, off = 0;
+	const uint8_t *map = result_map(r, &len);
+
+	msgpack_unpacked_destroy(u);
+	msgpack_unpacked_init(u);
+	if (ipc_mp_check(map, len, 4) < 0 ||
+	    msgpack_unpack_next(u, (const char *)map, len, &off) != MSGPACK_UNPACK_SUCCESS ||
+	    off != len || u->data.type != MSGPACK_OBJECT_MAP) {
+		msgpack_object nil = { .type = MSGPACK_OBJECT_NIL };
+
+		return nil;
+	}
+	return u->data;
+}
+
+static int
+key_is(const msgpack_object_kv *kv, const char *key)
+{
+	return kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == strlen(key) &&
+	    memcmp(kv->key.via.str.ptr, key, strlen(key)) == 0;
+}
+
+/* How many pairs have this key. */
+static int
+count_key(msgpack_object m, const char *key)
+{
+	uint32_t i;
+	int n = 0;
+
+	for (i = 0; m.type == MSGPACK_OBJECT_MAP && i < m.via.map.size; i++)
+		n += key_is(&m.via.map.ptr[i], key);
+	return n;
+}
+
 int
 main(void)
 {
 	struct corral_result *r = result_new();
+	static char big[5000], err[RESULT_ERR_MAX + 100];
+	const char *filters[] = { "xz", "uu" };
 	const uint8_t *map;
-	size_t len, elen;
 	msgpack_unpacked u;
-	size_t off = 0;
-	char big[5000];
+	msgpack_object m;
+	msgpack_object_kv *kv;
+	size_t len, elen;
+	char key[16];
 	int i, rc = 0;
 
+	msgpack_unpacked_init(&u);
 	ok(r != NULL, "a result");
 	map = result_map(r, &len);
 	ok(len == 1 && map[0] == 0x80, "empty: an empty map");
-	corral_result_set_str(r, "s", "text");
-	corral_result_set_bytes(r, "b", "\0\1", 2);
-	corral_result_set_int(r, "i", -5);
-	corral_result_set_uint(r, "u", UINT64_MAX);
-	corral_result_set_bool(r, "t", 1);
-	corral_result_set_double(r, "d", 0.5);
-	map = result_map(r, &len);
-	ok(ipc_mp_check(map, len, 4) == 0, "a well-formed object");
-	msgpack_unpacked_init(&u);
-	ok(msgpack_unpack_next(&u, (const char *)map, len, &off) == MSGPACK_UNPACK_SUCCESS &&
-	    u.data.type == MSGPACK_OBJECT_MAP && u.data.via.map.size == 6, "a map of 6");
-	if (u.data.type == MSGPACK_OBJECT_MAP && u.data.via.map.size == 6) {
-		msgpack_object_kv *kv = u.data.via.map.ptr;
 
-		ok(kv[0].val.type == MSGPACK_OBJECT_STR && kv[0].val.via.str.size == 4, "str value");
-		ok(kv[1].val.type == MSGPACK_OBJECT_BIN && kv[1].val.via.bin.size == 2, "bin value");
-		ok(kv[2].val.type == MSGPACK_OBJECT_NEGATIVE_INTEGER && kv[2].val.via.i64 == -5, "int value");
-		ok(kv[3].val.via.u64 == UINT64_MAX, "uint value");
-		ok(kv[4].val.type == MSGPACK_OBJECT_BOOLEAN && kv[4].val.via.boolean, "bool value");
-		ok(kv[5].val.type == MSGPACK_OBJECT_FLOAT64 && kv[5].val.via.f64 == 0.5, "double value");
+	ok(corral_result_set_str(r, "s", "text") == 0, "set_str");
+	ok(corral_result_set_bytes(r, "b", "\0\1", 2) == 0, "set_bytes");
+	ok(corral_result_set_int(r, "i", -5) == 0, "set_int");
+	ok(corral_result_set_uint(r, "u", UINT64_MAX) == 0, "set_uint");
+	ok(corral_result_set_bool(r, "t", 1) == 0, "set_bool");
+	ok(corral_result_set_double(r, "d", 0.5) == 0, "set_double");
+	ok(result_set_strv(r, "filters", filters, 2) == 0, "set_strv");
+	m = decode(&u, r);
+	ok(m.type == MSGPACK_OBJECT_MAP, "one well-formed map");
+	is_int(m.type == MSGPACK_OBJECT_MAP ? m.via.map.size : 0, 7, "of 7 pairs");
+	if (m.type == MSGPACK_OBJECT_MAP && m.via.map.size == 7) {
+		kv = m.via.map.ptr;
+		ok(key_is(&kv[0], "s") && kv[0].val.type == MSGPACK_OBJECT_STR &&
+		    kv[0].val.via.str.size == 4 && memcmp(kv[0].val.via.str.ptr, "text", 4) == 0,
+		    "s: \"text\"");
+		ok(key_is(&kv[1], "b") && kv[1].val.type == MSGPACK_OBJECT_BIN &&
+		    kv[1].val.via.bin.size == 2 && memcmp(kv[1].val.via.bin.ptr, "\0\1", 2) == 0,
+		    "b: two bytes");
+		ok(key_is(&kv[2], "i") && kv[2].val.type == MSGPACK_OBJECT_NEGATIVE_INTEGER &&
+		    kv[2].val.via.i64 == -5, "i: -5");
+		ok(key_is(&kv[3], "u") && kv[3].val.type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+		    kv[3].val.via.u64 == UINT64_MAX, "u: UINT64_MAX");
+		ok(key_is(&kv[4], "t") && kv[4].val.type == MSGPACK_OBJECT_BOOLEAN &&
+		    kv[4].val.via.boolean, "t: true");
+		ok(key_is(&kv[5], "d") && kv[5].val.type == MSGPACK_OBJECT_FLOAT64 &&
+		    kv[5].val.via.f64 == 0.5, "d: 0.5");
+		ok(key_is(&kv[6], "filters") && kv[6].val.type == MSGPACK_OBJECT_ARRAY &&
+		    kv[6].val.via.array.size == 2 &&
+		    kv[6].val.via.array.ptr[1].type == MSGPACK_OBJECT_STR &&
+		    memcmp(kv[6].val.via.array.ptr[1].via.str.ptr, "uu", 2) == 0,
+		    "filters: an array of strings");
 	}
-	msgpack_unpacked_destroy(&u);
+	ok(corral_result_set_str(r, NULL, "x") == -1 && errno == EINVAL, "a NULL key: EINVAL");
+	ok(corral_result_set_str(r, "x", NULL) == -1 && errno == EINVAL, "a NULL string: EINVAL");
+	m = decode(&u, r);
+	is_int(m.type == MSGPACK_OBJECT_MAP ? m.via.map.size : 0, 7, "refused pairs leave no trace");
+
+	/* Maps of 16 and more pairs take a longer header. */
+	result_reset(r);
+	for (i = 0; i < 70000; i++) {
+		snprintf(key, sizeof key, "%d", i);
+		if (corral_result_set_bool(r, key, 0) < 0)
+			break;
+	}
+	m = decode(&u, r);
+	is_int(m.type == MSGPACK_OBJECT_MAP ? m.via.map.size : 0, 70000, "a map of 70000 pairs");
 
 	result_reset(r);
 	memset(big, 'x', sizeof big - 1);
-	big[sizeof big - 1] = '\0';
 	for (i = 0; i < 1000 && rc == 0; i++)
 		rc = corral_result_set_str(r, "k", big);
 	ok(rc == -1 && errno == E2BIG, "past 1 MiB: E2BIG (after %d)", i);
+	ok(corral_result_set_str(r, "k", big) == -1 && errno == E2BIG, "and again");
+	ok(corral_result_set_bytes(r, "k", big, 100u << 20) == -1 && errno == E2BIG,
+	    "a value far past the bound: E2BIG");
+	ok(corral_result_set_int(r, "n", 1) == 0, "a small pair still fits");
 	map = result_map(r, &len);
-	ok(len <= RESULT_MAX && ipc_mp_check(map, len, 4) == 0, "still one well-formed map within the bound");
-	ok(len > 1 && memmem(map, len, "truncated", 9) != NULL, "marked truncated");
+	ok(len <= RESULT_MAX, "within the bound (%zu)", len);
+	m = decode(&u, r);
+	ok(m.type == MSGPACK_OBJECT_MAP, "still one well-formed map");
+	is_int(count_key(m, "truncated"), 1, "marked truncated, once");
+	is_int(count_key(m, "k"), i - 1, "every pair that fitted, none cut");
+	/* Fill to the last byte: the flag still fits. */
+	for (i = 0; i < 5000 && corral_result_set_uint(r, "f", 1) == 0; i++)
+		;
+	result_map(r, &len);
+	ok(len <= RESULT_MAX && decode(&u, r).type == MSGPACK_OBJECT_MAP,
+	    "filled up: still well-formed, within the bound (%zu)", len);
 
 	result_reset(r);
-	corral_result_set_error(r, "%s", big);
+	memset(err, 'e', sizeof err - 1);
+	ok(corral_result_set_error(r, "%s", err) == 0, "a long error text");
 	result_error(r, &elen);
-	ok(elen == RESULT_ERR_MAX - 1, "the error text is bounded (%zu)", elen);
+	is_int(elen, RESULT_ERR_MAX - 1, "is bounded");
+	/* A 2-byte character straddling the cut is dropped whole. */
+	memset(err, 'e', sizeof err - 1);
+	memcpy(err + RESULT_ERR_MAX - 2, "\xc3\xa9", 2);
+	corral_result_set_error(r, "%s", err);
+	result_error(r, &elen);
+	is_int(elen, RESULT_ERR_MAX - 2, "and cut between characters");
+	memset(err, 'e', sizeof err - 1);
+	memcpy(err + RESULT_ERR_MAX - 3, "\xe2\x82\xac", 3);
+	corral_result_set_error(r, "%s", err);
+	result_error(r, &elen);
+	is_int(elen, RESULT_ERR_MAX - 3, "a 3-byte one too");
+	memcpy(err + RESULT_ERR_MAX - 3, "\xc3\xa9", 2);
+	corral_result_set_error(r, "%s", err);
+	result_error(r, &elen);
+	is_int(elen, RESULT_ERR_MAX - 1, "a whole one stays");
+	corral_result_set_error(r, "first");
+	corral_result_set_error(r, "exit status %d", 3);
+	ok(strcmp(result_error(r, &elen), "exit status 3") == 0 && elen == 13, "the last call wins");
+
+	corral_result_set_int(r, "n", 1);
 	result_reset(r);
 	map = result_map(r, &len);
 	result_error(r, &elen);
-	ok(len == 1 && elen == 0, "reset clears the map and the error");
-	ok(corral_result_set_str(r, NULL, "x") == -1 && errno == EINVAL, "a NULL key: EINVAL");
+	ok(len == 1 && map[0] == 0x80 && elen == 0, "reset clears the map and the error");
+	msgpack_unpacked_destroy(&u);
 	result_free(r);
 	return done_testing();
 }

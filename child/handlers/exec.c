@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,36 +37,47 @@ exec_setup(const char *arg, char *err, size_t errlen)
 	return 0;
 }
 
-/* CMD with {} replaced by 'path' quoted for sh; malloc'd. */
+/* path in single quotes for sh, each ' in it as '\'' ; malloc'd. */
+static char *
+quote(const char *path)
+{
+	size_t n = 3;
+	const char *p;
+	char *q, *o;
+
+	for (p = path; *p; p++)
+		n += *p == '\'' ? 4 : 1;
+	if ((q = o = malloc(n)) == NULL)
+		return NULL;
+	*o++ = '\'';
+	for (p = path; *p; p++)
+		if (*p == '\'')
+			o = stpcpy(o, "'\\''");
+		else
+			*o++ = *p;
+	*o++ = '\'';
+	*o = '\0';
+	return q;
+}
+
+/* cmd with every {} replaced by the quoted path, or with it appended
+ * when there is no {}; malloc'd. */
 static char *
 build(const char *cmd, const char *path)
 {
-	size_t plen = strlen(path), qlen = 2, n = 0, i, uses = 0;
+	size_t uses = 0, qlen;
 	const char *p;
 	char *q, *s, *o;
 
-	for (i = 0; i < plen; i++)
-		qlen += path[i] == '\'' ? 4 : 1;
+	if ((q = quote(path)) == NULL)
+		return NULL;
+	qlen = strlen(q);
 	for (p = cmd; (p = strstr(p, "{}")) != NULL; p += 2)
 		uses++;
-	s = malloc(strlen(cmd) + (uses ? uses : 1) * (qlen + 1) + 2);
-	q = malloc(qlen + 1);
-	if (s == NULL || q == NULL) {
-		free(s);
+	if ((s = o = malloc(strlen(cmd) + (uses ? uses : 1) * qlen + 2)) == NULL) {
 		free(q);
 		return NULL;
 	}
-	q[n++] = '\'';
-	for (i = 0; i < plen; i++) {
-		if (path[i] == '\'') {
-			memcpy(q + n, "'\\''", 4);
-			n += 4;
-		} else
-			q[n++] = path[i];
-	}
-	q[n++] = '\'';
-	q[n] = '\0';
-	o = s;
 	for (p = cmd; *p; ) {
 		if (p[0] == '{' && p[1] == '}') {
 			o = stpcpy(o, q);
@@ -75,7 +85,7 @@ build(const char *cmd, const char *path)
 		} else
 			*o++ = *p++;
 	}
-	if (!uses) {
+	if (uses == 0) {
 		*o++ = ' ';
 		o = stpcpy(o, q);
 	}
@@ -107,25 +117,63 @@ drain(int fd, char *buf, size_t *len, size_t max, int *cut)
 	return 1;
 }
 
+/* Text stays text when it is one; anything else (a NUL included, which a
+ * C string cannot carry) travels as bytes. buf has room for the NUL. */
 static void
-set_text(struct corral_result *out, const char *key, const char *buf, size_t len)
+set_text(struct corral_result *out, const char *key, char *buf, size_t len)
 {
-	char *s = strndup(buf, len);
-
-	/* Text stays text when it is one; anything else travels as bytes. */
-	if (s && strlen(s) == len && utf8_valid(buf, len))
-		corral_result_set_str(out, key, s);
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len) == NULL && utf8_valid(buf, len))
+		corral_result_set_str(out, key, buf);
 	else
 		corral_result_set_bytes(out, key, buf, len);
-	free(s);
+}
+
+/* The command's process: the file on stdin, the pipes on stdout and
+ * stderr, nothing else open. Signals are at their defaults and none is
+ * blocked: the worker reset them at its start. It stays in the worker's
+ * process group, so a timeout's kill of the group takes it too. */
+static void
+run_command(int fd, int out, int err, const char *cmd)
+{
+	/* Belt and braces beside the group kill: the worker's death. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (dup2(fd, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+	    dup2(err, STDERR_FILENO) < 0)
+		_exit(127);
+	/* Not the socket: everything the worker holds is close-on-exec
+	 * anyway, so kernels without close_range lose nothing. */
+	close_range(3, ~0U, 0);
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	_exit(127);
+}
+
+/* "exit status N" or "killed by signal N (SIGNAME)", then the first line
+ * of stderr: most commands say there why they failed. */
+static void
+set_failure(struct corral_result *out, int status, const char *err, size_t errlen)
+{
+	const char *nl = memchr(err, '\n', errlen);
+	int n = (int)(nl ? (size_t)(nl - err) : errlen), sig;
+
+	if (n > 255)
+		n = 255;
+	if (WIFEXITED(status)) {
+		corral_result_set_error(out, "exit status %d%s%.*s", WEXITSTATUS(status),
+		    n ? ": " : "", n, err);
+		return;
+	}
+	sig = WTERMSIG(status);
+	corral_result_set_error(out, "killed by signal %d (SIG%s)%s%.*s", sig,
+	    sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", n ? ": " : "", n, err);
 }
 
 static int
 exec_process(int fd, const char *path, struct corral_result *out)
 {
-	static char obuf[STDOUT_MAX], ebuf[STDERR_MAX];
+	static char obuf[STDOUT_MAX + 1], ebuf[STDERR_MAX + 1];
 	size_t olen = 0, elen = 0;
-	int op[2], ep[2], ocut = 0, ecut = 0, dummy = 0, status;
+	int op[2], ep[2], ocut = 0, ecut = 0, status;	/* ecut: not reported */
 	struct pollfd p[2];
 	char *cmd = build(command, path);
 	pid_t pid;
@@ -140,25 +188,15 @@ exec_process(int fd, const char *path, struct corral_result *out)
 		corral_result_set_error(out, "pipe: %s", strerror(errno));
 		return 1;
 	}
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(fd, STDIN_FILENO);
-		dup2(op[1], STDOUT_FILENO);
-		dup2(ep[1], STDERR_FILENO);
-		/* The command gets stdio and nothing else: not the socket. */
-		if (syscall(SYS_close_range, 3, ~0U, 0) < 0)
-			for (int i = 3; i < 1024; i++)
-				close(i);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
+	if ((pid = fork()) == 0)
+		run_command(fd, op[1], ep[1], cmd);
+	if (pid < 0)
+		corral_result_set_error(out, "fork: %s", strerror(errno));
 	free(cmd);
 	close(op[1]);
 	close(ep[1]);
 	if (pid < 0) {
 		close(op[0]), close(ep[0]);
-		corral_result_set_error(out, "fork: %s", strerror(errno));
 		return 1;
 	}
 	p[0].fd = op[0];
@@ -170,9 +208,9 @@ exec_process(int fd, const char *path, struct corral_result *out)
 				continue;
 			break;
 		}
-		if (p[0].revents && !drain(op[0], obuf, &olen, sizeof obuf, &ocut))
+		if (p[0].revents && !drain(op[0], obuf, &olen, STDOUT_MAX, &ocut))
 			p[0].fd = -1;
-		if (p[1].revents && !drain(ep[0], ebuf, &elen, sizeof ebuf, &ecut))
+		if (p[1].revents && !drain(ep[0], ebuf, &elen, STDERR_MAX, &ecut))
 			p[1].fd = -1;
 	}
 	close(op[0]);
@@ -182,7 +220,6 @@ exec_process(int fd, const char *path, struct corral_result *out)
 			status = 0x7f00;	/* as if exit 127 */
 			break;
 		}
-	(void)dummy;
 	if (WIFEXITED(status))
 		corral_result_set_int(out, "exit", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
@@ -194,23 +231,7 @@ exec_process(int fd, const char *path, struct corral_result *out)
 		set_text(out, "stderr", ebuf, elen);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
-	{
-		char first[256] = "";
-		size_t n = 0;
-
-		while (n < elen && n < sizeof first - 1 && ebuf[n] != '\n') {
-			first[n] = ebuf[n];
-			n++;
-		}
-		first[n] = '\0';
-		if (WIFEXITED(status))
-			corral_result_set_error(out, "exit status %d%s%s", WEXITSTATUS(status),
-			    n ? ": " : "", first);
-		else
-			corral_result_set_error(out, "killed by signal %d (SIG%s)%s%s", WTERMSIG(status),
-			    sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?",
-			    n ? ": " : "", first);
-	}
+	set_failure(out, status, ebuf, elen);
 	return 1;
 }
 

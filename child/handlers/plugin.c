@@ -1,4 +1,6 @@
-/* plugin: a user's shared object exporting corral_process(). */
+/* plugin: a user's shared object exporting corral_process() against
+ * include/corral.h. It is loaded once per job on each child, and calls back
+ * into this executable for the corral_result_set_* helpers (corral.sym). */
 #include <dlfcn.h>
 #include <stdio.h>
 
@@ -11,15 +13,18 @@ static process_fn plugin_fn;
 static int
 plugin_setup(const char *path, char *err, size_t errlen)
 {
-	void *so = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	void *so;
 
-	if (so == NULL) {
+	/* RTLD_NOW: a missing symbol fails here, once, not mid-file. */
+	if ((so = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		snprintf(err, errlen, "%s", dlerror());
 		return -1;
 	}
+	dlerror();
 	*(void **)&plugin_fn = dlsym(so, "corral_process");
 	if (plugin_fn == NULL) {
-		snprintf(err, errlen, "%s: no corral_process", path);
+		snprintf(err, errlen, "%s", dlerror());
+		dlclose(so);
 		return -1;
 	}
 	return 0;
@@ -29,11 +34,15 @@ static int
 plugin_process(int fd, const char *path, struct corral_result *out)
 {
 	size_t elen;
-	int r = plugin_fn(fd, path, out);
+	int r;
 
-	if (r != 0 && (result_error(out, &elen), elen == 0))
+	r = plugin_fn(fd, path, out);
+	if (r == 0)
+		return 0;
+	result_error(out, &elen);
+	if (elen == 0)
 		corral_result_set_error(out, "plugin returned %d", r);
-	return r != 0;
+	return 1;
 }
 
 const struct handler handler_plugin = { "plugin", plugin_setup, plugin_process };
