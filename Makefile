@@ -23,7 +23,7 @@ IPC_SRC    := ipc/frame.c ipc/msg.c ipc/mpcheck.c
 SUP_SRC    := supervisor/main.c supervisor/cli.c supervisor/sup.c supervisor/slot.c \
               supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/record.c supervisor/json.c supervisor/stats.c \
               supervisor/progress.c supervisor/report.c
-CHILD_SRC  := child/worker.c child/result.c child/handlers/archive.c \
+CHILD_SRC  := child/worker.c child/result.c child/opts.c child/handlers/archive.c \
               child/handlers/sha256.c child/handlers/exec.c child/handlers/plugin.c
 
 CORRAL_SRC := $(COMMON_SRC) $(IPC_SRC) $(SUP_SRC) $(CHILD_SRC)

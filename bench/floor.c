@@ -39,7 +39,7 @@ main(int argc, char **argv)
 			continue;
 		}
 		result_reset(res);
-		if (handler_archive.process(fd, path, res) == 0)
+		if (handler_archive.process(&(struct task_in){ .fd = fd, .dirfd = -1, .path = path }, res) == 0)
 			ok++;
 		else
 			bad++;

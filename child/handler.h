@@ -9,16 +9,27 @@
 
 #include <corral.h>
 
+#include "child/opts.h"
+
 #define RESULT_MAX	(1u << 20)	/* bound on one result map */
 #define RESULT_ERR_MAX	4096		/* bound on an error text */
 
+/* One file to process. */
+struct task_in {
+	int fd;			/* the file, read-only, at offset 0 */
+	int dirfd;		/* with --extract: the directory to extract into; else -1 */
+	const char *path;	/* for messages only */
+};
+
 struct handler {
 	const char *name;
-	/* Once per job on this child, before its first file. arg is the exec
-	 * command or the plugin path. Returns 0, or -1 with a message in err. */
-	int (*setup)(const char *arg, char *err, size_t errlen);
+	/* Once per job on this child, before its first file and before the
+	 * sandbox closes: the last chance to open files. arg is the exec
+	 * command or the plugin path; o the job's options (kept by the
+	 * handler if it needs them). Returns 0, or -1 with a message in err. */
+	int (*setup)(const char *arg, const struct job_opts *o, char *err, size_t errlen);
 	/* Returns 0 ok, non-zero failed (the error text set in out). */
-	int (*process)(int fd, const char *path, struct corral_result *out);
+	int (*process)(const struct task_in *t, struct corral_result *out);
 };
 
 extern const struct handler handler_archive, handler_sha256, handler_exec, handler_plugin;

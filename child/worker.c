@@ -35,6 +35,7 @@ struct worker {
 	const struct handler *h;	/* NULL until the first JOB */
 	uint32_t job;
 	char *name, *arg;		/* of the job's handler */
+	struct job_opts opts;
 };
 
 const struct handler *
@@ -165,7 +166,7 @@ job(struct worker *w, const struct ipc_msg *m)
 	}
 	/* A plugin is named by its path; arg is exec's command. */
 	arg = w->h == &handler_plugin ? w->name : w->arg;
-	if (w->h->setup != NULL && w->h->setup(arg, err, sizeof err) < 0)
+	if (w->h->setup != NULL && w->h->setup(arg, &w->opts, err, sizeof err) < 0)
 		return fatal(w, err);
 	w->job = m->job;
 	return WORKER_GO_ON;
@@ -198,7 +199,7 @@ task(struct worker *w, const struct ipc_msg *m)
 		return WORKER_FAILED;
 	}
 	result_reset(w->res);
-	ok = w->h->process(fd, path, w->res) == 0;
+	ok = w->h->process(&(struct task_in){ .fd = fd, .dirfd = -1, .path = path }, w->res) == 0;
 	close(fd);
 	free(path);
 
@@ -279,6 +280,7 @@ child_main(int argc, char **argv)
 	int status;
 
 	(void)argc, (void)argv;
+	job_opts_default(&w.opts);
 	if (fstat(w.sock, &sb) < 0 || !S_ISSOCK(sb.st_mode)) {
 		log_warnx("the worker runs only under a corral supervisor (no socket at fd %d)",
 		    IPC_CHILD_FD);

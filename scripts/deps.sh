@@ -3,7 +3,7 @@
 # are missing. Needs root (or sudo) only when something is missing.
 set -eu
 
-PKGS="pkg-config libev-dev libmsgpack-dev liblmdb-dev libarchive-dev libssl-dev
+PKGS="pkg-config libev-dev libmsgpack-dev liblmdb-dev libarchive-dev libssl-dev libseccomp-dev
       libarchive-tools perl procps lmdb-utils jq"
 # `deps.sh bench`: what the benchmark's contenders need too.
 [ "${1:-}" = bench ] && PKGS="$PKGS parallel coreutils findutils bc openssl"

@@ -87,13 +87,12 @@ describe(struct archive *a, const struct tally *t, struct corral_result *out)
 }
 
 static int
-archive_process(int fd, const char *path, struct corral_result *out)
+archive_process(const struct task_in *t, struct corral_result *out)
 {
-	struct tally t = { 0, 0, 0 };
+	struct tally tl = { 0, 0, 0 };
 	struct archive *a;
 	int bad;
 
-	(void)path;
 	if ((a = archive_read_new()) == NULL) {
 		corral_result_set_error(out, "unable to start libarchive: out of memory");
 		return 1;
@@ -101,13 +100,13 @@ archive_process(int fd, const char *path, struct corral_result *out)
 	archive_read_support_filter_all(a);
 	archive_read_support_format_all(a);
 	archive_read_support_format_raw(a);
-	bad = archive_read_open_fd(a, fd, BLOCK) != ARCHIVE_OK || read_all(a, &t) < 0;
-	if (bad && t.not_archive)
+	bad = archive_read_open_fd(a, t->fd, BLOCK) != ARCHIVE_OK || read_all(a, &tl) < 0;
+	if (bad && tl.not_archive)
 		corral_result_set_error(out, "unrecognized archive format");
 	else if (bad)
 		corral_result_set_error(out, "%s", archive_error_string(a) ?
 		    archive_error_string(a) : "damaged archive");
-	describe(a, &t, out);
+	describe(a, &tl, out);
 	archive_read_free(a);
 	return bad;
 }

@@ -23,8 +23,9 @@
 static char *command;
 
 static int
-exec_setup(const char *arg, char *err, size_t errlen)
+exec_setup(const char *arg, const struct job_opts *o, char *err, size_t errlen)
 {
+	(void)o;
 	if (arg == NULL || arg[0] == '\0') {
 		snprintf(err, errlen, "exec needs a command");
 		return -1;
@@ -169,13 +170,13 @@ set_failure(struct corral_result *out, int status, const char *err, size_t errle
 }
 
 static int
-exec_process(int fd, const char *path, struct corral_result *out)
+exec_process(const struct task_in *t, struct corral_result *out)
 {
 	static char obuf[STDOUT_MAX + 1], ebuf[STDERR_MAX + 1];
 	size_t olen = 0, elen = 0;
 	int op[2], ep[2], ocut = 0, ecut = 0, status;	/* ecut: not reported */
 	struct pollfd p[2];
-	char *cmd = build(command, path);
+	char *cmd = build(command, t->path);
 	pid_t pid;
 
 	if (cmd == NULL || pipe2(op, O_CLOEXEC) < 0) {
@@ -189,7 +190,7 @@ exec_process(int fd, const char *path, struct corral_result *out)
 		return 1;
 	}
 	if ((pid = fork()) == 0)
-		run_command(fd, op[1], ep[1], cmd);
+		run_command(t->fd, op[1], ep[1], cmd);
 	if (pid < 0)
 		corral_result_set_error(out, "fork: %s", strerror(errno));
 	free(cmd);

@@ -11,10 +11,11 @@ typedef int (*process_fn)(int, const char *, struct corral_result *);
 static process_fn plugin_fn;
 
 static int
-plugin_setup(const char *path, char *err, size_t errlen)
+plugin_setup(const char *path, const struct job_opts *o, char *err, size_t errlen)
 {
 	void *so;
 
+	(void)o;
 	/* RTLD_NOW: a missing symbol fails here, once, not mid-file. */
 	if ((so = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		snprintf(err, errlen, "%s", dlerror());
@@ -31,12 +32,12 @@ plugin_setup(const char *path, char *err, size_t errlen)
 }
 
 static int
-plugin_process(int fd, const char *path, struct corral_result *out)
+plugin_process(const struct task_in *t, struct corral_result *out)
 {
 	size_t elen;
 	int r;
 
-	r = plugin_fn(fd, path, out);
+	r = plugin_fn(t->fd, t->path, out);
 	if (r == 0)
 		return 0;
 	result_error(out, &elen);

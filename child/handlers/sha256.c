@@ -9,7 +9,7 @@
 #include "child/handler.h"
 
 static int
-sha256_process(int fd, const char *path, struct corral_result *out)
+sha256_process(const struct task_in *t, struct corral_result *out)
 {
 	static unsigned char buf[64 * 1024];
 	unsigned char dig[EVP_MAX_MD_SIZE];
@@ -19,14 +19,13 @@ sha256_process(int fd, const char *path, struct corral_result *out)
 	uint64_t total = 0;
 	ssize_t n;
 
-	(void)path;
 	if ((md = EVP_MD_CTX_new()) == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
 		EVP_MD_CTX_free(md);
 		corral_result_set_error(out, "unable to start SHA-256");
 		return 1;
 	}
 	for (;;) {
-		n = read(fd, buf, sizeof buf);
+		n = read(t->fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
