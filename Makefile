@@ -18,6 +18,8 @@ LDLIBS   := $(PKG_LIBS) $(EV_LIBS) -ldl -lm
 
 B := build
 
+.DEFAULT_GOAL := all
+
 COMMON_SRC := common/log.c common/parse.c common/utf8.c
 IPC_SRC    := ipc/frame.c ipc/msg.c ipc/mpcheck.c
 SUP_SRC    := supervisor/main.c supervisor/cli.c supervisor/sup.c supervisor/slot.c \
@@ -39,7 +41,7 @@ $(B)/tests/unit_parse:  $(COMMON_OBJ)
 $(B)/tests/unit_ipc:    $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_mpcheck: $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_json:   $(B)/supervisor/json.o $(IPC_OBJ) $(COMMON_OBJ)
-$(B)/tests/unit_store:  $(B)/supervisor/store.o $(B)/supervisor/record.o $(IPC_OBJ) $(COMMON_OBJ)
+$(B)/tests/unit_store:  $(B)/supervisor/store.o $(B)/supervisor/record.o $(B)/child/opts.o $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_result: $(B)/child/result.o $(IPC_OBJ) $(COMMON_OBJ)
 # A worker that speaks the protocol wrongly on purpose, for the protocol tests.
 TEST_BINS  := $(B)/tests/fakeworker
@@ -95,11 +97,14 @@ check: corral units plugins
 	prove -f tests/*.t
 
 test: deps
+	$(MAKE) fuzz
 	$(MAKE) check
 	$(MAKE) clean-san
 	$(MAKE) B=build-san SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
 	        OPT='-O1 -g' CORRAL_BUILD=build-san check-san
 
+# The fuzz targets are sanitizer builds already: tests/25-fuzz.t runs them in check only.
+check-san: export CORRAL_FUZZ_SECONDS := 0
 # The suite again with AddressSanitizer and UBSan on every binary it runs.
 check-san: corral-san units plugins
 	CORRAL=$(CURDIR)/corral-san CORRAL_BUILD=$(B) ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_abort=0 \

@@ -47,4 +47,12 @@ struct job_opts {
 /* The defaults above. */
 void job_opts_default(struct job_opts *o);
 
+/* As one msgpack map of unsigned integers keyed by name. Unpacking starts
+ * from the defaults and skips names it does not know; a known name with a
+ * value of the wrong type or range fails, with *why. 0 or -1. */
+struct msgpack_packer;
+struct msgpack_object;
+int job_opts_pack(const struct job_opts *o, struct msgpack_packer *pk);
+int job_opts_unpack(const struct msgpack_object *map, struct job_opts *o, const char **why);
+
 #endif

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <msgpack.h>
+
 #include "child/handler.h"
 #include "common/log.h"
 #include "ipc/ipc.h"
@@ -142,6 +144,23 @@ fatal(struct worker *w, const char *why)
 	return CHILD_EXIT_SETUP;
 }
 
+/* The JOB message's options, over the defaults. */
+static int
+opts_decode(const uint8_t *p, size_t len, struct job_opts *o, char *err, size_t errlen)
+{
+	msgpack_unpacked u;
+	const char *why = "malformed";
+	int r = -1;
+
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, (const char *)p, len, NULL) == MSGPACK_UNPACK_SUCCESS)
+		r = job_opts_unpack(&u.data, o, &why);
+	msgpack_unpacked_destroy(&u);
+	if (r < 0)
+		snprintf(err, errlen, "the job's options: %s", why);
+	return r;
+}
+
 /* JOB: find and set up the handler. Returns WORKER_GO_ON, or an exit
  * status. */
 static int
@@ -160,6 +179,8 @@ job(struct worker *w, const struct ipc_msg *m)
 			return WORKER_FAILED;
 		return fatal(w, "the handler's name or argument holds a NUL byte");
 	}
+	if (m->opts_len > 0 && opts_decode(m->opts, m->opts_len, &w->opts, err, sizeof err) < 0)
+		return fatal(w, err);
 	if ((w->h = handler_find(w->name)) == NULL) {
 		snprintf(err, sizeof err, "no such handler: %.200s", w->name);
 		return fatal(w, err);
@@ -169,7 +190,10 @@ job(struct worker *w, const struct ipc_msg *m)
 	if (w->h->setup != NULL && w->h->setup(arg, &w->opts, err, sizeof err) < 0)
 		return fatal(w, err);
 	w->job = m->job;
-	return WORKER_GO_ON;
+	/* From here on, a FATAL from this child is not a set-up failure. */
+	if (ipc_put_ready(&w->out, w->job) < 0)
+		return WORKER_FAILED;
+	return flush(w) < 0 ? WORKER_DONE : WORKER_GO_ON;
 }
 
 /* TASK: run the handler on the descriptor that came with it and answer.

@@ -35,6 +35,57 @@ parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+int
+parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	static const char units[] = "KMGTPE";
+	char digits[32];
+	const char *u;
+	size_t n;
+	uint64_t v;
+	int shift = 0;
+
+	if (s == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = strspn(s, "0123456789");
+	if (n == 0 || n >= sizeof digits) {
+		errno = n == 0 ? EINVAL : ERANGE;
+		return -1;
+	}
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	u = s + n;
+	if (*u != '\0' && *u != 'B') {
+		const char *k = strchr(units, *u);
+
+		if (k == NULL) {
+			errno = EINVAL;
+			return -1;
+		}
+		shift = 10 * (int)(k - units + 1);
+		u++;
+		if (u[0] == 'i' && u[1] == 'B')
+			u++;
+	}
+	if (*u == 'B')
+		u++;
+	if (*u != '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	if (parse_uint(digits, 0, UINT64_MAX >> shift, &v) < 0)
+		return -1;
+	v <<= shift;
+	if (v < min || v > max) {
+		errno = ERANGE;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 /* A non-negative decimal with an optional fraction, no sign, no exponent:
  * strtod alone would take "inf", "0x10" and " 5". */
 static int

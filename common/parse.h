@@ -10,6 +10,9 @@
 int parse_duration_ms(const char *s, uint64_t *ms);
 /* A decimal integer in [min, max]. */
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* A byte count: "4096", "512K", "100M", "4G", "1T" (powers of 1024; a
+ * trailing "B" or "iB" allowed: "4GiB"). In [min, max]. */
+int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* A share: "0.05", "5%", "0" (off). Result in [0, 1]. */
 int parse_rate(const char *s, double *out);
 

@@ -18,10 +18,12 @@
 
 enum ipc_type {
 	IPC_HELLO  = 1,	/* child -> sup: {t, v, pid}               */
-	IPC_JOB    = 2,	/* sup -> child: {t, job, handler, arg}    */
+	IPC_JOB    = 2,	/* sup -> child: {t, job, handler, arg, opts} */
 	IPC_TASK   = 3,	/* sup -> child: {t, job, id, path}, + fd  */
 	IPC_RESULT = 4,	/* child -> sup: {t, id, ok, error, result} */
-	IPC_FATAL  = 5,	/* child -> sup: {t, error}; do not respawn */
+	IPC_FATAL  = 5,	/* child -> sup: {t, error}; before READY: do not
+			 * respawn; after: last words of a dying child */
+	IPC_READY  = 6,	/* child -> sup: {t, job}: set up for the job */
 	IPC_TYPE_MAX
 };
 
@@ -40,6 +42,7 @@ struct ipc_msg {
 	const char *path;    size_t path_len;	/* TASK */
 	const char *handler; size_t handler_len;	/* JOB */
 	const char *arg;     size_t arg_len;	/* JOB: command or plugin path */
+	const uint8_t *opts; size_t opts_len;	/* JOB: one msgpack map, validated, or empty */
 	const char *error;   size_t error_len;	/* RESULT, FATAL */
 	const uint8_t *result; size_t result_len; /* RESULT: one msgpack map, validated */
 };
@@ -53,11 +56,12 @@ struct ipc_buf {
 void ipc_buf_free(struct ipc_buf *b);
 int ipc_put_hello(struct ipc_buf *b, uint32_t pid);
 int ipc_put_job(struct ipc_buf *b, uint32_t job, const char *handler, size_t hlen,
-    const char *arg, size_t alen);
+    const char *arg, size_t alen, const uint8_t *opts, size_t olen);
 int ipc_put_task(struct ipc_buf *b, uint32_t job, uint64_t id, const char *path, size_t plen);
 int ipc_put_result(struct ipc_buf *b, uint64_t id, int ok, const char *error, size_t elen,
     const uint8_t *result, size_t rlen);
 int ipc_put_fatal(struct ipc_buf *b, const char *error, size_t elen);
+int ipc_put_ready(struct ipc_buf *b, uint32_t job);
 
 /* Decodes one frame body (without its length prefix). Returns 0, or -1 with
  * a static description of what was wrong in *why: not a map, unknown type,

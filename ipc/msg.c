@@ -18,7 +18,7 @@
 
 static const char *const type_names[IPC_TYPE_MAX] = {
 	[IPC_HELLO] = "hello", [IPC_JOB] = "job", [IPC_TASK] = "task",
-	[IPC_RESULT] = "result", [IPC_FATAL] = "fatal",
+	[IPC_RESULT] = "result", [IPC_FATAL] = "fatal", [IPC_READY] = "ready",
 };
 
 const char *
@@ -30,7 +30,7 @@ ipc_type_name(int type)
 }
 
 enum field {
-	F_T, F_V, F_PID, F_JOB, F_ID, F_OK, F_PATH, F_HANDLER, F_ARG, F_ERROR, F_RESULT,
+	F_T, F_V, F_PID, F_JOB, F_ID, F_OK, F_PATH, F_HANDLER, F_ARG, F_OPTS, F_ERROR, F_RESULT,
 	F_COUNT
 };
 #define BIT(f) (1u << (f))
@@ -57,6 +57,7 @@ static const struct {
 	[F_PATH] = FIELD("path", MSGPACK_OBJECT_BIN),
 	[F_HANDLER] = FIELD("handler", MSGPACK_OBJECT_STR),
 	[F_ARG] = FIELD("arg", MSGPACK_OBJECT_STR),
+	[F_OPTS] = FIELD("opts", MSGPACK_OBJECT_BIN),
 	[F_ERROR] = FIELD("error", MSGPACK_OBJECT_STR),
 	[F_RESULT] = FIELD("result", MSGPACK_OBJECT_BIN),
 };
@@ -66,10 +67,11 @@ static const struct {
 	unsigned must, may;
 } schema[IPC_TYPE_MAX] = {
 	[IPC_HELLO] = { BIT(F_T) | BIT(F_V) | BIT(F_PID), 0 },
-	[IPC_JOB] = { BIT(F_T) | BIT(F_JOB) | BIT(F_HANDLER) | BIT(F_ARG), 0 },
+	[IPC_JOB] = { BIT(F_T) | BIT(F_JOB) | BIT(F_HANDLER) | BIT(F_ARG), BIT(F_OPTS) },
 	[IPC_TASK] = { BIT(F_T) | BIT(F_JOB) | BIT(F_ID) | BIT(F_PATH), 0 },
 	[IPC_RESULT] = { BIT(F_T) | BIT(F_ID) | BIT(F_OK), BIT(F_ERROR) | BIT(F_RESULT) },
 	[IPC_FATAL] = { BIT(F_T) | BIT(F_ERROR), 0 },
+	[IPC_READY] = { BIT(F_T) | BIT(F_JOB), 0 },
 };
 
 /* The most fields any message has (RESULT). A map with more is refused
@@ -199,16 +201,18 @@ ipc_put_hello(struct ipc_buf *b, uint32_t pid)
 
 int
 ipc_put_job(struct ipc_buf *b, uint32_t job, const char *handler, size_t hlen,
-    const char *arg, size_t alen)
+    const char *arg, size_t alen, const uint8_t *opts, size_t olen)
 {
 	struct frame f;
 
-	if (too_big(hlen, alen))
+	if (too_big(hlen, alen) || too_big(hlen + alen, olen))
 		return -1;
-	frame_begin(&f, b, IPC_JOB, 4);
+	frame_begin(&f, b, IPC_JOB, 4 + (olen > 0));
 	put_uint(&f, F_JOB, job);
 	put_str(&f, F_HANDLER, handler, hlen);
 	put_str(&f, F_ARG, arg, alen);
+	if (olen > 0)
+		put_bin(&f, F_OPTS, opts, olen);
 	return frame_end(&f);
 }
 
@@ -255,6 +259,16 @@ ipc_put_fatal(struct ipc_buf *b, const char *error, size_t elen)
 		return -1;
 	frame_begin(&f, b, IPC_FATAL, 2);
 	put_str(&f, F_ERROR, error, elen);
+	return frame_end(&f);
+}
+
+int
+ipc_put_ready(struct ipc_buf *b, uint32_t job)
+{
+	struct frame f;
+
+	frame_begin(&f, b, IPC_READY, 2);
+	put_uint(&f, F_JOB, job);
 	return frame_end(&f);
 }
 
@@ -371,6 +385,10 @@ take_fields(const msgpack_object_map *map, const uint8_t *body, size_t len,
 		out->arg = val[F_ARG]->via.str.ptr;
 		out->arg_len = val[F_ARG]->via.str.size;
 	}
+	if (val[F_OPTS] != NULL) {
+		out->opts = (const uint8_t *)val[F_OPTS]->via.bin.ptr;
+		out->opts_len = val[F_OPTS]->via.bin.size;
+	}
 	if (val[F_ERROR] != NULL) {
 		out->error = val[F_ERROR]->via.str.ptr;
 		out->error_len = val[F_ERROR]->via.str.size;
@@ -385,9 +403,14 @@ take_fields(const msgpack_object_map *map, const uint8_t *body, size_t len,
 	if (!inside(body, len, out->path, out->path_len) ||
 	    !inside(body, len, out->handler, out->handler_len) ||
 	    !inside(body, len, out->arg, out->arg_len) ||
+	    !inside(body, len, out->opts, out->opts_len) ||
 	    !inside(body, len, out->error, out->error_len) ||
 	    !inside(body, len, out->result, out->result_len))
 		return refuse(why, "msgpack-c copied a field out of the frame");
+	/* Options: one map of scalars. */
+	if (out->opts_len > 0 && (!is_map(out->opts[0]) ||
+	    ipc_mp_check(out->opts, out->opts_len, 1) < 0))
+		return refuse(why, "opts is not one well-formed msgpack map of scalars");
 	if (out->result_len > 0) {
 		if (!is_map(out->result[0]))
 			return refuse(why, "result is not a map");

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ cli_usage(FILE *f)
 "  -x, --exec CMD         command per file, {} is its path; implies -H exec\n"
 "  -r, --retries N        extra attempts after a crash or timeout (default 1)\n"
 "      --depth N          tasks queued per child, 1 to 16 (default 4)\n"
-"      --halt-on-error R  halt when the share of files not ok exceeds R (0.1 or 10%%)\n"
+"      --halt-on-error R  halt when the share of files not ok exceeds R (0.1 or 10%)\n"
 "      --halt-min-sample N  ... once N files are done (default 10)\n"
 "      --job NAME         job name (default: derived from the inputs and handler)\n"
 "      --json             one JSON object per file on stdout as it is recorded\n"
@@ -41,6 +42,23 @@ cli_usage(FILE *f)
 "  -v, --verbose          log every worker start and the descriptor count\n"
 "      --stats FILE       write this run's own figures (CPU, memory, commits,\n"
 "                         timeout and respawn latency) to FILE as JSON\n"
+"\n"
+"archive options (each limit applies to the whole tree of nested archives):\n"
+"      --max-entries N    entries (default 100000)\n"
+"      --max-bytes SIZE   uncompressed bytes, all entries (default 4G)\n"
+"      --max-entry-bytes SIZE  uncompressed bytes of one entry (default 1G)\n"
+"      --max-ratio N      uncompressed:compressed, per entry and whole (default 1000)\n"
+"      --max-depth N      archives inside archives looked into (default 3)\n"
+"      --max-name N       bytes of an entry's name (default 4096)\n"
+"      --entry-sha256     a SHA-256 of every entry in the manifest\n"
+"      --fail-on suspicious  a suspicious archive is failed, not ok\n"
+"      --extract DIR      extract what is judged clean under DIR/JOB/PATH/\n"
+"\n"
+"sandbox options:\n"
+"      --memory-limit SIZE  address space of a child (default 1G; 0: none)\n"
+"      --user NAME        started as root, children run as NAME (default nobody)\n"
+"      --no-sandbox       children run without seccomp, Landlock, namespaces\n"
+"                         or the user change: for debugging only\n"
 "\n"
 "PATH '-' reads a list of files from stdin. Running the same command again\n"
 "with the same state directory resumes the job.\n"
@@ -60,7 +78,45 @@ opt_uint(const char *name, const char *arg, uint64_t min, uint64_t max)
 	return v;
 }
 
-enum { OPT_DEPTH = 256, OPT_HALT, OPT_HALT_MIN, OPT_JOB, OPT_JSON, OPT_STATS };
+enum {
+	OPT_DEPTH = 256, OPT_HALT, OPT_HALT_MIN, OPT_JOB, OPT_JSON, OPT_STATS,
+	OPT_MAX_ENTRIES, OPT_MAX_BYTES, OPT_MAX_ENTRY_BYTES, OPT_MAX_RATIO, OPT_MAX_DEPTH,
+	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_MEMORY, OPT_USER,
+	OPT_NO_SANDBOX
+};
+
+static uint64_t
+opt_size(const char *name, const char *arg, uint64_t min, uint64_t max)
+{
+	uint64_t v;
+
+	if (parse_size(arg, min, max, &v) < 0)
+		log_diex(EXIT_USAGE, "%s: '%s' is not a size like 4096, 512K, 100M, 4G (from %llu to %llu bytes)",
+		    name, sup_esc(arg, strlen(arg)), (unsigned long long)min, (unsigned long long)max);
+	return v;
+}
+
+/* --user: who the children become when the run starts as root. */
+static void
+set_user(struct sandbox_opts *sb, const char *name, int given)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0) {
+		if (given)
+			log_diex(EXIT_USAGE, "--user: only a run started as root changes user");
+		return;
+	}
+	errno = 0;
+	if ((pw = getpwnam(name)) == NULL)
+		log_diex(EXIT_USAGE, "--user: no such user: %s", sup_esc(name, strlen(name)));
+	if (pw->pw_uid == 0)
+		log_diex(EXIT_USAGE, "--user: %s has uid 0; children must not run as root",
+		    sup_esc(name, strlen(name)));
+	sb->drop = 1;
+	sb->uid = (uint32_t)pw->pw_uid;
+	sb->gid = (uint32_t)pw->pw_gid;
+}
 
 int
 cli_run(int argc, char **argv)
@@ -78,6 +134,18 @@ cli_run(int argc, char **argv)
 		{ "job", required_argument, NULL, OPT_JOB },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "stats", required_argument, NULL, OPT_STATS },
+		{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
+		{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
+		{ "max-entry-bytes", required_argument, NULL, OPT_MAX_ENTRY_BYTES },
+		{ "max-ratio", required_argument, NULL, OPT_MAX_RATIO },
+		{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
+		{ "max-name", required_argument, NULL, OPT_MAX_NAME },
+		{ "entry-sha256", no_argument, NULL, OPT_ENTRY_SHA256 },
+		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "extract", required_argument, NULL, OPT_EXTRACT },
+		{ "memory-limit", required_argument, NULL, OPT_MEMORY },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 		{ "null", no_argument, NULL, '0' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -87,7 +155,7 @@ cli_run(int argc, char **argv)
 	static char plugin[PATH_MAX];
 	struct run_opts o;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	const char *worker;
+	const char *worker, *user = NULL;
 	int c, i;
 
 	memset(&o, 0, sizeof o);
@@ -99,6 +167,7 @@ cli_run(int argc, char **argv)
 	o.depth = 4;
 	o.halt_min = 10;
 	o.list_sep = '\n';
+	job_opts_default(&o.child);
 
 	optind = 1;
 	opterr = 0;
@@ -148,6 +217,50 @@ cli_run(int argc, char **argv)
 		case OPT_STATS:
 			o.stats = optarg;
 			break;
+		case OPT_MAX_ENTRIES:
+			o.child.limits.max_entries = opt_uint("--max-entries", optarg, 1, UINT32_MAX);
+			break;
+		case OPT_MAX_BYTES:
+			o.child.limits.max_bytes = opt_size("--max-bytes", optarg, 1, UINT64_MAX);
+			break;
+		case OPT_MAX_ENTRY_BYTES:
+			o.child.limits.max_entry_bytes = opt_size("--max-entry-bytes", optarg, 1, UINT64_MAX);
+			break;
+		case OPT_MAX_RATIO:
+			o.child.limits.max_ratio = opt_uint("--max-ratio", optarg, 1, UINT32_MAX);
+			break;
+		case OPT_MAX_DEPTH:
+			o.child.limits.max_depth = (uint32_t)opt_uint("--max-depth", optarg, 0, 64);
+			break;
+		case OPT_MAX_NAME:
+			o.child.limits.max_name = (uint32_t)opt_uint("--max-name", optarg, 1, 65536);
+			break;
+		case OPT_ENTRY_SHA256:
+			o.child.entry_sha256 = 1;
+			break;
+		case OPT_FAIL_ON:
+			if (strcmp(optarg, "suspicious") != 0)
+				log_diex(EXIT_USAGE, "--fail-on: '%s' is not 'suspicious' (rejected and malformed always fail)",
+				    sup_esc(optarg, strlen(optarg)));
+			o.child.fail_on_suspicious = 1;
+			break;
+		case OPT_EXTRACT:
+			if (optarg[0] == '\0')
+				log_diex(EXIT_USAGE, "--extract: an empty DIR");
+			o.extract_dir = optarg;
+			o.child.extract = 1;
+			break;
+		case OPT_MEMORY:
+			o.child.sandbox.memory_limit = opt_size("--memory-limit", optarg, 0, UINT64_MAX);
+			if (o.child.sandbox.memory_limit != 0 && o.child.sandbox.memory_limit < (64u << 20))
+				log_diex(EXIT_USAGE, "--memory-limit: at least 64M (or 0 for none)");
+			break;
+		case OPT_USER:
+			user = optarg;
+			break;
+		case OPT_NO_SANDBOX:
+			o.child.sandbox.enabled = 0;
+			break;
 		case '0':
 			o.list_sep = '\0';
 			break;
@@ -193,6 +306,15 @@ cli_run(int argc, char **argv)
 			log_die(EXIT_USAGE, "plugin %s", sup_esc(plugin, strlen(plugin)));
 		o.handler = plugin;
 	}
+	if (o.child.extract && strcmp(o.handler, "archive") != 0)
+		log_diex(EXIT_USAGE, "--extract works with the archive handler only");
+	set_user(&o.child.sandbox, user ? user : "nobody", user != NULL);
+	/* A backstop behind the timeout, per file: the child raises its soft
+	 * limit by this much before each task. */
+	o.child.sandbox.cpu_s = (uint32_t)(o.timeout_ms / 1000 + 2);
+	if (!o.child.sandbox.enabled && !o.quiet)
+		log_warnx("--no-sandbox: children run without seccomp, Landlock, namespaces or a user change; "
+		    "a hostile file that compromises a child can reach everything this user can");
 	worker = getenv("CORRAL_WORKER");
 	o.worker = worker && worker[0] ? worker : "/proc/self/exe";
 	return sup_run(&o);

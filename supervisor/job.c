@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <msgpack.h>
 #include <openssl/evp.h>
 
 #include "common/log.h"
@@ -81,6 +82,21 @@ summarize_inputs(const struct run_opts *o, char *out, size_t len)
 		    o->ninputs - 1);
 }
 
+/* The children's options as the JOB message carries them: packed once. */
+static void
+pack_opts(struct job *j)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	if (job_opts_pack(&j->rec.opts, &pk) < 0)
+		log_diex(EXIT_USAGE, "out of memory");
+	j->wire_opts = sb.data;
+	j->wire_opts_len = sb.size;
+}
+
 struct job *
 job_open(struct sup *s, const struct run_opts *o)
 {
@@ -128,6 +144,8 @@ job_open(struct sup *s, const struct run_opts *o)
 	j->rec.timeout_ms = o->timeout_ms;
 	j->rec.workers = o->workers;
 	j->rec.retries = o->retries;
+	j->rec.opts = o->child;
+	pack_opts(j);
 	j->done_at_start = j->rec.count[OUT_OK] + j->rec.count[OUT_FAILED] +
 	    j->rec.count[OUT_CRASHED] + j->rec.count[OUT_TIMEOUT] + j->rec.count[OUT_SKIPPED];
 	j->t0 = ev_time();
@@ -152,6 +170,7 @@ job_free(struct job *j)
 		task_free(t);
 	}
 	scan_free(j->scan);
+	free(j->wire_opts);
 	free(j);
 }
 

@@ -5,6 +5,7 @@
 
 #include <msgpack.h>
 
+#include "child/opts.h"
 #include "ipc/ipc.h"
 #include "supervisor/record.h"
 
@@ -28,7 +29,7 @@ rec_job_encode(const struct store_job *j, msgpack_sbuffer *sb)
 	int i, r = 0;
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	r |= msgpack_pack_map(&pk, 16);
+	r |= msgpack_pack_map(&pk, 17);
 	r |= sbuf_pack_u64(&pk, "id", j->id);
 	r |= sbuf_pack_u64(&pk, "state", (uint64_t)j->state);
 	r |= sbuf_pack_str(&pk, "name", j->name);
@@ -48,6 +49,8 @@ rec_job_encode(const struct store_job *j, msgpack_sbuffer *sb)
 	r |= sbuf_pack_u64(&pk, "timeout", j->timeout_ms);
 	r |= sbuf_pack_u64(&pk, "workers", j->workers);
 	r |= sbuf_pack_u64(&pk, "retries", j->retries);
+	r |= msgpack_pack_str_with_body(&pk, "opts", 4);
+	r |= job_opts_pack(&j->opts, &pk);
 	return r ? -1 : 0;
 }
 
@@ -94,12 +97,14 @@ unpack(const void *p, size_t len, msgpack_unpacked *u, msgpack_object_type type)
 int
 rec_job_decode(const void *p, size_t len, struct store_job *j)
 {
+	const char *why;
 	msgpack_unpacked u;
 	uint32_t i, c;
 
 	if (unpack(p, len, &u, MSGPACK_OBJECT_MAP) < 0)
 		return -1;
 	memset(j, 0, sizeof *j);
+	job_opts_default(&j->opts);
 	for (i = 0; i < u.data.via.map.size; i++) {
 		const msgpack_object *k = &u.data.via.map.ptr[i].key, *x = &u.data.via.map.ptr[i].val;
 
@@ -118,6 +123,8 @@ rec_job_decode(const void *p, size_t len, struct store_job *j)
 		else if (key_is(k, "timeout")) j->timeout_ms = as_u64(x);
 		else if (key_is(k, "workers")) j->workers = (uint32_t)as_u64(x);
 		else if (key_is(k, "retries")) j->retries = (uint32_t)as_u64(x);
+		else if (key_is(k, "opts") && job_opts_unpack(x, &j->opts, &why) < 0)
+			job_opts_default(&j->opts);
 		else if (key_is(k, "count") && x->type == MSGPACK_OBJECT_ARRAY)
 			for (c = 0; c < x->via.array.size && c < OUT__COUNT; c++)
 				j->count[c] = as_u64(&x->via.array.ptr[c]);

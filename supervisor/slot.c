@@ -31,7 +31,7 @@
 #define RESTART_TRIES	10	/* children in a row dying unused, later on */
 #define READS_PER_CB	16	/* fairness between children */
 
-enum end_cause { END_EXIT, END_TIMEOUT, END_VIOLATION, END_HELLO, END_FATAL };
+enum end_cause { END_EXIT, END_TIMEOUT, END_VIOLATION, END_HELLO, END_FATAL, END_WORDS };
 
 static void slot_read_cb(struct ev_loop *, ev_io *, int);
 static void slot_write_cb(struct ev_loop *, ev_io *, int);
@@ -198,6 +198,7 @@ fail:
 	sl->pid = pid;
 	sl->sock = sv[0];
 	sl->job_sent = 0;
+	sl->job_ready = 0;
 	sl->lost_why = NULL;
 	sl->reaped = 0;
 	sl->tasks_done = 0;
@@ -237,7 +238,8 @@ slot_send(struct slot *sl, struct task **t, const int *fds, int n)
 	int i;
 
 	if (sl->job_sent != job && ipc_put_job(&sl->out, job, t[0]->job->rec.handler,
-	    strlen(t[0]->job->rec.handler), t[0]->job->rec.arg, strlen(t[0]->job->rec.arg)) < 0)
+	    strlen(t[0]->job->rec.handler), t[0]->job->rec.arg, strlen(t[0]->job->rec.arg),
+	    (const uint8_t *)t[0]->job->wire_opts, t[0]->job->wire_opts_len) < 0)
 		goto undo;
 	for (i = 0; i < n; i++)
 		if (ipc_put_task(&sl->out, job, t[i]->id, t[i]->path, t[i]->path_len) < 0)
@@ -340,6 +342,14 @@ slot_message(struct slot *sl, const uint8_t *body, size_t len)
 		slot_end(sl, END_VIOLATION, 0, why);
 		return -1;
 	}
+	if (m.type == IPC_FATAL && sl->job_ready != 0) {
+		/* Set up and serving: not a set-up failure but the last words
+		 * of a child dying on its running task, such as the system
+		 * call its sandbox refused. The child may lie; it only names
+		 * its own end. */
+		slot_end(sl, END_WORDS, 0, sup_esc(m.error, m.error_len));
+		return -1;
+	}
 	if (m.type == IPC_FATAL) {
 		sup_fatal(s, "worker set-up failed: %s", sup_esc(m.error, m.error_len));
 		slot_end(sl, END_FATAL, 0, NULL);
@@ -360,6 +370,10 @@ slot_message(struct slot *sl, const uint8_t *body, size_t len)
 		s->ever_hello = 1;
 		return 0;
 	case SLOT_READY:
+		if (m.type == IPC_READY && m.job == sl->job_sent && sl->job_ready != m.job) {
+			sl->job_ready = m.job;
+			return 0;
+		}
 		if (m.type != IPC_RESULT)
 			break;
 		if (sl->q == NULL || sl->q->id != m.id) {
@@ -546,6 +560,12 @@ slot_end(struct slot *sl, enum end_cause cause, int status, const char *why)
 			snprintf(what, sizeof what, "protocol error: %s", sl->lost_why);
 			sig = 0, code = -1;
 		}
+		if (sig == SIGSYS && sl->job_ready != 0) {
+			/* Killed by seccomp without a word. */
+			snprintf(what, sizeof what, "sandbox: a refused system call (killed by signal %d (SIGSYS))",
+			    sig);
+			break;
+		}
 		if (code == CHILD_EXIT_SETUP) {
 			sup_fatal(s, "worker %d: set-up failed (exit status %d)", (int)pid, code);
 			break;
@@ -557,6 +577,11 @@ slot_end(struct slot *sl, enum end_cause cause, int status, const char *why)
 		break;
 	case END_VIOLATION:
 		snprintf(what, sizeof what, "protocol error: %s", why);
+		if (!sl->reaped)
+			corpse_add(s, pid, 0);
+		break;
+	case END_WORDS:
+		snprintf(what, sizeof what, "%s", why);
 		if (!sl->reaped)
 			corpse_add(s, pid, 0);
 		break;

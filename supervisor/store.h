@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "child/opts.h"
+
 typedef struct store store;
 
 #define STORE_FORMAT 1	/* bump when a record format changes */
@@ -37,6 +39,7 @@ struct store_job {
 	uint64_t runs;			/* times a supervisor has taken it up */
 	uint64_t timeout_ms;		/* options of the latest run, for status */
 	uint32_t workers, retries;
+	struct job_opts opts;		/* the children's options, latest run */
 };
 
 /* One outcome: what results holds per file. */

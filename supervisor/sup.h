@@ -38,6 +38,8 @@ struct run_opts {
 	int json, quiet, verbose;
 	const char *stats;		/* --stats FILE, or NULL */
 	const char *worker;		/* the worker program */
+	const char *extract_dir;	/* --extract DIR, or NULL */
+	struct job_opts child;		/* what the children are told */
 };
 
 /* A file on its way through: fetched from the store, queued, in a child. */
@@ -71,6 +73,8 @@ struct job {
 	struct sup *sup;
 	struct store_job rec;		/* as committed, plus this transaction */
 	const struct run_opts *opts;
+	char *wire_opts;		/* rec.opts packed for the JOB message */
+	size_t wire_opts_len;
 	struct scan *scan;		/* NULL once the inputs are all known */
 	struct task *ready, *ready_tail;	/* fetched, not yet dispatched */
 	int nready;
@@ -105,6 +109,7 @@ struct slot {
 	struct task *q, *q_tail;	/* sent, in order; q is the running one */
 	int nq;
 	uint32_t job_sent;		/* job whose JOB message this child has */
+	uint32_t job_ready;		/* job it said READY for; 0: none yet */
 	const char *lost_why;		/* protocol error that ended it, if any */
 	int reaped;			/* its exit status has been collected */
 	uint64_t tasks_done;

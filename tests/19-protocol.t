@@ -8,7 +8,9 @@
 . "$(dirname "$0")/lib.sh"
 
 mkdir in
-for m in garbage oversize unknownid dup cut badtype closesock silent-exit; do echo x > "in/$m"; done
+for m in garbage oversize unknownid dup cut badtype closesock silent-exit lastwords sigsys liar readyagain; do
+	echo x > "in/$m"
+done
 for i in 1 2 3 4 5 6; do echo x > "in/fine$i"; done
 start=$(now_ms)
 CORRAL_WORKER=$FAKEWORKER timeout 60 "$CORRAL" run -q -j 2 -r 1 -s st --json in > out.jsonl 2> err.txt
@@ -16,7 +18,7 @@ rc=$?
 took=$(( $(now_ms) - start ))
 is "$rc" 1 "the job finishes (exit 1)"
 ok "$([ "$took" -lt 15000 ]; echo $?)" "promptly (${took} ms)"
-is "$(wc -l < out.jsonl)" 14 "every file has one outcome"
+is "$(wc -l < out.jsonl)" 18 "every file has one outcome"
 st() { jq -r --arg p "in/$1" 'select(.path==$p) | .status + ": " + (.error // "")' out.jsonl; }
 like "$(st garbage)" "^crashed: protocol error: " "garbage bytes: crashed, protocol error"
 like "$(st oversize)" "^crashed: protocol error: frame length out of bounds" "oversize frame"
@@ -25,6 +27,11 @@ like "$(st badtype)" "^crashed: protocol error: " "unknown message type"
 like "$(st cut)" "^crashed: protocol error: end of stream in the middle of a frame" "EOF mid-frame"
 like "$(st closesock)" "^crashed: protocol error: closed its socket without exiting" "closed socket, still alive"
 like "$(st silent-exit)" "^crashed: exited with status 0" "exit without answering"
+is "$(st lastwords)" "crashed: sandbox: openat" "last words after READY name the refused system call"
+is "$(jq -r 'select(.path=="in/lastwords") | .attempts' out.jsonl)" 2 "... charged and retried like any crash"
+is "$(st sigsys)" "crashed: sandbox: a refused system call (killed by signal 31 (SIGSYS))" "death by SIGSYS without a word"
+is "$(st liar)" "crashed: no such handler: x" "a FATAL after READY ends that child only, not the run"
+is "$(st readyagain)" "crashed: protocol error: unexpected message" "a second READY"
 is "$(st fine1)" "ok: " "well-behaved files are ok"
 # "dup": its first result is fine; the second one arrives for a task that is
 # no longer running, and the next file in that child pays for it — unless

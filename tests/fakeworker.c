@@ -3,8 +3,12 @@
  * correct hello, then for each task does what the file's base name says:
  * dup (answers twice), unknownid, cut (half a frame, then exit), garbage,
  * oversize (a length prefix of 4 GiB), badtype, closesock (closes the socket
- * and lives on), silent-exit; anything else gets a correct answer.
+ * and lives on), silent-exit, lastwords (a FATAL naming a refused system
+ * call, then death by SIGSYS), sigsys (that death without a word), liar (a
+ * FATAL mid-task, as if its set-up had failed, and lives on), readyagain (a
+ * second READY); anything else gets a correct answer. A JOB gets READY.
  * FAKEWORKER_NOHELLO set: exits at once, as a worker that cannot start. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -69,6 +73,10 @@ main(void)
 		}
 		if (ipc_decode(body, len, &m, &why) < 0)
 			return quit(2);
+		if (m.type == IPC_JOB) {
+			ipc_put_ready(&out, m.job);
+			send_buf(&out, out.len);
+		}
 		if (m.type != IPC_TASK)
 			continue;
 		if ((fd = ipc_take_fd(&rd)) >= 0)
@@ -93,6 +101,22 @@ main(void)
 				pause();
 		} else if (named(m.path, m.path_len, "silent-exit")) {
 			return quit(0);
+		} else if (named(m.path, m.path_len, "lastwords")) {
+			ipc_put_fatal(&out, "sandbox: openat", 15);
+			send_buf(&out, out.len);
+			raise(SIGSYS);
+		} else if (named(m.path, m.path_len, "sigsys")) {
+			raise(SIGSYS);
+		} else if (named(m.path, m.path_len, "liar")) {
+			ipc_put_fatal(&out, "no such handler: x", 18);
+			send_buf(&out, out.len);
+			for (;;)
+				pause();
+		} else if (named(m.path, m.path_len, "readyagain")) {
+			ipc_put_ready(&out, m.job);
+			send_buf(&out, out.len);
+			for (;;)
+				pause();
 		} else if (named(m.path, m.path_len, "unknownid")) {
 			ipc_put_result(&out, m.id + 1000, 1, NULL, 0, empty_map, 1);
 			send_buf(&out, out.len);

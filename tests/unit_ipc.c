@@ -68,16 +68,35 @@ roundtrips(void)
 	is_int(b.len - IPC_HDR, (uint32_t)b.data[0] << 24 | b.data[1] << 16 | b.data[2] << 8 | b.data[3],
 	    "the length prefix is the body's length, big-endian");
 	b.len = 0;
-	ok(ipc_put_job(&b, UINT32_MAX, "exec", 4, "cat {}", 6) == 0 && decode_at(&b, 0, &m, &why) == 0 &&
+	ok(ipc_put_job(&b, UINT32_MAX, "exec", 4, "cat {}", 6, NULL, 0) == 0 && decode_at(&b, 0, &m, &why) == 0 &&
 	    m.type == IPC_JOB && m.job == UINT32_MAX && m.handler_len == 4 &&
 	    memcmp(m.handler, "exec", 4) == 0 && m.arg_len == 6 && memcmp(m.arg, "cat {}", 6) == 0,
 	    "job round-trips");
 	ok(within(&b, m.handler, m.handler_len) && within(&b, m.arg, m.arg_len),
 	    "... its strings point into the frame");
 	b.len = 0;
-	ok(ipc_put_job(&b, 1, "sha256", 6, NULL, 0) == 0 && decode_at(&b, 0, &m, &why) == 0 &&
-	    m.arg_len == 0, "job with an empty arg round-trips");
+	ok(ipc_put_job(&b, 1, "sha256", 6, NULL, 0, NULL, 0) == 0 && decode_at(&b, 0, &m, &why) == 0 &&
+	    m.arg_len == 0 && m.opts_len == 0, "job with an empty arg and no options round-trips");
 	b.len = 0;
+	{
+		static const uint8_t opts[] = { 0x82, 0xa1, 'a', 0x01, 0xa1, 'b', 0xcd, 0x12, 0x34 };
+		static const uint8_t nested[] = { 0x81, 0xa1, 'a', 0x91, 0x01 };
+		static const uint8_t notmap[] = { 0x91, 0x01 };
+
+		ok(ipc_put_job(&b, 2, "archive", 7, "", 0, opts, sizeof opts) == 0 &&
+		    decode_at(&b, 0, &m, &why) == 0 && m.opts_len == sizeof opts &&
+		    memcmp(m.opts, opts, sizeof opts) == 0 && within(&b, m.opts, m.opts_len),
+		    "job with options round-trips, the map's bytes exact and in the frame");
+		b.len = 0;
+		ok(ipc_put_job(&b, 2, "archive", 7, "", 0, nested, sizeof nested) == 0 &&
+		    decode_at(&b, 0, &m, &why) == -1 && strstr(why, "opts") != NULL,
+		    "options holding a container refused: %s", why);
+		b.len = 0;
+		ok(ipc_put_job(&b, 2, "archive", 7, "", 0, notmap, sizeof notmap) == 0 &&
+		    decode_at(&b, 0, &m, &why) == -1 && strstr(why, "opts") != NULL,
+		    "options that are not a map refused");
+		b.len = 0;
+	}
 	ok(ipc_put_task(&b, 7, UINT64_MAX, path, sizeof path - 1) == 0 && decode_at(&b, 0, &m, &why) == 0 &&
 	    m.type == IPC_TASK && m.job == 7 && m.id == UINT64_MAX && m.path_len == sizeof path - 1 &&
 	    memcmp(m.path, path, m.path_len) == 0 && within(&b, m.path, m.path_len),
@@ -355,7 +374,7 @@ fuzz(void)
 	    0xa1, 'b', 0xc4, 0x02, 0xff, 0x00 };
 
 	starts[nframes++] = b.len, ipc_put_hello(&b, 4242);
-	starts[nframes++] = b.len, ipc_put_job(&b, 3, "exec", 4, "wc -c", 5);
+	starts[nframes++] = b.len, ipc_put_job(&b, 3, "exec", 4, "wc -c", 5, (const uint8_t *)"\x81\xa1x\x01", 4);
 	starts[nframes++] = b.len, ipc_put_task(&b, 3, 77, "a/b/c.zip", 9);
 	starts[nframes++] = b.len, ipc_put_result(&b, 77, 0, "bad header", 10, map, sizeof map);
 	starts[nframes++] = b.len, ipc_put_result(&b, 78, 1, NULL, 0, NULL, 0);

@@ -76,6 +76,34 @@ main(void)
 		duration_refused(out_of_range[i], ERANGE);
 	ok(parse_duration_ms(NULL, &v) == -1 && errno == EINVAL, "duration NULL refused");
 
+	ok(parse_size("4096", 0, UINT64_MAX, &v) == 0 && v == 4096, "size 4096");
+	ok(parse_size("512K", 0, UINT64_MAX, &v) == 0 && v == 512 * 1024, "size 512K");
+	ok(parse_size("100M", 0, UINT64_MAX, &v) == 0 && v == 100ull << 20, "size 100M");
+	ok(parse_size("4GiB", 0, UINT64_MAX, &v) == 0 && v == 4ull << 30, "size 4GiB");
+	ok(parse_size("1TB", 0, UINT64_MAX, &v) == 0 && v == 1ull << 40, "size 1TB");
+	ok(parse_size("15E", 0, UINT64_MAX, &v) == 0 && v == 15ull << 60, "size 15E");
+	errno = 0;
+	ok(parse_size("16E", 0, UINT64_MAX, &v) == -1 && errno == ERANGE, "size 16E overflows: ERANGE");
+	errno = 0;
+	ok(parse_size("99999999999999999999999999999999K", 0, UINT64_MAX, &v) == -1 && errno == ERANGE,
+	    "size with 32 digits: ERANGE");
+	errno = 0;
+	ok(parse_size("1M", 0, 1000, &v) == -1 && errno == ERANGE, "size over its max: ERANGE");
+	{
+		static const char *const bad[] = { "", "K", "-1", "+1", " 1", "1 ", "1k", "1.5M", "1X",
+		    "1Ki", "1MM", "1BB", "0x10", "1G!" };
+		size_t k;
+		int all = 1;
+
+		for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+			errno = 0;
+			if (parse_size(bad[k], 0, UINT64_MAX, &v) != -1 || errno != EINVAL) {
+				all = 0;
+				printf("# size '%s' accepted or not EINVAL\n", bad[k]);
+			}
+		}
+		ok(all, "sizes not of the form refused with EINVAL");
+	}
 	ok(parse_uint("42", 1, 100, &v) == 0 && v == 42, "uint 42 in [1, 100]");
 	ok(parse_uint("1", 1, 100, &v) == 0 && v == 1, "uint at its min");
 	ok(parse_uint("100", 1, 100, &v) == 0 && v == 100, "uint at its max");

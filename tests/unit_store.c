@@ -212,12 +212,21 @@ test_jobs(store *st, struct store_job *a)
 	snprintf(b.arg, sizeof b.arg, "wc -c");
 	b.timeout_ms = 5000;
 	b.workers = 3;
+	job_opts_default(&b.opts);
+	b.opts.limits.max_bytes = 12345678901ull;
+	b.opts.limits.max_depth = 7;
+	b.opts.fail_on_suspicious = 1;
+	b.opts.sandbox.enabled = 0;
+	b.opts.sandbox.uid = 65534;
 	ok(store_job_put(st, &b) == 0 && b.id == 2, "a second job gets id 2");
 	ok(store_commit(st) == 0 && !store_in_txn(st), "committed");
 
 	ok(store_job_by_id(st, 2, &got) == 0 && strcmp(got.name, "beta") == 0 &&
 	    strcmp(got.arg, "wc -c") == 0 && got.timeout_ms == 5000 && got.workers == 3 &&
 	    got.created_ms == b.created_ms, "by id: every field back");
+	ok(memcmp(&got.opts, &b.opts, sizeof b.opts) == 0, "... the children's options too");
+	ok(store_job_by_id(st, 1, &got) == 0 && got.opts.limits.max_entries == 0 &&
+	    got.opts.sandbox.enabled == 0, "... a job put with zeroed options keeps them");
 	ok(store_job_by_name(st, "beta", &got) == 0 && got.id == 2, "by name");
 	ok(store_job_latest(st, &got) == 0 && got.id == 2, "latest is the highest id");
 	is_int(store_job_by_name(st, "gamma", &got), 1, "an unknown name: 1");
