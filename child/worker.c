@@ -205,26 +205,32 @@ task(struct worker *w, const struct ipc_msg *m)
 	const char *error;
 	size_t mlen, elen;
 	char *path;
-	int fd, ok;
+	int fd, dirfd = -1, ok;
 
-	if ((fd = ipc_take_fd(&w->rd)) < 0) {
-		log_warnx("worker %d: a task without its descriptor", (int)getpid());
+	/* The file, and with --extract the directory to extract it into. */
+	if ((fd = ipc_take_fd(&w->rd)) < 0 || (w->opts.extract && (dirfd = ipc_take_fd(&w->rd)) < 0)) {
+		log_warnx("worker %d: a task without its descriptor%s", (int)getpid(),
+		    fd < 0 ? "" : " for extraction");
+		if (fd >= 0)
+			close(fd);
 		return WORKER_BAD_PEER;
 	}
 	if (w->h == NULL || m->job != w->job) {
 		log_warnx("worker %d: a task for job %u, set up for %s", (int)getpid(),
 		    (unsigned)m->job, w->h ? "another" : "none");
-		close(fd);
-		return WORKER_BAD_PEER;
+		ok = WORKER_BAD_PEER;
+		goto out;
 	}
 	/* For messages only; a NUL inside cuts it short, nothing worse. */
 	if ((path = strndup(m->path, m->path_len)) == NULL) {
-		close(fd);
-		return WORKER_FAILED;
+		ok = WORKER_FAILED;
+		goto out;
 	}
 	result_reset(w->res);
-	ok = w->h->process(&(struct task_in){ .fd = fd, .dirfd = -1, .path = path }, w->res) == 0;
+	ok = w->h->process(&(struct task_in){ .fd = fd, .dirfd = dirfd, .path = path }, w->res) == 0;
 	close(fd);
+	if (dirfd >= 0)
+		close(dirfd);
 	free(path);
 
 	map = result_map(w->res, &mlen);
@@ -241,6 +247,11 @@ task(struct worker *w, const struct ipc_msg *m)
 		return WORKER_FAILED;
 	}
 	return flush(w) < 0 ? WORKER_DONE : WORKER_GO_ON;
+out:
+	close(fd);
+	if (dirfd >= 0)
+		close(dirfd);
+	return ok;
 }
 
 /* Reads, decodes and acts on the supervisor's messages until one side is

@@ -195,7 +195,7 @@ cli_run(int argc, char **argv)
 			o.retries = (uint32_t)opt_uint("--retries", optarg, 0, 100);
 			break;
 		case OPT_DEPTH:
-			o.depth = (uint32_t)opt_uint("--depth", optarg, 1, IPC_FD_QUEUE);
+			o.depth = (uint32_t)opt_uint("--depth", optarg, 1, IPC_FD_QUEUE / 2);
 			break;
 		case OPT_HALT:
 			if (parse_rate(optarg, &o.halt_rate) < 0)

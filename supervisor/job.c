@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "common/log.h"
+#include "supervisor/outdir.h"
 #include "supervisor/sup.h"
 
 #define FETCH_BATCH	64
@@ -101,12 +102,13 @@ struct job *
 job_open(struct sup *s, const struct run_opts *o)
 {
 	struct job *j = calloc(1, sizeof *j);
-	char name[256];
+	char name[256], why[256];
 	struct stat sb;
 	int i, r, stdin_seen = 0;
 
 	if (j == NULL)
 		log_die(EXIT_USAGE, "unable to allocate a job");
+	j->outfd = -1;
 	for (i = 0; i < o->ninputs; i++) {
 		if (strcmp(o->inputs[i], "-") == 0) {
 			if (stdin_seen++)
@@ -146,6 +148,9 @@ job_open(struct sup *s, const struct run_opts *o)
 	j->rec.retries = o->retries;
 	j->rec.opts = o->child;
 	pack_opts(j);
+	if (o->extract_dir != NULL && (j->outfd = outdir_open(o->extract_dir, j->rec.name, why,
+	    sizeof why)) < 0)
+		log_diex(EXIT_USAGE, "%s: %s", sup_esc(o->extract_dir, strlen(o->extract_dir)), why);
 	j->done_at_start = j->rec.count[OUT_OK] + j->rec.count[OUT_FAILED] +
 	    j->rec.count[OUT_CRASHED] + j->rec.count[OUT_TIMEOUT] + j->rec.count[OUT_SKIPPED];
 	j->t0 = ev_time();
@@ -170,6 +175,8 @@ job_free(struct job *j)
 		task_free(t);
 	}
 	scan_free(j->scan);
+	if (j->outfd >= 0)
+		close(j->outfd);
 	free(j->wire_opts);
 	free(j);
 }

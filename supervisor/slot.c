@@ -229,7 +229,7 @@ slot_room(const struct slot *sl)
 }
 
 int
-slot_send(struct slot *sl, struct task **t, const int *fds, int n)
+slot_send(struct slot *sl, struct task **t, int n, const int *fds, int nfds)
 {
 	struct sup *s = sl->sup;
 	size_t mark = sl->out.len;
@@ -246,7 +246,7 @@ slot_send(struct slot *sl, struct task **t, const int *fds, int n)
 			goto undo;
 	/* The descriptors ride on the first byte of this write; the child
 	 * pairs them with TASK frames in order. */
-	sent = ipc_send_fds(sl->sock, sl->out.data + sl->out_off, sl->out.len - sl->out_off, fds, n);
+	sent = ipc_send_fds(sl->sock, sl->out.data + sl->out_off, sl->out.len - sl->out_off, fds, nfds);
 	if (sent <= 0)
 		goto undo;
 	sl->out_off += (size_t)sent;

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "supervisor/json.h"
 #include "supervisor/report.h"
+#include "supervisor/outdir.h"
 #include "supervisor/sup.h"
 
 #define COMMIT_WINDOW	0.02		/* seconds an outcome may wait to commit */
@@ -283,6 +284,9 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 		return;
 	}
 	j->inflight--;
+	/* Nothing was extracted from a file that is not ok: no directory. */
+	if (status != OUT_OK && j->outfd >= 0)
+		outdir_prune(j->outfd, t->path, t->path_len);
 	memset(&o, 0, sizeof o);
 	o.status = status;
 	o.attempts = t->attempts;
@@ -381,7 +385,7 @@ sup_dispatch(struct sup *s)
 	struct task *batch[IPC_FD_QUEUE], *t;
 	int fds[IPC_FD_QUEUE];
 	char why[256];
-	int i, n, room, fd;
+	int i, n, nfds, room, fd, dfd;
 
 	if (s->stopping)
 		return;
@@ -389,9 +393,9 @@ sup_dispatch(struct sup *s)
 		struct slot *sl = &s->slots[i];
 
 		while ((room = slot_room(sl)) > 0 && !s->stopping) {
-			if (room > IPC_FD_QUEUE)
-				room = IPC_FD_QUEUE;
-			for (n = 0; n < room; ) {
+			if (room > IPC_FD_QUEUE / 2)
+				room = IPC_FD_QUEUE / 2;
+			for (n = nfds = 0; n < room; ) {
 				if ((t = next_task(s)) == NULL)
 					break;
 				if (n > 0 && t->job != batch[0]->job) {
@@ -402,22 +406,32 @@ sup_dispatch(struct sup *s)
 					task_skip(s, t, why);
 					continue;
 				}
+				/* With --extract, its directory rides behind it. */
+				dfd = -1;
+				if (t->job->outfd >= 0 &&
+				    (dfd = outdir_task(t->job->outfd, t->path, t->path_len, why, sizeof why)) < 0) {
+					close(fd);
+					task_skip(s, t, why);
+					continue;
+				}
 				t->id = ++s->next_id;
 				t->job->inflight++;
-				batch[n] = t;
-				fds[n++] = fd;
+				batch[n++] = t;
+				fds[nfds++] = fd;
+				if (dfd >= 0)
+					fds[nfds++] = dfd;
 			}
 			if (n == 0)
 				goto out;
-			if (slot_send(sl, batch, fds, n) < 0) {
-				while (n-- > 0) {
+			if (slot_send(sl, batch, n, fds, nfds) < 0) {
+				while (n-- > 0)
 					sup_requeue(s, batch[n]);
-					close(fds[n]);
-				}
+				while (nfds-- > 0)
+					close(fds[nfds]);
 				break;
 			}
-			while (n-- > 0)
-				close(fds[n]);
+			while (nfds-- > 0)
+				close(fds[nfds]);
 			if (s->stats.first_dispatch_ms == 0) {
 				s->stats.first_dispatch_ms = (ev_time() - s->started) * 1000;
 				if (s->opts->verbose)

@@ -73,6 +73,7 @@ struct job {
 	struct sup *sup;
 	struct store_job rec;		/* as committed, plus this transaction */
 	const struct run_opts *opts;
+	int outfd;			/* --extract DIR/JOB, or -1 */
 	char *wire_opts;		/* rec.opts packed for the JOB message */
 	size_t wire_opts_len;
 	struct scan *scan;		/* NULL once the inputs are all known */
@@ -183,7 +184,7 @@ void slot_spawn(struct slot *sl);
 int slot_room(const struct slot *sl);
 /* Sends n tasks of one job, with their descriptors, in one write: 0, or
  * -1 (the tasks untouched: requeue them). */
-int slot_send(struct slot *sl, struct task **t, const int *fds, int n);
+int slot_send(struct slot *sl, struct task **t, int n, const int *fds, int nfds);
 /* Kills the child at once: every task it holds goes back uncharged. */
 void slot_shutdown(struct slot *sl);
 /* Shifts running deadlines after the job was stopped for `by` seconds. */

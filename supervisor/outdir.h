@@ -1,0 +1,16 @@
+/* outdir: the directories --extract fills, DIR/JOB/PATH/, made by the
+ * supervisor without following a link at any step. */
+#ifndef CORRAL_OUTDIR_H
+#define CORRAL_OUTDIR_H
+
+#include <stddef.h>
+
+/* DIR/JOB, made if missing: its descriptor, or -1 with a message in why. */
+int outdir_open(const char *dir, const char *job, char *why, size_t len);
+/* JOBFD/PATH/, made if missing and emptied if not ("." components
+ * skipped, ".." read as "..."): its descriptor, or -1 with why. */
+int outdir_task(int jobfd, const char *path, size_t plen, char *why, size_t len);
+/* Removes JOBFD/PATH/ if it is empty: a file nothing was extracted from. */
+void outdir_prune(int jobfd, const char *path, size_t plen);
+
+#endif
