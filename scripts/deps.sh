@@ -4,7 +4,8 @@
 set -eu
 
 PKGS="pkg-config libev-dev libmsgpack-dev liblmdb-dev libarchive-dev libssl-dev libseccomp-dev
-      libarchive-tools perl procps lmdb-utils jq"
+      libarchive-tools perl procps lmdb-utils jq
+      clang libclang-rt-dev"
 # `deps.sh bench`: what the benchmark's contenders need too.
 [ "${1:-}" = bench ] && PKGS="$PKGS parallel coreutils findutils bc openssl"
 

@@ -1,0 +1,396 @@
+/* Fuzz target: bytes from a peer on the socket. The input is decoded whole
+ * as one frame body, then sent through a socketpair in pieces, cut into
+ * frames by the reader and each frame decoded, as the supervisor and a child
+ * do. What a decoded message carries is used the way its receiver uses it
+ * (a result rendered as JSON, strings shown on a terminal), and a message
+ * encoded again decodes to the same fields. A failed check aborts, so
+ * libFuzzer keeps the input. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <msgpack.h>
+
+#include "common/utf8.h"
+#include "ipc/ipc.h"
+#include "supervisor/json.h"
+
+/* The nesting ipc_decode allows a result, and json_msgpack renders. */
+#define RESULT_DEPTH 32
+
+/* The descriptor passed beside the bytes. */
+static int devnull = -1;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond) do {                                                      \
+	if (!(cond)) {                                                        \
+		fprintf(stderr, "fuzz_ipc_decode: check failed at %s:%d: %s\n", \
+		    __FILE__, __LINE__, #cond);                               \
+		abort();                                                      \
+	}                                                                     \
+} while (0)
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Output meant for a terminal or a JSON reader: valid UTF-8 with no C0 or
+ * C1 control character and no DEL left raw. */
+static void
+check_shown(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i;
+
+	CHECK(utf8_valid(s, len));
+	for (i = 0; i < len; i++) {
+		CHECK(u[i] >= 0x20 && u[i] != 0x7f);
+		CHECK(!(u[i] == 0xc2 && i + 1 < len && u[i + 1] < 0xa0));
+	}
+}
+
+/* How many keys that are arrays or maps lie one inside another in o. */
+static int
+key_levels(const msgpack_object *o)
+{
+	const msgpack_object *k;
+	uint32_t i;
+	int most = 0, n;
+
+	if (o->type == MSGPACK_OBJECT_ARRAY)
+		for (i = 0; i < o->via.array.size; i++)
+			if ((n = key_levels(&o->via.array.ptr[i])) > most)
+				most = n;
+	if (o->type == MSGPACK_OBJECT_MAP)
+		for (i = 0; i < o->via.map.size; i++) {
+			k = &o->via.map.ptr[i].key;
+			n = key_levels(k) + (k->type == MSGPACK_OBJECT_ARRAY ||
+			    k->type == MSGPACK_OBJECT_MAP);
+			if (n > most)
+				most = n;
+			if ((n = key_levels(&o->via.map.ptr[i].val)) > most)
+				most = n;
+		}
+	return most;
+}
+
+/* Whether the well-formed msgpack at mp nests container keys deeper than
+ * KEY_LEVELS. json_msgpack escapes a container key's JSON text as its name,
+ * so each such level doubles the output: 32 levels are gigabytes
+ * (tests/unit_json.c has the case, marked TODO). Until that is bounded,
+ * such input is not rendered here, so the runs find other things. */
+#define KEY_LEVELS 8
+static int
+deep_keys(const uint8_t *mp, size_t len)
+{
+	msgpack_unpacked u;
+	size_t off = 0;
+	int deep = 0;
+
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, (const char *)mp, len, &off) == MSGPACK_UNPACK_SUCCESS)
+		deep = key_levels(&u.data) > KEY_LEVELS;
+	msgpack_unpacked_destroy(&u);
+	return deep;
+}
+
+/* Renders msgpack as JSON the way the supervisor writes --json; returns
+ * json_msgpack's status, having checked what it wrote. */
+static int
+render_json(const uint8_t *mp, size_t len)
+{
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *m;
+	int r;
+
+	if (ipc_mp_check(mp, len, RESULT_DEPTH) == 0 && deep_keys(mp, len))
+		return 0;
+	CHECK((m = open_memstream(&text, &tlen)) != NULL);
+	r = json_msgpack(m, mp, len);
+	CHECK(fclose(m) == 0);
+	if (r == 0)
+		check_shown(text, tlen);
+	free(text);
+	return r;
+}
+
+/* A string field as the supervisor shows it: in JSON and on a terminal. */
+static void
+render_str(const char *s, size_t len)
+{
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *m;
+
+	CHECK((m = open_memstream(&text, &tlen)) != NULL);
+	json_str(m, s, len);
+	text_escaped(m, s, len);
+	CHECK(fclose(m) == 0);
+	check_shown(text, tlen);
+	free(text);
+}
+
+static int
+same_bytes(const void *a, size_t alen, const void *b, size_t blen)
+{
+	return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
+
+/* Encodes m again with the ipc_put_* of its type and decodes that. */
+static void
+roundtrip(const struct ipc_msg *m)
+{
+	struct ipc_buf b = { 0 };
+	struct ipc_msg m2;
+	const char *why = NULL;
+	int r = -1;
+
+	switch (m->type) {
+	case IPC_HELLO:
+		r = ipc_put_hello(&b, m->pid);
+		break;
+	case IPC_JOB:
+		r = ipc_put_job(&b, m->job, m->handler, m->handler_len, m->arg, m->arg_len,
+		    m->opts, m->opts_len);
+		break;
+	case IPC_TASK:
+		r = ipc_put_task(&b, m->job, m->id, m->path, m->path_len);
+		break;
+	case IPC_RESULT:
+		r = ipc_put_result(&b, m->id, m->ok, m->error, m->error_len, m->result,
+		    m->result_len);
+		break;
+	case IPC_FATAL:
+		r = ipc_put_fatal(&b, m->error, m->error_len);
+		break;
+	case IPC_READY:
+		r = ipc_put_ready(&b, m->job);
+		break;
+	default:
+		return;	/* a type newer than this target: decoded only */
+	}
+	CHECK(r == 0);
+	CHECK(b.len > IPC_HDR && be32(b.data) == b.len - IPC_HDR);
+	if (ipc_decode(b.data + IPC_HDR, b.len - IPC_HDR, &m2, &why) != 0) {
+		fprintf(stderr, "fuzz_ipc_decode: re-encoded %s refused: %s\n",
+		    ipc_type_name(m->type), why);
+		abort();
+	}
+	CHECK(m2.type == m->type && m2.version == m->version && m2.pid == m->pid);
+	CHECK(m2.job == m->job && m2.id == m->id && m2.ok == m->ok);
+	CHECK(same_bytes(m2.path, m2.path_len, m->path, m->path_len));
+	CHECK(same_bytes(m2.handler, m2.handler_len, m->handler, m->handler_len));
+	CHECK(same_bytes(m2.arg, m2.arg_len, m->arg, m->arg_len));
+	CHECK(same_bytes(m2.opts, m2.opts_len, m->opts, m->opts_len));
+	CHECK(same_bytes(m2.error, m2.error_len, m->error, m->error_len));
+	CHECK(same_bytes(m2.result, m2.result_len, m->result, m->result_len));
+	ipc_buf_free(&b);
+}
+
+static int
+inside(const uint8_t *body, size_t len, const void *p, size_t n)
+{
+	const uint8_t *q = p;
+
+	return n == 0 || (q >= body && q <= body + len && n <= (size_t)(body + len - q));
+}
+
+/* One frame body, as a receiver decodes and then uses it. */
+static void
+decode(const uint8_t *body, size_t len)
+{
+	static const struct ipc_msg zero;
+	struct ipc_msg m;
+	const char *why = NULL;
+
+	if (ipc_decode(body, len, &m, &why) != 0) {
+		CHECK(why != NULL && *why != '\0');
+		CHECK(memcmp(&m, &zero, sizeof m) == 0);
+		return;
+	}
+	CHECK(m.type > 0 && m.type < IPC_TYPE_MAX);
+	CHECK(strcmp(ipc_type_name(m.type), "unknown") != 0);
+	CHECK(inside(body, len, m.path, m.path_len));
+	CHECK(inside(body, len, m.handler, m.handler_len));
+	CHECK(inside(body, len, m.arg, m.arg_len));
+	CHECK(inside(body, len, m.opts, m.opts_len));
+	CHECK(inside(body, len, m.error, m.error_len));
+	CHECK(inside(body, len, m.result, m.result_len));
+	if (m.result_len > 0) {
+		CHECK(ipc_mp_check(m.result, m.result_len, RESULT_DEPTH) == 0);
+		CHECK(render_json(m.result, m.result_len) == 0);
+	}
+	render_str(m.path, m.path_len);
+	render_str(m.handler, m.handler_len);
+	render_str(m.arg, m.arg_len);
+	render_str(m.error, m.error_len);
+	roundtrip(&m);
+}
+
+/* The lowest free descriptor number: the same before and after a run
+ * unless something leaked one. */
+static int
+lowest_free_fd(void)
+{
+	int fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
+
+	if (fd < 0)
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	close(fd);
+	return fd;
+}
+
+/* A reader taking frames off one end of a socketpair, checked against the
+ * frames a plain walk of the same bytes finds. */
+struct run {
+	const uint8_t *data;
+	size_t size;
+	size_t expect;		/* offset in data of the next frame to come out */
+	size_t max;		/* the reader's frame bound */
+	int refused;		/* the reader refused a length: the peer is dropped */
+	struct ipc_reader r;
+};
+
+/* Takes every frame the reader has whole. */
+static void
+take_frames(struct run *u)
+{
+	const uint8_t *body;
+	size_t len;
+	int k, fd;
+
+	while (!u->refused && (k = ipc_next(&u->r, &body, &len)) != 0) {
+		uint32_t n;
+
+		CHECK(u->expect + IPC_HDR <= u->size);
+		n = be32(u->data + u->expect);
+		if (k < 0) {
+			CHECK(errno == EMSGSIZE);
+			CHECK(n == 0 || n > u->max);
+			u->refused = 1;
+			return;
+		}
+		CHECK(n > 0 && n <= u->max && len == n);
+		CHECK(u->expect + IPC_HDR + n <= u->size);
+		CHECK(memcmp(body, u->data + u->expect + IPC_HDR, n) == 0);
+		u->expect += IPC_HDR + n;
+		decode(body, len);
+		/* A child takes one descriptor per task, as it would here. */
+		if ((fd = ipc_take_fd(&u->r)) >= 0)
+			close(fd);
+	}
+}
+
+/* Reads what the socket holds. Returns 0 at EOF, 1 when it would block,
+ * -1 when the reader gave up on the stream. */
+static int
+drain(struct run *u, int sock, int want_fds)
+{
+	for (;;) {
+		ssize_t n = ipc_read(&u->r, sock, want_fds);
+
+		if (n < 0 && errno == EAGAIN)
+			return 1;
+		if (n < 0) {
+			/* Bad lengths are ipc_next's to report, and every whole
+			 * frame is taken before the next read. */
+			CHECK(errno != EMSGSIZE && errno != ENOBUFS);
+			CHECK(errno == EPROTO && want_fds);
+			return -1;
+		}
+		CHECK(u->r.cap <= u->max + IPC_HDR);
+		if (n == 0)
+			return 0;
+		take_frames(u);
+		if (u->refused)
+			return -1;
+	}
+}
+
+/* Sends data in pieces whose sizes come from seed, a descriptor on every
+ * fd_every-th piece (0: none), reading as the pieces arrive. */
+static void
+read_stream(const uint8_t *data, size_t size, size_t max, uint32_t seed, int fd_every)
+{
+	struct run u = { .data = data, .size = size, .max = max };
+	int sv[2], st = 1, before = lowest_free_fd(), piece = 0;
+	size_t off = 0, most = size / 8 + 1;
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0);
+	ipc_reader_init(&u.r, max);
+	while (off < size && st > 0) {
+		size_t want = seed == 0 ? size - off : 1 + (seed % most);
+		ssize_t n;
+
+		seed = seed * 1103515245u + 12345u;
+		if (want > size - off)
+			want = size - off;
+		if (fd_every > 0 && ++piece % fd_every == 0)
+			n = ipc_send(sv[1], data + off, want, devnull);
+		else
+			n = ipc_send(sv[1], data + off, want, -1);
+		if (n < 0)
+			CHECK(errno == EAGAIN);
+		else
+			off += (size_t)n;
+		st = drain(&u, sv[0], fd_every > 0);
+	}
+	if (st > 0) {
+		shutdown(sv[1], SHUT_WR);
+		while ((st = drain(&u, sv[0], fd_every > 0)) > 0)
+			;
+	}
+	if (st == 0) {
+		/* At EOF: what is held is exactly the tail that makes no
+		 * whole frame. */
+		CHECK(ipc_pending(&u.r) == size - u.expect);
+		CHECK(u.expect + IPC_HDR > size ||
+		    u.expect + IPC_HDR + be32(data + u.expect) > size);
+	}
+	ipc_reader_free(&u.r);
+	close(sv[0]);
+	close(sv[1]);
+	CHECK(lowest_free_fd() == before);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint32_t seed = 2166136261u;
+	size_t used, i;
+	int check;
+
+	if (devnull < 0)
+		CHECK((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0);
+	/* The input as one frame body. */
+	decode(data, size);
+
+	/* As msgpack: the checker, the skipper and the JSON writer agree. */
+	check = ipc_mp_check(data, size, RESULT_DEPTH);
+	CHECK((render_json(data, size) == 0) == (check == 0));
+	if (ipc_mp_skip(data, size, RESULT_DEPTH, &used) == 0) {
+		CHECK(used > 0 && used <= size);
+		CHECK(ipc_mp_check(data, used, RESULT_DEPTH) == 0);
+		CHECK((used == size) == (check == 0));
+	} else {
+		CHECK(check != 0);
+	}
+
+	/* As a stream: whole, then in pieces with descriptors beside them
+	 * and a small frame bound. */
+	for (i = 0; i < size; i++)
+		seed = (seed ^ data[i]) * 16777619u;
+	read_stream(data, size, IPC_FRAME_MAX, 0, 0);
+	read_stream(data, size, 256, seed | 1, 3);
+	return 0;
+}
