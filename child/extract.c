@@ -51,6 +51,7 @@ struct xctx {
 	char *err;
 	size_t errlen;
 	int openat2;
+	int full;		/* names made reached max_entries */
 	enum tmp_mode tmp;
 	unsigned tmpseq;
 	/* The directory of the last entry, kept open: archives list a
@@ -94,6 +95,8 @@ fail_errno(struct xctx *x, const char *call)
 	char detail[128];
 	int e = errno;
 
+	if (x->full)
+		return fail(x, "too_many_entries", NULL);
 	switch (e) {
 	case ELOOP:
 		return fail(x, "through_symlink", NULL);
@@ -260,12 +263,19 @@ made_add(struct xctx *x, char *copy, enum made_type type)
 	return m;
 }
 
-/* Reserves room and copies the path; fails with ENOMEM. */
+/* Reserves room and copies the path; fails with ENOMEM, or when the names
+ * made, directories implied by a path included, would pass max_entries
+ * (x->full). */
 static char *
 made_prepare(struct xctx *x, const char *path, size_t len)
 {
 	char *copy;
 
+	if (x->nmade >= x->l->max_entries) {
+		x->full = 1;
+		errno = ENOSPC;
+		return NULL;
+	}
 	if (made_reserve(x) < 0 || (copy = strndup(path, len)) == NULL) {
 		errno = ENOMEM;
 		return NULL;
@@ -482,14 +492,26 @@ write_all(int fd, const void *buf, size_t len, off_t off)
 	return 0;
 }
 
+/* Charges cost bytes to the entry (charged so far) and the archive. */
+static int
+charge(struct xctx *x, uint64_t *charged, uint64_t cost)
+{
+	if (cost > x->l->max_entry_bytes - *charged)
+		return fail(x, "entry_too_large", NULL);
+	if (cost > x->l->max_bytes - x->st->bytes)
+		return fail(x, "too_large", NULL);
+	*charged += cost;
+	x->st->bytes += cost;
+	return 0;
+}
+
 /* Writes the entry's data to fd. Each block is charged its length and the
  * hole before it, against the entry's and the archive's limits, before it
  * is written. */
 static int
-write_data(struct xctx *x, int fd)
+write_data(struct xctx *x, struct archive_entry *e, int fd)
 {
-	const struct archive_limits *l = x->l;
-	uint64_t extent = 0, charged = 0, cost;
+	uint64_t extent = 0, charged = 0, end;
 	const void *buf;
 	size_t len;
 	la_int64_t off;
@@ -504,19 +526,22 @@ write_data(struct xctx *x, int fd)
 			    archive_error_string(x->a) : "unreadable entry data");
 		if (off < 0 || (uint64_t)off > INT64_MAX - (uint64_t)len)
 			return fail(x, "damaged", "entry data at an impossible offset");
-		cost = len + ((uint64_t)off > extent ? (uint64_t)off - extent : 0);
-		if (cost > l->max_entry_bytes - charged)
-			return fail(x, "entry_too_large", NULL);
-		if (cost > l->max_bytes - x->st->bytes)
-			return fail(x, "too_large", NULL);
-		charged += cost;
-		x->st->bytes += cost;
+		if (charge(x, &charged, len + ((uint64_t)off > extent ? (uint64_t)off - extent : 0)) < 0)
+			return -1;
 		if ((uint64_t)off + len > extent)
 			extent = (uint64_t)off + len;
 		if (len > 0 && write_all(fd, buf, len, (off_t)off) < 0)
 			return fail_errno(x, "write");
 	}
-	/* A hole at the end arrives as an empty block at the file's end. */
+	/* A sparse file's hole at its end has no block: the header's size
+	 * says how long it is, and is charged like the holes before. */
+	if (archive_entry_sparse_count(e) > 0 && archive_entry_size_is_set(e) &&
+	    archive_entry_size(e) > 0 && (uint64_t)archive_entry_size(e) > extent) {
+		end = (uint64_t)archive_entry_size(e);
+		if (charge(x, &charged, end - extent) < 0)
+			return -1;
+		extent = end;
+	}
 	if (ftruncate(fd, (off_t)extent) < 0)
 		return fail_errno(x, "ftruncate");
 	return 0;
@@ -587,7 +612,7 @@ do_file(struct xctx *x, struct archive_entry *e, size_t len)
 		goto out;
 	}
 	get_mtime(e, &m);
-	if (write_data(x, fd) < 0)
+	if (write_data(x, e, fd) < 0)
 		goto out;
 	/* Owner read and write always; group and others never write. */
 	if (fchmod(fd, (perm & 0755) | 0600) < 0 || set_mtime(fd, &m) < 0) {
@@ -783,7 +808,8 @@ probe(struct xctx *x)
 	if ((fd = openat(x->root, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
 		return 0;
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", (int)fd);
-	if (linkat((int)fd, "", x->root, ".", AT_EMPTY_PATH) < 0 && errno == EEXIST)
+	if (!(force_flags & EXTRACT_NO_EMPTY_PATH) &&
+	    linkat((int)fd, "", x->root, ".", AT_EMPTY_PATH) < 0 && errno == EEXIST)
 		x->tmp = TMP_EMPTY_PATH;
 	else if (linkat(AT_FDCWD, proc, x->root, ".", AT_SYMLINK_FOLLOW) < 0 && errno == EEXIST)
 		x->tmp = TMP_PROC;

@@ -26,8 +26,9 @@
 #define ARCHIVE_CAP	(4u << 20)
 #define PROBE		"/tmp/corral-extract-probe"
 
-/* One entry to write. type: f file, d dir, l symlink, h hardlink, c char
- * device, b block device, p fifo, s socket. */
+/* One entry to write. type: f file, S sparse file (size bytes, data at
+ * off, the rest holes), d dir, l symlink, h hardlink, c char device, b
+ * block device, p fifo, s socket. */
 struct ent {
 	char type;
 	const char *path;
@@ -36,6 +37,7 @@ struct ent {
 	size_t size;
 	const char *link;	/* symlink or hardlink target */
 	long mtime;		/* 0: none */
+	long off;		/* a sparse file's data */
 };
 
 struct xcase {
@@ -74,7 +76,7 @@ build(const struct xcase *c)
 	for (i = 0; i < 16 && c->e[i].type; i++) {
 		const struct ent *t = &c->e[i];
 		struct archive_entry *e = archive_entry_new();
-		size_t size = t->data ? strlen(t->data) : t->size;
+		size_t size = t->data && t->type != 'S' ? strlen(t->data) : t->size;
 
 		archive_entry_set_pathname(e, t->path);
 		archive_entry_set_perm(e, t->mode ? t->mode : 0644);
@@ -85,6 +87,11 @@ build(const struct xcase *c)
 		case 'f':
 			archive_entry_set_filetype(e, AE_IFREG);
 			archive_entry_set_size(e, (la_int64_t)size);
+			break;
+		case 'S':
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_set_size(e, (la_int64_t)size);
+			archive_entry_sparse_add_entry(e, t->off, (la_int64_t)strlen(t->data));
 			break;
 		case 'd':
 			archive_entry_set_filetype(e, AE_IFDIR);
@@ -123,6 +130,16 @@ build(const struct xcase *c)
 				data[j] = t->data ? (unsigned char)t->data[j] : pattern(t->path, j);
 			archive_write_data(a, data, size);
 			free(data);
+		}
+		if (t->type == 'S') {
+			/* The writer takes the whole stream and skips the holes. */
+			static const char zeros[1 << 16];
+			long done;
+
+			for (done = 0; done < t->off; done += (long)sizeof zeros)
+				archive_write_data(a, zeros, t->off - done < (long)sizeof zeros ?
+				    (size_t)(t->off - done) : sizeof zeros);
+			archive_write_data(a, t->data, strlen(t->data));
 		}
 		archive_entry_free(e);
 	}
@@ -263,6 +280,28 @@ check_file(const struct xcase *c, const struct ent *t)
 }
 
 static void
+check_sparse(const struct xcase *c, const struct ent *t)
+{
+	char p[2 * PATH_MAX];
+	unsigned char *buf = malloc(t->size + 1);
+	size_t j, bad = 0, dlen = strlen(t->data);
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(p, sizeof p, "%s/%s", root, t->path);
+	if ((fd = open(p, O_RDONLY | O_NOFOLLOW)) >= 0) {
+		n = read(fd, buf, t->size + 1);
+		close(fd);
+	}
+	for (j = 0; n == (ssize_t)t->size && j < t->size; j++)
+		bad += buf[j] != ((long)j >= t->off && j - (size_t)t->off < dlen ?
+		    (unsigned char)t->data[j - (size_t)t->off] : 0);
+	ok(n == (ssize_t)t->size && bad == 0, "%s: %s has its %zu bytes, holes and all",
+	    c->name, t->path, t->size);
+	free(buf);
+}
+
+static void
 check_clean(const struct xcase *c)
 {
 	char p[2 * PATH_MAX], q[2 * PATH_MAX], target[PATH_MAX];
@@ -277,6 +316,9 @@ check_clean(const struct xcase *c)
 		switch (t->type) {
 		case 'f':
 			check_file(c, t);
+			break;
+		case 'S':
+			check_sparse(c, t);
 			break;
 		case 'd':
 			if (strcmp(t->path, "./") == 0)
@@ -345,6 +387,10 @@ static const struct xcase cases[] = {
 		{ 'f', "z/one", 0644, "zipped bytes", 0, NULL, 0 },
 		{ 'f', "z/two", 0755, NULL, 70000, NULL, 0 },
 	}, .format = ARCHIVE_FORMAT_ZIP },
+	{ .name = "sparse", .reason = NULL, .e = {
+		{ .type = 'S', .path = "sp", .mode = 0644, .data = "0123456789", .size = 100000, .off = 50000 },
+		{ .type = 'S', .path = "tail", .mode = 0644, .data = "head", .size = 70000, .off = 0 },
+	} },
 	{ .name = "at the limits", .reason = NULL, .e = {
 		{ 'f', "a", 0644, NULL, 500, NULL, 0 },
 		{ 'f', "b", 0644, NULL, 500, NULL, 0 },
@@ -462,6 +508,19 @@ static const struct xcase cases[] = {
 		{ 'f', "b", 0644, NULL, 400, NULL, 0 },
 		{ 'f', "c", 0644, NULL, 400, NULL, 0 },
 	}, .lim = { .max_bytes = 1000, .max_entry_bytes = 500 } },
+	{ .name = "sparse hole too large", .reason = "entry_too_large", .e = {
+		{ .type = 'S', .path = "sp", .mode = 0644, .data = "x", .size = 1 << 30, .off = (1 << 30) - 1 },
+	}, .lim = { .max_entry_bytes = 1 << 20 } },
+	{ .name = "sparse tail too large", .reason = "entry_too_large", .e = {
+		{ .type = 'S', .path = "sp", .mode = 0644, .data = "x", .size = 1 << 30, .off = 0 },
+	}, .lim = { .max_entry_bytes = 1 << 20 } },
+	{ .name = "sparse holes over the total", .reason = "too_large", .e = {
+		{ .type = 'S', .path = "a", .mode = 0644, .data = "x", .size = 600, .off = 300 },
+		{ .type = 'S', .path = "b", .mode = 0644, .data = "x", .size = 600, .off = 300 },
+	}, .lim = { .max_bytes = 1000 } },
+	{ .name = "implied dirs count", .reason = "too_many_entries", .e = {
+		{ 'f', "a/b/c/d/f", 0644, "deep", 0, NULL, 0 },
+	}, .lim = { .max_entries = 3 } },
 	{ .name = "too many entries", .reason = "too_many_entries", .e = {
 		{ 'f', "a", 0644, "a", 0, NULL, 0 },
 		{ 'd', "b", 0755, NULL, 0, NULL, 0 },
@@ -606,6 +665,7 @@ main(void)
 	} modes[] = {
 		{ 0, "openat2" },
 		{ EXTRACT_NO_TMPFILE, "openat2, named temp" },
+		{ EXTRACT_NO_EMPTY_PATH, "openat2, tmpfile by /proc" },
 		{ EXTRACT_NO_OPENAT2, "openat" },
 		{ EXTRACT_NO_OPENAT2 | EXTRACT_NO_TMPFILE, "openat, named temp" },
 	};
