@@ -47,7 +47,9 @@ struct xcase {
 	int format;		/* 0: pax restricted */
 	struct archive_limits lim;	/* zero fields: the defaults */
 	size_t cut;		/* keep only this many bytes of the archive */
-	const char *pre;	/* put in root first: "keep" a file, "escape" a symlink out */
+	const char *pre;	/* put in root first: "keep" a file, "escape" a
+				 * symlink out, "dir" a directory */
+	size_t (*raw)(unsigned char *);	/* writes the archive itself */
 };
 
 static char base[64], root[PATH_MAX], outside[PATH_MAX];
@@ -347,6 +349,46 @@ check_clean(const struct xcase *c)
 
 /* ---- the cases ------------------------------------------------------- */
 
+/* One ustar header block at b. */
+static void
+ustar(unsigned char *b, const char *name, char type, const char *link, size_t size)
+{
+	unsigned sum = 0;
+	int i;
+
+	memset(b, 0, 512);
+	memcpy(b, name, strlen(name));
+	memcpy(b + 100, "0000644", 7);
+	memcpy(b + 108, "0000000", 7);
+	memcpy(b + 116, "0000000", 7);
+	snprintf((char *)b + 124, 12, "%011zo", size);
+	memcpy(b + 136, "00000000000", 11);
+	b[156] = (unsigned char)type;
+	memcpy(b + 157, link, strlen(link));
+	memcpy(b + 257, "ustar", 6);
+	memcpy(b + 263, "00", 2);
+	memset(b + 148, ' ', 8);
+	for (i = 0; i < 512; i++)
+		sum += b[i];
+	snprintf((char *)b + 148, 8, "%06o", sum);
+}
+
+/* A hardlink entry that carries data of its own, which pax allows and
+ * libarchive's writers never produce: "f" (abc), then "h" linking to it
+ * with 5 bytes, behind a pax header so that the reader keeps its size. */
+static size_t
+hardlink_with_data(unsigned char *b)
+{
+	memset(b, 0, 512 * 9);
+	ustar(b, "f", '0', "", 3);
+	memcpy(b + 512, "abc", 3);
+	ustar(b + 1024, "PaxHeader/h", 'x', "", 10);
+	memcpy(b + 1536, "10 path=h\n", 10);
+	ustar(b + 2048, "h", '1', "f", 5);
+	memcpy(b + 2560, "XXXXX", 5);
+	return 512 * 8;
+}
+
 #define LONG64 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define LONG256 LONG64 LONG64 LONG64 LONG64
 
@@ -457,6 +499,7 @@ static const struct xcase cases[] = {
 		{ 'd', "d", 0755, NULL, 0, NULL, 0 },
 		{ 'h', "h", 0, NULL, 0, "d", 0 },
 	} },
+	{ .name = "hardlink with data", .reason = "hardlink_data", .raw = hardlink_with_data },
 	{ .name = "hardlink to a file already there", .reason = "hardlink_escape", .e = {
 		{ 'h', "h", 0, NULL, 0, "keep", 0 },
 	}, .pre = "keep" },
@@ -494,6 +537,12 @@ static const struct xcase cases[] = {
 		{ 'f', "a", 0644, "first", 0, NULL, 0 },
 		{ 'f', "a/b", 0644, "second", 0, NULL, 0 },
 	} },
+	{ .name = "into a dir already there", .reason = NULL, .e = {
+		{ 'f', "dir/new", 0644, "new", 0, NULL, 0 },
+	}, .pre = "dir" },
+	{ .name = "dir already there listed", .reason = "duplicate_name", .e = {
+		{ 'd', "dir", 0700, NULL, 0, NULL, 0 },
+	}, .pre = "dir" },
 	{ .name = "file already there", .reason = "duplicate_name", .e = {
 		{ 'f', "keep", 0644, "replaced", 0, NULL, 0 },
 	}, .pre = "keep" },
@@ -564,6 +613,9 @@ prepare(const struct xcase *c)
 		if (fd < 0 || write(fd, "kept", 4) != 4)
 			printf("# unable to write %s\n", p);
 		close(fd);
+	} else if (strcmp(c->pre, "dir") == 0) {
+		if (mkdir(p, 0755) < 0)
+			printf("# unable to make %s\n", p);
 	} else if (symlink(outside, p) < 0) {
 		printf("# unable to link %s\n", p);
 	}
@@ -583,7 +635,7 @@ run_case(const struct xcase *c, const char *mode)
 	empty_root();
 	prepare(c);
 	limits(c, &l);
-	if ((len = build(c)) == 0) {
+	if ((len = c->raw ? c->raw(abuf) : build(c)) == 0) {
 		ok(0, "%s [%s]: archive built", c->name, mode);
 		return;
 	}
