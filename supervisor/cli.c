@@ -32,7 +32,8 @@ cli_usage(FILE *f)
 "  -H, --handler NAME     archive, sha256, exec, or a plugin .so path (default archive)\n"
 "  -x, --exec CMD         command per file, {} is its path; implies -H exec\n"
 "  -r, --retries N        extra attempts after a crash or timeout (default 1)\n"
-"      --depth N          tasks queued per child, 1 to 16 (default 4)\n"
+"      --depth N          tasks queued per child, 1 to 16 (default: by the pace\n"
+"                         of the files, 2 to 16)\n"
 "      --halt-on-error R  halt when the share of files not ok exceeds R (0.1 or 10%)\n"
 "      --halt-min-sample N  ... once N files are done (default 10)\n"
 "      --job NAME         job name (default: derived from the inputs and handler)\n"
@@ -164,7 +165,7 @@ cli_run(int argc, char **argv)
 	o.timeout_ms = 60000;
 	o.workers = cpus > 0 ? (uint32_t)cpus : 1;
 	o.retries = 1;
-	o.depth = 4;
+	o.depth = 0;
 	o.halt_min = 10;
 	o.list_sep = '\n';
 	job_opts_default(&o.child);

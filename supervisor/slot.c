@@ -215,10 +215,32 @@ fail:
 		log_warnx("slot %d: started worker %d", sl->index, (int)pid);
 }
 
+/* Without --depth, a child's queue holds about QUEUE_S of work at the pace
+ * its recent tasks went: deep for small files, where the round trip is the
+ * cost and each write and wake-up should carry many, shallow for big ones,
+ * so that the last files of a job are not stuck behind a busy child. */
+#define QUEUE_S		0.002
+#define DEPTH_MIN	2
+#define DEPTH_START	4
+#define PACE_WINDOW	64	/* tasks the pace is taken over, about */
+
+static int
+slot_depth(const struct slot *sl)
+{
+	double d;
+
+	if (sl->sup->opts->depth > 0)
+		return (int)sl->sup->opts->depth;
+	if (sl->busy_n < 8)
+		return DEPTH_START;
+	d = sl->busy_s > 0 ? QUEUE_S * sl->busy_n / sl->busy_s : IPC_FD_QUEUE / 2;
+	return d < DEPTH_MIN ? DEPTH_MIN : d > IPC_FD_QUEUE / 2 ? IPC_FD_QUEUE / 2 : (int)d;
+}
+
 int
 slot_room(const struct slot *sl)
 {
-	int depth = (int)sl->sup->opts->depth;
+	int depth = slot_depth(sl);
 
 	/* Refilled in batches: when half the queue has drained, so one write
 	 * carries several tasks and their descriptors, and the child still
@@ -383,6 +405,13 @@ slot_message(struct slot *sl, const uint8_t *body, size_t len)
 		}
 		t = slot_pop(sl);
 		sl->tasks_done++;
+		/* Tasks answered in one read ran back to back: their times
+		 * add up to the time since the first of them started. */
+		sl->busy_s += ev_now(s->loop) - t->started;
+		if (++sl->busy_n >= 2 * PACE_WINDOW) {
+			sl->busy_s /= 2;
+			sl->busy_n /= 2;
+		}
 		if (sl->q)
 			sl->q->started = ev_now(s->loop);
 		slot_arm_deadline(sl);

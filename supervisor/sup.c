@@ -20,8 +20,8 @@
 #include "supervisor/outdir.h"
 #include "supervisor/sup.h"
 
-#define COMMIT_WINDOW	0.02		/* seconds an outcome may wait to commit */
-#define COMMIT_COUNT	512		/* ... or this many outcomes */
+#define COMMIT_WINDOW	0.05		/* seconds an outcome may wait to commit */
+#define COMMIT_COUNT	2048		/* ... or this many outcomes */
 #define COMMIT_BYTES	(4u << 20)	/* ... or this many bytes of them */
 
 static uint64_t

@@ -32,7 +32,8 @@ struct run_opts {
 	int ninputs;
 	int list_sep;			/* '\n' or '\0' for the stdin list */
 	uint64_t timeout_ms;
-	uint32_t workers, retries, depth;
+	uint32_t workers, retries;
+	uint32_t depth;			/* tasks queued per child; 0: by their pace */
 	double halt_rate;		/* 0: off */
 	uint64_t halt_min;
 	int json, quiet, verbose;
@@ -115,6 +116,7 @@ struct slot {
 	int reaped;			/* its exit status has been collected */
 	uint64_t tasks_done;
 	ev_tstamp ended_at;		/* its child was lost: for --stats */
+	double busy_s, busy_n;		/* recent tasks' running time and count */
 };
 
 /* A killed child that has not been reaped yet. */
