@@ -26,18 +26,7 @@
 #include <archive_entry.h>
 
 #include "child/extract.h"
-#include "common/utf8.h"
-
-enum made_type { MADE_DIR, MADE_FILE, MADE_SYMLINK };
-
-/* One name this call created. */
-struct made {
-	char *path;		/* normal form, relative to the root */
-	unsigned char type;
-	unsigned char has_mtime;
-	int64_t mtime;
-	long mtime_ns;
-};
+#include "child/extract_names.h"
 
 /* How finished files get their name. */
 enum tmp_mode { TMP_NAMED, TMP_EMPTY_PATH, TMP_PROC };
@@ -58,11 +47,7 @@ struct xctx {
 	 * directory's entries together. */
 	int pfd;
 	char ppath[PATH_MAX];
-	/* Every name made, in order, and an open-addressing index on it. */
-	struct made *made;
-	size_t nmade, madecap;
-	uint32_t *index;	/* position in made + 1; 0 for empty */
-	size_t indexcap;	/* a power of two, above twice nmade */
+	struct names made;	/* every name made, in order */
 	char path[PATH_MAX], target[PATH_MAX];
 };
 
@@ -99,7 +84,7 @@ fail_errno(struct xctx *x, const char *call)
 		return fail(x, "too_many_entries", NULL);
 	switch (e) {
 	case ELOOP:
-		return fail(x, "through_symlink", NULL);
+		return fail(x, "link_write_through", NULL);
 	case ENOTDIR:
 		return fail(x, "path_conflict", NULL);
 	case EXDEV:
@@ -113,154 +98,23 @@ fail_errno(struct xctx *x, const char *call)
 	return fail(x, "io_error", detail);
 }
 
-/* ---- names ---------------------------------------------------------- */
-
-/* Checks a name from the archive and writes its normal form to out (at
- * least PATH_MAX bytes): components joined by one '/', without "." and
- * empty ones. With ups non-NULL (a symlink's target), ".." may lead and is
- * counted there, not written. Returns NULL, or the reason code. */
-static const char *
-name_norm(const char *raw, uint32_t max, char *out, size_t *outlen, unsigned *ups)
-{
-	const unsigned char *p = (const unsigned char *)raw;
-	size_t n = strlen(raw), i, j, o = 0;
-
-	if (n == 0)
-		return "empty_name";
-	if (n > max || n >= PATH_MAX)
-		return "name_too_long";
-	if (!utf8_valid(raw, n))
-		return "invalid_utf8";
-	for (i = 0; i < n; i++) {
-		/* C0, DEL, and C1 (U+0080..U+009F, 0xc2 0x80..0x9f). */
-		if (p[i] < 0x20 || p[i] == 0x7f ||
-		    (p[i] == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f))
-			return "control_char";
-		if (p[i] == '\\')
-			return "backslash";
-	}
-	if (raw[0] == '/')
-		return "absolute_path";
-	if (n >= 2 && raw[1] == ':' &&
-	    ((raw[0] >= 'a' && raw[0] <= 'z') || (raw[0] >= 'A' && raw[0] <= 'Z')))
-		return "drive_letter";
-	if (ups)
-		*ups = 0;
-	for (i = 0; i < n; i = j + 1) {
-		for (j = i; j < n && raw[j] != '/'; j++)
-			;
-		if (j == i || (j - i == 1 && raw[i] == '.'))
-			continue;
-		if (j - i == 2 && raw[i] == '.' && raw[i + 1] == '.') {
-			if (!ups || o > 0)
-				return "path_traversal";
-			(*ups)++;
-			continue;
-		}
-		if (j - i > NAME_MAX)
-			return "name_too_long";
-		if (o > 0)
-			out[o++] = '/';
-		memcpy(out + o, raw + i, j - i);
-		o += j - i;
-	}
-	out[o] = '\0';
-	*outlen = o;
-	return NULL;
-}
-
-/* Length of the directory part of a normal path; leaf gets the last name. */
-static size_t
-split(const char *path, size_t len, const char **leaf)
-{
-	size_t i = len;
-
-	while (i > 0 && path[i - 1] != '/')
-		i--;
-	*leaf = path + i;
-	return i > 0 ? i - 1 : 0;
-}
-
-/* ---- names made ----------------------------------------------------- */
-
-static uint64_t
-hash(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	while (n--)
-		h = (h ^ (unsigned char)*s++) * 0x100000001b3ull;
-	return h;
-}
-
-/* The position in made of a path (len bytes), or -1. */
-static long
-made_find(const struct xctx *x, const char *path, size_t len)
-{
-	size_t i, mask = x->indexcap - 1;
-	uint32_t k;
-
-	if (x->indexcap == 0)
-		return -1;
-	for (i = hash(path, len) & mask; (k = x->index[i]) != 0; i = (i + 1) & mask)
-		if (strncmp(x->made[k - 1].path, path, len) == 0 && x->made[k - 1].path[len] == '\0')
-			return (long)k - 1;
-	return -1;
-}
-
-static void
-index_put(struct xctx *x, size_t pos)
-{
-	const char *p = x->made[pos].path;
-	size_t i, mask = x->indexcap - 1;
-
-	for (i = hash(p, strlen(p)) & mask; x->index[i] != 0; i = (i + 1) & mask)
-		;
-	x->index[i] = (uint32_t)pos + 1;
-}
-
-/* Room for one more name, so that recording one never fails after the
- * name exists on disk. */
+/* libarchive refused to go on: the kind of damage its message names, in
+ * the archive handler's words. */
 static int
-made_reserve(struct xctx *x)
+fail_archive(struct xctx *x)
 {
-	size_t i;
+	const char *msg = archive_error_string(x->a);
 
-	if (x->nmade == x->madecap) {
-		size_t cap = x->madecap ? x->madecap * 2 : 64;
-		struct made *m = realloc(x->made, cap * sizeof *m);
-
-		if (!m)
-			return -1;
-		x->made = m;
-		x->madecap = cap;
-	}
-	if ((x->nmade + 1) * 2 >= x->indexcap) {
-		size_t cap = x->indexcap ? x->indexcap * 2 : 128;
-		uint32_t *ix = calloc(cap, sizeof *ix);
-
-		if (!ix)
-			return -1;
-		free(x->index);
-		x->index = ix;
-		x->indexcap = cap;
-		for (i = 0; i < x->nmade; i++)
-			index_put(x, i);
-	}
-	return 0;
-}
-
-/* Records a name just made; copy comes from strndup before making it. */
-static struct made *
-made_add(struct xctx *x, char *copy, enum made_type type)
-{
-	struct made *m = &x->made[x->nmade];
-
-	m->path = copy;
-	m->type = (unsigned char)type;
-	m->has_mtime = 0;
-	index_put(x, x->nmade++);
-	return m;
+	if (msg == NULL)
+		return fail(x, "corrupt", NULL);
+	if (strstr(msg, "ncrypt") || strstr(msg, "assphrase"))
+		return fail(x, "encrypted", msg);
+	if (strstr(msg, "runcat") || strstr(msg, "remature") || strstr(msg, "nexpected end") ||
+	    strstr(msg, "nexpected EOF") || strstr(msg, "decompression failed (-5)"))
+		return fail(x, "truncated", msg);
+	if (strstr(msg, "nsupported") || strstr(msg, "not supported"))
+		return fail(x, "unsupported", msg);
+	return fail(x, "corrupt", msg);
 }
 
 /* Reserves room and copies the path; fails with ENOMEM, or when the names
@@ -271,12 +125,12 @@ made_prepare(struct xctx *x, const char *path, size_t len)
 {
 	char *copy;
 
-	if (x->nmade >= x->l->max_entries) {
+	if (x->made.n >= x->l->max_entries) {
 		x->full = 1;
 		errno = ENOSPC;
 		return NULL;
 	}
-	if (made_reserve(x) < 0 || (copy = strndup(path, len)) == NULL) {
+	if (names_reserve(&x->made) < 0 || (copy = strndup(path, len)) == NULL) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -356,7 +210,7 @@ dir_walk(struct xctx *x, const char *dir, size_t len, int create)
 				free(copy);
 				goto fail;
 			}
-			made_add(x, copy, MADE_DIR);
+			names_add(&x->made, copy, MADE_DIR);
 			x->st->dirs++;
 			if ((fd = dir_open(x, cur, c)) >= 0 && fchmod(fd, 0755) < 0) {
 				close(fd);
@@ -387,7 +241,7 @@ fail:
 static int
 parent_get(struct xctx *x, const char *path, size_t len, const char **leaf)
 {
-	size_t dlen = split(path, len, leaf);
+	size_t dlen = names_split(path, len, leaf);
 
 	if (x->pfd >= 0 && strlen(x->ppath) == dlen && memcmp(x->ppath, path, dlen) == 0)
 		return x->pfd;
@@ -446,11 +300,11 @@ do_dir(struct xctx *x, struct archive_entry *e, size_t len)
 		return 0;	/* "./": the root itself, left as it is */
 	if ((pfd = parent_get(x, x->path, len, &leaf)) < 0)
 		return fail_errno(x, "open");
-	if ((i = made_find(x, x->path, len)) >= 0) {
+	if ((i = names_find(&x->made, x->path, len)) >= 0) {
 		/* A directory listed again, or first implied by a name in it. */
-		if (x->made[i].type != MADE_DIR)
+		if (x->made.v[i].type != MADE_DIR)
 			return fail(x, "duplicate_name", NULL);
-		m = &x->made[i];
+		m = &x->made.v[i];
 	} else {
 		if ((copy = made_prepare(x, x->path, len)) == NULL)
 			return fail_errno(x, "malloc");
@@ -458,7 +312,7 @@ do_dir(struct xctx *x, struct archive_entry *e, size_t len)
 			free(copy);
 			return fail_errno(x, "mkdirat");
 		}
-		m = made_add(x, copy, MADE_DIR);
+		m = names_add(&x->made, copy, MADE_DIR);
 		x->st->dirs++;
 	}
 	get_mtime(e, m);
@@ -522,10 +376,9 @@ write_data(struct xctx *x, struct archive_entry *e, int fd)
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-			return fail(x, "damaged", archive_error_string(x->a) ?
-			    archive_error_string(x->a) : "unreadable entry data");
+			return fail_archive(x);
 		if (off < 0 || (uint64_t)off > INT64_MAX - (uint64_t)len)
-			return fail(x, "damaged", "entry data at an impossible offset");
+			return fail(x, "corrupt", "entry data at an impossible offset");
 		if (charge(x, &charged, len + ((uint64_t)off > extent ? (uint64_t)off - extent : 0)) < 0)
 			return -1;
 		if ((uint64_t)off + len > extent)
@@ -599,11 +452,13 @@ do_file(struct xctx *x, struct archive_entry *e, size_t len)
 	mode_t perm = archive_entry_perm(e);
 	int pfd, fd, r = -1;
 
-	if (perm & (S_ISUID | S_ISGID))
+	if (perm & S_ISUID)
 		return fail(x, "setuid", NULL);
+	if (perm & S_ISGID)
+		return fail(x, "setgid", NULL);
 	if ((pfd = parent_get(x, x->path, len, &leaf)) < 0)
 		return fail_errno(x, "open");
-	if (made_find(x, x->path, len) >= 0)
+	if (names_find(&x->made, x->path, len) >= 0)
 		return fail(x, "duplicate_name", NULL);
 	if ((copy = made_prepare(x, x->path, len)) == NULL)
 		return fail_errno(x, "malloc");
@@ -624,7 +479,7 @@ do_file(struct xctx *x, struct archive_entry *e, size_t len)
 		goto out;
 	}
 	tmp[0] = '\0';
-	made_add(x, copy, MADE_FILE);
+	names_add(&x->made, copy, MADE_FILE);
 	copy = NULL;
 	x->st->files++;
 	r = 0;
@@ -653,7 +508,7 @@ do_symlink(struct xctx *x, struct archive_entry *e, size_t len)
 
 	if (!raw)
 		return fail(x, "symlink_escape", NULL);
-	if ((why = name_norm(raw, x->l->max_name, x->target, &tlen, &ups)) != NULL) {
+	if ((why = names_norm(raw, x->l->max_name, x->target, &tlen, &ups)) != NULL) {
 		if (strcmp(why, "path_traversal") == 0 || strcmp(why, "absolute_path") == 0 ||
 		    strcmp(why, "drive_letter") == 0)
 			why = "symlink_escape";
@@ -678,7 +533,7 @@ do_symlink(struct xctx *x, struct archive_entry *e, size_t len)
 	link[o] = '\0';
 	if ((pfd = parent_get(x, x->path, len, &leaf)) < 0)
 		return fail_errno(x, "open");
-	if (made_find(x, x->path, len) >= 0)
+	if (names_find(&x->made, x->path, len) >= 0)
 		return fail(x, "duplicate_name", NULL);
 	if ((copy = made_prepare(x, x->path, len)) == NULL)
 		return fail_errno(x, "malloc");
@@ -686,7 +541,7 @@ do_symlink(struct xctx *x, struct archive_entry *e, size_t len)
 		free(copy);
 		return fail_errno(x, "symlinkat");
 	}
-	made_add(x, copy, MADE_SYMLINK);
+	names_add(&x->made, copy, MADE_SYMLINK);
 	x->st->symlinks++;
 	return 0;
 }
@@ -704,9 +559,9 @@ do_hardlink(struct xctx *x, const char *raw, size_t len)
 	long i;
 	int pfd, tfd, r;
 
-	if (name_norm(raw, x->l->max_name, x->target, &tlen, NULL) != NULL || tlen == 0)
+	if (names_norm(raw, x->l->max_name, x->target, &tlen, NULL) != NULL || tlen == 0)
 		return fail(x, "hardlink_escape", NULL);
-	if ((i = made_find(x, x->target, tlen)) < 0 || x->made[i].type != MADE_FILE)
+	if ((i = names_find(&x->made, x->target, tlen)) < 0 || x->made.v[i].type != MADE_FILE)
 		return fail(x, "hardlink_escape", NULL);
 	/* Data on a link entry would be written through to its target. */
 	while ((r = archive_read_data_block(x->a, &buf, &n, &off)) == ARCHIVE_OK ||
@@ -714,12 +569,12 @@ do_hardlink(struct xctx *x, const char *raw, size_t len)
 		if (n > 0)
 			return fail(x, "hardlink_data", NULL);
 	if (r != ARCHIVE_EOF)
-		return fail(x, "damaged", archive_error_string(x->a));
+		return fail_archive(x);
 	if ((pfd = parent_get(x, x->path, len, &leaf)) < 0)
 		return fail_errno(x, "open");
-	if (made_find(x, x->path, len) >= 0)
+	if (names_find(&x->made, x->path, len) >= 0)
 		return fail(x, "duplicate_name", NULL);
-	tdir = split(x->target, tlen, &tleaf);
+	tdir = names_split(x->target, tlen, &tleaf);
 	if ((tfd = dir_walk(x, x->target, tdir, 0)) < 0)
 		return fail_errno(x, "open");
 	if (fstatat(tfd, tleaf, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode)) {
@@ -736,7 +591,7 @@ do_hardlink(struct xctx *x, const char *raw, size_t len)
 		return fail_errno(x, "linkat");
 	}
 	close(tfd);
-	made_add(x, copy, MADE_FILE);
+	names_add(&x->made, copy, MADE_FILE);
 	x->st->files++;
 	x->st->hardlinks++;
 	return 0;
@@ -749,8 +604,8 @@ do_entry(struct xctx *x, struct archive_entry *e)
 	size_t len;
 
 	if (!raw)
-		return fail(x, "invalid_utf8", NULL);
-	if ((why = name_norm(raw, x->l->max_name, x->path, &len, NULL)) != NULL)
+		return fail(x, "bad_name_encoding", NULL);
+	if ((why = names_norm(raw, x->l->max_name, x->path, &len, NULL)) != NULL)
 		return fail(x, why, NULL);
 	if (len == 0 && (hl || archive_entry_filetype(e) != AE_IFDIR))
 		return fail(x, "empty_name", NULL);
@@ -826,10 +681,10 @@ undo(struct xctx *x)
 	int fd;
 
 	parent_drop(x);
-	for (i = x->nmade; i-- > 0;) {
-		const struct made *m = &x->made[i];
+	for (i = x->made.n; i-- > 0;) {
+		const struct made *m = &x->made.v[i];
 
-		dlen = split(m->path, strlen(m->path), &leaf);
+		dlen = names_split(m->path, strlen(m->path), &leaf);
 		fd = dir_walk(x, m->path, dlen, 0);
 		if (fd < 0 || unlinkat(fd, leaf, m->type == MADE_DIR ? AT_REMOVEDIR : 0) < 0)
 			x->st->left++;
@@ -846,8 +701,8 @@ dir_times(struct xctx *x)
 	int fd;
 
 	parent_drop(x);
-	for (i = x->nmade; i-- > 0;) {
-		const struct made *m = &x->made[i];
+	for (i = x->made.n; i-- > 0;) {
+		const struct made *m = &x->made.v[i];
 
 		if (m->type != MADE_DIR || !m->has_mtime)
 			continue;
@@ -869,7 +724,6 @@ extract_archive(struct archive *a, int dirfd, const struct archive_limits *l,
 	struct xctx x;
 	struct archive_entry *e;
 	struct stat sb;
-	size_t i;
 	int r, rc = -1;
 
 	memset(st, 0, sizeof *st);
@@ -897,8 +751,7 @@ extract_archive(struct archive *a, int dirfd, const struct archive_limits *l,
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			fail(&x, "damaged", archive_error_string(a) ?
-			    archive_error_string(a) : "unreadable header");
+			fail_archive(&x);
 			goto out;
 		}
 		if (++st->entries > l->max_entries) {
@@ -915,9 +768,6 @@ out:
 	if (rc < 0)
 		undo(&x);
 	parent_drop(&x);
-	for (i = 0; i < x.nmade; i++)
-		free(x.made[i].path);
-	free(x.made);
-	free(x.index);
+	names_free(&x.made);
 	return rc;
 }

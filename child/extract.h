@@ -28,9 +28,11 @@ struct extract_stats {
  * bytes of one file and of all, and the length of a name.
  *
  * Returns 0, or -1 with st->reason set to a snake_case reason code and err
- * to that code, followed by ": " and a detail for "damaged" (libarchive's
- * text) and "io_error" (the failed call and strerror). On failure every
- * name this call created is removed again. st is filled in both cases. */
+ * to that code, followed by ": " and a detail for truncated, corrupt,
+ * encrypted and unsupported (libarchive's text) and io_error (the failed
+ * call and strerror). On failure every name this call created is removed
+ * again. st is filled in both cases. The reason codes are listed in
+ * docs/extract.md; those inspection also reports are spelled as it does. */
 int extract_archive(struct archive *a, int dirfd, const struct archive_limits *l,
     struct extract_stats *st, char *err, size_t errlen);
 

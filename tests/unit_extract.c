@@ -21,6 +21,7 @@
 #include <archive_entry.h>
 
 #include "child/extract.h"
+#include "child/extract_names.h"
 #include "tests/tap.h"
 
 #define ARCHIVE_CAP	(4u << 20)
@@ -453,7 +454,7 @@ static const struct xcase cases[] = {
 	{ .name = "control char", .reason = "control_char", .e = { { 'f', "a\x01" "b", 0644, "o", 0, NULL, 0 } } },
 	{ .name = "newline", .reason = "control_char", .e = { { 'f', "a\nb", 0644, "o", 0, NULL, 0 } } },
 	{ .name = "C1 control", .reason = "control_char", .e = { { 'f', "a\xc2\x9b" "b", 0644, "o", 0, NULL, 0 } } },
-	{ .name = "invalid utf-8", .reason = "invalid_utf8", .e = { { 'f', "a\xff\xfe", 0644, "o", 0, NULL, 0 } },
+	{ .name = "invalid utf-8", .reason = "bad_name_encoding", .e = { { 'f', "a\xff\xfe", 0644, "o", 0, NULL, 0 } },
 	  .format = ARCHIVE_FORMAT_TAR_GNUTAR },
 	{ .name = "name over max_name", .reason = "name_too_long", .e = {
 		{ 'f', "short", 0644, "s", 0, NULL, 0 },
@@ -474,17 +475,17 @@ static const struct xcase cases[] = {
 		{ 'l', "d", 0, NULL, 0, "/tmp", 0 },
 		{ 'f', "d/corral-extract-probe", 0644, "through", 0, NULL, 0 },
 	} },
-	{ .name = "inner symlink then write through", .reason = "through_symlink", .e = {
+	{ .name = "inner symlink then write through", .reason = "link_write_through", .e = {
 		{ 'd', "sub", 0755, NULL, 0, NULL, 0 },
 		{ 'f', "sub/keep", 0644, "kept", 0, NULL, 0 },
 		{ 'l', "d", 0, NULL, 0, "sub", 0 },
 		{ 'f', "d/x", 0644, "through", 0, NULL, 0 },
 	} },
-	{ .name = "symlink then dir through", .reason = "through_symlink", .e = {
+	{ .name = "symlink then dir through", .reason = "link_write_through", .e = {
 		{ 'l', "d", 0, NULL, 0, ".", 0 },
 		{ 'd', "d/e", 0755, NULL, 0, NULL, 0 },
 	} },
-	{ .name = "existing symlink out", .reason = "through_symlink", .e = {
+	{ .name = "existing symlink out", .reason = "link_write_through", .e = {
 		{ 'f', "escape/x", 0644, "through", 0, NULL, 0 },
 	}, .pre = "escape" },
 	{ .name = "hardlink absolute", .reason = "hardlink_escape", .e = { { 'h', "h", 0, NULL, 0, "/etc/passwd", 0 } } },
@@ -510,7 +511,7 @@ static const struct xcase cases[] = {
 	{ .name = "fifo", .reason = "fifo", .e = { { 'p', "fifo", 0644, NULL, 0, NULL, 0 } } },
 	{ .name = "socket", .reason = "socket", .e = { { 's', "sock", 0644, NULL, 0, NULL, 0 } }, .format = ARCHIVE_FORMAT_CPIO_SVR4_NOCRC },
 	{ .name = "setuid", .reason = "setuid", .e = { { 'f', "su", 04755, "#!/bin/sh\n", 0, NULL, 0 } } },
-	{ .name = "setgid", .reason = "setuid", .e = { { 'f', "sg", 02755, "#!/bin/sh\n", 0, NULL, 0 } } },
+	{ .name = "setgid", .reason = "setgid", .e = { { 'f', "sg", 02755, "#!/bin/sh\n", 0, NULL, 0 } } },
 
 	/* Duplicates. */
 	{ .name = "same name twice", .reason = "duplicate_name", .e = {
@@ -576,7 +577,7 @@ static const struct xcase cases[] = {
 		{ 'f', "b/c", 0644, "c", 0, NULL, 0 },
 		{ 'f', "d", 0644, "d", 0, NULL, 0 },
 	}, .lim = { .max_entries = 3 } },
-	{ .name = "truncated", .reason = "damaged", .e = {
+	{ .name = "truncated", .reason = "truncated", .e = {
 		{ 'f', "whole", 0644, "complete", 0, NULL, 0 },
 		{ 'f', "cut", 0644, NULL, 100000, NULL, 0 },
 	}, .cut = 50000 },
@@ -678,6 +679,64 @@ run_case(const struct xcase *c, const char *mode)
 	ok(probe_before || lstat(PROBE, &sb) < 0, "%s [%s]: nothing in /tmp", c->name, mode);
 }
 
+/* Names and link targets in their normal form, or refused. */
+static void
+norms(void)
+{
+	static const struct {
+		const char *raw, *want;	/* want: the normal form, or the reason */
+		int link;		/* a symlink target: leading ".." allowed */
+		unsigned ups;
+	} t[] = {
+		{ "a/b", "a/b", 0, 0 },
+		{ "./a//b/", "a/b", 0, 0 },
+		{ "a/./b/.", "a/b", 0, 0 },
+		{ "./", "", 0, 0 },
+		{ "\xc3\xa9t\xc3\xa9", "\xc3\xa9t\xc3\xa9", 0, 0 },
+		{ "../x", "path_traversal", 0, 0 },
+		{ "a/..", "path_traversal", 0, 0 },
+		{ "../x", "x", 1, 1 },
+		{ "./../..//", "", 1, 2 },
+		{ "../a/../b", "path_traversal", 1, 0 },
+		{ "/a", "absolute_path", 0, 0 },
+		{ "//a", "absolute_path", 1, 0 },
+		{ "C:", "drive_letter", 0, 0 },
+		{ "z:/a", "drive_letter", 0, 0 },
+		{ "1:a", "1:a", 0, 0 },
+		{ "a\\b", "backslash", 0, 0 },
+		{ "", "empty_name", 0, 0 },
+		{ "a\tb", "control_char", 0, 0 },
+		{ "a\x7f", "control_char", 0, 0 },
+		{ "a\xc2\x80", "control_char", 0, 0 },
+		{ "a\xc2\xa0", "a\xc2\xa0", 0, 0 },
+		{ "a\xc0\xaf", "bad_name_encoding", 0, 0 },
+		{ "a\xed\xa0\x80", "bad_name_encoding", 0, 0 },
+		{ "a\xf4\x90\x80\x80", "bad_name_encoding", 0, 0 },
+		{ "a\xe2\x82", "bad_name_encoding", 0, 0 },
+		{ "d/" LONG256, "name_too_long", 0, 0 },
+		{ LONG64 LONG64 "b", "name_too_long", 0, 0 },	/* over max 128 */
+	};
+	char out[PATH_MAX];
+	const char *why, *leaf;
+	size_t i, len = 0;
+	unsigned ups = 99;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		ups = 99;
+		why = names_norm(t[i].raw, 128, out, &len, t[i].link ? &ups : NULL);
+		if (why)
+			ok(strcmp(why, t[i].want) == 0, "name %zu: refused, %s (got %s)", i, t[i].want, why);
+		else
+			ok(strcmp(out, t[i].want) == 0 && len == strlen(out) &&
+			    (!t[i].link || ups == t[i].ups), "name %zu: '%s' (got '%s', %u up)", i,
+			    t[i].want, out, ups);
+	}
+	is_int(names_split("a/b/c", 5, &leaf), 3, "split: the directory of a/b/c is a/b");
+	ok(strcmp(leaf, "c") == 0, "split: its leaf is c");
+	is_int(names_split("c", 1, &leaf), 0, "split: c is in the root");
+	ok(strcmp(leaf, "c") == 0, "split: its leaf is c");
+}
+
 /* The counts of the first clean case. */
 static void
 stats(void)
@@ -739,6 +798,7 @@ main(void)
 	}
 	extract_test_force(0);
 	stats();
+	norms();
 
 	empty_root();
 	rmdir(root);
