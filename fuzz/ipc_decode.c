@@ -2,9 +2,9 @@
  * as one frame body, then sent through a socketpair in pieces, cut into
  * frames by the reader and each frame decoded, as the supervisor and a child
  * do. What a decoded message carries is used the way its receiver uses it
- * (a result rendered as JSON, strings shown on a terminal), and a message
- * encoded again decodes to the same fields. A failed check aborts, so
- * libFuzzer keeps the input. */
+ * (a result rendered as JSON, strings shown on a terminal, a job's options
+ * read), and a message encoded again decodes to the same fields. A failed
+ * check aborts, so libFuzzer keeps the input. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -16,6 +16,7 @@
 
 #include <msgpack.h>
 
+#include "child/opts.h"
 #include "common/utf8.h"
 #include "ipc/ipc.h"
 #include "supervisor/json.h"
@@ -196,6 +197,37 @@ roundtrip(const struct ipc_msg *m)
 	ipc_buf_free(&b);
 }
 
+/* A JOB's options as a child reads them; options it accepts pack again to
+ * the same options. */
+static void
+job_options(const uint8_t *p, size_t len)
+{
+	struct job_opts o, o2;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_unpacked u;
+	const char *why = NULL;
+	int r = -1;
+
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, (const char *)p, len, NULL) == MSGPACK_UNPACK_SUCCESS) {
+		r = job_opts_unpack(&u.data, &o, &why);
+		CHECK(r == 0 || why != NULL);
+	}
+	msgpack_unpacked_destroy(&u);
+	if (r < 0)
+		return;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	CHECK(job_opts_pack(&o, &pk) == 0);
+	msgpack_unpacked_init(&u);
+	CHECK(msgpack_unpack_next(&u, sb.data, sb.size, NULL) == MSGPACK_UNPACK_SUCCESS);
+	CHECK(job_opts_unpack(&u.data, &o2, &why) == 0);
+	CHECK(memcmp(&o, &o2, sizeof o) == 0);
+	msgpack_unpacked_destroy(&u);
+	msgpack_sbuffer_destroy(&sb);
+}
+
 static int
 inside(const uint8_t *body, size_t len, const void *p, size_t n)
 {
@@ -233,6 +265,8 @@ decode(const uint8_t *body, size_t len)
 	render_str(m.handler, m.handler_len);
 	render_str(m.arg, m.arg_len);
 	render_str(m.error, m.error_len);
+	if (m.opts_len > 0)
+		job_options(m.opts, m.opts_len);
 	roundtrip(&m);
 }
 
