@@ -47,6 +47,9 @@ const uint8_t *result_map(struct corral_result *r, size_t *len);
 const char *result_error(struct corral_result *r, size_t *len);
 /* An array of strings under key (the archive handler's filters). */
 int result_set_strv(struct corral_result *r, const char *key, const char *const *v, size_t n);
+/* A value packed by the caller: one msgpack object of len bytes (the
+ * archive handler's arrays of maps). */
+int result_set_packed(struct corral_result *r, const char *key, const void *mp, size_t len);
 
 /* The reserved exit status of a worker whose set-up failed: the supervisor
  * does not respawn it (supervisor/sup.h has the same number). */

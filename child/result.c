@@ -230,6 +230,23 @@ result_set_strv(struct corral_result *r, const char *key, const char *const *v, 
 	return pair_end(r, mark);
 }
 
+/* The caller packed the value: exactly one msgpack object, copied as it
+ * is, under the same bound as any other pair. */
+int
+result_set_packed(struct corral_result *r, const char *key, const void *mp, size_t len)
+{
+	size_t mark;
+
+	if (mp == NULL || len == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (pair_begin(r, key, &mark) < 0)
+		return -1;
+	result_write(r, mp, len);
+	return pair_end(r, mark);
+}
+
 /* The bytes of a UTF-8 character that the cut at len left incomplete: a
  * cut text ends between characters, not inside one. */
 static size_t

@@ -1,114 +1,138 @@
-/* archive: every entry of an archive read to its end with libarchive, in
- * every format and filter it knows; a damaged one is found only by reading
- * all of its data. A lone compressed stream counts (format "raw" under a
+/* archive: an untrusted archive inspected under the job's limits, in every
+ * format and filter libarchive reads, archives inside it included
+ * (child/archive/). A lone compressed stream counts (format "raw" under a
  * filter); a plain file that only "raw" claims is not an archive.
  *
- * Result: "format" (libarchive's name; absent when none was recognized),
- * "filters" (an array of filter names, outermost first, without "none"),
- * "entries" and "bytes" (uncompressed) read so far, also on failure. */
-#include <archive.h>
-#include <archive_entry.h>
+ * Result (docs/results.md): "verdict" (clean, suspicious, malformed,
+ * rejected), "reasons" ({code, entry[, detail]} maps), "format", "filters",
+ * "entries", "bytes", "ratio", "sha256" and the manifest "files". A
+ * malformed or rejected file is failed, its first reason the error; a
+ * suspicious one too with fail_on_suspicious. */
+#include <errno.h>
+#include <string.h>
 
+#include <msgpack.h>
+
+#include "child/archive/inspect.h"
 #include "child/handler.h"
 
-#define BLOCK		(64 * 1024)
-#define FILTERS_MAX	16
-
-/* What has been read of one file. Limits on it belong here too. */
-struct tally {
-	uint64_t entries;
-	uint64_t bytes;
-	int not_archive;
+/* The defaults, for a caller that never ran setup (bench/floor.c). */
+static struct job_opts opts = {
+	.limits = {
+		.max_entries = LIMIT_ENTRIES,
+		.max_bytes = LIMIT_BYTES,
+		.max_entry_bytes = LIMIT_ENTRY_BYTES,
+		.max_ratio = LIMIT_RATIO,
+		.max_depth = LIMIT_DEPTH,
+		.max_name = LIMIT_NAME,
+	},
 };
 
-/* Raw with no filter under it bids for any bytes at all. */
+static struct walk *walk;
+static struct inspect insp;
+static struct mpbuf reasons_mp;
+
 static int
-is_plain_file(struct archive *a)
+archive_setup(const char *arg, const struct job_opts *o, char *err, size_t errlen)
 {
-	return archive_format(a) == ARCHIVE_FORMAT_RAW && archive_filter_count(a) <= 1;
-}
-
-/* Reads one entry's data to its end. Returns an ARCHIVE_ status:
- * ARCHIVE_EOF when all of it was read. */
-static int
-read_entry(struct archive *a, struct tally *t)
-{
-	const void *buf;
-	size_t len;
-	la_int64_t off;
-	int r;
-
-	while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK ||
-	    r == ARCHIVE_WARN)
-		t->bytes += len;
-	return r;
-}
-
-/* Reads every entry. Returns 0, or -1 when the archive is damaged, not
- * an archive, or unreadable. */
-static int
-read_all(struct archive *a, struct tally *t)
-{
-	struct archive_entry *e;
-	int r;
-
-	for (;;) {
-		r = archive_read_next_header(a, &e);
-		if (r == ARCHIVE_EOF)
-			return 0;
-		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-			return -1;
-		if (t->entries == 0 && is_plain_file(a)) {
-			t->not_archive = 1;
-			return -1;
-		}
-		t->entries++;
-		if (read_entry(a, t) != ARCHIVE_EOF)
-			return -1;
+	(void)arg;
+	opts = *o;
+	if (walk == NULL && (walk = walk_new()) == NULL) {
+		snprintf(err, errlen, "archive: out of memory");
+		return -1;
 	}
+	return 0;
 }
 
 static void
-describe(struct archive *a, const struct tally *t, struct corral_result *out)
+pack_str(msgpack_packer *pk, const char *s)
 {
-	const char *filters[FILTERS_MAX];
-	int i;
-	size_t n = 0;
+	msgpack_pack_str_with_body(pk, s, strlen(s));
+}
 
-	if (archive_format(a) != 0 && !t->not_archive)
-		corral_result_set_str(out, "format", archive_format_name(a));
-	/* libarchive numbers filters from the innermost. */
-	for (i = archive_filter_count(a) - 1; i >= 0 && n < FILTERS_MAX; i--)
-		if (archive_filter_code(a, i) != ARCHIVE_FILTER_NONE && archive_filter_name(a, i))
-			filters[n++] = archive_filter_name(a, i);
-	result_set_strv(out, "filters", filters, n);
-	corral_result_set_uint(out, "entries", t->entries);
-	corral_result_set_uint(out, "bytes", t->bytes);
+static void
+set_reasons(struct corral_result *out, const struct inspect *in)
+{
+	msgpack_packer pk;
+	const char *mp;
+	size_t len;
+	uint32_t i;
+
+	mpbuf_reset(&reasons_mp);
+	msgpack_packer_init(&pk, &reasons_mp, mpbuf_write);
+	for (i = 0; i < in->nreasons; i++) {
+		const struct reason_rec *r = &in->reasons[i];
+
+		msgpack_pack_map(&pk, 1 + (r->entry[0] != '\0') + (r->detail[0] != '\0'));
+		pack_str(&pk, "code");
+		pack_str(&pk, reason_name(r->code));
+		if (r->entry[0] != '\0') {
+			pack_str(&pk, "entry");
+			pack_str(&pk, r->entry);
+		}
+		if (r->detail[0] != '\0') {
+			pack_str(&pk, "detail");
+			pack_str(&pk, r->detail);
+		}
+		reasons_mp.count++;
+	}
+	mp = mpbuf_array(&reasons_mp, &len);
+	result_set_packed(out, "reasons", mp, len);
+	if (in->reasons_seen > in->nreasons)
+		corral_result_set_bool(out, "reasons_truncated", 1);
+}
+
+static void
+describe(struct corral_result *out, struct inspect *in)
+{
+	char sum[65];
+	const char *mp;
+	size_t len;
+	int i;
+
+	corral_result_set_str(out, "verdict", verdict_name(in->verdict));
+	set_reasons(out, in);
+	if (in->format != NULL)
+		corral_result_set_str(out, "format", in->format);
+	result_set_strv(out, "filters", in->filters, in->nfilters);
+	corral_result_set_uint(out, "entries", in->entries);
+	corral_result_set_uint(out, "bytes", in->bytes);
+	corral_result_set_double(out, "ratio", in->size > 0 ? (double)in->bytes / (double)in->size : 0.0);
+	if (in->sha_ok) {
+		for (i = 0; i < 32; i++) {
+			sum[2 * i] = "0123456789abcdef"[in->sha256[i] >> 4];
+			sum[2 * i + 1] = "0123456789abcdef"[in->sha256[i] & 15];
+		}
+		sum[64] = '\0';
+		corral_result_set_str(out, "sha256", sum);
+	}
+	mp = mpbuf_array(&in->files, &len);
+	result_set_packed(out, "files", mp, len);
+	if (in->files_truncated)
+		corral_result_set_bool(out, "files_truncated", 1);
 }
 
 static int
 archive_process(const struct task_in *t, struct corral_result *out)
 {
-	struct tally tl = { 0, 0, 0 };
-	struct archive *a;
-	int bad;
+	const struct reason_rec *r;
 
-	if ((a = archive_read_new()) == NULL) {
-		corral_result_set_error(out, "unable to start libarchive: out of memory");
+	if (walk == NULL && (walk = walk_new()) == NULL) {
+		corral_result_set_error(out, "unable to start: out of memory");
 		return 1;
 	}
-	archive_read_support_filter_all(a);
-	archive_read_support_format_all(a);
-	archive_read_support_format_raw(a);
-	bad = archive_read_open_fd(a, t->fd, BLOCK) != ARCHIVE_OK || read_all(a, &tl) < 0;
-	if (bad && tl.not_archive)
-		corral_result_set_error(out, "unrecognized archive format");
-	else if (bad)
-		corral_result_set_error(out, "%s", archive_error_string(a) ?
-		    archive_error_string(a) : "damaged archive");
-	describe(a, &tl, out);
-	archive_read_free(a);
-	return bad;
+	if (walk_file(walk, t->fd, &opts, &insp) < 0) {
+		corral_result_set_error(out, "unable to inspect: %s", strerror(errno));
+		return 1;
+	}
+	describe(out, &insp);
+	if (insp.verdict == V_CLEAN ||
+	    (insp.verdict == V_SUSPICIOUS && !opts.fail_on_suspicious))
+		return 0;
+	r = &insp.first[insp.verdict];
+	corral_result_set_error(out, "%s%s%s%s%s", reason_name(r->code),
+	    r->entry[0] ? " " : "", r->entry, r->detail[0] ? ": " : "", r->detail);
+	return 1;
 }
 
-const struct handler handler_archive = { "archive", NULL, archive_process };
+const struct handler handler_archive = { "archive", archive_setup, archive_process };

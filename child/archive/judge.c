@@ -1,0 +1,263 @@
+/* judge: what extracting an entry would do, from its name, type, mode
+ * and link target (names.c does the bytes), the zip entries whose data
+ * overlap, and the manifest of the entries read. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "child/archive/level.h"
+
+static int
+grow_names(struct walk *w, size_t need)
+{
+	char *a, *b, *c;
+
+	if (need <= w->namecap)
+		return 0;
+	a = realloc(w->norm, need);
+	if (a != NULL)
+		w->norm = a;
+	b = realloc(w->fold, need);
+	if (b != NULL)
+		w->fold = b;
+	c = realloc(w->res, need);
+	if (c != NULL)
+		w->res = c;
+	if (a == NULL || b == NULL || c == NULL) {
+		w->err = ENOMEM;
+		w->stop = 1;
+		return -1;
+	}
+	w->namecap = need;
+	return 0;
+}
+
+/* Type, mode and the names around it: what extracting it would do. */
+int
+level_judge(struct level *lv, struct archive_entry *e, const char *name, size_t len)
+{
+	struct walk *w = lv->w;
+	unsigned type = archive_entry_filetype(e);
+	unsigned mode = archive_entry_mode(e);
+	const char *sym = type == AE_IFLNK ? archive_entry_symlink(e) : NULL;
+	const char *hard = archive_entry_hardlink(e);
+	size_t n, i, tlen = 0, dirlen;
+	uint64_t m, h, hf;
+	int isdir = type == AE_IFDIR, through;
+
+	m = name_check(name, len);
+	for (i = 0; m != 0; i++, m >>= 1)
+		if (m & 1)
+			level_note(lv, (enum reason)i, NULL);
+	if (type == AE_IFCHR || type == AE_IFBLK)
+		level_note(lv, R_DEVICE, NULL);
+	else if (type == AE_IFIFO)
+		level_note(lv, R_FIFO, NULL);
+	else if (type == AE_IFSOCK)
+		level_note(lv, R_SOCKET, NULL);
+	if (!isdir && (mode & 04000))
+		level_note(lv, R_SETUID, NULL);
+	if (!isdir && (mode & 02000))
+		level_note(lv, R_SETGID, NULL);
+	/* A sticky world-writable directory is /tmp's shape: not flagged. */
+	if ((mode & 0002) && type != AE_IFLNK && !(isdir && (mode & 01000)))
+		level_note(lv, R_WORLD_WRITABLE, NULL);
+
+	if (sym != NULL || hard != NULL) {
+		tlen = strlen(sym != NULL ? sym : hard);
+		if (tlen > w->lim.max_name)
+			return level_hit(lv, R_NAME_TOO_LONG, "link target over %u bytes",
+			    (unsigned)w->lim.max_name);
+	}
+	if (grow_names(w, len + tlen + 2) < 0)
+		return -1;
+	n = name_normal(name, len, w->norm);
+	if (n == 0)
+		return 0;
+	/* The low bit of a name's hash says "directory": two entries for one
+	 * directory are no conflict, a file and anything else of its name
+	 * are. */
+	h = name_hash(lv->salt, w->norm, n) & ~1ull;
+	for (i = 0; i < n; i++)
+		w->fold[i] = w->norm[i] >= 'A' && w->norm[i] <= 'Z' ? w->norm[i] + 32 : w->norm[i];
+	hf = name_hash(lv->salt, w->fold, n) & ~1ull;
+	if (nameset_has(&w->names, h) || (!isdir && nameset_has(&w->names, h | 1)))
+		level_note(lv, R_DUPLICATE_NAME, NULL);
+	else if (nameset_has(&w->folded, hf) || (!isdir && nameset_has(&w->folded, hf | 1)))
+		level_note(lv, R_CASE_COLLISION, NULL);
+	if (nameset_add(&w->names, h | (uint64_t)isdir) < 0 ||
+	    nameset_add(&w->folded, hf | (uint64_t)isdir) < 0)
+		goto nomem;
+	/* Through an earlier symbolic link: a directory of this entry's
+	 * path, or the entry itself, is one. */
+	if (w->links.n > 0) {
+		for (i = 1; i <= n; i++)
+			if ((i == n || w->norm[i] == '/') &&
+			    nameset_has(&w->links, name_hash(lv->salt, w->norm, i))) {
+				level_note(lv, R_LINK_WRITE_THROUGH, NULL);
+				break;
+			}
+	}
+	if (sym != NULL && tlen > 0) {
+		for (dirlen = n; dirlen > 0 && w->norm[dirlen - 1] != '/'; dirlen--)
+			;
+		if (dirlen > 0)
+			dirlen--;
+		if (link_resolve(w->norm, dirlen, sym, w->res, &w->links, lv->salt, &through))
+			level_note(lv, R_SYMLINK_ESCAPE, NULL);
+		if (through)
+			level_note(lv, R_LINK_CHAIN, NULL);
+		if (nameset_add(&w->links, name_hash(lv->salt, w->norm, n)) < 0)
+			goto nomem;
+	}
+	/* A hard link's target is a name in the archive, from its root. */
+	if (hard != NULL && tlen > 0) {
+		if (link_resolve("", 0, hard, w->res, &w->links, lv->salt, &through))
+			level_note(lv, R_HARDLINK_ESCAPE, NULL);
+		if (through)
+			level_note(lv, R_LINK_CHAIN, NULL);
+	}
+	return 0;
+nomem:
+	w->err = ENOMEM;
+	w->stop = 1;
+	return -1;
+}
+
+/* zip: the bytes of an entry's data must be its own. libarchive reads a
+ * zip through its central directory in the order of the local headers'
+ * offsets, so an entry that starts before the data read so far ends
+ * overlaps one before it (a bomb's shared kernel). Two records at one
+ * offset are only one entry to libarchive: the count in the end of
+ * central directory record tells (overlap_count). A zip inside another is
+ * read as a stream, local header after local header, where no two entries
+ * can overlap and the central directory is never seen. */
+void
+level_overlap(struct level *lv, int64_t end)
+{
+	struct walk *w = lv->w;
+
+	if (end <= lv->start)
+		return;
+	if (lv->start < w->data_end && !w->overlap_noted) {
+		level_note(lv, R_OVERLAPPING_ENTRIES, "its data is another entry's");
+		w->overlap_noted = 1;
+	}
+	if (end > w->data_end)
+		w->data_end = end;
+}
+
+/* The entries the end of central directory record counts against those
+ * libarchive gave. */
+void
+level_overlap_count(struct level *lv, uint64_t seen)
+{
+	struct walk *w = lv->w;
+	unsigned char *p;
+	size_t len = w->in->size < BLOCK ? (size_t)w->in->size : BLOCK;
+	ssize_t n;
+	unsigned records;
+	char detail[DETAIL_MAX + 1];
+
+	if (w->overlap_noted || len < 22)
+		return;
+	do
+		n = pread(w->fd, w->block, len, (off_t)(w->in->size - len));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)len)
+		return;
+	for (p = w->block + len - 22; p >= w->block; p--)
+		if (memcmp(p, "PK\5\6", 4) == 0)
+			break;
+	if (p < w->block)
+		return;
+	records = p[10] | p[11] << 8;
+	/* 0xffff: the count is in the zip64 record; left alone. */
+	if (records == 0xffff || records <= seen)
+		return;
+	snprintf(detail, sizeof detail, "%u central directory records, %llu entries", records,
+	    (unsigned long long)seen);
+	level_note(lv, R_OVERLAPPING_ENTRIES, detail);
+	w->overlap_noted = 1;
+}
+
+static void
+hex(const unsigned char *p, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = "0123456789abcdef"[p[i] >> 4];
+		out[2 * i + 1] = "0123456789abcdef"[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static void
+pack_str(msgpack_packer *pk, const char *s)
+{
+	size_t len = strlen(s);
+
+	msgpack_pack_str_with_body(pk, s, len);
+}
+
+/* The entry in the manifest: {name, size, flags[, sha256]}. */
+void
+level_record(struct level *lv, struct archive_entry *e, int digest)
+{
+	struct walk *w = lv->w;
+	struct inspect *in = w->in;
+	const char *flags[R_COUNT + 2];
+	const char *type = NULL;
+	char name[NAME_OUT_MAX + 1], sum[65];
+	unsigned char dig[EVP_MAX_MD_SIZE];
+	unsigned dlen = 0;
+	size_t nflags = 0, mark = in->files.len, i;
+
+	if (in->files.count >= FILES_MAX || in->files.len > FILES_BYTES) {
+		in->files_truncated = 1;
+		return;
+	}
+	switch (archive_entry_filetype(e)) {
+	case AE_IFREG: type = archive_entry_hardlink(e) ? "hardlink" : NULL; break;
+	case AE_IFDIR: type = "dir"; break;
+	case AE_IFLNK: type = "symlink"; break;
+	case AE_IFCHR: type = "chardev"; break;
+	case AE_IFBLK: type = "blockdev"; break;
+	case AE_IFIFO: type = "fifo"; break;
+	case AE_IFSOCK: type = "socket"; break;
+	default: type = archive_entry_hardlink(e) ? "hardlink" : "other"; break;
+	}
+	if (type != NULL)
+		flags[nflags++] = type;
+	if (lv->nested)
+		flags[nflags++] = "archive";
+	for (i = 0; i < R_COUNT; i++)
+		if (lv->flags & (1ull << i))
+			flags[nflags++] = reason_name((enum reason)i);
+	level_display(lv, name);
+	msgpack_pack_map(&w->pk, digest ? 4 : 3);
+	pack_str(&w->pk, "name");
+	pack_str(&w->pk, name);
+	pack_str(&w->pk, "size");
+	msgpack_pack_uint64(&w->pk, lv->ebytes);
+	pack_str(&w->pk, "flags");
+	msgpack_pack_array(&w->pk, nflags);
+	for (i = 0; i < nflags; i++)
+		pack_str(&w->pk, flags[i]);
+	if (digest) {
+		EVP_DigestFinal_ex(lv->md, dig, &dlen);
+		hex(dig, dlen, sum);
+		pack_str(&w->pk, "sha256");
+		pack_str(&w->pk, sum);
+	}
+	if (in->files.err || in->files.len > FILES_BYTES) {
+		in->files.len = mark;
+		in->files.err = 0;
+		in->files_truncated = 1;
+		return;
+	}
+	in->files.count++;
+}

@@ -1,0 +1,91 @@
+/* level: the state of one walk over a file (struct walk) and of each
+ * archive in it being read (struct level), shared by the files of
+ * child/archive/ and by nothing else: walk.c reads, judge.c judges names
+ * and kinds and keeps the manifest, reasons.c records what was found. */
+#ifndef CORRAL_LEVEL_H
+#define CORRAL_LEVEL_H
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <msgpack.h>
+#include <openssl/evp.h>
+
+#include "child/archive/inspect.h"
+
+#define BLOCK		(64 * 1024)
+/* Bytes of an entry's data looked at to tell an archive: tar's magic is
+ * at 257. An ISO 9660 image (its magic at 32769) inside another archive is
+ * therefore read as plain data. */
+#define SNIFF		512
+
+/* One archive being read: the file itself, or an entry's data read as an
+ * archive, streamed from the level above. */
+struct level {
+	struct walk *w;
+	struct archive *a;
+	struct level *up;		/* the archive this one is an entry of */
+	unsigned depth;			/* 0 for the file itself */
+	uint64_t salt;			/* keeps one archive's names from another's */
+	int failed;			/* damaged: reading it has stopped */
+	int plain;			/* only "raw" took it: not an archive */
+	/* The entry being read. */
+	const char *name;		/* as the archive gives it; NULL between entries */
+	uint64_t flags;			/* its reasons, 1 << R_* */
+	int nested;			/* its data was read as an archive */
+	int eof;			/* its data has ended */
+	int64_t start;			/* compressed position where its data began */
+	uint64_t ebytes;		/* its uncompressed bytes so far */
+	EVP_MD_CTX *md;			/* its digest, with entry_sha256 */
+	/* For the level below it: its first bytes, pulled to look at them. */
+	unsigned char sniff[SNIFF];
+	/* Data of the level above, pulled but not yet handed to libarchive. */
+	const void *pend[2];
+	size_t pendlen[2];
+};
+
+struct walk {
+	struct archive_limits lim;
+	int entry_sha256;
+	struct inspect *in;
+	int fd;
+	uint64_t pos;			/* where the next read of the file starts */
+	uint64_t hashed;		/* bytes of the file digested, in order */
+	int stop;			/* a limit was hit, or memory ran out */
+	int err;			/* errno when inspection itself failed */
+	uint64_t levels;		/* archives opened in this file */
+	unsigned char *block;		/* the file's read buffer */
+	EVP_MD_CTX *file_md, *entry_md;
+	struct archive *last;		/* the file's reader, kept for its names */
+	char *norm, *fold, *res;	/* name buffers */
+	size_t namecap;
+	struct nameset names, folded, links;
+	int64_t data_end;		/* zip: where the data read so far ends */
+	int overlap_noted;
+	msgpack_packer pk;
+};
+
+/* reasons.c */
+/* The entry's name as reported: the names of the archives it is inside
+ * first, each followed by "!/". buf holds NAME_OUT_MAX + 1 bytes. */
+size_t level_display(const struct level *lv, char *buf);
+/* Records reason r against the entry being read at lv (or lv's archive
+ * when none is), once per entry. */
+void level_note(struct level *lv, enum reason r, const char *detail);
+/* A limit was hit: noted, and everything stops. Returns -1. */
+int level_hit(struct level *lv, enum reason r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* libarchive refused to go on at lv: noted by the kind its message names. */
+void level_damaged(struct level *lv);
+
+/* judge.c */
+/* Type, mode, name and link target of the entry: what extracting it would
+ * do. Returns 0, or -1 when everything stops. */
+int level_judge(struct level *lv, struct archive_entry *e, const char *name, size_t len);
+/* zip: the data of the entry just read, from lv->start to end. */
+void level_overlap(struct level *lv, int64_t end);
+/* zip: after the last entry, seen of them in all. */
+void level_overlap_count(struct level *lv, uint64_t seen);
+/* The entry in the manifest; with digest, lv->md's sum too. */
+void level_record(struct level *lv, struct archive_entry *e, int digest);
+
+#endif

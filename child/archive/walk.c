@@ -1,0 +1,485 @@
+/* walk: one file read as a careful extractor would read it, writing
+ * nothing. Every entry's data is read to its end (a damaged archive shows
+ * only there), counted against the job's limits as it comes (header sizes
+ * are never believed), and looked at: data that starts like an archive is
+ * read as one, streamed from the entry that holds it through a read
+ * callback, with no temporary file, and so on down to max_depth. The limits
+ * hold for the whole tree, and the first one hit stops everything at once:
+ * a bomb costs at most its limit in time and memory. The file's own SHA-256
+ * is taken from the reads libarchive asks for; what a seek skipped over is
+ * read once more at the end. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "child/archive/level.h"
+
+/* Counts one block of the entry's data against the limits. Returns 0, or
+ * -1 when one was hit. */
+static int
+account(struct level *lv, const void *buf, size_t len)
+{
+	struct walk *w = lv->w;
+	struct inspect *in = w->in;
+	int64_t comp;
+
+	lv->ebytes += len;
+	in->bytes += len;
+	if (lv->md != NULL)
+		EVP_DigestUpdate(lv->md, buf, len);
+	if (lv->ebytes > w->lim.max_entry_bytes)
+		return level_hit(lv, R_ENTRY_TOO_LARGE, "over %llu bytes",
+		    (unsigned long long)w->lim.max_entry_bytes);
+	if (in->bytes > w->lim.max_bytes)
+		return level_hit(lv, R_TOO_LARGE, "over %llu bytes", (unsigned long long)w->lim.max_bytes);
+	if (w->lim.max_ratio == 0 || in->bytes <= RATIO_GRACE)
+		return 0;
+	if (in->size > 0 && in->bytes / in->size > w->lim.max_ratio)
+		return level_hit(lv, R_RATIO, "archive over %llu:1", (unsigned long long)w->lim.max_ratio);
+	if (lv->ebytes <= RATIO_GRACE)
+		return 0;
+	/* The compressed bytes this entry has used so far: what libarchive
+	 * has consumed of its input since the entry's header. */
+	comp = archive_filter_bytes(lv->a, -1) - lv->start;
+	if (comp < 1)
+		comp = 1;
+	if (lv->ebytes / (uint64_t)comp > w->lim.max_ratio)
+		return level_hit(lv, R_RATIO, "entry over %llu:1", (unsigned long long)w->lim.max_ratio);
+	return 0;
+}
+
+/* The next block of the entry's data, counted. Returns 1, 0 at its end,
+ * or -1 (damage or a limit, noted). */
+static int
+pull(struct level *lv, const void **buf, size_t *len)
+{
+	la_int64_t off;
+	int r;
+
+	if (lv->w->stop || lv->failed)
+		return -1;
+	if (lv->eof)
+		return 0;
+	r = archive_read_data_block(lv->a, buf, len, &off);
+	if (r == ARCHIVE_EOF) {
+		lv->eof = 1;
+		return 0;
+	}
+	if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+		level_damaged(lv);
+		return -1;
+	}
+	/* A warning on data is a check that failed (a zip entry's CRC or
+	 * size): the data is there, and wrong. */
+	if (r == ARCHIVE_WARN && !(lv->flags & (1ull << R_CORRUPT)))
+		level_note(lv, R_CORRUPT, archive_error_string(lv->a));
+	return account(lv, *buf, *len) < 0 ? -1 : 1;
+}
+
+/* The read callback of a nested archive: its container's data, the bytes
+ * already looked at first. */
+static la_ssize_t
+feed(struct archive *a, void *cd, const void **buf)
+{
+	struct level *lv = cd;
+	size_t len = 0;
+	int i, r;
+
+	for (i = 0; i < 2; i++)
+		if (lv->pendlen[i] > 0) {
+			*buf = lv->pend[i];
+			len = lv->pendlen[i];
+			lv->pendlen[i] = 0;
+			return (la_ssize_t)len;
+		}
+	/* Sparse files give empty blocks; 0 would mean the end here. */
+	while ((r = pull(lv->up, buf, &len)) > 0 && len == 0)
+		;
+	if (r < 0) {
+		archive_set_error(a, EIO, "the archive it is in could not be read on");
+		return -1;
+	}
+	return (la_ssize_t)len;
+}
+
+static la_ssize_t
+file_read(struct archive *a, void *cd, const void **buf)
+{
+	struct walk *w = cd;
+	ssize_t n;
+
+	do
+		n = pread(w->fd, w->block, BLOCK, (off_t)w->pos);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		archive_set_error(a, errno, "read error");
+		return -1;
+	}
+	/* Digested only when it continues what has been: one pass in the
+	 * usual case, never a byte twice or out of order. */
+	if (w->pos <= w->hashed && w->pos + (uint64_t)n > w->hashed) {
+		EVP_DigestUpdate(w->file_md, w->block + (w->hashed - w->pos),
+		    w->pos + (uint64_t)n - w->hashed);
+		w->hashed = w->pos + (uint64_t)n;
+	}
+	w->pos += (uint64_t)n;
+	*buf = w->block;
+	return n;
+}
+
+static la_int64_t
+file_seek(struct archive *a, void *cd, la_int64_t off, int whence)
+{
+	struct walk *w = cd;
+	int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)w->pos :
+	    (int64_t)w->in->size;
+
+	if (base + off < 0) {
+		archive_set_error(a, EINVAL, "seek before the start");
+		return ARCHIVE_FATAL;
+	}
+	w->pos = (uint64_t)(base + off);
+	return (la_int64_t)w->pos;
+}
+
+static struct archive *
+reader_new(void)
+{
+	struct archive *a = archive_read_new();
+
+	if (a == NULL)
+		return NULL;
+	archive_read_support_filter_all(a);
+	archive_read_support_format_all(a);
+	archive_read_support_format_raw(a);
+	return a;
+}
+
+/* Raw with no filter under it bids for any bytes at all. */
+static int
+is_plain(struct archive *a)
+{
+	return archive_format(a) == ARCHIVE_FORMAT_RAW && archive_filter_count(a) <= 1;
+}
+
+/* Whether data starting with p looks like an archive or a compressed
+ * stream libarchive reads. Only magic numbers long or checked enough not
+ * to catch ordinary files: no binary cpio, lzma-alone, compress or lha. */
+static int
+looks_archived(const unsigned char *p, size_t n)
+{
+	static const struct {
+		unsigned off, len;
+		const char *magic;
+	} m[] = {
+		{ 0, 4, "PK\3\4" }, { 0, 4, "PK\7\10" }, { 0, 2, "\x1f\x8b" },
+		{ 0, 3, "BZh" }, { 0, 6, "\xfd" "7zXZ\0" }, { 0, 4, "\x28\xb5\x2f\xfd" },
+		{ 0, 4, "\x04\x22\x4d\x18" }, { 0, 4, "LZIP" }, { 0, 6, "7z\xbc\xaf\x27\x1c" },
+		{ 0, 6, "Rar!\x1a\x07" }, { 0, 4, "MSCF" }, { 0, 8, "!<arch>\n" },
+		{ 0, 6, "070707" }, { 0, 6, "070701" }, { 0, 6, "070702" }, { 0, 4, "xar!" },
+		{ 0, 9, "\x89LZO\0\r\n\x1a\n" }, { 257, 5, "ustar" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof m / sizeof m[0]; i++)
+		if (n >= m[i].off + m[i].len && memcmp(p + m[i].off, m[i].magic, m[i].len) == 0)
+			return 1;
+	return 0;
+}
+
+static void walk_level(struct level *lv);
+
+/* Reads the entry's data at up as an archive, its first bytes given
+ * in two pieces. Returns 0 (the rest of the data is the caller's), or -1
+ * when everything stops. */
+static int
+nest(struct level *up, const void *p0, size_t n0, const void *p1, size_t n1)
+{
+	struct walk *w = up->w;
+	struct level *in;
+	int r;
+
+	if (up->depth >= w->lim.max_depth)
+		return level_hit(up, R_TOO_DEEP, "deeper than %u", (unsigned)w->lim.max_depth);
+	/* On the heap: levels are a few hundred bytes and max_depth is the
+	 * job's to choose. */
+	if ((in = calloc(1, sizeof *in)) == NULL || (in->a = reader_new()) == NULL) {
+		free(in);
+		w->err = ENOMEM;
+		w->stop = 1;
+		return -1;
+	}
+	in->w = w;
+	in->up = up;
+	in->depth = up->depth + 1;
+	in->salt = ++w->levels;
+	in->pend[0] = p0;
+	in->pendlen[0] = n0;
+	in->pend[1] = p1;
+	in->pendlen[1] = n1;
+	up->nested = 1;
+	archive_read_set_read_callback(in->a, feed);
+	archive_read_set_callback_data(in->a, in);
+	r = archive_read_open1(in->a);
+	if (r != ARCHIVE_OK && !w->stop && !up->failed)
+		level_damaged(in);
+	else if (r == ARCHIVE_OK)
+		walk_level(in);
+	if (in->plain)
+		up->nested = 0;
+	EVP_MD_CTX_free(in->md);
+	archive_read_free(in->a);
+	free(in);
+	return w->stop || up->failed ? -1 : 0;
+}
+
+/* Reads the entry's data to its end, and into it when it is an archive.
+ * Returns 0, or -1 when this level or everything stops. */
+static int
+read_data(struct level *lv, int may_nest)
+{
+	const void *b, *rest = NULL;
+	size_t len, k, have = 0, restlen = 0;
+	int r;
+
+	if ((r = pull(lv, &b, &len)) <= 0)
+		return r;
+	if (may_nest) {
+		if (len >= SNIFF) {
+			if (looks_archived(b, len) && nest(lv, b, len, NULL, 0) < 0)
+				return -1;
+		} else {
+			/* Gather the first bytes: blocks can be short. */
+			for (;;) {
+				k = len < SNIFF - have ? len : SNIFF - have;
+				memcpy(lv->sniff + have, b, k);
+				have += k;
+				rest = (const char *)b + k;
+				restlen = len - k;
+				if (have == SNIFF)
+					break;
+				if ((r = pull(lv, &b, &len)) < 0)
+					return -1;
+				if (r == 0)
+					break;
+			}
+			if (looks_archived(lv->sniff, have) &&
+			    nest(lv, lv->sniff, have, rest, restlen) < 0)
+				return -1;
+		}
+	}
+	while ((r = pull(lv, &b, &len)) > 0)
+		;
+	return r;
+}
+
+/* One entry: its name and kind judged, its data read. Returns 0, or -1
+ * when this level or everything stops. */
+static int
+entry(struct level *lv, struct archive_entry *e)
+{
+	struct walk *w = lv->w;
+	const char *name = archive_entry_pathname(e);
+	size_t len;
+	int r, reg, digest;
+
+	if (name == NULL)
+		name = archive_entry_pathname_utf8(e);
+	lv->name = name != NULL ? name : "";
+	lv->flags = 0;
+	lv->nested = 0;
+	lv->eof = 0;
+	lv->ebytes = 0;
+	len = strlen(lv->name);
+	if (len > w->lim.max_name)
+		return level_hit(lv, R_NAME_TOO_LONG, "over %u bytes", (unsigned)w->lim.max_name);
+	if (level_judge(lv, e, lv->name, len) < 0)
+		return -1;
+	lv->start = archive_filter_bytes(lv->a, -1);
+	reg = archive_entry_filetype(e) == AE_IFREG && archive_entry_hardlink(e) == NULL;
+	if (archive_entry_is_encrypted(e)) {
+		/* Unreadable without its password: what it holds is unknown. */
+		level_note(lv, R_ENCRYPTED, NULL);
+		if (archive_read_data_skip(lv->a) != ARCHIVE_OK)
+			level_damaged(lv);
+		level_record(lv, e, 0);
+		return lv->failed ? -1 : 0;
+	}
+	digest = w->entry_sha256 && reg;
+	if (digest) {
+		if (lv->md == NULL)
+			lv->md = lv->depth == 0 ? w->entry_md : EVP_MD_CTX_new();
+		if (lv->md == NULL || !EVP_DigestInit_ex(lv->md, EVP_sha256(), NULL)) {
+			w->err = ENOMEM;
+			w->stop = 1;
+			return -1;
+		}
+	}
+	r = read_data(lv, reg);
+	if (lv->depth == 0 && archive_format(lv->a) == ARCHIVE_FORMAT_ZIP && r == 0)
+		level_overlap(lv, archive_filter_bytes(lv->a, -1));
+	level_record(lv, e, digest && r == 0);
+	return r;
+}
+
+static void
+walk_level(struct level *lv)
+{
+	struct walk *w = lv->w;
+	struct archive_entry *e;
+	uint64_t seen = 0;
+	int r;
+
+	for (;;) {
+		lv->name = NULL;
+		r = archive_read_next_header(lv->a, &e);
+		if (w->stop)
+			return;
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+			level_damaged(lv);
+			return;
+		}
+		if (seen++ == 0 && is_plain(lv->a)) {
+			lv->plain = 1;
+			return;
+		}
+		if (++w->in->entries > w->lim.max_entries) {
+			level_hit(lv, R_TOO_MANY_ENTRIES, "over %llu", (unsigned long long)w->lim.max_entries);
+			return;
+		}
+		if (entry(lv, e) < 0)
+			return;
+	}
+	lv->name = NULL;
+	if (lv->depth == 0 && archive_format(lv->a) == ARCHIVE_FORMAT_ZIP)
+		level_overlap_count(lv, seen);
+}
+
+struct walk *
+walk_new(void)
+{
+	struct walk *w = calloc(1, sizeof *w);
+
+	if (w == NULL)
+		return NULL;
+	w->block = malloc(BLOCK);
+	w->file_md = EVP_MD_CTX_new();
+	w->entry_md = EVP_MD_CTX_new();
+	if (w->block == NULL || w->file_md == NULL || w->entry_md == NULL) {
+		free(w->block);
+		EVP_MD_CTX_free(w->file_md);
+		EVP_MD_CTX_free(w->entry_md);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+static void
+describe(struct archive *a, const struct level *top, struct inspect *in)
+{
+	int i;
+
+	if (archive_format(a) != 0 && !top->plain)
+		in->format = archive_format_name(a);
+	/* libarchive numbers filters from the innermost. */
+	for (i = archive_filter_count(a) - 1; i >= 0 && in->nfilters < 16; i--)
+		if (archive_filter_code(a, i) != ARCHIVE_FILTER_NONE && archive_filter_name(a, i))
+			in->filters[in->nfilters++] = archive_filter_name(a, i);
+}
+
+/* The rest of the file's digest: what was skipped, or never read. */
+static int
+digest_rest(struct walk *w)
+{
+	unsigned dlen = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = pread(w->fd, w->block, BLOCK, (off_t)w->hashed);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		EVP_DigestUpdate(w->file_md, w->block, (size_t)n);
+		w->hashed += (uint64_t)n;
+	}
+	if (n < 0)
+		return -1;
+	return EVP_DigestFinal_ex(w->file_md, w->in->sha256, &dlen) ? 0 : -1;
+}
+
+int
+walk_file(struct walk *w, int fd, const struct job_opts *o, struct inspect *in)
+{
+	struct level top;
+	struct stat st;
+
+	in->verdict = V_CLEAN;
+	in->nreasons = 0;
+	in->reasons_seen = 0;
+	memset(in->have_first, 0, sizeof in->have_first);
+	in->entries = in->bytes = in->size = 0;
+	in->format = NULL;
+	in->nfilters = 0;
+	in->sha_ok = 0;
+	in->files_truncated = 0;
+	mpbuf_reset(&in->files);
+	msgpack_packer_init(&w->pk, &in->files, mpbuf_write);
+
+	w->lim = o->limits;
+	w->entry_sha256 = o->entry_sha256;
+	w->in = in;
+	w->fd = fd;
+	w->pos = w->hashed = 0;
+	w->stop = w->err = 0;
+	w->levels = 0;
+	w->data_end = 0;
+	w->overlap_noted = 0;
+	nameset_clear(&w->names);
+	nameset_clear(&w->folded);
+	nameset_clear(&w->links);
+	if (w->last != NULL) {
+		archive_read_free(w->last);
+		w->last = NULL;
+	}
+	if (fstat(fd, &st) < 0)
+		return -1;
+	in->size = (uint64_t)st.st_size;
+	if (!EVP_DigestInit_ex(w->file_md, EVP_sha256(), NULL)) {
+		errno = ENOMEM;
+		return -1;
+	}
+
+	memset(&top, 0, sizeof top);
+	top.w = w;
+	if ((top.a = reader_new()) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	w->last = top.a;
+	archive_read_set_read_callback(top.a, file_read);
+	archive_read_set_seek_callback(top.a, file_seek);
+	archive_read_set_callback_data(top.a, w);
+	if (archive_read_open1(top.a) != ARCHIVE_OK)
+		level_damaged(&top);
+	else
+		walk_level(&top);
+	if (top.plain)
+		level_note(&top, R_NOT_ARCHIVE, "unrecognized archive format");
+	describe(top.a, &top, in);
+	if (w->err != 0) {
+		errno = w->err;
+		return -1;
+	}
+	if (digest_rest(w) < 0)
+		return -1;
+	in->sha_ok = 1;
+	return 0;
+}
