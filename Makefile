@@ -27,6 +27,7 @@ SUP_SRC    := supervisor/main.c supervisor/cli.c supervisor/sup.c supervisor/slo
               supervisor/progress.c supervisor/report.c supervisor/outdir.c
 CHILD_SRC  := child/worker.c child/result.c child/opts.c child/handlers/archive.c \
               child/handlers/sha256.c child/handlers/exec.c child/handlers/plugin.c
+CHILD_SRC  += child/archive/walk.c child/archive/judge.c child/archive/reasons.c child/archive/names.c
 CHILD_SRC  += child/extract.c child/extract_names.c
 
 CORRAL_SRC := $(COMMON_SRC) $(IPC_SRC) $(SUP_SRC) $(CHILD_SRC)
@@ -46,9 +47,16 @@ $(B)/tests/unit_store:  $(B)/supervisor/store.o $(B)/supervisor/record.o $(B)/ch
 $(B)/tests/unit_result: $(B)/child/result.o $(IPC_OBJ) $(COMMON_OBJ)
 UNIT_TESTS += $(B)/tests/unit_extract
 $(B)/tests/unit_extract: $(B)/child/extract.o $(B)/child/extract_names.o $(COMMON_OBJ)
+UNIT_TESTS += $(B)/tests/unit_archive
+ARCHIVE_OBJ := $(B)/child/handlers/archive.o $(B)/child/archive/walk.o $(B)/child/archive/judge.o \
+               $(B)/child/archive/reasons.o $(B)/child/archive/names.o
+$(B)/tests/unit_archive: $(ARCHIVE_OBJ) $(B)/child/result.o $(B)/child/opts.o $(IPC_OBJ) $(COMMON_OBJ) $(B)/tests/mkhostile
 # A worker that speaks the protocol wrongly on purpose, for the protocol tests.
 TEST_BINS  := $(B)/tests/fakeworker
 $(B)/tests/fakeworker:  $(IPC_OBJ) $(COMMON_OBJ)
+# The hostile archive corpus, written at test time (tests/mkhostile.c).
+TEST_BINS  += $(B)/tests/mkhostile
+$(B)/tests/mkhostile: LDLIBS += -lz
 
 PLUGINS    := $(B)/examples/count_bytes.so \
               $(patsubst tests/plugins/%.c,$(B)/tests/plugins/%.so,$(wildcard tests/plugins/*.c))
@@ -82,6 +90,8 @@ deps:
 $(B)/bench/floor: bench/floor.c $(B)/child/handlers/archive.o $(B)/child/result.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LDLIBS)
+$(B)/bench/floor: $(B)/child/archive/walk.o $(B)/child/archive/judge.o $(B)/child/archive/reasons.o \
+                 $(B)/child/archive/names.o $(B)/common/utf8.o
 
 bench-deps: deps
 	@sh scripts/deps.sh bench
