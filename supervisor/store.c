@@ -352,6 +352,9 @@ store_size(store *st)
 	return (uint64_t)sb.st_blocks * 512;
 }
 
+/* Below this much data, store_trim leaves the map alone. */
+#define TRIM_ABOVE	(16u << 20)
+
 void
 store_trim(store *st)
 {
@@ -361,6 +364,9 @@ store_trim(store *st)
 	if (st->wtxn || st->rdepth > 0 || st->map == NULL || mdb_env_info(st->env, &info) != 0)
 		return;
 	used = (size_t)(info.me_last_pgno + 1) * st->psize;
+	/* A small database costs little kept, and much refaulted. */
+	if (used < TRIM_ABOVE)
+		return;
 	madvise(st->map, used < st->map_len ? used : st->map_len, MADV_DONTNEED);
 }
 

@@ -74,7 +74,8 @@ uint64_t store_size(store *st);
 /* Drops the map's pages from this process's resident set (they stay in
  * the page cache): LMDB reads through a shared map, so a long job would
  * otherwise count every page it ever read as its own memory. Only between
- * transactions; no pointer into a record may be held across it. */
+ * transactions; no pointer into a record may be held across it. Does
+ * nothing while the data is under 16 MiB. */
 void store_trim(store *st);
 /* A text for the last LMDB error, for logs. */
 const char *store_strerror(store *st);

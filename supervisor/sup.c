@@ -23,6 +23,7 @@
 #define COMMIT_WINDOW	0.05		/* seconds an outcome may wait to commit */
 #define COMMIT_COUNT	2048		/* ... or this many outcomes */
 #define COMMIT_BYTES	(4u << 20)	/* ... or this many bytes of them */
+#define TRIM_EVERY	0.25		/* seconds between drops of the map's pages */
 
 static uint64_t
 wall_ms(void)
@@ -145,7 +146,12 @@ sup_commit(struct sup *s)
 		s->stats.commits++;
 		s->stats.committed += (uint64_t)s->nfin;
 	}
-	store_trim(s->st);
+	/* At most so often: pages dropped are faulted back by the next
+	 * transactions, and what a few commits touch is little. */
+	if (t0 - s->trimmed >= TRIM_EVERY) {
+		store_trim(s->st);
+		s->trimmed = t0;
+	}
 	for (j = s->jobs; j; j = j->next)
 		j->unseen = 0;
 	while ((f = s->fin) != NULL) {

@@ -152,6 +152,7 @@ struct sup {
 	int exit_code;
 	int fds_at_start;
 	ev_tstamp started;		/* when the run began */
+	ev_tstamp trimmed;		/* when the store's map was last trimmed */
 	pid_t pid;
 	struct stats stats;
 };
