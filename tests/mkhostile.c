@@ -378,6 +378,35 @@ nested(const char *name, int depth, const char *verdict, const char *reason)
 	free(in.buf);
 }
 
+/* One archive inside another, of other formats. */
+static void
+inside(const char *name, const char *outer, const char *filter, const char *inner,
+    const struct ent *ents, size_t n, const char *verdict, const char *reason)
+{
+	struct out o = { 0 }, in = { 0 };
+	struct ent e = { .name = "inner.bin" };
+
+	if (build(&in, inner, NULL, NULL, ents, n) < 0 || in.len == 0)
+		die(name, "inner archive not made");
+	e.data = in.buf;
+	e.len = in.len;
+	build(&o, outer, filter, NULL, &e, 1);
+	put_file(name, o.buf, o.len);
+	expect(name, verdict, reason);
+	free(o.buf);
+	free(in.buf);
+}
+
+static void
+insides(void)
+{
+	static const struct ent trav[] = { { .name = "../../evil", .data = "x\n" } };
+
+	inside("nested-7z.tar", "pax", NULL, "7zip", tree, N(tree), "clean", "-");
+	inside("nested-cpio.zip", "zip", NULL, "newc", tree, N(tree), "clean", "-");
+	inside("nested-trav.tar.gz", "pax", "gzip", "zip", trav, 1, "suspicious", "path_traversal");
+}
+
 /* Hand-made: one deflate stream of n MiB of one byte, as MiB chunks that
  * each end in a full flush: byte-aligned, no reference across, so one
  * chunk compressed once serves them all. */
@@ -667,6 +696,7 @@ main(int argc, char **argv)
 	structure();
 	nested("nested-ok.zip", 3, "clean", "-");
 	nested("deep.zip", 6, "rejected", "too_deep");
+	insides();
 	bombs();
 	many();
 	damage();

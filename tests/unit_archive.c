@@ -334,6 +334,10 @@ manifest(void)
 			found = 1;
 	ok(found, "nested entries are named through their archives");
 
+	g = run("nested-trav.tar.gz", &o);
+	ok(has_reason(g.map, "path_traversal", "inner.bin!/../../evil"),
+	    "a reason inside a nested archive names its way in");
+
 	g = run("many-reasons.tar", &o);
 	is_int(array_len(get(g.map, "reasons")), 100, "reasons: capped at 100");
 	ok(get(g.map, "reasons_truncated").type == MSGPACK_OBJECT_BOOLEAN &&

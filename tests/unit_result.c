@@ -2,7 +2,8 @@
  * map (ipc_mp_check accepts it) whose count, keys and values decode back
  * with msgpack-c; the 1 MiB bound refuses a pair whole with E2BIG and marks
  * the result truncated once; the error text is bounded and cut between
- * characters; reset clears it all. */
+ * characters; a value packed by the caller is kept as it is, under the
+ * same bound; reset clears it all. */
 #include <errno.h>
 #include <string.h>
 
@@ -161,6 +162,31 @@ main(void)
 	corral_result_set_error(r, "first");
 	corral_result_set_error(r, "exit status %d", 3);
 	ok(strcmp(result_error(r, &elen), "exit status 3") == 0 && elen == 13, "the last call wins");
+
+	/* A value the caller packed goes in as it is, under the same bound. */
+	result_reset(r);
+	ok(result_set_packed(r, "list", "\x92\x81\xa1" "a" "\x01\xc0", 6) == 0, "set_packed");
+	ok(result_set_packed(r, "x", NULL, 0) == -1 && errno == EINVAL, "set_packed: nothing, EINVAL");
+	m = decode(&u, r);
+	ok(m.type == MSGPACK_OBJECT_MAP && m.via.map.size == 1 && key_is(&m.via.map.ptr[0], "list") &&
+	    m.via.map.ptr[0].val.type == MSGPACK_OBJECT_ARRAY && m.via.map.ptr[0].val.via.array.size == 2 &&
+	    m.via.map.ptr[0].val.via.array.ptr[0].type == MSGPACK_OBJECT_MAP &&
+	    m.via.map.ptr[0].val.via.array.ptr[1].type == MSGPACK_OBJECT_NIL,
+	    "set_packed: an array of a map and a nil, decoded back");
+	{
+		static char bin[RESULT_MAX + 16];
+
+		bin[0] = (char)0xc6;
+		bin[1] = 0;
+		bin[2] = (char)((RESULT_MAX + 8) >> 16);
+		bin[3] = (char)(((RESULT_MAX + 8) >> 8) & 0xff);
+		bin[4] = (char)((RESULT_MAX + 8) & 0xff);
+		ok(result_set_packed(r, "big", bin, RESULT_MAX + 13) == -1 && errno == E2BIG,
+		    "set_packed past 1 MiB: E2BIG");
+		m = decode(&u, r);
+		is_int(count_key(m, "truncated") + count_key(m, "list") + count_key(m, "big"), 2,
+		    "dropped whole, the result marked truncated");
+	}
 
 	corral_result_set_int(r, "n", 1);
 	result_reset(r);

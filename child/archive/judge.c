@@ -137,16 +137,14 @@ nomem:
 void
 level_overlap(struct level *lv, int64_t end)
 {
-	struct walk *w = lv->w;
-
 	if (end <= lv->start)
 		return;
-	if (lv->start < w->data_end && !w->overlap_noted) {
+	if (lv->start < lv->data_end && !lv->overlap_noted) {
 		level_note(lv, R_OVERLAPPING_ENTRIES, "its data is another entry's");
-		w->overlap_noted = 1;
+		lv->overlap_noted = 1;
 	}
-	if (end > w->data_end)
-		w->data_end = end;
+	if (end > lv->data_end)
+		lv->data_end = end;
 }
 
 /* The entries the end of central directory record counts against those
@@ -161,7 +159,7 @@ level_overlap_count(struct level *lv, uint64_t seen)
 	unsigned records;
 	char detail[DETAIL_MAX + 1];
 
-	if (w->overlap_noted || len < 22)
+	if (lv->overlap_noted || len < 22)
 		return;
 	do
 		n = pread(w->fd, w->block, len, (off_t)(w->in->size - len));
@@ -180,7 +178,7 @@ level_overlap_count(struct level *lv, uint64_t seen)
 	snprintf(detail, sizeof detail, "%u central directory records, %llu entries", records,
 	    (unsigned long long)seen);
 	level_note(lv, R_OVERLAPPING_ENTRIES, detail);
-	w->overlap_noted = 1;
+	lv->overlap_noted = 1;
 }
 
 static void

@@ -17,6 +17,9 @@
  * at 257. An ISO 9660 image (its magic at 32769) inside another archive is
  * therefore read as plain data. */
 #define SNIFF		512
+/* Memory for zip and 7-Zip archives inside others, all levels together:
+ * they are read from memory, with seeks, when they fit. */
+#define NEST_MEMORY	(64u << 20)
 
 /* One archive being read: the file itself, or an entry's data read as an
  * archive, streamed from the level above. */
@@ -36,6 +39,8 @@ struct level {
 	int64_t start;			/* compressed position where its data began */
 	uint64_t ebytes;		/* its uncompressed bytes so far */
 	EVP_MD_CTX *md;			/* its digest, with entry_sha256 */
+	int64_t data_end;		/* zip: where the data read so far ends */
+	int overlap_noted;
 	/* For the level below it: its first bytes, pulled to look at them. */
 	unsigned char sniff[SNIFF];
 	/* Data of the level above, pulled but not yet handed to libarchive. */
@@ -59,8 +64,7 @@ struct walk {
 	char *norm, *fold, *res;	/* name buffers */
 	size_t namecap;
 	struct nameset names, folded, links;
-	int64_t data_end;		/* zip: where the data read so far ends */
-	int overlap_noted;
+	size_t mem_used;		/* of NEST_MEMORY */
 	msgpack_packer pk;
 };
 

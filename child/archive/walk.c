@@ -167,8 +167,10 @@ is_plain(struct archive *a)
 }
 
 /* Whether data starting with p looks like an archive or a compressed
- * stream libarchive reads. Only magic numbers long or checked enough not
- * to catch ordinary files: no binary cpio, lzma-alone, compress or lha. */
+ * stream libarchive reads: 0 not, 1 yes, 2 yes and best read with seeks
+ * (zip through its central directory, as extractors read it; 7-Zip, whose
+ * header is at its end). Only magic numbers long or checked enough not to
+ * catch ordinary files: no binary cpio, lzma-alone, compress or lha. */
 static int
 looks_archived(const unsigned char *p, size_t n)
 {
@@ -187,17 +189,18 @@ looks_archived(const unsigned char *p, size_t n)
 
 	for (i = 0; i < sizeof m / sizeof m[0]; i++)
 		if (n >= m[i].off + m[i].len && memcmp(p + m[i].off, m[i].magic, m[i].len) == 0)
-			return 1;
+			return i < 2 || i == 8 ? 2 : 1;
 	return 0;
 }
 
 static void walk_level(struct level *lv);
 
-/* Reads the entry's data at up as an archive, its first bytes given
- * in two pieces. Returns 0 (the rest of the data is the caller's), or -1
- * when everything stops. */
+/* Reads the entry's data at up as an archive: all of it in memory (mem,
+ * len), read with seeks; or streamed from up, its first bytes given in two
+ * pieces. Returns 0 (the rest of the data is the caller's), or -1 when
+ * everything stops. */
 static int
-nest(struct level *up, const void *p0, size_t n0, const void *p1, size_t n1)
+nest(struct level *up, int mem, const void *p0, size_t n0, const void *p1, size_t n1)
 {
 	struct walk *w = up->w;
 	struct level *in;
@@ -205,8 +208,7 @@ nest(struct level *up, const void *p0, size_t n0, const void *p1, size_t n1)
 
 	if (up->depth >= w->lim.max_depth)
 		return level_hit(up, R_TOO_DEEP, "deeper than %u", (unsigned)w->lim.max_depth);
-	/* On the heap: levels are a few hundred bytes and max_depth is the
-	 * job's to choose. */
+	/* On the heap: max_depth is the job's to choose. */
 	if ((in = calloc(1, sizeof *in)) == NULL || (in->a = reader_new()) == NULL) {
 		free(in);
 		w->err = ENOMEM;
@@ -217,14 +219,18 @@ nest(struct level *up, const void *p0, size_t n0, const void *p1, size_t n1)
 	in->up = up;
 	in->depth = up->depth + 1;
 	in->salt = ++w->levels;
-	in->pend[0] = p0;
-	in->pendlen[0] = n0;
-	in->pend[1] = p1;
-	in->pendlen[1] = n1;
 	up->nested = 1;
-	archive_read_set_read_callback(in->a, feed);
-	archive_read_set_callback_data(in->a, in);
-	r = archive_read_open1(in->a);
+	if (mem)
+		r = archive_read_open_memory(in->a, p0, n0);
+	else {
+		in->pend[0] = p0;
+		in->pendlen[0] = n0;
+		in->pend[1] = p1;
+		in->pendlen[1] = n1;
+		archive_read_set_read_callback(in->a, feed);
+		archive_read_set_callback_data(in->a, in);
+		r = archive_read_open1(in->a);
+	}
 	if (r != ARCHIVE_OK && !w->stop && !up->failed)
 		level_damaged(in);
 	else if (r == ARCHIVE_OK)
@@ -237,41 +243,89 @@ nest(struct level *up, const void *p0, size_t n0, const void *p1, size_t n1)
 	return w->stop || up->failed ? -1 : 0;
 }
 
+/* A zip or 7-Zip archive in an entry, its first bytes in two pieces: the
+ * whole of it gathered in memory when it fits (NEST_MEMORY for all levels
+ * together), so that it is read with seeks; else streamed, which 7-Zip
+ * cannot be. Returns as nest() does. */
+static int
+nest_seekable(struct level *lv, const void *p0, size_t n0, const void *p1, size_t n1)
+{
+	struct walk *w = lv->w;
+	const void *b;
+	char *buf, *nb;
+	size_t len = n0 + n1, cap = 65536, blen;
+	int r;
+
+	while (cap < len)
+		cap *= 2;
+	if (w->mem_used + cap > NEST_MEMORY || (buf = malloc(cap)) == NULL)
+		return nest(lv, 0, p0, n0, p1, n1);
+	w->mem_used += cap;
+	memcpy(buf, p0, n0);
+	memcpy(buf + n0, p1, n1);
+	while ((r = pull(lv, &b, &blen)) > 0) {
+		if (len + blen > cap) {
+			if (w->mem_used + cap > NEST_MEMORY || (nb = realloc(buf, cap * 2)) == NULL)
+				break;
+			w->mem_used += cap;
+			buf = nb;
+			cap *= 2;
+		}
+		memcpy(buf + len, b, blen);
+		len += blen;
+	}
+	if (r == 0)
+		r = nest(lv, 1, buf, len, NULL, 0);
+	else if (r > 0)
+		/* Too big to hold: what is held goes first, then the rest. */
+		r = nest(lv, 0, buf, len, b, blen);
+	free(buf);
+	w->mem_used -= cap;
+	return r;
+}
+
 /* Reads the entry's data to its end, and into it when it is an archive.
  * Returns 0, or -1 when this level or everything stops. */
 static int
 read_data(struct level *lv, int may_nest)
 {
-	const void *b, *rest = NULL;
-	size_t len, k, have = 0, restlen = 0;
-	int r;
+	const void *b, *p0, *p1 = NULL;
+	size_t len, k, have = 0, n0, n1 = 0;
+	int r, kind;
 
 	if ((r = pull(lv, &b, &len)) <= 0)
 		return r;
-	if (may_nest) {
-		if (len >= SNIFF) {
-			if (looks_archived(b, len) && nest(lv, b, len, NULL, 0) < 0)
+	if (!may_nest)
+		goto drain;
+	if (len >= SNIFF) {
+		p0 = b;
+		n0 = len;
+	} else {
+		/* Gather the first bytes: blocks can be short. */
+		for (;;) {
+			k = len < SNIFF - have ? len : SNIFF - have;
+			memcpy(lv->sniff + have, b, k);
+			have += k;
+			p1 = (const char *)b + k;
+			n1 = len - k;
+			if (have == SNIFF)
+				break;
+			if ((r = pull(lv, &b, &len)) < 0)
 				return -1;
-		} else {
-			/* Gather the first bytes: blocks can be short. */
-			for (;;) {
-				k = len < SNIFF - have ? len : SNIFF - have;
-				memcpy(lv->sniff + have, b, k);
-				have += k;
-				rest = (const char *)b + k;
-				restlen = len - k;
-				if (have == SNIFF)
-					break;
-				if ((r = pull(lv, &b, &len)) < 0)
-					return -1;
-				if (r == 0)
-					break;
-			}
-			if (looks_archived(lv->sniff, have) &&
-			    nest(lv, lv->sniff, have, rest, restlen) < 0)
-				return -1;
+			if (r == 0)
+				break;
 		}
+		p0 = lv->sniff;
+		n0 = have;
 	}
+	kind = looks_archived(p0, n0);
+	if (kind == 2)
+		r = nest_seekable(lv, p0, n0, p1, n1);
+	else if (kind == 1)
+		r = nest(lv, 0, p0, n0, p1, n1);
+	if (kind != 0 && r < 0)
+		return -1;
+drain:
 	while ((r = pull(lv, &b, &len)) > 0)
 		;
 	return r;
@@ -320,7 +374,7 @@ entry(struct level *lv, struct archive_entry *e)
 		}
 	}
 	r = read_data(lv, reg);
-	if (lv->depth == 0 && archive_format(lv->a) == ARCHIVE_FORMAT_ZIP && r == 0)
+	if (archive_format(lv->a) == ARCHIVE_FORMAT_ZIP && r == 0)
 		level_overlap(lv, archive_filter_bytes(lv->a, -1));
 	level_record(lv, e, digest && r == 0);
 	return r;
@@ -440,8 +494,7 @@ walk_file(struct walk *w, int fd, const struct job_opts *o, struct inspect *in)
 	w->pos = w->hashed = 0;
 	w->stop = w->err = 0;
 	w->levels = 0;
-	w->data_end = 0;
-	w->overlap_noted = 0;
+	w->mem_used = 0;
 	nameset_clear(&w->names);
 	nameset_clear(&w->folded);
 	nameset_clear(&w->links);
