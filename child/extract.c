@@ -28,8 +28,9 @@
 #include "child/extract.h"
 #include "child/extract_names.h"
 
-/* How finished files get their name. */
-enum tmp_mode { TMP_NAMED, TMP_EMPTY_PATH, TMP_PROC };
+/* How finished files get their name: an O_TMPFILE linked by its
+ * descriptor, or a hidden name renamed. */
+enum tmp_mode { TMP_NAMED, TMP_EMPTY_PATH };
 
 struct xctx {
 	struct archive *a;
@@ -83,12 +84,6 @@ fail_errno(struct xctx *x, const char *call)
 	if (x->full)
 		return fail(x, "too_many_entries", NULL);
 	switch (e) {
-	case ELOOP:
-		return fail(x, "link_write_through", NULL);
-	case ENOTDIR:
-		return fail(x, "path_conflict", NULL);
-	case EXDEV:
-		return fail(x, "path_traversal", NULL);
 	case EEXIST:
 		return fail(x, "duplicate_name", NULL);
 	case ENAMETOOLONG:
@@ -96,6 +91,21 @@ fail_errno(struct xctx *x, const char *call)
 	}
 	snprintf(detail, sizeof detail, "%s: %s", call, strerror(e));
 	return fail(x, "io_error", detail);
+}
+
+/* A directory on the way that could not be opened (dir_open's errnos). */
+static int
+fail_walk(struct xctx *x)
+{
+	switch (errno) {
+	case ELOOP:
+		return fail(x, "link_write_through", NULL);
+	case ENOTDIR:
+		return fail(x, "path_conflict", NULL);
+	case EXDEV:
+		return fail(x, "path_traversal", NULL);
+	}
+	return fail_errno(x, "open");
 }
 
 /* libarchive refused to go on: the kind of damage its message names, in
@@ -187,7 +197,7 @@ dir_walk(struct xctx *x, const char *dir, size_t len, int create)
 	int cur, fd;
 
 	if (len == 0)
-		return fcntl(x->root, F_DUPFD_CLOEXEC, 0);
+		return dir_open(x, x->root, ".");
 	memcpy(buf, dir, len);
 	buf[len] = '\0';
 	if (x->openat2) {
@@ -299,7 +309,7 @@ do_dir(struct xctx *x, struct archive_entry *e, size_t len)
 	if (len == 0)
 		return 0;	/* "./": the root itself, left as it is */
 	if ((pfd = parent_get(x, x->path, len, &leaf)) < 0)
-		return fail_errno(x, "open");
+		return fail_walk(x);
 	if ((i = names_find(&x->made, x->path, len)) >= 0) {
 		/* A directory listed again, or first implied by a name in it. */
 		if (x->made.v[i].type != MADE_DIR)
@@ -317,7 +327,7 @@ do_dir(struct xctx *x, struct archive_entry *e, size_t len)
 	}
 	get_mtime(e, m);
 	if ((fd = dir_open(x, pfd, leaf)) < 0)
-		return fail_errno(x, "open");
+		return fail_walk(x);
 	/* Owner rwx always: the tree stays readable and removable. */
 	if (fchmod(fd, (archive_entry_perm(e) & 0755) | 0700) < 0) {
 		close(fd);
@@ -407,10 +417,10 @@ tmp_open(struct xctx *x, int pfd, char *tmp, size_t tmplen)
 	int fd, tries;
 
 	if (x->tmp != TMP_NAMED)
-		return openat(pfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		return openat(pfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 	for (tries = 0; tries < 100; tries++) {
 		snprintf(tmp, tmplen, ".corral-tmp-%ld-%u", (long)getpid(), x->tmpseq++);
-		fd = openat(pfd, tmp, O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0600);
+		fd = openat(pfd, tmp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
 	}
@@ -421,17 +431,8 @@ tmp_open(struct xctx *x, int pfd, char *tmp, size_t tmplen)
 static int
 tmp_link(struct xctx *x, int fd, int pfd, const char *tmp, const char *leaf)
 {
-	char proc[64];
-
-	switch (x->tmp) {
-	case TMP_EMPTY_PATH:
+	if (x->tmp == TMP_EMPTY_PATH)
 		return linkat(fd, "", pfd, leaf, AT_EMPTY_PATH);
-	case TMP_PROC:
-		snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-		return linkat(AT_FDCWD, proc, pfd, leaf, AT_SYMLINK_FOLLOW);
-	case TMP_NAMED:
-		break;
-	}
 	if (renameat2(pfd, tmp, pfd, leaf, RENAME_NOREPLACE) == 0)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS)
@@ -457,7 +458,7 @@ do_file(struct xctx *x, struct archive_entry *e, size_t len)
 	if (perm & S_ISGID)
 		return fail(x, "setgid", NULL);
 	if ((pfd = parent_get(x, x->path, len, &leaf)) < 0)
-		return fail_errno(x, "open");
+		return fail_walk(x);
 	if (names_find(&x->made, x->path, len) >= 0)
 		return fail(x, "duplicate_name", NULL);
 	if ((copy = made_prepare(x, x->path, len)) == NULL)
@@ -532,7 +533,7 @@ do_symlink(struct xctx *x, struct archive_entry *e, size_t len)
 		link[o++] = '.';
 	link[o] = '\0';
 	if ((pfd = parent_get(x, x->path, len, &leaf)) < 0)
-		return fail_errno(x, "open");
+		return fail_walk(x);
 	if (names_find(&x->made, x->path, len) >= 0)
 		return fail(x, "duplicate_name", NULL);
 	if ((copy = made_prepare(x, x->path, len)) == NULL)
@@ -571,12 +572,12 @@ do_hardlink(struct xctx *x, const char *raw, size_t len)
 	if (r != ARCHIVE_EOF)
 		return fail_archive(x);
 	if ((pfd = parent_get(x, x->path, len, &leaf)) < 0)
-		return fail_errno(x, "open");
+		return fail_walk(x);
 	if (names_find(&x->made, x->path, len) >= 0)
 		return fail(x, "duplicate_name", NULL);
 	tdir = names_split(x->target, tlen, &tleaf);
 	if ((tfd = dir_walk(x, x->target, tdir, 0)) < 0)
-		return fail_errno(x, "open");
+		return fail_walk(x);
 	if (fstatat(tfd, tleaf, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode)) {
 		close(tfd);
 		return fail(x, "hardlink_escape", NULL);
@@ -633,9 +634,11 @@ do_entry(struct xctx *x, struct archive_entry *e)
 /* ---- the whole archive ---------------------------------------------- */
 
 /* Which paths this kernel and sandbox allow: openat2, and linking an
- * O_TMPFILE by its descriptor. The link probes name "." as the new name:
- * the source is looked up first, so EEXIST means the link itself would
- * have been allowed, and nothing is created. */
+ * O_TMPFILE by its descriptor (AT_EMPTY_PATH: older kernels allow it only
+ * with CAP_DAC_READ_SEARCH; the /proc/self/fd way needs /proc and a path
+ * from AT_FDCWD, which a sandbox rightly refuses). The link probes name
+ * "." as the new name: the source is looked up first, so EEXIST means the
+ * link itself would have been allowed, and nothing is created. */
 static int
 probe(struct xctx *x)
 {
@@ -644,7 +647,6 @@ probe(struct xctx *x)
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
 		    RESOLVE_NO_XDEV,
 	};
-	char proc[64];
 	long fd;
 
 	x->openat2 = 0;
@@ -660,14 +662,10 @@ probe(struct xctx *x)
 	x->tmp = TMP_NAMED;
 	if (force_flags & EXTRACT_NO_TMPFILE)
 		return 0;
-	if ((fd = openat(x->root, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
+	if ((fd = openat(x->root, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600)) < 0)
 		return 0;
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", (int)fd);
-	if (!(force_flags & EXTRACT_NO_EMPTY_PATH) &&
-	    linkat((int)fd, "", x->root, ".", AT_EMPTY_PATH) < 0 && errno == EEXIST)
+	if (linkat((int)fd, "", x->root, ".", AT_EMPTY_PATH) < 0 && errno == EEXIST)
 		x->tmp = TMP_EMPTY_PATH;
-	else if (linkat(AT_FDCWD, proc, x->root, ".", AT_SYMLINK_FOLLOW) < 0 && errno == EEXIST)
-		x->tmp = TMP_PROC;
 	close((int)fd);
 	return 0;
 }
@@ -707,7 +705,7 @@ dir_times(struct xctx *x)
 		if (m->type != MADE_DIR || !m->has_mtime)
 			continue;
 		if ((fd = dir_walk(x, m->path, strlen(m->path), 0)) < 0)
-			return fail_errno(x, "open");
+			return fail_walk(x);
 		if (set_mtime(fd, m) < 0) {
 			close(fd);
 			return fail_errno(x, "futimens");

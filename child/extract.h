@@ -38,11 +38,9 @@ int extract_archive(struct archive *a, int dirfd, const struct archive_limits *l
 
 /* For tests only: take the paths a kernel or sandbox without them would.
  * EXTRACT_NO_OPENAT2 walks names with openat(O_NOFOLLOW) one component
- * at a time; EXTRACT_NO_TMPFILE writes hidden temporary names;
- * EXTRACT_NO_EMPTY_PATH names an O_TMPFILE through /proc/self/fd. */
+ * at a time; EXTRACT_NO_TMPFILE writes hidden temporary names. */
 #define EXTRACT_NO_OPENAT2	1
 #define EXTRACT_NO_TMPFILE	2
-#define EXTRACT_NO_EMPTY_PATH	4
 void extract_test_force(int flags);
 
 #endif
