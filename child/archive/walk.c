@@ -262,7 +262,8 @@ nest_seekable(struct level *lv, const void *p0, size_t n0, const void *p1, size_
 		return nest(lv, 0, p0, n0, p1, n1);
 	w->mem_used += cap;
 	memcpy(buf, p0, n0);
-	memcpy(buf + n0, p1, n1);
+	if (n1 > 0)
+		memcpy(buf + n0, p1, n1);
 	while ((r = pull(lv, &b, &blen)) > 0) {
 		if (len + blen > cap) {
 			if (w->mem_used + cap > NEST_MEMORY || (nb = realloc(buf, cap * 2)) == NULL)
@@ -304,10 +305,12 @@ read_data(struct level *lv, int may_nest)
 		/* Gather the first bytes: blocks can be short. */
 		for (;;) {
 			k = len < SNIFF - have ? len : SNIFF - have;
-			memcpy(lv->sniff + have, b, k);
-			have += k;
-			p1 = (const char *)b + k;
-			n1 = len - k;
+			if (k > 0) {
+				memcpy(lv->sniff + have, b, k);
+				have += k;
+				p1 = (const char *)b + k;
+				n1 = len - k;
+			}
 			if (have == SNIFF)
 				break;
 			if ((r = pull(lv, &b, &len)) < 0)
