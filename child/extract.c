@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -179,7 +180,11 @@ dir_open(struct xctx *x, int at, const char *name)
 			errno = ELOOP;
 		return -1;
 	}
-	if (fstat(fd, &sb) < 0 || !S_ISDIR(sb.st_mode) || sb.st_dev != x->dev) {
+	if (fstat(fd, &sb) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode) || sb.st_dev != x->dev) {
 		close(fd);
 		errno = S_ISDIR(sb.st_mode) ? EXDEV : ENOTDIR;
 		return -1;
@@ -733,6 +738,10 @@ extract_archive(struct archive *a, int dirfd, const struct archive_limits *l,
 	x.err = err;
 	x.errlen = errlen;
 	x.pfd = -1;
+	/* Names are the archive's choice: an unknown seed keeps them from
+	 * being chosen to collide in the index. */
+	if (getrandom(&x.made.seed, sizeof x.made.seed, GRND_NONBLOCK) != sizeof x.made.seed)
+		x.made.seed = (uint64_t)(uintptr_t)&x ^ (uint64_t)getpid() << 32;
 	if (errlen > 0)
 		err[0] = '\0';
 	if (fstat(dirfd, &sb) < 0)

@@ -68,15 +68,20 @@ names_split(const char *path, size_t len, const char **leaf)
 	return i > 0 ? i - 1 : 0;
 }
 
-/* FNV-1a. */
+/* FNV-1a from a seeded basis, then MurmurHash3's finalizer so that every
+ * bit of the seed reaches the low bits the index uses. */
 static uint64_t
-hash(const char *s, size_t n)
+hash(uint64_t seed, const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = 0xcbf29ce484222325ull ^ seed;
 
 	while (n--)
 		h = (h ^ (unsigned char)*s++) * 0x100000001b3ull;
-	return h;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
 }
 
 long
@@ -87,7 +92,7 @@ names_find(const struct names *s, const char *path, size_t len)
 
 	if (s->indexcap == 0)
 		return -1;
-	for (i = hash(path, len) & mask; (k = s->index[i]) != 0; i = (i + 1) & mask)
+	for (i = hash(s->seed, path, len) & mask; (k = s->index[i]) != 0; i = (i + 1) & mask)
 		if (strncmp(s->v[k - 1].path, path, len) == 0 && s->v[k - 1].path[len] == '\0')
 			return (long)k - 1;
 	return -1;
@@ -99,7 +104,7 @@ index_put(struct names *s, size_t pos)
 	const char *p = s->v[pos].path;
 	size_t i, mask = s->indexcap - 1;
 
-	for (i = hash(p, strlen(p)) & mask; s->index[i] != 0; i = (i + 1) & mask)
+	for (i = hash(s->seed, p, strlen(p)) & mask; s->index[i] != 0; i = (i + 1) & mask)
 		;
 	s->index[i] = (uint32_t)pos + 1;
 }

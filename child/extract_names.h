@@ -31,8 +31,10 @@ struct made {
 };
 
 /* Names made, in order, with an open-addressing index on the path. Zeroed
- * is empty. */
+ * is empty; set seed before the first name for an index that names chosen
+ * beforehand cannot load with collisions. */
 struct names {
+	uint64_t seed;
 	struct made *v;
 	size_t n, cap;
 	uint32_t *index;	/* position in v + 1; 0 for empty */
