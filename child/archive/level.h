@@ -59,6 +59,7 @@ struct walk {
 	int err;			/* errno when inspection itself failed */
 	uint64_t levels;		/* archives opened in this file */
 	unsigned char *block;		/* the file's read buffer */
+	EVP_MD *sha256;
 	EVP_MD_CTX *file_md, *entry_md;
 	struct archive *last;		/* the file's reader, kept for its names */
 	char *norm, *fold, *res;	/* name buffers */

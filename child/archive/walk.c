@@ -370,7 +370,7 @@ entry(struct level *lv, struct archive_entry *e)
 	if (digest) {
 		if (lv->md == NULL)
 			lv->md = lv->depth == 0 ? w->entry_md : EVP_MD_CTX_new();
-		if (lv->md == NULL || !EVP_DigestInit_ex(lv->md, EVP_sha256(), NULL)) {
+		if (lv->md == NULL || !EVP_DigestInit_ex(lv->md, w->sha256, NULL)) {
 			w->err = ENOMEM;
 			w->stop = 1;
 			return -1;
@@ -428,7 +428,10 @@ walk_new(void)
 	w->block = malloc(BLOCK);
 	w->file_md = EVP_MD_CTX_new();
 	w->entry_md = EVP_MD_CTX_new();
-	if (w->block == NULL || w->file_md == NULL || w->entry_md == NULL) {
+	/* Fetched once: EVP_sha256() looks it up again on every use. */
+	w->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (w->block == NULL || w->file_md == NULL || w->entry_md == NULL || w->sha256 == NULL) {
+		EVP_MD_free(w->sha256);
 		free(w->block);
 		EVP_MD_CTX_free(w->file_md);
 		EVP_MD_CTX_free(w->entry_md);
@@ -508,7 +511,7 @@ walk_file(struct walk *w, int fd, const struct job_opts *o, struct inspect *in)
 	if (fstat(fd, &st) < 0)
 		return -1;
 	in->size = (uint64_t)st.st_size;
-	if (!EVP_DigestInit_ex(w->file_md, EVP_sha256(), NULL)) {
+	if (!EVP_DigestInit_ex(w->file_md, w->sha256, NULL)) {
 		errno = ENOMEM;
 		return -1;
 	}
