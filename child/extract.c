@@ -765,8 +765,11 @@ extract_archive(struct archive *a, int dirfd, const struct archive_limits *l,
 			fail(&x, "too_many_entries", NULL);
 			goto out;
 		}
-		if (do_entry(&x, e) < 0)
+		if (do_entry(&x, e) < 0) {
+			snprintf(st->entry, sizeof st->entry, "%s",
+			    archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
 			goto out;
+		}
 	}
 	if (dir_times(&x) < 0)
 		goto out;

@@ -12,6 +12,8 @@
 
 #include "child/opts.h"
 
+#define EXTRACT_ENTRY_MAX	1024	/* bytes of the refused entry's name kept */
+
 struct extract_stats {
 	uint64_t entries;	/* headers read, the refused one included */
 	uint64_t files;		/* regular files, hardlinks included */
@@ -21,6 +23,9 @@ struct extract_stats {
 	uint64_t bytes;		/* file bytes written, holes counted */
 	const char *reason;	/* on failure: the reason code (static) */
 	uint64_t left;		/* on failure: names made that could not be removed */
+	/* On failure: the name of the entry refused, as the archive gives it
+	 * (untrusted bytes, cut to fit); "" when no entry was at fault. */
+	char entry[EXTRACT_ENTRY_MAX + 1];
 };
 
 /* Extracts every entry of a, a reader positioned before its first header,

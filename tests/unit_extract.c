@@ -51,6 +51,7 @@ struct xcase {
 	const char *pre;	/* put in root first: "keep" a file, "escape" a
 				 * symlink out, "dir" a directory */
 	size_t (*raw)(unsigned char *);	/* writes the archive itself */
+	const char *entry;	/* the entry refused; NULL: the last one */
 };
 
 static char base[64], root[PATH_MAX], outside[PATH_MAX];
@@ -149,6 +150,22 @@ build(const struct xcase *c)
 	archive_write_close(a);
 	archive_write_free(a);
 	return c->cut && c->cut < used ? c->cut : used;
+}
+
+/* s with bytes outside printable ASCII as \xNN, for a test's description. */
+static const char *
+shown(const char *s)
+{
+	static char buf[4 * EXTRACT_ENTRY_MAX + 1];
+	size_t o = 0;
+
+	for (; *s && o + 5 < sizeof buf; s++)
+		if (*s >= 0x20 && *s < 0x7f)
+			buf[o++] = *s;
+		else
+			o += (size_t)snprintf(buf + o, sizeof buf - o, "\\x%02x", (unsigned char)*s);
+	buf[o] = '\0';
+	return buf;
 }
 
 /* ---- the tree after extraction ------------------------------------- */
@@ -503,7 +520,7 @@ static const struct xcase cases[] = {
 	{ .name = "symlink then write through", .reason = "symlink_escape", .e = {
 		{ 'l', "d", 0, NULL, 0, "/tmp", 0 },
 		{ 'f', "d/corral-extract-probe", 0644, "through", 0, NULL, 0 },
-	} },
+	}, .entry = "d" },
 	{ .name = "inner symlink then write through", .reason = "link_write_through", .e = {
 		{ 'd', "sub", 0755, NULL, 0, NULL, 0 },
 		{ 'f', "sub/keep", 0644, "kept", 0, NULL, 0 },
@@ -621,7 +638,7 @@ static const struct xcase cases[] = {
 		{ 'd', "b", 0755, NULL, 0, NULL, 0 },
 		{ 'f', "b/c", 0644, "c", 0, NULL, 0 },
 		{ 'f', "d", 0644, "d", 0, NULL, 0 },
-	}, .lim = { .max_entries = 3 } },
+	}, .lim = { .max_entries = 3 }, .entry = "" },
 	{ .name = "truncated", .reason = "truncated", .e = {
 		{ 'f', "whole", 0644, "complete", 0, NULL, 0 },
 		{ 'f', "cut", 0644, NULL, 100000, NULL, 0 },
@@ -700,6 +717,18 @@ run_case(const struct xcase *c, const char *mode)
 		    strncmp(err, c->reason, strlen(c->reason)) == 0,
 		    "%s [%s]: refused, %s (got %s)", c->name, mode, c->reason, r == 0 ? "success" : err);
 		want_root = c->pre ? 1 : 0;
+		if (!c->raw) {
+			const char *want = c->entry;
+			size_t k, n = strlen(st.entry);
+
+			for (k = 0; !want && k < 16 && c->e[k].type; k++)
+				want = c->e[k + 1].type ? NULL : c->e[k].path;
+			/* pax writes a directory's name with a '/' at its end. */
+			if (n > 1 && st.entry[n - 1] == '/' && want[strlen(want) - 1] != '/')
+				st.entry[n - 1] = '\0';
+			ok(strcmp(st.entry, want) == 0, "%s [%s]: names the entry refused (got '%s')",
+			    c->name, mode, shown(st.entry));
+		}
 		is_int(seen.in_root, want_root, "%s [%s]: root left as it was", c->name, mode);
 		is_int(st.left, 0, "%s [%s]: nothing left behind", c->name, mode);
 		if (c->pre && strcmp(c->pre, "keep") == 0) {
