@@ -413,212 +413,214 @@ hardlink_with_data(unsigned char *b)
 static const struct xcase cases[] = {
 	/* Clean archives. */
 	{ .name = "nested", .reason = NULL, .e = {
-		{ 'd', "./", 0755, NULL, 0, NULL, 0 },
-		{ 'd', "a", 0755, NULL, 0, NULL, 0 },
-		{ 'd', "a/b", 0750, NULL, 0, NULL, 1000000000 },
-		{ 'd', "a/b/c", 0755, NULL, 0, NULL, 0 },
-		{ 'f', "a/b/c/f", 0644, "hello\n", 0, NULL, 1234567890 },
-		{ 'f', "top", 0644, NULL, 200000, NULL, 0 },
-		{ 'f', "a/exe", 0755, "#!/bin/sh\necho hi\n", 0, NULL, 0 },
-		{ 'f', "a/ro", 0444, "read only", 0, NULL, 0 },
-		{ 'f', "x/y/z", 0644, "implied parents", 0, NULL, 0 },
-		{ 'f', "empty", 0644, "", 0, NULL, 0 },
-		{ 'f', "\xc3\xa9t\xc3\xa9.txt", 0644, "utf-8 name", 0, NULL, 0 },
-		{ 'h', "a/hl", 0644, NULL, 0, "a/b/c/f", 0 },
-		{ 'l', "a/b/l", 0, NULL, 0, "../exe", 0 },
-		{ 'l', "a/self", 0, NULL, 0, ".", 0 },
-		{ 'l', "a/b/up", 0, NULL, 0, "../..", 0 },
+		{ 'd', "./", 0755, NULL, 0, NULL, 0, 0 },
+		{ 'd', "a", 0755, NULL, 0, NULL, 0, 0 },
+		{ 'd', "a/b", 0750, NULL, 0, NULL, 1000000000, 0 },
+		{ 'd', "a/b/c", 0755, NULL, 0, NULL, 0, 0 },
+		{ 'f', "a/b/c/f", 0644, "hello\n", 0, NULL, 1234567890, 0 },
+		{ 'f', "top", 0644, NULL, 200000, NULL, 0, 0 },
+		{ 'f', "a/exe", 0755, "#!/bin/sh\necho hi\n", 0, NULL, 0, 0 },
+		{ 'f', "a/ro", 0444, "read only", 0, NULL, 0, 0 },
+		{ 'f', "x/y/z", 0644, "implied parents", 0, NULL, 0, 0 },
+		{ 'f', "empty", 0644, "", 0, NULL, 0, 0 },
+		{ 'f', "\xc3\xa9t\xc3\xa9.txt", 0644, "utf-8 name", 0, NULL, 0, 0 },
+		{ 'h', "a/hl", 0644, NULL, 0, "a/b/c/f", 0, 0 },
+		{ 'l', "a/b/l", 0, NULL, 0, "../exe", 0, 0 },
+		{ 'l', "a/self", 0, NULL, 0, ".", 0, 0 },
+		{ 'l', "a/b/up", 0, NULL, 0, "../..", 0, 0 },
 	} },
 	{ .name = "modes stripped", .reason = NULL, .e = {
-		{ 'd', "w", 0777, NULL, 0, NULL, 0 },
-		{ 'd', "s", 01777, NULL, 0, NULL, 0 },
-		{ 'd', "g", 02755, NULL, 0, NULL, 0 },
-		{ 'f', "w/ww", 0666, "world", 0, NULL, 0 },
-		{ 'f', "s/sticky", 01644, "sticky", 0, NULL, 0 },
-		{ 'f', "g/none", 0000, "no mode", 0, NULL, 0 },
+		{ 'd', "w", 0777, NULL, 0, NULL, 0, 0 },
+		{ 'd', "s", 01777, NULL, 0, NULL, 0, 0 },
+		{ 'd', "g", 02755, NULL, 0, NULL, 0, 0 },
+		{ 'f', "w/ww", 0666, "world", 0, NULL, 0, 0 },
+		{ 'f', "s/sticky", 01644, "sticky", 0, NULL, 0, 0 },
+		{ 'f', "g/none", 0000, "no mode", 0, NULL, 0, 0 },
 	} },
 	{ .name = "dir listed after its files", .reason = NULL, .e = {
-		{ 'f', "d/e/f", 0644, "first", 0, NULL, 0 },
-		{ 'd', "d/e", 0700, NULL, 0, NULL, 0 },
-		{ 'd', "d", 0755, NULL, 0, NULL, 0 },
+		{ 'f', "d/e/f", 0644, "first", 0, NULL, 0, 0 },
+		{ 'd', "d/e", 0700, NULL, 0, NULL, 0, 0 },
+		{ 'd', "d", 0755, NULL, 0, NULL, 0, 0 },
 	} },
 	{ .name = "zip", .reason = NULL, .e = {
-		{ 'd', "z/", 0755, NULL, 0, NULL, 0 },
-		{ 'f', "z/one", 0644, "zipped bytes", 0, NULL, 0 },
-		{ 'f', "z/two", 0755, NULL, 70000, NULL, 0 },
+		{ 'd', "z/", 0755, NULL, 0, NULL, 0, 0 },
+		{ 'f', "z/one", 0644, "zipped bytes", 0, NULL, 0, 0 },
+		{ 'f', "z/two", 0755, NULL, 70000, NULL, 0, 0 },
 	}, .format = ARCHIVE_FORMAT_ZIP },
 	{ .name = "sparse", .reason = NULL, .e = {
 		{ .type = 'S', .path = "sp", .mode = 0644, .data = "0123456789", .size = 100000, .off = 50000 },
 		{ .type = 'S', .path = "tail", .mode = 0644, .data = "head", .size = 70000, .off = 0 },
 	} },
 	{ .name = "at the limits", .reason = NULL, .e = {
-		{ 'f', "a", 0644, NULL, 500, NULL, 0 },
-		{ 'f', "b", 0644, NULL, 500, NULL, 0 },
-		{ 'd', "c", 0755, NULL, 0, NULL, 0 },
+		{ 'f', "a", 0644, NULL, 500, NULL, 0, 0 },
+		{ 'f', "b", 0644, NULL, 500, NULL, 0, 0 },
+		{ 'd', "c", 0755, NULL, 0, NULL, 0, 0 },
 	}, .lim = { .max_entries = 3, .max_bytes = 1000, .max_entry_bytes = 500, .max_name = 8 } },
 
 	/* Names. */
 	{ .name = "dotdot", .reason = "path_traversal", .e = {
-		{ 'f', "../x", 0644, "out", 0, NULL, 0 },
+		{ 'f', "../x", 0644, "out", 0, NULL, 0, 0 },
 	} },
 	{ .name = "dotdot inside", .reason = "path_traversal", .e = {
-		{ 'f', "ok", 0644, "fine", 0, NULL, 0 },
-		{ 'f', "a/../../x", 0644, "out", 0, NULL, 0 },
+		{ 'f', "ok", 0644, "fine", 0, NULL, 0, 0 },
+		{ 'f', "a/../../x", 0644, "out", 0, NULL, 0, 0 },
 	} },
 	{ .name = "dotdot that cancels", .reason = "path_traversal", .e = {
-		{ 'f', "a/../b", 0644, "b", 0, NULL, 0 },
+		{ 'f', "a/../b", 0644, "b", 0, NULL, 0, 0 },
 	} },
 	{ .name = "to outside", .reason = "path_traversal", .e = {
-		{ 'f', "../outside/x", 0644, "o", 0, NULL, 0 },
+		{ 'f', "../outside/x", 0644, "o", 0, NULL, 0, 0 },
 	} },
 	{ .name = "absolute", .reason = "absolute_path", .e = {
-		{ 'f', "/tmp/corral-extract-probe", 0644, "o", 0, NULL, 0 },
+		{ 'f', "/tmp/corral-extract-probe", 0644, "o", 0, NULL, 0, 0 },
 	} },
 	{ .name = "backslash", .reason = "backslash", .e = {
-		{ 'f', "..\\x", 0644, "o", 0, NULL, 0 },
+		{ 'f', "..\\x", 0644, "o", 0, NULL, 0, 0 },
 	} },
 	{ .name = "drive letter", .reason = "drive_letter", .e = {
-		{ 'f', "C:x", 0644, "o", 0, NULL, 0 },
+		{ 'f', "C:x", 0644, "o", 0, NULL, 0, 0 },
 	} },
 	{ .name = "control char", .reason = "control_char", .e = {
-		{ 'f', "a\x01" "b", 0644, "o", 0, NULL, 0 },
+		{ 'f', "a\x01" "b", 0644, "o", 0, NULL, 0, 0 },
 	} },
 	{ .name = "newline", .reason = "control_char", .e = {
-		{ 'f', "a\nb", 0644, "o", 0, NULL, 0 },
+		{ 'f', "a\nb", 0644, "o", 0, NULL, 0, 0 },
 	} },
 	{ .name = "C1 control", .reason = "control_char", .e = {
-		{ 'f', "a\xc2\x9b" "b", 0644, "o", 0, NULL, 0 },
+		{ 'f', "a\xc2\x9b" "b", 0644, "o", 0, NULL, 0, 0 },
 	} },
 	{ .name = "invalid utf-8", .reason = "bad_name_encoding", .e = {
-		{ 'f', "a\xff\xfe", 0644, "o", 0, NULL, 0 },
+		{ 'f', "a\xff\xfe", 0644, "o", 0, NULL, 0, 0 },
 	}, .format = ARCHIVE_FORMAT_TAR_GNUTAR },
 	{ .name = "name over max_name", .reason = "name_too_long", .e = {
-		{ 'f', "short", 0644, "s", 0, NULL, 0 },
-		{ 'f', LONG64 "b", 0644, "o", 0, NULL, 0 },
+		{ 'f', "short", 0644, "s", 0, NULL, 0, 0 },
+		{ 'f', LONG64 "b", 0644, "o", 0, NULL, 0, 0 },
 	}, .lim = { .max_name = 64 } },
 	{ .name = "component over NAME_MAX", .reason = "name_too_long", .e = {
-		{ 'f', "d/" LONG256, 0644, "o", 0, NULL, 0 },
+		{ 'f', "d/" LONG256, 0644, "o", 0, NULL, 0, 0 },
 	} },
 	{ .name = "dot alone", .reason = "empty_name", .e = {
-		{ 'f', ".", 0644, "o", 0, NULL, 0 },
+		{ 'f', ".", 0644, "o", 0, NULL, 0, 0 },
 	} },
 
 	/* Links. */
 	{ .name = "symlink absolute", .reason = "symlink_escape", .e = {
-		{ 'l', "l", 0, NULL, 0, "/etc", 0 },
+		{ 'l', "l", 0, NULL, 0, "/etc", 0, 0 },
 	} },
 	{ .name = "symlink up", .reason = "symlink_escape", .e = {
-		{ 'l', "l", 0, NULL, 0, "../..", 0 },
+		{ 'l', "l", 0, NULL, 0, "../..", 0, 0 },
 	} },
 	{ .name = "symlink to outside", .reason = "symlink_escape", .e = {
-		{ 'l', "a/l", 0, NULL, 0, "../../outside", 0 },
+		{ 'l', "a/l", 0, NULL, 0, "../../outside", 0, 0 },
 	} },
 	{ .name = "symlink dotdot after name", .reason = "symlink_escape", .e = {
-		{ 'l', "s", 0, NULL, 0, ".", 0 },
-		{ 'l', "a/l", 0, NULL, 0, "../s/../x", 0 },
+		{ 'l', "s", 0, NULL, 0, ".", 0, 0 },
+		{ 'l', "a/l", 0, NULL, 0, "../s/../x", 0, 0 },
 	} },
 	{ .name = "symlink then write through", .reason = "symlink_escape", .e = {
-		{ 'l', "d", 0, NULL, 0, "/tmp", 0 },
-		{ 'f', "d/corral-extract-probe", 0644, "through", 0, NULL, 0 },
+		{ 'l', "d", 0, NULL, 0, "/tmp", 0, 0 },
+		{ 'f', "d/corral-extract-probe", 0644, "through", 0, NULL, 0, 0 },
 	}, .entry = "d" },
 	{ .name = "inner symlink then write through", .reason = "link_write_through", .e = {
-		{ 'd', "sub", 0755, NULL, 0, NULL, 0 },
-		{ 'f', "sub/keep", 0644, "kept", 0, NULL, 0 },
-		{ 'l', "d", 0, NULL, 0, "sub", 0 },
-		{ 'f', "d/x", 0644, "through", 0, NULL, 0 },
+		{ 'd', "sub", 0755, NULL, 0, NULL, 0, 0 },
+		{ 'f', "sub/keep", 0644, "kept", 0, NULL, 0, 0 },
+		{ 'l', "d", 0, NULL, 0, "sub", 0, 0 },
+		{ 'f', "d/x", 0644, "through", 0, NULL, 0, 0 },
 	} },
 	{ .name = "symlink then dir through", .reason = "link_write_through", .e = {
-		{ 'l', "d", 0, NULL, 0, ".", 0 },
-		{ 'd', "d/e", 0755, NULL, 0, NULL, 0 },
+		{ 'l', "d", 0, NULL, 0, ".", 0, 0 },
+		{ 'd', "d/e", 0755, NULL, 0, NULL, 0, 0 },
 	} },
 	{ .name = "existing symlink out", .reason = "link_write_through", .e = {
-		{ 'f', "escape/x", 0644, "through", 0, NULL, 0 },
+		{ 'f', "escape/x", 0644, "through", 0, NULL, 0, 0 },
 	}, .pre = "escape" },
 	{ .name = "hardlink absolute", .reason = "hardlink_escape", .e = {
-		{ 'h', "h", 0, NULL, 0, "/etc/passwd", 0 },
+		{ 'h', "h", 0, NULL, 0, "/etc/passwd", 0, 0 },
 	} },
 	{ .name = "hardlink up", .reason = "hardlink_escape", .e = {
-		{ 'h', "h", 0, NULL, 0, "../outside/f", 0 },
+		{ 'h', "h", 0, NULL, 0, "../outside/f", 0, 0 },
 	} },
 	{ .name = "hardlink to nothing made", .reason = "hardlink_escape", .e = {
-		{ 'h', "h", 0, NULL, 0, "nothing", 0 },
+		{ 'h', "h", 0, NULL, 0, "nothing", 0, 0 },
 	} },
 	{ .name = "hardlink to a symlink", .reason = "hardlink_escape", .e = {
-		{ 'f', "f", 0644, "f", 0, NULL, 0 },
-		{ 'l', "l", 0, NULL, 0, "f", 0 },
-		{ 'h', "h", 0, NULL, 0, "l", 0 },
+		{ 'f', "f", 0644, "f", 0, NULL, 0, 0 },
+		{ 'l', "l", 0, NULL, 0, "f", 0, 0 },
+		{ 'h', "h", 0, NULL, 0, "l", 0, 0 },
 	} },
 	{ .name = "hardlink to a dir", .reason = "hardlink_escape", .e = {
-		{ 'd', "d", 0755, NULL, 0, NULL, 0 },
-		{ 'h', "h", 0, NULL, 0, "d", 0 },
+		{ 'd', "d", 0755, NULL, 0, NULL, 0, 0 },
+		{ 'h', "h", 0, NULL, 0, "d", 0, 0 },
 	} },
 	{ .name = "hardlink with data", .reason = "hardlink_data", .raw = hardlink_with_data },
 	{ .name = "hardlink to a file already there", .reason = "hardlink_escape", .e = {
-		{ 'h', "h", 0, NULL, 0, "keep", 0 },
+		{ 'h', "h", 0, NULL, 0, "keep", 0, 0 },
 	}, .pre = "keep" },
 
 	/* Types and modes. */
 	{ .name = "char device", .reason = "device", .e = {
-		{ 'c', "null", 0666, NULL, 0, NULL, 0 },
+		{ 'c', "null", 0666, NULL, 0, NULL, 0, 0 },
 	} },
 	{ .name = "block device", .reason = "device", .e = {
-		{ 'b', "disk", 0660, NULL, 0, NULL, 0 },
+		{ 'b', "disk", 0660, NULL, 0, NULL, 0, 0 },
 	} },
-	{ .name = "fifo", .reason = "fifo", .e = { { 'p', "fifo", 0644, NULL, 0, NULL, 0 } } },
+	{ .name = "fifo", .reason = "fifo", .e = {
+		{ 'p', "fifo", 0644, NULL, 0, NULL, 0, 0 },
+	} },
 	{ .name = "socket", .reason = "socket", .e = {
-		{ 's', "sock", 0644, NULL, 0, NULL, 0 },
+		{ 's', "sock", 0644, NULL, 0, NULL, 0, 0 },
 	}, .format = ARCHIVE_FORMAT_CPIO_SVR4_NOCRC },
 	{ .name = "setuid", .reason = "setuid", .e = {
-		{ 'f', "su", 04755, "#!/bin/sh\n", 0, NULL, 0 },
+		{ 'f', "su", 04755, "#!/bin/sh\n", 0, NULL, 0, 0 },
 	} },
 	{ .name = "setgid", .reason = "setgid", .e = {
-		{ 'f', "sg", 02755, "#!/bin/sh\n", 0, NULL, 0 },
+		{ 'f', "sg", 02755, "#!/bin/sh\n", 0, NULL, 0, 0 },
 	} },
 
 	/* Duplicates. */
 	{ .name = "same name twice", .reason = "duplicate_name", .e = {
-		{ 'f', "f", 0644, "first", 0, NULL, 0 },
-		{ 'f', "f", 0644, "second", 0, NULL, 0 },
+		{ 'f', "f", 0644, "first", 0, NULL, 0, 0 },
+		{ 'f', "f", 0644, "second", 0, NULL, 0, 0 },
 	} },
 	{ .name = "same name, other spelling", .reason = "duplicate_name", .e = {
-		{ 'f', "a/f", 0644, "first", 0, NULL, 0 },
-		{ 'f', "./a//f", 0644, "second", 0, NULL, 0 },
+		{ 'f', "a/f", 0644, "first", 0, NULL, 0, 0 },
+		{ 'f', "./a//f", 0644, "second", 0, NULL, 0, 0 },
 	} },
 	{ .name = "file over dir", .reason = "duplicate_name", .e = {
-		{ 'd', "a", 0755, NULL, 0, NULL, 0 },
-		{ 'f', "a", 0644, "second", 0, NULL, 0 },
+		{ 'd', "a", 0755, NULL, 0, NULL, 0, 0 },
+		{ 'f', "a", 0644, "second", 0, NULL, 0, 0 },
 	} },
 	{ .name = "dir over file", .reason = "duplicate_name", .e = {
-		{ 'f', "a", 0644, "first", 0, NULL, 0 },
-		{ 'd', "a", 0755, NULL, 0, NULL, 0 },
+		{ 'f', "a", 0644, "first", 0, NULL, 0, 0 },
+		{ 'd', "a", 0755, NULL, 0, NULL, 0, 0 },
 	} },
 	{ .name = "symlink over file", .reason = "duplicate_name", .e = {
-		{ 'f', "a", 0644, "first", 0, NULL, 0 },
-		{ 'l', "a", 0, NULL, 0, "b", 0 },
+		{ 'f', "a", 0644, "first", 0, NULL, 0, 0 },
+		{ 'l', "a", 0, NULL, 0, "b", 0, 0 },
 	} },
 	{ .name = "file under file", .reason = "path_conflict", .e = {
-		{ 'f', "a", 0644, "first", 0, NULL, 0 },
-		{ 'f', "a/b", 0644, "second", 0, NULL, 0 },
+		{ 'f', "a", 0644, "first", 0, NULL, 0, 0 },
+		{ 'f', "a/b", 0644, "second", 0, NULL, 0, 0 },
 	} },
 	{ .name = "into a dir already there", .reason = NULL, .e = {
-		{ 'f', "dir/new", 0644, "new", 0, NULL, 0 },
+		{ 'f', "dir/new", 0644, "new", 0, NULL, 0, 0 },
 	}, .pre = "dir" },
 	{ .name = "dir already there listed", .reason = "duplicate_name", .e = {
-		{ 'd', "dir", 0700, NULL, 0, NULL, 0 },
+		{ 'd', "dir", 0700, NULL, 0, NULL, 0, 0 },
 	}, .pre = "dir" },
 	{ .name = "file already there", .reason = "duplicate_name", .e = {
-		{ 'f', "keep", 0644, "replaced", 0, NULL, 0 },
+		{ 'f', "keep", 0644, "replaced", 0, NULL, 0, 0 },
 	}, .pre = "keep" },
 
 	/* Limits. */
 	{ .name = "entry too large", .reason = "entry_too_large", .e = {
-		{ 'f', "small", 0644, NULL, 100, NULL, 0 },
-		{ 'f', "big", 0644, NULL, 1001, NULL, 0 },
+		{ 'f', "small", 0644, NULL, 100, NULL, 0, 0 },
+		{ 'f', "big", 0644, NULL, 1001, NULL, 0, 0 },
 	}, .lim = { .max_entry_bytes = 1000 } },
 	{ .name = "total too large", .reason = "too_large", .e = {
-		{ 'f', "a", 0644, NULL, 400, NULL, 0 },
-		{ 'f', "b", 0644, NULL, 400, NULL, 0 },
-		{ 'f', "c", 0644, NULL, 400, NULL, 0 },
+		{ 'f', "a", 0644, NULL, 400, NULL, 0, 0 },
+		{ 'f', "b", 0644, NULL, 400, NULL, 0, 0 },
+		{ 'f', "c", 0644, NULL, 400, NULL, 0, 0 },
 	}, .lim = { .max_bytes = 1000, .max_entry_bytes = 500 } },
 	{ .name = "sparse hole too large", .reason = "entry_too_large", .e = {
 		{ .type = 'S', .path = "sp", .mode = 0644, .data = "x", .size = 1 << 30, .off = (1 << 30) - 1 },
@@ -631,17 +633,17 @@ static const struct xcase cases[] = {
 		{ .type = 'S', .path = "b", .mode = 0644, .data = "x", .size = 600, .off = 300 },
 	}, .lim = { .max_bytes = 1000 } },
 	{ .name = "implied dirs count", .reason = "too_many_entries", .e = {
-		{ 'f', "a/b/c/d/f", 0644, "deep", 0, NULL, 0 },
+		{ 'f', "a/b/c/d/f", 0644, "deep", 0, NULL, 0, 0 },
 	}, .lim = { .max_entries = 3 } },
 	{ .name = "too many entries", .reason = "too_many_entries", .e = {
-		{ 'f', "a", 0644, "a", 0, NULL, 0 },
-		{ 'd', "b", 0755, NULL, 0, NULL, 0 },
-		{ 'f', "b/c", 0644, "c", 0, NULL, 0 },
-		{ 'f', "d", 0644, "d", 0, NULL, 0 },
+		{ 'f', "a", 0644, "a", 0, NULL, 0, 0 },
+		{ 'd', "b", 0755, NULL, 0, NULL, 0, 0 },
+		{ 'f', "b/c", 0644, "c", 0, NULL, 0, 0 },
+		{ 'f', "d", 0644, "d", 0, NULL, 0, 0 },
 	}, .lim = { .max_entries = 3 }, .entry = "" },
 	{ .name = "truncated", .reason = "truncated", .e = {
-		{ 'f', "whole", 0644, "complete", 0, NULL, 0 },
-		{ 'f', "cut", 0644, NULL, 100000, NULL, 0 },
+		{ 'f', "whole", 0644, "complete", 0, NULL, 0, 0 },
+		{ 'f', "cut", 0644, NULL, 100000, NULL, 0, 0 },
 	}, .cut = 50000 },
 };
 #define NCASES (sizeof cases / sizeof cases[0])
