@@ -275,6 +275,8 @@ big_text(void)
 		text[i] = i % 64 == 63 ? '\n' : '0' + (char)(x % 10);
 	}
 	make("big-text.tar.gz", "pax", "gzip", NULL, &e, 1, "clean", "-");
+	e.len = 2 << 20;
+	make("big-text.7z", "7zip", NULL, "7zip:compression-level=1", &e, 1, "clean", "-");
 }
 
 static void

@@ -237,6 +237,13 @@ limits(void)
 	o.limits.max_ratio = 0;
 	g = run("big-text.tar.gz", &o);
 	ok(strcmp(g.verdict, "clean") == 0, "max_ratio 0: no ratio limit");
+	/* 7-Zip's entries share solid blocks: no ratio of their own. */
+	o.limits.max_ratio = 2;
+	g = run("big-text.7z", &o);
+	ok(strcmp(g.verdict, "clean") == 0, "max_ratio 2: a 2.2:1 7-Zip archive is clean (%s)", g.error);
+	o.limits.max_ratio = 1;
+	g = run("big-text.7z", &o);
+	ok(has_reason(g.map, "ratio", "numbers.txt"), "max_ratio 1: rejected by the whole file's ratio");
 
 	/* With no ratio limit, the absolute ones stop a bomb. */
 	job_opts_default(&o);

@@ -37,6 +37,7 @@ struct level {
 	int nested;			/* its data was read as an archive */
 	int eof;			/* its data has ended */
 	int64_t start;			/* compressed position where its data began */
+	int entry_ratio;		/* and that position measures its data */
 	uint64_t ebytes;		/* its uncompressed bytes so far */
 	EVP_MD_CTX *md;			/* its digest, with entry_sha256 */
 	int64_t data_end;		/* zip: where the data read so far ends */

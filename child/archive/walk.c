@@ -40,14 +40,12 @@ account(struct level *lv, const void *buf, size_t len)
 		return 0;
 	if (in->size > 0 && in->bytes / in->size > w->lim.max_ratio)
 		return level_hit(lv, R_RATIO, "archive over %llu:1", (unsigned long long)w->lim.max_ratio);
-	if (lv->ebytes <= RATIO_GRACE)
+	if (lv->ebytes <= RATIO_GRACE || !lv->entry_ratio)
 		return 0;
 	/* The compressed bytes this entry has used so far: what libarchive
 	 * has consumed of its input since the entry's header. */
 	comp = archive_filter_bytes(lv->a, -1) - lv->start;
-	if (comp < 1)
-		comp = 1;
-	if (lv->ebytes / (uint64_t)comp > w->lim.max_ratio)
+	if (comp > 0 && lv->ebytes / (uint64_t)comp > w->lim.max_ratio)
 		return level_hit(lv, R_RATIO, "entry over %llu:1", (unsigned long long)w->lim.max_ratio);
 	return 0;
 }
@@ -164,6 +162,26 @@ static int
 is_plain(struct archive *a)
 {
 	return archive_format(a) == ARCHIVE_FORMAT_RAW && archive_filter_count(a) <= 1;
+}
+
+/* Whether an entry's compressed bytes are its own and read in order, so
+ * that what libarchive consumes while reading its data measures them: not
+ * in 7-Zip, RAR and cab (entries share solid blocks, found with seeks),
+ * nor xar (its heap is read with seeks). There, the whole file's ratio and
+ * the absolute limits stand guard. */
+static int
+own_data(struct archive *a)
+{
+	switch (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) {
+	case ARCHIVE_FORMAT_7ZIP:
+	case ARCHIVE_FORMAT_RAR:
+	case ARCHIVE_FORMAT_RAR_V5:
+	case ARCHIVE_FORMAT_CAB:
+	case ARCHIVE_FORMAT_XAR:
+		return 0;
+	default:
+		return 1;
+	}
 }
 
 /* Whether data starting with p looks like an archive or a compressed
@@ -357,6 +375,7 @@ entry(struct level *lv, struct archive_entry *e)
 	if (level_judge(lv, e, lv->name, len) < 0)
 		return -1;
 	lv->start = archive_filter_bytes(lv->a, -1);
+	lv->entry_ratio = own_data(lv->a);
 	reg = archive_entry_filetype(e) == AE_IFREG && archive_entry_hardlink(e) == NULL;
 	if (archive_entry_is_encrypted(e)) {
 		/* Unreadable without its password: what it holds is unknown. */
