@@ -206,6 +206,12 @@ limits(void)
 	    "max_entries 2: rejected, too_many_entries");
 	is_int(get(g.map, "entries").via.u64, 3, "counted up to the one past the limit");
 
+	/* A zip's central directory is counted before libarchive reads it. */
+	job_opts_default(&o);
+	g = run("many.zip", &o);
+	ok(has_reason(g.map, "too_many_entries", NULL) && get(g.map, "entries").via.u64 == 0,
+	    "many.zip: rejected by its central directory's count, before any entry");
+
 	job_opts_default(&o);
 	o.limits.max_name = 4;
 	g = run("clean.7z", &o);

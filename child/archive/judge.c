@@ -147,36 +147,62 @@ level_overlap(struct level *lv, int64_t end)
 		lv->data_end = end;
 }
 
-/* The entries the end of central directory record counts against those
- * libarchive gave. */
-void
-level_overlap_count(struct level *lv, uint64_t seen)
+static uint64_t
+le64(const unsigned char *p)
 {
-	struct walk *w = lv->w;
-	unsigned char *p;
-	size_t len = w->in->size < BLOCK ? (size_t)w->in->size : BLOCK;
-	ssize_t n;
-	unsigned records;
-	char detail[DETAIL_MAX + 1];
+	uint64_t v = 0;
+	int i;
 
-	if (lv->overlap_noted || len < 22)
-		return;
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+uint64_t
+zip_records(struct walk *w)
+{
+	unsigned char *p, z[56];
+	size_t len = w->in->size < BLOCK ? (size_t)w->in->size : BLOCK;
+	uint64_t off;
+	ssize_t n;
+
+	if (len < 22)
+		return 0;
 	do
 		n = pread(w->fd, w->block, len, (off_t)(w->in->size - len));
 	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)len)
-		return;
+		return 0;
 	for (p = w->block + len - 22; p >= w->block; p--)
 		if (memcmp(p, "PK\5\6", 4) == 0)
 			break;
 	if (p < w->block)
+		return 0;
+	if ((p[10] | p[11] << 8) != 0xffff)
+		return p[10] | p[11] << 8;
+	/* zip64: the locator right before the record says where the zip64
+	 * record, and its 64-bit count, are. */
+	if (p - w->block < 20 || memcmp(p - 20, "PK\6\7", 4) != 0)
+		return 0;
+	off = le64(p - 20 + 8);
+	do
+		n = pread(w->fd, z, sizeof z, (off_t)off);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof z || memcmp(z, "PK\6\6", 4) != 0)
+		return 0;
+	return le64(z + 32);
+}
+
+void
+level_overlap_count(struct level *lv, uint64_t seen)
+{
+	uint64_t records;
+	char detail[DETAIL_MAX + 1];
+
+	if (lv->overlap_noted || (records = zip_records(lv->w)) <= seen)
 		return;
-	records = p[10] | p[11] << 8;
-	/* 0xffff: the count is in the zip64 record; left alone. */
-	if (records == 0xffff || records <= seen)
-		return;
-	snprintf(detail, sizeof detail, "%u central directory records, %llu entries", records,
-	    (unsigned long long)seen);
+	snprintf(detail, sizeof detail, "%llu central directory records, %llu entries",
+	    (unsigned long long)records, (unsigned long long)seen);
 	level_note(lv, R_OVERLAPPING_ENTRIES, detail);
 	lv->overlap_noted = 1;
 }

@@ -89,8 +89,12 @@ void level_damaged(struct level *lv);
 int level_judge(struct level *lv, struct archive_entry *e, const char *name, size_t len);
 /* zip: the data of the entry just read, from lv->start to end. */
 void level_overlap(struct level *lv, int64_t end);
-/* zip: after the last entry, seen of them in all. */
+/* zip: after the last entry, seen of them in all, against the records of
+ * the central directory. */
 void level_overlap_count(struct level *lv, uint64_t seen);
+/* zip: the records the file's end of central directory counts (zip64's
+ * too), or 0 when there is none. */
+uint64_t zip_records(struct walk *w);
 /* The entry in the manifest; with digest, lv->md's sum too. */
 void level_record(struct level *lv, struct archive_entry *e, int digest);
 

@@ -494,6 +494,26 @@ digest_rest(struct walk *w)
 	return EVP_DigestFinal_ex(w->file_md, w->in->sha256, &dlen) ? 0 : -1;
 }
 
+/* libarchive reads a zip's central directory whole, a few hundred bytes
+ * of memory a record, before it gives the first entry: the count is
+ * checked first where it could pass max_entries (a record takes 46 bytes
+ * at least, so only in a file big enough to hold that many). */
+static int
+too_many_records(struct level *top)
+{
+	struct walk *w = top->w;
+	unsigned char magic[4];
+	uint64_t records;
+
+	if (w->in->size / 46 <= w->lim.max_entries ||
+	    pread(w->fd, magic, 4, 0) != 4 || memcmp(magic, "PK\3\4", 4) != 0 ||
+	    (records = zip_records(w)) <= w->lim.max_entries)
+		return 0;
+	level_hit(top, R_TOO_MANY_ENTRIES, "over %llu: the central directory counts %llu",
+	    (unsigned long long)w->lim.max_entries, (unsigned long long)records);
+	return 1;
+}
+
 int
 walk_file(struct walk *w, int fd, const struct job_opts *o, struct inspect *in)
 {
@@ -545,7 +565,9 @@ walk_file(struct walk *w, int fd, const struct job_opts *o, struct inspect *in)
 	archive_read_set_read_callback(top.a, file_read);
 	archive_read_set_seek_callback(top.a, file_seek);
 	archive_read_set_callback_data(top.a, w);
-	if (archive_read_open1(top.a) != ARCHIVE_OK)
+	if (too_many_records(&top))
+		;
+	else if (archive_read_open1(top.a) != ARCHIVE_OK)
 		level_damaged(&top);
 	else
 		walk_level(&top);
