@@ -59,6 +59,7 @@ struct walk {
 	int stop;			/* a limit was hit, or memory ran out */
 	int err;			/* errno when inspection itself failed */
 	uint64_t levels;		/* archives opened in this file */
+	uint64_t seed;			/* the key of the names' hashes */
 	unsigned char *block;		/* the file's read buffer */
 	EVP_MD *sha256;
 	EVP_MD_CTX *file_md, *entry_md;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -236,7 +237,7 @@ nest(struct level *up, int mem, const void *p0, size_t n0, const void *p1, size_
 	in->w = w;
 	in->up = up;
 	in->depth = up->depth + 1;
-	in->salt = ++w->levels;
+	in->salt = w->seed + ++w->levels * 0x9e3779b97f4a7c15ull;
 	up->nested = 1;
 	if (mem)
 		r = archive_read_open_memory(in->a, p0, n0);
@@ -447,6 +448,10 @@ walk_new(void)
 	w->block = malloc(BLOCK);
 	w->file_md = EVP_MD_CTX_new();
 	w->entry_md = EVP_MD_CTX_new();
+	/* The names' hashes are keyed: an archive cannot choose names that
+	 * pile up in one chain of the sets. */
+	if (getrandom(&w->seed, sizeof w->seed, 0) != sizeof w->seed)
+		w->seed = (uint64_t)(uintptr_t)w ^ (uint64_t)getpid() << 32;
 	/* Fetched once: EVP_sha256() looks it up again on every use. */
 	w->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	if (w->block == NULL || w->file_md == NULL || w->entry_md == NULL || w->sha256 == NULL) {
@@ -557,6 +562,7 @@ walk_file(struct walk *w, int fd, const struct job_opts *o, struct inspect *in)
 
 	memset(&top, 0, sizeof top);
 	top.w = w;
+	top.salt = w->seed;
 	if ((top.a = reader_new()) == NULL) {
 		errno = ENOMEM;
 		return -1;
