@@ -258,6 +258,28 @@ many_reasons(void)
 	make("many-reasons.tar", "ustar", NULL, NULL, e, 150, "suspicious", "path_traversal");
 }
 
+/* Names of 2,000 components under one link: the checks through links
+ * must cost in proportion to a name's length, not to its square. */
+static void
+long_paths(void)
+{
+	static struct ent e[2001];
+	static char deep[4100], names[1000][4120], links[1000][16];
+	size_t i;
+
+	for (i = 0; i < 2000; i++)
+		memcpy(deep + 2 * i, "a/", 2);
+	deep[3999] = '\0';
+	e[0] = (struct ent){ .name = "l", .type = AE_IFLNK, .symlink = "a" };
+	for (i = 0; i < 1000; i++) {
+		snprintf(names[i], sizeof names[i], "%s/%zu", deep, i);
+		snprintf(links[i], sizeof links[i], "s%zu", i);
+		e[1 + 2 * i] = (struct ent){ .name = names[i] };
+		e[2 + 2 * i] = (struct ent){ .name = links[i], .type = AE_IFLNK, .symlink = deep };
+	}
+	make("long-paths.tar", "pax", NULL, NULL, e, 2001, "clean", "-");
+}
+
 /* 4 MiB of decimal numbers, about 2:1 under gzip: past the ratio's grace,
  * far under its limit. */
 static void
@@ -693,6 +715,7 @@ main(int argc, char **argv)
 	big_text();
 	names();
 	many_reasons();
+	long_paths();
 	links();
 	specials();
 	structure();

@@ -151,7 +151,7 @@ corpus_cases(const struct job_opts *o)
 		if (name == NULL || verdict == NULL || reason == NULL)
 			continue;
 		n++;
-		bomb = strncmp(name, "bomb", 4) == 0;
+		bomb = strncmp(name, "bomb", 4) == 0 || strcmp(name, "long-paths.tar") == 0;
 		getrusage(RUSAGE_SELF, &r0);
 		t0 = tap_now();
 		g = run(name, o);
@@ -169,7 +169,7 @@ corpus_cases(const struct job_opts *o)
 		else
 			ok(g.rc == 0, "%s: ok", name);
 		if (bomb) {
-			ok(dt < 2.0, "%s: stopped within 2 s (%.3f s)", name, dt);
+			ok(dt < 2.0, "%s: done within 2 s (%.3f s)", name, dt);
 			ok(r1.ru_maxrss - r0.ru_maxrss < 64 * 1024,
 			    "%s: peak RSS grew less than 64 MiB (%ld KiB)", name,
 			    r1.ru_maxrss - r0.ru_maxrss);

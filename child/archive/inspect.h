@@ -109,11 +109,21 @@ uint64_t name_check(const char *name, size_t len);
  * empty and "." components go, ".." stays. out holds len + 1 bytes.
  * Returns the length written. */
 size_t name_normal(const char *name, size_t len, char *out);
+/* 1 if a directory of the normal name norm, or norm itself, is a link in
+ * links (hashed with salt). */
+int name_through_link(const char *norm, size_t n, const struct nameset *links, uint64_t salt);
+/* Where a link's resolution is: the hash state of the path so far and its
+ * length, one per component. */
+struct hash_pos {
+	uint64_t h;
+	size_t n;
+};
 /* Resolves a link target lexically, from dir (a normal name, "" for the
- * root) into out (of dirlen + strlen(target) + 2 bytes). Returns 1 if it
- * leaves the root, else 0; *through is set when a component it passes
- * through (not its last) is a link in links (hashed with salt). */
-int link_resolve(const char *dir, size_t dirlen, const char *target, char *out,
+ * root), with stack room for one hash_pos per component of dir and target
+ * together. Returns 1 if it leaves the root, else 0; *through is set when
+ * a component it passes through (not its last) is a link in links (hashed
+ * with salt). Linear in the lengths, whatever the names. */
+int link_resolve(const char *dir, size_t dirlen, const char *target, struct hash_pos *stack,
     const struct nameset *links, uint64_t salt, int *through);
 
 /* mpbuf: a msgpack-c packer target (walk.c). */

@@ -9,10 +9,12 @@
 
 #include "child/archive/level.h"
 
+/* Room for a name and a link target of need bytes together. */
 static int
 grow_names(struct walk *w, size_t need)
 {
-	char *a, *b, *c;
+	char *a, *b;
+	struct hash_pos *c;
 
 	if (need <= w->namecap)
 		return 0;
@@ -22,9 +24,9 @@ grow_names(struct walk *w, size_t need)
 	b = realloc(w->fold, need);
 	if (b != NULL)
 		w->fold = b;
-	c = realloc(w->res, need);
+	c = realloc(w->stack, need * sizeof *c);
 	if (c != NULL)
-		w->res = c;
+		w->stack = c;
 	if (a == NULL || b == NULL || c == NULL) {
 		w->err = ENOMEM;
 		w->stop = 1;
@@ -34,7 +36,6 @@ grow_names(struct walk *w, size_t need)
 	return 0;
 }
 
-/* Type, mode and the names around it: what extracting it would do. */
 int
 level_judge(struct level *lv, struct archive_entry *e, const char *name, size_t len)
 {
@@ -92,20 +93,14 @@ level_judge(struct level *lv, struct archive_entry *e, const char *name, size_t 
 		goto nomem;
 	/* Through an earlier symbolic link: a directory of this entry's
 	 * path, or the entry itself, is one. */
-	if (w->links.n > 0) {
-		for (i = 1; i <= n; i++)
-			if ((i == n || w->norm[i] == '/') &&
-			    nameset_has(&w->links, name_hash(lv->salt, w->norm, i))) {
-				level_note(lv, R_LINK_WRITE_THROUGH, NULL);
-				break;
-			}
-	}
+	if (name_through_link(w->norm, n, &w->links, lv->salt))
+		level_note(lv, R_LINK_WRITE_THROUGH, NULL);
 	if (sym != NULL && tlen > 0) {
 		for (dirlen = n; dirlen > 0 && w->norm[dirlen - 1] != '/'; dirlen--)
 			;
 		if (dirlen > 0)
 			dirlen--;
-		if (link_resolve(w->norm, dirlen, sym, w->res, &w->links, lv->salt, &through))
+		if (link_resolve(w->norm, dirlen, sym, w->stack, &w->links, lv->salt, &through))
 			level_note(lv, R_SYMLINK_ESCAPE, NULL);
 		if (through)
 			level_note(lv, R_LINK_CHAIN, NULL);
@@ -114,7 +109,7 @@ level_judge(struct level *lv, struct archive_entry *e, const char *name, size_t 
 	}
 	/* A hard link's target is a name in the archive, from its root. */
 	if (hard != NULL && tlen > 0) {
-		if (link_resolve("", 0, hard, w->res, &w->links, lv->salt, &through))
+		if (link_resolve("", 0, hard, w->stack, &w->links, lv->salt, &through))
 			level_note(lv, R_HARDLINK_ESCAPE, NULL);
 		if (through)
 			level_note(lv, R_LINK_CHAIN, NULL);

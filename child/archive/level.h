@@ -64,7 +64,8 @@ struct walk {
 	EVP_MD *sha256;
 	EVP_MD_CTX *file_md, *entry_md;
 	struct archive *last;		/* the file's reader, kept for its names */
-	char *norm, *fold, *res;	/* name buffers */
+	char *norm, *fold;		/* name buffers */
+	struct hash_pos *stack;		/* a link's resolution */
 	size_t namecap;
 	struct nameset names, folded, links;
 	size_t mem_used;		/* of NEST_MEMORY */

@@ -14,21 +14,33 @@
 /* A set this big after a file is freed, not kept for the next. */
 #define SET_KEEP	(1u << 14)
 
-uint64_t
-name_hash(uint64_t salt, const char *p, size_t len)
+/* FNV-1a keyed by salt, in steps, so that every prefix of a path is
+ * hashed in one pass over it; a finalizer makes the low bits good too. */
+static uint64_t
+hash_more(uint64_t h, const char *p, size_t len)
 {
-	/* FNV-1a, then a finalizer so that the low bits are good too. */
-	uint64_t h = 0xcbf29ce484222325ull ^ salt;
 	size_t i;
 
 	for (i = 0; i < len; i++) {
 		h ^= (unsigned char)p[i];
 		h *= 0x100000001b3ull;
 	}
+	return h;
+}
+
+static uint64_t
+hash_end(uint64_t h)
+{
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
 	return h ? h : 1;
+}
+
+uint64_t
+name_hash(uint64_t salt, const char *p, size_t len)
+{
+	return hash_end(hash_more(0xcbf29ce484222325ull ^ salt, p, len));
 }
 
 static int
@@ -169,16 +181,52 @@ name_normal(const char *name, size_t len, char *out)
 }
 
 int
-link_resolve(const char *dir, size_t dirlen, const char *target, char *out,
+name_through_link(const char *norm, size_t n, const struct nameset *links, uint64_t salt)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ salt;
+	size_t i;
+
+	if (links->n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (norm[i] == '/' && i > 0 && nameset_has(links, hash_end(h)))
+			return 1;
+		h = hash_more(h, norm + i, 1);
+	}
+	return n > 0 && nameset_has(links, hash_end(h));
+}
+
+/* One component onto the path of the resolution: its hash state and the
+ * path's length with it. */
+static size_t
+push(struct hash_pos *stack, size_t depth, uint64_t salt, const char *c, size_t clen)
+{
+	uint64_t h = depth > 0 ? hash_more(stack[depth - 1].h, "/", 1) :
+	    0xcbf29ce484222325ull ^ salt;
+	size_t n = depth > 0 ? stack[depth - 1].n + 1 : 0;
+
+	stack[depth].h = hash_more(h, c, clen);
+	stack[depth].n = n + clen;
+	return depth + 1;
+}
+
+int
+link_resolve(const char *dir, size_t dirlen, const char *target, struct hash_pos *stack,
     const struct nameset *links, uint64_t salt, int *through)
 {
-	size_t n = dirlen, i, start, clen, len = strlen(target);
+	size_t depth = 0, i, start, clen, len = strlen(target);
 	int moved = 0;
 
 	*through = 0;
 	if (is_sep(target[0]) || (len >= 2 && target[1] == ':'))
 		return 1;
-	memcpy(out, dir, dirlen);
+	/* dir is a normal name: '/' between components, none empty. */
+	for (start = 0, i = 0; i <= dirlen; i++)
+		if (i == dirlen || dir[i] == '/') {
+			if (i > start)
+				depth = push(stack, depth, salt, dir + start, i - start);
+			start = i + 1;
+		}
 	for (start = 0, i = 0; i <= len; i++) {
 		if (i < len && !is_sep(target[i]))
 			continue;
@@ -190,23 +238,16 @@ link_resolve(const char *dir, size_t dirlen, const char *target, char *out,
 		 * (into it, or to its ".."): where that ends is the other
 		 * link's business, unknown here. The link's own directory
 		 * is the write-through check's. */
-		if (moved && n > 0 && links->n > 0 && nameset_has(links, name_hash(salt, out, n)))
+		if (moved && depth > 0 && links->n > 0 &&
+		    nameset_has(links, hash_end(stack[depth - 1].h)))
 			*through = 1;
 		moved = 1;
 		if (is_dotdot(target + i - clen, clen)) {
-			if (n == 0)
+			if (depth == 0)
 				return 1;
-			while (n > 0 && out[n - 1] != '/')
-				n--;
-			if (n > 0)
-				n--;
-		} else {
-			if (n > 0)
-				out[n++] = '/';
-			memcpy(out + n, target + i - clen, clen);
-			n += clen;
-		}
+			depth--;
+		} else
+			depth = push(stack, depth, salt, target + i - clen, clen);
 	}
-	out[n] = '\0';
 	return 0;
 }
