@@ -2,7 +2,7 @@
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 CC       ?= cc
-PKGS     := msgpack lmdb libarchive libcrypto
+PKGS     := msgpack lmdb libarchive libcrypto libseccomp
 SAN      ?=
 OPT      ?= -O2 -g
 
@@ -29,6 +29,7 @@ CHILD_SRC  := child/worker.c child/result.c child/opts.c child/handlers/archive.
               child/handlers/sha256.c child/handlers/exec.c child/handlers/plugin.c
 CHILD_SRC  += child/archive/walk.c child/archive/judge.c child/archive/reasons.c child/archive/names.c
 CHILD_SRC  += child/extract.c child/extract_names.c
+CHILD_SRC  += child/sandbox.c
 
 CORRAL_SRC := $(COMMON_SRC) $(IPC_SRC) $(SUP_SRC) $(CHILD_SRC)
 CORRAL_OBJ := $(CORRAL_SRC:%.c=$(B)/%.o)
@@ -51,6 +52,8 @@ UNIT_TESTS += $(B)/tests/unit_archive
 ARCHIVE_OBJ := $(B)/child/handlers/archive.o $(B)/child/archive/walk.o $(B)/child/archive/judge.o \
                $(B)/child/archive/reasons.o $(B)/child/archive/names.o
 $(B)/tests/unit_archive: $(ARCHIVE_OBJ) $(B)/child/result.o $(B)/child/opts.o $(IPC_OBJ) $(COMMON_OBJ) $(B)/tests/mkhostile
+UNIT_TESTS += $(B)/tests/unit_sandbox
+$(B)/tests/unit_sandbox: $(B)/child/sandbox.o $(B)/child/opts.o $(IPC_OBJ) $(COMMON_OBJ)
 # A worker that speaks the protocol wrongly on purpose, for the protocol tests.
 TEST_BINS  := $(B)/tests/fakeworker
 $(B)/tests/fakeworker:  $(IPC_OBJ) $(COMMON_OBJ)

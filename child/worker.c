@@ -17,6 +17,7 @@
 #include <msgpack.h>
 
 #include "child/handler.h"
+#include "child/sandbox.h"
 #include "common/log.h"
 #include "ipc/ipc.h"
 
@@ -189,6 +190,8 @@ job(struct worker *w, const struct ipc_msg *m)
 	arg = w->h == &handler_plugin ? w->name : w->arg;
 	if (w->h->setup != NULL && w->h->setup(arg, &w->opts, err, sizeof err) < 0)
 		return fatal(w, err);
+	if (sandbox_enter(&w->opts, w->h == &handler_exec, w->sock, err, sizeof err) < 0)
+		return fatal(w, err);
 	w->job = m->job;
 	/* From here on, a FATAL from this child is not a set-up failure. */
 	if (ipc_put_ready(&w->out, w->job) < 0)
@@ -322,6 +325,7 @@ child_main(int argc, char **argv)
 		return WORKER_BAD_PEER;
 	}
 	reset_process(w.sock);
+	sandbox_early();
 	ipc_reader_init(&w.rd, IPC_FRAME_MAX);
 	if ((w.res = result_new()) == NULL || ipc_put_hello(&w.out, (uint32_t)getpid()) < 0)
 		status = WORKER_FAILED;
