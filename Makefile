@@ -53,7 +53,8 @@ ARCHIVE_OBJ := $(B)/child/handlers/archive.o $(B)/child/archive/walk.o $(B)/chil
                $(B)/child/archive/reasons.o $(B)/child/archive/names.o
 $(B)/tests/unit_archive: $(ARCHIVE_OBJ) $(B)/child/result.o $(B)/child/opts.o $(IPC_OBJ) $(COMMON_OBJ) $(B)/tests/mkhostile
 UNIT_TESTS += $(B)/tests/unit_sandbox
-$(B)/tests/unit_sandbox: $(B)/child/sandbox.o $(B)/child/opts.o $(IPC_OBJ) $(COMMON_OBJ)
+$(B)/tests/unit_sandbox: $(B)/child/sandbox.o $(B)/child/opts.o $(B)/child/extract.o $(B)/child/extract_names.o \
+                        $(IPC_OBJ) $(COMMON_OBJ)
 # A worker that speaks the protocol wrongly on purpose, for the protocol tests.
 TEST_BINS  := $(B)/tests/fakeworker
 $(B)/tests/fakeworker:  $(IPC_OBJ) $(COMMON_OBJ)
