@@ -50,7 +50,8 @@ UNIT_TESTS += $(B)/tests/unit_extract
 $(B)/tests/unit_extract: $(B)/child/extract.o $(B)/child/extract_names.o $(COMMON_OBJ)
 UNIT_TESTS += $(B)/tests/unit_archive
 ARCHIVE_OBJ := $(B)/child/handlers/archive.o $(B)/child/archive/walk.o $(B)/child/archive/judge.o \
-               $(B)/child/archive/reasons.o $(B)/child/archive/names.o
+               $(B)/child/archive/reasons.o $(B)/child/archive/names.o \
+               $(B)/child/extract.o $(B)/child/extract_names.o
 $(B)/tests/unit_archive: $(ARCHIVE_OBJ) $(B)/child/result.o $(B)/child/opts.o $(IPC_OBJ) $(COMMON_OBJ) $(B)/tests/mkhostile
 UNIT_TESTS += $(B)/tests/unit_sandbox
 $(B)/tests/unit_sandbox: $(B)/child/sandbox.o $(B)/child/opts.o $(B)/child/extract.o $(B)/child/extract_names.o \
@@ -95,7 +96,7 @@ $(B)/bench/floor: bench/floor.c $(B)/child/handlers/archive.o $(B)/child/result.
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LDLIBS)
 $(B)/bench/floor: $(B)/child/archive/walk.o $(B)/child/archive/judge.o $(B)/child/archive/reasons.o \
-                 $(B)/child/archive/names.o $(B)/common/utf8.o
+                 $(B)/child/archive/names.o $(B)/common/utf8.o $(B)/child/extract.o $(B)/child/extract_names.o
 
 bench-deps: deps
 	@sh scripts/deps.sh bench

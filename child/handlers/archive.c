@@ -7,13 +7,18 @@
  * rejected), "reasons" ({code, entry[, detail]} maps), "format", "filters",
  * "entries", "bytes", "ratio", "sha256" and the manifest "files". A
  * malformed or rejected file is failed, its first reason the error; a
- * suspicious one too with fail_on_suspicious. */
+ * suspicious one too with fail_on_suspicious. With --extract, a file not
+ * failed is then written out (child/extract.c, docs/extract.md): "extracted",
+ * and on refusal "extract_reason" and "extract_entry". */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <archive.h>
 #include <msgpack.h>
 
 #include "child/archive/inspect.h"
+#include "child/extract.h"
 #include "child/handler.h"
 
 /* The defaults, for a caller that never ran setup (bench/floor.c). */
@@ -112,10 +117,49 @@ describe(struct corral_result *out, struct inspect *in)
 		corral_result_set_bool(out, "files_truncated", 1);
 }
 
+/* The file written out under t->dirfd, read afresh: extraction checks
+ * every entry again as it makes its name, trusting nothing inspection
+ * found. Returns 0, or -1 with the error set. */
+static int
+extract(const struct task_in *t, struct corral_result *out)
+{
+	struct extract_stats st;
+	struct archive *a;
+	char err[RESULT_ERR_MAX];
+	int r = -1;
+
+	memset(&st, 0, sizeof st);
+	snprintf(err, sizeof err, "unable to read the file again");
+	if ((a = archive_read_new()) == NULL) {
+		corral_result_set_bool(out, "extracted", 0);
+		corral_result_set_error(out, "extraction: out of memory");
+		return -1;
+	}
+	archive_read_support_filter_all(a);
+	archive_read_support_format_all(a);
+	archive_read_support_format_raw(a);
+	if (lseek(t->fd, 0, SEEK_SET) == 0 && archive_read_open_fd(a, t->fd, 64 * 1024) == ARCHIVE_OK)
+		r = extract_archive(a, t->dirfd, &opts.limits, &st, err, sizeof err);
+	archive_read_free(a);
+	corral_result_set_bool(out, "extracted", r == 0);
+	if (r == 0)
+		return 0;
+	if (st.reason != NULL)
+		corral_result_set_str(out, "extract_reason", st.reason);
+	if (st.entry[0] != '\0')
+		corral_result_set_str(out, "extract_entry", st.entry);
+	if (st.entry[0] != '\0')
+		corral_result_set_error(out, "extraction refused at %s: %s", st.entry, err);
+	else
+		corral_result_set_error(out, "extraction refused: %s", err);
+	return -1;
+}
+
 static int
 archive_process(const struct task_in *t, struct corral_result *out)
 {
 	const struct reason_rec *r;
+	int failed;
 
 	if (walk == NULL && (walk = walk_new()) == NULL) {
 		corral_result_set_error(out, "unable to start: out of memory");
@@ -126,8 +170,13 @@ archive_process(const struct task_in *t, struct corral_result *out)
 		return 1;
 	}
 	describe(out, &insp);
-	if (insp.verdict == V_CLEAN ||
-	    (insp.verdict == V_SUSPICIOUS && !opts.fail_on_suspicious))
+	failed = insp.verdict >= V_MALFORMED ||
+	    (insp.verdict == V_SUSPICIOUS && opts.fail_on_suspicious);
+	if (t->dirfd >= 0 && failed)
+		corral_result_set_bool(out, "extracted", 0);
+	else if (t->dirfd >= 0 && extract(t, out) < 0)
+		return 1;
+	if (!failed)
 		return 0;
 	r = &insp.first[insp.verdict];
 	corral_result_set_error(out, "%s%s%s%s%s", reason_name(r->code),
