@@ -1,8 +1,9 @@
 /* inspect: the archive handler's look at one file: every entry of the
  * archive and of the archives inside it read to its end under the job's
- * limits (walk.c), each name and link target checked (names.c), and what
- * was found kept as reasons and a manifest. It reads only the descriptor it
- * is given and writes nothing to disk; the result map is the handler's. */
+ * limits (walk.c), each entry judged (judge.c; names.c for the bytes of
+ * names and link targets), and what was found kept as reasons (reasons.c)
+ * and a manifest. It reads only the descriptor it is given and writes
+ * nothing to disk; the result map is the handler's. */
 #ifndef CORRAL_INSPECT_H
 #define CORRAL_INSPECT_H
 
@@ -112,21 +113,15 @@ size_t name_normal(const char *name, size_t len, char *out);
 /* 1 if a directory of the normal name norm, or norm itself, is a link in
  * links (hashed with salt). */
 int name_through_link(const char *norm, size_t n, const struct nameset *links, uint64_t salt);
-/* Where a link's resolution is: the hash state of the path so far and its
- * length, one per component. */
-struct hash_pos {
-	uint64_t h;
-	size_t n;
-};
 /* Resolves a link target lexically, from dir (a normal name, "" for the
- * root), with stack room for one hash_pos per component of dir and target
- * together. Returns 1 if it leaves the root, else 0; *through is set when
+ * root), with stack room for one hash state per component of dir and
+ * target together. Returns 1 if it leaves the root, else 0; *through is set when
  * a component it passes through (not its last) is a link in links (hashed
  * with salt). Linear in the lengths, whatever the names. */
-int link_resolve(const char *dir, size_t dirlen, const char *target, struct hash_pos *stack,
+int link_resolve(const char *dir, size_t dirlen, const char *target, uint64_t *stack,
     const struct nameset *links, uint64_t salt, int *through);
 
-/* mpbuf: a msgpack-c packer target (walk.c). */
+/* mpbuf: a msgpack-c packer target (reasons.c). */
 int mpbuf_write(void *data, const char *p, size_t len);
 /* The array as msgpack: its header written in front of the items. */
 const char *mpbuf_array(struct mpbuf *b, size_t *len);

@@ -14,7 +14,7 @@ static int
 grow_names(struct walk *w, size_t need)
 {
 	char *a, *b;
-	struct hash_pos *c;
+	uint64_t *c;
 
 	if (need <= w->namecap)
 		return 0;

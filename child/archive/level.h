@@ -65,7 +65,7 @@ struct walk {
 	EVP_MD_CTX *file_md, *entry_md;
 	struct archive *last;		/* the file's reader, kept for its names */
 	char *norm, *fold;		/* name buffers */
-	struct hash_pos *stack;		/* a link's resolution */
+	uint64_t *stack;		/* a link's resolution */
 	size_t namecap;
 	struct nameset names, folded, links;
 	size_t mem_used;		/* of NEST_MEMORY */

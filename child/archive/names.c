@@ -196,22 +196,20 @@ name_through_link(const char *norm, size_t n, const struct nameset *links, uint6
 	return n > 0 && nameset_has(links, hash_end(h));
 }
 
-/* One component onto the path of the resolution: its hash state and the
- * path's length with it. */
+/* One component onto the path of the resolution: the hash state of the
+ * path with it. Returns the new depth. */
 static size_t
-push(struct hash_pos *stack, size_t depth, uint64_t salt, const char *c, size_t clen)
+push(uint64_t *stack, size_t depth, uint64_t salt, const char *c, size_t clen)
 {
-	uint64_t h = depth > 0 ? hash_more(stack[depth - 1].h, "/", 1) :
+	uint64_t h = depth > 0 ? hash_more(stack[depth - 1], "/", 1) :
 	    0xcbf29ce484222325ull ^ salt;
-	size_t n = depth > 0 ? stack[depth - 1].n + 1 : 0;
 
-	stack[depth].h = hash_more(h, c, clen);
-	stack[depth].n = n + clen;
+	stack[depth] = hash_more(h, c, clen);
 	return depth + 1;
 }
 
 int
-link_resolve(const char *dir, size_t dirlen, const char *target, struct hash_pos *stack,
+link_resolve(const char *dir, size_t dirlen, const char *target, uint64_t *stack,
     const struct nameset *links, uint64_t salt, int *through)
 {
 	size_t depth = 0, i, start, clen, len = strlen(target);
@@ -239,7 +237,7 @@ link_resolve(const char *dir, size_t dirlen, const char *target, struct hash_pos
 		 * link's business, unknown here. The link's own directory
 		 * is the write-through check's. */
 		if (moved && depth > 0 && links->n > 0 &&
-		    nameset_has(links, hash_end(stack[depth - 1].h)))
+		    nameset_has(links, hash_end(stack[depth - 1])))
 			*through = 1;
 		moved = 1;
 		if (is_dotdot(target + i - clen, clen)) {
