@@ -718,10 +718,10 @@ sandbox_walls(char *buf, size_t len)
 	if (geteuid() != 0)
 		line(buf, len, &at, "namespaces: not used (not root)\n");
 	else
-		line(buf, len, &at, "namespaces: network, IPC, mount (with --user): %s\n",
+		line(buf, len, &at, "namespaces: network, IPC, mount (root, with the user change): %s\n",
 		    unshare_works() ? "permitted" : "refused by this kernel");
 	if (geteuid() == 0)
-		line(buf, len, &at, "user: root; children stay root unless --user NAME\n");
+		line(buf, len, &at, "user: root: children become the --user account (nobody by default)\n");
 	else
 		line(buf, len, &at, "user: uid %u, not root: children keep it\n", (unsigned)geteuid());
 	line(buf, len, &at, "rlimits: no core, address space, CPU per file, no file writes, %d descriptors\n",

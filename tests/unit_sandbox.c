@@ -8,7 +8,8 @@
  * a big malloc, mmap, exit with its handlers, abort (by SIGABRT, no frame). RLIMIT_AS makes a
  * malloc past the limit fail without a crash; RLIMIT_FSIZE makes a write
  * to a file fail; extraction may create files beneath a directory
- * descriptor and nowhere else, and the extractor runs whole inside; the exec handler keeps fork and exec; the
+ * descriptor and nowhere else, and the extractor runs whole inside (as
+ * root, after the user change, only into a directory that user owns); the exec handler keeps fork and exec; the
  * user change as root. Walls the kernel lacks are skipped and named. */
 #include <errno.h>
 #include <fcntl.h>
@@ -291,12 +292,15 @@ extract_whole(void)
 
 	archive_read_support_filter_all(a);
 	archive_read_support_format_all(a);
-	if (archive_read_open_fd(a, archive_fd, 65536) != ARCHIVE_OK)
+	if (lseek(archive_fd, 0, SEEK_SET) != 0 ||
+	    archive_read_open_fd(a, archive_fd, 65536) != ARCHIVE_OK)
 		return 30;
 	r = extract_archive(a, dir_fd, &opts.limits, &st, err, sizeof err);
 	archive_read_free(a);
-	if (r < 0)
-		fprintf(stderr, "extract_archive: %s\n", err);
+	if (r < 0) {
+		printf("#   extract_archive: %s\n", err);
+		fflush(stdout);
+	}
 	return r < 0 ? 31 : st.files == 3 && st.symlinks == 1 ? 0 : 32;
 }
 
@@ -461,6 +465,28 @@ main(void)
 			skip(1, "no Landlock: reading back by path is not refused");
 		else
 			expect_exit(extract_read_back, 3, "extract: reading a file by path is refused (Landlock)");
+	}
+
+	/* Started as root, the child extracts as the user it becomes: into a
+	 * directory that user owns, not into root's. */
+	if (geteuid() != 0 || !has_seccomp() || archive_fd < 0) {
+		skip(2, "not root, no seccomp or no test archive: no user change to extract as");
+	} else {
+		opts.sandbox.drop = 1;
+		opts.sandbox.uid = opts.sandbox.gid = 65534;
+		snprintf(path, sizeof path, "%s/mine", tmpdir);
+		mkdir(path, 0755);
+		if (chown(path, 65534, 65534) < 0)
+			return 2;
+		close(dir_fd);
+		dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		expect_exit(extract_whole, 0, "extract as uid 65534: into a directory it owns");
+		snprintf(path, sizeof path, "%s/roots", tmpdir);
+		mkdir(path, 0755);
+		close(dir_fd);
+		dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		expect_exit(extract_whole, 31, "extract as uid 65534: not into root's (the supervisor must hand it one it owns)");
+		opts.sandbox.drop = 0;
 	}
 	opts.extract = 0;
 
