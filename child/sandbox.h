@@ -31,7 +31,8 @@ void sandbox_early(void);
 int sandbox_enter(const struct job_opts *o, int is_exec, int sock, char *err, size_t errlen);
 
 /* Before each task: restarts the task's CPU budget (RLIMIT_CPU counts a
- * process's whole life; the budget is meant per file). Without calls to
+ * process's whole life; the budget is meant per file), at most once a
+ * second, so a task always has the budget less a second. Without calls to
  * it the CPU limit stays inactive rather than charge one file for the
  * time of all those before it. */
 void sandbox_task_begin(void);

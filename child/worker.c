@@ -230,6 +230,7 @@ task(struct worker *w, const struct ipc_msg *m)
 		goto out;
 	}
 	result_reset(w->res);
+	sandbox_task_begin();
 	ok = w->h->process(&(struct task_in){ .fd = fd, .dirfd = dirfd, .path = path }, w->res) == 0;
 	close(fd);
 	if (dirfd >= 0)

@@ -148,6 +148,8 @@ job_open(struct sup *s, const struct run_opts *o)
 	j->rec.retries = o->retries;
 	j->rec.opts = o->child;
 	pack_opts(j);
+	j->uid = o->child.sandbox.enabled && o->child.sandbox.drop ? (uid_t)o->child.sandbox.uid : (uid_t)-1;
+	j->gid = (gid_t)o->child.sandbox.gid;
 	if (o->extract_dir != NULL && (j->outfd = outdir_open(o->extract_dir, j->rec.name, why,
 	    sizeof why)) < 0)
 		log_diex(EXIT_USAGE, "%s: %s", sup_esc(o->extract_dir, strlen(o->extract_dir)), why);

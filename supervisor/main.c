@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "child/handler.h"
+#include "child/sandbox.h"
 #include "supervisor/cli.h"
 #include "supervisor/report.h"
 #include "supervisor/sup.h"
@@ -19,11 +20,18 @@
 static void
 version(void)
 {
+	char walls[1024];
+
 	printf("corral %s (protocol %d, state format %d)\n", CORRAL_VERSION, IPC_PROTO_VERSION,
 	    STORE_FORMAT);
 	printf("libev %d.%d, %s, msgpack-c %s, %s, %s\n", ev_version_major(), ev_version_minor(),
 	    mdb_version(NULL, NULL, NULL), msgpack_version(), archive_version_details(),
 	    OpenSSL_version(OPENSSL_VERSION));
+	/* The sandbox's walls as this kernel and this user give them. */
+	sandbox_walls(walls, sizeof walls);
+	printf("%s", walls);
+	if (walls[0] != '\0' && walls[strlen(walls) - 1] != '\n')
+		printf("\n");
 }
 
 int

@@ -167,7 +167,7 @@ is_empty(int fd)
 }
 
 int
-outdir_task(int jobfd, const char *path, size_t plen, char *why, size_t len)
+outdir_task(int jobfd, const char *path, size_t plen, uid_t uid, gid_t gid, char *why, size_t len)
 {
 	char last[NAME_MAX + 1];
 	int parent, fd = -1;
@@ -179,6 +179,11 @@ outdir_task(int jobfd, const char *path, size_t plen, char *why, size_t len)
 	/* Left over from an attempt that died, or from a run killed
 	 * mid-way: the child starts from an empty directory. */
 	if (fd >= 0 && !is_empty(fd) && clear(fd) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	/* A child that runs as another user writes there as that user. */
+	if (fd >= 0 && uid != (uid_t)-1 && fchown(fd, uid, gid) < 0) {
 		close(fd);
 		fd = -1;
 	}

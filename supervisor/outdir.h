@@ -4,12 +4,15 @@
 #define CORRAL_OUTDIR_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* DIR/JOB, made if missing: its descriptor, or -1 with a message in why. */
 int outdir_open(const char *dir, const char *job, char *why, size_t len);
 /* JOBFD/PATH/, made if missing and emptied if not ("." components
- * skipped, ".." read as "..."): its descriptor, or -1 with why. */
-int outdir_task(int jobfd, const char *path, size_t plen, char *why, size_t len);
+ * skipped, ".." read as "..."), owned by uid and gid unless uid is -1:
+ * its descriptor, or -1 with why. */
+int outdir_task(int jobfd, const char *path, size_t plen, uid_t uid, gid_t gid, char *why,
+    size_t len);
 /* Removes JOBFD/PATH/ if it is empty: a file nothing was extracted from. */
 void outdir_prune(int jobfd, const char *path, size_t plen);
 

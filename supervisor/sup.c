@@ -414,8 +414,8 @@ sup_dispatch(struct sup *s)
 				}
 				/* With --extract, its directory rides behind it. */
 				dfd = -1;
-				if (t->job->outfd >= 0 &&
-				    (dfd = outdir_task(t->job->outfd, t->path, t->path_len, why, sizeof why)) < 0) {
+				if (t->job->outfd >= 0 && (dfd = outdir_task(t->job->outfd, t->path,
+				    t->path_len, t->job->uid, t->job->gid, why, sizeof why)) < 0) {
 					close(fd);
 					task_skip(s, t, why);
 					continue;

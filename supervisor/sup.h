@@ -75,6 +75,8 @@ struct job {
 	struct store_job rec;		/* as committed, plus this transaction */
 	const struct run_opts *opts;
 	int outfd;			/* --extract DIR/JOB, or -1 */
+	uid_t uid;			/* whom its children run as, or -1 */
+	gid_t gid;
 	char *wire_opts;		/* rec.opts packed for the JOB message */
 	size_t wire_opts_len;
 	struct scan *scan;		/* NULL once the inputs are all known */
@@ -104,6 +106,7 @@ struct slot {
 	int sock;
 	ev_io rio, wio;
 	ev_timer timer;			/* deadline, hello wait, respawn or reap wait */
+	ev_timer nap;			/* reads paused while its queue is long */
 	ev_child cw;
 	struct ipc_reader rd;
 	struct ipc_buf out;		/* bytes not yet taken by the socket */
@@ -117,6 +120,7 @@ struct slot {
 	uint64_t tasks_done;
 	ev_tstamp ended_at;		/* its child was lost: for --stats */
 	double busy_s, busy_n;		/* recent tasks' running time and count */
+	ev_tstamp read_at;		/* its last read of answers */
 };
 
 /* A killed child that has not been reaped yet. */

@@ -35,9 +35,11 @@ wait
 EOS
 chmod +x hang.sh
 mkdir one && echo x > one/f
-PIDFILE=$T/sleep.pid "$CORRAL" run -q -j 1 -t 300ms -r 0 -s st3 -x "$T/hang.sh" --json one > out3.jsonl 2>/dev/null
+# Run as root, children are another user (--user): a directory they may write.
+mkdir pid && chmod 777 pid
+PIDFILE=$T/pid/sleep.pid "$CORRAL" run -q -j 1 -t 300ms -r 0 -s st3 -x "$T/hang.sh" --json one > out3.jsonl 2>/dev/null
 is "$(jq -r .status out3.jsonl)" timeout "exec: a hung command is a timeout"
 sleep 0.3
-st=$(awk '{print $3}' "/proc/$(cat sleep.pid)/stat" 2>/dev/null)
+st=$(awk '{print $3}' "/proc/$(cat pid/sleep.pid)/stat" 2>/dev/null)
 ok "$([ -z "$st" ] || [ "$st" = Z ]; echo $?)" "exec: the command's own subprocess was killed too (state '${st:-gone}')"
 done_testing

@@ -45,4 +45,9 @@ echo socket > in2/socket
 is "$(jq -r 'select(.path=="in2/socket") | .status + " " + (.result.returned >= 0 | tostring)' out2.jsonl)" \
     "ok true" "--no-sandbox: socket() is let through"
 rm -f /tmp/corral-escape
+v=$("$CORRAL" --version)
+like "$v" "^seccomp: " "--version names the seccomp wall"
+like "$v" "^landlock: " "... Landlock"
+like "$v" "^namespaces: " "... the namespaces"
+like "$v" "^rlimits: " "... the limits"
 done_testing
