@@ -224,7 +224,9 @@ damage_kind(const char *msg)
 		return R_TRUNCATED;
 	if (strstr(msg, "nrecognized archive format"))
 		return R_NOT_ARCHIVE;
-	if (strstr(msg, "nsupported") || strstr(msg, "not supported"))
+	/* "Unsupported ...", "... not supported", and "does not support
+	 * seeking": a 7-Zip archive inside another, too big to hold. */
+	if (strstr(msg, "nsupported") || strstr(msg, "not support"))
 		return R_UNSUPPORTED;
 	return R_CORRUPT;
 }
