@@ -4,7 +4,8 @@
 # and every file's status, verdict and reason come out as its expected.tsv
 # says (malformed and rejected are failed, clean and suspicious ok); the
 # bombs are stopped in well under a second each; the JSON carries the
-# reasons' entries, the manifest and the archive's digest.
+# reasons' entries, the manifest and the archive's digest; the limits and
+# options given on the command line reach the handler.
 . "$(dirname "$0")/lib.sh"
 
 "$BUILD/tests/mkhostile" in
@@ -45,4 +46,17 @@ is "$(jq -r 'select(.path=="in/clean.zip") | [.result.files[] | .name] | join(" 
 	"d/ d/a.txt d/sub/ d/sub/b.txt d/link" "the manifest names every entry"
 is "$(jq -r 'select(.path=="in/clean.tar.gz") | .result.format + " " + (.result.filters | join(","))' out.jsonl)" \
 	"POSIX ustar format gzip" "format and filters (libarchive names a pax archive without extended headers ustar)"
+
+# The limits and options from the command line reach the handler.
+"$CORRAL" run -q -s st2 --max-entries 2 --max-depth 1 --fail-on suspicious --json \
+	in/clean.tar in/nested-ok.zip in/trav.zip > lim.jsonl 2> /dev/null
+is "$(jq -r 'select(.path=="in/clean.tar") | .status + " " + .error' lim.jsonl)" \
+	"failed too_many_entries: over 2" "--max-entries 2: rejected"
+is "$(jq -r 'select(.path=="in/nested-ok.zip") | .error' lim.jsonl)" \
+	"too_deep level1.zip!/level2.zip: deeper than 1" "--max-depth 1: rejected one level down"
+is "$(jq -r 'select(.path=="in/trav.zip") | .status + " " + .result.verdict' lim.jsonl)" \
+	"failed suspicious" "--fail-on suspicious: suspicious is failed"
+"$CORRAL" run -q -s st3 --entry-sha256 --json in/clean.tar > sha.jsonl 2> /dev/null
+is "$(jq -r '.result.files[] | select(.name=="d/a.txt") | .sha256' sha.jsonl)" \
+	"$(printf 'hello, world\n' | sha256sum | cut -d' ' -f1)" "--entry-sha256: each entry's digest"
 done_testing
