@@ -609,6 +609,18 @@ bombs(void)
 	put_file("overlap.zip", o.buf, o.len);
 	expect("overlap.zip", "suspicious", "overlapping_entries");
 
+	/* The local header names a harmless file, the central directory
+	 * another: libarchive goes by the one, unzip by the other. */
+	o.len = 0;
+	crc = (uint32_t)crc32(0, (const unsigned char *)"hello\n", 6);
+	zip_local(&o, "good.txt", 0, 0, crc, 6, 6);
+	out_add(&o, "hello\n", 6);
+	cd = (uint32_t)o.len;
+	zip_central(&o, "../evil.txt", 0, 0, crc, 6, 6, 0);
+	zip_end(&o, 1, (uint32_t)o.len - cd, cd);
+	put_file("name-mismatch.zip", o.buf, o.len);
+	expect("name-mismatch.zip", "suspicious", "name_mismatch");
+
 	/* Two central directory records for one local file. */
 	o.len = 0;
 	crc = (uint32_t)crc32(0, (const unsigned char *)"shared bytes\n", 13);

@@ -357,6 +357,10 @@ manifest(void)
 	ok(has_reason(g.map, "path_traversal", "inner.bin!/../../evil"),
 	    "a reason inside a nested archive names its way in");
 
+	g = run("name-mismatch.zip", &o);
+	ok(has_reason(g.map, "name_mismatch", "../evil.txt") && has_reason(g.map, "path_traversal", "../evil.txt"),
+	    "a central directory name unlike its local header's is judged under its own name");
+
 	g = run("many-reasons.tar", &o);
 	is_int(array_len(get(g.map, "reasons")), 100, "reasons: capped at 100");
 	ok(get(g.map, "reasons_truncated").type == MSGPACK_OBJECT_BOOLEAN &&

@@ -1,8 +1,8 @@
 /* inspect: the archive handler's look at one file: every entry of the
  * archive and of the archives inside it read to its end under the job's
  * limits (walk.c), each entry judged (judge.c; names.c for the bytes of
- * names and link targets), and what was found kept as reasons (reasons.c)
- * and a manifest. It reads only the descriptor it is given and writes
+ * names and link targets; zip.c for what a zip's central directory says),
+ * and what was found kept as reasons (reasons.c) and a manifest. It reads only the descriptor it is given and writes
  * nothing to disk; the result map is the handler's. */
 #ifndef CORRAL_INSPECT_H
 #define CORRAL_INSPECT_H
@@ -27,6 +27,7 @@ enum reason {
 	R_DEVICE, R_FIFO, R_SOCKET, R_SETUID, R_SETGID, R_WORLD_WRITABLE,
 	/* suspicious: the archive's structure */
 	R_DUPLICATE_NAME, R_CASE_COLLISION, R_ENCRYPTED, R_OVERLAPPING_ENTRIES,
+	R_NAME_MISMATCH,
 	/* malformed: could not be read to its end */
 	R_TRUNCATED, R_CORRUPT, R_UNSUPPORTED, R_NOT_ARCHIVE,
 	/* rejected: a limit was hit and work stopped there */

@@ -1,6 +1,6 @@
 /* judge: what extracting an entry would do, from its name, type, mode
- * and link target (names.c does the bytes), the zip entries whose data
- * overlap, and the manifest of the entries read. */
+ * and link target (names.c does the bytes), and the manifest of the
+ * entries read. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,87 +119,6 @@ nomem:
 	w->err = ENOMEM;
 	w->stop = 1;
 	return -1;
-}
-
-/* zip: the bytes of an entry's data must be its own. libarchive reads a
- * zip through its central directory in the order of the local headers'
- * offsets, so an entry that starts before the data read so far ends
- * overlaps one before it (a bomb's shared kernel). Two records at one
- * offset are only one entry to libarchive: the count in the end of
- * central directory record tells (overlap_count). A zip inside another is
- * read as a stream, local header after local header, where no two entries
- * can overlap and the central directory is never seen. */
-void
-level_overlap(struct level *lv, int64_t end)
-{
-	if (end <= lv->start)
-		return;
-	if (lv->start < lv->data_end && !lv->overlap_noted) {
-		level_note(lv, R_OVERLAPPING_ENTRIES, "its data is another entry's");
-		lv->overlap_noted = 1;
-	}
-	if (end > lv->data_end)
-		lv->data_end = end;
-}
-
-static uint64_t
-le64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-uint64_t
-zip_records(struct walk *w)
-{
-	unsigned char *p, z[56];
-	size_t len = w->in->size < BLOCK ? (size_t)w->in->size : BLOCK;
-	uint64_t off;
-	ssize_t n;
-
-	if (len < 22)
-		return 0;
-	do
-		n = pread(w->fd, w->block, len, (off_t)(w->in->size - len));
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)len)
-		return 0;
-	for (p = w->block + len - 22; p >= w->block; p--)
-		if (memcmp(p, "PK\5\6", 4) == 0)
-			break;
-	if (p < w->block)
-		return 0;
-	if ((p[10] | p[11] << 8) != 0xffff)
-		return p[10] | p[11] << 8;
-	/* zip64: the locator right before the record says where the zip64
-	 * record, and its 64-bit count, are. */
-	if (p - w->block < 20 || memcmp(p - 20, "PK\6\7", 4) != 0)
-		return 0;
-	off = le64(p - 20 + 8);
-	do
-		n = pread(w->fd, z, sizeof z, (off_t)off);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof z || memcmp(z, "PK\6\6", 4) != 0)
-		return 0;
-	return le64(z + 32);
-}
-
-void
-level_overlap_count(struct level *lv, uint64_t seen)
-{
-	uint64_t records;
-	char detail[DETAIL_MAX + 1];
-
-	if (lv->overlap_noted || (records = zip_records(lv->w)) <= seen)
-		return;
-	snprintf(detail, sizeof detail, "%llu central directory records, %llu entries",
-	    (unsigned long long)records, (unsigned long long)seen);
-	level_note(lv, R_OVERLAPPING_ENTRIES, detail);
-	lv->overlap_noted = 1;
 }
 
 static void

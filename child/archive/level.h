@@ -89,14 +89,17 @@ void level_damaged(struct level *lv);
 /* Type, mode, name and link target of the entry: what extracting it would
  * do. Returns 0, or -1 when everything stops. */
 int level_judge(struct level *lv, struct archive_entry *e, const char *name, size_t len);
-/* zip: the data of the entry just read, from lv->start to end. */
+/* zip.c */
+/* The data of the entry just read, from lv->start to end. */
 void level_overlap(struct level *lv, int64_t end);
-/* zip: after the last entry, seen of them in all, against the records of
- * the central directory. */
-void level_overlap_count(struct level *lv, uint64_t seen);
-/* zip: the records the file's end of central directory counts (zip64's
- * too), or 0 when there is none. */
+/* After the last entry, seen of them in all: the records of the central
+ * directory against them, and each record's name against its local
+ * header's. */
+void level_zip_check(struct level *lv, uint64_t seen);
+/* The records the file's end of central directory counts (zip64's too),
+ * or 0 when there is none. */
 uint64_t zip_records(struct walk *w);
+
 /* The entry in the manifest; with digest, lv->md's sum too. */
 void level_record(struct level *lv, struct archive_entry *e, int digest);
 

@@ -36,6 +36,7 @@ static const struct {
 	[R_CASE_COLLISION] = { "case_collision", V_SUSPICIOUS },
 	[R_ENCRYPTED] = { "encrypted", V_SUSPICIOUS },
 	[R_OVERLAPPING_ENTRIES] = { "overlapping_entries", V_SUSPICIOUS },
+	[R_NAME_MISMATCH] = { "name_mismatch", V_SUSPICIOUS },
 	[R_TRUNCATED] = { "truncated", V_MALFORMED },
 	[R_CORRUPT] = { "corrupt", V_MALFORMED },
 	[R_UNSUPPORTED] = { "unsupported", V_MALFORMED },

@@ -435,7 +435,7 @@ walk_level(struct level *lv)
 	}
 	lv->name = NULL;
 	if (lv->depth == 0 && archive_format(lv->a) == ARCHIVE_FORMAT_ZIP)
-		level_overlap_count(lv, seen);
+		level_zip_check(lv, seen);
 }
 
 struct walk *
