@@ -15,6 +15,8 @@
 
 /* Files this small are read whole for the names' check: one read. */
 #define ZIP_WHOLE	(1u << 20)
+/* The most of a central directory held for it. */
+#define ZIP_CD_MAX	(64u << 20)
 
 static unsigned
 le16(const unsigned char *p)
@@ -149,7 +151,9 @@ level_zip_check(struct level *lv, uint64_t seen)
 		level_note(lv, R_OVERLAPPING_ENTRIES, detail);
 		lv->overlap_noted = 1;
 	}
-	if (records > w->lim.max_entries || cd_off > w->in->size || cd_size > w->in->size - cd_off)
+	/* A directory too big to hold is left unchecked. */
+	if (records > w->lim.max_entries || cd_off > w->in->size || cd_size > w->in->size - cd_off ||
+	    cd_size > ZIP_CD_MAX)
 		return;
 	/* Small files whole, in one read; else the directory alone, and
 	 * each local header where it is. */
