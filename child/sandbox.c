@@ -55,7 +55,7 @@
 #define SYS_SECCOMP	1	/* si_code of a SIGSYS from a seccomp filter */
 #endif
 
-#define NOFILE_MAX	64	/* the socket, 16 queued tasks, extraction dirs, libraries' own */
+#define NOFILE_MAX	(IPC_FD_QUEUE + 32)	/* the socket, queued tasks' descriptors, libraries' own */
 #define SYSCALL_NAMES	512	/* x86_64 numbers in use end near 462 */
 #define ALTSTACK	(64 * 1024)
 

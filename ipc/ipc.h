@@ -14,8 +14,8 @@
 #define IPC_FRAME_MAX     (4u << 20)	/* default bound on one frame's body */
 #define IPC_HDR           4		/* the length prefix */
 #define IPC_CHILD_FD      3		/* where a child finds its socket */
-#define IPC_FD_QUEUE      32		/* descriptors a child holds before use:
-					 * two per task (--extract) at depth 16 */
+#define IPC_FD_QUEUE      128		/* descriptors a child holds before use:
+					 * two per task (--extract) at depth 64 */
 
 enum ipc_type {
 	IPC_HELLO  = 1,	/* child -> sup: {t, v, pid}               */

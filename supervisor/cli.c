@@ -32,8 +32,8 @@ cli_usage(FILE *f)
 "  -H, --handler NAME     archive, sha256, exec, or a plugin .so path (default archive)\n"
 "  -x, --exec CMD         command per file, {} is its path; implies -H exec\n"
 "  -r, --retries N        extra attempts after a crash or timeout (default 1)\n"
-"      --depth N          tasks queued per child, 1 to 16 (default: by the pace\n"
-"                         of the files, 2 to 16)\n"
+"      --depth N          tasks queued per child, 1 to 64 (default: by the pace\n"
+"                         of the files, 2 to 64)\n"
 "      --halt-on-error R  halt when the share of files not ok exceeds R (0.1 or 10%)\n"
 "      --halt-min-sample N  ... once N files are done (default 10)\n"
 "      --job NAME         job name (default: derived from the inputs and handler)\n"
@@ -196,7 +196,7 @@ cli_run(int argc, char **argv)
 			o.retries = (uint32_t)opt_uint("--retries", optarg, 0, 100);
 			break;
 		case OPT_DEPTH:
-			o.depth = (uint32_t)opt_uint("--depth", optarg, 1, IPC_FD_QUEUE / 2);
+			o.depth = (uint32_t)opt_uint("--depth", optarg, 1, DEPTH_MAX);
 			break;
 		case OPT_HALT:
 			if (parse_rate(optarg, &o.halt_rate) < 0)

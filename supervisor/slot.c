@@ -10,6 +10,7 @@
  * corpse list, and schedules the replacement. */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@ enum end_cause { END_EXIT, END_TIMEOUT, END_VIOLATION, END_HELLO, END_FATAL, END
 static void slot_read_cb(struct ev_loop *, ev_io *, int);
 static void slot_write_cb(struct ev_loop *, ev_io *, int);
 static void slot_timer_cb(struct ev_loop *, ev_timer *, int);
+static void slot_nap_cb(struct ev_loop *, ev_timer *, int);
 static void slot_child_cb(struct ev_loop *, ev_child *, int);
 static void slot_end(struct slot *sl, enum end_cause cause, int status, const char *why);
 
@@ -73,8 +75,9 @@ slot_init(struct sup *s, struct slot *sl, int index)
 	ev_io_init(&sl->rio, slot_read_cb, -1, EV_READ);
 	ev_io_init(&sl->wio, slot_write_cb, -1, EV_WRITE);
 	ev_init(&sl->timer, slot_timer_cb);
+	ev_init(&sl->nap, slot_nap_cb);
 	ev_child_init(&sl->cw, slot_child_cb, 0, 0);
-	sl->rio.data = sl->wio.data = sl->timer.data = sl->cw.data = sl;
+	sl->rio.data = sl->wio.data = sl->timer.data = sl->nap.data = sl->cw.data = sl;
 }
 
 static void
@@ -199,6 +202,7 @@ fail:
 	sl->sock = sv[0];
 	sl->job_sent = 0;
 	sl->job_ready = 0;
+	sl->read_at = 0;
 	sl->lost_why = NULL;
 	sl->reaped = 0;
 	sl->tasks_done = 0;
@@ -219,7 +223,7 @@ fail:
  * its recent tasks went: deep for small files, where the round trip is the
  * cost and each write and wake-up should carry many, shallow for big ones,
  * so that the last files of a job are not stuck behind a busy child. */
-#define QUEUE_S		0.002
+#define QUEUE_S		0.006
 #define DEPTH_MIN	2
 #define DEPTH_START	4
 #define PACE_WINDOW	64	/* tasks the pace is taken over, about */
@@ -233,8 +237,8 @@ slot_depth(const struct slot *sl)
 		return (int)sl->sup->opts->depth;
 	if (sl->busy_n < 8)
 		return DEPTH_START;
-	d = sl->busy_s > 0 ? QUEUE_S * sl->busy_n / sl->busy_s : IPC_FD_QUEUE / 2;
-	return d < DEPTH_MIN ? DEPTH_MIN : d > IPC_FD_QUEUE / 2 ? IPC_FD_QUEUE / 2 : (int)d;
+	d = sl->busy_s > 0 ? QUEUE_S * sl->busy_n / sl->busy_s : DEPTH_MAX;
+	return d < DEPTH_MIN ? DEPTH_MIN : d > DEPTH_MAX ? DEPTH_MAX : (int)d;
 }
 
 int
@@ -326,6 +330,7 @@ slot_close(struct slot *sl)
 	ev_io_stop(loop, &sl->rio);
 	ev_io_stop(loop, &sl->wio);
 	ev_timer_stop(loop, &sl->timer);
+	ev_timer_stop(loop, &sl->nap);
 	ev_child_stop(loop, &sl->cw);
 	if (sl->sock >= 0)
 		close(sl->sock);
@@ -405,13 +410,6 @@ slot_message(struct slot *sl, const uint8_t *body, size_t len)
 		}
 		t = slot_pop(sl);
 		sl->tasks_done++;
-		/* Tasks answered in one read ran back to back: their times
-		 * add up to the time since the first of them started. */
-		sl->busy_s += ev_now(s->loop) - t->started;
-		if (++sl->busy_n >= 2 * PACE_WINDOW) {
-			sl->busy_s /= 2;
-			sl->busy_n /= 2;
-		}
 		if (sl->q)
 			sl->q->started = ev_now(s->loop);
 		slot_arm_deadline(sl);
@@ -453,6 +451,7 @@ slot_drain(struct slot *sl, int max_reads, int to_eof)
 			 * says how the child died. */
 			ev_io_stop(s->loop, &sl->rio);
 			ev_io_stop(s->loop, &sl->wio);
+			ev_timer_stop(s->loop, &sl->nap);
 			if (sl->state != SLOT_LOST) {
 				sl->state = SLOT_LOST;
 				slot_timer(sl, REAP_WAIT);
@@ -477,14 +476,76 @@ slot_drain(struct slot *sl, int max_reads, int to_eof)
 	return 0;
 }
 
+/* With a long queue at a known pace, a child has work for a while: its
+ * answers can wait in the socket, and be read many at a time, instead of
+ * waking the supervisor one by one. The nap lasts while half the queue
+ * runs at that pace, never longer than NAP_MAX; a death, a deadline or a
+ * stop is noticed as before (they do not wait on the socket). */
+#define NAP_MIN		0.001
+#define NAP_MAX		0.003
+#define NAP_QUEUE	4	/* tasks queued, at least, to nap */
+
+static void
+slot_nap(struct slot *sl)
+{
+	struct sup *s = sl->sup;
+	double nap;
+
+	if (sl->state != SLOT_READY || s->stopping || sl->nq < NAP_QUEUE || sl->busy_n < 8 ||
+	    ev_is_active(&sl->nap))
+		return;
+	/* Whole milliseconds: the loop's timers have no finer grain, and a
+	 * nap rounded up would leave the child idle. */
+	nap = floor(sl->nq / 2 * sl->busy_s / sl->busy_n * 1000) / 1000;
+	if (nap < NAP_MIN)
+		return;
+	ev_io_stop(s->loop, &sl->rio);
+	ev_timer_set(&sl->nap, nap < NAP_MAX ? nap : NAP_MAX, 0);
+	ev_timer_start(s->loop, &sl->nap);
+}
+
 static void
 slot_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct slot *sl = w->data;
 
-	(void)loop, (void)revents;
+	int queued = sl->nq;
+	uint64_t done = sl->tasks_done;
+
+	(void)revents;
 	slot_drain(sl, READS_PER_CB, 0);
+	/* The pace. A read that left tasks unanswered proves the child was
+	 * busy all the time since the last one: its time per task is a
+	 * sample. One that found all answered may have found the child idle
+	 * for a while: its time per task is only an upper bound, taken when
+	 * it is below the pace (the files got faster). */
+	if (sl->state == SLOT_READY && sl->tasks_done > done && sl->read_at > 0) {
+		double took = ev_now(loop) - sl->read_at, n = (double)(sl->tasks_done - done);
+
+		if ((int)n < queued || sl->busy_n == 0 || took / n < sl->busy_s / sl->busy_n) {
+			sl->busy_s += took;
+			sl->busy_n += n;
+		}
+		if (sl->busy_n >= 2 * PACE_WINDOW) {
+			sl->busy_s /= 2;
+			sl->busy_n /= 2;
+		}
+	}
 	sup_dispatch(sl->sup);
+	sl->read_at = ev_now(loop);
+	slot_nap(sl);
+}
+
+static void
+slot_nap_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct slot *sl = w->data;
+
+	(void)revents;
+	if (sl->state != SLOT_READY)
+		return;
+	ev_io_start(loop, &sl->rio);
+	slot_read_cb(loop, &sl->rio, EV_READ);
 }
 
 static void
@@ -663,6 +724,14 @@ slot_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		slot_end(sl, END_HELLO, 0, NULL);
 		break;
 	case SLOT_READY:
+		/* Answers already in the socket come first: the deadline is
+		 * the running task's only if it is still running. */
+		if (slot_drain(sl, READS_PER_CB, 0) < 0 || sl->state != SLOT_READY)
+			break;
+		if (sl->q && ev_now(loop) - sl->q->started < (ev_tstamp)sl->sup->opts->timeout_ms / 1000.0) {
+			slot_arm_deadline(sl);
+			break;
+		}
 		if (sl->q) {
 			samples_add(&sl->sup->stats.kill_late_ms, (ev_time() - sl->q->started -
 			    (ev_tstamp)sl->sup->opts->timeout_ms / 1000.0) * 1000);

@@ -23,6 +23,10 @@ enum {
 #define CHILD_EXIT_SETUP 78
 
 /* What one `run` asks for. */
+/* Tasks queued at a child, at most: each has its descriptor, and its
+ * extraction directory's with --extract. */
+#define DEPTH_MAX	(IPC_FD_QUEUE / 2)
+
 struct run_opts {
 	const char *state_dir;
 	const char *job_name;		/* NULL: derived from what follows */
