@@ -58,51 +58,6 @@ check_shown(const char *s, size_t len)
 	}
 }
 
-/* How many keys that are arrays or maps lie one inside another in o. */
-static int
-key_levels(const msgpack_object *o)
-{
-	const msgpack_object *k;
-	uint32_t i;
-	int most = 0, n;
-
-	if (o->type == MSGPACK_OBJECT_ARRAY)
-		for (i = 0; i < o->via.array.size; i++)
-			if ((n = key_levels(&o->via.array.ptr[i])) > most)
-				most = n;
-	if (o->type == MSGPACK_OBJECT_MAP)
-		for (i = 0; i < o->via.map.size; i++) {
-			k = &o->via.map.ptr[i].key;
-			n = key_levels(k) + (k->type == MSGPACK_OBJECT_ARRAY ||
-			    k->type == MSGPACK_OBJECT_MAP);
-			if (n > most)
-				most = n;
-			if ((n = key_levels(&o->via.map.ptr[i].val)) > most)
-				most = n;
-		}
-	return most;
-}
-
-/* Whether the well-formed msgpack at mp nests container keys deeper than
- * KEY_LEVELS. json_msgpack escapes a container key's JSON text as its name,
- * so each such level doubles the output: 32 levels are gigabytes
- * (tests/unit_json.c has the case, marked TODO). Until that is bounded,
- * such input is not rendered here, so the runs find other things. */
-#define KEY_LEVELS 8
-static int
-deep_keys(const uint8_t *mp, size_t len)
-{
-	msgpack_unpacked u;
-	size_t off = 0;
-	int deep = 0;
-
-	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, (const char *)mp, len, &off) == MSGPACK_UNPACK_SUCCESS)
-		deep = key_levels(&u.data) > KEY_LEVELS;
-	msgpack_unpacked_destroy(&u);
-	return deep;
-}
-
 /* Renders msgpack as JSON the way the supervisor writes --json; returns
  * json_msgpack's status, having checked what it wrote. */
 static int
@@ -113,11 +68,12 @@ render_json(const uint8_t *mp, size_t len)
 	FILE *m;
 	int r;
 
-	if (ipc_mp_check(mp, len, RESULT_DEPTH) == 0 && deep_keys(mp, len))
-		return 0;
 	CHECK((m = open_memstream(&text, &tlen)) != NULL);
 	r = json_msgpack(m, mp, len);
 	CHECK(fclose(m) == 0);
+	/* Linear in the input: no byte is written out more than a few
+	 * dozen times over, however keys nest. */
+	CHECK(tlen <= 32 * len + 64);
 	if (r == 0)
 		check_shown(text, tlen);
 	free(text);

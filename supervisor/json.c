@@ -111,6 +111,7 @@ json_base64(FILE *f, const void *data, size_t len)
  * every read is bounded all the same. */
 struct mp_cursor {
 	const uint8_t *p, *end;
+	int in_key;		/* writing the text of a key that is no string */
 };
 
 /* n bytes from the cursor, or NULL if fewer are left. */
@@ -152,7 +153,9 @@ json_double(FILE *f, double d)
 static int mp_json(FILE *f, struct mp_cursor *c, int depth);
 
 /* A map key as a JSON string: strings as they are, bin as base64, and
- * anything else as a string holding its JSON text. */
+ * anything else as a string holding its JSON text, except inside such a
+ * text, where a key that is no string is "": each level would escape the
+ * text of the one inside it again, doubling the output per level. */
 static int
 mp_key(FILE *f, struct mp_cursor *c, int depth)
 {
@@ -167,15 +170,18 @@ mp_key(FILE *f, struct mp_cursor *c, int depth)
 	b = c->p[0];
 	if ((b >= 0xa0 && b <= 0xbf) || (b >= 0xc4 && b <= 0xc6) || (b >= 0xd9 && b <= 0xdb))
 		return mp_json(f, c, depth);
-	if ((m = open_memstream(&text, &tlen)) == NULL) {
-		/* Out of memory: an empty name, and on past the key. */
+	if (c->in_key || (m = open_memstream(&text, &tlen)) == NULL) {
+		/* Inside a key's text, or out of memory: an empty name, and on
+		 * past the key. */
 		if (ipc_mp_skip(c->p, (size_t)(c->end - c->p), JSON_DEPTH, &used) < 0)
 			return -1;
 		c->p += used;
 		fputs("\"\"", f);
 		return 0;
 	}
+	c->in_key = 1;
 	r = mp_json(m, c, depth);
+	c->in_key = 0;
 	fclose(m);	/* text and tlen then hold what was written */
 	if (r == 0)
 		json_str(f, text ? text : "", text ? tlen : 0);
@@ -321,7 +327,7 @@ mp_json(FILE *f, struct mp_cursor *c, int depth)
 int
 json_msgpack(FILE *f, const void *mp, size_t len)
 {
-	struct mp_cursor c = { mp, (const uint8_t *)mp + len };
+	struct mp_cursor c = { mp, (const uint8_t *)mp + len, 0 };
 
 	/* Checked whole first, so a malformed object writes nothing. */
 	if (ipc_mp_check(mp, len, JSON_DEPTH) < 0)
