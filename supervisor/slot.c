@@ -248,8 +248,10 @@ slot_room(const struct slot *sl)
 
 	/* Refilled in batches: when half the queue has drained, so one write
 	 * carries several tasks and their descriptors, and the child still
-	 * has work queued while the answer travels. */
-	if (sl->state != SLOT_READY || sl->out_off != sl->out.len || sl->nq > depth / 2)
+	 * has work queued while the answer travels. Before a commit, which
+	 * holds the loop while it syncs, every queue is filled. */
+	if (sl->state != SLOT_READY || sl->out_off != sl->out.len ||
+	    (sl->nq > depth / 2 && !sl->sup->topup))
 		return 0;
 	return depth - sl->nq;
 }

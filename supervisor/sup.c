@@ -193,6 +193,9 @@ commit_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct sup *s = w->data;
 
 	(void)loop, (void)revents;
+	s->topup = 1;
+	sup_dispatch(s);
+	s->topup = 0;
 	if (sup_commit(s) == 0)
 		complete_check(s);
 }

@@ -161,6 +161,7 @@ struct sup {
 	int fds_at_start;
 	ev_tstamp started;		/* when the run began */
 	ev_tstamp trimmed;		/* when the store's map was last trimmed */
+	int topup;			/* dispatch fills every queue (a commit is next) */
 	pid_t pid;
 	struct stats stats;
 };
