@@ -111,7 +111,8 @@ run_xargs_sha256sum_n500() { xargs -0 -P2 -n500 sha256sum < "$CUR.list0"; }
 machine() {
 	echo "- cores: $(nproc); CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 	echo "- kernel: $(uname -sr); memory: $(free -g | awk '/Mem:/{print $2}') GiB"
-	echo "- corral: $("$CORRAL" --version | head -1); $("$CORRAL" --version | tail -1)"
+	echo "- corral: $("$CORRAL" --version | head -1); $("$CORRAL" --version | sed -n 2p)"
+	echo "- sandbox: $("$CORRAL" --version | tail -n +3 | paste -sd ";" - | sed "s/;/; /g")"
 	echo "- $(parallel --version | head -1); $(bsdtar --version); $(xargs --version | head -1); $(sha256sum --version | head -1)"
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); mode: $mode; rounds: $ROUNDS after a warm-up"
 }

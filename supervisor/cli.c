@@ -313,7 +313,8 @@ cli_run(int argc, char **argv)
 	/* A backstop behind the timeout, per file: the child raises its soft
 	 * limit by this much before each task. */
 	o.child.sandbox.cpu_s = (uint32_t)(o.timeout_ms / 1000 + 2);
-	if (!o.child.sandbox.enabled && !o.quiet)
+	/* Loud even with -q: nothing else shows that the walls are down. */
+	if (!o.child.sandbox.enabled)
 		log_warnx("--no-sandbox: children run without seccomp, Landlock, namespaces or a user change; "
 		    "a hostile file that compromises a child can reach everything this user can");
 	worker = getenv("CORRAL_WORKER");

@@ -44,6 +44,7 @@ echo socket > in2/socket
 "$CORRAL" run -q -j 1 -r 0 -s st2 --no-sandbox -H "$ESCAPE" --json in2 > out2.jsonl 2> err2.txt
 is "$(jq -r 'select(.path=="in2/socket") | .status + " " + (.result.returned >= 0 | tostring)' out2.jsonl)" \
     "ok true" "--no-sandbox: socket() is let through"
+like "$(cat err2.txt)" "--no-sandbox: children run without seccomp" "--no-sandbox says so, even with -q"
 rm -f /tmp/corral-escape
 v=$("$CORRAL" --version)
 like "$v" "^seccomp: " "--version names the seccomp wall"
