@@ -366,15 +366,17 @@ landlock_fs_all(int abi)
 	return fs;
 }
 
-/* No filesystem access by path at all; with extraction, whose directories
- * arrive one per task and cannot be named in a rule beforehand, only what
+/* No filesystem access by path at all. With extraction, writes beneath
+ * root (the job's directory under --extract, which every task's directory
+ * lies in): making and removing files, directories and symlinks, writing,
+ * truncating and moving names between its directories (hardlinks), and
+ * listing them; nothing else anywhere. Without a root, only what
  * extraction never needs is refused: reading and executing files by path,
- * and device, socket and FIFO nodes. Writes are then bounded by the filter
- * (relative to a descriptor only) and the extractor's own checks. Also no
- * TCP, no abstract sockets, no signals out of the domain where the ABI has
- * them. Returns the ABI used, 0 when Landlock is absent, or -1. */
+ * and device, socket and FIFO nodes. Also no TCP, no abstract sockets, no
+ * signals out of the domain where the ABI has them. Returns the ABI used,
+ * 0 when Landlock is absent, or -1. */
 static int
-landlock(int extract, char *err, size_t errlen)
+landlock(int extract, int root, char *err, size_t errlen)
 {
 	struct ll_ruleset_attr attr;
 	struct landlock_path_beneath_attr rule;
@@ -389,7 +391,7 @@ landlock(int extract, char *err, size_t errlen)
 	}
 	memset(&attr, 0, sizeof attr);
 	attr.handled_access_fs = landlock_fs_all(abi);
-	if (extract)
+	if (extract && root < 0)
 		attr.handled_access_fs &= LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE |
 		    LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
 		    LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO | LL_FS_IOCTL_DEV;
@@ -404,6 +406,21 @@ landlock(int extract, char *err, size_t errlen)
 	if ((fd = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0)) < 0) {
 		snprintf(err, errlen, "sandbox: Landlock ruleset: %s", strerror(errno));
 		return -1;
+	}
+	if (extract && root >= 0) {
+		memset(&rule, 0, sizeof rule);
+		rule.parent_fd = root;
+		rule.allowed_access = attr.handled_access_fs & (LANDLOCK_ACCESS_FS_WRITE_FILE |
+		    LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REMOVE_DIR |
+		    LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR |
+		    LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SYM | LL_FS_REFER |
+		    LL_FS_TRUNCATE);
+		if (syscall(SYS_landlock_add_rule, fd, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) < 0) {
+			snprintf(err, errlen, "sandbox: Landlock rule for the extraction directory: %s",
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
 	}
 	if (SANDBOX_ASAN) {
 		/* The sanitizer reads /proc and the binaries for its leak
@@ -628,7 +645,8 @@ trap_setup(int sock, char *err, size_t errlen)
 /* --- the whole ----------------------------------------------------------- */
 
 int
-sandbox_enter(const struct job_opts *o, int is_exec, int sock, char *err, size_t errlen)
+sandbox_enter(const struct job_opts *o, int is_exec, int sock, int extract_root, char *err,
+    size_t errlen)
 {
 	const struct sandbox_opts *sb = &o->sandbox;
 	struct rlimit none = { 0, 0 };
@@ -664,7 +682,7 @@ sandbox_enter(const struct job_opts *o, int is_exec, int sock, char *err, size_t
 	}
 	if (is_exec)
 		return 0;
-	if (landlock(o->extract, err, errlen) < 0)
+	if (landlock(o->extract, extract_root, err, errlen) < 0)
 		return -1;
 	if (trap_setup(sock, err, errlen) < 0)
 		return -1;

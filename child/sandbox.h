@@ -20,7 +20,9 @@ void sandbox_early(void);
  * whether the handler runs commands (it keeps fork and exec: only the
  * memory and CPU limits, no_new_privs and the user change apply), sock the
  * socket to the supervisor (the only descriptor a refused syscall's report
- * goes to). With o->sandbox.enabled == 0 nothing is done.
+ * goes to), extract_root with o->extract the directory every task's
+ * extraction directory lies beneath (Landlock holds writes there), or -1. With
+ * o->sandbox.enabled == 0 nothing is done.
  *
  * Once the filter is in, a syscall it refuses makes the child send one
  * FATAL frame {"t": 5, "error": "sandbox: NAME"} on sock and die by
@@ -28,7 +30,8 @@ void sandbox_early(void);
  * walls already up: it succeeds when it would build the same ones.
  * Returns 0, or -1 with a message in err: a wall the kernel offers could
  * not be put up (setuid failed, the filter did not load). */
-int sandbox_enter(const struct job_opts *o, int is_exec, int sock, char *err, size_t errlen);
+int sandbox_enter(const struct job_opts *o, int is_exec, int sock, int extract_root, char *err,
+    size_t errlen);
 
 /* Before each task: restarts the task's CPU budget (RLIMIT_CPU counts a
  * process's whole life; the budget is meant per file), at most once a

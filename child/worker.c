@@ -169,6 +169,7 @@ job(struct worker *w, const struct ipc_msg *m)
 {
 	const char *arg;
 	char err[1024];
+	int root, r;
 
 	free(w->name);
 	free(w->arg);
@@ -190,7 +191,15 @@ job(struct worker *w, const struct ipc_msg *m)
 	arg = w->h == &handler_plugin ? w->name : w->arg;
 	if (w->h->setup != NULL && w->h->setup(arg, &w->opts, err, sizeof err) < 0)
 		return fatal(w, err);
-	if (sandbox_enter(&w->opts, w->h == &handler_exec, w->sock, err, sizeof err) < 0)
+	/* With --extract, JOB brings the job's directory: the walls hold
+	 * writes beneath it. */
+	root = -1;
+	if (w->opts.extract && (root = ipc_take_fd(&w->rd)) < 0)
+		return fatal(w, "--extract without the job's directory");
+	r = sandbox_enter(&w->opts, w->h == &handler_exec, w->sock, root, err, sizeof err);
+	if (root >= 0)
+		close(root);
+	if (r < 0)
 		return fatal(w, err);
 	w->job = m->job;
 	/* From here on, a FATAL from this child is not a set-up failure. */

@@ -263,12 +263,21 @@ slot_send(struct slot *sl, struct task **t, int n, const int *fds, int nfds)
 	size_t mark = sl->out.len;
 	uint32_t job = t[0]->job->rec.id;
 	ssize_t sent;
-	int i;
+	int i, all[IPC_FD_QUEUE];
 
-	if (sl->job_sent != job && ipc_put_job(&sl->out, job, t[0]->job->rec.handler,
-	    strlen(t[0]->job->rec.handler), t[0]->job->rec.arg, strlen(t[0]->job->rec.arg),
-	    (const uint8_t *)t[0]->job->wire_opts, t[0]->job->wire_opts_len) < 0)
-		goto undo;
+	if (sl->job_sent != job) {
+		if (ipc_put_job(&sl->out, job, t[0]->job->rec.handler,
+		    strlen(t[0]->job->rec.handler), t[0]->job->rec.arg, strlen(t[0]->job->rec.arg),
+		    (const uint8_t *)t[0]->job->wire_opts, t[0]->job->wire_opts_len) < 0)
+			goto undo;
+		/* With --extract, the job's directory rides in front. */
+		if (t[0]->job->outfd >= 0 && nfds < IPC_FD_QUEUE) {
+			all[0] = t[0]->job->outfd;
+			memcpy(all + 1, fds, (size_t)nfds * sizeof *fds);
+			fds = all;
+			nfds++;
+		}
+	}
 	for (i = 0; i < n; i++)
 		if (ipc_put_task(&sl->out, job, t[i]->id, t[i]->path, t[i]->path_len) < 0)
 			goto undo;

@@ -402,8 +402,10 @@ sup_dispatch(struct sup *s)
 		struct slot *sl = &s->slots[i];
 
 		while ((room = slot_room(sl)) > 0 && !s->stopping) {
-			if (room > IPC_FD_QUEUE / 2)
-				room = IPC_FD_QUEUE / 2;
+			/* Two descriptors a task with --extract, and one for
+			 * the job's directory with the first. */
+			if (room > IPC_FD_QUEUE / 2 - 1)
+				room = IPC_FD_QUEUE / 2 - 1;
 			for (n = nfds = 0; n < room; ) {
 				if ((t = next_task(s)) == NULL)
 					break;

@@ -58,6 +58,7 @@ struct outcome {
 static struct job_opts opts;
 static int is_exec;
 static int data_fd = -1;	/* a file the attempts read */
+static int root_fd = -1;	/* with extract: where Landlock lets writes go */
 static char tmpdir[64];
 
 /* Runs fn in a sandboxed child; its exit status is fn's return. */
@@ -80,7 +81,7 @@ attempt(int (*fn)(void), struct outcome *out)
 	if ((pid = fork()) == 0) {
 		close(sv[0]);
 		sandbox_early();
-		if (sandbox_enter(&opts, is_exec, sv[1], err, sizeof err) < 0) {
+		if (sandbox_enter(&opts, is_exec, sv[1], root_fd, err, sizeof err) < 0) {
 			fprintf(stderr, "%s\n", err);
 			_exit(ENTER_FAILED);
 		}
@@ -304,6 +305,15 @@ extract_whole(void)
 	return r < 0 ? 31 : st.files == 3 && st.symlinks == 1 ? 0 : 32;
 }
 
+/* A compromised child naming a path out of its directory. */
+static int
+extract_escape(void)
+{
+	int fd = openat(dir_fd, "../escaped", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+
+	return fd >= 0 ? 0 : errno == EACCES ? 3 : 4;
+}
+
 static int extract_setuid(void) { return openat(dir_fd, "suid", O_WRONLY | O_CREAT, 04755) >= 0 ? 0 : 3; }
 static int extract_read_back(void) { return openat(dir_fd, "out.txt", O_RDONLY) >= 0 ? 0 : 3; }
 
@@ -442,8 +452,9 @@ main(void)
 	if ((dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return 2;
 	opts.extract = 1;
+	root_fd = dir_fd;
 	if (!has_seccomp()) {
-		skip(7, "this kernel has no seccomp filter mode");
+		skip(9, "this kernel has no seccomp filter mode");
 	} else {
 		expect_exit(extract_create, 0, "extract: create, write, mkdir beneath the directory");
 		snprintf(cmd, sizeof cmd, "cd '%s' && mkdir -p src/d/e && echo one > src/d/a && "
@@ -461,10 +472,14 @@ main(void)
 		expect_sigsys(create_file, "openat");
 		expect_sigsys(extract_setuid, "openat");
 		expect_sigsys(high_bits_cwd, "openat");
-		if (!strstr(walls, "landlock: ABI"))
-			skip(1, "no Landlock: reading back by path is not refused");
-		else
+		if (!strstr(walls, "landlock: ABI")) {
+			skip(3, "no Landlock: reading back by path and ../ are not refused");
+		} else {
 			expect_exit(extract_read_back, 3, "extract: reading a file by path is refused (Landlock)");
+			expect_exit(extract_escape, 3, "extract: creating ../escaped is refused (Landlock: EACCES)");
+			snprintf(path, sizeof path, "%s/escaped", tmpdir);
+			ok(access(path, F_OK) != 0, "extract: ... and nothing is there");
+		}
 	}
 
 	/* Started as root, the child extracts as the user it becomes: into a
@@ -474,6 +489,7 @@ main(void)
 	} else {
 		opts.sandbox.drop = 1;
 		opts.sandbox.uid = opts.sandbox.gid = 65534;
+		root_fd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		snprintf(path, sizeof path, "%s/mine", tmpdir);
 		mkdir(path, 0755);
 		if (chown(path, 65534, 65534) < 0)
@@ -487,7 +503,9 @@ main(void)
 		dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		expect_exit(extract_whole, 31, "extract as uid 65534: not into root's (the supervisor must hand it one it owns)");
 		opts.sandbox.drop = 0;
+		close(root_fd);
 	}
+	root_fd = -1;
 	opts.extract = 0;
 
 	/* exec keeps fork and exec. */
