@@ -475,7 +475,11 @@ main(void)
 		if (!strstr(walls, "landlock: ABI")) {
 			skip(3, "no Landlock: reading back by path and ../ are not refused");
 		} else {
-			expect_exit(extract_read_back, 3, "extract: reading a file by path is refused (Landlock)");
+			if (ASAN)
+				skip(1, "sanitizer build: Landlock lets the sanitizer read by path");
+			else
+				expect_exit(extract_read_back, 3,
+				    "extract: reading a file by path is refused (Landlock)");
 			expect_exit(extract_escape, 3, "extract: creating ../escaped is refused (Landlock: EACCES)");
 			snprintf(path, sizeof path, "%s/escaped", tmpdir);
 			ok(access(path, F_OK) != 0, "extract: ... and nothing is there");
