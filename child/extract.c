@@ -27,6 +27,7 @@
 #include <archive_entry.h>
 
 #include "child/extract.h"
+#include "child/archive/inspect.h"
 #include "child/extract_names.h"
 
 /* How finished files get their name: an O_TMPFILE linked by its
@@ -110,22 +111,13 @@ fail_walk(struct xctx *x)
 }
 
 /* libarchive refused to go on: the kind of damage its message names, in
- * the archive handler's words. */
+ * the archive handler's words (its own reading of them). */
 static int
 fail_archive(struct xctx *x)
 {
 	const char *msg = archive_error_string(x->a);
 
-	if (msg == NULL)
-		return fail(x, "corrupt", NULL);
-	if (strstr(msg, "ncrypt") || strstr(msg, "assphrase"))
-		return fail(x, "encrypted", msg);
-	if (strstr(msg, "runcat") || strstr(msg, "remature") || strstr(msg, "nexpected end") ||
-	    strstr(msg, "nexpected EOF") || strstr(msg, "decompression failed (-5)"))
-		return fail(x, "truncated", msg);
-	if (strstr(msg, "nsupported") || strstr(msg, "not supported"))
-		return fail(x, "unsupported", msg);
-	return fail(x, "corrupt", msg);
+	return fail(x, reason_name(damage_kind(msg)), msg);
 }
 
 /* Reserves room and copies the path; fails with ENOMEM, or when the names

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "child/handler.h"
+#include "fuzz/fuzz.h"
 #include "ipc/ipc.h"
 #include "supervisor/json.h"
 
@@ -37,13 +38,6 @@ __asan_default_options(void)
 	return "allocator_may_return_null=1:max_allocation_size_mb=1024";
 }
 
-#define CHECK(cond) do {                                                      \
-	if (!(cond)) {                                                        \
-		fprintf(stderr, "fuzz_archive: check failed at %s:%d: %s\n",  \
-		    __FILE__, __LINE__, #cond);                               \
-		abort();                                                      \
-	}                                                                     \
-} while (0)
 
 static struct job_opts opts;	/* the handler may keep a pointer to it */
 static struct corral_result *res;
@@ -66,20 +60,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK((res = result_new()) != NULL);
 	CHECK((sink = fopen("/dev/null", "w")) != NULL);
 	return 0;
-}
-
-/* The lowest free descriptor number: the same before and after a file
- * unless the handler leaked one. */
-static int
-lowest_free_fd(void)
-{
-	int fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
-
-	if (fd < 0)
-		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	CHECK(fd >= 0);
-	close(fd);
-	return fd;
 }
 
 /* A memory file holding the input, at offset 0. */

@@ -18,6 +18,7 @@
 
 #include "child/opts.h"
 #include "common/utf8.h"
+#include "fuzz/fuzz.h"
 #include "ipc/ipc.h"
 #include "supervisor/json.h"
 
@@ -29,13 +30,6 @@ static int devnull = -1;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond) do {                                                      \
-	if (!(cond)) {                                                        \
-		fprintf(stderr, "fuzz_ipc_decode: check failed at %s:%d: %s\n", \
-		    __FILE__, __LINE__, #cond);                               \
-		abort();                                                      \
-	}                                                                     \
-} while (0)
 
 static uint32_t
 be32(const uint8_t *p)
@@ -224,20 +218,6 @@ decode(const uint8_t *body, size_t len)
 	if (m.opts_len > 0)
 		job_options(m.opts, m.opts_len);
 	roundtrip(&m);
-}
-
-/* The lowest free descriptor number: the same before and after a run
- * unless something leaked one. */
-static int
-lowest_free_fd(void)
-{
-	int fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
-
-	if (fd < 0)
-		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	CHECK(fd >= 0);
-	close(fd);
-	return fd;
 }
 
 /* A reader taking frames off one end of a socketpair, checked against the

@@ -37,6 +37,9 @@ enum reason {
 };
 
 const char *reason_name(enum reason r);
+/* libarchive refused to go on: the kind of damage its message (or NULL)
+ * names. Its wording is all there is to go on. Extraction says the same. */
+enum reason damage_kind(const char *msg);
 enum verdict reason_verdict(enum reason r);
 const char *verdict_name(enum verdict v);
 

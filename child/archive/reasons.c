@@ -210,9 +210,7 @@ level_hit(struct level *lv, enum reason r, const char *fmt, ...)
 	return -1;
 }
 
-/* libarchive refused to go on at lv: what kind of damage its message
- * names. Its wording is all there is to go on. */
-static enum reason
+enum reason
 damage_kind(const char *msg)
 {
 	if (msg == NULL)
