@@ -34,6 +34,8 @@
  * descriptor, or a hidden name renamed. */
 enum tmp_mode { TMP_NAMED, TMP_EMPTY_PATH };
 
+#define PARENTS	4	/* directories kept open */
+
 struct xctx {
 	struct archive *a;
 	int root;
@@ -46,10 +48,17 @@ struct xctx {
 	int full;		/* names made reached max_entries */
 	enum tmp_mode tmp;
 	unsigned tmpseq;
-	/* The directory of the last entry, kept open: archives list a
-	 * directory's entries together. */
-	int pfd;
-	char ppath[PATH_MAX];
+	/* The directories of the last entries, kept open: archives list a
+	 * directory's entries together, or interleave a few directories
+	 * (each miss walks the whole path again, and deep paths cost a walk
+	 * of the kernel's for every step). */
+	struct {
+		int fd;
+		size_t len;
+		unsigned long used;
+		char path[PATH_MAX];
+	} parent[PARENTS];
+	unsigned long tick;
 	struct names made;	/* every name made, in order */
 	char path[PATH_MAX], target[PATH_MAX];
 };
@@ -243,32 +252,46 @@ fail:
 	return -1;
 }
 
-/* The directory that holds path, kept open in x->pfd until the next call;
- * *leaf gets the last component. Missing directories are made. */
+/* The directory that holds path, kept open in x->parent until it is the
+ * least recently used of them; *leaf gets the last component. Missing
+ * directories are made. */
 static int
 parent_get(struct xctx *x, const char *path, size_t len, const char **leaf)
 {
-	size_t dlen = names_split(path, len, leaf);
+	size_t dlen = names_split(path, len, leaf), i, lru = 0;
+	int fd;
 
-	if (x->pfd >= 0 && strlen(x->ppath) == dlen && memcmp(x->ppath, path, dlen) == 0)
-		return x->pfd;
-	if (x->pfd >= 0)
-		close(x->pfd);
-	x->ppath[0] = '\0';
-	if ((x->pfd = dir_walk(x, path, dlen, 1)) < 0)
+	for (i = 0; i < PARENTS; i++) {
+		if (x->parent[i].fd >= 0 && x->parent[i].len == dlen &&
+		    memcmp(x->parent[i].path, path, dlen) == 0) {
+			x->parent[i].used = ++x->tick;
+			return x->parent[i].fd;
+		}
+		if (x->parent[i].used < x->parent[lru].used)
+			lru = i;
+	}
+	if ((fd = dir_walk(x, path, dlen, 1)) < 0)
 		return -1;
-	memcpy(x->ppath, path, dlen);
-	x->ppath[dlen] = '\0';
-	return x->pfd;
+	if (x->parent[lru].fd >= 0)
+		close(x->parent[lru].fd);
+	x->parent[lru].fd = fd;
+	x->parent[lru].len = dlen;
+	x->parent[lru].used = ++x->tick;
+	memcpy(x->parent[lru].path, path, dlen);
+	return fd;
 }
 
 static void
 parent_drop(struct xctx *x)
 {
-	if (x->pfd >= 0)
-		close(x->pfd);
-	x->pfd = -1;
-	x->ppath[0] = '\0';
+	size_t i;
+
+	for (i = 0; i < PARENTS; i++) {
+		if (x->parent[i].fd >= 0)
+			close(x->parent[i].fd);
+		x->parent[i].fd = -1;
+		x->parent[i].used = 0;
+	}
 }
 
 /* ---- entries -------------------------------------------------------- */
@@ -719,6 +742,7 @@ extract_archive(struct archive *a, int dirfd, const struct archive_limits *l,
 	struct xctx x;
 	struct archive_entry *e;
 	struct stat sb;
+	size_t i;
 	int r, rc = -1;
 
 	memset(st, 0, sizeof *st);
@@ -729,7 +753,8 @@ extract_archive(struct archive *a, int dirfd, const struct archive_limits *l,
 	x.st = st;
 	x.err = err;
 	x.errlen = errlen;
-	x.pfd = -1;
+	for (i = 0; i < PARENTS; i++)
+		x.parent[i].fd = -1;
 	/* Names are the archive's choice: an unknown seed keeps them from
 	 * being chosen to collide in the index. */
 	if (getrandom(&x.made.seed, sizeof x.made.seed, GRND_NONBLOCK) != sizeof x.made.seed)

@@ -16,8 +16,98 @@ job_opts_default(struct job_opts *o)
 	o->limits.max_ratio = LIMIT_RATIO;
 	o->limits.max_depth = LIMIT_DEPTH;
 	o->limits.max_name = LIMIT_NAME;
+	o->formats = FORMATS_DEFAULT;
 	o->sandbox.enabled = 1;
 	o->sandbox.memory_limit = SANDBOX_MEMORY;
+}
+
+static const char *const format_names[FMT__N] = {
+	[FMT_7ZIP] = "7zip", [FMT_AR] = "ar", [FMT_CAB] = "cab", [FMT_CPIO] = "cpio",
+	[FMT_EMPTY] = "empty", [FMT_ISO9660] = "iso9660", [FMT_LHA] = "lha",
+	[FMT_MTREE] = "mtree", [FMT_RAR] = "rar", [FMT_RAR5] = "rar5", [FMT_TAR] = "tar",
+	[FMT_WARC] = "warc", [FMT_XAR] = "xar", [FMT_ZIP] = "zip",
+};
+
+const char *
+format_name(unsigned b)
+{
+	return b < FMT__N ? format_names[b] : NULL;
+}
+
+static int
+format_find(const char *p, size_t n, uint32_t *set)
+{
+	unsigned b;
+
+	if (n == 3 && memcmp(p, "all", 3) == 0) {
+		*set = FORMATS_ALL;
+		return 0;
+	}
+	if (n == 7 && memcmp(p, "default", 7) == 0) {
+		*set = FORMATS_DEFAULT;
+		return 0;
+	}
+	for (b = 0; b < FMT__N; b++)
+		if (strlen(format_names[b]) == n && memcmp(format_names[b], p, n) == 0) {
+			*set = 1u << b;
+			return 0;
+		}
+	return -1;
+}
+
+int
+formats_parse(const char *spec, uint32_t *out, const char **bad, size_t *badlen)
+{
+	uint32_t set = FORMATS_DEFAULT, one;
+	const char *p = spec, *end;
+	size_t n;
+	int first = 1;
+	char sign;
+
+	for (;;) {
+		end = strchr(p, ',');
+		n = end ? (size_t)(end - p) : strlen(p);
+		sign = n > 0 && (*p == '+' || *p == '-') ? *p : 0;
+		if (format_find(p + !!sign, n - !!sign, &one) < 0) {
+			*bad = p;
+			*badlen = n;
+			return -1;
+		}
+		if (first && !sign)
+			set = 0;
+		first = 0;
+		if (sign == '-')
+			set &= ~one;
+		else
+			set |= one;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	*out = set;
+	return 0;
+}
+
+void
+formats_string(uint32_t set, char *buf, size_t len)
+{
+	size_t at = 0, n;
+	unsigned b;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (b = 0; b < FMT__N; b++) {
+		if (!(set & (1u << b)))
+			continue;
+		n = strlen(format_names[b]);
+		if (at + n + 2 > len)
+			break;
+		if (at > 0)
+			buf[at++] = ',';
+		memcpy(buf + at, format_names[b], n + 1);
+		at += n;
+	}
 }
 
 /* Every option as a key and where it lives; all are unsigned integers
@@ -36,6 +126,7 @@ static const struct {
 	U64("max_ratio", limits.max_ratio),
 	U32("max_depth", limits.max_depth),
 	U32("max_name", limits.max_name),
+	U32("formats", formats),
 	INT("entry_sha256", entry_sha256),
 	INT("fail_on_suspicious", fail_on_suspicious),
 	INT("extract", extract),

@@ -36,8 +36,31 @@ struct sandbox_opts {
 
 #define SANDBOX_MEMORY		(1ull << 30)		/* 1 GiB */
 
+/* The archive formats the archive handler reads: bits of job_opts.formats,
+ * named for --formats. A format left out reads as no archive at all. Off
+ * by default: mtree (a text format that accepts almost any text, and whose
+ * entries name files on the host) and empty (a file of no bytes is no
+ * archive). docs/results.md lists them. */
+enum format_bit {
+	FMT_7ZIP, FMT_AR, FMT_CAB, FMT_CPIO, FMT_EMPTY, FMT_ISO9660, FMT_LHA, FMT_MTREE,
+	FMT_RAR, FMT_RAR5, FMT_TAR, FMT_WARC, FMT_XAR, FMT_ZIP, FMT__N
+};
+#define FORMATS_ALL	((1u << FMT__N) - 1)
+#define FORMATS_DEFAULT	(FORMATS_ALL & ~(1u << FMT_MTREE | 1u << FMT_EMPTY))
+
+/* The name of format bit b ("7zip", "ar", ..., "zip"), or NULL. */
+const char *format_name(unsigned b);
+/* --formats: a comma-separated list of names, "all" or "default". A list
+ * of plain names is the whole set; names with '+' or '-' add to or take
+ * from the default (or from what comes before them). Returns 0, or -1 with
+ * *bad pointing at the unknown name (its length in *badlen). */
+int formats_parse(const char *spec, uint32_t *out, const char **bad, size_t *badlen);
+/* The set as names separated by commas, into buf. */
+void formats_string(uint32_t set, char *buf, size_t len);
+
 struct job_opts {
 	struct archive_limits limits;
+	uint32_t formats;		/* archive: 1 << FMT_* read */
 	int entry_sha256;		/* archive: a digest of every entry */
 	int fail_on_suspicious;		/* archive: "suspicious" is failed, not ok */
 	int extract;			/* each task brings a directory to extract into */

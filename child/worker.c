@@ -19,6 +19,7 @@
 #include "child/handler.h"
 #include "child/sandbox.h"
 #include "common/log.h"
+#include "common/utf8.h"
 #include "ipc/ipc.h"
 
 /* How a worker ends: its exit status. */
@@ -335,6 +336,12 @@ child_main(int argc, char **argv)
 		return WORKER_BAD_PEER;
 	}
 	reset_process(w.sock);
+	/* Text that libraries convert (libarchive's entry names from UTF-16,
+	 * CP932, or a zip's UTF-8 flag) comes out as UTF-8, not refused by
+	 * the C locale the supervisor may run in. */
+	if (utf8_locale() < 0)
+		log_warnx("worker %d: no UTF-8 locale (C.UTF-8): names outside ASCII cannot be read",
+		    (int)getpid());
 	sandbox_early();
 	ipc_reader_init(&w.rd, IPC_FRAME_MAX);
 	if ((w.res = result_new()) == NULL || ipc_put_hello(&w.out, (uint32_t)getpid()) < 0)

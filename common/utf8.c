@@ -1,4 +1,5 @@
-/* utf8: strict validation. */
+/* utf8: strict validation, and the locale that makes libraries speak it. */
+#include <locale.h>
 #include <stdint.h>
 
 #include "common/utf8.h"
@@ -44,4 +45,16 @@ utf8_valid(const char *s, size_t len)
 		i += n;
 	}
 	return 1;
+}
+
+int
+utf8_locale(void)
+{
+	static const char *const names[] = { "C.UTF-8", "C.utf8", "en_US.UTF-8", "en_US.utf8" };
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (setlocale(LC_CTYPE, names[i]) != NULL)
+			return 0;
+	return -1;
 }

@@ -9,5 +9,9 @@
 size_t utf8_seq(const unsigned char *s, size_t len);
 /* 1 if all of s is valid UTF-8. */
 int utf8_valid(const char *s, size_t len);
+/* Makes LC_CTYPE a UTF-8 locale whatever the host's (C.UTF-8 first, built
+ * into glibc since 2.35), so that libraries converting text (libarchive's
+ * entry names) convert to UTF-8. Returns 0, or -1 when none exists. */
+int utf8_locale(void);
 
 #endif

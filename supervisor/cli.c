@@ -53,6 +53,8 @@ cli_usage(FILE *f)
 "      --max-name N       bytes of an entry's name (default 4096)\n"
 "      --entry-sha256     a SHA-256 of every entry in the manifest\n"
 "      --fail-on suspicious  a suspicious archive is failed, not ok\n"
+"      --formats LIST     formats read: names (zip,tar), or +NAME / -NAME from the\n"
+"                         default, all but mtree and empty\n"
 "      --extract DIR      extract what is judged clean under DIR/JOB/PATH/\n"
 "\n"
 "sandbox options:\n"
@@ -83,7 +85,7 @@ enum {
 	OPT_DEPTH = 256, OPT_HALT, OPT_HALT_MIN, OPT_JOB, OPT_JSON, OPT_STATS,
 	OPT_MAX_ENTRIES, OPT_MAX_BYTES, OPT_MAX_ENTRY_BYTES, OPT_MAX_RATIO, OPT_MAX_DEPTH,
 	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_MEMORY, OPT_USER,
-	OPT_NO_SANDBOX
+	OPT_NO_SANDBOX, OPT_FORMATS
 };
 
 static uint64_t
@@ -143,6 +145,7 @@ cli_run(int argc, char **argv)
 		{ "max-name", required_argument, NULL, OPT_MAX_NAME },
 		{ "entry-sha256", no_argument, NULL, OPT_ENTRY_SHA256 },
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "formats", required_argument, NULL, OPT_FORMATS },
 		{ "extract", required_argument, NULL, OPT_EXTRACT },
 		{ "memory-limit", required_argument, NULL, OPT_MEMORY },
 		{ "user", required_argument, NULL, OPT_USER },
@@ -245,6 +248,18 @@ cli_run(int argc, char **argv)
 				    sup_esc(optarg, strlen(optarg)));
 			o.child.fail_on_suspicious = 1;
 			break;
+		case OPT_FORMATS: {
+			const char *bad;
+			size_t badlen;
+
+			if (formats_parse(optarg, &o.child.formats, &bad, &badlen) < 0)
+				log_diex(EXIT_USAGE, "--formats: '%s' is no format (7zip, ar, cab, cpio, empty, "
+				    "iso9660, lha, mtree, rar, rar5, tar, warc, xar, zip, all, default)",
+				    sup_esc(bad, badlen));
+			if (o.child.formats == 0)
+				log_diex(EXIT_USAGE, "--formats: no format left to read");
+			break;
+		}
 		case OPT_EXTRACT:
 			if (optarg[0] == '\0')
 				log_diex(EXIT_USAGE, "--extract: an empty DIR");

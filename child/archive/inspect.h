@@ -12,6 +12,18 @@
 
 #include "child/opts.h"
 
+struct archive;
+
+/* formats.c: the readers of the job's formats (1 << FMT_*) and of every
+ * filter that runs in-process set up on a. Returns 0, or -1 when
+ * libarchive refused one. */
+int archive_support(struct archive *a, uint32_t formats);
+/* What the above asks of libarchive once, asked before the walls go up. */
+void formats_init(void);
+/* The name of a filter whose stream starts at p but that only an external
+ * program decompresses ("lrzip", ...), or NULL. */
+const char *filter_unsupported(const unsigned char *p, size_t n);
+
 /* From best to worst: the worst reason found decides. */
 enum verdict { V_CLEAN, V_SUSPICIOUS, V_MALFORMED, V_REJECTED };
 

@@ -51,6 +51,7 @@ struct level {
 
 struct walk {
 	struct archive_limits lim;
+	uint32_t formats;		/* 1 << FMT_* read */
 	int entry_sha256;
 	struct inspect *in;
 	int fd;

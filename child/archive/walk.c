@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "child/archive/level.h"
+#include "common/utf8.h"
 
 /* Counts one block of the entry's data against the limits. Returns 0, or
  * -1 when one was hit. */
@@ -146,15 +147,14 @@ file_seek(struct archive *a, void *cd, la_int64_t off, int whence)
 }
 
 static struct archive *
-reader_new(void)
+reader_new(const struct walk *w)
 {
 	struct archive *a = archive_read_new();
 
-	if (a == NULL)
+	if (a != NULL && archive_support(a, w->formats) < 0) {
+		archive_read_free(a);
 		return NULL;
-	archive_read_support_filter_all(a);
-	archive_read_support_format_all(a);
-	archive_read_support_format_raw(a);
+	}
 	return a;
 }
 
@@ -202,7 +202,8 @@ looks_archived(const unsigned char *p, size_t n)
 		{ 0, 4, "\x04\x22\x4d\x18" }, { 0, 4, "LZIP" }, { 0, 6, "7z\xbc\xaf\x27\x1c" },
 		{ 0, 6, "Rar!\x1a\x07" }, { 0, 4, "MSCF" }, { 0, 8, "!<arch>\n" },
 		{ 0, 6, "070707" }, { 0, 6, "070701" }, { 0, 6, "070702" }, { 0, 4, "xar!" },
-		{ 0, 9, "\x89LZO\0\r\n\x1a\n" }, { 257, 5, "ustar" },
+		{ 0, 9, "\x89LZO\0\r\n\x1a\n" }, { 257, 5, "ustar" }, { 0, 4, "LRZI" },
+		{ 0, 12, "GRZipII\0\2\4:)" },
 	};
 	size_t i;
 
@@ -213,6 +214,30 @@ looks_archived(const unsigned char *p, size_t n)
 }
 
 static void walk_level(struct level *lv);
+
+/* Only "raw" took the data at lv (its first n bytes at p, or NULL for the
+ * file's own): no archive, or a stream of a filter the sandbox cannot run,
+ * which is noted at the entry that holds it. */
+static void
+plain(struct level *lv, const unsigned char *p, size_t n)
+{
+	unsigned char head[16];
+	char detail[DETAIL_MAX + 1];
+	const char *name;
+	ssize_t got;
+
+	if (p == NULL) {
+		got = pread(lv->w->fd, head, sizeof head, 0);
+		p = head;
+		n = got > 0 ? (size_t)got : 0;
+	}
+	if ((name = filter_unsupported(p, n)) != NULL) {
+		snprintf(detail, sizeof detail,
+		    "%s: decompressed only by an external program, which the sandbox does not run", name);
+		level_note(lv->up != NULL ? lv->up : lv, R_UNSUPPORTED, detail);
+	} else if (lv->up == NULL)
+		level_note(lv, R_NOT_ARCHIVE, "unrecognized archive format");
+}
 
 /* Reads the entry's data at up as an archive: all of it in memory (mem,
  * len), read with seeks; or streamed from up, its first bytes given in two
@@ -228,7 +253,7 @@ nest(struct level *up, int mem, const void *p0, size_t n0, const void *p1, size_
 	if (up->depth >= w->lim.max_depth)
 		return level_hit(up, R_TOO_DEEP, "deeper than %u", (unsigned)w->lim.max_depth);
 	/* On the heap: max_depth is the job's to choose. */
-	if ((in = calloc(1, sizeof *in)) == NULL || (in->a = reader_new()) == NULL) {
+	if ((in = calloc(1, sizeof *in)) == NULL || (in->a = reader_new(w)) == NULL) {
 		free(in);
 		w->err = ENOMEM;
 		w->stop = 1;
@@ -254,8 +279,10 @@ nest(struct level *up, int mem, const void *p0, size_t n0, const void *p1, size_
 		level_damaged(in);
 	else if (r == ARCHIVE_OK)
 		walk_level(in);
-	if (in->plain)
+	if (in->plain) {
 		up->nested = 0;
+		plain(in, p0, n0);
+	}
 	EVP_MD_CTX_free(in->md);
 	archive_read_free(in->a);
 	free(in);
@@ -445,6 +472,10 @@ walk_new(void)
 
 	if (w == NULL)
 		return NULL;
+	/* Names read as UTF-8 whatever the caller's locale (the worker sets
+	 * it too; a caller in-process, the benchmark's floor, may not). */
+	utf8_locale();
+	formats_init();
 	w->block = malloc(BLOCK);
 	w->file_md = EVP_MD_CTX_new();
 	w->entry_md = EVP_MD_CTX_new();
@@ -538,6 +569,7 @@ walk_file(struct walk *w, int fd, const struct job_opts *o, struct inspect *in)
 	msgpack_packer_init(&w->pk, &in->files, mpbuf_write);
 
 	w->lim = o->limits;
+	w->formats = o->formats;
 	w->entry_sha256 = o->entry_sha256;
 	w->in = in;
 	w->fd = fd;
@@ -563,7 +595,7 @@ walk_file(struct walk *w, int fd, const struct job_opts *o, struct inspect *in)
 	memset(&top, 0, sizeof top);
 	top.w = w;
 	top.salt = w->seed;
-	if ((top.a = reader_new()) == NULL) {
+	if ((top.a = reader_new(w)) == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
@@ -578,7 +610,7 @@ walk_file(struct walk *w, int fd, const struct job_opts *o, struct inspect *in)
 	else
 		walk_level(&top);
 	if (top.plain)
-		level_note(&top, R_NOT_ARCHIVE, "unrecognized archive format");
+		plain(&top, NULL, 0);
 	describe(top.a, &top, in);
 	if (w->err != 0) {
 		errno = w->err;

@@ -31,6 +31,7 @@ static struct job_opts opts = {
 		.max_depth = LIMIT_DEPTH,
 		.max_name = LIMIT_NAME,
 	},
+	.formats = FORMATS_DEFAULT,
 };
 
 static struct walk *walk;
@@ -135,10 +136,7 @@ extract(const struct task_in *t, struct corral_result *out)
 		corral_result_set_error(out, "extraction: out of memory");
 		return -1;
 	}
-	archive_read_support_filter_all(a);
-	archive_read_support_format_all(a);
-	archive_read_support_format_raw(a);
-	if (lseek(t->fd, 0, SEEK_SET) == 0 && archive_read_open_fd(a, t->fd, 64 * 1024) == ARCHIVE_OK)
+	if (archive_support(a, opts.formats) == 0 && lseek(t->fd, 0, SEEK_SET) == 0 && archive_read_open_fd(a, t->fd, 64 * 1024) == ARCHIVE_OK)
 		r = extract_archive(a, t->dirfd, &opts.limits, &st, err, sizeof err);
 	archive_read_free(a);
 	corral_result_set_bool(out, "extracted", r == 0);
