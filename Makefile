@@ -48,14 +48,14 @@ $(B)/tests/unit_json:   $(B)/supervisor/json.o $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_store:  $(B)/supervisor/store.o $(B)/supervisor/record.o $(B)/child/opts.o $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_result: $(B)/child/result.o $(IPC_OBJ) $(COMMON_OBJ)
 UNIT_TESTS += $(B)/tests/unit_extract
-$(B)/tests/unit_extract: $(B)/child/extract.o $(B)/child/extract_names.o $(B)/child/archive/reasons.o $(COMMON_OBJ)
+$(B)/tests/unit_extract: $(B)/child/extract.o $(B)/child/extract_names.o $(B)/child/archive/reasons.o $(B)/child/archive/formats.o $(COMMON_OBJ)
 UNIT_TESTS += $(B)/tests/unit_archive
 ARCHIVE_OBJ := $(B)/child/handlers/archive.o $(B)/child/archive/walk.o $(B)/child/archive/judge.o \
                $(B)/child/archive/reasons.o $(B)/child/archive/names.o $(B)/child/archive/zip.o \
                $(B)/child/archive/formats.o $(B)/child/extract.o $(B)/child/extract_names.o
 $(B)/tests/unit_archive: $(ARCHIVE_OBJ) $(B)/child/result.o $(B)/child/opts.o $(IPC_OBJ) $(COMMON_OBJ) $(B)/tests/mkhostile
 UNIT_TESTS += $(B)/tests/unit_sandbox
-$(B)/tests/unit_sandbox: $(B)/child/sandbox.o $(B)/child/opts.o $(B)/child/extract.o $(B)/child/extract_names.o $(B)/child/archive/reasons.o \
+$(B)/tests/unit_sandbox: $(B)/child/sandbox.o $(B)/child/opts.o $(B)/child/extract.o $(B)/child/extract_names.o $(B)/child/archive/reasons.o $(B)/child/archive/formats.o \
                         $(IPC_OBJ) $(COMMON_OBJ)
 # A worker that speaks the protocol wrongly on purpose, for the protocol tests.
 TEST_BINS  := $(B)/tests/fakeworker

@@ -778,6 +778,8 @@ extract_archive(struct archive *a, int dirfd, const struct archive_limits *l,
 			fail_archive(&x);
 			goto out;
 		}
+		if (entry_normalize(a, e))
+			continue;
 		if (++st->entries > l->max_entries) {
 			fail(&x, "too_many_entries", NULL);
 			goto out;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <archive.h>
+#include <archive_entry.h>
 
 #include "child/archive/inspect.h"
 
@@ -92,4 +93,25 @@ filter_unsupported(const unsigned char *p, size_t n)
 		if (n >= m[i].len && memcmp(p, m[i].magic, m[i].len) == 0)
 			return i == 0 && lzop_native() ? NULL : m[i].name;
 	return NULL;
+}
+
+int
+entry_normalize(struct archive *a, struct archive_entry *e)
+{
+	const char *name;
+
+	if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_AR)
+		return 0;
+	/* The symbol table of a static library and the table of long names
+	 * (SVR4/GNU): indexes of the members, not members; ar x writes no
+	 * file of them. */
+	name = archive_entry_pathname(e);
+	if (name != NULL && (strcmp(name, "/") == 0 || strcmp(name, "/SYM64/") == 0 ||
+	    strcmp(name, "//") == 0))
+		return 1;
+	/* ar stores a mode, and Debian's ar (deterministic mode, as in every
+	 * .deb) writes it without the file type: a member is a file. */
+	if (archive_entry_filetype(e) == 0)
+		archive_entry_set_filetype(e, AE_IFREG);
+	return 0;
 }

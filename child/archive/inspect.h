@@ -20,6 +20,11 @@ struct archive;
 int archive_support(struct archive *a, uint32_t formats);
 /* What the above asks of libarchive once, asked before the walls go up. */
 void formats_init(void);
+struct archive_entry;
+/* What a format leaves out of an entry, put in as extractors read it, for
+ * inspection and extraction alike. Returns 1 for an entry that is no file
+ * of the archive and is passed over (an ar symbol table), else 0. */
+int entry_normalize(struct archive *a, struct archive_entry *e);
 /* The name of a filter whose stream starts at p but that only an external
  * program decompresses ("lrzip", ...), or NULL. */
 const char *filter_unsupported(const unsigned char *p, size_t n);
@@ -39,7 +44,8 @@ enum reason {
 	R_DEVICE, R_FIFO, R_SOCKET, R_SETUID, R_SETGID, R_WORLD_WRITABLE,
 	/* suspicious: the archive's structure */
 	R_DUPLICATE_NAME, R_CASE_COLLISION, R_ENCRYPTED, R_OVERLAPPING_ENTRIES,
-	R_NAME_MISMATCH,
+	R_NAME_MISMATCH, R_HEADER_MISMATCH, R_UNLISTED_ENTRY, R_PREFIX_DATA, R_TRAILING_DATA,
+	R_HIDDEN_DATA, R_READER_WARNING,
 	/* malformed: could not be read to its end */
 	R_TRUNCATED, R_CORRUPT, R_UNSUPPORTED, R_NOT_ARCHIVE,
 	/* rejected: a limit was hit and work stopped there */
@@ -52,6 +58,10 @@ const char *reason_name(enum reason r);
 /* libarchive refused to go on: the kind of damage its message (or NULL)
  * names. Its wording is all there is to go on. Extraction says the same. */
 enum reason damage_kind(const char *msg);
+/* libarchive warned about an entry's header (ARCHIVE_WARN): the reason its
+ * message names, or R_COUNT for a warning that changes nothing corral
+ * reports or writes (docs/results.md lists them). */
+enum reason warning_kind(const char *msg);
 enum verdict reason_verdict(enum reason r);
 const char *verdict_name(enum verdict v);
 

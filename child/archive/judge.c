@@ -36,6 +36,28 @@ grow_names(struct walk *w, size_t need)
 	return 0;
 }
 
+/* Whether the entry's permission bits are the archive's, not made up by
+ * libarchive for a format that stores none: CAB never does, and 7-Zip
+ * (without its Unix extension, as on Windows) and LHA (without a Unix
+ * header) get 0666 or 0777, less the write bits when read-only. A real
+ * Unix mode of exactly those is not judged either: the cost of reading
+ * modes that are not there would be a false alarm on every entry. */
+static int
+mode_stored(struct archive *a, unsigned mode)
+{
+	unsigned perm = mode & 07777;
+
+	switch (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) {
+	case ARCHIVE_FORMAT_CAB:
+		return 0;
+	case ARCHIVE_FORMAT_7ZIP:
+	case ARCHIVE_FORMAT_LHA:
+		return perm != 0666 && perm != 0777 && perm != 0444 && perm != 0555;
+	default:
+		return 1;
+	}
+}
+
 int
 level_judge(struct level *lv, struct archive_entry *e, const char *name, size_t len)
 {
@@ -58,6 +80,8 @@ level_judge(struct level *lv, struct archive_entry *e, const char *name, size_t 
 		level_note(lv, R_FIFO, NULL);
 	else if (type == AE_IFSOCK)
 		level_note(lv, R_SOCKET, NULL);
+	if (!mode_stored(lv->a, mode))
+		mode = 0;
 	if (!isdir && (mode & 04000))
 		level_note(lv, R_SETUID, NULL);
 	if (!isdir && (mode & 02000))
@@ -75,8 +99,12 @@ level_judge(struct level *lv, struct archive_entry *e, const char *name, size_t 
 	if (grow_names(w, len + tlen + 2) < 0)
 		return -1;
 	n = name_normal(name, len, w->norm);
-	if (n == 0)
+	/* "." or "./": the root itself, which only a directory may name. */
+	if (n == 0) {
+		if (!isdir)
+			level_note(lv, R_EMPTY_NAME, NULL);
 		return 0;
+	}
 	/* The low bit of a name's hash says "directory": two entries for one
 	 * directory are no conflict, a file and anything else of its name
 	 * are. */

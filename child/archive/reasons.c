@@ -37,6 +37,12 @@ static const struct {
 	[R_ENCRYPTED] = { "encrypted", V_SUSPICIOUS },
 	[R_OVERLAPPING_ENTRIES] = { "overlapping_entries", V_SUSPICIOUS },
 	[R_NAME_MISMATCH] = { "name_mismatch", V_SUSPICIOUS },
+	[R_HEADER_MISMATCH] = { "header_mismatch", V_SUSPICIOUS },
+	[R_UNLISTED_ENTRY] = { "unlisted_entry", V_SUSPICIOUS },
+	[R_PREFIX_DATA] = { "prefix_data", V_SUSPICIOUS },
+	[R_TRAILING_DATA] = { "trailing_data", V_SUSPICIOUS },
+	[R_HIDDEN_DATA] = { "hidden_data", V_SUSPICIOUS },
+	[R_READER_WARNING] = { "reader_warning", V_SUSPICIOUS },
 	[R_TRUNCATED] = { "truncated", V_MALFORMED },
 	[R_CORRUPT] = { "corrupt", V_MALFORMED },
 	[R_UNSUPPORTED] = { "unsupported", V_MALFORMED },
@@ -228,6 +234,30 @@ damage_kind(const char *msg)
 	if (strstr(msg, "nsupported") || strstr(msg, "not support"))
 		return R_UNSUPPORTED;
 	return R_CORRUPT;
+}
+
+enum reason
+warning_kind(const char *msg)
+{
+	if (msg == NULL)
+		return R_READER_WARNING;
+	/* Owners are never restored: their names' encoding is no concern. */
+	if ((strncmp(msg, "Uname", 5) == 0 || strncmp(msg, "Gname", 5) == 0) &&
+	    (strstr(msg, "cannot be converted") || strstr(msg, "can't be converted")))
+		return R_COUNT;
+	if (strstr(msg, "cannot be converted") || strstr(msg, "can't be converted"))
+		return R_BAD_NAME_ENCODING;
+	/* A zip's local header against its central directory record. */
+	if (strstr(msg, "nconsistent"))
+		return R_HEADER_MISMATCH;
+	if (strstr(msg, "nsupported"))
+		return R_UNSUPPORTED;
+	if (strstr(msg, "CRC") || strstr(msg, "checksum"))
+		return R_CORRUPT;
+	/* cpio: bytes between two headers that no header describes. */
+	if (strncmp(msg, "Skipped", 7) == 0)
+		return R_HIDDEN_DATA;
+	return R_READER_WARNING;
 }
 
 void

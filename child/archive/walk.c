@@ -383,12 +383,13 @@ drain:
 /* One entry: its name and kind judged, its data read. Returns 0, or -1
  * when this level or everything stops. */
 static int
-entry(struct level *lv, struct archive_entry *e)
+entry(struct level *lv, struct archive_entry *e, const char *warning)
 {
 	struct walk *w = lv->w;
 	const char *name = archive_entry_pathname(e);
+	enum reason why;
 	size_t len;
-	int r, reg, digest;
+	int r, reg, digest, has_data;
 
 	if (name == NULL)
 		name = archive_entry_pathname_utf8(e);
@@ -397,6 +398,10 @@ entry(struct level *lv, struct archive_entry *e)
 	lv->nested = 0;
 	lv->eof = 0;
 	lv->ebytes = 0;
+	/* What libarchive warned of while reading the header: two readers
+	 * may see two different entries here. */
+	if (warning != NULL && (why = warning_kind(warning)) != R_COUNT)
+		level_note(lv, why, warning);
 	len = strlen(lv->name);
 	if (len > w->lim.max_name)
 		return level_hit(lv, R_NAME_TOO_LONG, "over %u bytes", (unsigned)w->lim.max_name);
@@ -405,6 +410,9 @@ entry(struct level *lv, struct archive_entry *e)
 	lv->start = archive_filter_bytes(lv->a, -1);
 	lv->entry_ratio = own_data(lv->a);
 	reg = archive_entry_filetype(e) == AE_IFREG && archive_entry_hardlink(e) == NULL;
+	/* A directory, a symbolic link or a device has no data to read (a
+	 * RAR5 reader refuses to read a directory's, and stops there). */
+	has_data = archive_entry_filetype(e) == AE_IFREG || archive_entry_hardlink(e) != NULL;
 	if (archive_entry_is_encrypted(e)) {
 		/* Unreadable without its password: what it holds is unknown. */
 		level_note(lv, R_ENCRYPTED, NULL);
@@ -423,7 +431,7 @@ entry(struct level *lv, struct archive_entry *e)
 			return -1;
 		}
 	}
-	r = read_data(lv, reg);
+	r = has_data ? read_data(lv, reg) : 0;
 	if (archive_format(lv->a) == ARCHIVE_FORMAT_ZIP && r == 0)
 		level_overlap(lv, archive_filter_bytes(lv->a, -1));
 	level_record(lv, e, digest && r == 0);
@@ -435,6 +443,7 @@ walk_level(struct level *lv)
 {
 	struct walk *w = lv->w;
 	struct archive_entry *e;
+	char warning[DETAIL_MAX + 1];
 	uint64_t seen = 0;
 	int r;
 
@@ -457,7 +466,12 @@ walk_level(struct level *lv)
 			level_hit(lv, R_TOO_MANY_ENTRIES, "over %llu", (unsigned long long)w->lim.max_entries);
 			return;
 		}
-		if (entry(lv, e) < 0)
+		if (entry_normalize(lv->a, e))
+			continue;
+		if (r == ARCHIVE_WARN)
+			snprintf(warning, sizeof warning, "%s",
+			    archive_error_string(lv->a) ? archive_error_string(lv->a) : "a warning");
+		if (entry(lv, e, r == ARCHIVE_WARN ? warning : NULL) < 0)
 			return;
 	}
 	lv->name = NULL;
