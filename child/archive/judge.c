@@ -66,8 +66,8 @@ level_judge(struct level *lv, struct archive_entry *e, const char *name, size_t 
 	unsigned mode = archive_entry_mode(e);
 	const char *sym = type == AE_IFLNK ? archive_entry_symlink(e) : NULL;
 	const char *hard = archive_entry_hardlink(e);
-	size_t n, i, tlen = 0, dirlen;
-	uint64_t m, h, hf;
+	size_t n, i, tlen = 0, dirlen, tn;
+	uint64_t m, h, hf, th;
 	int isdir = type == AE_IFDIR, through;
 
 	m = name_check(name, len);
@@ -135,13 +135,27 @@ level_judge(struct level *lv, struct archive_entry *e, const char *name, size_t 
 		if (nameset_add(&w->links, name_hash(lv->salt, w->norm, n)) < 0)
 			goto nomem;
 	}
-	/* A hard link's target is a name in the archive, from its root. */
+	/* A hard link's target is a name in the archive, from its root, and
+	 * an extractor links only to a file it has written: to a symbolic
+	 * link it would make another symbolic link, here, whose target then
+	 * means something else; to a directory or to nothing, it fails. */
 	if (hard != NULL && tlen > 0) {
 		if (link_resolve("", 0, hard, w->stack, &w->links, lv->salt, &through))
 			level_note(lv, R_HARDLINK_ESCAPE, NULL);
 		if (through)
 			level_note(lv, R_LINK_CHAIN, NULL);
+		tn = name_normal(hard, tlen, w->norm + n + 1);
+		th = name_hash(lv->salt, w->norm + n + 1, tn);
+		if (nameset_has(&w->links, th)) {
+			level_note(lv, R_LINK_CHAIN, "a hard link to a symbolic link");
+			if (nameset_add(&w->links, name_hash(lv->salt, w->norm, n)) < 0)
+				goto nomem;
+		} else if (!nameset_has(&w->files, th))
+			level_note(lv, R_HARDLINK_ESCAPE, "its target is no file written before it");
 	}
+	if ((type == AE_IFREG || hard != NULL) &&
+	    nameset_add(&w->files, name_hash(lv->salt, w->norm, n)) < 0)
+		goto nomem;
 	return 0;
 nomem:
 	w->err = ENOMEM;

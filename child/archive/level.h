@@ -38,7 +38,11 @@ struct level {
 	int eof;			/* its data has ended */
 	int64_t start;			/* compressed position where its data began */
 	int entry_ratio;		/* and that position measures its data */
-	uint64_t ebytes;		/* its uncompressed bytes so far */
+	uint64_t ebytes;		/* its uncompressed bytes so far, holes included */
+	uint64_t logical;		/* a sparse entry's size, holes included; else 0 */
+	uint64_t hole;			/* zeros of a hole still to give */
+	const void *held;		/* the block after the hole */
+	size_t heldlen;
 	EVP_MD_CTX *md;			/* its digest, with entry_sha256 */
 	int64_t data_end;		/* zip: where the data read so far ends */
 	int overlap_noted;
@@ -61,7 +65,8 @@ struct walk {
 	int err;			/* errno when inspection itself failed */
 	uint64_t levels;		/* archives opened in this file */
 	uint64_t seed;			/* the key of the names' hashes */
-	unsigned char *block;		/* the file's read buffer */
+	unsigned char *block;		/* the file's read buffer, libarchive's to read */
+	unsigned char *scratch;		/* BLOCK bytes for looking at the file besides */
 	EVP_MD *sha256;
 	EVP_MD_CTX *file_md, *entry_md;
 	struct archive *last;		/* the file's reader, kept for its names */
@@ -69,6 +74,7 @@ struct walk {
 	uint64_t *stack;		/* a link's resolution */
 	size_t namecap;
 	struct nameset names, folded, links;
+	struct nameset files;		/* regular files, a hard link's only targets */
 	size_t mem_used;		/* of NEST_MEMORY */
 	msgpack_packer pk;
 };
@@ -93,9 +99,13 @@ int level_judge(struct level *lv, struct archive_entry *e, const char *name, siz
 /* zip.c */
 /* The data of the entry just read, from lv->start to end. */
 void level_overlap(struct level *lv, int64_t end);
-/* After the last entry, seen of them in all: the records of the central
- * directory against them, and each record's name against its local
- * header's. */
+/* Before the first entry of the file, a zip: each record of its central
+ * directory against its local header (names, method, flags), entries whose
+ * bytes overlap, and bytes no record describes (a prefix, gaps, local
+ * headers the directory does not list, what follows the end). */
+void level_zip_survey(struct level *lv);
+/* After the last entry, seen of them in all: more records than entries
+ * (two records for one offset) overlap. */
 void level_zip_check(struct level *lv, uint64_t seen);
 /* The records the file's end of central directory counts (zip64's too),
  * or 0 when there is none. */

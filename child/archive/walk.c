@@ -52,8 +52,13 @@ account(struct level *lv, const void *buf, size_t len)
 	return 0;
 }
 
-/* The next block of the entry's data, counted. Returns 1, 0 at its end,
- * or -1 (damage or a limit, noted). */
+/* What a hole of a sparse entry reads as. */
+static const unsigned char zeros[BLOCK];
+
+/* The next block of the entry's data, counted. A sparse entry's holes are
+ * data too, zeros as an extractor writes them: they count against every
+ * limit and reach a nested reader. Returns 1, 0 at its end, or -1 (damage
+ * or a limit, noted). */
 static int
 pull(struct level *lv, const void **buf, size_t *len)
 {
@@ -62,12 +67,28 @@ pull(struct level *lv, const void **buf, size_t *len)
 
 	if (lv->w->stop || lv->failed)
 		return -1;
+	if (lv->hole > 0) {
+		*len = lv->hole < sizeof zeros ? (size_t)lv->hole : sizeof zeros;
+		*buf = zeros;
+		lv->hole -= *len;
+		return account(lv, *buf, *len) < 0 ? -1 : 1;
+	}
+	if (lv->held != NULL) {
+		*buf = lv->held;
+		*len = lv->heldlen;
+		lv->held = NULL;
+		return account(lv, *buf, *len) < 0 ? -1 : 1;
+	}
 	if (lv->eof)
 		return 0;
 	r = archive_read_data_block(lv->a, buf, len, &off);
 	if (r == ARCHIVE_EOF) {
 		lv->eof = 1;
-		return 0;
+		/* The hole a sparse entry ends in has no block. */
+		if (lv->logical <= lv->ebytes)
+			return 0;
+		lv->hole = lv->logical - lv->ebytes;
+		return pull(lv, buf, len);
 	}
 	if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
 		level_damaged(lv);
@@ -77,6 +98,13 @@ pull(struct level *lv, const void **buf, size_t *len)
 	 * size): the data is there, and wrong. */
 	if (r == ARCHIVE_WARN && !(lv->flags & (1ull << R_CORRUPT)))
 		level_note(lv, R_CORRUPT, archive_error_string(lv->a));
+	/* A hole before this block: its zeros first, the block held. */
+	if (off > 0 && (uint64_t)off > lv->ebytes) {
+		lv->hole = (uint64_t)off - lv->ebytes;
+		lv->held = *buf;
+		lv->heldlen = *len;
+		return pull(lv, buf, len);
+	}
 	return account(lv, *buf, *len) < 0 ? -1 : 1;
 }
 
@@ -398,6 +426,10 @@ entry(struct level *lv, struct archive_entry *e, const char *warning)
 	lv->nested = 0;
 	lv->eof = 0;
 	lv->ebytes = 0;
+	lv->hole = 0;
+	lv->held = NULL;
+	lv->logical = archive_entry_sparse_count(e) > 0 && archive_entry_size_is_set(e) &&
+	    archive_entry_size(e) > 0 ? (uint64_t)archive_entry_size(e) : 0;
 	/* What libarchive warned of while reading the header: two readers
 	 * may see two different entries here. */
 	if (warning != NULL && (why = warning_kind(warning)) != R_COUNT)
@@ -431,7 +463,7 @@ entry(struct level *lv, struct archive_entry *e, const char *warning)
 			return -1;
 		}
 	}
-	r = has_data ? read_data(lv, reg) : 0;
+	r = has_data ? read_data(lv, reg && !lv->overlap_noted) : 0;
 	if (archive_format(lv->a) == ARCHIVE_FORMAT_ZIP && r == 0)
 		level_overlap(lv, archive_filter_bytes(lv->a, -1));
 	level_record(lv, e, digest && r == 0);
@@ -466,6 +498,8 @@ walk_level(struct level *lv)
 			level_hit(lv, R_TOO_MANY_ENTRIES, "over %llu", (unsigned long long)w->lim.max_entries);
 			return;
 		}
+		if (seen == 1 && lv->depth == 0 && archive_format(lv->a) == ARCHIVE_FORMAT_ZIP)
+			level_zip_survey(lv);
 		if (entry_normalize(lv->a, e))
 			continue;
 		if (r == ARCHIVE_WARN)
@@ -491,6 +525,7 @@ walk_new(void)
 	utf8_locale();
 	formats_init();
 	w->block = malloc(BLOCK);
+	w->scratch = malloc(BLOCK);
 	w->file_md = EVP_MD_CTX_new();
 	w->entry_md = EVP_MD_CTX_new();
 	/* The names' hashes are keyed: an archive cannot choose names that
@@ -499,9 +534,11 @@ walk_new(void)
 		w->seed = (uint64_t)(uintptr_t)w ^ (uint64_t)getpid() << 32;
 	/* Fetched once: EVP_sha256() looks it up again on every use. */
 	w->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-	if (w->block == NULL || w->file_md == NULL || w->entry_md == NULL || w->sha256 == NULL) {
+	if (w->block == NULL || w->scratch == NULL || w->file_md == NULL || w->entry_md == NULL ||
+	    w->sha256 == NULL) {
 		EVP_MD_free(w->sha256);
 		free(w->block);
+		free(w->scratch);
 		EVP_MD_CTX_free(w->file_md);
 		EVP_MD_CTX_free(w->entry_md);
 		free(w);
@@ -542,6 +579,107 @@ digest_rest(struct walk *w)
 	if (n < 0)
 		return -1;
 	return EVP_DigestFinal_ex(w->file_md, w->in->sha256, &dlen) ? 0 : -1;
+}
+
+/* The first non-zero byte of [from, to) of the file, or to. */
+static uint64_t
+file_nonzero(struct walk *w, uint64_t from, uint64_t to)
+{
+	ssize_t n, i;
+
+	while (from < to) {
+		n = pread(w->fd, w->scratch, to - from < BLOCK ? (size_t)(to - from) : BLOCK, (off_t)from);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return to;
+		for (i = 0; i < n; i++)
+			if (w->scratch[i] != 0)
+				return from + (uint64_t)i;
+		from += (uint64_t)n;
+	}
+	return to;
+}
+
+/* Data at offset at (of the file, or of the decompressed stream) after
+ * the end of what: the archive, or the compressed stream. */
+static void
+trailing(struct level *top, uint64_t at, const char *what, int decompressed)
+{
+	char detail[DETAIL_MAX + 1];
+
+	snprintf(detail, sizeof detail, "data after the end of the %s, at offset %llu of %s: "
+	    "most readers stop before it", what, (unsigned long long)at,
+	    decompressed ? "the decompressed stream" : "the file");
+	level_note(top, R_TRAILING_DATA, detail);
+}
+
+/* After the end of an archive read as a stream (tar, cpio, ar, a lone
+ * compressed file): what follows it in the file, or in its decompressed
+ * stream, is what a reader that stops at the end never shows, a second
+ * archive appended included. Zeros (a tar's record padding) are no data;
+ * members of a gzip file one after another are one stream. The stream
+ * after a compressed archive's end is read once more from the start,
+ * counted against the limits; nothing else is read twice. */
+static void
+stream_tail(struct level *top)
+{
+	struct walk *w = top->w;
+	struct archive *a;
+	struct archive_entry *e;
+	uint64_t end = (uint64_t)archive_filter_bytes(top->a, 0), pos = 0, k;
+	const void *buf;
+	size_t len;
+	la_int64_t off;
+	int nf = archive_filter_count(top->a), r;
+
+	switch (archive_format(top->a) & ARCHIVE_FORMAT_BASE_MASK) {
+	case ARCHIVE_FORMAT_TAR:
+	case ARCHIVE_FORMAT_CPIO:
+	case ARCHIVE_FORMAT_AR:
+		break;
+	case ARCHIVE_FORMAT_RAW:
+		end = UINT64_MAX;	/* the stream is all the entry's */
+		break;
+	default:
+		return;
+	}
+	if (nf <= 1) {
+		if ((k = file_nonzero(w, end, w->in->size)) < w->in->size)
+			trailing(top, k, "archive", 0);
+		return;
+	}
+	if ((a = archive_read_new()) == NULL)
+		return;
+	w->pos = 0;
+	if (archive_support(a, 0) < 0)
+		goto out;
+	archive_read_set_read_callback(a, file_read);
+	archive_read_set_seek_callback(a, file_seek);
+	archive_read_set_callback_data(a, w);
+	if (archive_read_open1(a) != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK)
+		goto out;
+	while (end != UINT64_MAX &&
+	    (r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
+		for (k = pos < end ? (end - pos < len ? end - pos : len) : 0; k < len; k++)
+			if (((const unsigned char *)buf)[k] != 0) {
+				trailing(top, pos + k, "archive", 1);
+				goto out;
+			}
+		pos += len;
+		if (pos > end && pos - end > w->lim.max_bytes) {
+			trailing(top, end, "archive", 1);
+			goto out;
+		}
+	}
+	if (end == UINT64_MAX || r == ARCHIVE_EOF) {
+		/* The compressed stream's own end, against the file's. */
+		k = (uint64_t)archive_filter_bytes(end == UINT64_MAX ? top->a : a, -1);
+		if ((k = file_nonzero(w, k, w->in->size)) < w->in->size)
+			trailing(top, k, "compressed stream", 0);
+	}
+out:
+	archive_read_free(a);
 }
 
 /* libarchive reads a zip's central directory whole, a few hundred bytes
@@ -594,6 +732,7 @@ walk_file(struct walk *w, int fd, const struct job_opts *o, struct inspect *in)
 	nameset_clear(&w->names);
 	nameset_clear(&w->folded);
 	nameset_clear(&w->links);
+	nameset_clear(&w->files);
 	if (w->last != NULL) {
 		archive_read_free(w->last);
 		w->last = NULL;
@@ -625,6 +764,8 @@ walk_file(struct walk *w, int fd, const struct job_opts *o, struct inspect *in)
 		walk_level(&top);
 	if (top.plain)
 		plain(&top, NULL, 0);
+	else if (!w->stop && !top.failed && w->err == 0)
+		stream_tail(&top);
 	describe(top.a, &top, in);
 	if (w->err != 0) {
 		errno = w->err;
