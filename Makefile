@@ -63,6 +63,7 @@ $(B)/tests/fakeworker:  $(IPC_OBJ) $(COMMON_OBJ)
 # The hostile archive corpus, written at test time (tests/mkhostile.c).
 TEST_BINS  += $(B)/tests/mkhostile
 $(B)/tests/mkhostile: LDLIBS += -lz
+$(B)/tests/mkhostile: $(B)/tests/mkhostile_field.o
 
 PLUGINS    := $(B)/examples/count_bytes.so \
               $(patsubst tests/plugins/%.c,$(B)/tests/plugins/%.so,$(wildcard tests/plugins/*.c))

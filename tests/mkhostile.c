@@ -23,33 +23,19 @@
 #include <archive_entry.h>
 #include <zlib.h>
 
+#include "tests/mkhostile.h"
+
 static const char *dir;
 static FILE *manifest;
 
-static void
+void
 die(const char *what, const char *why)
 {
 	fprintf(stderr, "mkhostile: %s: %s\n", what, why);
 	exit(1);
 }
 
-/* One entry to write. type 0 is a regular file. */
-struct ent {
-	const char *name;
-	const char *data;	/* NULL: none */
-	size_t len;		/* of data; 0: strlen */
-	unsigned type;		/* AE_IF*, 0 for AE_IFREG */
-	unsigned mode;		/* permission bits; 0 for 0644 / 0755 */
-	const char *symlink;
-	const char *hardlink;
-};
-
-struct out {
-	char *buf;
-	size_t len, cap;
-};
-
-static void
+void
 out_add(struct out *o, const void *p, size_t len)
 {
 	if (o->len + len > o->cap) {
@@ -62,7 +48,7 @@ out_add(struct out *o, const void *p, size_t len)
 	o->len += len;
 }
 
-static void
+void
 put_file(const char *name, const void *p, size_t len)
 {
 	char path[4096];
@@ -77,7 +63,7 @@ put_file(const char *name, const void *p, size_t len)
 		die(path, strerror(errno));
 }
 
-static void
+void
 expect(const char *name, const char *verdict, const char *reason)
 {
 	fprintf(manifest, "%s\t%s\t%s\n", name, verdict, reason);
@@ -94,7 +80,7 @@ mem_write(struct archive *a, void *cd, const void *p, size_t len)
 /* Writes ents as format (archive_write_set_format_by_name) under filter
  * (archive_write_add_filter_by_name, or NULL), with options, into o.
  * Returns 0, or -1 when this libarchive cannot write it. */
-static int
+int
 build(struct out *o, const char *format, const char *filter, const char *options,
     const struct ent *ents, size_t n)
 {
@@ -146,7 +132,7 @@ build(struct out *o, const char *format, const char *filter, const char *options
 }
 
 /* A case: the archive written to name, and its expected verdict. */
-static void
+void
 make(const char *name, const char *format, const char *filter, const char *options,
     const struct ent *ents, size_t n, const char *verdict, const char *reason)
 {
@@ -163,7 +149,6 @@ make(const char *name, const char *format, const char *filter, const char *optio
 	free(o.buf);
 }
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct ent tree[] = {
 	{ .name = "d/", .type = AE_IFDIR },
@@ -462,7 +447,7 @@ zeros_init(struct zeros *z, int fill)
 	z->crc1 = crc32(0, mib, sizeof mib);
 }
 
-static void
+void
 le16(struct out *o, unsigned v)
 {
 	unsigned char b[2] = { v & 0xff, (v >> 8) & 0xff };
@@ -470,7 +455,7 @@ le16(struct out *o, unsigned v)
 	out_add(o, b, 2);
 }
 
-static void
+void
 le32(struct out *o, uint32_t v)
 {
 	unsigned char b[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
@@ -494,7 +479,7 @@ zeros_stream(struct out *o, const struct zeros *z, unsigned mib)
 }
 
 /* A zip entry's local header; method 0 or 8. */
-static void
+void
 zip_local(struct out *o, const char *name, unsigned method, unsigned flags, uint32_t crc,
     uint32_t csize, uint32_t usize)
 {
@@ -512,7 +497,7 @@ zip_local(struct out *o, const char *name, unsigned method, unsigned flags, uint
 	out_add(o, name, strlen(name));
 }
 
-static void
+void
 zip_central(struct out *o, const char *name, unsigned method, unsigned flags, uint32_t crc,
     uint32_t csize, uint32_t usize, uint32_t offset)
 {
@@ -536,7 +521,7 @@ zip_central(struct out *o, const char *name, unsigned method, unsigned flags, ui
 	out_add(o, name, strlen(name));
 }
 
-static void
+void
 zip_end(struct out *o, unsigned n, uint32_t cdsize, uint32_t cdoff)
 {
 	le32(o, 0x06054b50);
@@ -738,6 +723,7 @@ main(int argc, char **argv)
 	bombs();
 	many();
 	damage();
+	field();
 	if (fclose(manifest) != 0)
 		die(path, strerror(errno));
 	return 0;
