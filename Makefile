@@ -28,7 +28,7 @@ SUP_SRC    := supervisor/main.c supervisor/cli.c supervisor/sup.c supervisor/slo
 CHILD_SRC  := child/worker.c child/result.c child/opts.c child/handlers/archive.c \
               child/handlers/sha256.c child/handlers/exec.c child/handlers/plugin.c
 CHILD_SRC  += child/archive/walk.c child/archive/judge.c child/archive/reasons.c child/archive/names.c
-CHILD_SRC  += child/archive/zip.c child/archive/formats.c
+CHILD_SRC  += child/archive/zip.c child/archive/formats.c child/archive/survey.c
 CHILD_SRC  += child/extract.c child/extract_names.c
 CHILD_SRC  += child/sandbox.c
 
@@ -52,7 +52,7 @@ $(B)/tests/unit_extract: $(B)/child/extract.o $(B)/child/extract_names.o $(B)/ch
 UNIT_TESTS += $(B)/tests/unit_archive
 ARCHIVE_OBJ := $(B)/child/handlers/archive.o $(B)/child/archive/walk.o $(B)/child/archive/judge.o \
                $(B)/child/archive/reasons.o $(B)/child/archive/names.o $(B)/child/archive/zip.o \
-               $(B)/child/archive/formats.o $(B)/child/extract.o $(B)/child/extract_names.o
+               $(B)/child/archive/formats.o $(B)/child/archive/survey.o $(B)/child/extract.o $(B)/child/extract_names.o
 $(B)/tests/unit_archive: $(ARCHIVE_OBJ) $(B)/child/result.o $(B)/child/opts.o $(IPC_OBJ) $(COMMON_OBJ) $(B)/tests/mkhostile
 UNIT_TESTS += $(B)/tests/unit_sandbox
 $(B)/tests/unit_sandbox: $(B)/child/sandbox.o $(B)/child/opts.o $(B)/child/extract.o $(B)/child/extract_names.o $(B)/child/archive/reasons.o $(B)/child/archive/formats.o \
@@ -99,7 +99,8 @@ $(B)/bench/floor: bench/floor.c $(B)/child/handlers/archive.o $(B)/child/result.
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LDLIBS)
 $(B)/bench/floor: $(B)/child/archive/walk.o $(B)/child/archive/judge.o $(B)/child/archive/reasons.o \
                  $(B)/child/archive/names.o $(B)/common/utf8.o $(B)/child/extract.o $(B)/child/extract_names.o \
-                 $(B)/child/archive/zip.o $(B)/child/archive/formats.o $(B)/child/opts.o
+                 $(B)/child/archive/zip.o $(B)/child/archive/formats.o $(B)/child/archive/survey.o \
+                 $(B)/child/opts.o
 
 bench-deps: deps
 	@sh scripts/deps.sh bench

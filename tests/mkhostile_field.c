@@ -287,6 +287,69 @@ debs(void)
 	deb("traversal.deb", trav, N(trav), "suspicious", "path_traversal");
 }
 
+/* An ISO 9660 image whose Joliet name (what Windows shows) is not its Rock
+ * Ridge name (what Linux shows): one UTF-16 name rewritten. */
+static void
+iso_joliet(void)
+{
+	static const struct ent e[] = { { .name = "aaaa.txt", .data = "which name?\n" } };
+	static const char from[] = "\0a\0a\0a\0a\0.\0t\0x\0t", to[] = "\0b\0b\0b\0b\0.\0t\0x\0t";
+	struct out o = { 0 };
+	size_t i, hits = 0;
+
+	if (build(&o, "iso9660", NULL, "iso9660:joliet,iso9660:rockridge", e, N(e)) < 0)
+		die("iso9660", "not made");
+	for (i = 0; i + 16 <= o.len; i++)
+		if (memcmp(o.buf + i, from, 16) == 0) {
+			memcpy(o.buf + i, to, 16);
+			hits++;
+		}
+	if (hits == 0)
+		die("joliet.iso", "no Joliet name to rewrite");
+	put("joliet.iso", &o, "suspicious", "name_mismatch");
+	free(o.buf);
+}
+
+/* A stored cabinet of one file (MS-CAB), its file records gap bytes after
+ * the folder records that the header skips. */
+static void
+cab(const char *name, size_t gap, const char *verdict, const char *reason)
+{
+	static const char data[] = "cabinet data\n";
+	struct out o = { 0 };
+	uint32_t files = 36 + 8 + (uint32_t)gap, dat = files + 16 + 6, total = dat + 8 + 13;
+
+	out_add(&o, "MSCF\0\0\0\0", 8);
+	le32(&o, total);
+	le32(&o, 0);
+	le32(&o, files);
+	le32(&o, 0);
+	out_add(&o, "\3\1", 2);	/* version 1.3 */
+	le16(&o, 1);		/* folders */
+	le16(&o, 1);		/* files */
+	le16(&o, 0);		/* flags */
+	le16(&o, 0);		/* set id */
+	le16(&o, 0);		/* cabinet number */
+	le32(&o, dat);		/* the folder: its data, one block, stored */
+	le16(&o, 1);
+	le16(&o, 0);
+	for (; gap > 0; gap--)
+		out_add(&o, "!", 1);
+	le32(&o, 13);		/* the file: size, offset in folder, folder */
+	le32(&o, 0);
+	le16(&o, 0);
+	le16(&o, 0x5821);	/* date, time, attributes */
+	le16(&o, 0);
+	le16(&o, 0x20);
+	out_add(&o, "a.txt", 6);
+	le32(&o, 0);		/* the data block: no checksum */
+	le16(&o, 13);
+	le16(&o, 13);
+	out_add(&o, data, 13);
+	put(name, &o, verdict, reason);
+	free(o.buf);
+}
+
 void
 field(void)
 {
@@ -295,4 +358,7 @@ field(void)
 	names_links();
 	glued();
 	debs();
+	iso_joliet();
+	cab("clean-stored.cab", 0, "clean", "-");
+	cab("gap.cab", 24, "suspicious", "hidden_data");
 }

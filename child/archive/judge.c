@@ -10,7 +10,7 @@
 #include "child/archive/level.h"
 
 /* Room for a name and a link target of need bytes together. */
-static int
+int
 grow_names(struct walk *w, size_t need)
 {
 	char *a, *b;

@@ -93,6 +93,9 @@ int level_hit(struct level *lv, enum reason r, const char *fmt, ...)
 void level_damaged(struct level *lv);
 
 /* judge.c */
+/* Room in w's name buffers for need bytes. Returns 0, or -1 when memory
+ * ran out (w stops). */
+int grow_names(struct walk *w, size_t need);
 /* Type, mode, name and link target of the entry: what extracting it would
  * do. Returns 0, or -1 when everything stops. */
 int level_judge(struct level *lv, struct archive_entry *e, const char *name, size_t len);
@@ -110,6 +113,10 @@ void level_zip_check(struct level *lv, uint64_t seen);
 /* The records the file's end of central directory counts (zip64's too),
  * or 0 when there is none. */
 uint64_t zip_records(struct walk *w);
+
+/* survey.c: after the file's last entry, what another reader of its
+ * format would see (ISO 9660's Joliet names, a CAB's layout). */
+void level_survey(struct level *top);
 
 /* The entry in the manifest; with digest, lv->md's sum too. */
 void level_record(struct level *lv, struct archive_entry *e, int digest);

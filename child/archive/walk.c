@@ -764,8 +764,10 @@ walk_file(struct walk *w, int fd, const struct job_opts *o, struct inspect *in)
 		walk_level(&top);
 	if (top.plain)
 		plain(&top, NULL, 0);
-	else if (!w->stop && !top.failed && w->err == 0)
+	else if (!w->stop && !top.failed && w->err == 0) {
 		stream_tail(&top);
+		level_survey(&top);
+	}
 	describe(top.a, &top, in);
 	if (w->err != 0) {
 		errno = w->err;

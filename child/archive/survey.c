@@ -1,0 +1,243 @@
+/* survey: what another well-known reader of a file would see that
+ * libarchive's reading does not, for formats that hold two descriptions of
+ * one content (zip's is zip.c). An ISO 9660 image with Joliet names as well
+ * as Rock Ridge ones is read a second time by its Joliet names (what
+ * Windows shows), and each of them must be one the first reading had. A
+ * CAB's header says where its file records and data are: bytes between
+ * them, and after the cabinet's stated end, are bytes no reader describes
+ * alike. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "child/archive/level.h"
+
+static ssize_t
+read_at(int fd, void *buf, size_t len, uint64_t off)
+{
+	ssize_t n;
+
+	do
+		n = pread(fd, buf, len, (off_t)off);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+/* --- ISO 9660 ----------------------------------------------------------- */
+
+#define ISO_SECTOR	2048
+#define ISO_VD_FIRST	16
+#define ISO_VD_MAX	32	/* volume descriptors looked at */
+
+/* Whether the image has a Joliet volume descriptor (a supplementary one
+ * with a UCS-2 escape sequence). */
+static int
+has_joliet(struct walk *w)
+{
+	unsigned char *vd = w->scratch;
+	unsigned i;
+
+	for (i = ISO_VD_FIRST; i < ISO_VD_FIRST + ISO_VD_MAX; i++) {
+		if (read_at(w->fd, vd, ISO_SECTOR, (uint64_t)i * ISO_SECTOR) != ISO_SECTOR ||
+		    memcmp(vd + 1, "CD001", 5) != 0 || vd[0] == 255)
+			return 0;
+		if (vd[0] == 2 && vd[88] == '%' && vd[89] == '/' &&
+		    (vd[90] == '@' || vd[90] == 'C' || vd[90] == 'E'))
+			return 1;
+	}
+	return 0;
+}
+
+static la_ssize_t
+iso_read(struct archive *a, void *cd, const void **buf)
+{
+	struct walk *w = cd;
+	ssize_t n = read_at(w->fd, w->scratch, BLOCK, w->pos);
+
+	if (n < 0) {
+		archive_set_error(a, errno, "read error");
+		return -1;
+	}
+	w->pos += (uint64_t)n;
+	*buf = w->scratch;
+	return n;
+}
+
+static la_int64_t
+iso_seek(struct archive *a, void *cd, la_int64_t off, int whence)
+{
+	struct walk *w = cd;
+	int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)w->pos :
+	    (int64_t)w->in->size;
+
+	if (base + off < 0) {
+		archive_set_error(a, EINVAL, "seek before the start");
+		return ARCHIVE_FATAL;
+	}
+	w->pos = (uint64_t)(base + off);
+	return (la_int64_t)w->pos;
+}
+
+/* Joliet limits a name to 64 UCS-2 characters: a longer Rock Ridge name
+ * is cut there by honest writers, and such a pair is no disagreement. */
+static int
+cut_by_joliet(const char *norm, size_t n)
+{
+	size_t i, start, chars = 0;
+
+	for (start = 0, i = 0; i <= n; i++) {
+		if (i < n && norm[i] != '/') {
+			if (((unsigned char)norm[i] & 0xc0) != 0x80)
+				chars++;
+			continue;
+		}
+		if (chars >= 64)
+			return 1;
+		chars = 0;
+		start = i + 1;
+	}
+	(void)start;
+	return 0;
+}
+
+static void
+iso_survey(struct level *top)
+{
+	struct walk *w = top->w;
+	struct archive *a;
+	struct archive_entry *e;
+	char detail[DETAIL_MAX + 1];
+	const char *name;
+	uint64_t seen = 0, h, m, i;
+	size_t len, n;
+
+	if (!has_joliet(w) || (a = archive_read_new()) == NULL)
+		return;
+	w->pos = 0;
+	if (archive_read_support_format_iso9660(a) != ARCHIVE_OK ||
+	    archive_read_set_format_option(a, "iso9660", "rockridge", NULL) < ARCHIVE_WARN)
+		goto out;
+	archive_read_set_read_callback(a, iso_read);
+	archive_read_set_seek_callback(a, iso_seek);
+	archive_read_set_callback_data(a, w);
+	if (archive_read_open1(a) != ARCHIVE_OK)
+		goto out;
+	while (seen++ < w->lim.max_entries && archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		if ((name = archive_entry_pathname(e)) == NULL)
+			continue;
+		len = strlen(name);
+		if (len > w->lim.max_name || grow_names(w, len + 2) < 0)
+			break;
+		n = name_normal(name, len, w->norm);
+		if (n == 0)
+			continue;
+		h = name_hash(top->salt, w->norm, n) & ~1ull;
+		if (nameset_has(&w->names, h) || nameset_has(&w->names, h | 1) || cut_by_joliet(w->norm, n))
+			continue;
+		/* A name Windows shows and the Rock Ridge reading has not. */
+		top->name = name;
+		top->flags = 0;
+		snprintf(detail, sizeof detail, "a Joliet name the Rock Ridge names do not have");
+		level_note(top, R_NAME_MISMATCH, detail);
+		m = name_check(name, len);
+		for (i = 0; m != 0; i++, m >>= 1)
+			if (m & 1)
+				level_note(top, (enum reason)i, "a Joliet name");
+		top->name = NULL;
+	}
+out:
+	archive_read_free(a);
+}
+
+/* --- CAB ---------------------------------------------------------------- */
+
+static unsigned
+le16(const unsigned char *p)
+{
+	return p[0] | p[1] << 8;
+}
+
+static uint32_t
+le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void
+hidden(struct level *top, enum reason r, uint64_t at, uint64_t len, const char *where)
+{
+	char detail[DETAIL_MAX + 1];
+
+	snprintf(detail, sizeof detail, "%llu bytes at offset %llu, %s",
+	    (unsigned long long)len, (unsigned long long)at, where);
+	level_note(top, r, detail);
+}
+
+/* The header's layout (MS-CAB): the file records must start where the
+ * folder records end, and the first folder's data where the file records
+ * end; the cabinet ends at its stated size. */
+static void
+cab_survey(struct level *top)
+{
+	struct walk *w = top->w;
+	unsigned char *p = w->scratch;
+	uint64_t size = w->in->size, pos, cab, files, data = UINT64_MAX, end;
+	unsigned folders, nfiles, flags, rhdr = 0, rfolder = 0, i, k;
+	ssize_t got;
+
+	if ((got = read_at(w->fd, p, BLOCK, 0)) < 36 || memcmp(p, "MSCF", 4) != 0)
+		return;
+	cab = le32(p + 8);
+	files = le32(p + 16);
+	folders = le16(p + 26);
+	nfiles = le16(p + 28);
+	flags = le16(p + 30);
+	pos = 36;
+	if (flags & 4) {
+		rhdr = le16(p + 36);
+		rfolder = p[38];
+		pos = 40 + rhdr;
+	}
+	/* The names of the cabinets before and after: two strings each. */
+	for (k = 0; k < (unsigned)(!!(flags & 1) + !!(flags & 2)) * 2; k++) {
+		while (pos < (uint64_t)got && p[pos] != 0)
+			pos++;
+		pos++;
+	}
+	for (i = 0; i < folders; i++, pos += 8 + rfolder)
+		if (pos + 8 <= (uint64_t)got && le32(p + pos) < data)
+			data = le32(p + pos);
+	if (pos > (uint64_t)got)
+		return;		/* a header past the first block: left alone */
+	if (files > pos)
+		hidden(top, R_HIDDEN_DATA, pos, files - pos, "between the folders and the file records");
+	else if (files < pos)
+		hidden(top, R_HEADER_MISMATCH, files, pos - files,
+		    "where the file records are said to start, inside the folder records");
+	/* The file records: 16 bytes and a name each. */
+	for (i = 0, end = files; i < nfiles && end + 16 < (uint64_t)got; i++) {
+		end += 16;
+		while (end < (uint64_t)got && p[end] != 0)
+			end++;
+		end++;
+	}
+	if (i == nfiles && data != UINT64_MAX && data > end && data <= size)
+		hidden(top, R_HIDDEN_DATA, end, data - end, "between the file records and the data");
+	if (cab < size)
+		hidden(top, R_TRAILING_DATA, cab, size - cab, "after the cabinet's stated end");
+}
+
+void
+level_survey(struct level *top)
+{
+	switch (archive_format(top->a) & ARCHIVE_FORMAT_BASE_MASK) {
+	case ARCHIVE_FORMAT_ISO9660:
+		iso_survey(top);
+		break;
+	case ARCHIVE_FORMAT_CAB:
+		cab_survey(top);
+		break;
+	}
+}
