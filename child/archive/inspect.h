@@ -45,7 +45,7 @@ enum reason {
 	/* suspicious: the archive's structure */
 	R_DUPLICATE_NAME, R_CASE_COLLISION, R_ENCRYPTED, R_OVERLAPPING_ENTRIES,
 	R_NAME_MISMATCH, R_HEADER_MISMATCH, R_UNLISTED_ENTRY, R_PREFIX_DATA, R_TRAILING_DATA,
-	R_HIDDEN_DATA, R_READER_WARNING,
+	R_HIDDEN_DATA, R_READER_WARNING, R_UNKNOWN_TYPE,
 	/* malformed: could not be read to its end */
 	R_TRUNCATED, R_CORRUPT, R_UNSUPPORTED, R_NOT_ARCHIVE,
 	/* rejected: a limit was hit and work stopped there */
@@ -55,6 +55,8 @@ enum reason {
 };
 
 const char *reason_name(enum reason r);
+/* The reason named name, or R_COUNT. */
+enum reason reason_find(const char *name);
 /* libarchive refused to go on: the kind of damage its message (or NULL)
  * names. Its wording is all there is to go on. Extraction says the same. */
 enum reason damage_kind(const char *msg);
@@ -107,6 +109,10 @@ struct inspect {
 	struct mpbuf files;		/* the manifest: an array of maps */
 	int files_truncated;
 };
+
+/* Records r against entry ("" for the archive's own) after the walk: what
+ * extraction, reading the file again, refused. */
+void inspect_add(struct inspect *in, enum reason r, const char *entry, const char *detail);
 
 /* The state kept from file to file (buffers, sets, digest contexts). */
 struct walk;

@@ -80,6 +80,8 @@ level_judge(struct level *lv, struct archive_entry *e, const char *name, size_t 
 		level_note(lv, R_FIFO, NULL);
 	else if (type == AE_IFSOCK)
 		level_note(lv, R_SOCKET, NULL);
+	else if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK && hard == NULL)
+		level_note(lv, R_UNKNOWN_TYPE, NULL);
 	if (!mode_stored(lv->a, mode))
 		mode = 0;
 	if (!isdir && (mode & 04000))

@@ -43,6 +43,7 @@ static const struct {
 	[R_TRAILING_DATA] = { "trailing_data", V_SUSPICIOUS },
 	[R_HIDDEN_DATA] = { "hidden_data", V_SUSPICIOUS },
 	[R_READER_WARNING] = { "reader_warning", V_SUSPICIOUS },
+	[R_UNKNOWN_TYPE] = { "unknown_type", V_SUSPICIOUS },
 	[R_TRUNCATED] = { "truncated", V_MALFORMED },
 	[R_CORRUPT] = { "corrupt", V_MALFORMED },
 	[R_UNSUPPORTED] = { "unsupported", V_MALFORMED },
@@ -59,6 +60,17 @@ const char *
 reason_name(enum reason r)
 {
 	return r < R_COUNT ? reasons[r].name : "unknown";
+}
+
+enum reason
+reason_find(const char *name)
+{
+	unsigned r;
+
+	for (r = 0; r < R_COUNT; r++)
+		if (strcmp(reasons[r].name, name) == 0)
+			return (enum reason)r;
+	return R_COUNT;
 }
 
 enum verdict
@@ -177,6 +189,26 @@ fill(struct reason_rec *rec, const struct level *lv, enum reason r, const char *
 	/* libarchive ends some messages in a newline. */
 	for (n = n < DETAIL_MAX ? n : DETAIL_MAX; n > 0 && (unsigned char)rec->detail[n - 1] <= ' '; n--)
 		rec->detail[n - 1] = '\0';
+}
+
+void
+inspect_add(struct inspect *in, enum reason r, const char *entry, const char *detail)
+{
+	enum verdict v = reason_verdict(r);
+	struct reason_rec rec;
+
+	rec.code = r;
+	snprintf(rec.entry, sizeof rec.entry, "%s", entry ? entry : "");
+	snprintf(rec.detail, sizeof rec.detail, "%s", detail ? detail : "");
+	if (v > in->verdict)
+		in->verdict = v;
+	in->reasons_seen++;
+	if (in->nreasons < REASONS_MAX)
+		in->reasons[in->nreasons++] = rec;
+	if (!in->have_first[v]) {
+		in->first[v] = rec;
+		in->have_first[v] = 1;
+	}
 }
 
 /* Records reason r against the entry being read at lv (or lv's archive

@@ -444,7 +444,8 @@ entry(struct level *lv, struct archive_entry *e, const char *warning)
 	reg = archive_entry_filetype(e) == AE_IFREG && archive_entry_hardlink(e) == NULL;
 	/* A directory, a symbolic link or a device has no data to read (a
 	 * RAR5 reader refuses to read a directory's, and stops there). */
-	has_data = archive_entry_filetype(e) == AE_IFREG || archive_entry_hardlink(e) != NULL;
+	has_data = archive_entry_filetype(e) == AE_IFREG || archive_entry_filetype(e) == 0 ||
+	    archive_entry_hardlink(e) != NULL;
 	if (archive_entry_is_encrypted(e)) {
 		/* Unreadable without its password: what it holds is unknown. */
 		level_note(lv, R_ENCRYPTED, NULL);

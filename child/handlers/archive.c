@@ -142,6 +142,12 @@ extract(const struct task_in *t, struct corral_result *out)
 	corral_result_set_bool(out, "extracted", r == 0);
 	if (r == 0)
 		return 0;
+	/* A refusal that inspection should have found (libarchive read the
+	 * file otherwise the second time): the verdict says it too, so that
+	 * a file extraction refuses is never clean. A fault of the host
+	 * (io_error: a full disk) is not the file's. */
+	if (st.reason != NULL && reason_find(st.reason) != R_COUNT)
+		inspect_add(&insp, reason_find(st.reason), st.entry, err);
 	if (st.reason != NULL)
 		corral_result_set_str(out, "extract_reason", st.reason);
 	if (st.entry[0] != '\0')
@@ -167,13 +173,15 @@ archive_process(const struct task_in *t, struct corral_result *out)
 		corral_result_set_error(out, "unable to inspect: %s", strerror(errno));
 		return 1;
 	}
-	describe(out, &insp);
 	failed = insp.verdict >= V_MALFORMED ||
 	    (insp.verdict == V_SUSPICIOUS && opts.fail_on_suspicious);
 	if (t->dirfd >= 0 && failed)
 		corral_result_set_bool(out, "extracted", 0);
-	else if (t->dirfd >= 0 && extract(t, out) < 0)
+	else if (t->dirfd >= 0 && extract(t, out) < 0) {
+		describe(out, &insp);
 		return 1;
+	}
+	describe(out, &insp);
 	if (!failed)
 		return 0;
 	r = &insp.first[insp.verdict];
