@@ -114,8 +114,8 @@ void level_zip_check(struct level *lv, uint64_t seen);
  * or 0 when there is none. */
 uint64_t zip_records(struct walk *w);
 
-/* survey.c: after the file's last entry, what another reader of its
- * format would see (ISO 9660's Joliet names, a CAB's layout). */
+/* survey.c: after the file's last entry, what another reader of it would
+ * see (data after the end, ISO 9660's Joliet names, a CAB's layout). */
 void level_survey(struct level *top);
 
 /* The entry in the manifest; with digest, lv->md's sum too. */

@@ -1,7 +1,7 @@
 /* survey: what another well-known reader of a file would see that
- * libarchive's reading does not, for formats that hold two descriptions of
- * one content (zip's is zip.c). An ISO 9660 image with Joliet names as well
- * as Rock Ridge ones is read a second time by its Joliet names (what
+ * libarchive's reading does not (zip's is zip.c). After an archive read as
+ * a stream: what follows its end. An ISO 9660 image with Joliet names as
+ * well as Rock Ridge ones is read a second time by its Joliet names (what
  * Windows shows), and each of them must be one the first reading had. A
  * CAB's header says where its file records and data are: bytes between
  * them, and after the cabinet's stated end, are bytes no reader describes
@@ -23,6 +23,139 @@ read_at(int fd, void *buf, size_t len, uint64_t off)
 		n = pread(fd, buf, len, (off_t)off);
 	while (n < 0 && errno == EINTR);
 	return n;
+}
+
+/* The file read again, from w->pos, into w->scratch: for a second
+ * reader beside the walk's, which has finished. */
+static la_ssize_t
+again_read(struct archive *a, void *cd, const void **buf)
+{
+	struct walk *w = cd;
+	ssize_t n = read_at(w->fd, w->scratch, BLOCK, w->pos);
+
+	if (n < 0) {
+		archive_set_error(a, errno, "read error");
+		return -1;
+	}
+	w->pos += (uint64_t)n;
+	*buf = w->scratch;
+	return n;
+}
+
+static la_int64_t
+again_seek(struct archive *a, void *cd, la_int64_t off, int whence)
+{
+	struct walk *w = cd;
+	int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)w->pos :
+	    (int64_t)w->in->size;
+
+	if (base + off < 0) {
+		archive_set_error(a, EINVAL, "seek before the start");
+		return ARCHIVE_FATAL;
+	}
+	w->pos = (uint64_t)(base + off);
+	return (la_int64_t)w->pos;
+}
+
+/* The first non-zero byte of [from, to) of the file, or to. */
+static uint64_t
+file_nonzero(struct walk *w, uint64_t from, uint64_t to)
+{
+	ssize_t n, i;
+
+	while (from < to) {
+		n = pread(w->fd, w->scratch, to - from < BLOCK ? (size_t)(to - from) : BLOCK, (off_t)from);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return to;
+		for (i = 0; i < n; i++)
+			if (w->scratch[i] != 0)
+				return from + (uint64_t)i;
+		from += (uint64_t)n;
+	}
+	return to;
+}
+
+/* Data at offset at (of the file, or of the decompressed stream) after
+ * the end of what: the archive, or the compressed stream. */
+static void
+trailing(struct level *top, uint64_t at, const char *what, int decompressed)
+{
+	char detail[DETAIL_MAX + 1];
+
+	snprintf(detail, sizeof detail, "data after the end of the %s, at offset %llu of %s: "
+	    "most readers stop before it", what, (unsigned long long)at,
+	    decompressed ? "the decompressed stream" : "the file");
+	level_note(top, R_TRAILING_DATA, detail);
+}
+
+/* After the end of an archive read as a stream (tar, cpio, ar, a lone
+ * compressed file): what follows it in the file, or in its decompressed
+ * stream, is what a reader that stops at the end never shows, a second
+ * archive appended included. Zeros (a tar's record padding) are no data;
+ * members of a gzip file one after another are one stream. The stream
+ * after a compressed archive's end is read once more from the start,
+ * counted against the limits; nothing else is read twice. */
+static void
+stream_tail(struct level *top)
+{
+	struct walk *w = top->w;
+	struct archive *a;
+	struct archive_entry *e;
+	uint64_t end = (uint64_t)archive_filter_bytes(top->a, 0), pos = 0, k;
+	const void *buf;
+	size_t len;
+	la_int64_t off;
+	int nf = archive_filter_count(top->a), r;
+
+	switch (archive_format(top->a) & ARCHIVE_FORMAT_BASE_MASK) {
+	case ARCHIVE_FORMAT_TAR:
+	case ARCHIVE_FORMAT_CPIO:
+	case ARCHIVE_FORMAT_AR:
+		break;
+	case ARCHIVE_FORMAT_RAW:
+		end = UINT64_MAX;	/* the stream is all the entry's */
+		break;
+	default:
+		return;
+	}
+	if (nf <= 1) {
+		if ((k = file_nonzero(w, end, w->in->size)) < w->in->size)
+			trailing(top, k, "archive", 0);
+		return;
+	}
+	if ((a = archive_read_new()) == NULL)
+		return;
+	w->pos = 0;
+	if (archive_support(a, 0) < 0)
+		goto out;
+	archive_read_set_read_callback(a, again_read);
+	archive_read_set_seek_callback(a, again_seek);
+	archive_read_set_callback_data(a, w);
+	if (archive_read_open1(a) != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK)
+		goto out;
+	while (end != UINT64_MAX &&
+	    (r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
+		for (k = pos < end ? (end - pos < len ? end - pos : len) : 0; k < len; k++)
+			if (((const unsigned char *)buf)[k] != 0) {
+				trailing(top, pos + k, "archive", 1);
+				goto out;
+			}
+		pos += len;
+		if (pos > end && pos - end > w->lim.max_bytes) {
+			trailing(top, end, "archive", 1);
+			goto out;
+		}
+	}
+	if (end == UINT64_MAX || r == ARCHIVE_EOF) {
+		/* The compressed stream's own end, against the file's. */
+		k = (uint64_t)archive_filter_bytes(end == UINT64_MAX ? top->a : a, -1);
+		if ((k = file_nonzero(w, k, w->in->size)) < w->in->size)
+			trailing(top, k, "compressed stream", 0);
+	}
+out:
+	archive_read_free(a);
 }
 
 /* --- ISO 9660 ----------------------------------------------------------- */
@@ -48,36 +181,6 @@ has_joliet(struct walk *w)
 			return 1;
 	}
 	return 0;
-}
-
-static la_ssize_t
-iso_read(struct archive *a, void *cd, const void **buf)
-{
-	struct walk *w = cd;
-	ssize_t n = read_at(w->fd, w->scratch, BLOCK, w->pos);
-
-	if (n < 0) {
-		archive_set_error(a, errno, "read error");
-		return -1;
-	}
-	w->pos += (uint64_t)n;
-	*buf = w->scratch;
-	return n;
-}
-
-static la_int64_t
-iso_seek(struct archive *a, void *cd, la_int64_t off, int whence)
-{
-	struct walk *w = cd;
-	int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)w->pos :
-	    (int64_t)w->in->size;
-
-	if (base + off < 0) {
-		archive_set_error(a, EINVAL, "seek before the start");
-		return ARCHIVE_FATAL;
-	}
-	w->pos = (uint64_t)(base + off);
-	return (la_int64_t)w->pos;
 }
 
 /* Joliet limits a name to 64 UCS-2 characters: a longer Rock Ridge name
@@ -119,8 +222,8 @@ iso_survey(struct level *top)
 	if (archive_read_support_format_iso9660(a) != ARCHIVE_OK ||
 	    archive_read_set_format_option(a, "iso9660", "rockridge", NULL) < ARCHIVE_WARN)
 		goto out;
-	archive_read_set_read_callback(a, iso_read);
-	archive_read_set_seek_callback(a, iso_seek);
+	archive_read_set_read_callback(a, again_read);
+	archive_read_set_seek_callback(a, again_seek);
 	archive_read_set_callback_data(a, w);
 	if (archive_read_open1(a) != ARCHIVE_OK)
 		goto out;
@@ -232,6 +335,7 @@ cab_survey(struct level *top)
 void
 level_survey(struct level *top)
 {
+	stream_tail(top);
 	switch (archive_format(top->a) & ARCHIVE_FORMAT_BASE_MASK) {
 	case ARCHIVE_FORMAT_ISO9660:
 		iso_survey(top);

@@ -582,107 +582,6 @@ digest_rest(struct walk *w)
 	return EVP_DigestFinal_ex(w->file_md, w->in->sha256, &dlen) ? 0 : -1;
 }
 
-/* The first non-zero byte of [from, to) of the file, or to. */
-static uint64_t
-file_nonzero(struct walk *w, uint64_t from, uint64_t to)
-{
-	ssize_t n, i;
-
-	while (from < to) {
-		n = pread(w->fd, w->scratch, to - from < BLOCK ? (size_t)(to - from) : BLOCK, (off_t)from);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return to;
-		for (i = 0; i < n; i++)
-			if (w->scratch[i] != 0)
-				return from + (uint64_t)i;
-		from += (uint64_t)n;
-	}
-	return to;
-}
-
-/* Data at offset at (of the file, or of the decompressed stream) after
- * the end of what: the archive, or the compressed stream. */
-static void
-trailing(struct level *top, uint64_t at, const char *what, int decompressed)
-{
-	char detail[DETAIL_MAX + 1];
-
-	snprintf(detail, sizeof detail, "data after the end of the %s, at offset %llu of %s: "
-	    "most readers stop before it", what, (unsigned long long)at,
-	    decompressed ? "the decompressed stream" : "the file");
-	level_note(top, R_TRAILING_DATA, detail);
-}
-
-/* After the end of an archive read as a stream (tar, cpio, ar, a lone
- * compressed file): what follows it in the file, or in its decompressed
- * stream, is what a reader that stops at the end never shows, a second
- * archive appended included. Zeros (a tar's record padding) are no data;
- * members of a gzip file one after another are one stream. The stream
- * after a compressed archive's end is read once more from the start,
- * counted against the limits; nothing else is read twice. */
-static void
-stream_tail(struct level *top)
-{
-	struct walk *w = top->w;
-	struct archive *a;
-	struct archive_entry *e;
-	uint64_t end = (uint64_t)archive_filter_bytes(top->a, 0), pos = 0, k;
-	const void *buf;
-	size_t len;
-	la_int64_t off;
-	int nf = archive_filter_count(top->a), r;
-
-	switch (archive_format(top->a) & ARCHIVE_FORMAT_BASE_MASK) {
-	case ARCHIVE_FORMAT_TAR:
-	case ARCHIVE_FORMAT_CPIO:
-	case ARCHIVE_FORMAT_AR:
-		break;
-	case ARCHIVE_FORMAT_RAW:
-		end = UINT64_MAX;	/* the stream is all the entry's */
-		break;
-	default:
-		return;
-	}
-	if (nf <= 1) {
-		if ((k = file_nonzero(w, end, w->in->size)) < w->in->size)
-			trailing(top, k, "archive", 0);
-		return;
-	}
-	if ((a = archive_read_new()) == NULL)
-		return;
-	w->pos = 0;
-	if (archive_support(a, 0) < 0)
-		goto out;
-	archive_read_set_read_callback(a, file_read);
-	archive_read_set_seek_callback(a, file_seek);
-	archive_read_set_callback_data(a, w);
-	if (archive_read_open1(a) != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK)
-		goto out;
-	while (end != UINT64_MAX &&
-	    (r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
-		for (k = pos < end ? (end - pos < len ? end - pos : len) : 0; k < len; k++)
-			if (((const unsigned char *)buf)[k] != 0) {
-				trailing(top, pos + k, "archive", 1);
-				goto out;
-			}
-		pos += len;
-		if (pos > end && pos - end > w->lim.max_bytes) {
-			trailing(top, end, "archive", 1);
-			goto out;
-		}
-	}
-	if (end == UINT64_MAX || r == ARCHIVE_EOF) {
-		/* The compressed stream's own end, against the file's. */
-		k = (uint64_t)archive_filter_bytes(end == UINT64_MAX ? top->a : a, -1);
-		if ((k = file_nonzero(w, k, w->in->size)) < w->in->size)
-			trailing(top, k, "compressed stream", 0);
-	}
-out:
-	archive_read_free(a);
-}
-
 /* libarchive reads a zip's central directory whole, a few hundred bytes
  * of memory a record, before it gives the first entry: the count is
  * checked first where it could pass max_entries (a record takes 46 bytes
@@ -765,10 +664,8 @@ walk_file(struct walk *w, int fd, const struct job_opts *o, struct inspect *in)
 		walk_level(&top);
 	if (top.plain)
 		plain(&top, NULL, 0);
-	else if (!w->stop && !top.failed && w->err == 0) {
-		stream_tail(&top);
+	else if (!w->stop && !top.failed && w->err == 0)
 		level_survey(&top);
-	}
 	describe(top.a, &top, in);
 	if (w->err != 0) {
 		errno = w->err;
