@@ -63,6 +63,8 @@ $(B)/tests/fakeworker:  $(IPC_OBJ) $(COMMON_OBJ)
 # The hostile archive corpus, written at test time (tests/mkhostile.c).
 TEST_BINS  += $(B)/tests/mkhostile
 $(B)/tests/mkhostile: LDLIBS += -lz
+# An ISO whose Rock Ridge continuation area loops (tests/28-child-stderr.t).
+TEST_BINS  += $(B)/tests/mkceloop
 
 PLUGINS    := $(B)/examples/count_bytes.so \
               $(patsubst tests/plugins/%.c,$(B)/tests/plugins/%.so,$(wildcard tests/plugins/*.c))

@@ -5,7 +5,8 @@
  * (a result past its bound); on stderr: shout (two lines, then _exit(5)),
  * flood (32 MiB of lines and one long line, a last line, then _exit(6)),
  * orphan (a grandchild outside the group keeps stderr open, then _exit(9):
- * needs --no-sandbox); anything else is ok. */
+ * needs --no-sandbox); nomem (allocates until malloc fails, says "Out of
+ * memory" and calls exit(1), as libarchive does); anything else is ok. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,25 @@ orphan(void)
 	_exit(9);
 }
 
+static void
+nomem(void)
+{
+	void **chain = NULL, **p;
+	int i;
+
+	/* 1 MiB at a time up to 64 GiB: a memory limit stops it long before. */
+	for (i = 0; i < 65536; i++) {
+		if ((p = malloc(1 << 20)) == NULL) {
+			fputs("misbehave: Out of memory\n", stderr);
+			exit(1);
+		}
+		*p = chain;
+		chain = p;
+	}
+	fputs("misbehave: no memory limit was hit\n", stderr);
+	exit(2);
+}
+
 int
 corral_process(int fd, const char *path, struct corral_result *out)
 {
@@ -75,6 +95,8 @@ corral_process(int fd, const char *path, struct corral_result *out)
 		flood();
 	if (named(path, "orphan"))
 		orphan();
+	if (named(path, "nomem"))
+		nomem();
 	if (named(path, "hang"))
 		for (;;)
 			pause();
