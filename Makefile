@@ -24,7 +24,7 @@ COMMON_SRC := common/log.c common/parse.c common/utf8.c
 IPC_SRC    := ipc/frame.c ipc/msg.c ipc/mpcheck.c
 SUP_SRC    := supervisor/main.c supervisor/cli.c supervisor/sup.c supervisor/slot.c \
               supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/record.c supervisor/json.c supervisor/stats.c \
-              supervisor/progress.c supervisor/report.c supervisor/outdir.c
+              supervisor/progress.c supervisor/report.c supervisor/outdir.c supervisor/errlog.c
 CHILD_SRC  := child/worker.c child/result.c child/opts.c child/handlers/archive.c \
               child/handlers/sha256.c child/handlers/exec.c child/handlers/plugin.c
 CHILD_SRC  += child/archive/walk.c child/archive/judge.c child/archive/reasons.c child/archive/names.c
@@ -64,6 +64,8 @@ $(B)/tests/fakeworker:  $(IPC_OBJ) $(COMMON_OBJ)
 TEST_BINS  += $(B)/tests/mkhostile
 $(B)/tests/mkhostile: LDLIBS += -lz
 $(B)/tests/mkhostile: $(B)/tests/mkhostile_field.o
+# An ISO whose Rock Ridge continuation area loops (tests/30-child-stderr.t).
+TEST_BINS  += $(B)/tests/mkceloop
 
 PLUGINS    := $(B)/examples/count_bytes.so \
               $(patsubst tests/plugins/%.c,$(B)/tests/plugins/%.so,$(wildcard tests/plugins/*.c))

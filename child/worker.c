@@ -2,7 +2,9 @@
  * everything else, reset signals, say hello, then serve: a JOB message sets
  * up the handler, each TASK brings a file descriptor to process and gets
  * one RESULT back, strictly in order. Blocking I/O throughout: a child does
- * one thing at a time. Any surprise from the supervisor ends it. */
+ * one thing at a time. Any surprise from the supervisor ends it. A task
+ * that ends the process by exit() for want of memory under the job's
+ * memory limit is still answered, as rejected for memory (out_of_memory). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,8 +35,14 @@ enum {
 	WORKER_GO_ON = -1	/* not an ending: serve the next message */
 };
 
+/* Address space given back when a task dies for want of memory, so that
+ * its answer can still be built and sent. */
+#define SPARE_BYTES	(1u << 20)
+
 struct worker {
 	int sock;
+	uint64_t running;		/* the task being processed; 0: none */
+	void *spare;			/* SPARE_BYTES mapped, or NULL */
 	struct ipc_reader rd;
 	struct ipc_buf out;
 	struct corral_result *res;
@@ -136,6 +146,101 @@ cstring(const char *s, size_t len)
 	return strndup(s, len);
 }
 
+/* The memory limit, in words, for the error. */
+static void
+limit_words(rlim_t limit, char *buf, size_t len)
+{
+	if (limit % (1u << 30) == 0)
+		snprintf(buf, len, "%lluG", (unsigned long long)(limit >> 30));
+	else if (limit % (1u << 20) == 0)
+		snprintf(buf, len, "%lluM", (unsigned long long)(limit >> 20));
+	else
+		snprintf(buf, len, "%llu bytes", (unsigned long long)limit);
+}
+
+/* msgpack-c's writer into a fixed buffer: the reasons list below. */
+struct fixed {
+	char buf[256];
+	size_t len;
+};
+
+static int
+fixed_write(void *data, const char *p, size_t len)
+{
+	struct fixed *f = data;
+
+	if (len > sizeof f->buf - f->len)
+		return -1;
+	memcpy(f->buf + f->len, p, len);
+	f->len += len;
+	return 0;
+}
+
+/* The answer of a task that ran out of memory under the limit, in the
+ * archive handler's shape whatever the handler: verdict rejected, one
+ * reason "memory", and an error that starts with its code. */
+static int
+memory_result(struct corral_result *res, rlim_t limit)
+{
+	char words[64], detail[128];
+	msgpack_packer pk;
+	struct fixed reasons = { .len = 0 };
+
+	limit_words(limit, words, sizeof words);
+	snprintf(detail, sizeof detail, "out of memory under the limit of %s", words);
+	msgpack_packer_init(&pk, &reasons, fixed_write);
+	if (msgpack_pack_array(&pk, 1) | msgpack_pack_map(&pk, 2) |
+	    msgpack_pack_str_with_body(&pk, "code", 4) | msgpack_pack_str_with_body(&pk, "memory", 6) |
+	    msgpack_pack_str_with_body(&pk, "detail", 6) |
+	    msgpack_pack_str_with_body(&pk, detail, strlen(detail)))
+		return -1;
+	result_reset(res);
+	if (corral_result_set_str(res, "verdict", "rejected") < 0 ||
+	    result_set_packed(res, "reasons", reasons.buf, reasons.len) < 0)
+		return -1;
+	return corral_result_set_error(res, "memory: %s", detail);
+}
+
+/* Runs at exit(): a handler, or a library under it, gave up on its task
+ * by calling exit(), as libarchive does when an allocation fails
+ * ("Out of memory", exit(1)). When that happened under a memory limit and
+ * errno still says ENOMEM, the file needs more memory than the job allows:
+ * a verdict, not a crash, and answered as one before the process ends.
+ * Decided here, not in the supervisor, because only this process knows
+ * its errno and its limit; the supervisor would have to guess from the
+ * words on stderr. A death by a signal, or an exit for any other reason,
+ * stays a crash. */
+static struct worker *exiting;
+
+static void
+out_of_memory(int status, void *arg)
+{
+	struct worker *w = exiting;
+	struct rlimit rl;
+	const uint8_t *map;
+	const char *error;
+	size_t mlen, elen;
+	int e = errno;
+
+	(void)arg;
+	if (w == NULL || w->running == 0 || status == 0 || e != ENOMEM)
+		return;
+	if (getrlimit(RLIMIT_AS, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	if (w->spare != NULL) {
+		munmap(w->spare, SPARE_BYTES);
+		w->spare = NULL;
+	}
+	if (memory_result(w->res, rl.rlim_cur) < 0)
+		return;
+	map = result_map(w->res, &mlen);
+	error = result_error(w->res, &elen);
+	w->out.len = 0;
+	if (ipc_put_result(&w->out, w->running, 0, error, elen, map, mlen) == 0)
+		flush(w);
+	w->running = 0;
+}
+
 /* Tells the supervisor why this worker cannot serve the job, which ends
  * it and the run: respawning would fail the same way. */
 static int
@@ -202,6 +307,13 @@ job(struct worker *w, const struct ipc_msg *m)
 		close(root);
 	if (r < 0)
 		return fatal(w, err);
+	/* After the handler's set-up and the libraries it loaded, so this
+	 * runs first among the exit handlers and sees errno as the task
+	 * left it. */
+	if (exiting == NULL) {
+		exiting = w;
+		on_exit(out_of_memory, NULL);
+	}
 	w->job = m->job;
 	/* From here on, a FATAL from this child is not a set-up failure. */
 	if (ipc_put_ready(&w->out, w->job) < 0)
@@ -241,7 +353,10 @@ task(struct worker *w, const struct ipc_msg *m)
 	}
 	result_reset(w->res);
 	sandbox_task_begin();
+	w->running = m->id;
+	errno = 0;	/* an ENOMEM at exit is this task's own (out_of_memory) */
 	ok = w->h->process(&(struct task_in){ .fd = fd, .dirfd = dirfd, .path = path }, w->res) == 0;
+	w->running = 0;
 	close(fd);
 	if (dirfd >= 0)
 		close(dirfd);
@@ -343,6 +458,10 @@ child_main(int argc, char **argv)
 		log_warnx("worker %d: no UTF-8 locale (C.UTF-8): names outside ASCII cannot be read",
 		    (int)getpid());
 	sandbox_early();
+	/* Before any limit: counted in it, and given back at need. */
+	if ((w.spare = mmap(NULL, SPARE_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+	    -1, 0)) == MAP_FAILED)
+		w.spare = NULL;
 	ipc_reader_init(&w.rd, IPC_FRAME_MAX);
 	if ((w.res = result_new()) == NULL || ipc_put_hello(&w.out, (uint32_t)getpid()) < 0)
 		status = WORKER_FAILED;
@@ -351,6 +470,7 @@ child_main(int argc, char **argv)
 	else
 		status = serve(&w);
 	/* Freed, so a leak checker keeps the exit status to itself. */
+	exiting = NULL;
 	result_free(w.res);
 	ipc_reader_free(&w.rd);
 	ipc_buf_free(&w.out);

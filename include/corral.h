@@ -24,8 +24,10 @@
  *   child saw it. Do not open path; it is given for messages only, may name a
  *   file that has since been replaced, and may hold any bytes but NUL
  *   (newlines, invalid UTF-8). Do not close fd; corral does.
- * - Write nothing to stdout expecting it to be kept: the child's stdout goes
- *   to corral's stderr. Put what you found in the result.
+ * - Write nothing to stdout expecting it to be kept: the child's stdout and
+ *   stderr go to corral's log, a few lines a second, cut at 256 bytes. Put
+ *   what you found in the result. If the child dies on a file, its last
+ *   stderr line is in the file's error and its last 2 KiB in the outcome.
  * - Keys and string values are copied at once; a result is at most 1 MiB.
  *   Setting a key twice records it twice (the last one wins when read).
  * - The helpers below are provided by the corral executable that loads the

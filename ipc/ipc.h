@@ -14,6 +14,8 @@
 #define IPC_FRAME_MAX     (4u << 20)	/* default bound on one frame's body */
 #define IPC_HDR           4		/* the length prefix */
 #define IPC_CHILD_FD      3		/* where a child finds its socket */
+/* A child's stderr (fd 2) is a pipe the supervisor reads: not protocol,
+ * only logged, its last lines kept with a death (docs/protocol.md). */
 #define IPC_FD_QUEUE      128		/* descriptors a child holds before use:
 					 * two per task (--extract) at depth 64 */
 

@@ -175,7 +175,7 @@ rec_outcome_encode(msgpack_sbuffer *sb, const struct store_outcome *o)
 	int r = 0;
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	r |= msgpack_pack_map(&pk, 8);
+	r |= msgpack_pack_map(&pk, o->tail_len > 0 ? 9 : 8);
 	r |= sbuf_pack_u64(&pk, "s", (uint64_t)o->status);
 	r |= sbuf_pack_u64(&pk, "a", o->attempts);
 	r |= sbuf_pack_u64(&pk, "d", o->duration_ms);
@@ -186,6 +186,9 @@ rec_outcome_encode(msgpack_sbuffer *sb, const struct store_outcome *o)
 	    msgpack_pack_bin_with_body(&pk, o->error, o->error_len);
 	r |= msgpack_pack_str_with_body(&pk, "r", 1) |
 	    msgpack_pack_bin_with_body(&pk, o->result, o->result_len);
+	if (o->tail_len > 0)
+		r |= msgpack_pack_str_with_body(&pk, "t", 1) |
+		    msgpack_pack_bin_with_body(&pk, o->tail, o->tail_len);
 	return r ? -1 : 0;
 }
 
@@ -215,6 +218,9 @@ rec_outcome_decode(const void *p, size_t len, struct store_outcome *o)
 		} else if (key_is(k, "r") && x->type == MSGPACK_OBJECT_BIN) {
 			o->result = (const uint8_t *)x->via.bin.ptr;
 			o->result_len = x->via.bin.size;
+		} else if (key_is(k, "t") && x->type == MSGPACK_OBJECT_BIN) {
+			o->tail = x->via.bin.ptr;
+			o->tail_len = x->via.bin.size;
 		}
 	}
 	msgpack_unpacked_destroy(&u);

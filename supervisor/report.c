@@ -199,6 +199,10 @@ report_outcome_json(FILE *f, const char *job, uint64_t seq, const char *path, si
 		fprintf(f, ",\"signal\":%d", o->signal);
 	if (o->status == OUT_CRASHED && o->exit_code >= 0)
 		fprintf(f, ",\"exit_code\":%d", o->exit_code);
+	if (o->tail_len > 0) {
+		fputs(",\"stderr\":", f);
+		json_str(f, o->tail, o->tail_len);
+	}
 	fputs(",\"result\":", f);
 	if (o->result_len == 0 || json_msgpack(f, o->result, o->result_len) < 0)
 		fputs("{}", f);

@@ -31,6 +31,7 @@
 #define START_TRIES	3	/* never-started children before giving up */
 #define RESTART_TRIES	10	/* children in a row dying unused, later on */
 #define READS_PER_CB	16	/* fairness between children */
+#define ERRLOG_WORDS	200	/* bytes of its last stderr line in an error */
 
 enum end_cause { END_EXIT, END_TIMEOUT, END_VIOLATION, END_HELLO, END_FATAL, END_WORDS };
 
@@ -77,6 +78,7 @@ slot_init(struct sup *s, struct slot *sl, int index)
 	ev_init(&sl->timer, slot_timer_cb);
 	ev_init(&sl->nap, slot_nap_cb);
 	ev_child_init(&sl->cw, slot_child_cb, 0, 0);
+	errlog_init(&sl->err, s->loop, index);
 	sl->rio.data = sl->wio.data = sl->timer.data = sl->nap.data = sl->cw.data = sl;
 }
 
@@ -137,7 +139,7 @@ slot_spawn(struct slot *sl)
 {
 	struct sup *s = sl->sup;
 	char *argv[] = { (char *)s->opts->worker, "__worker", NULL };
-	int sv[2], ep[2], err = 0;
+	int sv[2], ep[2], op[2], err = 0;
 	ssize_t n;
 	pid_t pid;
 
@@ -146,22 +148,34 @@ slot_spawn(struct slot *sl)
 		slot_backoff(sl);
 		return;
 	}
+	/* ep: exec's errno; op: the child's stderr, whose read end no other
+	 * child inherits (close-on-exec, and never the child's own). */
 	if (pipe2(ep, O_CLOEXEC) < 0) {
 		log_warn("slot %d: unable to create pipe", sl->index);
 		close(sv[0]), close(sv[1]);
 		slot_backoff(sl);
 		return;
 	}
+	if (pipe2(op, O_CLOEXEC) < 0) {
+		log_warn("slot %d: unable to create pipe", sl->index);
+		close(sv[0]), close(sv[1]), close(ep[0]), close(ep[1]);
+		slot_backoff(sl);
+		return;
+	}
 	pid = fork();
 	if (pid < 0) {
 		log_warn("slot %d: unable to fork", sl->index);
-		close(sv[0]), close(sv[1]), close(ep[0]), close(ep[1]);
+		close(sv[0]), close(sv[1]), close(ep[0]), close(ep[1]), close(op[0]), close(op[1]);
 		slot_backoff(sl);
 		return;
 	}
 	if (pid == 0) {
 		sigset_t none;
 		int e = fcntl(ep[1], F_DUPFD_CLOEXEC, IPC_CHILD_FD + 1);
+		/* Both ends lifted clear of 2 and 3 first, so that placing one
+		 * cannot overwrite the other. */
+		int sock = fcntl(sv[1], F_DUPFD_CLOEXEC, IPC_CHILD_FD + 1);
+		int out = fcntl(op[1], F_DUPFD_CLOEXEC, IPC_CHILD_FD + 1);
 
 		/* Its own process group, so a kill takes the handler's
 		 * subprocesses too; and it dies with the supervisor. The
@@ -170,9 +184,8 @@ slot_spawn(struct slot *sl)
 		setpgid(0, 0);
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != s->pid)
 			_exit(1);
-		if (sv[1] == IPC_CHILD_FD)
-			fcntl(sv[1], F_SETFD, 0);
-		else if (dup2(sv[1], IPC_CHILD_FD) < 0)
+		if (sock < 0 || out < 0 || dup2(out, STDERR_FILENO) < 0 ||
+		    dup2(sock, IPC_CHILD_FD) < 0)
 			goto fail;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -185,6 +198,7 @@ fail:
 	}
 	close(sv[1]);
 	close(ep[1]);
+	close(op[1]);
 	setpgid(pid, pid);	/* both sides set it: whoever runs first wins */
 	/* The pipe closes on exec; bytes on it are exec's errno. */
 	do
@@ -194,6 +208,7 @@ fail:
 	if (n == (ssize_t)sizeof err) {
 		waitpid(pid, NULL, 0);
 		close(sv[0]);
+		close(op[0]);
 		sup_fatal(s, "unable to start worker program %s: %s", s->opts->worker, strerror(err));
 		return;
 	}
@@ -208,6 +223,8 @@ fail:
 	sl->tasks_done = 0;
 	ipc_reader_init(&sl->rd, IPC_FRAME_MAX);
 	sl->out.len = sl->out_off = 0;
+	fcntl(op[0], F_SETFL, fcntl(op[0], F_GETFL) | O_NONBLOCK);
+	errlog_open(&sl->err, op[0], pid);
 	ev_io_set(&sl->rio, sl->sock, EV_READ);
 	ev_io_start(s->loop, &sl->rio);
 	ev_io_set(&sl->wio, sl->sock, EV_WRITE);
@@ -343,6 +360,7 @@ slot_close(struct slot *sl)
 	ev_timer_stop(loop, &sl->timer);
 	ev_timer_stop(loop, &sl->nap);
 	ev_child_stop(loop, &sl->cw);
+	errlog_close(&sl->err);
 	if (sl->sock >= 0)
 		close(sl->sock);
 	sl->sock = -1;
@@ -425,7 +443,7 @@ slot_message(struct slot *sl, const uint8_t *body, size_t len)
 			sl->q->started = ev_now(s->loop);
 		slot_arm_deadline(sl);
 		sup_task_end(s, t, m.ok ? OUT_OK : OUT_FAILED, m.error, m.error_len,
-		    m.result, m.result_len, 0, -1);
+		    m.result, m.result_len, 0, -1, NULL, 0);
 		return 0;
 	default:
 		break;
@@ -643,7 +661,9 @@ slot_end(struct slot *sl, enum end_cause cause, int status, const char *why)
 	struct sup *s = sl->sup;
 	/* A set-up failure is nobody's file's fault: charge nothing. */
 	struct task *t = cause == END_FATAL ? NULL : slot_pop(sl), *rest;
-	char what[256];
+	char what[256 + ERRLOG_WORDS + 16];
+	const char *tail = NULL, *last;
+	size_t tlen = 0, llen;
 	int sig = 0, code = -1, charged = t != NULL;
 	pid_t pid = sl->pid;
 
@@ -703,11 +723,20 @@ slot_end(struct slot *sl, enum end_cause cause, int status, const char *why)
 		log_warnx("worker %d (slot %d) %s%s", (int)pid, sl->index,
 		    cause == END_EXIT ? "" : "killed: ", what);
 
+	/* What it said last is the likeliest why: its last line goes into
+	 * the error (the log has had it already), the tail with the outcome. */
+	if (t) {
+		tail = errlog_tail(&sl->err, &tlen);
+		last = errlog_last_line(&sl->err, &llen);
+		if (llen > 0)
+			snprintf(what + strlen(what), sizeof what - strlen(what), "; stderr: %.*s",
+			    (int)(llen < ERRLOG_WORDS ? llen : ERRLOG_WORDS), last);
+	}
 	while ((rest = slot_pop(sl)) != NULL)
 		sup_requeue(s, rest);
 	if (t)
 		sup_task_end(s, t, cause == END_TIMEOUT ? OUT_TIMEOUT : OUT_CRASHED,
-		    what, strlen(what), NULL, 0, sig, code);
+		    what, strlen(what), NULL, 0, sig, code, tail, tlen);
 	if (s->stopping)
 		return;
 	/* A child that died on a file is the file's fault: replace it now.

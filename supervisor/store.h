@@ -52,6 +52,7 @@ struct store_outcome {
 	int exit_code;			/* crashed by exit: its code; else -1 */
 	const char *error; size_t error_len;	/* empty when ok */
 	const uint8_t *result; size_t result_len; /* raw msgpack map, or empty */
+	const char *tail; size_t tail_len;	/* a dead child's last stderr, or empty */
 };
 
 /* A pending task as dispatch sees it. path is malloc'd: free it. */

@@ -219,12 +219,12 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
 	j->dirty = 1;
 	j->unseen++;
 	s->nfin++;
-	s->fin_bytes += plen + o->error_len + o->result_len;
+	s->fin_bytes += plen + o->error_len + o->result_len + o->tail_len;
 	if (s->opts->json) {
 		/* Kept until the commit, to be printed once it is durable. */
 		f = calloc(1, sizeof *f);
 		if (f == NULL || (f->path = malloc(plen + 1)) == NULL ||
-		    (f->bytes = malloc(o->error_len + o->result_len + 1)) == NULL) {
+		    (f->bytes = malloc(o->error_len + o->result_len + o->tail_len + 1)) == NULL) {
 			if (f)
 				finished_free(f);
 			sup_fatal(s, "out of memory");
@@ -240,8 +240,11 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
 			memcpy(f->bytes, o->error, o->error_len);
 		if (o->result_len)
 			memcpy(f->bytes + o->error_len, o->result, o->result_len);
+		if (o->tail_len)
+			memcpy(f->bytes + o->error_len + o->result_len, o->tail, o->tail_len);
 		f->o.error = f->bytes;
 		f->o.result = (const uint8_t *)f->bytes + o->error_len;
+		f->o.tail = f->bytes + o->error_len + o->result_len;
 		if (s->fin_tail)
 			s->fin_tail->next = f;
 		else
@@ -277,7 +280,7 @@ sup_requeue(struct sup *s, struct task *t)
 
 void
 sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_t elen,
-    const uint8_t *result, size_t rlen, int sig, int exit_code)
+    const uint8_t *result, size_t rlen, int sig, int exit_code, const char *tail, size_t tlen)
 {
 	struct job *j = t->job;
 	struct store_outcome o;
@@ -307,6 +310,8 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 	o.error_len = status == OUT_OK ? 0 : elen;
 	o.result = result;
 	o.result_len = rlen;
+	o.tail = tail;
+	o.tail_len = tail ? tlen : 0;
 	sup_record(s, j, t->seq, t->path, t->path_len, &o);
 	task_free(t);
 }

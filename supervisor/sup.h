@@ -11,6 +11,7 @@
 #include <ev.h>
 
 #include "ipc/ipc.h"
+#include "supervisor/errlog.h"
 #include "supervisor/stats.h"
 #include "supervisor/store.h"
 
@@ -68,7 +69,7 @@ struct finished {
 	struct store_outcome o;
 	size_t path_len;
 	char *path;
-	char *bytes;			/* owns o.error and o.result */
+	char *bytes;			/* owns o.error, o.result and o.tail */
 };
 
 struct scan;
@@ -112,6 +113,7 @@ struct slot {
 	ev_timer timer;			/* deadline, hello wait, respawn or reap wait */
 	ev_timer nap;			/* reads paused while its queue is long */
 	ev_child cw;
+	struct errlog err;		/* the child's stderr */
 	struct ipc_reader rd;
 	struct ipc_buf out;		/* bytes not yet taken by the socket */
 	size_t out_off;
@@ -170,9 +172,10 @@ struct sup {
 int sup_run(const struct run_opts *opts);
 void sup_dispatch(struct sup *s);
 /* A task's end as the pool saw it: an answer, a crash, a timeout. The task
- * is consumed (recorded, retried, or both). */
+ * is consumed (recorded, retried, or both). tail: the last of a dead
+ * child's stderr, or NULL. */
 void sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_t elen,
-    const uint8_t *result, size_t rlen, int sig, int exit_code);
+    const uint8_t *result, size_t rlen, int sig, int exit_code, const char *tail, size_t tlen);
 /* Back to the front of its job's queue, uncharged. */
 void sup_requeue(struct sup *s, struct task *t);
 /* Stop the run: commit, kill children, exit with status. */

@@ -120,7 +120,8 @@ results_check(uint64_t seq, const char *path, size_t len, const struct store_out
 		    o->error_len == s->o->error_len &&
 		    memcmp(o->error, s->o->error, o->error_len) == 0 &&
 		    o->result_len == s->o->result_len &&
-		    memcmp(o->result, s->o->result, o->result_len) == 0;
+		    memcmp(o->result, s->o->result, o->result_len) == 0 &&
+		    o->tail_len == s->o->tail_len && memcmp(o->tail, s->o->tail, o->tail_len) == 0;
 	return 0;
 }
 
@@ -310,6 +311,7 @@ test_outcomes(store *st, struct store_job *a)
 {
 	static const char err[] = "killed\0by\xff signal";
 	static const uint8_t res[] = { 0x82, 0xa1, 'k', 0x01, 0xa1, 'z', 0xc4, 0x02, 0x00, 0xff };
+	static const char tail[] = "first\nlast \x1b words\0\xff";
 	struct store_outcome o, ok2;
 	struct store_task t[8];
 	struct store_job got;
@@ -328,6 +330,8 @@ test_outcomes(store *st, struct store_job *a)
 	o.error_len = sizeof err - 1;
 	o.result = res;
 	o.result_len = sizeof res;
+	o.tail = tail;
+	o.tail_len = sizeof tail - 1;
 	ok(store_begin(st) == 0 && store_outcome_put(st, a, 2, &o) == 0 && a->count[OUT_CRASHED] == 1,
 	    "an outcome recorded and counted");
 	memcpy(before, a->count, sizeof before);
@@ -354,7 +358,7 @@ test_outcomes(store *st, struct store_job *a)
 	s.len = 11;
 	s.o = &o;
 	ok(store_results_each(st, a->id, results_check, &s) == 0 && s.match,
-	    "results: the outcome joined to its path, every field and byte exact");
+	    "results: the outcome joined to its path, every field and byte exact (stderr too)");
 	ok(s.with == 1 && s.without == 2, "results: 1 with an outcome, 2 pending (NULL)");
 	ok(store_results_each(st, a->id, results_stop, &stop) == 0 && stop == 2,
 	    "results: non-zero from fn stops");

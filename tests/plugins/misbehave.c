@@ -2,8 +2,13 @@
  * A word in the file's base name picks the behaviour: hang, segv, abort,
  * exit, leak, garbage (bytes straight onto the worker's socket), oversize
  * (a frame length far past the bound), slow (300 ms, then ok), fail, big
- * (a result past its bound); anything else is ok. */
+ * (a result past its bound); on stderr: shout (two lines, then _exit(5)),
+ * flood (32 MiB of lines and one long line, a last line, then _exit(6)),
+ * orphan (a grandchild outside the group keeps stderr open, then _exit(9):
+ * needs --no-sandbox); nomem (allocates until malloc fails, says "Out of
+ * memory" and calls exit(1), as libarchive does); anything else is ok. */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,9 +23,80 @@ named(const char *path, const char *word)
 	return strstr(base ? base + 1 : path, word) != NULL;
 }
 
+static void
+flood(void)
+{
+	static char line[128], lump[1 << 20];
+	size_t i;
+
+	memset(line, 'f', sizeof line - 1);
+	line[sizeof line - 1] = '\n';
+	for (i = 0; i < (32u << 20) / sizeof line; i++)
+		if (write(2, line, sizeof line) < 0)
+			_exit(1);
+	memset(lump, 'L', sizeof lump);
+	if (write(2, lump, sizeof lump) < 0)
+		_exit(1);
+	fputs("\nflood: the last line\n", stderr);
+	_exit(6);
+}
+
+static void
+orphan(void)
+{
+	pid_t pid;
+	int i;
+
+	if ((pid = fork()) == 0) {
+		setsid();
+		close(3);
+		/* Says something every 50 ms for 10 s: a closed pipe ends it
+		 * sooner, by SIGPIPE. */
+		for (i = 0; i < 200; i++) {
+			fputs("orphan: still here\n", stderr);
+			usleep(50 * 1000);
+		}
+		_exit(0);
+	}
+	fprintf(stderr, "orphan: grandchild %d\n", (int)pid);
+	usleep(100 * 1000);
+	fputs("orphan: the parent goes\n", stderr);
+	_exit(9);
+}
+
+static void
+nomem(void)
+{
+	void **chain = NULL, **p;
+	int i;
+
+	/* 1 MiB at a time up to 64 GiB: a memory limit stops it long before. */
+	for (i = 0; i < 65536; i++) {
+		if ((p = malloc(1 << 20)) == NULL) {
+			fputs("misbehave: Out of memory\n", stderr);
+			exit(1);
+		}
+		*p = chain;
+		chain = p;
+	}
+	fputs("misbehave: no memory limit was hit\n", stderr);
+	exit(2);
+}
+
 int
 corral_process(int fd, const char *path, struct corral_result *out)
 {
+	if (named(path, "shout")) {
+		fputs("shout: a first line\n", stderr);
+		fputs("shout: last words \x1b[31mred\n", stderr);
+		_exit(5);
+	}
+	if (named(path, "flood"))
+		flood();
+	if (named(path, "orphan"))
+		orphan();
+	if (named(path, "nomem"))
+		nomem();
 	if (named(path, "hang"))
 		for (;;)
 			pause();
