@@ -50,7 +50,7 @@ enum reason {
 	R_TRUNCATED, R_CORRUPT, R_UNSUPPORTED, R_NOT_ARCHIVE,
 	/* rejected: a limit was hit and work stopped there */
 	R_TOO_MANY_ENTRIES, R_TOO_LARGE, R_ENTRY_TOO_LARGE, R_RATIO, R_TOO_DEEP,
-	R_NAME_TOO_LONG,
+	R_NAME_TOO_LONG, R_MEMORY,
 	R_COUNT
 };
 

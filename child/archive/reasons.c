@@ -54,6 +54,7 @@ static const struct {
 	[R_RATIO] = { "ratio", V_REJECTED },
 	[R_TOO_DEEP] = { "too_deep", V_REJECTED },
 	[R_NAME_TOO_LONG] = { "name_too_long", V_REJECTED },
+	[R_MEMORY] = { "memory", V_REJECTED },
 };
 
 const char *
@@ -255,6 +256,11 @@ damage_kind(const char *msg)
 		return R_CORRUPT;
 	if (strstr(msg, "ncrypt") || strstr(msg, "assphrase"))
 		return R_ENCRYPTED;
+	/* An allocation refused under the child's memory limit: the file
+	 * needs more than the job allows, as when libarchive exits for it
+	 * (child/worker.c). */
+	if (strstr(msg, "ut of memory") || strstr(msg, "allocate") || strstr(msg, "alloc failed"))
+		return R_MEMORY;
 	/* zlib's Z_BUF_ERROR (-5) in a zip entry: its input ran out. */
 	if (strstr(msg, "runcat") || strstr(msg, "remature") || strstr(msg, "nexpected end") ||
 	    strstr(msg, "nexpected EOF") || strstr(msg, "decompression failed (-5)"))
