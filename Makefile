@@ -26,7 +26,8 @@ SUP_SRC    := supervisor/main.c supervisor/cli.c supervisor/sup.c supervisor/slo
               supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/record.c supervisor/json.c supervisor/stats.c \
               supervisor/progress.c supervisor/report.c supervisor/outdir.c supervisor/errlog.c
 CHILD_SRC  := child/worker.c child/result.c child/opts.c child/handlers/archive.c \
-              child/handlers/sha256.c child/handlers/exec.c child/handlers/plugin.c
+              child/handlers/sha256.c child/handlers/exec.c child/handlers/plugin.c \
+              child/keeper.c
 CHILD_SRC  += child/archive/walk.c child/archive/judge.c child/archive/reasons.c child/archive/names.c
 CHILD_SRC  += child/archive/zip.c child/archive/formats.c child/archive/survey.c
 CHILD_SRC  += child/extract.c child/extract_names.c

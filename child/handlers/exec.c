@@ -1,8 +1,10 @@
 /* exec: a command per file, like GNU parallel: `sh -c CMD` with every {}
  * replaced by the file's quoted path (or the path appended when there is no
  * {}), the file itself on stdin. Stdout and stderr are captured, bounded,
- * and drained to the end so the command never blocks on a full pipe. The
- * command stays in the child's process group: a timeout kills both. */
+ * and drained so the command never blocks on a full pipe. The command runs
+ * under a keeper (child/keeper.h): its outcome is taken when sh exits, not
+ * when the last holder of its pipes lets go, and nothing it started
+ * outlives the file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -10,11 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "child/handler.h"
+#include "child/keeper.h"
 #include "common/utf8.h"
 
 #define STDOUT_MAX (64 * 1024)
@@ -95,7 +97,8 @@ build(const char *cmd, const char *path)
 	return s;
 }
 
-/* Keeps up to max bytes of what fd gives; returns 0 at EOF, 1 for more. */
+/* Keeps up to max bytes of what fd gives. Returns 1 when it read some, 0
+ * at EOF (or an error), -1 when there is nothing yet. */
 static int
 drain(int fd, char *buf, size_t *len, size_t max, int *cut)
 {
@@ -103,7 +106,7 @@ drain(int fd, char *buf, size_t *len, size_t max, int *cut)
 	ssize_t n = read(fd, tmp, sizeof tmp);
 
 	if (n < 0)
-		return errno == EINTR || errno == EAGAIN ? 1 : 0;
+		return errno == EINTR || errno == EAGAIN ? -1 : 0;
 	if (n == 0)
 		return 0;
 	if (*len < max) {
@@ -130,25 +133,6 @@ set_text(struct corral_result *out, const char *key, char *buf, size_t len)
 		corral_result_set_bytes(out, key, buf, len);
 }
 
-/* The command's process: the file on stdin, the pipes on stdout and
- * stderr, nothing else open. Signals are at their defaults and none is
- * blocked: the worker reset them at its start. It stays in the worker's
- * process group, so a timeout's kill of the group takes it too. */
-static void
-run_command(int fd, int out, int err, const char *cmd)
-{
-	/* Belt and braces beside the group kill: the worker's death. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (dup2(fd, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
-	    dup2(err, STDERR_FILENO) < 0)
-		_exit(127);
-	/* Not the socket: everything the worker holds is close-on-exec
-	 * anyway, so kernels without close_range lose nothing. */
-	close_range(3, ~0U, 0);
-	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-	_exit(127);
-}
-
 /* "exit status N" or "killed by signal N (SIGNAME)", then the first line
  * of stderr: most commands say there why they failed. */
 static void
@@ -169,15 +153,28 @@ set_failure(struct corral_result *out, int status, const char *err, size_t errle
 	    sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", n ? ": " : "", n, err);
 }
 
+/* What the pipes hold now, without waiting: the keeper has killed every
+ * process that could write more. */
+static void
+drain_rest(int fd, char *buf, size_t *len, size_t max, int *cut)
+{
+	if (fd < 0)
+		return;
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	while (drain(fd, buf, len, max, cut) == 1)
+		;
+}
+
 static int
 exec_process(const struct task_in *t, struct corral_result *out)
 {
 	static char obuf[STDOUT_MAX + 1], ebuf[STDERR_MAX + 1];
 	size_t olen = 0, elen = 0;
-	int op[2], ep[2], ocut = 0, ecut = 0, status;	/* ecut: not reported */
-	struct pollfd p[2];
+	int op[2], ep[2], ocut = 0, ecut = 0;	/* ecut: not reported */
+	int link, status = 0, have = 0, kstatus = 0;
+	struct pollfd p[3];
 	char *cmd = build(command, t->path);
-	pid_t pid;
+	pid_t pid, r;
 
 	if (cmd == NULL || pipe2(op, O_CLOEXEC) < 0) {
 		free(cmd);
@@ -189,22 +186,24 @@ exec_process(const struct task_in *t, struct corral_result *out)
 		corral_result_set_error(out, "pipe: %s", strerror(errno));
 		return 1;
 	}
-	if ((pid = fork()) == 0)
-		run_command(t->fd, op[1], ep[1], cmd);
-	if (pid < 0)
-		corral_result_set_error(out, "fork: %s", strerror(errno));
+	if ((link = keeper_start(cmd, t->fd, op[1], ep[1], &pid)) < 0)
+		corral_result_set_error(out, "unable to start the command: %s", strerror(errno));
 	free(cmd);
 	close(op[1]);
 	close(ep[1]);
-	if (pid < 0) {
+	if (link < 0) {
 		close(op[0]), close(ep[0]);
 		return 1;
 	}
+	/* Until the keeper is done, not until the pipes close: a background
+	 * process of the command may hold them open for as long as it lives,
+	 * and it does not live past the keeper's end. */
 	p[0].fd = op[0];
 	p[1].fd = ep[0];
-	p[0].events = p[1].events = POLLIN;
-	while (p[0].fd >= 0 || p[1].fd >= 0) {
-		if (poll(p, 2, -1) < 0) {
+	p[2].fd = link;
+	p[0].events = p[1].events = p[2].events = POLLIN;
+	while (p[2].fd >= 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -213,14 +212,26 @@ exec_process(const struct task_in *t, struct corral_result *out)
 			p[0].fd = -1;
 		if (p[1].revents && !drain(ep[0], ebuf, &elen, STDERR_MAX, &ecut))
 			p[1].fd = -1;
+		if (p[2].revents && keeper_read(link, &status) == 1)
+			have = 1;
+		else if (p[2].revents)
+			p[2].fd = -1;	/* the keeper is done */
 	}
+	drain_rest(p[0].fd, obuf, &olen, STDOUT_MAX, &ocut);
+	drain_rest(p[1].fd, ebuf, &elen, STDERR_MAX, &ecut);
 	close(op[0]);
 	close(ep[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			status = 0x7f00;	/* as if exit 127 */
-			break;
-		}
+	close(link);
+	while ((r = waitpid(pid, &kstatus, 0)) < 0 && errno == EINTR)
+		;
+	if (!have) {
+		if (r > 0 && WIFEXITED(kstatus) && WEXITSTATUS(kstatus) != 0)
+			corral_result_set_error(out, "unable to start the command: %s",
+			    strerror(WEXITSTATUS(kstatus)));
+		else
+			corral_result_set_error(out, "the command's keeper ended without its status");
+		return 1;
+	}
 	if (WIFEXITED(status))
 		corral_result_set_int(out, "exit", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
