@@ -18,7 +18,8 @@ rm loop1 loop2
 for args in "-j 0 ." "-t 5parsecs ." "-t 0 ." "-r -1 ." "--depth 100 ." "-H nosuch ." "-H exec ." "-x true -H sha256 ." "--bogus ." "" \
     "--max-entries 0 ." "--max-bytes 4Q ." "--max-bytes -1 ." "--max-entry-bytes 1.5G ." \
     "--max-ratio x ." "--max-depth 65 ." "--max-name 0 ." "--fail-on nothing ." \
-    "--extract" "--extract out -H sha256 ." "--memory-limit 1M ." "--user nosuchuser ." \
+    "--extract" "--extract out -H sha256 ." "--extract-suspicious ." \
+    "--extract out --extract-suspicious --fail-on suspicious ." "--memory-limit 1M ." "--user nosuchuser ." \
     "--user root ."; do
 	# shellcheck disable=SC2086
 	out=$("$CORRAL" run -q -s st $args 2>&1 < /dev/null); rc=$?
