@@ -130,6 +130,7 @@ static const struct {
 	INT("entry_sha256", entry_sha256),
 	INT("fail_on_suspicious", fail_on_suspicious),
 	INT("extract", extract),
+	INT("extract_suspicious", extract_suspicious),
 	INT("sandbox", sandbox.enabled),
 	U64("memory_limit", sandbox.memory_limit),
 	U32("cpu_s", sandbox.cpu_s),

@@ -64,6 +64,8 @@ struct job_opts {
 	int entry_sha256;		/* archive: a digest of every entry */
 	int fail_on_suspicious;		/* archive: "suspicious" is failed, not ok */
 	int extract;			/* each task brings a directory to extract into */
+	int extract_suspicious;		/* archive: write out suspicious ones too, not
+					 * only clean ones */
 	struct sandbox_opts sandbox;
 };
 

@@ -3,8 +3,14 @@
 # are missing. Needs root (or sudo) only when something is missing.
 set -eu
 
+# Build: the libraries and pkg-config. Tests: zlib1g-dev (tests/mkhostile.c),
+# bsdtar (libarchive-tools), prove (perl), pgrep (procps), jq, and clang with
+# its sanitizer runtimes for the fuzz targets; lmdb-utils for the readers in
+# docs/state.md. The rest the tests run (coreutils, util-linux's setpriv,
+# mawk, diffutils, findutils, gzip) is in every Debian root, minbase too.
+# scripts/freshroot.sh checks this list in such a root.
 PKGS="pkg-config libev-dev libmsgpack-dev liblmdb-dev libarchive-dev libssl-dev libseccomp-dev
-      libarchive-tools perl procps lmdb-utils jq
+      zlib1g-dev libarchive-tools perl procps lmdb-utils jq
       clang libclang-rt-dev"
 # `deps.sh bench`: what the benchmark's contenders need too.
 [ "${1:-}" = bench ] && PKGS="$PKGS parallel coreutils findutils bc openssl"

@@ -55,7 +55,9 @@ cli_usage(FILE *f)
 "      --fail-on suspicious  a suspicious archive is failed, not ok\n"
 "      --formats LIST     formats read: names (zip,tar), or +NAME / -NAME from the\n"
 "                         default, all but mtree and empty\n"
-"      --extract DIR      extract what is judged clean under DIR/JOB/PATH/\n"
+"      --extract DIR      write out each clean archive under DIR/JOB/PATH/\n"
+"      --extract-suspicious  ... and each suspicious one too, still held to\n"
+"                         the rules at write time\n"
 "\n"
 "sandbox options:\n"
 "      --memory-limit SIZE  address space of a child (default 1G; 0: none)\n"
@@ -84,8 +86,8 @@ opt_uint(const char *name, const char *arg, uint64_t min, uint64_t max)
 enum {
 	OPT_DEPTH = 256, OPT_HALT, OPT_HALT_MIN, OPT_JOB, OPT_JSON, OPT_STATS,
 	OPT_MAX_ENTRIES, OPT_MAX_BYTES, OPT_MAX_ENTRY_BYTES, OPT_MAX_RATIO, OPT_MAX_DEPTH,
-	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_MEMORY, OPT_USER,
-	OPT_NO_SANDBOX, OPT_FORMATS
+	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_EXTRACT_SUSPICIOUS,
+	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS
 };
 
 static uint64_t
@@ -147,6 +149,7 @@ cli_run(int argc, char **argv)
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "formats", required_argument, NULL, OPT_FORMATS },
 		{ "extract", required_argument, NULL, OPT_EXTRACT },
+		{ "extract-suspicious", no_argument, NULL, OPT_EXTRACT_SUSPICIOUS },
 		{ "memory-limit", required_argument, NULL, OPT_MEMORY },
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
@@ -266,6 +269,9 @@ cli_run(int argc, char **argv)
 			o.extract_dir = optarg;
 			o.child.extract = 1;
 			break;
+		case OPT_EXTRACT_SUSPICIOUS:
+			o.child.extract_suspicious = 1;
+			break;
 		case OPT_MEMORY:
 			o.child.sandbox.memory_limit = opt_size("--memory-limit", optarg, 0, UINT64_MAX);
 			if (o.child.sandbox.memory_limit != 0 && o.child.sandbox.memory_limit < (64u << 20))
@@ -324,6 +330,11 @@ cli_run(int argc, char **argv)
 	}
 	if (o.child.extract && strcmp(o.handler, "archive") != 0)
 		log_diex(EXIT_USAGE, "--extract works with the archive handler only");
+	if (o.child.extract_suspicious && !o.child.extract)
+		log_diex(EXIT_USAGE, "--extract-suspicious needs --extract DIR");
+	if (o.child.extract_suspicious && o.child.fail_on_suspicious)
+		log_diex(EXIT_USAGE, "--extract-suspicious with --fail-on suspicious: "
+		    "a failed archive is never extracted");
 	set_user(&o.child.sandbox, user ? user : "nobody", user != NULL);
 	/* A backstop behind the timeout, per file: the child raises its soft
 	 * limit by this much before each task. */

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <msgpack.h>
+
 #include "supervisor/outdir.h"
 
 #define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -203,4 +205,30 @@ outdir_prune(int jobfd, const char *path, size_t plen)
 		unlinkat(parent, last, AT_REMOVEDIR);
 		close(parent);
 	}
+}
+
+int
+outdir_extracted(const uint8_t *result, size_t len)
+{
+	static const char key[] = "extracted";
+	msgpack_unpacked u;
+	size_t off = 0;
+	uint32_t i;
+	int yes = 0;
+
+	if (result == NULL || len == 0)
+		return 0;
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, (const char *)result, len, &off) == MSGPACK_UNPACK_SUCCESS &&
+	    u.data.type == MSGPACK_OBJECT_MAP)
+		for (i = 0; i < u.data.via.map.size; i++) {
+			const msgpack_object *k = &u.data.via.map.ptr[i].key;
+			const msgpack_object *v = &u.data.via.map.ptr[i].val;
+
+			if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == sizeof key - 1 &&
+			    memcmp(k->via.str.ptr, key, sizeof key - 1) == 0)
+				yes = v->type == MSGPACK_OBJECT_BOOLEAN && v->via.boolean;
+		}
+	msgpack_unpacked_destroy(&u);
+	return yes;
 }

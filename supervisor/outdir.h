@@ -4,6 +4,7 @@
 #define CORRAL_OUTDIR_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* DIR/JOB, made if missing: its descriptor, or -1 with a message in why. */
@@ -15,5 +16,9 @@ int outdir_task(int jobfd, const char *path, size_t plen, uid_t uid, gid_t gid, 
     size_t len);
 /* Removes JOBFD/PATH/ if it is empty: a file nothing was extracted from. */
 void outdir_prune(int jobfd, const char *path, size_t plen);
+/* 1 if a result map (checked msgpack, as the child sent it) says
+ * "extracted": true, else 0: an ok file the handler chose not to write
+ * out (a suspicious archive by default) gets no directory either. */
+int outdir_extracted(const uint8_t *result, size_t len);
 
 #endif

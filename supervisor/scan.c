@@ -37,6 +37,7 @@ struct scan {
 	char line[PATH_MAX + 1];
 	size_t line_len;
 	int line_overflow;
+	int warned_cr;		/* a missing name ending in \r was logged */
 	dev_t skip_dev;		/* the state directory: never scanned */
 	ino_t skip_ino;
 	int have_skip;
@@ -241,6 +242,37 @@ visit(struct scan *sc, const char *path, size_t len, int is_dir, int regular, sc
 	return fn(path, len, 0, why, arg);
 }
 
+/* One path of the stdin list, in sc->line. The scan looks at it as the walk
+ * looks at a directory's entries, so that a path that was never there says
+ * so ("No such file or directory") instead of being taken at dispatch for a
+ * file that vanished. Anything else lstat can say is left to dispatch,
+ * which decides for every file alike. A name is never trimmed (it may end
+ * in a carriage return), but one that does, and is missing, gets a hint,
+ * and the first such name is logged, escaped. */
+static int
+list_path(struct scan *sc, scan_fn fn, void *arg)
+{
+	static const char crlf[] = " (the name ends in a carriage return: "
+	    "the list may have CRLF line ends)";
+	const char *path = sc->line;
+	size_t len = sc->line_len;
+	struct stat sb;
+	char why[160];
+	int cr;
+
+	if (lstat(path, &sb) == 0)
+		return fn(path, len, S_ISREG(sb.st_mode), NULL, arg);
+	if (errno != ENOENT && errno != ENOTDIR)
+		return fn(path, len, 0, NULL, arg);
+	cr = sc->list_sep == '\n' && path[len - 1] == '\r';
+	snprintf(why, sizeof why, "%s%s", strerror(errno), cr ? crlf : "");
+	if (cr && !sc->warned_cr) {
+		log_warnx("%s from the stdin list: %s", sup_esc(path, len), why);
+		sc->warned_cr = 1;
+	}
+	return fn(path, len, 0, why, arg);
+}
+
 /* The stdin list: whatever is there now, without blocking. Returns 1 when
  * something was read, 0 at EOF, 2 when nothing is there yet. */
 static int
@@ -258,8 +290,12 @@ read_list(struct scan *sc, int *budget, scan_fn fn, void *arg)
 	if (n <= 0) {
 		if (n < 0)
 			log_warn("unable to read the list on stdin");
-		if (sc->line_len > 0 && !sc->line_overflow)
-			fn(sc->line, sc->line_len, 0, NULL, arg);
+		if (sc->line_len > 0 && !sc->line_overflow &&
+		    memchr(sc->line, '\0', sc->line_len) == NULL) {
+			sc->line[sc->line_len] = '\0';
+			if (list_path(sc, fn, arg) < 0)
+				return -1;
+		}
 		sc->line_len = 0;
 		return 0;
 	}
@@ -275,7 +311,7 @@ read_list(struct scan *sc, int *budget, scan_fn fn, void *arg)
 			log_warnx("a path in the stdin list is longer than %d bytes: left out", PATH_MAX);
 		else if (sc->line_len > 0 && memchr(sc->line, '\0', sc->line_len) == NULL) {
 			sc->line[sc->line_len] = '\0';
-			if (fn(sc->line, sc->line_len, 0, NULL, arg) < 0)
+			if (list_path(sc, fn, arg) < 0)
 				return -1;
 			(*budget)--;
 		}

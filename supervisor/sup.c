@@ -296,8 +296,10 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 		return;
 	}
 	j->inflight--;
-	/* Nothing was extracted from a file that is not ok: no directory. */
-	if (status != OUT_OK && j->outfd >= 0)
+	/* Nothing was extracted from a file that is not ok, nor from one
+	 * the handler left unwritten: no directory. The child's word can
+	 * cost no more than that, since only an empty one goes. */
+	if (j->outfd >= 0 && (status != OUT_OK || !outdir_extracted(result, rlen)))
 		outdir_prune(j->outfd, t->path, t->path_len);
 	memset(&o, 0, sizeof o);
 	o.status = status;

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Hostile inputs: each gets a clear one-line error (exit 2) or a recorded
 # outcome, never a hang or a crash. Missing paths, FIFOs, devices, symlinks
-# and symlink loops, unreadable files, files removed after the scan, names
-# with newlines and invalid UTF-8, unusable state dirs, bad options.
+# and symlink loops, unreadable files, files removed after the scan, a stdin
+# list with CRLF line ends or paths never there, names with newlines and
+# invalid UTF-8, unusable state dirs, bad options.
 . "$(dirname "$0")/lib.sh"
 
 # Usage errors: exit 2, one line naming the problem.
@@ -17,7 +18,8 @@ rm loop1 loop2
 for args in "-j 0 ." "-t 5parsecs ." "-t 0 ." "-r -1 ." "--depth 100 ." "-H nosuch ." "-H exec ." "-x true -H sha256 ." "--bogus ." "" \
     "--max-entries 0 ." "--max-bytes 4Q ." "--max-bytes -1 ." "--max-entry-bytes 1.5G ." \
     "--max-ratio x ." "--max-depth 65 ." "--max-name 0 ." "--fail-on nothing ." \
-    "--extract" "--extract out -H sha256 ." "--memory-limit 1M ." "--user nosuchuser ." \
+    "--extract" "--extract out -H sha256 ." "--extract-suspicious ." \
+    "--extract out --extract-suspicious --fail-on suspicious ." "--memory-limit 1M ." "--user nosuchuser ." \
     "--user root ."; do
 	# shellcheck disable=SC2086
 	out=$("$CORRAL" run -q -s st $args 2>&1 < /dev/null); rc=$?
@@ -80,6 +82,35 @@ sleep 0.15
 rm vin/b-victim
 wait "$pid"
 is "$(jq -r 'select(.path=="vin/b-victim") | .status + ": " + .error' vout.jsonl)" "skipped: vanished before processing" "a file removed after the scan: skipped, vanished"
+echo x > vin/b-victim
+printf 'vin/a-slow\nvin/b-victim\n' | "$CORRAL" run -q -j 1 --depth 1 -s st3b -H "$PLUGIN" --json - > vout2.jsonl 2>/dev/null &
+pid=$!
+sleep 0.15
+rm vin/b-victim
+wait "$pid"
+is "$(jq -r 'select(.path=="vin/b-victim") | .status + ": " + .error' vout2.jsonl)" "skipped: vanished before processing" "a listed file removed after the scan: skipped, vanished"
+
+# A stdin list with CRLF line ends, and paths that were never there: the
+# truth (No such file or directory), not "vanished"; a name ending in \r is
+# kept as it is (a file may be named so), shown escaped, with a hint.
+mkdir lin
+echo x > lin/a.tar
+cr=$(printf 'lin/real\r')
+echo x > "$cr"
+printf 'lin/a.tar\r\nlin/never\nlin/real\r\nlin/b.tar\r\n' | "$CORRAL" run -q -s st6 -H sha256 --json - > lout.jsonl 2> lerr.txt
+is "$?" 1 "a CRLF list: the job finishes (exit 1: some skipped)"
+hint="No such file or directory (the name ends in a carriage return: the list may have CRLF line ends)"
+is "$(jq -r 'select(.path=="lin/a.tar\r") | .status + ": " + .error' lout.jsonl)" "skipped: $hint" \
+	"a listed name ending in CR that is not there: No such file or directory, with the CRLF hint"
+is "$(jq -r 'select(.path=="lin/never") | .status + ": " + .error' lout.jsonl)" "skipped: No such file or directory" \
+	"a listed path that was never there: No such file or directory, not vanished"
+is "$(jq -r 'select(.path=="lin/real\r") | .status' lout.jsonl)" ok "a file whose name ends in CR is processed under that name"
+is "$(jq -r 'select(.path=="lin/a.tar") | .path' lout.jsonl)" "" "the CR is never stripped"
+is "$(grep 'stdin list' lerr.txt)" "corral: lin/a.tar\\r from the stdin list: $hint" "logged once, the name escaped"
+like "$("$CORRAL" results -s st6 | grep never)" '^skipped .*  lin/never  No such file or directory$' "results: the missing path and why"
+like "$("$CORRAL" results -s st6 | grep a.tar)" 'lin/a\.tar\\r  No such' "results: the CR shown escaped"
+printf 'lin/a.tar\r\0' | "$CORRAL" run -q -0 -s st7 -H sha256 --json - > l0out.jsonl 2>/dev/null
+is "$(jq -r '.error' l0out.jsonl)" "No such file or directory" "a NUL-separated list: no CRLF hint"
 
 # Unreadable files and an unwritable state dir, as an unprivileged user.
 if [ "$(id -u)" -eq 0 ]; then

@@ -160,6 +160,7 @@ glued(void)
 {
 	static const struct ent trav[] = { { .name = "../evil.txt", .data = "x\n" } };
 	static const struct ent ok[] = { { .name = "readme.txt", .data = "nothing to see\n" } };
+	static const char stub[] = "MZ\x90\0 this program cannot be run in DOS mode\r\n";
 	struct out o = { 0 }, a = { 0 }, b = { 0 };
 	uint32_t cd, off;
 
@@ -172,7 +173,7 @@ glued(void)
 
 	/* A self-extractor's shape: a program, then the zip. */
 	o.len = 0;
-	out_add(&o, "MZ\x90\0 this program cannot be run in DOS mode\r\n", 48);
+	out_add(&o, stub, sizeof stub - 1);
 	zip_one(&o, "readme.txt", "nothing to see\n", 0);
 	put("prefixed.zip", &o, "suspicious", "prefix_data");
 

@@ -4,7 +4,8 @@
  * failed-or-ok return; each limit is hit with a small limit; a bomb costs
  * less than its limit in time and memory; the result map stays well-formed
  * and bounded, its lists capped; the digests are right; with a directory,
- * what is not failed is extracted and a refusal leaves nothing. */
+ * what is clean is extracted (suspicious too when the job asks), and a
+ * refusal leaves nothing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -375,7 +376,8 @@ manifest(void)
 	ok(get(g.map, "truncated").type == MSGPACK_OBJECT_NIL, "the result map itself stays whole");
 }
 
-/* With a directory: written out when not failed, refused whole else. */
+/* With a directory: a clean archive written out; a suspicious one left
+ * alone, ok, unless the job asks for it too; refused whole else. */
 static void
 extraction(void)
 {
@@ -397,13 +399,23 @@ extraction(void)
 	snprintf(dir, sizeof dir, "%s/../x2", corpus);
 	mkdir(dir, 0755);
 	extract_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s)\"", dir);
+	g = run("case.zip", &o);
+	ok(g.rc == 0 && strcmp(g.verdict, "suspicious") == 0 &&
+	    get(g.map, "extracted").type == MSGPACK_OBJECT_BOOLEAN && !get(g.map, "extracted").via.boolean &&
+	    get(g.map, "extract_reason").type == MSGPACK_OBJECT_NIL && g.error[0] == '\0' && system(cmd) == 0,
+	    "a suspicious archive by default: ok, not extracted, nothing written (%s)", g.error);
+	g = run("dup.tar", &o);
+	ok(g.rc == 0 && !get(g.map, "extracted").via.boolean && system(cmd) == 0,
+	    "... another: the same, the write-time rules never asked");
+
+	o.extract_suspicious = 1;
 	g = run("dup.tar", &o);
 	ok(g.rc != 0 && !get(g.map, "extracted").via.boolean &&
 	    str_is(get(g.map, "extract_reason"), "duplicate_name") &&
 	    str_is(get(g.map, "extract_entry"), "./a.txt"),
-	    "a suspicious archive the write-time rules refuse: failed, extract_reason, extract_entry (%s)",
+	    "extract_suspicious: one the write-time rules refuse: failed, extract_reason, extract_entry (%s)",
 	    g.error);
-	snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s)\"", dir);
 	ok(system(cmd) == 0, "and nothing left");
 	g = run("bomb.gz", &o);
 	ok(g.rc != 0 && get(g.map, "extracted").type == MSGPACK_OBJECT_BOOLEAN &&
@@ -411,7 +423,7 @@ extraction(void)
 	    "a rejected archive: not extracted, nothing written");
 	g = run("case.zip", &o);
 	ok(g.rc == 0 && get(g.map, "extracted").via.boolean && strcmp(g.verdict, "suspicious") == 0,
-	    "a suspicious archive the rules let through: extracted, ok");
+	    "extract_suspicious: a suspicious archive the rules let through: extracted, ok");
 	close(extract_dirfd);
 	extract_dirfd = -1;
 }

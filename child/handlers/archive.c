@@ -7,9 +7,10 @@
  * rejected), "reasons" ({code, entry[, detail]} maps), "format", "filters",
  * "entries", "bytes", "ratio", "sha256" and the manifest "files". A
  * malformed or rejected file is failed, its first reason the error; a
- * suspicious one too with fail_on_suspicious. With --extract, a file not
- * failed is then written out (child/extract.c, docs/extract.md): "extracted",
- * and on refusal "extract_reason" and "extract_entry". */
+ * suspicious one too with fail_on_suspicious. With --extract, a clean file
+ * is then written out (child/extract.c, docs/extract.md), and a suspicious
+ * one only with extract_suspicious: "extracted", and on refusal
+ * "extract_reason" and "extract_entry". */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -163,7 +164,7 @@ static int
 archive_process(const struct task_in *t, struct corral_result *out)
 {
 	const struct reason_rec *r;
-	int failed;
+	int failed, write_out;
 
 	if (walk == NULL && (walk = walk_new()) == NULL) {
 		corral_result_set_error(out, "unable to start: out of memory");
@@ -175,7 +176,11 @@ archive_process(const struct task_in *t, struct corral_result *out)
 	}
 	failed = insp.verdict >= V_MALFORMED ||
 	    (insp.verdict == V_SUSPICIOUS && opts.fail_on_suspicious);
-	if (t->dirfd >= 0 && failed)
+	/* Only what is clean is written out unless the job asks for the
+	 * suspicious too; one left unwritten keeps its outcome. */
+	write_out = insp.verdict == V_CLEAN ||
+	    (insp.verdict == V_SUSPICIOUS && !failed && opts.extract_suspicious);
+	if (t->dirfd >= 0 && !write_out)
 		corral_result_set_bool(out, "extracted", 0);
 	else if (t->dirfd >= 0 && extract(t, out) < 0) {
 		describe(out, &insp);
