@@ -8,10 +8,17 @@ set -eu
 # its sanitizer runtimes for the fuzz targets; lmdb-utils for the readers in
 # docs/state.md. The rest the tests run (coreutils, util-linux's setpriv,
 # mawk, diffutils, findutils, gzip) is in every Debian root, minbase too.
+# The honest archives of tests/27-honest.t and 28-names.t are written by
+# the tools of each platform: python3, Info-ZIP's zip and unzip, 7-Zip
+# (p7zip-full), gcab and cabextract, genisoimage, rpmbuild (rpm), bzip2,
+# xz-utils, zstd, and ar (binutils); tests/29-field.t compresses with lzop.
+# jlha (jlha-utils, which brings a Java runtime) is left to those who have
+# it: its cases are skipped without it.
 # scripts/freshroot.sh checks this list in such a root.
 PKGS="pkg-config libev-dev libmsgpack-dev liblmdb-dev libarchive-dev libssl-dev libseccomp-dev
       zlib1g-dev libarchive-tools perl procps lmdb-utils jq
-      clang libclang-rt-dev"
+      clang libclang-rt-dev
+      python3 zip unzip p7zip-full gcab cabextract genisoimage rpm bzip2 xz-utils zstd lzop binutils"
 # `deps.sh bench`: what the benchmark's contenders need too.
 [ "${1:-}" = bench ] && PKGS="$PKGS parallel coreutils findutils bc openssl"
 
