@@ -79,6 +79,12 @@ struct walk {
 	msgpack_packer pk;
 };
 
+/* walk.c */
+/* pread of up to len bytes at off, again when a signal interrupts it. */
+ssize_t read_at(int fd, void *buf, size_t len, uint64_t off);
+/* The seek callback of a reader of the file itself (cd is the walk). */
+la_int64_t walk_seek(struct archive *a, void *cd, la_int64_t off, int whence);
+
 /* reasons.c */
 /* The entry's name as reported: the names of the archives it is inside
  * first, each followed by "!/". buf holds NAME_OUT_MAX + 1 bytes. */

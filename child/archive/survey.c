@@ -14,17 +14,6 @@
 
 #include "child/archive/level.h"
 
-static ssize_t
-read_at(int fd, void *buf, size_t len, uint64_t off)
-{
-	ssize_t n;
-
-	do
-		n = pread(fd, buf, len, (off_t)off);
-	while (n < 0 && errno == EINTR);
-	return n;
-}
-
 /* The file read again, from w->pos, into w->scratch: for a second
  * reader beside the walk's, which has finished. */
 static la_ssize_t
@@ -42,21 +31,6 @@ again_read(struct archive *a, void *cd, const void **buf)
 	return n;
 }
 
-static la_int64_t
-again_seek(struct archive *a, void *cd, la_int64_t off, int whence)
-{
-	struct walk *w = cd;
-	int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)w->pos :
-	    (int64_t)w->in->size;
-
-	if (base + off < 0) {
-		archive_set_error(a, EINVAL, "seek before the start");
-		return ARCHIVE_FATAL;
-	}
-	w->pos = (uint64_t)(base + off);
-	return (la_int64_t)w->pos;
-}
-
 /* The first non-zero byte of [from, to) of the file, or to. */
 static uint64_t
 file_nonzero(struct walk *w, uint64_t from, uint64_t to)
@@ -64,9 +38,7 @@ file_nonzero(struct walk *w, uint64_t from, uint64_t to)
 	ssize_t n, i;
 
 	while (from < to) {
-		n = pread(w->fd, w->scratch, to - from < BLOCK ? (size_t)(to - from) : BLOCK, (off_t)from);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = read_at(w->fd, w->scratch, to - from < BLOCK ? (size_t)(to - from) : BLOCK, from);
 		if (n <= 0)
 			return to;
 		for (i = 0; i < n; i++)
@@ -131,7 +103,7 @@ stream_tail(struct level *top)
 	if (archive_support(a, 0) < 0)
 		goto out;
 	archive_read_set_read_callback(a, again_read);
-	archive_read_set_seek_callback(a, again_seek);
+	archive_read_set_seek_callback(a, walk_seek);
 	archive_read_set_callback_data(a, w);
 	if (archive_read_open1(a) != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK)
 		goto out;
@@ -223,7 +195,7 @@ iso_survey(struct level *top)
 	    archive_read_set_format_option(a, "iso9660", "rockridge", NULL) < ARCHIVE_WARN)
 		goto out;
 	archive_read_set_read_callback(a, again_read);
-	archive_read_set_seek_callback(a, again_seek);
+	archive_read_set_seek_callback(a, walk_seek);
 	archive_read_set_callback_data(a, w);
 	if (archive_read_open1(a) != ARCHIVE_OK)
 		goto out;

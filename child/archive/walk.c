@@ -140,9 +140,7 @@ file_read(struct archive *a, void *cd, const void **buf)
 	struct walk *w = cd;
 	ssize_t n;
 
-	do
-		n = pread(w->fd, w->block, BLOCK, (off_t)w->pos);
-	while (n < 0 && errno == EINTR);
+	n = read_at(w->fd, w->block, BLOCK, w->pos);
 	if (n < 0) {
 		archive_set_error(a, errno, "read error");
 		return -1;
@@ -159,8 +157,19 @@ file_read(struct archive *a, void *cd, const void **buf)
 	return n;
 }
 
-static la_int64_t
-file_seek(struct archive *a, void *cd, la_int64_t off, int whence)
+ssize_t
+read_at(int fd, void *buf, size_t len, uint64_t off)
+{
+	ssize_t n;
+
+	do
+		n = pread(fd, buf, len, (off_t)off);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+la_int64_t
+walk_seek(struct archive *a, void *cd, la_int64_t off, int whence)
 {
 	struct walk *w = cd;
 	int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)w->pos :
@@ -654,7 +663,7 @@ walk_file(struct walk *w, int fd, const struct job_opts *o, struct inspect *in)
 	}
 	w->last = top.a;
 	archive_read_set_read_callback(top.a, file_read);
-	archive_read_set_seek_callback(top.a, file_seek);
+	archive_read_set_seek_callback(top.a, walk_seek);
 	archive_read_set_callback_data(top.a, w);
 	if (too_many_records(&top))
 		;

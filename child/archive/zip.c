@@ -36,17 +36,6 @@ le64(const unsigned char *p)
 	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
-static ssize_t
-read_at(int fd, void *buf, size_t len, uint64_t off)
-{
-	ssize_t n;
-
-	do
-		n = pread(fd, buf, len, (off_t)off);
-	while (n < 0 && errno == EINTR);
-	return n;
-}
-
 /* The end of central directory record (zip64's when it has one): the
  * records, where the directory is said to be, and where the record itself
  * is. Returns 0, or -1 when there is none. */
