@@ -21,11 +21,11 @@ B := build
 .DEFAULT_GOAL := all
 
 COMMON_SRC := common/log.c common/parse.c common/utf8.c
-IPC_SRC    := ipc/frame.c ipc/msg.c ipc/mpcheck.c
-SUP_SRC    := supervisor/main.c supervisor/cli.c supervisor/sup.c supervisor/slot.c \
+IPC_SRC    := ipc/frame.c ipc/msg.c ipc/mpcheck.c ipc/jobopts.c
+SUP_SRC    := cli/main.c supervisor/cli.c supervisor/sup.c supervisor/slot.c \
               supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/record.c supervisor/json.c supervisor/stats.c \
               supervisor/progress.c supervisor/report.c supervisor/outdir.c supervisor/errlog.c
-CHILD_SRC  := child/worker.c child/result.c child/opts.c child/handlers/archive.c \
+CHILD_SRC  := child/worker.c child/result.c child/handlers/archive.c \
               child/handlers/sha256.c child/handlers/exec.c child/handlers/plugin.c \
               child/keeper.c
 CHILD_SRC  += child/archive/walk.c child/archive/judge.c child/archive/reasons.c child/archive/names.c
@@ -46,7 +46,7 @@ $(B)/tests/unit_parse:  $(COMMON_OBJ)
 $(B)/tests/unit_ipc:    $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_mpcheck: $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_json:   $(B)/supervisor/json.o $(IPC_OBJ) $(COMMON_OBJ)
-$(B)/tests/unit_store:  $(B)/supervisor/store.o $(B)/supervisor/record.o $(B)/child/opts.o $(IPC_OBJ) $(COMMON_OBJ)
+$(B)/tests/unit_store:  $(B)/supervisor/store.o $(B)/supervisor/record.o $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_result: $(B)/child/result.o $(IPC_OBJ) $(COMMON_OBJ)
 UNIT_TESTS += $(B)/tests/unit_extract
 $(B)/tests/unit_extract: $(B)/child/extract.o $(B)/child/extract_names.o $(B)/child/archive/reasons.o $(B)/child/archive/formats.o $(COMMON_OBJ)
@@ -54,9 +54,9 @@ UNIT_TESTS += $(B)/tests/unit_archive
 ARCHIVE_OBJ := $(B)/child/handlers/archive.o $(B)/child/archive/walk.o $(B)/child/archive/judge.o \
                $(B)/child/archive/reasons.o $(B)/child/archive/names.o $(B)/child/archive/zip.o \
                $(B)/child/archive/formats.o $(B)/child/archive/survey.o $(B)/child/extract.o $(B)/child/extract_names.o
-$(B)/tests/unit_archive: $(ARCHIVE_OBJ) $(B)/child/result.o $(B)/child/opts.o $(IPC_OBJ) $(COMMON_OBJ) $(B)/tests/mkhostile
+$(B)/tests/unit_archive: $(ARCHIVE_OBJ) $(B)/child/result.o $(IPC_OBJ) $(COMMON_OBJ) $(B)/tests/mkhostile
 UNIT_TESTS += $(B)/tests/unit_sandbox
-$(B)/tests/unit_sandbox: $(B)/child/sandbox.o $(B)/child/opts.o $(B)/child/extract.o $(B)/child/extract_names.o $(B)/child/archive/reasons.o $(B)/child/archive/formats.o \
+$(B)/tests/unit_sandbox: $(B)/child/sandbox.o $(B)/child/extract.o $(B)/child/extract_names.o $(B)/child/archive/reasons.o $(B)/child/archive/formats.o \
                         $(IPC_OBJ) $(COMMON_OBJ)
 # A worker that speaks the protocol wrongly on purpose, for the protocol tests.
 TEST_BINS  := $(B)/tests/fakeworker
@@ -103,7 +103,7 @@ $(B)/bench/floor: bench/floor.c $(B)/child/handlers/archive.o $(B)/child/result.
 $(B)/bench/floor: $(B)/child/archive/walk.o $(B)/child/archive/judge.o $(B)/child/archive/reasons.o \
                  $(B)/child/archive/names.o $(B)/common/utf8.o $(B)/child/extract.o $(B)/child/extract_names.o \
                  $(B)/child/archive/zip.o $(B)/child/archive/formats.o $(B)/child/archive/survey.o \
-                 $(B)/child/opts.o
+                 $(B)/ipc/jobopts.o
 
 bench-deps: deps
 	@sh scripts/deps.sh bench

@@ -10,7 +10,7 @@
 
 #include <archive.h>
 
-#include "child/opts.h"
+#include "ipc/jobopts.h"
 
 #define EXTRACT_ENTRY_MAX	1024	/* bytes of the refused entry's name kept */
 

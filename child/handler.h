@@ -9,7 +9,8 @@
 
 #include <corral.h>
 
-#include "child/opts.h"
+#include "ipc/ipc.h"
+#include "ipc/jobopts.h"
 
 #define RESULT_MAX	(1u << 20)	/* bound on one result map */
 #define RESULT_ERR_MAX	4096		/* bound on an error text */
@@ -51,9 +52,6 @@ int result_set_strv(struct corral_result *r, const char *key, const char *const 
  * archive handler's arrays of maps). */
 int result_set_packed(struct corral_result *r, const char *key, const void *mp, size_t len);
 
-/* The reserved exit status of a worker whose set-up failed: the supervisor
- * does not respawn it (supervisor/sup.h has the same number). */
-#define CHILD_EXIT_SETUP 78
 
 /* Runs the worker: the child's whole life (child/worker.c). */
 int child_main(int argc, char **argv);

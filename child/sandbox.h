@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "child/opts.h"
+#include "ipc/jobopts.h"
 
 /* First thing after the worker starts, before its hello, whatever the job:
  * no core files, not dumpable (no ptrace by other processes of the same

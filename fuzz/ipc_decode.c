@@ -16,7 +16,7 @@
 
 #include <msgpack.h>
 
-#include "child/opts.h"
+#include "ipc/jobopts.h"
 #include "common/utf8.h"
 #include "fuzz/fuzz.h"
 #include "ipc/ipc.h"

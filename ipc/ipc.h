@@ -18,6 +18,9 @@
  * only logged, its last lines kept with a death (docs/protocol.md). */
 #define IPC_FD_QUEUE      128		/* descriptors a child holds before use:
 					 * two per task (--extract) at depth 64 */
+/* The exit status of a child whose set-up for its job failed (FATAL said
+ * why): the supervisor does not respawn it. */
+#define CHILD_EXIT_SETUP  78
 
 enum ipc_type {
 	IPC_HELLO  = 1,	/* child -> sup: {t, v, pid}               */

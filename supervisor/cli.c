@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "child/handler.h"
+#include "ipc/jobopts.h"
 #include "common/log.h"
 #include "common/parse.h"
 #include "supervisor/cli.h"

@@ -5,7 +5,7 @@
 
 #include <msgpack.h>
 
-#include "child/opts.h"
+#include "ipc/jobopts.h"
 #include "ipc/ipc.h"
 #include "supervisor/record.h"
 

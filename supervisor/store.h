@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "child/opts.h"
+#include "ipc/jobopts.h"
 
 typedef struct store store;
 

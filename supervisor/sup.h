@@ -20,8 +20,6 @@ enum {
 	EXIT_OK = 0, EXIT_NOTOK = 1, EXIT_USAGE = 2, EXIT_HALTED = 3, EXIT_INTR = 130
 };
 
-/* The reserved exit status of a child whose set-up failed: never respawned. */
-#define CHILD_EXIT_SETUP 78
 
 /* What one `run` asks for. */
 /* Tasks queued at a child, at most: each has its descriptor, and its

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "child/opts.h"
+#include "ipc/jobopts.h"
 
 struct archive;
 

@@ -1,9 +1,10 @@
-/* opts: what a job asks of its children beyond the handler's name and
- * argument: the archive limits, extraction, and the sandbox. The supervisor
- * fills it from the command line and keeps it with the job; it reaches the
- * child in the JOB message, and every child module reads its part here. */
-#ifndef CORRAL_OPTS_H
-#define CORRAL_OPTS_H
+/* jobopts: what a job asks of its children beyond the handler's name and
+ * argument: the archive limits and formats, extraction, and the sandbox. A
+ * contract between the processes: the supervisor fills it from the command
+ * line and keeps it with the job; it reaches the child in the JOB message,
+ * and every child module reads its part here. */
+#ifndef CORRAL_JOBOPTS_H
+#define CORRAL_JOBOPTS_H
 
 #include <stdint.h>
 

@@ -1,10 +1,10 @@
-/* opts: a job's options for its children: their defaults, and their form
+/* jobopts: a job's options for its children: their defaults, and their form
  * as one msgpack map, the same in the JOB message and in the job's record. */
 #include <string.h>
 
 #include <msgpack.h>
 
-#include "child/opts.h"
+#include "ipc/jobopts.h"
 
 void
 job_opts_default(struct job_opts *o)
