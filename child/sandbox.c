@@ -103,25 +103,14 @@ sandbox_early(void)
 
 /* --- the report of a refused syscall --------------------------------- */
 
+/* "sandbox: NAME" (or "sandbox: syscall NR") into text, signal-safely.
+ * Returns its length. */
 static size_t
-put(uint8_t *p, size_t at, size_t cap, const void *s, size_t n)
+refused(char *text, size_t cap, long nr)
 {
-	if (at + n <= cap)
-		memcpy(p + at, s, n);
-	return at + n;
-}
-
-/* The FATAL frame {"t": 5, "error": "sandbox: NAME"} in buf (docs/protocol.md),
- * written by hand: this runs in a signal handler. Returns its length; cap
- * must hold IPC_HDR + 21 + 200 bytes. */
-static size_t
-fatal_frame(uint8_t *buf, size_t cap, long nr)
-{
-	static const uint8_t head[] = { 0x82, 0xa1, 't', IPC_FATAL, 0xa5, 'e', 'r', 'r', 'o', 'r', 0xd9 };
 	char num[32], *s = num + sizeof num;
 	const char *name;
-	size_t at = IPC_HDR, nlen, body;
-	uint8_t len8;
+	size_t nlen, at = 9;
 	unsigned long u = nr < 0 ? 0 : (unsigned long)nr;
 
 	if (nr >= 0 && nr < SYSCALL_NAMES && syscall_names[nr] != NULL) {
@@ -135,19 +124,11 @@ fatal_frame(uint8_t *buf, size_t cap, long nr)
 		name = s;
 	}
 	nlen = strlen(name);
-	if (nlen > 200)
-		nlen = 200;
-	len8 = (uint8_t)(nlen + 9);
-	at = put(buf, at, cap, head, sizeof head);
-	at = put(buf, at, cap, &len8, 1);
-	at = put(buf, at, cap, "sandbox: ", 9);
-	at = put(buf, at, cap, name, nlen);
-	body = at - IPC_HDR;
-	buf[0] = (uint8_t)(body >> 24);
-	buf[1] = (uint8_t)(body >> 16);
-	buf[2] = (uint8_t)(body >> 8);
-	buf[3] = (uint8_t)body;
-	return at;
+	if (nlen > cap - at)
+		nlen = cap - at;
+	memcpy(text, "sandbox: ", at);
+	memcpy(text + at, name, nlen);
+	return at + nlen;
 }
 
 /* SIGSYS from the filter: one send on the socket, then death by the same
@@ -157,12 +138,14 @@ on_sigsys(int sig, siginfo_t *si, void *uc)
 {
 	struct sigaction dfl;
 	sigset_t unblock;
-	uint8_t frame[256];
+	uint8_t frame[IPC_FATAL_FRAME_MAX];
+	char text[IPC_FATAL_TEXT_MAX];
 	size_t n;
 
 	(void)uc;
 	if (si->si_code == SYS_SECCOMP && trap_sock >= 0) {
-		n = fatal_frame(frame, sizeof frame, (long)si->si_syscall);
+		n = refused(text, sizeof text, (long)si->si_syscall);
+		n = ipc_fatal_frame(frame, sizeof frame, text, n);
 		(void)!send(trap_sock, frame, n, MSG_NOSIGNAL);
 	}
 	memset(&dfl, 0, sizeof dfl);

@@ -67,6 +67,13 @@ int ipc_put_task(struct ipc_buf *b, uint32_t job, uint64_t id, const char *path,
 int ipc_put_result(struct ipc_buf *b, uint64_t id, int ok, const char *error, size_t elen,
     const uint8_t *result, size_t rlen);
 int ipc_put_fatal(struct ipc_buf *b, const char *error, size_t elen);
+/* The same FATAL frame, written by hand into buf (cap bytes) so that a
+ * signal handler may call it: no allocation, no library. error is cut at
+ * IPC_FATAL_TEXT_MAX bytes. Returns the frame's length, or 0 when cap is
+ * under IPC_FATAL_FRAME_MAX. */
+#define IPC_FATAL_TEXT_MAX	200
+#define IPC_FATAL_FRAME_MAX	(IPC_HDR + 12 + IPC_FATAL_TEXT_MAX)
+size_t ipc_fatal_frame(uint8_t *buf, size_t cap, const char *error, size_t elen);
 int ipc_put_ready(struct ipc_buf *b, uint32_t job);
 
 /* Decodes one frame body (without its length prefix). Returns 0, or -1 with

@@ -459,3 +459,27 @@ ipc_decode(const uint8_t *body, size_t len, struct ipc_msg *out, const char **wh
 	}
 	return 0;
 }
+
+size_t
+ipc_fatal_frame(uint8_t *buf, size_t cap, const char *error, size_t elen)
+{
+	/* {"t": IPC_FATAL, "error": str8}: a map of 2, fixstr keys. */
+	static const uint8_t head[] = { 0x82, 0xa1, 't', IPC_FATAL, 0xa5, 'e', 'r', 'r', 'o', 'r', 0xd9 };
+	size_t body, i;
+
+	if (cap < IPC_FATAL_FRAME_MAX)
+		return 0;
+	if (elen > IPC_FATAL_TEXT_MAX)
+		elen = IPC_FATAL_TEXT_MAX;
+	for (i = 0; i < sizeof head; i++)
+		buf[IPC_HDR + i] = head[i];
+	buf[IPC_HDR + sizeof head] = (uint8_t)elen;
+	for (i = 0; i < elen; i++)
+		buf[IPC_HDR + sizeof head + 1 + i] = (uint8_t)error[i];
+	body = sizeof head + 1 + elen;
+	buf[0] = (uint8_t)(body >> 24);
+	buf[1] = (uint8_t)(body >> 16);
+	buf[2] = (uint8_t)(body >> 8);
+	buf[3] = (uint8_t)body;
+	return IPC_HDR + body;
+}

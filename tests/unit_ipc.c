@@ -118,6 +118,23 @@ roundtrips(void)
 	b.len = 0;
 	ok(ipc_put_fatal(&b, "", 0) == 0 && decode_at(&b, 0, &m, &why) == 0 && m.error_len == 0,
 	    "fatal with an empty error round-trips");
+	/* The signal-safe FATAL, written by hand, is the same message. */
+	{
+		uint8_t frame[IPC_FATAL_FRAME_MAX];
+		char text[300];
+		size_t n;
+
+		memset(text, 'x', sizeof text);
+		n = ipc_fatal_frame(frame, sizeof frame, "sandbox: openat", 15);
+		ok(n > IPC_HDR && ipc_decode(frame + IPC_HDR, n - IPC_HDR, &m, &why) == 0 &&
+		    m.type == IPC_FATAL && m.error_len == 15 && memcmp(m.error, "sandbox: openat", 15) == 0 &&
+		    (size_t)((uint32_t)frame[0] << 24 | frame[1] << 16 | frame[2] << 8 | frame[3]) == n - IPC_HDR,
+		    "the hand-written fatal frame decodes as FATAL, its length prefix right");
+		n = ipc_fatal_frame(frame, sizeof frame, text, sizeof text);
+		ok(n == IPC_FATAL_FRAME_MAX && ipc_decode(frame + IPC_HDR, n - IPC_HDR, &m, &why) == 0 &&
+		    m.error_len == IPC_FATAL_TEXT_MAX, "... an error past %d bytes is cut there", IPC_FATAL_TEXT_MAX);
+		ok(ipc_fatal_frame(frame, IPC_FATAL_FRAME_MAX - 1, "x", 1) == 0, "... and too little room writes nothing");
+	}
 
 	/* Frames append: two in one buffer, each whole. */
 	b.len = 0;
