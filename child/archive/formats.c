@@ -58,14 +58,14 @@ formats_init(void)
 }
 
 int
-archive_support(struct archive *a, uint32_t formats)
+archive_support(struct archive *a, uint32_t formats, int with_filters)
 {
 	size_t i;
 	int r = 0;
 
-	for (i = 0; i < sizeof filters / sizeof filters[0]; i++)
+	for (i = 0; with_filters && i < sizeof filters / sizeof filters[0]; i++)
 		r |= filters[i](a) != ARCHIVE_OK;
-	if (lzop_native())
+	if (with_filters && lzop_native())
 		r |= archive_read_support_filter_lzop(a) != ARCHIVE_OK;
 	for (i = 0; i < FMT__N; i++)
 		if (formats & (1u << i))

@@ -14,10 +14,10 @@
 
 struct archive;
 
-/* formats.c: the readers of the job's formats (1 << FMT_*) and of every
- * filter that runs in-process set up on a. Returns 0, or -1 when
- * libarchive refused one. */
-int archive_support(struct archive *a, uint32_t formats);
+/* formats.c: the readers of the job's formats (1 << FMT_*), of "raw", and
+ * with with_filters of every filter that runs in-process, set up on a.
+ * Returns 0, or -1 when libarchive refused one. */
+int archive_support(struct archive *a, uint32_t formats, int with_filters);
 /* What the above asks of libarchive once, asked before the walls go up. */
 void formats_init(void);
 struct archive_entry;

@@ -70,6 +70,12 @@ struct walk {
 	EVP_MD *sha256;
 	EVP_MD_CTX *file_md, *entry_md;
 	struct archive *last;		/* the file's reader, kept for its names */
+	/* A compressed file is read in layers: this reader decompresses it,
+	 * the file's reader reads what it gives (walk.c). */
+	struct archive *outer;
+	uint64_t fed;			/* bytes given to the file's reader */
+	const void *last_block;		/* the last of them, still the outer's */
+	size_t last_len;
 	char *norm, *fold;		/* name buffers */
 	uint64_t *stack;		/* a link's resolution */
 	size_t namecap;

@@ -62,24 +62,57 @@ trailing(struct level *top, uint64_t at, const char *what, int decompressed)
 	level_note(top, R_TRAILING_DATA, detail);
 }
 
+/* The decompressed stream from end on, read with a (positioned at pos,
+ * of which the first bytes at first/nfirst are still to be looked at):
+ * zeros only, up to its end and within the limits. Returns 1 when it
+ * ended, 0 when data was found (noted) or reading stopped. */
+static int
+rest_zero(struct level *top, struct archive *a, uint64_t pos, const void *first, size_t nfirst)
+{
+	const unsigned char *p = first;
+	const void *buf;
+	uint64_t start = pos;
+	size_t len = nfirst, k;
+	la_int64_t off;
+	int r;
+
+	for (;;) {
+		for (k = 0; k < len; k++)
+			if (p[k] != 0) {
+				trailing(top, pos + k, "archive", 1);
+				return 0;
+			}
+		pos += len;
+		/* Zeros past the limits are read no further: noted all the
+		 * same, as what no reader shows. */
+		if (pos - start > top->w->lim.max_bytes) {
+			trailing(top, start, "archive", 1);
+			return 0;
+		}
+		if ((r = archive_read_data_block(a, &buf, &len, &off)) != ARCHIVE_OK)
+			return r == ARCHIVE_EOF;
+		p = buf;
+	}
+}
+
 /* After the end of an archive read as a stream (tar, cpio, ar, a lone
  * compressed file): what follows it in the file, or in its decompressed
  * stream, is what a reader that stops at the end never shows, a second
  * archive appended included. Zeros (a tar's record padding) are no data;
- * members of a gzip file one after another are one stream. The stream
- * after a compressed archive's end is read once more from the start,
- * counted against the limits; nothing else is read twice. */
+ * members of a gzip file one after another are one stream. A compressed
+ * file read in layers (walk.c) goes on being read from where the archive
+ * ended; otherwise its stream is read once more from the start. */
 static void
 stream_tail(struct level *top)
 {
 	struct walk *w = top->w;
-	struct archive *a;
+	struct archive *a = NULL;
 	struct archive_entry *e;
-	uint64_t end = (uint64_t)archive_filter_bytes(top->a, 0), pos = 0, k;
+	uint64_t end = (uint64_t)archive_filter_bytes(top->a, 0), pos = 0, k, unread;
 	const void *buf;
 	size_t len;
 	la_int64_t off;
-	int nf = archive_filter_count(top->a), r;
+	int r, ended = 1;
 
 	switch (archive_format(top->a) & ARCHIVE_FORMAT_BASE_MASK) {
 	case ARCHIVE_FORMAT_TAR:
@@ -92,40 +125,51 @@ stream_tail(struct level *top)
 	default:
 		return;
 	}
-	if (nf <= 1) {
+	if (w->outer == NULL && archive_filter_count(top->a) <= 1) {
 		if ((k = file_nonzero(w, end, w->in->size)) < w->in->size)
 			trailing(top, k, "archive", 0);
 		return;
 	}
+	/* A lone compressed stream: its reader has read it to its end. */
+	if (end == UINT64_MAX)
+		goto compressed;
+	if (w->outer != NULL) {
+		/* Given to the archive's reader but not read by it: at most
+		 * the last block, still in sight. */
+		unread = w->fed > end ? w->fed - end : 0;
+		if (unread <= w->last_len) {
+			if (rest_zero(top, w->outer, end,
+			    (const unsigned char *)w->last_block + w->last_len - unread, unread))
+				goto compressed;
+			return;
+		}
+	}
+	/* The stream once more, up to end. */
 	if ((a = archive_read_new()) == NULL)
 		return;
 	w->pos = 0;
-	if (archive_support(a, 0) < 0)
+	if (archive_support(a, 0, 1) < 0)
 		goto out;
 	archive_read_set_read_callback(a, again_read);
 	archive_read_set_seek_callback(a, walk_seek);
 	archive_read_set_callback_data(a, w);
 	if (archive_read_open1(a) != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK)
 		goto out;
-	while (end != UINT64_MAX &&
-	    (r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
-		for (k = pos < end ? (end - pos < len ? end - pos : len) : 0; k < len; k++)
-			if (((const unsigned char *)buf)[k] != 0) {
-				trailing(top, pos + k, "archive", 1);
-				goto out;
-			}
-		pos += len;
-		if (pos > end && pos - end > w->lim.max_bytes) {
-			trailing(top, end, "archive", 1);
-			goto out;
+	while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
+		if (pos + len >= end) {
+			k = end - pos;
+			ended = rest_zero(top, a, end, (const unsigned char *)buf + k, len - k);
+			break;
 		}
+		pos += len;
 	}
-	if (end == UINT64_MAX || r == ARCHIVE_EOF) {
-		/* The compressed stream's own end, against the file's. */
-		k = (uint64_t)archive_filter_bytes(end == UINT64_MAX ? top->a : a, -1);
-		if ((k = file_nonzero(w, k, w->in->size)) < w->in->size)
-			trailing(top, k, "compressed stream", 0);
-	}
+	if (!ended)
+		goto out;
+compressed:
+	/* The compressed stream's own end, against the file's. */
+	k = (uint64_t)archive_filter_bytes(a != NULL ? a : w->outer != NULL ? w->outer : top->a, -1);
+	if ((k = file_nonzero(w, k, w->in->size)) < w->in->size)
+		trailing(top, k, "compressed stream", 0);
 out:
 	archive_read_free(a);
 }

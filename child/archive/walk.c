@@ -20,6 +20,14 @@
 #include "child/archive/level.h"
 #include "common/utf8.h"
 
+/* Where lv's reading is in its compressed input: the file's, through the
+ * outer reader, for the file's own archive read in layers. */
+static int64_t
+comp_pos(const struct level *lv)
+{
+	return archive_filter_bytes(lv->depth == 0 && lv->w->outer != NULL ? lv->w->outer : lv->a, -1);
+}
+
 /* Counts one block of the entry's data against the limits. Returns 0, or
  * -1 when one was hit. */
 static int
@@ -46,7 +54,7 @@ account(struct level *lv, const void *buf, size_t len)
 		return 0;
 	/* The compressed bytes this entry has used so far: what libarchive
 	 * has consumed of its input since the entry's header. */
-	comp = archive_filter_bytes(lv->a, -1) - lv->start;
+	comp = comp_pos(lv) - lv->start;
 	if (comp > 0 && lv->ebytes / (uint64_t)comp > w->lim.max_ratio)
 		return level_hit(lv, R_RATIO, "entry over %llu:1", (unsigned long long)w->lim.max_ratio);
 	return 0;
@@ -188,7 +196,7 @@ reader_new(const struct walk *w)
 {
 	struct archive *a = archive_read_new();
 
-	if (a != NULL && archive_support(a, w->formats) < 0) {
+	if (a != NULL && archive_support(a, w->formats, 1) < 0) {
 		archive_read_free(a);
 		return NULL;
 	}
@@ -197,9 +205,12 @@ reader_new(const struct walk *w)
 
 /* Raw with no filter under it bids for any bytes at all. */
 static int
-is_plain(struct archive *a)
+is_plain(const struct level *lv)
 {
-	return archive_format(a) == ARCHIVE_FORMAT_RAW && archive_filter_count(a) <= 1;
+	const struct walk *w = lv->w;
+
+	return archive_format(lv->a) == ARCHIVE_FORMAT_RAW && archive_filter_count(lv->a) <= 1 &&
+	    (lv->depth > 0 || w->outer == NULL || archive_filter_count(w->outer) <= 1);
 }
 
 /* Whether an entry's compressed bytes are its own and read in order, so
@@ -448,7 +459,7 @@ entry(struct level *lv, struct archive_entry *e, const char *warning)
 		return level_hit(lv, R_NAME_TOO_LONG, "over %u bytes", (unsigned)w->lim.max_name);
 	if (level_judge(lv, e, lv->name, len) < 0)
 		return -1;
-	lv->start = archive_filter_bytes(lv->a, -1);
+	lv->start = comp_pos(lv);
 	lv->entry_ratio = own_data(lv->a);
 	reg = archive_entry_filetype(e) == AE_IFREG && archive_entry_hardlink(e) == NULL;
 	/* A directory, a symbolic link or a device has no data to read (a
@@ -475,7 +486,7 @@ entry(struct level *lv, struct archive_entry *e, const char *warning)
 	}
 	r = has_data ? read_data(lv, reg && !lv->overlap_noted) : 0;
 	if (archive_format(lv->a) == ARCHIVE_FORMAT_ZIP && r == 0)
-		level_overlap(lv, archive_filter_bytes(lv->a, -1));
+		level_overlap(lv, comp_pos(lv));
 	level_record(lv, e, digest && r == 0);
 	return r;
 }
@@ -500,7 +511,7 @@ walk_level(struct level *lv)
 			level_damaged(lv);
 			return;
 		}
-		if (seen++ == 0 && is_plain(lv->a)) {
+		if (seen++ == 0 && is_plain(lv)) {
 			lv->plain = 1;
 			return;
 		}
@@ -560,11 +571,13 @@ walk_new(void)
 static void
 describe(struct archive *a, const struct level *top, struct inspect *in)
 {
+	struct archive *f = top->w->outer != NULL ? top->w->outer : a;
 	int i;
 
 	if (archive_format(a) != 0 && !top->plain)
 		in->format = archive_format_name(a);
 	/* libarchive numbers filters from the innermost. */
+	a = f;
 	for (i = archive_filter_count(a) - 1; i >= 0 && in->nfilters < 16; i--)
 		if (archive_filter_code(a, i) != ARCHIVE_FILTER_NONE && archive_filter_name(a, i))
 			in->filters[in->nfilters++] = archive_filter_name(a, i);
@@ -611,6 +624,91 @@ too_many_records(struct level *top)
 	return 1;
 }
 
+/* Whether the file starts like a stream of a filter that libarchive
+ * decompresses in-process and that says so by its first bytes. */
+static int
+looks_compressed(struct walk *w)
+{
+	static const struct {
+		unsigned len;
+		const char *magic;
+	} m[] = {
+		{ 2, "\x1f\x8b" }, { 3, "BZh" }, { 6, "\xfd" "7zXZ\0" }, { 4, "\x28\xb5\x2f\xfd" },
+		{ 4, "\x04\x22\x4d\x18" }, { 4, "LZIP" }, { 2, "\x1f\x9d" },
+	};
+	unsigned char head[8];
+	size_t i;
+
+	if (read_at(w->fd, head, sizeof head, 0) != (ssize_t)sizeof head)
+		return 0;
+	for (i = 0; i < sizeof m / sizeof m[0]; i++)
+		if (memcmp(head, m[i].magic, m[i].len) == 0)
+			return 1;
+	return 0;
+}
+
+/* The read callback of the archive inside a compressed file read in
+ * layers: the outer reader's decompressed stream. The last block given is
+ * kept in sight, so that what follows the archive's end is looked at
+ * without decompressing anything twice (survey.c). */
+static la_ssize_t
+layer_read(struct archive *a, void *cd, const void **buf)
+{
+	struct walk *w = cd;
+	la_int64_t off;
+	size_t len = 0;
+	int r;
+
+	do
+		r = archive_read_data_block(w->outer, buf, &len, &off);
+	while (r == ARCHIVE_OK && len == 0);
+	if (r == ARCHIVE_EOF) {
+		w->last_len = 0;
+		return 0;
+	}
+	if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+		archive_set_error(a, archive_errno(w->outer), "%s",
+		    archive_error_string(w->outer) ? archive_error_string(w->outer) : "read error");
+		return -1;
+	}
+	w->fed += len;
+	w->last_block = *buf;
+	w->last_len = len;
+	return (la_ssize_t)len;
+}
+
+/* A compressed file is read in two layers: the outer reader decompresses
+ * (its filters, and "raw"), the archive's reader reads its stream. Returns
+ * the archive's reader, opened, or NULL with the outer one's damage noted
+ * at top (or errno ENOMEM). */
+static struct archive *
+layers_open(struct level *top)
+{
+	struct walk *w = top->w;
+	struct archive_entry *e;
+	struct archive *a;
+
+	if ((w->outer = archive_read_new()) == NULL || archive_support(w->outer, 0, 1) < 0)
+		return NULL;
+	archive_read_set_read_callback(w->outer, file_read);
+	archive_read_set_seek_callback(w->outer, walk_seek);
+	archive_read_set_callback_data(w->outer, w);
+	if (archive_read_open1(w->outer) != ARCHIVE_OK ||
+	    archive_read_next_header(w->outer, &e) != ARCHIVE_OK) {
+		top->a = w->outer;
+		level_damaged(top);
+		top->a = NULL;
+		return NULL;
+	}
+	if ((a = archive_read_new()) == NULL || archive_support(a, w->formats, 0) < 0) {
+		archive_read_free(a);
+		return NULL;
+	}
+	archive_read_set_read_callback(a, layer_read);
+	archive_read_set_callback_data(a, w);
+	return a;
+}
+
 int
 walk_file(struct walk *w, int fd, const struct job_opts *o, struct inspect *in)
 {
@@ -646,6 +744,12 @@ walk_file(struct walk *w, int fd, const struct job_opts *o, struct inspect *in)
 		archive_read_free(w->last);
 		w->last = NULL;
 	}
+	if (w->outer != NULL) {
+		archive_read_free(w->outer);
+		w->outer = NULL;
+	}
+	w->fed = 0;
+	w->last_len = 0;
 	if (fstat(fd, &st) < 0)
 		return -1;
 	in->size = (uint64_t)st.st_size;
@@ -657,14 +761,24 @@ walk_file(struct walk *w, int fd, const struct job_opts *o, struct inspect *in)
 	memset(&top, 0, sizeof top);
 	top.w = w;
 	top.salt = w->seed;
-	if ((top.a = reader_new(w)) == NULL) {
+	if (looks_compressed(w)) {
+		if ((top.a = layers_open(&top)) == NULL) {
+			if (!top.failed) {
+				errno = ENOMEM;
+				return -1;
+			}
+			describe(w->outer, &top, in);
+			goto digest;
+		}
+	} else if ((top.a = reader_new(w)) != NULL) {
+		archive_read_set_read_callback(top.a, file_read);
+		archive_read_set_seek_callback(top.a, walk_seek);
+		archive_read_set_callback_data(top.a, w);
+	} else {
 		errno = ENOMEM;
 		return -1;
 	}
 	w->last = top.a;
-	archive_read_set_read_callback(top.a, file_read);
-	archive_read_set_seek_callback(top.a, walk_seek);
-	archive_read_set_callback_data(top.a, w);
 	if (too_many_records(&top))
 		;
 	else if (archive_read_open1(top.a) != ARCHIVE_OK)
@@ -676,6 +790,7 @@ walk_file(struct walk *w, int fd, const struct job_opts *o, struct inspect *in)
 	else if (!w->stop && !top.failed && w->err == 0)
 		level_survey(&top);
 	describe(top.a, &top, in);
+digest:
 	if (w->err != 0) {
 		errno = w->err;
 		return -1;

@@ -137,7 +137,7 @@ extract(const struct task_in *t, struct corral_result *out)
 		corral_result_set_error(out, "extraction: out of memory");
 		return -1;
 	}
-	if (archive_support(a, opts.formats) == 0 && lseek(t->fd, 0, SEEK_SET) == 0 && archive_read_open_fd(a, t->fd, 64 * 1024) == ARCHIVE_OK)
+	if (archive_support(a, opts.formats, 1) == 0 && lseek(t->fd, 0, SEEK_SET) == 0 && archive_read_open_fd(a, t->fd, 64 * 1024) == ARCHIVE_OK)
 		r = extract_archive(a, t->dirfd, &opts.limits, &st, err, sizeof err);
 	archive_read_free(a);
 	corral_result_set_bool(out, "extracted", r == 0);
