@@ -58,6 +58,9 @@ $(B)/tests/unit_archive: $(ARCHIVE_OBJ) $(B)/child/result.o $(B)/child/opts.o $(
 UNIT_TESTS += $(B)/tests/unit_sandbox
 $(B)/tests/unit_sandbox: $(B)/child/sandbox.o $(B)/child/opts.o $(B)/child/extract.o $(B)/child/extract_names.o $(B)/child/archive/reasons.o $(B)/child/archive/formats.o \
                         $(IPC_OBJ) $(COMMON_OBJ)
+UNIT_TESTS += $(B)/tests/unit_slot
+$(B)/tests/unit_slot: $(B)/supervisor/slot_io.o $(B)/supervisor/death.o $(B)/supervisor/errlog.o $(B)/supervisor/stats.o \
+                     $(IPC_OBJ) $(COMMON_OBJ) supervisor/slot.c
 # A worker that speaks the protocol wrongly on purpose, for the protocol tests.
 TEST_BINS  := $(B)/tests/fakeworker
 $(B)/tests/fakeworker:  $(IPC_OBJ) $(COMMON_OBJ)
