@@ -10,18 +10,6 @@
 #include "supervisor/death.h"
 #include "supervisor/sup.h"
 
-static const char *const cause_names[DEATH__COUNT] = {
-	[DEATH_EXIT] = "exit", [DEATH_SIGNAL] = "signal", [DEATH_TIMEOUT] = "timeout",
-	[DEATH_PROTOCOL] = "protocol", [DEATH_SANDBOX] = "sandbox", [DEATH_SETUP] = "setup",
-	[DEATH_SHUTDOWN] = "shutdown",
-};
-
-const char *
-death_cause_name(enum death_cause c)
-{
-	return c < DEATH__COUNT ? cause_names[c] : "unknown";
-}
-
 static const char *
 signame(int sig)
 {

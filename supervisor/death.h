@@ -27,8 +27,7 @@ enum death_cause {
 	DEATH_PROTOCOL,		/* protocol error, or no hello */
 	DEATH_SANDBOX,		/* a refused system call: FATAL words or SIGSYS */
 	DEATH_SETUP,		/* exit 78, FATAL before READY, exec failed */
-	DEATH_SHUTDOWN,
-	DEATH__COUNT
+	DEATH_SHUTDOWN
 };
 
 enum death_respawn {
@@ -64,6 +63,5 @@ struct death {
 };
 
 void death_classify(const struct death_in *in, struct death *d);
-const char *death_cause_name(enum death_cause c);
 
 #endif

@@ -240,10 +240,9 @@ slot_died(struct slot *sl, int reaped, int status)
 	size_t tlen = 0, llen;
 
 	death_classify(&in, &d);
-	if (reaped)
-		slot_kill(sl->pid, SIGKILL);	/* what is left of its group */
-	else if (sl->pid > 0)
-		slot_kill(sl->pid, SIGKILL);	/* init reaps it after we exit */
+	/* Reaped: what is left of its group. Not (a stop): the child too,
+	 * which init reaps once we have exited; it is not waited for. */
+	slot_kill(sl->pid, SIGKILL);
 	ev_child_stop(s->loop, &sl->cw);
 	ev_timer_stop(s->loop, &sl->timer);
 	errlog_close(&sl->err);
@@ -263,8 +262,6 @@ slot_died(struct slot *sl, int reaped, int status)
 	else if (!s->stopping)
 		log_warnx("worker %d (slot %d) %s%s", (int)in.pid, sl->index,
 		    d.killed ? "killed: " : "", what);
-	if (s->opts->verbose)
-		log_warnx("worker %d (slot %d) ended: %s", (int)in.pid, sl->index, death_cause_name(d.cause));
 
 	/* What it said last is the likeliest why: its last line goes into
 	 * the error (the log has had it already), the tail with the outcome. */
