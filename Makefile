@@ -22,7 +22,7 @@ B := build
 
 COMMON_SRC := common/log.c common/parse.c common/utf8.c
 IPC_SRC    := ipc/frame.c ipc/msg.c ipc/mpcheck.c ipc/jobopts.c
-SUP_SRC    := cli/main.c supervisor/cli.c supervisor/sup.c supervisor/slot.c \
+SUP_SRC    := cli/main.c supervisor/cli.c supervisor/sup.c supervisor/slot.c supervisor/slot_io.c supervisor/death.c \
               supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/record.c supervisor/json.c supervisor/stats.c \
               supervisor/progress.c supervisor/report.c supervisor/outdir.c supervisor/errlog.c
 CHILD_SRC  := child/worker.c child/result.c child/handlers/archive.c \
@@ -58,6 +58,9 @@ $(B)/tests/unit_archive: $(ARCHIVE_OBJ) $(B)/child/result.o $(IPC_OBJ) $(COMMON_
 UNIT_TESTS += $(B)/tests/unit_sandbox
 $(B)/tests/unit_sandbox: $(B)/child/sandbox.o $(B)/child/extract.o $(B)/child/extract_names.o $(B)/child/archive/reasons.o $(B)/child/archive/formats.o \
                         $(IPC_OBJ) $(COMMON_OBJ)
+UNIT_TESTS += $(B)/tests/unit_slot
+$(B)/tests/unit_slot: $(B)/supervisor/slot_io.o $(B)/supervisor/death.o $(B)/supervisor/errlog.o $(B)/supervisor/stats.o \
+                     $(IPC_OBJ) $(COMMON_OBJ) supervisor/slot.c
 # A worker that speaks the protocol wrongly on purpose, for the protocol tests.
 TEST_BINS  := $(B)/tests/fakeworker
 $(B)/tests/fakeworker:  $(IPC_OBJ) $(COMMON_OBJ)

@@ -99,13 +99,13 @@ draw(struct sup *s)
 		const char *what = slot_state_name(sl->state);
 		int w;
 
-		if (sl->state == SLOT_READY && sl->q) {
+		if (sl->state == SLOT_BUSY) {
 			fmt_secs(secs, sizeof secs, now - sl->q->started);
 			w = snprintf(line, sizeof line, "  [%d] pid %d %s %s", i, (int)sl->pid, secs,
 			    sup_esc(sl->q->path, sl->q->path_len));
 		} else
 			w = snprintf(line, sizeof line, "  [%d] pid %d %s", i, (int)sl->pid,
-			    sl->state == SLOT_READY ? "idle" : sl->state == SLOT_EMPTY ? "restarting" : what);
+			    sl->state == SLOT_IDLE ? "idle" : sl->state == SLOT_EMPTY ? "restarting" : what);
 		(void)w;
 		fprintf(stderr, "\n%.*s", width - 1, line);
 		n++;

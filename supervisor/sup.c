@@ -519,7 +519,6 @@ complete_check(struct sup *s)
 void
 sup_stop(struct sup *s, int status)
 {
-	struct corpse *c;
 	struct job *j;
 	int i;
 
@@ -529,8 +528,6 @@ sup_stop(struct sup *s, int status)
 	s->exit_code = status;
 	for (i = 0; i < s->nslots; i++)
 		slot_shutdown(&s->slots[i]);
-	for (c = s->corpses; c; c = c->next)
-		slot_kill(c->pid, SIGKILL);
 	for (j = s->jobs; j; j = j->next) {
 		if (j->rec.state == JOB_RUNNING) {
 			j->rec.state = JOB_INTERRUPTED;
@@ -693,15 +690,7 @@ sup_run(const struct run_opts *opts)
 			job_summary(j, stderr);
 	}
 	for (i = 0; i < s.nslots; i++)
-		ipc_buf_free(&s.slots[i].out);
-	while (s.corpses) {
-		struct corpse *c = s.corpses;
-
-		s.corpses = c->next;
-		ev_child_stop(s.loop, &c->cw);
-		ev_timer_stop(s.loop, &c->grace);
-		free(c);
-	}
+		slot_free(&s.slots[i]);
 	while ((j = s.jobs) != NULL) {
 		s.jobs = j->next;
 		job_free(j);

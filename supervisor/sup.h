@@ -11,6 +11,7 @@
 #include <ev.h>
 
 #include "ipc/ipc.h"
+#include "supervisor/death.h"
 #include "supervisor/errlog.h"
 #include "supervisor/stats.h"
 #include "supervisor/store.h"
@@ -93,11 +94,14 @@ struct job {
 	ev_tstamp t0;
 };
 
+/* A slot's states (slot.c has the table of what each event does in each). */
 enum slot_state {
 	SLOT_EMPTY,	/* no child: waiting to (re)spawn */
 	SLOT_STARTING,	/* spawned, no hello yet */
-	SLOT_READY,	/* said hello: takes tasks */
-	SLOT_LOST,	/* socket closed or broken: waiting for the reap */
+	SLOT_IDLE,	/* said hello, nothing queued: takes tasks */
+	SLOT_BUSY,	/* tasks queued; the oldest is running, under its deadline */
+	SLOT_LOST,	/* hung up (EOF, or a write failed): waiting for the reap */
+	SLOT_KILLING,	/* killed by us: waiting for the reap */
 	SLOT__COUNT
 };
 
@@ -107,8 +111,9 @@ struct slot {
 	enum slot_state state;
 	pid_t pid;
 	int sock;
-	ev_io rio, wio;
-	ev_timer timer;			/* deadline, hello wait, respawn or reap wait */
+	int execfd;			/* exec-status pipe until exec is known to work */
+	ev_io rio, wio, eio;
+	ev_timer timer;			/* respawn, hello wait, deadline, reap wait or grace */
 	ev_timer nap;			/* reads paused while its queue is long */
 	ev_child cw;
 	struct errlog err;		/* the child's stderr */
@@ -119,21 +124,17 @@ struct slot {
 	int nq;
 	uint32_t job_sent;		/* job whose JOB message this child has */
 	uint32_t job_ready;		/* job it said READY for; 0: none yet */
-	const char *lost_why;		/* protocol error that ended it, if any */
-	int reaped;			/* its exit status has been collected */
+	int reading;			/* its socket is read (no EOF yet) */
+	enum slot_kill_why kill_why;	/* why we killed it, once KILLING */
+	char why[256];			/* the words that go with kill_why */
+	int exec_errno;
+	int in_cb;			/* inside one of its own callbacks */
+	int stepping, stop_pending;	/* in slot_step; a stop arrived meanwhile */
+	unsigned drop;			/* teardown asked for, done after the callback */
 	uint64_t tasks_done;
 	ev_tstamp ended_at;		/* its child was lost: for --stats */
 	double busy_s, busy_n;		/* recent tasks' running time and count */
 	ev_tstamp read_at;		/* its last read of answers */
-};
-
-/* A killed child that has not been reaped yet. */
-struct corpse {
-	struct corpse *next;
-	struct sup *sup;
-	pid_t pid;
-	ev_child cw;
-	ev_timer grace;			/* SIGTERM sent: SIGKILL when it fires */
 };
 
 struct sup {
@@ -143,7 +144,6 @@ struct sup {
 	struct job *jobs;
 	struct slot *slots;
 	int nslots;
-	struct corpse *corpses;
 	ev_signal sig_int, sig_term, sig_hup, sig_tstp;
 	ev_timer commit_timer, progress_timer;
 	ev_idle scan_idle;
@@ -190,16 +190,21 @@ int sup_txn(struct sup *s);
  * buffers: for log lines naming untrusted paths and messages. */
 const char *sup_esc(const char *str, size_t len);
 
-/* slot.c: one child process per slot, the state machine of docs/protocol.md. */
+/* slot.c: one child process per slot, one state x event table; death.c
+ * classifies each child's end. */
 void slot_init(struct sup *s, struct slot *sl, int index);
+/* Starts its first child. */
 void slot_spawn(struct slot *sl);
 /* How many tasks the slot takes now (0: none). */
 int slot_room(const struct slot *sl);
 /* Sends n tasks of one job, with their descriptors, in one write: 0, or
  * -1 (the tasks untouched: requeue them). */
 int slot_send(struct slot *sl, struct task **t, int n, const int *fds, int nfds);
-/* Kills the child at once: every task it holds goes back uncharged. */
+/* Kills the child at once, never waiting for it: every task it holds goes
+ * back uncharged, but for one it was already being killed for. */
 void slot_shutdown(struct slot *sl);
+/* Frees what the slot holds once the loop has stopped. */
+void slot_free(struct slot *sl);
 /* Shifts running deadlines after the job was stopped for `by` seconds. */
 void slot_shift(struct slot *sl, ev_tstamp by);
 void slot_stop_children(struct sup *s, int sig);

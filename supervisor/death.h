@@ -1,0 +1,67 @@
+/* death: how a child ended, decided in one place. From what its slot knew
+ * (why the supervisor killed it, if it did; its wait status, if reaped;
+ * whether it was set up; whether a task was running) to one cause, the
+ * outcome charged to the running task, and when to start the next child.
+ * Pure: no loop, no I/O, no logging; slot.c acts on the verdict. */
+#ifndef CORRAL_DEATH_H
+#define CORRAL_DEATH_H
+
+#include <sys/types.h>
+
+/* Why the supervisor killed a child; KILL_NONE: it died on its own. */
+enum slot_kill_why {
+	KILL_NONE,
+	KILL_TIMEOUT,		/* its running task passed its deadline */
+	KILL_PROTOCOL,		/* it broke the protocol (why says how) */
+	KILL_HELLO,		/* no hello in time */
+	KILL_WORDS,		/* FATAL while serving: a sandbox's refusal, say */
+	KILL_SETUP,		/* FATAL before it was set up */
+	KILL_EXEC,		/* the worker program could not be executed */
+	KILL_SHUTDOWN		/* the supervisor is stopping */
+};
+
+enum death_cause {
+	DEATH_EXIT,		/* exited with a status of its own */
+	DEATH_SIGNAL,		/* killed by a signal it was not sent by us */
+	DEATH_TIMEOUT,
+	DEATH_PROTOCOL,		/* protocol error, or no hello */
+	DEATH_SANDBOX,		/* a refused system call: FATAL words or SIGSYS */
+	DEATH_SETUP,		/* exit 78, FATAL before READY, exec failed */
+	DEATH_SHUTDOWN
+};
+
+enum death_respawn {
+	RESPAWN_NOW,		/* it died on a file: the file's fault */
+	RESPAWN_BACKOFF,	/* it died with nothing to do: the program's */
+	RESPAWN_NEVER		/* set-up failed, or stopping */
+};
+
+/* No outcome: the running task, if any, goes back uncharged. */
+#define DEATH_NO_OUTCOME	(-1)
+
+struct death_in {
+	enum slot_kill_why kill;
+	const char *why;	/* KILL_PROTOCOL, KILL_WORDS, KILL_SETUP: the words */
+	int exec_errno;		/* KILL_EXEC: exec's errno */
+	int reaped;		/* status is a wait status */
+	int status;
+	int serving;		/* it said READY for a job (walls up) */
+	int running;		/* a task was running in it */
+	pid_t pid;
+	double timeout_s;	/* the running task's timeout */
+	double hello_s;		/* what it had to say hello */
+	const char *worker;	/* the worker program, for set-up errors */
+};
+
+struct death {
+	enum death_cause cause;
+	int outcome;		/* OUT_CRASHED, OUT_TIMEOUT or DEATH_NO_OUTCOME */
+	enum death_respawn respawn;
+	int killed;		/* by us: logged as "killed: ..." */
+	int sig, code;		/* the signal (or 0), the exit status (or -1) */
+	char what[384];		/* in words; for RESPAWN_NEVER, the fatal error */
+};
+
+void death_classify(const struct death_in *in, struct death *d);
+
+#endif
