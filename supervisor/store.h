@@ -84,11 +84,18 @@ struct store_task {
 };
 
 /* Opens (write: creating) the state directory. STORE_WRITE also takes an
- * exclusive lock on DIR/lock: a second owner gets EBUSY. On failure returns
- * NULL with errno and *why naming the step ("create", "lock", "open"...). */
+ * exclusive lock on DIR/lock: a second owner gets EBUSY; and, being the
+ * only owner, marks every job a previous owner left running interrupted.
+ * On failure returns NULL with errno and *why naming the step ("create",
+ * "lock", "open"...). */
 enum store_mode { STORE_READ, STORE_WRITE };
 store *store_open(const char *dir, enum store_mode mode, const char **why);
 void store_close(store *st);
+/* Whether a process owns the state directory now: 1 yes (this one, or
+ * another), 0 no, -1 unknown (errno). A reader asks it after reading a
+ * job that says running: with no owner, that job was interrupted. It only
+ * looks: it never takes the lock, so it never stands in an owner's way. */
+int store_owned(store *st);
 /* Bytes the data file takes on disk. */
 uint64_t store_size(store *st);
 /* Drops the map's pages from this process's resident set (they stay in

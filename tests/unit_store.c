@@ -90,6 +90,8 @@ reader_mid_txn(void *arg)
 		return 2;
 	if (store_begin(rd) == 0)
 		return 3;	/* a reader cannot write */
+	if (store_owned(rd) != 1)
+		return 4;	/* the owner's mark is seen */
 	store_close(rd);
 	return 0;
 }
@@ -532,6 +534,7 @@ test_reopen(struct store_job *a)
 	ok(st && store_jobs_each(st, jobs_collect, &w) == 0 && w.pending == 2,
 	    "a read inside a jobs_each callback works");
 	ok(st && store_begin(st) < 0, "a reader cannot begin a write");
+	ok(st && store_owned(st) == 0, "no owner now");
 	store_close(st);
 
 	st = store_open(dir, STORE_WRITE, &why);
