@@ -24,7 +24,8 @@ COMMON_SRC := common/log.c common/parse.c common/utf8.c
 IPC_SRC    := ipc/frame.c ipc/msg.c ipc/mpcheck.c ipc/jobopts.c
 SUP_SRC    := cli/main.c supervisor/cli.c supervisor/sup.c supervisor/slot.c supervisor/slot_io.c supervisor/death.c \
               supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/record.c supervisor/json.c supervisor/stats.c \
-              supervisor/progress.c supervisor/report.c supervisor/outdir.c supervisor/errlog.c
+              supervisor/progress.c supervisor/report.c supervisor/outdir.c supervisor/errlog.c \
+              supervisor/spec.c
 CHILD_SRC  := child/worker.c child/result.c child/handlers/archive.c \
               child/handlers/sha256.c child/handlers/exec.c child/handlers/plugin.c \
               child/keeper.c

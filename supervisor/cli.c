@@ -66,7 +66,9 @@ cli_usage(FILE *f)
 "                         or the user change: for debugging only\n"
 "\n"
 "PATH '-' reads a list of files from stdin. Running the same command again\n"
-"with the same state directory resumes the job.\n"
+"with the same state directory resumes the job. A job is its inputs and the\n"
+"options that decide outcomes (not -j, --depth, -q, -v, --json, --stats):\n"
+"the same job name with other ones is refused; --job NAME starts a new job.\n"
 "\n"
 "exit status: 0 every file ok; 1 some files not ok; 2 usage or set-up error;\n"
 "             3 halted by --halt-on-error; 130 interrupted (resumable)\n", f);

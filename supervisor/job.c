@@ -1,9 +1,12 @@
-/* job: one job as the supervisor runs it. Its identity (name, handler,
- * inputs), its record in the store, the scan that turns its inputs into
- * tasks, and the short queue of pending tasks fetched for dispatch. Memory
- * stays O(queue): pending tasks are read from the store a batch at a time. */
+/* job: one job as the supervisor runs it. Its record in the store, found
+ * by its name and checked against its spec (spec.c), the stdin list it
+ * reads, the scan that turns its inputs into tasks, and the short queue of
+ * pending tasks fetched for dispatch. Memory stays O(queue): pending tasks
+ * are read from the store a batch at a time. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,61 +19,67 @@
 
 #include "common/log.h"
 #include "supervisor/outdir.h"
+#include "supervisor/spec.h"
 #include "supervisor/sup.h"
 
 #define FETCH_BATCH	64
 
-/* The name a job gets when none is given: the first input's base name and
- * a digest of everything that makes it this job (working directory, inputs,
- * handler, command), so the same command run again finds the same job. */
+/* The stdin list is part of the job's identity, so it is read to its end
+ * before the job is opened: the same list again resumes its job, another
+ * list is another job. It is spooled into an unnamed file in the state
+ * directory, hashed on the way (memory stays bounded however long the
+ * list), and the file then takes stdin's place: the scan reads it as it
+ * would have read the pipe. The digest covers the separator too. */
 static void
-derive_name(const struct run_opts *o, char *out, size_t len)
+list_spool(const char *dir, int sep, uint8_t id[32])
 {
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char dig[EVP_MAX_MD_SIZE];
+	char buf[65536], path[PATH_MAX];
+	unsigned char c = (unsigned char)sep;
 	unsigned dlen = 0;
-	char cwd[PATH_MAX], base[41];
-	const char *first = o->inputs[0], *slash;
-	size_t i, n = 0;
-	int k;
+	ssize_t n, w, off;
+	int fd;
 
-	if (getcwd(cwd, sizeof cwd) == NULL)
-		cwd[0] = '\0';
-	if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-		EVP_DigestUpdate(md, cwd, strlen(cwd) + 1);
-		EVP_DigestUpdate(md, o->handler, strlen(o->handler) + 1);
-		EVP_DigestUpdate(md, o->exec_cmd ? o->exec_cmd : "", strlen(o->exec_cmd ? o->exec_cmd : "") + 1);
-		for (k = 0; k < o->ninputs; k++) {
-			/* "in" and "in/" are the same input. */
-			size_t ilen = strlen(o->inputs[k]);
-
-			while (ilen > 1 && o->inputs[k][ilen - 1] == '/')
-				ilen--;
-			EVP_DigestUpdate(md, o->inputs[k], ilen);
-			EVP_DigestUpdate(md, "", 1);
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		/* A file system without O_TMPFILE: a named one, unlinked. */
+		snprintf(path, sizeof path, "%s/list.XXXXXX", dir);
+		if ((fd = mkostemp(path, O_CLOEXEC)) >= 0)
+			unlink(path);
+	}
+	if (fd < 0)
+		log_die(EXIT_USAGE, "unable to keep the stdin list in %s", sup_esc(dir, strlen(dir)));
+	if (md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL) || !EVP_DigestUpdate(md, &c, 1))
+		log_diex(EXIT_USAGE, "unable to digest the stdin list");
+	for (;;) {
+		n = read(STDIN_FILENO, buf, sizeof buf);
+		if (n < 0 && errno == EAGAIN) {
+			poll(&p, 1, -1);	/* a non-blocking stdin: wait for it */
+			continue;
 		}
-		EVP_DigestFinal_ex(md, dig, &dlen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			log_die(EXIT_USAGE, "unable to read the list on stdin");
+		if (n == 0)
+			break;
+		EVP_DigestUpdate(md, buf, (size_t)n);
+		for (off = 0; off < n; off += w)
+			if ((w = write(fd, buf + off, (size_t)(n - off))) < 0) {
+				if (errno == EINTR) {
+					w = 0;
+					continue;
+				}
+				log_die(EXIT_USAGE, "unable to keep the stdin list in %s",
+				    sup_esc(dir, strlen(dir)));
+			}
 	}
+	EVP_DigestFinal_ex(md, id, &dlen);
 	EVP_MD_CTX_free(md);
-	/* The base name of the first input, trailing slashes aside. */
-	n = strlen(first);
-	while (n > 1 && first[n - 1] == '/')
-		n--;
-	slash = memrchr(first, '/', n);
-	if (slash && (size_t)(slash - first) + 1 < n) {
-		n -= (size_t)(slash + 1 - first);
-		first = slash + 1;
-	}
-	for (i = 0; i < n && i < sizeof base - 1; i++) {
-		char c = first[i];
-		base[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ? c : '_';
-	}
-	base[i] = '\0';
-	if (strcmp(first, "-") == 0 || i == 0 || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
-	    strcmp(base, "/") == 0)
-		snprintf(base, sizeof base, "%s", strcmp(first, "-") == 0 ? "stdin" : "job");
-	snprintf(out, len, "%s-%02x%02x%02x%02x", base, dig[0], dig[1], dig[2], dig[3]);
+	if (lseek(fd, 0, SEEK_SET) < 0 || dup2(fd, STDIN_FILENO) < 0)
+		log_die(EXIT_USAGE, "unable to read back the stdin list");
+	close(fd);
 }
 
 static void
@@ -102,7 +111,8 @@ struct job *
 job_open(struct sup *s, const struct run_opts *o)
 {
 	struct job *j = calloc(1, sizeof *j);
-	char name[256], why[256];
+	struct store_job spec;
+	char name[256], why[9000], cwd[PATH_MAX];
 	struct stat sb;
 	int i, r, stdin_seen = 0;
 
@@ -118,35 +128,49 @@ job_open(struct sup *s, const struct run_opts *o)
 		if (stat(o->inputs[i], &sb) < 0)
 			log_die(EXIT_USAGE, "%s", sup_esc(o->inputs[i], strlen(o->inputs[i])));
 	}
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		cwd[0] = '\0';
+	memset(&spec, 0, sizeof spec);
+	if (stdin_seen) {
+		list_spool(o->state_dir, o->list_sep, spec.list_id);
+		spec.has_list = 1;
+	}
+	spec_fill(o, cwd, &spec);
+	summarize_inputs(o, spec.inputs, sizeof spec.inputs);
 	if (o->job_name)
 		snprintf(name, sizeof name, "%s", o->job_name);
 	else
-		derive_name(o, name, sizeof name);
+		spec_name(o, &spec, cwd, name, sizeof name);
 
 	j->sup = s;
 	j->opts = o;
 	r = store_job_by_name(s->st, name, &j->rec);
 	if (r < 0)
 		log_diex(EXIT_USAGE, "unable to read job %s: %s", name, store_strerror(s->st));
-	if (r == 0 && (strcmp(j->rec.handler, o->handler) != 0 ||
-	    strcmp(j->rec.arg, o->exec_cmd ? o->exec_cmd : "") != 0))
-		log_diex(EXIT_USAGE, "job %s exists with handler %s%s%s; give another --job name",
-		    name, sup_esc(j->rec.handler, strlen(j->rec.handler)), j->rec.arg[0] ? " -x " : "",
-		    sup_esc(j->rec.arg, strlen(j->rec.arg)));
+	if (r == 0 && spec_diff(&j->rec, &spec, why, sizeof why))
+		log_diex(EXIT_USAGE, "%s", why);
 	if (r == 1) {
 		memset(&j->rec, 0, sizeof j->rec);
 		snprintf(j->rec.name, sizeof j->rec.name, "%s", name);
-		snprintf(j->rec.handler, sizeof j->rec.handler, "%s", o->handler);
-		snprintf(j->rec.arg, sizeof j->rec.arg, "%s", o->exec_cmd ? o->exec_cmd : "");
-		summarize_inputs(o, j->rec.inputs, sizeof j->rec.inputs);
+		snprintf(j->rec.inputs, sizeof j->rec.inputs, "%s", spec.inputs);
 	}
+	/* The same spec, now with every field an older record lacked. */
+	memcpy(j->rec.handler, spec.handler, sizeof spec.handler);
+	memcpy(j->rec.arg, spec.arg, sizeof spec.arg);
+	j->rec.has = spec.has;
+	j->rec.timeout_ms = spec.timeout_ms;
+	j->rec.retries = spec.retries;
+	j->rec.opts = spec.opts;
+	memcpy(j->rec.inputs_id, spec.inputs_id, sizeof spec.inputs_id);
+	memcpy(j->rec.list_id, spec.list_id, sizeof spec.list_id);
+	j->rec.has_list = spec.has_list;
+	j->rec.halt_rate = spec.halt_rate;
+	j->rec.halt_min = spec.halt_min;
+	memcpy(j->rec.extract, spec.extract, sizeof spec.extract);
 	j->rec.state = JOB_RUNNING;
 	j->rec.finished_ms = 0;
 	j->rec.runs++;
-	j->rec.timeout_ms = o->timeout_ms;
 	j->rec.workers = o->workers;
-	j->rec.retries = o->retries;
-	j->rec.opts = o->child;
 	pack_opts(j);
 	j->uid = o->child.sandbox.enabled && o->child.sandbox.drop ? (uid_t)o->child.sandbox.uid : (uid_t)-1;
 	j->gid = (gid_t)o->child.sandbox.gid;

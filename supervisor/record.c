@@ -22,14 +22,28 @@ sbuf_pack_u64(msgpack_packer *pk, const char *k, uint64_t v)
 	return msgpack_pack_str_with_body(pk, k, strlen(k)) | msgpack_pack_uint64(pk, v);
 }
 
+static int
+sbuf_pack_bin(msgpack_packer *pk, const char *k, const void *p, size_t len)
+{
+	return msgpack_pack_str_with_body(pk, k, strlen(k)) | msgpack_pack_bin_with_body(pk, p, len);
+}
+
+/* The spec's fields are written only when the record holds them (has):
+ * an older record, rewritten, still says what it never knew by leaving it
+ * out, not by a made-up value. */
 int
 rec_job_encode(const struct store_job *j, msgpack_sbuffer *sb)
 {
 	msgpack_packer pk;
+	uint32_t n = 14;
 	int i, r = 0;
 
+	n += !!(j->has & STORE_HAS_TIMEOUT) + !!(j->has & STORE_HAS_RETRIES) +
+	    !!(j->has & STORE_HAS_OPTS) + !!(j->has & STORE_HAS_INPUTS) +
+	    !!(j->has & STORE_HAS_LIST) + 2 * !!(j->has & STORE_HAS_HALT) +
+	    !!(j->has & STORE_HAS_EXTRACT);
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	r |= msgpack_pack_map(&pk, 17);
+	r |= msgpack_pack_map(&pk, n);
 	r |= sbuf_pack_u64(&pk, "id", j->id);
 	r |= sbuf_pack_u64(&pk, "state", (uint64_t)j->state);
 	r |= sbuf_pack_str(&pk, "name", j->name);
@@ -46,11 +60,26 @@ rec_job_encode(const struct store_job *j, msgpack_sbuffer *sb)
 	for (i = 0; i < OUT__COUNT; i++)
 		r |= msgpack_pack_uint64(&pk, j->count[i]);
 	r |= sbuf_pack_u64(&pk, "runs", j->runs);
-	r |= sbuf_pack_u64(&pk, "timeout", j->timeout_ms);
 	r |= sbuf_pack_u64(&pk, "workers", j->workers);
-	r |= sbuf_pack_u64(&pk, "retries", j->retries);
-	r |= msgpack_pack_str_with_body(&pk, "opts", 4);
-	r |= job_opts_pack(&j->opts, &pk);
+	if (j->has & STORE_HAS_TIMEOUT)
+		r |= sbuf_pack_u64(&pk, "timeout", j->timeout_ms);
+	if (j->has & STORE_HAS_RETRIES)
+		r |= sbuf_pack_u64(&pk, "retries", j->retries);
+	if (j->has & STORE_HAS_OPTS) {
+		r |= msgpack_pack_str_with_body(&pk, "opts", 4);
+		r |= job_opts_pack(&j->opts, &pk);
+	}
+	if (j->has & STORE_HAS_INPUTS)
+		r |= sbuf_pack_bin(&pk, "inputs_id", j->inputs_id, sizeof j->inputs_id);
+	if (j->has & STORE_HAS_LIST)
+		r |= sbuf_pack_bin(&pk, "list", j->list_id, j->has_list ? sizeof j->list_id : 0);
+	if (j->has & STORE_HAS_HALT) {
+		r |= msgpack_pack_str_with_body(&pk, "halt_rate", 9) |
+		    msgpack_pack_double(&pk, j->halt_rate);
+		r |= sbuf_pack_u64(&pk, "halt_min", j->halt_min);
+	}
+	if (j->has & STORE_HAS_EXTRACT)
+		r |= sbuf_pack_str(&pk, "extract", j->extract);
 	return r ? -1 : 0;
 }
 
@@ -79,6 +108,31 @@ as_u64(const msgpack_object *v)
 	return v->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? v->via.u64 : 0;
 }
 
+/* The children's options: decoded (defaults for keys the record lacks),
+ * and kept as the record packs them, so that a comparison can skip the
+ * keys an older record never had. A map that does not decode counts as
+ * absent. */
+static void
+opts_decode(struct store_job *j, const msgpack_object *x)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	const char *why;
+
+	if (job_opts_unpack(x, &j->opts, &why) < 0) {
+		job_opts_default(&j->opts);
+		return;
+	}
+	j->has |= STORE_HAS_OPTS;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	if (msgpack_pack_object(&pk, *x) == 0 && sb.size <= sizeof j->opts_raw) {
+		memcpy(j->opts_raw, sb.data, sb.size);
+		j->opts_raw_len = sb.size;
+	}
+	msgpack_sbuffer_destroy(&sb);
+}
+
 /* Decodes a record's bytes into u after checking them. 0 or -1. */
 static int
 unpack(const void *p, size_t len, msgpack_unpacked *u, msgpack_object_type type)
@@ -97,7 +151,6 @@ unpack(const void *p, size_t len, msgpack_unpacked *u, msgpack_object_type type)
 int
 rec_job_decode(const void *p, size_t len, struct store_job *j)
 {
-	const char *why;
 	msgpack_unpacked u;
 	uint32_t i, c;
 
@@ -120,12 +173,33 @@ rec_job_decode(const void *p, size_t len, struct store_job *j)
 		else if (key_is(k, "total")) j->total = as_u64(x);
 		else if (key_is(k, "next_seq")) j->next_seq = as_u64(x);
 		else if (key_is(k, "runs")) j->runs = as_u64(x);
-		else if (key_is(k, "timeout")) j->timeout_ms = as_u64(x);
 		else if (key_is(k, "workers")) j->workers = (uint32_t)as_u64(x);
-		else if (key_is(k, "retries")) j->retries = (uint32_t)as_u64(x);
-		else if (key_is(k, "opts") && job_opts_unpack(x, &j->opts, &why) < 0)
-			job_opts_default(&j->opts);
-		else if (key_is(k, "count") && x->type == MSGPACK_OBJECT_ARRAY)
+		else if (key_is(k, "timeout")) {
+			j->timeout_ms = as_u64(x);
+			j->has |= STORE_HAS_TIMEOUT;
+		} else if (key_is(k, "retries")) {
+			j->retries = (uint32_t)as_u64(x);
+			j->has |= STORE_HAS_RETRIES;
+		} else if (key_is(k, "opts"))
+			opts_decode(j, x);
+		else if (key_is(k, "inputs_id") && x->type == MSGPACK_OBJECT_BIN &&
+		    x->via.bin.size == sizeof j->inputs_id) {
+			memcpy(j->inputs_id, x->via.bin.ptr, sizeof j->inputs_id);
+			j->has |= STORE_HAS_INPUTS;
+		} else if (key_is(k, "list") && x->type == MSGPACK_OBJECT_BIN &&
+		    (x->via.bin.size == 0 || x->via.bin.size == sizeof j->list_id)) {
+			memcpy(j->list_id, x->via.bin.ptr, x->via.bin.size);
+			j->has_list = x->via.bin.size > 0;
+			j->has |= STORE_HAS_LIST;
+		} else if (key_is(k, "halt_rate") && x->type == MSGPACK_OBJECT_FLOAT64) {
+			j->halt_rate = x->via.f64;
+			j->has |= STORE_HAS_HALT;
+		} else if (key_is(k, "halt_min"))
+			j->halt_min = as_u64(x);
+		else if (key_is(k, "extract") && x->type == MSGPACK_OBJECT_STR) {
+			copy_str(j->extract, sizeof j->extract, x);
+			j->has |= STORE_HAS_EXTRACT;
+		} else if (key_is(k, "count") && x->type == MSGPACK_OBJECT_ARRAY)
 			for (c = 0; c < x->via.array.size && c < OUT__COUNT; c++)
 				j->count[c] = as_u64(&x->via.array.ptr[c]);
 	}

@@ -118,14 +118,24 @@ put_time(FILE *f, const char *label, uint64_t ms)
 	fprintf(f, "%-10s %s\n", label, b);
 }
 
+/* The job's state as a reader should see it. A job that says running
+ * while no process owns the state directory was left so by an owner that
+ * died (kill -9, power loss): it is interrupted. The lock is looked at
+ * after the record was read, so an owner that started since is seen. */
+static int
+state_of(store *st, const struct store_job *j)
+{
+	return j->state == JOB_RUNNING && store_owned(st) == 0 ? JOB_INTERRUPTED : j->state;
+}
+
 static void
-job_json(FILE *f, const struct store_job *j)
+job_json(FILE *f, const struct store_job *j, int state)
 {
 	int i;
 
 	fputs("{\"job\":", f);
 	json_str(f, j->name, strlen(j->name));
-	fprintf(f, ",\"state\":\"%s\",\"handler\":", job_state_name(j->state));
+	fprintf(f, ",\"state\":\"%s\",\"handler\":", job_state_name(state));
 	json_str(f, j->handler, strlen(j->handler));
 	if (j->arg[0]) {
 		fputs(",\"exec\":", f);
@@ -148,16 +158,18 @@ report_status(int argc, char **argv)
 	struct report_opts o;
 	struct store_job j;
 	store *st;
-	int i;
+	int i, state;
 
 	report_args(argc, argv, &o, 0, "corral status [-s DIR] [JOB] [--json]");
 	st = report_open(&o);
 	report_find(st, &o, &j);
+	state = state_of(st, &j);
 	if (o.json)
-		job_json(stdout, &j);
+		job_json(stdout, &j, state);
 	else {
 		printf("%-10s %s\n", "job", j.name);
-		printf("%-10s %s\n", "state", job_state_name(j.state));
+		printf("%-10s %s%s\n", "state", job_state_name(state), state == JOB_INTERRUPTED ?
+		    " (resumable: run the same command again)" : "");
 		printf("%-10s %s%s%s\n", "handler", sup_esc(j.handler, strlen(j.handler)),
 		    j.arg[0] ? " -x " : "", sup_esc(j.arg, strlen(j.arg)));
 		printf("%-10s %s\n", "inputs", j.inputs);
@@ -258,16 +270,22 @@ report_results(int argc, char **argv)
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
 }
 
+struct jobs_ctx {
+	const struct report_opts *o;
+	store *st;
+};
+
 static int
 jobs_one(const struct store_job *j, void *arg)
 {
-	const struct report_opts *o = arg;
+	const struct jobs_ctx *c = arg;
+	int state = state_of(c->st, j);
 
-	if (o->json) {
-		job_json(stdout, j);
+	if (c->o->json) {
+		job_json(stdout, j, state);
 		return 0;
 	}
-	printf("%-32s %-11s %llu/%llu done, %llu not ok\n", j->name, job_state_name(j->state),
+	printf("%-32s %-11s %llu/%llu done, %llu not ok\n", j->name, job_state_name(state),
 	    (unsigned long long)done_of(j), (unsigned long long)j->total,
 	    (unsigned long long)(done_of(j) - j->count[OUT_OK]));
 	return 0;
@@ -277,13 +295,16 @@ int
 report_jobs(int argc, char **argv)
 {
 	struct report_opts o;
+	struct jobs_ctx c;
 	store *st;
 
 	report_args(argc, argv, &o, 0, "corral jobs [-s DIR] [--json]");
 	if (o.job)
 		log_diex(EXIT_USAGE, "usage: corral jobs [-s DIR] [--json]");
 	st = report_open(&o);
-	if (store_jobs_each(st, jobs_one, &o) < 0)
+	c.o = &o;
+	c.st = st;
+	if (store_jobs_each(st, jobs_one, &c) < 0)
 		log_diex(EXIT_USAGE, "unable to read jobs: %s", store_strerror(st));
 	store_close(st);
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;

@@ -41,6 +41,8 @@ struct store {
 	MDB_txn *rtxn;		/* a read transaction, reset between calls */
 	int rdepth;		/* reads under way: a callback may read too */
 	int lockfd;		/* DIR/lock, flocked: only the owner has it */
+	int probefd;		/* a reader's DIR/lock, to test for an owner */
+	int probe_err;		/* why a reader has no probefd */
 	int rc;			/* the last error, for store_strerror */
 	int full;		/* a write hit MDB_MAP_FULL: grow before the next */
 	unsigned psize;
@@ -200,6 +202,54 @@ grow(store *st)
 	find_map(st);
 }
 
+/* A new owner's first write: no other process can be running a job now,
+ * so a job that says running was left so by an owner that died (kill -9,
+ * power loss). It is interrupted, and says so to every reader. */
+static int
+interrupt_orphans(store *st)
+{
+	struct store_job j;
+	msgpack_sbuffer sb;
+	MDB_cursor *c;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+		return fail(st, rc);
+	if ((rc = mdb_cursor_open(txn, st->jobs, &c)) != 0) {
+		mdb_txn_abort(txn);
+		return fail(st, rc);
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (rec_job_decode(v.mv_data, v.mv_size, &j) < 0) {
+			rc = BAD_RECORD;
+			break;
+		}
+		if (j.state != JOB_RUNNING)
+			continue;
+		j.state = JOB_INTERRUPTED;
+		msgpack_sbuffer_init(&sb);
+		if (rec_job_encode(&j, &sb) < 0)
+			rc = ENOMEM;
+		else {
+			v.mv_size = sb.size;
+			v.mv_data = sb.data;
+			rc = mdb_cursor_put(c, &k, &v, MDB_CURRENT);
+		}
+		msgpack_sbuffer_destroy(&sb);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		return fail(st, rc);
+	}
+	return (rc = mdb_txn_commit(txn)) != 0 ? fail(st, rc) : 0;
+}
+
 /* Opens the databases and checks the format; a new environment (meta
  * empty) gets it written. The handles outlive the transaction, also a
  * read-only one, because it commits. */
@@ -263,12 +313,13 @@ store_open(const char *dir, enum store_mode mode, const char **why)
 	MDB_stat ms;
 	unsigned flags = MDB_NOTLS;
 	const char *nosync = getenv("CORRAL_NOSYNC");
+	struct flock mark = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	int rc, dead, e;
 
 	*why = "open";
 	if ((st = calloc(1, sizeof *st)) == NULL)
 		return NULL;
-	st->lockfd = -1;
+	st->lockfd = st->probefd = -1;
 	if (mode == STORE_WRITE) {
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 			*why = "create";
@@ -288,6 +339,16 @@ store_open(const char *dir, enum store_mode mode, const char **why)
 				errno = EBUSY;
 			goto fail;
 		}
+		/* The owner's mark for readers: a lock they can test
+		 * (F_OFD_GETLK) without taking it. Testing the flock would
+		 * mean taking it, for a moment in which an owner starting
+		 * would find the directory in use. */
+		if (fcntl(st->lockfd, F_OFD_SETLK, &mark) < 0) {
+			*why = "lock";
+			if (errno == EAGAIN || errno == EACCES)
+				errno = EBUSY;
+			goto fail;
+		}
 		if (nosync && nosync[0])
 			flags |= MDB_NOSYNC;
 	} else {
@@ -300,6 +361,9 @@ store_open(const char *dir, enum store_mode mode, const char **why)
 			goto fail;
 		}
 		flags |= MDB_RDONLY;
+		snprintf(path, sizeof path, "%s/lock", dir);
+		st->probefd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+		st->probe_err = st->probefd < 0 ? errno : 0;
 	}
 	if ((rc = mdb_env_create(&st->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(st->env, 8)) != 0 ||
@@ -316,6 +380,10 @@ store_open(const char *dir, enum store_mode mode, const char **why)
 		mdb_reader_check(st->env, &dead);
 	if (store_init(st, mode, why) < 0)
 		goto fail;
+	if (mode == STORE_WRITE && interrupt_orphans(st) < 0) {
+		*why = "open";
+		goto fail;
+	}
 	find_map(st);
 	return st;
 fail:
@@ -338,7 +406,27 @@ store_close(store *st)
 		mdb_env_close(st->env);
 	if (st->lockfd >= 0)
 		close(st->lockfd);
+	if (st->probefd >= 0)
+		close(st->probefd);
 	free(st);
+}
+
+int
+store_owned(store *st)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+	if (st->lockfd >= 0)
+		return 1;
+	if (st->probefd < 0) {
+		if (st->probe_err == ENOENT)
+			return 0;	/* nobody has ever owned it */
+		errno = st->probe_err;
+		return -1;
+	}
+	if (fcntl(st->probefd, F_OFD_GETLK, &fl) < 0)
+		return -1;
+	return fl.l_type != F_UNLCK;
 }
 
 uint64_t

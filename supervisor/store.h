@@ -37,9 +37,28 @@ struct store_job {
 	uint64_t next_seq;		/* seq the next new task gets (from 1) */
 	uint64_t count[OUT__COUNT];	/* committed outcomes */
 	uint64_t runs;			/* times a supervisor has taken it up */
-	uint64_t timeout_ms;		/* options of the latest run, for status */
-	uint32_t workers, retries;
-	struct job_opts opts;		/* the children's options, latest run */
+	uint32_t workers;		/* children of the latest run, for status */
+	/* The job's spec beyond handler and arg: what makes it this job
+	 * (docs/state.md). A record written before a field existed lacks
+	 * it: has tells which ones this record holds (STORE_HAS_*). */
+	unsigned has;
+	uint64_t timeout_ms;
+	uint32_t retries;
+	struct job_opts opts;		/* the children's options */
+	uint8_t opts_raw[1024];		/* ... as the record packs them, for */
+	size_t opts_raw_len;		/* comparing the keys it has; 0: none */
+	uint8_t inputs_id[32];		/* SHA-256 of the inputs as named */
+	uint8_t list_id[32];		/* SHA-256 of the stdin list */
+	int has_list;			/* the inputs hold the stdin list */
+	double halt_rate;		/* --halt-on-error; 0: off */
+	uint64_t halt_min;		/* --halt-min-sample; 0 when off */
+	char extract[4096];		/* --extract DIR, absolute; "" when none */
+};
+
+enum {
+	STORE_HAS_TIMEOUT = 1 << 0, STORE_HAS_RETRIES = 1 << 1, STORE_HAS_OPTS = 1 << 2,
+	STORE_HAS_INPUTS = 1 << 3, STORE_HAS_LIST = 1 << 4, STORE_HAS_HALT = 1 << 5,
+	STORE_HAS_EXTRACT = 1 << 6, STORE_HAS_ALL = (1 << 7) - 1
 };
 
 /* One outcome: what results holds per file. */
@@ -65,11 +84,18 @@ struct store_task {
 };
 
 /* Opens (write: creating) the state directory. STORE_WRITE also takes an
- * exclusive lock on DIR/lock: a second owner gets EBUSY. On failure returns
- * NULL with errno and *why naming the step ("create", "lock", "open"...). */
+ * exclusive lock on DIR/lock: a second owner gets EBUSY; and, being the
+ * only owner, marks every job a previous owner left running interrupted.
+ * On failure returns NULL with errno and *why naming the step ("create",
+ * "lock", "open"...). */
 enum store_mode { STORE_READ, STORE_WRITE };
 store *store_open(const char *dir, enum store_mode mode, const char **why);
 void store_close(store *st);
+/* Whether a process owns the state directory now: 1 yes (this one, or
+ * another), 0 no, -1 unknown (errno). A reader asks it after reading a
+ * job that says running: with no owner, that job was interrupted. It only
+ * looks: it never takes the lock, so it never stands in an owner's way. */
+int store_owned(store *st);
 /* Bytes the data file takes on disk. */
 uint64_t store_size(store *st);
 /* Drops the map's pages from this process's resident set (they stay in

@@ -1,5 +1,6 @@
 #!/bin/sh
-# kill -9 of the supervisor mid-run: no child survives it, and the same
+# kill -9 of the supervisor mid-run: no child survives it, readers show the
+# job interrupted (nobody owns the state directory any more), and the same
 # command again finishes the job with every file exactly once in results,
 # none lost, none twice.
 . "$(dirname "$0")/lib.sh"
@@ -28,12 +29,24 @@ done
 is "$alive" 0 "no child survives kill -9 of the supervisor"
 before=$("$CORRAL" status -s st --json | jq -r .done)
 ok "$([ "$before" -gt 0 ] && [ "$before" -lt 60 ]; echo $?)" "killed mid-run ($before of 60 recorded)"
-is "$("$CORRAL" status -s st --json | jq -r .state)" running "the job's state still says running"
+# No process owns the state directory now: readers say interrupted, not
+# running, though the record still says running.
+is "$("$CORRAL" status -s st --json | jq -r .state)" interrupted "status --json says interrupted"
+like "$("$CORRAL" status -s st)" "state +interrupted \(resumable" "status says interrupted, resumable"
+like "$("$CORRAL" jobs -s st)" "^in-[0-9a-f]+ +interrupted " "jobs says interrupted"
+is "$("$CORRAL" jobs -s st --json | jq -r .state)" interrupted "jobs --json says interrupted"
+job=$("$CORRAL" status -s st --json | jq -r .job)
+# The next owner, here running another job, marks it interrupted for good.
+mkdir other
+echo x > other/f
+"$CORRAL" run -q -s st -H sha256 other > /dev/null 2>&1
+is "$("$CORRAL" status -s st --json "$job" | jq -r .state)" interrupted "still interrupted after another job ran"
+is "$(mdb_dump -p -s jobs st | grep -c 'state\\00')" 0 "and its record no longer says running"
 
 "$CORRAL" run -q -j 2 -s st -H "$PLUGIN" in > /dev/null 2> err.txt
 is "$?" 0 "the same command finishes the job"
-is "$("$CORRAL" results -s st --json | wc -l)" 60 "60 outcomes"
-is "$("$CORRAL" results -s st --json | jq -r .path | sort -u | wc -l)" 60 "each file exactly once"
-is "$("$CORRAL" status -s st --json | jq -r '.state, .ok' | tr '\n' ' ')" "done 60 " "done, all ok"
+is "$("$CORRAL" results -s st --json "$job" | wc -l)" 60 "60 outcomes"
+is "$("$CORRAL" results -s st --json "$job" | jq -r .path | sort -u | wc -l)" 60 "each file exactly once"
+is "$("$CORRAL" status -s st --json "$job" | jq -r '.state, .ok' | tr '\n' ' ')" "done 60 " "done, all ok"
 like "$(cat err.txt)" "this run: $((60 - before)) files" "the resumed run did only what was left"
 done_testing

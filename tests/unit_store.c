@@ -90,6 +90,8 @@ reader_mid_txn(void *arg)
 		return 2;
 	if (store_begin(rd) == 0)
 		return 3;	/* a reader cannot write */
+	if (store_owned(rd) != 1)
+		return 4;	/* the owner's mark is seen */
 	store_close(rd);
 	return 0;
 }
@@ -197,12 +199,13 @@ test_open(void)
 static void
 test_jobs(store *st, struct store_job *a)
 {
-	struct store_job b, got;
+	struct store_job b, old, got;
 	struct walk w;
 
 	memset(a, 0, sizeof *a);
 	snprintf(a->name, sizeof a->name, "alpha");
 	snprintf(a->handler, sizeof a->handler, "sha256");
+	a->has = STORE_HAS_ALL;
 	ok(store_begin(st) == 0 && store_in_txn(st), "begin");
 	ok(store_job_put(st, a) == 0 && a->id == 1 && a->created_ms > 0 &&
 	    a->updated_ms >= a->created_ms, "job put assigns id 1 and times");
@@ -219,6 +222,14 @@ test_jobs(store *st, struct store_job *a)
 	b.opts.fail_on_suspicious = 1;
 	b.opts.sandbox.enabled = 0;
 	b.opts.sandbox.uid = 65534;
+	b.has = STORE_HAS_ALL;
+	b.retries = 4;
+	memset(b.inputs_id, 0xab, sizeof b.inputs_id);
+	memset(b.list_id, 0xcd, sizeof b.list_id);
+	b.has_list = 1;
+	b.halt_rate = 0.125;
+	b.halt_min = 20;
+	snprintf(b.extract, sizeof b.extract, "/srv/out");
 	ok(store_job_put(st, &b) == 0 && b.id == 2, "a second job gets id 2");
 	ok(store_commit(st) == 0 && !store_in_txn(st), "committed");
 
@@ -226,6 +237,19 @@ test_jobs(store *st, struct store_job *a)
 	    strcmp(got.arg, "wc -c") == 0 && got.timeout_ms == 5000 && got.workers == 3 &&
 	    got.created_ms == b.created_ms, "by id: every field back");
 	ok(memcmp(&got.opts, &b.opts, sizeof b.opts) == 0, "... the children's options too");
+	ok(got.has == STORE_HAS_ALL && got.retries == 4 && got.has_list &&
+	    memcmp(got.inputs_id, b.inputs_id, sizeof b.inputs_id) == 0 &&
+	    memcmp(got.list_id, b.list_id, sizeof b.list_id) == 0 && got.halt_rate == 0.125 &&
+	    got.halt_min == 20 && strcmp(got.extract, "/srv/out") == 0 && got.opts_raw_len > 0,
+	    "... and the rest of the spec");
+	old = b;
+	old.has = STORE_HAS_TIMEOUT;	/* as an older corral wrote it */
+	ok(store_begin(st) == 0 && store_job_put(st, &old) == 0 && store_commit(st) == 0 &&
+	    store_job_by_id(st, 2, &got) == 0 && got.has == STORE_HAS_TIMEOUT &&
+	    got.timeout_ms == 5000 && got.opts_raw_len == 0 && got.extract[0] == '\0',
+	    "a record holds only the spec fields it has");
+	ok(store_begin(st) == 0 && store_job_put(st, &b) == 0 && store_commit(st) == 0,
+	    "and gets the others when put with them");
 	ok(store_job_by_id(st, 1, &got) == 0 && got.opts.limits.max_entries == 0 &&
 	    got.opts.sandbox.enabled == 0, "... a job put with zeroed options keeps them");
 	ok(store_job_by_name(st, "beta", &got) == 0 && got.id == 2, "by name");
@@ -510,6 +534,7 @@ test_reopen(struct store_job *a)
 	ok(st && store_jobs_each(st, jobs_collect, &w) == 0 && w.pending == 2,
 	    "a read inside a jobs_each callback works");
 	ok(st && store_begin(st) < 0, "a reader cannot begin a write");
+	ok(st && store_owned(st) == 0, "no owner now");
 	store_close(st);
 
 	st = store_open(dir, STORE_WRITE, &why);

@@ -1,0 +1,333 @@
+/* spec: what makes a job this job (DESIGN.md, "One pool, many jobs"): the
+ * spec a command asks for, the name derived from it, and the comparison
+ * with a job's record that refuses "the same job" with another spec. Reads
+ * the command's options and records; never touches the store or the loop. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <msgpack.h>
+#include <openssl/evp.h>
+
+#include "supervisor/spec.h"
+
+/* "in" and "in/" are the same input. */
+static size_t
+input_len(const char *in)
+{
+	size_t n = strlen(in);
+
+	while (n > 1 && in[n - 1] == '/')
+		n--;
+	return n;
+}
+
+/* The name a job gets when none is given: the first input's base name and
+ * a digest of the command's identity (working directory, inputs, handler,
+ * command, and the stdin list's digest), so the same command run again
+ * finds the same job, and another stdin list is another job. */
+void
+spec_name(const struct run_opts *o, const struct store_job *spec, const char *cwd, char *out,
+    size_t len)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char dig[EVP_MAX_MD_SIZE];
+	unsigned dlen = 0;
+	char base[41];
+	const char *first = o->inputs[0], *slash;
+	size_t i, n = 0;
+	int k;
+
+	memset(dig, 0, sizeof dig);
+	if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		EVP_DigestUpdate(md, cwd, strlen(cwd) + 1);
+		EVP_DigestUpdate(md, o->handler, strlen(o->handler) + 1);
+		EVP_DigestUpdate(md, o->exec_cmd ? o->exec_cmd : "", strlen(o->exec_cmd ? o->exec_cmd : "") + 1);
+		for (k = 0; k < o->ninputs; k++) {
+			EVP_DigestUpdate(md, o->inputs[k], input_len(o->inputs[k]));
+			EVP_DigestUpdate(md, "", 1);
+		}
+		/* Only with a list, so that the names of jobs without one
+		 * stay what they were. */
+		if (spec->has_list)
+			EVP_DigestUpdate(md, spec->list_id, sizeof spec->list_id);
+		EVP_DigestFinal_ex(md, dig, &dlen);
+	}
+	EVP_MD_CTX_free(md);
+	/* The base name of the first input, trailing slashes aside. */
+	n = strlen(first);
+	while (n > 1 && first[n - 1] == '/')
+		n--;
+	slash = memrchr(first, '/', n);
+	if (slash && (size_t)(slash - first) + 1 < n) {
+		n -= (size_t)(slash + 1 - first);
+		first = slash + 1;
+	}
+	for (i = 0; i < n && i < sizeof base - 1; i++) {
+		char c = first[i];
+		base[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ? c : '_';
+	}
+	base[i] = '\0';
+	if (strcmp(first, "-") == 0 || i == 0 || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
+	    strcmp(base, "/") == 0)
+		snprintf(base, sizeof base, "%s", strcmp(first, "-") == 0 ? "stdin" : "job");
+	snprintf(out, len, "%s-%02x%02x%02x%02x", base, dig[0], dig[1], dig[2], dig[3]);
+}
+
+/* This command's spec into rec: everything that decides a file's outcome
+ * (docs/state.md, "The job's spec"). Pool options (-j, --depth) and what
+ * is shown (-q, -v, --json, --stats) are not part of it. */
+void
+spec_fill(const struct run_opts *o, const char *cwd, struct store_job *rec)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned dlen = 0;
+	size_t n;
+	int k;
+
+	snprintf(rec->handler, sizeof rec->handler, "%s", o->handler);
+	snprintf(rec->arg, sizeof rec->arg, "%s", o->exec_cmd ? o->exec_cmd : "");
+	/* The inputs as named, relative ones from where they were named. */
+	memset(rec->inputs_id, 0, sizeof rec->inputs_id);
+	if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		for (k = 0; k < o->ninputs; k++) {
+			if (o->inputs[k][0] != '/' && strcmp(o->inputs[k], "-") != 0) {
+				EVP_DigestUpdate(md, cwd, strlen(cwd));
+				EVP_DigestUpdate(md, "/", 1);
+			}
+			EVP_DigestUpdate(md, o->inputs[k], input_len(o->inputs[k]));
+			EVP_DigestUpdate(md, "", 1);
+		}
+		EVP_DigestFinal_ex(md, rec->inputs_id, &dlen);
+	}
+	EVP_MD_CTX_free(md);
+	rec->timeout_ms = o->timeout_ms;
+	rec->retries = o->retries;
+	rec->halt_rate = o->halt_rate;
+	rec->halt_min = o->halt_rate > 0 ? o->halt_min : 0;
+	rec->extract[0] = '\0';
+	if (o->extract_dir) {
+		n = input_len(o->extract_dir);
+		if (o->extract_dir[0] == '/')
+			snprintf(rec->extract, sizeof rec->extract, "%.*s", (int)n, o->extract_dir);
+		else
+			snprintf(rec->extract, sizeof rec->extract, "%s/%.*s", cwd, (int)n,
+			    o->extract_dir);
+	}
+	rec->opts = o->child;
+	rec->opts_raw_len = 0;
+	rec->has = STORE_HAS_ALL;
+}
+
+/* How the spec's fields are named on the command line, and shown. */
+enum show { SHOW_NUM, SHOW_SIZE, SHOW_FLAG, SHOW_NOFLAG, SHOW_FORMATS };
+static const struct {
+	const char *key, *option;
+	enum show show;
+} opt_names[] = {
+	{ "max_entries", "--max-entries", SHOW_NUM },
+	{ "max_bytes", "--max-bytes", SHOW_SIZE },
+	{ "max_entry_bytes", "--max-entry-bytes", SHOW_SIZE },
+	{ "max_ratio", "--max-ratio", SHOW_NUM },
+	{ "max_depth", "--max-depth", SHOW_NUM },
+	{ "max_name", "--max-name", SHOW_NUM },
+	{ "formats", "--formats", SHOW_FORMATS },
+	{ "entry_sha256", "--entry-sha256", SHOW_FLAG },
+	{ "fail_on_suspicious", "--fail-on suspicious", SHOW_FLAG },
+	{ "extract", "--extract", SHOW_FLAG },
+	{ "extract_suspicious", "--extract-suspicious", SHOW_FLAG },
+	{ "sandbox", "--no-sandbox", SHOW_NOFLAG },
+	{ "memory_limit", "--memory-limit", SHOW_SIZE },
+	{ "cpu_s", "--timeout (its CPU limit, seconds)", SHOW_NUM },
+	{ "drop", "--user", SHOW_FLAG },
+	{ "uid", "--user (uid)", SHOW_NUM },
+	{ "gid", "--user (gid)", SHOW_NUM },
+};
+
+static void
+show_value(char *out, size_t len, enum show how, uint64_t v)
+{
+	static const char units[] = "KMGTPE";
+	int u = -1;
+
+	switch (how) {
+	case SHOW_FLAG:
+	case SHOW_NOFLAG:
+		snprintf(out, len, "%s", (v != 0) == (how == SHOW_FLAG) ? "on" : "off");
+		break;
+	case SHOW_FORMATS:
+		formats_string((uint32_t)v, out, len);
+		break;
+	case SHOW_SIZE:
+		while (v != 0 && u < 5 && v % 1024 == 0) {
+			v /= 1024;
+			u++;
+		}
+		if (u >= 0) {
+			snprintf(out, len, "%llu%c", (unsigned long long)v, units[u]);
+			break;
+		}
+		/* FALLTHROUGH */
+	case SHOW_NUM:
+		snprintf(out, len, "%llu", (unsigned long long)v);
+		break;
+	}
+}
+
+static void
+show_ms(char *out, size_t len, uint64_t ms)
+{
+	if (ms % 60000 == 0)
+		snprintf(out, len, "%llum", (unsigned long long)(ms / 60000));
+	else if (ms % 1000 == 0)
+		snprintf(out, len, "%llus", (unsigned long long)(ms / 1000));
+	else
+		snprintf(out, len, "%llums", (unsigned long long)ms);
+}
+
+static const msgpack_object *
+map_get(const msgpack_object *map, const char *key, size_t klen)
+{
+	uint32_t i;
+
+	for (i = 0; i < map->via.map.size; i++) {
+		const msgpack_object *k = &map->via.map.ptr[i].key;
+
+		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == klen &&
+		    memcmp(k->via.str.ptr, key, klen) == 0)
+			return &map->via.map.ptr[i].val;
+	}
+	return NULL;
+}
+
+/* The children's options: the first key in which they differ, of the keys
+ * the old record holds (one from before a key existed is compared on the
+ * others). Returns 1 with option and values filled, or 0. */
+static int
+opts_diff(const struct store_job *old, const struct store_job *new, const char **option,
+    char *was, char *now, size_t len)
+{
+	static char unknown[64];
+	msgpack_sbuffer ob, nb;
+	msgpack_packer pk;
+	msgpack_unpacked ou, nu;
+	const msgpack_object *ov;
+	size_t off = 0, i;
+	uint32_t k;
+	int r = 0;
+
+	msgpack_sbuffer_init(&ob);
+	msgpack_sbuffer_init(&nb);
+	msgpack_unpacked_init(&ou);
+	msgpack_unpacked_init(&nu);
+	if (old->opts_raw_len > 0)
+		msgpack_sbuffer_write(&ob, (const char *)old->opts_raw, old->opts_raw_len);
+	else {
+		msgpack_packer_init(&pk, &ob, msgpack_sbuffer_write);
+		job_opts_pack(&old->opts, &pk);
+	}
+	msgpack_packer_init(&pk, &nb, msgpack_sbuffer_write);
+	if (job_opts_pack(&new->opts, &pk) < 0 ||
+	    msgpack_unpack_next(&ou, ob.data, ob.size, &off) != MSGPACK_UNPACK_SUCCESS ||
+	    ou.data.type != MSGPACK_OBJECT_MAP || (off = 0,
+	    msgpack_unpack_next(&nu, nb.data, nb.size, &off) != MSGPACK_UNPACK_SUCCESS))
+		goto out;
+	for (k = 0; k < nu.data.via.map.size && r == 0; k++) {
+		const msgpack_object *key = &nu.data.via.map.ptr[k].key, *nv = &nu.data.via.map.ptr[k].val;
+		enum show how = SHOW_NUM;
+
+		ov = map_get(&ou.data, key->via.str.ptr, key->via.str.size);
+		if (ov == NULL || ov->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+		    nv->type != MSGPACK_OBJECT_POSITIVE_INTEGER || ov->via.u64 == nv->via.u64)
+			continue;
+		snprintf(unknown, sizeof unknown, "%.*s", (int)key->via.str.size, key->via.str.ptr);
+		*option = unknown;
+		for (i = 0; i < sizeof opt_names / sizeof opt_names[0]; i++)
+			if (strcmp(opt_names[i].key, unknown) == 0) {
+				*option = opt_names[i].option;
+				how = opt_names[i].show;
+			}
+		show_value(was, len, how, ov->via.u64);
+		show_value(now, len, how, nv->via.u64);
+		r = 1;
+	}
+out:
+	msgpack_unpacked_destroy(&ou);
+	msgpack_unpacked_destroy(&nu);
+	msgpack_sbuffer_destroy(&ob);
+	msgpack_sbuffer_destroy(&nb);
+	return r;
+}
+
+static void
+show_rate(char *out, size_t len, double rate)
+{
+	if (rate <= 0)
+		snprintf(out, len, "off");
+	else
+		snprintf(out, len, "%g%%", rate * 100);
+}
+
+/* Whether this command asks another spec of a job that exists: the first
+ * option that differs, old and new, in why. A field the old record does
+ * not hold (it is older than the field) is not compared. 1 or 0. */
+int
+spec_diff(const struct store_job *old, const struct store_job *new, char *why, size_t len)
+{
+	char was[4200], now[4200];
+	const char *option = NULL;
+
+	if (strcmp(old->handler, new->handler) != 0) {
+		option = "-H";
+		snprintf(was, sizeof was, "%s", sup_esc(old->handler, strlen(old->handler)));
+		snprintf(now, sizeof now, "%s", sup_esc(new->handler, strlen(new->handler)));
+	} else if (strcmp(old->arg, new->arg) != 0) {
+		option = "-x";
+		snprintf(was, sizeof was, "%s", sup_esc(old->arg, strlen(old->arg)));
+		snprintf(now, sizeof now, "%s", sup_esc(new->arg, strlen(new->arg)));
+	} else if ((old->has & STORE_HAS_INPUTS) &&
+	    memcmp(old->inputs_id, new->inputs_id, sizeof old->inputs_id) != 0) {
+		option = "inputs";
+		snprintf(was, sizeof was, "%s", old->inputs);
+		snprintf(now, sizeof now, "%s%s", new->inputs, strcmp(old->inputs, new->inputs) == 0 ?
+		    " (named from another directory)" : "");
+	} else if ((old->has & STORE_HAS_LIST) && old->has_list && new->has_list &&
+	    memcmp(old->list_id, new->list_id, sizeof old->list_id) != 0) {
+		option = "the stdin list";
+		snprintf(was, sizeof was, "sha256:%02x%02x%02x%02x...", old->list_id[0],
+		    old->list_id[1], old->list_id[2], old->list_id[3]);
+		snprintf(now, sizeof now, "sha256:%02x%02x%02x%02x...", new->list_id[0],
+		    new->list_id[1], new->list_id[2], new->list_id[3]);
+	} else if ((old->has & STORE_HAS_TIMEOUT) && old->timeout_ms != new->timeout_ms) {
+		option = "--timeout";
+		show_ms(was, sizeof was, old->timeout_ms);
+		show_ms(now, sizeof now, new->timeout_ms);
+	} else if ((old->has & STORE_HAS_RETRIES) && old->retries != new->retries) {
+		option = "--retries";
+		snprintf(was, sizeof was, "%u", old->retries);
+		snprintf(now, sizeof now, "%u", new->retries);
+	} else if ((old->has & STORE_HAS_HALT) && old->halt_rate != new->halt_rate &&
+	    !(old->halt_rate > 0 && new->halt_rate > 0 &&
+	    fabs(old->halt_rate - new->halt_rate) <= 1e-12 * new->halt_rate)) {
+		option = "--halt-on-error";
+		show_rate(was, sizeof was, old->halt_rate);
+		show_rate(now, sizeof now, new->halt_rate);
+	} else if ((old->has & STORE_HAS_HALT) && old->halt_min != new->halt_min) {
+		option = "--halt-min-sample";
+		snprintf(was, sizeof was, "%llu", (unsigned long long)old->halt_min);
+		snprintf(now, sizeof now, "%llu", (unsigned long long)new->halt_min);
+	} else if ((old->has & STORE_HAS_EXTRACT) && strcmp(old->extract, new->extract) != 0) {
+		option = "--extract";
+		snprintf(was, sizeof was, "%s", old->extract[0] ?
+		    sup_esc(old->extract, strlen(old->extract)) : "off");
+		snprintf(now, sizeof now, "%s", new->extract[0] ?
+		    sup_esc(new->extract, strlen(new->extract)) : "off");
+	} else if (!(old->has & STORE_HAS_OPTS) ||
+	    !opts_diff(old, new, &option, was, now, sizeof was))
+		return 0;
+	snprintf(why, len, "job %s was run with %s %s; this command has %s %s: a job's inputs and "
+	    "options are fixed when it starts; give --job NEWNAME to run this as a new job", old->name,
+	    option, was, option, now);
+	return 1;
+}
