@@ -134,10 +134,11 @@ slot_timer(struct slot *sl, ev_tstamp after)
 	ev_timer_start(sl->sup->loop, &sl->timer);
 }
 
+/* The running task's timeout: its job's, as its spec says. */
 static ev_tstamp
 slot_timeout(const struct slot *sl)
 {
-	return (ev_tstamp)sl->sup->opts->timeout_ms / 1000.0;
+	return (ev_tstamp)(sl->q != NULL ? sl->q->job->rec.timeout_ms : sl->sup->opts->timeout_ms) / 1000.0;
 }
 
 /* The running task's deadline: the rest of its timeout. */

@@ -287,7 +287,7 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 	ev_tstamp took = ev_now(s->loop) - t->started;
 
 	t->attempts++;
-	if ((status == OUT_CRASHED || status == OUT_TIMEOUT) && t->attempts <= s->opts->retries) {
+	if ((status == OUT_CRASHED || status == OUT_TIMEOUT) && t->attempts <= j->rec.retries) {
 		/* Charge the attempt durably, so a file that keeps killing
 		 * children stops being retried even across restarts. */
 		if (sup_txn(s) == 0 && store_task_attempts(s->st, j->rec.id, t->seq, t->attempts) < 0)
@@ -462,19 +462,20 @@ out:
 	complete_check(s);
 }
 
+/* The job's halt rule, from its spec. */
 static void
 halt_check(struct sup *s, struct job *j)
 {
-	const struct run_opts *o = s->opts;
+	const struct store_job *r = &j->rec;
 	uint64_t done = job_done(j), bad = done - j->rec.count[OUT_OK];
 
-	if (s->stopping || o->halt_rate <= 0 || done < o->halt_min || done == 0)
+	if (s->stopping || r->halt_rate <= 0 || done < r->halt_min || done == 0)
 		return;
-	if ((double)bad / (double)done <= o->halt_rate)
+	if ((double)bad / (double)done <= r->halt_rate)
 		return;
 	log_warnx("job %s halted: %llu of %llu files not ok (%.1f%%), over --halt-on-error %.1f%%",
 	    j->rec.name, (unsigned long long)bad, (unsigned long long)done,
-	    100.0 * (double)bad / (double)done, 100.0 * o->halt_rate);
+	    100.0 * (double)bad / (double)done, 100.0 * r->halt_rate);
 	j->rec.state = JOB_HALTED;
 	j->dirty = 1;
 	sup_stop(s, EXIT_HALTED);
