@@ -122,6 +122,7 @@ static struct run_opts opts = { .timeout_ms = 1000, .worker = "/bin/false", .han
 static struct sup sup;
 static struct slot slots[1];
 static struct task tasks[3];
+static struct job job = { .rec = { .timeout_ms = 1000 } };
 
 static struct slot *
 busy_slot(int ntasks)
@@ -139,6 +140,7 @@ busy_slot(int ntasks)
 	memset(tasks, 0, sizeof tasks);
 	for (i = 0; i < ntasks; i++) {
 		tasks[i].id = (uint64_t)i + 1;
+		tasks[i].job = &job;
 		tasks[i].path = (char *)"f";
 		tasks[i].path_len = 1;
 		tasks[i].next = i + 1 < ntasks ? &tasks[i + 1] : NULL;
