@@ -85,6 +85,19 @@ struct walk {
 	msgpack_packer pk;
 };
 
+/* Little-endian fields of the formats' headers (zip, cab). */
+static inline unsigned
+le16(const unsigned char *p)
+{
+	return p[0] | p[1] << 8;
+}
+
+static inline uint32_t
+le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 /* walk.c */
 /* pread of up to len bytes at off, again when a signal interrupts it. */
 ssize_t read_at(int fd, void *buf, size_t len, uint64_t off);

@@ -272,18 +272,6 @@ out:
 
 /* --- CAB ---------------------------------------------------------------- */
 
-static unsigned
-le16(const unsigned char *p)
-{
-	return p[0] | p[1] << 8;
-}
-
-static uint32_t
-le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static void
 hidden(struct level *top, enum reason r, uint64_t at, uint64_t len, const char *where)
 {

@@ -18,18 +18,6 @@
 /* The most of a central directory held for it. */
 #define ZIP_CD_MAX	(64u << 20)
 
-static unsigned
-le16(const unsigned char *p)
-{
-	return p[0] | p[1] << 8;
-}
-
-static uint32_t
-le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static uint64_t
 le64(const unsigned char *p)
 {
