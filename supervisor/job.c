@@ -4,6 +4,7 @@
  * pending tasks fetched for dispatch. Memory stays O(queue): pending tasks
  * are read from the store a batch at a time. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -30,8 +31,23 @@
  * directory, hashed on the way (memory stays bounded however long the
  * list), and the file then takes stdin's place: the scan reads it as it
  * would have read the pipe. The digest covers the separator too. */
-static void
-list_spool(const char *dir, int sep, uint8_t id[32])
+/* err gets the message, with strerror(e) unless e is 0. Returns -1. */
+static int __attribute__((format(printf, 4, 5)))
+failed(char *err, size_t errlen, int e, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	if (e != 0 && n >= 0 && (size_t)n < errlen)
+		snprintf(err + n, errlen - (size_t)n, ": %s", strerror(e));
+	return -1;
+}
+
+static int
+list_spool(const char *dir, int sep, uint8_t id[32], char *err, size_t errlen)
 {
 	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -39,7 +55,7 @@ list_spool(const char *dir, int sep, uint8_t id[32])
 	unsigned char c = (unsigned char)sep;
 	unsigned dlen = 0;
 	ssize_t n, w, off;
-	int fd;
+	int fd, e;
 
 	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
@@ -48,10 +64,16 @@ list_spool(const char *dir, int sep, uint8_t id[32])
 		if ((fd = mkostemp(path, O_CLOEXEC)) >= 0)
 			unlink(path);
 	}
-	if (fd < 0)
-		log_die(EXIT_USAGE, "unable to keep the stdin list in %s", sup_esc(dir, strlen(dir)));
-	if (md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL) || !EVP_DigestUpdate(md, &c, 1))
-		log_diex(EXIT_USAGE, "unable to digest the stdin list");
+	if (fd < 0) {
+		EVP_MD_CTX_free(md);
+		return failed(err, errlen, errno, "unable to keep the stdin list in %s",
+		    sup_esc(dir, strlen(dir)));
+	}
+	if (md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL) || !EVP_DigestUpdate(md, &c, 1)) {
+		EVP_MD_CTX_free(md);
+		close(fd);
+		return failed(err, errlen, 0, "unable to digest the stdin list");
+	}
 	for (;;) {
 		n = read(STDIN_FILENO, buf, sizeof buf);
 		if (n < 0 && errno == EAGAIN) {
@@ -61,7 +83,7 @@ list_spool(const char *dir, int sep, uint8_t id[32])
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			log_die(EXIT_USAGE, "unable to read the list on stdin");
+			goto read_error;
 		if (n == 0)
 			break;
 		EVP_DigestUpdate(md, buf, (size_t)n);
@@ -71,15 +93,28 @@ list_spool(const char *dir, int sep, uint8_t id[32])
 					w = 0;
 					continue;
 				}
-				log_die(EXIT_USAGE, "unable to keep the stdin list in %s",
-				    sup_esc(dir, strlen(dir)));
+				goto write_error;
 			}
 	}
 	EVP_DigestFinal_ex(md, id, &dlen);
 	EVP_MD_CTX_free(md);
-	if (lseek(fd, 0, SEEK_SET) < 0 || dup2(fd, STDIN_FILENO) < 0)
-		log_die(EXIT_USAGE, "unable to read back the stdin list");
+	if (lseek(fd, 0, SEEK_SET) < 0 || dup2(fd, STDIN_FILENO) < 0) {
+		e = errno;
+		close(fd);
+		return failed(err, errlen, e, "unable to read back the stdin list");
+	}
 	close(fd);
+	return 0;
+read_error:
+	e = errno;
+	EVP_MD_CTX_free(md);
+	close(fd);
+	return failed(err, errlen, e, "unable to read the list on stdin");
+write_error:
+	e = errno;
+	EVP_MD_CTX_free(md);
+	close(fd);
+	return failed(err, errlen, e, "unable to keep the stdin list in %s", sup_esc(dir, strlen(dir)));
 }
 
 static void
@@ -92,8 +127,9 @@ summarize_inputs(const struct run_opts *o, char *out, size_t len)
 		    o->ninputs - 1);
 }
 
-/* The children's options as the JOB message carries them: packed once. */
-static void
+/* The children's options as the JOB message carries them: packed once.
+ * Returns 0, or -1 when memory ran out. */
+static int
 pack_opts(struct job *j)
 {
 	msgpack_sbuffer sb;
@@ -101,14 +137,17 @@ pack_opts(struct job *j)
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	if (job_opts_pack(&j->rec.opts, &pk) < 0)
-		log_diex(EXIT_USAGE, "out of memory");
+	if (job_opts_pack(&j->rec.opts, &pk) < 0) {
+		msgpack_sbuffer_destroy(&sb);
+		return -1;
+	}
 	j->wire_opts = sb.data;
 	j->wire_opts_len = sb.size;
+	return 0;
 }
 
 struct job *
-job_open(struct sup *s, const struct run_opts *o)
+job_open(struct sup *s, const struct run_opts *o, char *err, size_t errlen)
 {
 	struct job *j = calloc(1, sizeof *j);
 	struct store_job spec;
@@ -116,23 +155,30 @@ job_open(struct sup *s, const struct run_opts *o)
 	struct stat sb;
 	int i, r, stdin_seen = 0;
 
-	if (j == NULL)
-		log_die(EXIT_USAGE, "unable to allocate a job");
+	if (j == NULL) {
+		failed(err, errlen, errno, "unable to allocate a job");
+		return NULL;
+	}
 	j->outfd = -1;
 	for (i = 0; i < o->ninputs; i++) {
 		if (strcmp(o->inputs[i], "-") == 0) {
-			if (stdin_seen++)
-				log_diex(EXIT_USAGE, "'-' (the stdin list) given twice");
+			if (stdin_seen++) {
+				failed(err, errlen, 0, "'-' (the stdin list) given twice");
+				goto fail;
+			}
 			continue;
 		}
-		if (stat(o->inputs[i], &sb) < 0)
-			log_die(EXIT_USAGE, "%s", sup_esc(o->inputs[i], strlen(o->inputs[i])));
+		if (stat(o->inputs[i], &sb) < 0) {
+			failed(err, errlen, errno, "%s", sup_esc(o->inputs[i], strlen(o->inputs[i])));
+			goto fail;
+		}
 	}
 	if (getcwd(cwd, sizeof cwd) == NULL)
 		cwd[0] = '\0';
 	memset(&spec, 0, sizeof spec);
 	if (stdin_seen) {
-		list_spool(o->state_dir, o->list_sep, spec.list_id);
+		if (list_spool(o->state_dir, o->list_sep, spec.list_id, err, errlen) < 0)
+			goto fail;
 		spec.has_list = 1;
 	}
 	spec_fill(o, cwd, &spec);
@@ -145,10 +191,14 @@ job_open(struct sup *s, const struct run_opts *o)
 	j->sup = s;
 	j->opts = o;
 	r = store_job_by_name(s->st, name, &j->rec);
-	if (r < 0)
-		log_diex(EXIT_USAGE, "unable to read job %s: %s", name, store_strerror(s->st));
-	if (r == 0 && spec_diff(&j->rec, &spec, why, sizeof why))
-		log_diex(EXIT_USAGE, "%s", why);
+	if (r < 0) {
+		failed(err, errlen, 0, "unable to read job %s: %s", name, store_strerror(s->st));
+		goto fail;
+	}
+	if (r == 0 && spec_diff(&j->rec, &spec, why, sizeof why)) {
+		failed(err, errlen, 0, "%s", why);
+		goto fail;
+	}
 	if (r == 1) {
 		memset(&j->rec, 0, sizeof j->rec);
 		snprintf(j->rec.name, sizeof j->rec.name, "%s", name);
@@ -171,22 +221,34 @@ job_open(struct sup *s, const struct run_opts *o)
 	j->rec.finished_ms = 0;
 	j->rec.runs++;
 	j->rec.workers = o->workers;
-	pack_opts(j);
+	if (pack_opts(j) < 0) {
+		failed(err, errlen, 0, "out of memory");
+		goto fail;
+	}
 	j->uid = o->child.sandbox.enabled && o->child.sandbox.drop ? (uid_t)o->child.sandbox.uid : (uid_t)-1;
 	j->gid = (gid_t)o->child.sandbox.gid;
 	if (o->extract_dir != NULL && (j->outfd = outdir_open(o->extract_dir, j->rec.name, why,
-	    sizeof why)) < 0)
-		log_diex(EXIT_USAGE, "%s: %s", sup_esc(o->extract_dir, strlen(o->extract_dir)), why);
+	    sizeof why)) < 0) {
+		failed(err, errlen, 0, "%s: %s", sup_esc(o->extract_dir, strlen(o->extract_dir)), why);
+		goto fail;
+	}
 	j->done_at_start = j->rec.count[OUT_OK] + j->rec.count[OUT_FAILED] +
 	    j->rec.count[OUT_CRASHED] + j->rec.count[OUT_TIMEOUT] + j->rec.count[OUT_SKIPPED];
 	j->t0 = ev_time();
 	j->scan = scan_new(o->inputs, o->ninputs, o->list_sep, o->state_dir);
-	if (j->scan == NULL)
-		log_die(EXIT_USAGE, "unable to start the scan");
+	if (j->scan == NULL) {
+		failed(err, errlen, errno, "unable to start the scan");
+		goto fail;
+	}
 	/* Taken up and visible to `corral status` from the first moment. */
-	if (store_begin(s->st) < 0 || store_job_put(s->st, &j->rec) < 0 || store_commit(s->st) < 0)
-		log_diex(EXIT_USAGE, "unable to write job %s: %s", name, store_strerror(s->st));
+	if (store_begin(s->st) < 0 || store_job_put(s->st, &j->rec) < 0 || store_commit(s->st) < 0) {
+		failed(err, errlen, 0, "unable to write job %s: %s", name, store_strerror(s->st));
+		goto fail;
+	}
 	return j;
+fail:
+	job_free(j);
+	return NULL;
 }
 
 void

@@ -628,6 +628,7 @@ sup_run(const struct run_opts *opts)
 	struct sup s;
 	struct job *j;
 	const char *why;
+	char err[9300];
 	uint64_t done = 0;
 	int i;
 
@@ -647,7 +648,10 @@ sup_run(const struct run_opts *opts)
 		log_die(EXIT_USAGE, "unable to %s state dir %s", why,
 		    sup_esc(opts->state_dir, strlen(opts->state_dir)));
 	}
-	j = job_open(&s, opts);
+	if ((j = job_open(&s, opts, err, sizeof err)) == NULL) {
+		store_close(s.st);
+		log_diex(EXIT_USAGE, "%s", err);
+	}
 	s.jobs = j;
 
 	ev_signal_init(&s.sig_int, signal_cb, SIGINT);

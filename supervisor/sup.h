@@ -213,7 +213,11 @@ void slot_kill(pid_t pid, int sig);
 const char *slot_state_name(int state);
 
 /* job.c */
-struct job *job_open(struct sup *s, const struct run_opts *o);
+/* Opens the job the options name, or resumes it: checked against its
+ * record's spec, stored, its scan started. Returns it, or NULL with a
+ * one-line message in err (bad inputs, another spec under the same name,
+ * the store's errors). */
+struct job *job_open(struct sup *s, const struct run_opts *o, char *err, size_t errlen);
 void job_free(struct job *j);
 /* The next task to dispatch, scanning and fetching as needed; NULL when
  * none is ready now. */
