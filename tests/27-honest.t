@@ -16,11 +16,6 @@
 . "$(dirname "$0")/lib.sh"
 umask 022
 
-have() { command -v "$1" > /dev/null 2>&1; }
-skip() {	# skip WHY: one TAP skip line
-	_tap_n=$((_tap_n + 1))
-	echo "ok $_tap_n # skip $*"
-}
 
 # The tree: files, an executable, an empty directory, two levels of
 # subdirectory, a symlink beside its target and one that goes up a level.

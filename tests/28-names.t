@@ -14,11 +14,6 @@
 . "$(dirname "$0")/lib.sh"
 umask 022
 
-have() { command -v "$1" > /dev/null 2>&1; }
-skip() {	# skip WHY: one TAP skip line
-	_tap_n=$((_tap_n + 1))
-	echo "ok $_tap_n # skip $*"
-}
 utf8() { env -u LANGUAGE -u LC_CTYPE -u LC_MESSAGES LC_ALL=C.UTF-8 "$@"; }
 # corral as CI runs it: the C locale, whatever this host's is.
 corral_c() { env -u LANG -u LANGUAGE -u LC_CTYPE -u LC_MESSAGES LC_ALL=C "$CORRAL" "$@"; }

@@ -46,6 +46,13 @@ like() {	# like TEXT REGEX DESCRIPTION (grep -E)
 	fi
 }
 
+skip() {	# skip WHY: one passing TAP line marked skipped
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n # skip $*"
+}
+
+have() { command -v "$1" > /dev/null 2>&1; }	# have CMD: it is installed
+
 done_testing() {
 	echo "1..$_tap_n"
 	[ "$_tap_failed" -eq 0 ]
