@@ -27,28 +27,7 @@
 
 #include "supervisor/record.h"
 #include "supervisor/store.h"
-
-#define MAP_SIZE	(64ull << 30)	/* address space only: pages are used as needed */
-#define MAP_SIZE_MIN	(1ull << 20)
-#define TASK_KEY	12
-#define PATH_KEY_MAX	500	/* LMDB's keys are at most 511 bytes */
-#define BAD_RECORD	(-1)	/* st->rc for a record that does not decode */
-
-struct store {
-	MDB_env *env;
-	MDB_dbi meta, jobs, jobnames, tasks, paths, pending, results;
-	MDB_txn *wtxn;		/* the open write transaction, if any */
-	MDB_txn *rtxn;		/* a read transaction, reset between calls */
-	int rdepth;		/* reads under way: a callback may read too */
-	int lockfd;		/* DIR/lock, flocked: only the owner has it */
-	int probefd;		/* a reader's DIR/lock, to test for an owner */
-	int probe_err;		/* why a reader has no probefd */
-	int rc;			/* the last error, for store_strerror */
-	int full;		/* a write hit MDB_MAP_FULL: grow before the next */
-	unsigned psize;
-	void *map;		/* data.mdb's map, for store_trim */
-	size_t map_len;
-};
+#include "supervisor/store_int.h"
 
 static const char *const outcome_names[OUT__COUNT] = {
 	"ok", "failed", "crashed", "timeout", "skipped",
@@ -69,8 +48,8 @@ job_state_name(int state)
 	return state >= 0 && state < JOB__COUNT ? state_names[state] : "unknown";
 }
 
-static void
-put_be(uint8_t *p, uint64_t v, int n)
+void
+store_put_be(uint8_t *p, uint64_t v, int n)
 {
 	while (n-- > 0) {
 		p[n] = (uint8_t)v;
@@ -78,8 +57,8 @@ put_be(uint8_t *p, uint64_t v, int n)
 	}
 }
 
-static uint64_t
-get_be(const void *p, int n)
+uint64_t
+store_get_be(const void *p, int n)
 {
 	const uint8_t *b = p;
 	uint64_t v = 0;
@@ -90,11 +69,11 @@ get_be(const void *p, int n)
 	return v;
 }
 
-static void
-task_key(uint8_t k[TASK_KEY], uint32_t job, uint64_t seq)
+void
+store_task_key(uint8_t k[TASK_KEY], uint32_t job, uint64_t seq)
 {
-	put_be(k, job, 4);
-	put_be(k + 4, seq, 8);
+	store_put_be(k, job, 4);
+	store_put_be(k + 4, seq, 8);
 }
 
 static uint64_t
@@ -108,8 +87,8 @@ now_ms(void)
 
 /* Callers see errno; LMDB's own (negative) codes get the nearest one, and
  * the code itself stays for store_strerror. */
-static int
-fail(store *st, int rc)
+int
+store_fail(store *st, int rc)
 {
 	static const int map[][2] = {
 		{ BAD_RECORD, EBADMSG }, { MDB_CORRUPTED, EBADMSG }, { MDB_NOTFOUND, ENOENT },
@@ -137,8 +116,8 @@ store_strerror(store *st)
 
 /* Where LMDB mapped data.mdb: LMDB reports the address only for fixed
  * maps, so it is looked up by inode in /proc/self/maps, after every remap. */
-static void
-find_map(store *st)
+void
+store_find_map(store *st)
 {
 	struct stat sb;
 	unsigned long lo, hi, ino;
@@ -199,7 +178,7 @@ grow(store *st)
 	}
 	if (mdb_env_set_mapsize(st->env, want) == 0)
 		st->full = 0;
-	find_map(st);
+	store_find_map(st);
 }
 
 /* A new owner's first write: no other process can be running a job now,
@@ -216,10 +195,10 @@ interrupt_orphans(store *st)
 	int rc;
 
 	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
-		return fail(st, rc);
+		return store_fail(st, rc);
 	if ((rc = mdb_cursor_open(txn, st->jobs, &c)) != 0) {
 		mdb_txn_abort(txn);
-		return fail(st, rc);
+		return store_fail(st, rc);
 	}
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
@@ -245,9 +224,9 @@ interrupt_orphans(store *st)
 	mdb_cursor_close(c);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
 		mdb_txn_abort(txn);
-		return fail(st, rc);
+		return store_fail(st, rc);
 	}
-	return (rc = mdb_txn_commit(txn)) != 0 ? fail(st, rc) : 0;
+	return (rc = mdb_txn_commit(txn)) != 0 ? store_fail(st, rc) : 0;
 }
 
 /* Opens the databases and checks the format; a new environment (meta
@@ -272,7 +251,7 @@ store_init(store *st, enum store_mode mode, const char **why)
 
 	*why = "open";
 	if ((rc = mdb_txn_begin(st->env, NULL, mode == STORE_READ ? MDB_RDONLY : 0, &txn)) != 0)
-		return fail(st, rc);
+		return store_fail(st, rc);
 	for (i = 0; rc == 0 && i < sizeof names / sizeof names[0]; i++)
 		rc = mdb_dbi_open(txn, names[i], mode == STORE_READ ? 0 : MDB_CREATE, dbi[i]);
 	if (rc == MDB_NOTFOUND) {
@@ -285,12 +264,12 @@ store_init(store *st, enum store_mode mode, const char **why)
 		rc = mdb_get(txn, st->meta, &k, &v);
 	if (rc == MDB_NOTFOUND && mode == STORE_WRITE &&
 	    mdb_stat(txn, st->meta, &ms) == 0 && ms.ms_entries == 0) {
-		put_be(fmt, STORE_FORMAT, 4);
+		store_put_be(fmt, STORE_FORMAT, 4);
 		v.mv_size = 4;
 		v.mv_data = fmt;
 		rc = mdb_put(txn, st->meta, &k, &v, 0);
 	} else if (rc == MDB_NOTFOUND ||
-	    (rc == 0 && (v.mv_size != 4 || get_be(v.mv_data, 4) != STORE_FORMAT))) {
+	    (rc == 0 && (v.mv_size != 4 || store_get_be(v.mv_data, 4) != STORE_FORMAT))) {
 		mdb_txn_abort(txn);
 		/* Read as "unable to use (another state format) state dir D". */
 		*why = "use (another state format)";
@@ -301,7 +280,7 @@ store_init(store *st, enum store_mode mode, const char **why)
 		rc = mdb_txn_commit(txn);
 	else
 		mdb_txn_abort(txn);
-	return rc ? fail(st, rc) : 0;
+	return rc ? store_fail(st, rc) : 0;
 }
 
 store *
@@ -370,7 +349,7 @@ store_open(const char *dir, enum store_mode mode, const char **why)
 	    (rc = mdb_env_set_mapsize(st->env, map_size())) != 0 ||
 	    (rc = mdb_env_open(st->env, dir, flags, 0600)) != 0 ||
 	    (rc = mdb_env_stat(st->env, &ms)) != 0) {
-		fail(st, rc);
+		store_fail(st, rc);
 		goto fail;
 	}
 	st->psize = ms.ms_psize;
@@ -384,7 +363,7 @@ store_open(const char *dir, enum store_mode mode, const char **why)
 		*why = "open";
 		goto fail;
 	}
-	find_map(st);
+	store_find_map(st);
 	return st;
 fail:
 	e = errno;
@@ -458,265 +437,6 @@ store_trim(store *st)
 	madvise(st->map, used < st->map_len ? used : st->map_len, MADV_DONTNEED);
 }
 
-/* The transaction a read runs in: the write one if open, so the owner sees
- * its own writes; else the one read transaction, renewed. */
-static MDB_txn *
-rbegin(store *st)
-{
-	int rc;
-
-	if (st->wtxn)
-		return st->wtxn;
-	if (st->rdepth++ > 0)
-		return st->rtxn;
-	rc = st->rtxn ? mdb_txn_renew(st->rtxn) : mdb_txn_begin(st->env, NULL, MDB_RDONLY, &st->rtxn);
-	if (rc == MDB_MAP_RESIZED) {
-		/* The owner grew the map past ours: take its size. */
-		mdb_txn_abort(st->rtxn);
-		st->rtxn = NULL;
-		rc = mdb_env_set_mapsize(st->env, 0);
-		if (rc == 0)
-			rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &st->rtxn);
-		find_map(st);
-	}
-	if (rc != 0) {
-		if (st->rtxn)
-			mdb_txn_abort(st->rtxn);
-		st->rtxn = NULL;
-		st->rdepth--;
-		fail(st, rc);
-		return NULL;
-	}
-	return st->rtxn;
-}
-
-/* Ends a read: a snapshot held between calls would pin its pages. */
-static void
-rend(store *st, MDB_txn *txn)
-{
-	if (txn && txn == st->rtxn && --st->rdepth == 0)
-		mdb_txn_reset(st->rtxn);
-}
-
-/* A cursor on dbi in a read's transaction; rclose ends both. */
-static MDB_cursor *
-ropen(store *st, MDB_dbi dbi)
-{
-	MDB_txn *txn = rbegin(st);
-	MDB_cursor *c;
-	int rc;
-
-	if (txn == NULL)
-		return NULL;
-	if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0) {
-		rend(st, txn);
-		fail(st, rc);
-		return NULL;
-	}
-	return c;
-}
-
-static void
-rclose(store *st, MDB_cursor *c)
-{
-	MDB_txn *txn = mdb_cursor_txn(c);
-
-	mdb_cursor_close(c);
-	rend(st, txn);
-}
-
-int
-store_job_by_id(store *st, uint32_t id, struct store_job *out)
-{
-	MDB_txn *txn = rbegin(st);
-	uint8_t kb[4];
-	MDB_val k = { 4, kb }, v;
-	int rc, r;
-
-	if (txn == NULL)
-		return -1;
-	put_be(kb, id, 4);
-	rc = mdb_get(txn, st->jobs, &k, &v);
-	if (rc == MDB_NOTFOUND)
-		r = 1;
-	else if (rc != 0)
-		r = fail(st, rc);
-	else
-		r = rec_job_decode(v.mv_data, v.mv_size, out) < 0 ? fail(st, BAD_RECORD) : 0;
-	rend(st, txn);
-	return r;
-}
-
-int
-store_job_by_name(store *st, const char *name, struct store_job *out)
-{
-	MDB_txn *txn;
-	MDB_val k = { strlen(name), (void *)name }, v;
-	int rc, r;
-
-	if (k.mv_size == 0 || k.mv_size > PATH_KEY_MAX)
-		return 1;
-	if ((txn = rbegin(st)) == NULL)
-		return -1;
-	rc = mdb_get(txn, st->jobnames, &k, &v);
-	if (rc == MDB_NOTFOUND)
-		r = 1;
-	else if (rc != 0)
-		r = fail(st, rc);
-	else if (v.mv_size != 4)
-		r = fail(st, BAD_RECORD);
-	else
-		r = store_job_by_id(st, (uint32_t)get_be(v.mv_data, 4), out);	/* same snapshot */
-	rend(st, txn);
-	return r;
-}
-
-/* Calls fn for each job from first on, in the direction of next. */
-static int
-jobs_walk(store *st, MDB_cursor_op first, MDB_cursor_op next,
-    int (*fn)(const struct store_job *, void *), void *arg)
-{
-	struct store_job j;
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc, r = 0;
-
-	if ((c = ropen(st, st->jobs)) == NULL)
-		return -1;
-	for (rc = mdb_cursor_get(c, &k, &v, first); rc == 0; rc = mdb_cursor_get(c, &k, &v, next)) {
-		if (rec_job_decode(v.mv_data, v.mv_size, &j) < 0) {
-			r = fail(st, BAD_RECORD);
-			break;
-		}
-		if (fn(&j, arg) != 0)
-			break;
-	}
-	if (r == 0 && rc != 0 && rc != MDB_NOTFOUND)
-		r = fail(st, rc);
-	rclose(st, c);
-	return r;
-}
-
-int
-store_jobs_each(store *st, int (*fn)(const struct store_job *, void *), void *arg)
-{
-	return jobs_walk(st, MDB_FIRST, MDB_NEXT, fn, arg);
-}
-
-static int
-job_copy(const struct store_job *j, void *arg)
-{
-	memcpy(arg, j, sizeof *j);
-	return 1;
-}
-
-int
-store_job_latest(store *st, struct store_job *out)
-{
-	out->id = 0;	/* ids start at 1 */
-	if (jobs_walk(st, MDB_LAST, MDB_PREV, job_copy, out) < 0)
-		return -1;
-	return out->id ? 0 : 1;
-}
-
-/* The dispatch hot path: one cursor step in pending and one lookup in
- * tasks per task; nothing else is read. */
-int
-store_pending(store *st, uint32_t job, uint64_t after, struct store_task *out, int max)
-{
-	MDB_cursor *c;
-	uint8_t kb[TASK_KEY];
-	MDB_val k = { TASK_KEY, kb }, v, tv;
-	MDB_cursor_op op = MDB_SET_RANGE;
-	const char *path;
-	size_t plen;
-	uint32_t attempts;
-	int rc = 0, n, regular;
-
-	if (max <= 0 || after == UINT64_MAX)
-		return 0;
-	if ((c = ropen(st, st->pending)) == NULL)
-		return -1;
-	task_key(kb, job, after + 1);
-	for (n = 0; n < max; n++, op = MDB_NEXT) {
-		if ((rc = mdb_cursor_get(c, &k, &v, op)) != 0)
-			break;
-		if (k.mv_size != TASK_KEY || get_be(k.mv_data, 4) != job)
-			break;
-		if ((rc = mdb_get(mdb_cursor_txn(c), st->tasks, &k, &tv)) != 0) {
-			rc = rc == MDB_NOTFOUND ? BAD_RECORD : rc;	/* pending without its task */
-			break;
-		}
-		if (rec_task_decode(tv.mv_data, tv.mv_size, &path, &plen, &attempts, &regular) < 0) {
-			rc = BAD_RECORD;
-			break;
-		}
-		if ((out[n].path = malloc(plen + 1)) == NULL) {
-			rc = ENOMEM;
-			break;
-		}
-		memcpy(out[n].path, path, plen);
-		out[n].path[plen] = '\0';
-		out[n].path_len = plen;
-		out[n].seq = get_be((const uint8_t *)k.mv_data + 4, 8);
-		out[n].attempts = attempts;
-		out[n].regular = regular;
-	}
-	rclose(st, c);
-	if (rc != 0 && rc != MDB_NOTFOUND) {
-		while (n > 0)
-			store_task_free(&out[--n]);
-		return fail(st, rc);
-	}
-	return n;
-}
-
-void
-store_task_free(struct store_task *t)
-{
-	free(t->path);
-	t->path = NULL;
-}
-
-int
-store_results_each(store *st, uint32_t job, store_result_fn fn, void *arg)
-{
-	MDB_cursor *c;
-	uint8_t kb[TASK_KEY];
-	MDB_val k = { TASK_KEY, kb }, v, rv;
-	struct store_outcome o;
-	const char *path;
-	size_t plen;
-	uint32_t attempts;
-	int rc, r = 0, regular, have;
-
-	if ((c = ropen(st, st->tasks)) == NULL)
-		return -1;
-	task_key(kb, job, 0);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != TASK_KEY || get_be(k.mv_data, 4) != job)
-			break;
-		rc = mdb_get(mdb_cursor_txn(c), st->results, &k, &rv);
-		if (rc != 0 && rc != MDB_NOTFOUND)
-			break;
-		have = rc == 0;
-		if (rec_task_decode(v.mv_data, v.mv_size, &path, &plen, &attempts, &regular) < 0 ||
-		    (have && rec_outcome_decode(rv.mv_data, rv.mv_size, &o) < 0)) {
-			r = fail(st, BAD_RECORD);
-			break;
-		}
-		if (fn(get_be((const uint8_t *)k.mv_data + 4, 8), path, plen, have ? &o : NULL, arg)) {
-			rc = 0;
-			break;
-		}
-	}
-	if (r == 0 && rc != 0 && rc != MDB_NOTFOUND)
-		r = fail(st, rc);
-	rclose(st, c);
-	return r;
-}
-
 int
 store_begin(store *st)
 {
@@ -727,7 +447,7 @@ store_begin(store *st)
 	grow(st);
 	if ((rc = mdb_txn_begin(st->env, NULL, 0, &st->wtxn)) != 0) {
 		st->wtxn = NULL;
-		return fail(st, rc);
+		return store_fail(st, rc);
 	}
 	return 0;
 }
@@ -749,7 +469,7 @@ store_commit(store *st)
 	 * nothing of it was written. */
 	rc = mdb_txn_commit(st->wtxn);
 	st->wtxn = NULL;
-	return rc ? fail(st, rc) : 0;
+	return rc ? store_fail(st, rc) : 0;
 }
 
 void
@@ -768,7 +488,7 @@ put(store *st, MDB_dbi dbi, const void *kp, size_t klen, const void *vp, size_t 
 	int rc;
 
 	rc = mdb_put(st->wtxn, dbi, &k, &v, flags);
-	return rc ? fail(st, rc) : 0;
+	return rc ? store_fail(st, rc) : 0;
 }
 
 int
@@ -781,26 +501,26 @@ store_job_put(store *st, struct store_job *job)
 	int rc, r;
 
 	if (st->wtxn == NULL)
-		return fail(st, EINVAL);
+		return store_fail(st, EINVAL);
 	if (id == 0) {
 		/* A counter, not the highest key: a deleted job's id is
 		 * never given again. */
 		rc = mdb_get(st->wtxn, st->meta, &k, &v);
 		if (rc != 0 && rc != MDB_NOTFOUND)
-			return fail(st, rc);
+			return store_fail(st, rc);
 		if (rc == 0 && v.mv_size != 4)
-			return fail(st, BAD_RECORD);
-		id = rc == 0 ? (uint32_t)get_be(v.mv_data, 4) + 1 : 1;
-		put_be(last, id, 4);
+			return store_fail(st, BAD_RECORD);
+		id = rc == 0 ? (uint32_t)store_get_be(v.mv_data, 4) + 1 : 1;
+		store_put_be(last, id, 4);
 		if (put(st, st->meta, "next_job", 8, last, 4, 0) < 0)
 			return -1;
 		job->id = id;
 		job->created_ms = now_ms();
 	}
 	job->updated_ms = now_ms();
-	put_be(kb, id, 4);
+	store_put_be(kb, id, 4);
 	msgpack_sbuffer_init(&sb);
-	r = rec_job_encode(job, &sb) < 0 ? fail(st, ENOMEM) :
+	r = rec_job_encode(job, &sb) < 0 ? store_fail(st, ENOMEM) :
 	    put(st, st->jobs, kb, 4, sb.data, sb.size, 0);
 	msgpack_sbuffer_destroy(&sb);
 	if (r == 0 && job->name[0] != '\0')
@@ -821,7 +541,7 @@ path_key(uint8_t k[PATH_KEY_MAX], uint32_t job, const char *path, size_t len)
 	unsigned char dig[EVP_MAX_MD_SIZE];
 	unsigned dlen = 0;
 
-	put_be(k, job, 4);
+	store_put_be(k, job, 4);
 	if (len <= PATH_KEY_MAX - 4) {
 		memcpy(k + 4, path, len);
 		return 4 + len;
@@ -845,24 +565,24 @@ store_task_add(store *st, struct store_job *job, const char *path, size_t len, i
 	int rc, r;
 
 	if (st->wtxn == NULL || job->id == 0 || len == 0)
-		return fail(st, EINVAL);
+		return store_fail(st, EINVAL);
 	if ((k.mv_size = path_key(pk, job->id, path, len)) == 0)
-		return fail(st, ENOMEM);
+		return store_fail(st, ENOMEM);
 	rc = mdb_get(st->wtxn, st->paths, &k, &v);
 	if (rc == 0) {
 		if (v.mv_size != 8)
-			return fail(st, BAD_RECORD);
+			return store_fail(st, BAD_RECORD);
 		if (seq)
-			*seq = get_be(v.mv_data, 8);
+			*seq = store_get_be(v.mv_data, 8);
 		return 1;
 	}
 	if (rc != MDB_NOTFOUND)
-		return fail(st, rc);
+		return store_fail(st, rc);
 	s = job->next_seq ? job->next_seq : 1;
-	task_key(tk, job->id, s);
-	put_be(sv, s, 8);
+	store_task_key(tk, job->id, s);
+	store_put_be(sv, s, 8);
 	msgpack_sbuffer_init(&sb);
-	r = rec_task_encode(&sb, path, len, 0, regular) < 0 ? fail(st, ENOMEM) :
+	r = rec_task_encode(&sb, path, len, 0, regular) < 0 ? store_fail(st, ENOMEM) :
 	    put(st, st->tasks, tk, TASK_KEY, sb.data, sb.size, 0);
 	msgpack_sbuffer_destroy(&sb);
 	if (r == 0)
@@ -890,16 +610,16 @@ store_task_attempts(store *st, uint32_t job, uint64_t seq, uint32_t attempts)
 	int rc, r, regular;
 
 	if (st->wtxn == NULL)
-		return fail(st, EINVAL);
-	task_key(tk, job, seq);
+		return store_fail(st, EINVAL);
+	store_task_key(tk, job, seq);
 	if ((rc = mdb_get(st->wtxn, st->tasks, &k, &v)) != 0)
-		return fail(st, rc);
+		return store_fail(st, rc);
 	if (rec_task_decode(v.mv_data, v.mv_size, &path, &plen, &old, &regular) < 0)
-		return fail(st, BAD_RECORD);
+		return store_fail(st, BAD_RECORD);
 	if (old == attempts)
 		return 0;
 	msgpack_sbuffer_init(&sb);
-	r = rec_task_encode(&sb, path, plen, attempts, regular) < 0 ? fail(st, ENOMEM) :
+	r = rec_task_encode(&sb, path, plen, attempts, regular) < 0 ? store_fail(st, ENOMEM) :
 	    put(st, st->tasks, tk, TASK_KEY, sb.data, sb.size, 0);
 	msgpack_sbuffer_destroy(&sb);
 	return r;
@@ -918,17 +638,17 @@ store_outcome_put(store *st, struct store_job *job, uint64_t seq, const struct s
 	int rc, r;
 
 	if (st->wtxn == NULL || o->status < 0 || o->status >= OUT__COUNT || seq == 0)
-		return fail(st, EINVAL);
-	task_key(tk, job->id, seq);
+		return store_fail(st, EINVAL);
+	store_task_key(tk, job->id, seq);
 	msgpack_sbuffer_init(&sb);
-	r = rec_outcome_encode(&sb, o) < 0 ? fail(st, ENOMEM) :
+	r = rec_outcome_encode(&sb, o) < 0 ? store_fail(st, ENOMEM) :
 	    put(st, st->results, tk, TASK_KEY, sb.data, sb.size, MDB_NOOVERWRITE);
 	msgpack_sbuffer_destroy(&sb);
 	if (r < 0)
 		return st->rc == MDB_KEYEXIST ? 1 : -1;
 	rc = mdb_del(st->wtxn, st->pending, &k, NULL);
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		return fail(st, rc);
+		return store_fail(st, rc);
 	job->count[o->status]++;
 	return 0;
 }
