@@ -22,10 +22,10 @@ B := build
 
 COMMON_SRC := common/log.c common/parse.c common/utf8.c
 IPC_SRC    := ipc/frame.c ipc/msg.c ipc/mpcheck.c ipc/jobopts.c
-SUP_SRC    := cli/main.c supervisor/cli.c supervisor/sup.c supervisor/slot.c supervisor/slot_io.c supervisor/death.c \
+CLI_SRC    := cli/main.c cli/run.c cli/report.c cli/progress.c
+SUP_SRC    := supervisor/sup.c supervisor/slot.c supervisor/slot_io.c supervisor/death.c \
               supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/store_read.c supervisor/record.c supervisor/json.c supervisor/stats.c \
-              supervisor/progress.c supervisor/report.c supervisor/outdir.c supervisor/errlog.c \
-              supervisor/spec.c
+              supervisor/outdir.c supervisor/errlog.c supervisor/spec.c
 CHILD_SRC  := child/worker.c child/result.c child/handlers/archive.c \
               child/handlers/sha256.c child/handlers/exec.c child/handlers/plugin.c \
               child/keeper.c
@@ -34,7 +34,7 @@ CHILD_SRC  += child/archive/zip.c child/archive/formats.c child/archive/survey.c
 CHILD_SRC  += child/extract.c child/extract_names.c
 CHILD_SRC  += child/sandbox.c
 
-CORRAL_SRC := $(COMMON_SRC) $(IPC_SRC) $(SUP_SRC) $(CHILD_SRC)
+CORRAL_SRC := $(COMMON_SRC) $(IPC_SRC) $(CLI_SRC) $(SUP_SRC) $(CHILD_SRC)
 CORRAL_OBJ := $(CORRAL_SRC:%.c=$(B)/%.o)
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)

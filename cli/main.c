@@ -11,8 +11,8 @@
 
 #include "child/handler.h"
 #include "child/sandbox.h"
-#include "supervisor/cli.h"
-#include "supervisor/report.h"
+#include "cli/cli.h"
+#include "cli/report.h"
 #include "supervisor/sup.h"
 
 #define CORRAL_VERSION "0.1.0"

@@ -1,6 +1,7 @@
 /* death: one child's end, classified (death.h). The rules, in order: a
  * stop charges nothing; a set-up failure (exec, FATAL before READY, exit
- * 78) stops the run; a kill of ours is what we killed it for, whatever
+ * 78) fails the job it was being set up for, or stops the pool when it
+ * had none; a kill of ours is what we killed it for, whatever
  * its status says; otherwise the wait status says how it died. */
 #include <signal.h>
 #include <stdio.h>
@@ -42,7 +43,13 @@ death_classify(const struct death_in *in, struct death *d)
 	case KILL_SETUP:
 		d->cause = DEATH_SETUP;
 		snprintf(d->what, sizeof d->what, "worker set-up failed: %s", why);
-		goto never;
+		goto setup;
+	case KILL_RECYCLE:
+		d->cause = DEATH_RECYCLE;
+		d->outcome = DEATH_NO_OUTCOME;
+		d->respawn = RESPAWN_NOW;
+		snprintf(d->what, sizeof d->what, "replaced by a fresh worker");
+		return;
 	case KILL_TIMEOUT:
 		d->cause = DEATH_TIMEOUT;
 		if (in->running)
@@ -93,7 +100,7 @@ death_classify(const struct death_in *in, struct death *d)
 			d->cause = DEATH_SETUP;
 			snprintf(d->what, sizeof d->what, "worker %d: set-up failed (exit status %d)",
 			    (int)in->pid, d->code);
-			goto never;
+			goto setup;
 		}
 		snprintf(d->what, sizeof d->what, "exited with status %d", d->code);
 		return;
@@ -101,6 +108,15 @@ death_classify(const struct death_in *in, struct death *d)
 	d->cause = DEATH_EXIT;
 	snprintf(d->what, sizeof d->what, "ended with wait status %#x", in->status);
 	return;
+setup:
+	/* For a job: the job's fault (its plugin, its sandbox), not the
+	 * pool's; a fresh child is ready for other jobs. */
+	if (in->setting_up) {
+		d->outcome = DEATH_NO_OUTCOME;
+		d->respawn = RESPAWN_NOW;
+		d->job_failed = 1;
+		return;
+	}
 never:
 	d->outcome = DEATH_NO_OUTCOME;
 	d->respawn = RESPAWN_NEVER;

@@ -17,7 +17,8 @@ enum slot_kill_why {
 	KILL_WORDS,		/* FATAL while serving: a sandbox's refusal, say */
 	KILL_SETUP,		/* FATAL before it was set up */
 	KILL_EXEC,		/* the worker program could not be executed */
-	KILL_SHUTDOWN		/* the supervisor is stopping */
+	KILL_SHUTDOWN,		/* the supervisor is stopping */
+	KILL_RECYCLE		/* replaced by a fresh child, for another job */
 };
 
 enum death_cause {
@@ -27,7 +28,8 @@ enum death_cause {
 	DEATH_PROTOCOL,		/* protocol error, or no hello */
 	DEATH_SANDBOX,		/* a refused system call: FATAL words or SIGSYS */
 	DEATH_SETUP,		/* exit 78, FATAL before READY, exec failed */
-	DEATH_SHUTDOWN
+	DEATH_SHUTDOWN,
+	DEATH_RECYCLE		/* replaced: nobody's fault */
 };
 
 enum death_respawn {
@@ -46,6 +48,7 @@ struct death_in {
 	int reaped;		/* status is a wait status */
 	int status;
 	int serving;		/* it said READY for a job (walls up) */
+	int setting_up;		/* it was sent a job, and has not said READY */
 	int running;		/* a task was running in it */
 	pid_t pid;
 	double timeout_s;	/* the running task's timeout */
@@ -58,6 +61,8 @@ struct death {
 	int outcome;		/* OUT_CRASHED, OUT_TIMEOUT or DEATH_NO_OUTCOME */
 	enum death_respawn respawn;
 	int killed;		/* by us: logged as "killed: ..." */
+	int job_failed;		/* its job's set-up failed (what says why): the
+				 * job fails, the pool goes on */
 	int sig, code;		/* the signal (or 0), the exit status (or -1) */
 	char what[384];		/* in words; for RESPAWN_NEVER, the fatal error */
 };

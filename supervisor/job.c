@@ -118,7 +118,7 @@ write_error:
 }
 
 static void
-summarize_inputs(const struct run_opts *o, char *out, size_t len)
+summarize_inputs(const struct job_spec *o, char *out, size_t len)
 {
 	if (o->ninputs == 1)
 		snprintf(out, len, "%s", sup_esc(o->inputs[0], strlen(o->inputs[0])));
@@ -147,7 +147,7 @@ pack_opts(struct job *j)
 }
 
 struct job *
-job_open(struct sup *s, const struct run_opts *o, char *err, size_t errlen)
+job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 {
 	struct job *j = calloc(1, sizeof *j);
 	struct store_job spec;
@@ -177,7 +177,7 @@ job_open(struct sup *s, const struct run_opts *o, char *err, size_t errlen)
 		cwd[0] = '\0';
 	memset(&spec, 0, sizeof spec);
 	if (stdin_seen) {
-		if (list_spool(o->state_dir, o->list_sep, spec.list_id, err, errlen) < 0)
+		if (list_spool(s->opts.state_dir, o->list_sep, spec.list_id, err, errlen) < 0)
 			goto fail;
 		spec.has_list = 1;
 	}
@@ -189,7 +189,16 @@ job_open(struct sup *s, const struct run_opts *o, char *err, size_t errlen)
 		spec_name(o, &spec, cwd, name, sizeof name);
 
 	j->sup = s;
-	j->opts = o;
+	if ((j->inputs = calloc((size_t)o->ninputs + 1, sizeof *j->inputs)) == NULL) {
+		failed(err, errlen, errno, "unable to allocate a job");
+		goto fail;
+	}
+	for (i = 0; i < o->ninputs; i++)
+		if ((j->inputs[i] = strdup(o->inputs[i])) == NULL) {
+			failed(err, errlen, errno, "unable to allocate a job");
+			goto fail;
+		}
+	j->ninputs = o->ninputs;
 	r = store_job_by_name(s->st, name, &j->rec);
 	if (r < 0) {
 		failed(err, errlen, 0, "unable to read job %s: %s", name, store_strerror(s->st));
@@ -219,8 +228,10 @@ job_open(struct sup *s, const struct run_opts *o, char *err, size_t errlen)
 	memcpy(j->rec.extract, spec.extract, sizeof spec.extract);
 	j->rec.state = JOB_RUNNING;
 	j->rec.finished_ms = 0;
+	j->rec.reason[0] = '\0';
 	j->rec.runs++;
-	j->rec.workers = o->workers;
+	j->rec.workers = s->opts.workers;
+	j->rec.priority = o->priority ? o->priority : PRIORITY_DEFAULT;
 	if (pack_opts(j) < 0) {
 		failed(err, errlen, 0, "out of memory");
 		goto fail;
@@ -235,7 +246,7 @@ job_open(struct sup *s, const struct run_opts *o, char *err, size_t errlen)
 	j->done_at_start = j->rec.count[OUT_OK] + j->rec.count[OUT_FAILED] +
 	    j->rec.count[OUT_CRASHED] + j->rec.count[OUT_TIMEOUT] + j->rec.count[OUT_SKIPPED];
 	j->t0 = ev_time();
-	j->scan = scan_new(o->inputs, o->ninputs, o->list_sep, o->state_dir);
+	j->scan = scan_new(j->inputs, j->ninputs, o->list_sep, s->opts.state_dir);
 	if (j->scan == NULL) {
 		failed(err, errlen, errno, "unable to start the scan");
 		goto fail;
@@ -255,6 +266,7 @@ void
 job_free(struct job *j)
 {
 	struct task *t;
+	int i;
 
 	if (j == NULL)
 		return;
@@ -263,6 +275,9 @@ job_free(struct job *j)
 		task_free(t);
 	}
 	scan_free(j->scan);
+	for (i = 0; j->inputs && i < j->ninputs; i++)
+		free(j->inputs[i]);
+	free(j->inputs);
 	if (j->outfd >= 0)
 		close(j->outfd);
 	free(j->wire_opts);
@@ -381,6 +396,29 @@ job_next(struct job *j)
 	return t;
 }
 
+void
+job_unnext(struct job *j, struct task *t)
+{
+	t->next = j->ready;
+	j->ready = t;
+	if (j->ready_tail == NULL)
+		j->ready_tail = t;
+	j->nready++;
+}
+
+int
+job_has_work(struct job *j)
+{
+	struct task *t;
+
+	if (j->ready != NULL)
+		return 1;
+	if ((t = job_next(j)) == NULL)
+		return 0;
+	job_unnext(j, t);
+	return 1;
+}
+
 int
 job_complete(struct job *j)
 {
@@ -397,24 +435,4 @@ job_done(const struct job *j)
 	for (i = 0; i < OUT__COUNT; i++)
 		n += j->rec.count[i];
 	return n;
-}
-
-void
-job_summary(struct job *j, FILE *f)
-{
-	const struct store_job *r = &j->rec;
-	ev_tstamp took = ev_time() - j->t0;
-	uint64_t done = job_done(j), now = done - j->done_at_start;
-
-	fprintf(f, "corral: job %s %s: %llu of %llu files done: %llu ok, %llu failed, %llu crashed, "
-	    "%llu timeout, %llu skipped\n", r->name, job_state_name(r->state),
-	    (unsigned long long)done, (unsigned long long)r->total,
-	    (unsigned long long)r->count[OUT_OK], (unsigned long long)r->count[OUT_FAILED],
-	    (unsigned long long)r->count[OUT_CRASHED], (unsigned long long)r->count[OUT_TIMEOUT],
-	    (unsigned long long)r->count[OUT_SKIPPED]);
-	fprintf(f, "corral: this run: %llu files in %.1fs (%.0f/s)%s\n", (unsigned long long)now,
-	    took, took > 0 ? (double)now / took : 0.0,
-	    r->state == JOB_DONE && now == 0 ? ", nothing left to do" : "");
-	if (r->state == JOB_INTERRUPTED || r->state == JOB_HALTED)
-		fprintf(f, "corral: run the same command again to resume\n");
 }

@@ -35,7 +35,7 @@ int
 rec_job_encode(const struct store_job *j, msgpack_sbuffer *sb)
 {
 	msgpack_packer pk;
-	uint32_t n = 14;
+	uint32_t n = 14 + !!j->priority + !!j->reason[0];
 	int i, r = 0;
 
 	n += !!(j->has & STORE_HAS_TIMEOUT) + !!(j->has & STORE_HAS_RETRIES) +
@@ -61,6 +61,10 @@ rec_job_encode(const struct store_job *j, msgpack_sbuffer *sb)
 		r |= msgpack_pack_uint64(&pk, j->count[i]);
 	r |= sbuf_pack_u64(&pk, "runs", j->runs);
 	r |= sbuf_pack_u64(&pk, "workers", j->workers);
+	if (j->priority)
+		r |= sbuf_pack_u64(&pk, "priority", j->priority);
+	if (j->reason[0])
+		r |= sbuf_pack_str(&pk, "reason", j->reason);
 	if (j->has & STORE_HAS_TIMEOUT)
 		r |= sbuf_pack_u64(&pk, "timeout", j->timeout_ms);
 	if (j->has & STORE_HAS_RETRIES)
@@ -174,6 +178,8 @@ rec_job_decode(const void *p, size_t len, struct store_job *j)
 		else if (key_is(k, "next_seq")) j->next_seq = as_u64(x);
 		else if (key_is(k, "runs")) j->runs = as_u64(x);
 		else if (key_is(k, "workers")) j->workers = (uint32_t)as_u64(x);
+		else if (key_is(k, "priority")) j->priority = (uint32_t)as_u64(x);
+		else if (key_is(k, "reason")) copy_str(j->reason, sizeof j->reason, x);
 		else if (key_is(k, "timeout")) {
 			j->timeout_ms = as_u64(x);
 			j->has |= STORE_HAS_TIMEOUT;

@@ -65,7 +65,7 @@ static const char *const event_names[SE__COUNT] = {
 	[SE_HELLO] = "hello", [SE_READY] = "ready", [SE_ANSWER] = "answer", [SE_WORDS] = "fatal",
 	[SE_BAD_FRAME] = "bad frame", [SE_EOF] = "eof", [SE_WRITE_ERROR] = "write error",
 	[SE_SENT] = "sent", [SE_TIMER] = "timer", [SE_CONT] = "cont", [SE_REAPED] = "reaped",
-	[SE_STOP] = "stop",
+	[SE_STOP] = "stop", [SE_RECYCLE] = "recycle",
 };
 
 const char *
@@ -138,7 +138,7 @@ slot_timer(struct slot *sl, ev_tstamp after)
 static ev_tstamp
 slot_timeout(const struct slot *sl)
 {
-	return (ev_tstamp)(sl->q != NULL ? sl->q->job->rec.timeout_ms : sl->sup->opts->timeout_ms) / 1000.0;
+	return (ev_tstamp)(sl->q != NULL ? sl->q->job->rec.timeout_ms : 0) / 1000.0;
 }
 
 /* The running task's deadline: the rest of its timeout. */
@@ -183,12 +183,12 @@ slot_backoff(struct slot *sl)
 	sl->state = SLOT_EMPTY;
 	if (!s->ever_hello && n >= START_TRIES) {
 		sup_fatal(s, "worker program %s cannot start: %d children in a row died before saying hello",
-		    s->opts->worker, n);
+		    s->opts.worker, n);
 		return;
 	}
 	if (n >= RESTART_TRIES) {
 		sup_fatal(s, "worker program %s: %d children in a row died unused; giving up",
-		    s->opts->worker, n);
+		    s->opts.worker, n);
 		return;
 	}
 	delay = n == 1 ? 0 : BACKOFF_MIN * (double)(1u << (n - 2));
@@ -230,11 +230,13 @@ slot_died(struct slot *sl, int reaped, int status)
 	struct sup *s = sl->sup;
 	struct death_in in = {
 		.kill = sl->kill_why, .why = sl->why, .exec_errno = sl->exec_errno,
-		.reaped = reaped, .status = status, .serving = sl->job_ready != 0,
+		.reaped = reaped, .status = status, .serving = sl->job_ready,
+		.setting_up = sl->job != NULL && !sl->job_ready,
 		.running = sl->q != NULL, .pid = sl->pid, .timeout_s = slot_timeout(sl),
-		.hello_s = HELLO_WAIT, .worker = s->opts->worker,
+		.hello_s = HELLO_WAIT, .worker = s->opts.worker,
 	};
 	struct death d;
+	struct job *job = sl->job;
 	struct task *t, *rest;
 	char what[sizeof d.what + ERRLOG_WORDS + 16];
 	const char *tail = NULL, *last;
@@ -252,11 +254,15 @@ slot_died(struct slot *sl, int reaped, int status)
 	sl->pid = 0;
 	sl->kill_why = KILL_NONE;
 	sl->exec_errno = 0;
+	if (sl->job)
+		sl->job->held--;
+	sl->job = NULL;
+	sl->job_ready = 0;
 
 	t = d.outcome != DEATH_NO_OUTCOME ? slot_pop(sl) : NULL;
 	snprintf(what, sizeof what, "%s", d.what);
-	if (d.respawn == RESPAWN_NEVER)
-		;	/* a stop says nothing; a set-up failure says it below */
+	if (d.respawn == RESPAWN_NEVER || d.job_failed || d.cause == DEATH_RECYCLE)
+		;	/* said below, or nothing to say */
 	else if (t)
 		log_warnx("worker %d (slot %d) %s%s on %s", (int)in.pid, sl->index,
 		    d.killed ? "killed: " : "", what, sup_esc(t->path, t->path_len));
@@ -277,6 +283,8 @@ slot_died(struct slot *sl, int reaped, int status)
 		sup_requeue(s, rest);
 	if (t)
 		sup_task_end(s, t, d.outcome, what, strlen(what), NULL, 0, d.sig, d.code, tail, tlen);
+	if (d.job_failed && job != NULL && !s->stopping)
+		sup_job_setup_failed(s, job, d.what);
 	if (s->stopping)
 		return;
 	switch (d.respawn) {
@@ -297,7 +305,7 @@ static void
 slot_spawn_child(struct slot *sl)
 {
 	struct sup *s = sl->sup;
-	char *argv[] = { (char *)s->opts->worker, "__worker", NULL };
+	char *argv[] = { (char *)s->opts.worker, "__worker", NULL };
 	int sv[2], ep[2], op[2], err = 0;
 	pid_t pid;
 
@@ -368,7 +376,7 @@ fail:
 	sl->pid = pid;
 	sl->sock = sv[0];
 	sl->reading = 1;
-	sl->job_sent = 0;
+	sl->job = NULL;
 	sl->job_ready = 0;
 	sl->read_at = 0;
 	sl->kill_why = KILL_NONE;
@@ -385,7 +393,7 @@ fail:
 	ev_child_start(s->loop, &sl->cw);
 	sl->state = SLOT_STARTING;
 	slot_timer(sl, HELLO_WAIT);
-	if (s->opts->verbose)
+	if (s->opts.verbose)
 		log_warnx("slot %d: started worker %d", sl->index, (int)pid);
 }
 
@@ -474,11 +482,11 @@ unexpected(struct slot *sl, const struct slot_input *in)
 static void
 job_ready(struct slot *sl, const struct slot_input *in)
 {
-	if (in->m->job != sl->job_sent || sl->job_ready == in->m->job) {
+	if (sl->job == NULL || in->m->job != sl->job->rec.id || sl->job_ready) {
 		protocol_error(sl, "unexpected message");
 		return;
 	}
-	sl->job_ready = in->m->job;
+	sl->job_ready = 1;
 }
 
 static void
@@ -533,7 +541,7 @@ last_words(struct slot *sl, const struct slot_input *in)
 	/* Set up and serving: not a set-up failure but the last words of a
 	 * child dying on its running task, such as the system call its
 	 * sandbox refused. The child may lie; it only names its own end. */
-	start_kill(sl, sl->job_ready != 0 ? KILL_WORDS : KILL_SETUP, words, 0);
+	start_kill(sl, sl->job_ready ? KILL_WORDS : KILL_SETUP, words, 0);
 }
 
 static void
@@ -605,7 +613,7 @@ deadline(struct slot *sl, const struct slot_input *in)
 		return;
 	}
 	samples_add(&s->stats.kill_late_ms, (ev_time() - sl->q->started - slot_timeout(sl)) * 1000);
-	start_kill(sl, KILL_TIMEOUT, NULL, strcmp(s->opts->handler, "exec") == 0 ? TERM_GRACE : 0);
+	start_kill(sl, KILL_TIMEOUT, NULL, strcmp(sl->q->job->rec.handler, "exec") == 0 ? TERM_GRACE : 0);
 }
 
 /* It closed its socket but lives on: make it exit. */
@@ -659,6 +667,15 @@ stop_child(struct slot *sl, const struct slot_input *in)
 	slot_died(sl, 0, 0);
 }
 
+/* A child set up for a job that is no longer its to serve: replaced. Its
+ * tasks go back uncharged. */
+static void
+recycle(struct slot *sl, const struct slot_input *in)
+{
+	(void)in;
+	start_kill(sl, KILL_RECYCLE, NULL, 0);
+}
+
 /* Killed already: its outcome is what it was killed for. */
 static void
 stop_killing(struct slot *sl, const struct slot_input *in)
@@ -682,6 +699,7 @@ static slot_action *const slot_table[SLOT__COUNT][SE__COUNT] = {
 		[SE_CONT] = nop,		/* its respawn timer runs on */
 		[SE_REAPED] = nop,		/* a stop ended it while its last answers were read */
 		[SE_STOP] = stop_empty,
+		[SE_RECYCLE] = nop,		/* no child: the next one is fresh */
 	},
 	[SLOT_STARTING] = {
 		[SE_START] = bad_pair,		[SE_EXECED] = exec_ok,
@@ -692,6 +710,7 @@ static slot_action *const slot_table[SLOT__COUNT][SE__COUNT] = {
 		[SE_SENT] = bad_pair,		[SE_TIMER] = no_hello,
 		[SE_CONT] = restart_hello_wait,	[SE_REAPED] = reaped,
 		[SE_STOP] = stop_child,
+		[SE_RECYCLE] = nop,		/* no job yet: it is fresh */
 	},
 	[SLOT_IDLE] = {
 		[SE_START] = bad_pair,		[SE_EXECED] = exec_ok,	/* the hello came first */
@@ -702,6 +721,7 @@ static slot_action *const slot_table[SLOT__COUNT][SE__COUNT] = {
 		[SE_SENT] = went_busy,		[SE_TIMER] = nop,	/* a deadline met in the same turn */
 		[SE_CONT] = nop,		[SE_REAPED] = reaped,
 		[SE_STOP] = stop_child,
+		[SE_RECYCLE] = recycle,
 	},
 	[SLOT_BUSY] = {
 		[SE_START] = bad_pair,		[SE_EXECED] = exec_ok,
@@ -712,6 +732,7 @@ static slot_action *const slot_table[SLOT__COUNT][SE__COUNT] = {
 		[SE_SENT] = nop,		[SE_TIMER] = deadline,
 		[SE_CONT] = rearm_deadline,	[SE_REAPED] = reaped,
 		[SE_STOP] = stop_child,
+		[SE_RECYCLE] = recycle,
 	},
 	[SLOT_LOST] = {
 		[SE_START] = bad_pair,		[SE_EXECED] = exec_ok,
@@ -722,6 +743,7 @@ static slot_action *const slot_table[SLOT__COUNT][SE__COUNT] = {
 		[SE_SENT] = bad_pair,		[SE_TIMER] = reap_wait_over,
 		[SE_CONT] = nop,		[SE_REAPED] = reaped,
 		[SE_STOP] = stop_child,
+		[SE_RECYCLE] = nop,		/* ending already; its successor is fresh */
 	},
 	[SLOT_KILLING] = {
 		[SE_START] = bad_pair,		[SE_EXECED] = exec_ok,
@@ -732,6 +754,7 @@ static slot_action *const slot_table[SLOT__COUNT][SE__COUNT] = {
 		[SE_SENT] = bad_pair,		[SE_TIMER] = grace_over,
 		[SE_CONT] = nop,		[SE_REAPED] = reaped,
 		[SE_STOP] = stop_killing,
+		[SE_RECYCLE] = nop,
 	},
 };
 
@@ -745,6 +768,8 @@ slot_step(struct slot *sl, enum slot_event ev, const struct slot_input *in)
 	if (sl->stepping) {
 		if (ev == SE_STOP)
 			sl->stop_pending = 1;
+		else if (ev == SE_RECYCLE)
+			sl->recycle_pending = 1;
 		else
 			log_warnx("slot %d: event %s inside a step; ignored", sl->index, event_names[ev]);
 		return;
@@ -753,8 +778,11 @@ slot_step(struct slot *sl, enum slot_event ev, const struct slot_input *in)
 	slot_table[sl->state][ev](sl, in ? in : &none);
 	sl->stepping = 0;
 	if (sl->stop_pending) {
-		sl->stop_pending = 0;
+		sl->stop_pending = sl->recycle_pending = 0;
 		slot_step(sl, SE_STOP, NULL);
+	} else if (sl->recycle_pending) {
+		sl->recycle_pending = 0;
+		slot_step(sl, SE_RECYCLE, NULL);
 	}
 }
 
@@ -778,6 +806,12 @@ void
 slot_shutdown(struct slot *sl)
 {
 	slot_step(sl, SE_STOP, NULL);
+}
+
+void
+slot_recycle(struct slot *sl)
+{
+	slot_step(sl, SE_RECYCLE, NULL);
 }
 
 void

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "supervisor/slot_step.h"
 #include "supervisor/sup.h"
 
@@ -41,8 +42,8 @@ slot_depth(const struct slot *sl)
 {
 	double d;
 
-	if (sl->sup->opts->depth > 0)
-		return (int)sl->sup->opts->depth;
+	if (sl->sup->opts.depth > 0)
+		return (int)sl->sup->opts.depth;
 	if (sl->busy_n < 8)
 		return DEPTH_START;
 	d = sl->busy_s > 0 ? QUEUE_S * sl->busy_n / sl->busy_s : DEPTH_MAX;
@@ -68,12 +69,26 @@ int
 slot_send(struct slot *sl, struct task **t, int n, const int *fds, int nfds)
 {
 	struct sup *s = sl->sup;
+	struct job *j = t[0]->job;
 	size_t mark = sl->out.len;
-	uint32_t job = t[0]->job->rec.id;
+	uint32_t job = j->rec.id;
 	ssize_t sent;
 	int i, all[IPC_FD_QUEUE];
 
-	if (sl->job_sent != job) {
+	/* A child's walls are its job's, for life: another job's tasks go
+	 * to a fresh child (slot_recycle), never to this one. */
+	if (sl->job != NULL && sl->job != j) {
+		log_warnx("slot %d: worker %d is set up for job %s, not %s; not sent", sl->index,
+		    (int)sl->pid, sl->job->rec.name, j->rec.name);
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 1; i < n; i++)
+		if (t[i]->job != j) {
+			errno = EINVAL;
+			return -1;
+		}
+	if (sl->job == NULL) {
 		if (ipc_put_job(&sl->out, job, t[0]->job->rec.handler,
 		    strlen(t[0]->job->rec.handler), t[0]->job->rec.arg, strlen(t[0]->job->rec.arg),
 		    (const uint8_t *)t[0]->job->wire_opts, t[0]->job->wire_opts_len) < 0)
@@ -104,7 +119,11 @@ slot_send(struct slot *sl, struct task **t, int n, const int *fds, int nfds)
 		sl->out.len = sl->out_off = 0;
 	else
 		ev_io_start(s->loop, &sl->wio);
-	sl->job_sent = job;
+	if (sl->job == NULL) {
+		sl->job = j;
+		sl->job_since = ev_now(s->loop);
+		j->held++;
+	}
 	for (i = 0; i < n; i++) {
 		t[i]->next = NULL;
 		if (sl->q_tail)

@@ -22,6 +22,7 @@ enum slot_event {
 	SE_CONT,		/* the supervisor was stopped and continued */
 	SE_REAPED,
 	SE_STOP,		/* the supervisor stops */
+	SE_RECYCLE,		/* a fresh child wanted (another job's, or none) */
 	SE__COUNT
 };
 

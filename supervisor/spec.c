@@ -27,7 +27,7 @@ input_len(const char *in)
  * command, and the stdin list's digest), so the same command run again
  * finds the same job, and another stdin list is another job. */
 void
-spec_name(const struct run_opts *o, const struct store_job *spec, const char *cwd, char *out,
+spec_name(const struct job_spec *o, const struct store_job *spec, const char *cwd, char *out,
     size_t len)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -79,7 +79,7 @@ spec_name(const struct run_opts *o, const struct store_job *spec, const char *cw
  * (docs/state.md, "The job's spec"). Pool options (-j, --depth) and what
  * is shown (-q, -v, --json, --stats) are not part of it. */
 void
-spec_fill(const struct run_opts *o, const char *cwd, struct store_job *rec)
+spec_fill(const struct job_spec *o, const char *cwd, struct store_job *rec)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned dlen = 0;

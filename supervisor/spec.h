@@ -13,10 +13,10 @@
 /* The command's spec into rec's spec fields (has: all of them). The stdin
  * list's digest (list_id, has_list) is the caller's, set before. cwd: the
  * working directory, for inputs and --extract named relative to it. */
-void spec_fill(const struct run_opts *o, const char *cwd, struct store_job *rec);
+void spec_fill(const struct job_spec *o, const char *cwd, struct store_job *rec);
 /* The name of a job given no --job: the first input's base name and a
  * digest of the working directory, inputs, handler, command and list. */
-void spec_name(const struct run_opts *o, const struct store_job *spec, const char *cwd,
+void spec_name(const struct job_spec *o, const struct store_job *spec, const char *cwd,
     char *out, size_t len);
 /* Whether spec differs from the job old on a field old's record holds:
  * 1 with one line in why naming the first differing option, its old and

@@ -33,7 +33,7 @@ static const char *const outcome_names[OUT__COUNT] = {
 	"ok", "failed", "crashed", "timeout", "skipped",
 };
 static const char *const state_names[JOB__COUNT] = {
-	"running", "done", "halted", "interrupted",
+	"running", "done", "halted", "interrupted", "failed", "paused", "cancelled",
 };
 
 const char *

@@ -19,8 +19,12 @@ enum outcome {
 };
 const char *outcome_name(int status);	/* "ok", "failed", ... */
 
+/* A job's life: running, then done, halted (its --halt-on-error), failed
+ * (its handler could not be set up), cancelled; interrupted when its owner
+ * stopped or died first (resumable); paused by a request (resumable). */
 enum job_state {
-	JOB_RUNNING, JOB_DONE, JOB_HALTED, JOB_INTERRUPTED, JOB__COUNT
+	JOB_RUNNING, JOB_DONE, JOB_HALTED, JOB_INTERRUPTED, JOB_FAILED, JOB_PAUSED,
+	JOB_CANCELLED, JOB__COUNT
 };
 const char *job_state_name(int state);	/* "running", "done", ... */
 
@@ -38,6 +42,8 @@ struct store_job {
 	uint64_t count[OUT__COUNT];	/* committed outcomes */
 	uint64_t runs;			/* times a supervisor has taken it up */
 	uint32_t workers;		/* children of the latest run, for status */
+	uint32_t priority;		/* weight in dispatch, 1 to 100; 0: unset */
+	char reason[512];		/* why it halted or failed, for people; or "" */
 	/* The job's spec beyond handler and arg: what makes it this job
 	 * (docs/state.md). A record written before a field existed lacks
 	 * it: has tells which ones this record holds (STORE_HAS_*). */

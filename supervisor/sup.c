@@ -16,7 +16,6 @@
 
 #include "common/log.h"
 #include "supervisor/json.h"
-#include "supervisor/report.h"
 #include "supervisor/outdir.h"
 #include "supervisor/sup.h"
 
@@ -24,6 +23,7 @@
 #define COMMIT_COUNT	2048		/* ... or this many outcomes */
 #define COMMIT_BYTES	(4u << 20)	/* ... or this many bytes of them */
 #define TRIM_EVERY	0.25		/* seconds between drops of the map's pages */
+#define QUANTUM		0.5		/* seconds a slot serves a job before it may move */
 
 static uint64_t
 wall_ms(void)
@@ -80,16 +80,16 @@ task_free(struct task *t)
 void
 sup_fatal(struct sup *s, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	if (s->stopping)
 		return;
-	log_warnx("%s", msg);
-	sup_stop(s, EXIT_USAGE);
+	va_start(ap, fmt);
+	vsnprintf(s->failure, sizeof s->failure, fmt, ap);
+	va_end(ap);
+	log_warnx("%s", s->failure);
+	s->failed = 1;
+	sup_stop(s);
 }
 
 int
@@ -119,12 +119,58 @@ finished_free(struct finished *f)
 static void halt_check(struct sup *s, struct job *j);
 static void complete_check(struct sup *s);
 
+/* What a commit made durable, to its subscribers: each outcome, then each
+ * job whose state changed, then the commit itself. */
+static void
+publish(struct sup *s, struct finished *fin)
+{
+	struct sup_sub *sub, *next;
+	struct finished *f;
+	struct job *j;
+
+	for (f = fin; f; f = f->next)
+		for (sub = s->subs; sub; sub = next) {
+			next = sub->next;
+			if (sub->outcome && (sub->job == NULL || sub->job == f->job))
+				sub->outcome(sub->arg, f->job, f->seq, f->path, f->path_len, &f->o);
+		}
+	for (j = s->jobs; j; j = j->next) {
+		if (!j->changed)
+			continue;
+		j->changed = 0;
+		for (sub = s->subs; sub; sub = next) {
+			next = sub->next;
+			if (sub->job_changed && (sub->job == NULL || sub->job == j))
+				sub->job_changed(sub->arg, j);
+		}
+	}
+	for (sub = s->subs; sub; sub = next) {
+		next = sub->next;
+		if (sub->committed)
+			sub->committed(sub->arg);
+	}
+}
+
+static void
+fin_clear(struct sup *s)
+{
+	struct finished *f;
+
+	while ((f = s->fin) != NULL) {
+		s->fin = f->next;
+		finished_free(f);
+	}
+	s->fin_tail = NULL;
+	s->nfin = 0;
+	s->fin_bytes = 0;
+}
+
 /* The group commit: every outcome gathered in the window becomes durable
- * at once, and only then counts as done (shown, printed, counted). */
+ * at once, and only then counts as done (published, counted). */
 static int
 sup_commit(struct sup *s)
 {
-	struct finished *f;
+	struct finished *fin;
 	struct job *j;
 	ev_tstamp t0;
 
@@ -154,36 +200,21 @@ sup_commit(struct sup *s)
 	}
 	for (j = s->jobs; j; j = j->next)
 		j->unseen = 0;
-	while ((f = s->fin) != NULL) {
-		s->fin = f->next;
-		if (!s->stopping_output)
-			report_outcome_json(stdout, f->job->rec.name, f->seq, f->path, f->path_len, &f->o);
-		finished_free(f);
-	}
-	s->fin_tail = NULL;
+	/* Taken off first: a subscriber may stop the pool, which commits. */
+	fin = s->fin;
+	s->fin = s->fin_tail = NULL;
 	s->nfin = 0;
 	s->fin_bytes = 0;
-	if (s->opts->json && !s->stopping_output && fflush(stdout) == EOF) {
-		/* The reader of --json went away: stop like an interrupt. */
-		s->stopping_output = 1;
-		log_warn("unable to write to stdout");
-		sup_stop(s, EXIT_INTR);
-		return -1;
-	}
+	publish(s, fin);
+	s->fin = fin;
+	fin_clear(s);
 	return 0;
 fail:
 	/* Our counters are now ahead of the store: the only safe move is to
 	 * stop. The lost window is still pending and will run again. */
-	log_warnx("unable to commit to the state directory: %s", store_strerror(s->st));
-	while ((f = s->fin) != NULL) {
-		s->fin = f->next;
-		finished_free(f);
-	}
-	s->fin_tail = NULL;
-	s->nfin = 0;
-	s->stopping_output = 1;
+	fin_clear(s);
 	s->store_failed = 1;
-	sup_stop(s, EXIT_USAGE);
+	sup_fatal(s, "unable to commit to the state directory: %s", store_strerror(s->st));
 	return -1;
 }
 
@@ -220,8 +251,8 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
 	j->unseen++;
 	s->nfin++;
 	s->fin_bytes += plen + o->error_len + o->result_len + o->tail_len;
-	if (s->opts->json) {
-		/* Kept until the commit, to be printed once it is durable. */
+	if (s->want_outcomes) {
+		/* Kept until the commit, to be published once it is durable. */
 		f = calloc(1, sizeof *f);
 		if (f == NULL || (f->path = malloc(plen + 1)) == NULL ||
 		    (f->bytes = malloc(o->error_len + o->result_len + o->tail_len + 1)) == NULL) {
@@ -251,23 +282,10 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
 			s->fin = f;
 		s->fin_tail = f;
 	}
-	halt_check(s, j);	/* may stop the run, committing this too */
+	halt_check(s, j);	/* may end the job */
 	if (!s->stopping && (s->nfin >= COMMIT_COUNT || s->fin_bytes >= COMMIT_BYTES))
 		return sup_commit(s);
 	return 0;
-}
-
-/* Back to the front of its job's queue, never having left it. */
-static void
-sup_requeue_ready(struct task *t)
-{
-	struct job *j = t->job;
-
-	t->next = j->ready;
-	j->ready = t;
-	if (j->ready_tail == NULL)
-		j->ready_tail = t;
-	j->nready++;
 }
 
 void
@@ -275,7 +293,7 @@ sup_requeue(struct sup *s, struct task *t)
 {
 	(void)s;
 	t->job->inflight--;
-	sup_requeue_ready(t);
+	job_unnext(t->job, t);
 }
 
 void
@@ -287,6 +305,8 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 	ev_tstamp took = ev_now(s->loop) - t->started;
 
 	t->attempts++;
+	if (took > 0)
+		j->usage += took;
 	if ((status == OUT_CRASHED || status == OUT_TIMEOUT) && t->attempts <= j->rec.retries) {
 		/* Charge the attempt durably, so a file that keeps killing
 		 * children stops being retried even across restarts. */
@@ -380,18 +400,75 @@ task_skip(struct sup *s, struct task *t, const char *why)
 	task_free(t);
 }
 
-static struct task *
-next_task(struct sup *s)
-{
-	struct job *j;
-	struct task *t;
+/* ---- fair dispatch ----
+ *
+ * Slots, not tasks, are shared: each running job with work is due its
+ * priority's share of the slots, so the time jobs hold children is shared
+ * by weight however long their files take. A slot keeps serving the job
+ * its child was set up for (a child's walls are for one job, for life)
+ * until that job has no work or holds more than its share while another
+ * holds less, and then only after QUANTUM of serving it: it is recycled,
+ * and its fresh child goes to the job furthest below its share, the one
+ * that has had the least slot-time for its weight first. */
 
+static double
+job_vtime(const struct job *j)
+{
+	return j->usage / (double)(j->rec.priority ? j->rec.priority : PRIORITY_DEFAULT);
+}
+
+static int
+job_runnable(struct job *j)
+{
+	return j->rec.state == JOB_RUNNING && job_has_work(j);
+}
+
+/* The job this slot serves next, or NULL (nothing to do, or the slot is
+ * moving to another job and is being recycled). */
+static struct job *
+slot_pick(struct sup *s, struct slot *sl)
+{
+	struct job *cur = sl->job, *j, *best = NULL;
+	double weight = 0, want_best = 0, d;
+	int n = 0, cur_ok;
+
+	for (j = s->jobs; j; j = j->next)
+		if (j->rec.state == JOB_RUNNING)
+			n++;
+	cur_ok = cur != NULL && job_runnable(cur);
+	/* One job (a run): no choice to make. */
+	if (cur_ok && n == 1)
+		return cur;
+	if (cur_ok && ev_now(s->loop) - sl->job_since < QUANTUM)
+		return cur;
+	for (j = s->jobs; j; j = j->next)
+		if (j == cur ? cur_ok : job_runnable(j))
+			weight += j->rec.priority;
+	if (weight == 0)
+		return NULL;
+	/* The job furthest below its share; ties to the least slot-time. */
 	for (j = s->jobs; j; j = j->next) {
-		if (j->rec.state != JOB_RUNNING)
+		if (j == cur || !job_runnable(j))
 			continue;
-		if ((t = job_next(j)) != NULL)
-			return t;
+		d = (double)s->nslots * j->rec.priority / weight - j->held;
+		if (best == NULL || d > want_best + 1e-9 ||
+		    (d > want_best - 1e-9 && job_vtime(j) < job_vtime(best))) {
+			best = j;
+			want_best = d;
+		}
 	}
+	if (cur_ok) {
+		d = (double)s->nslots * cur->rec.priority / weight - cur->held;
+		if (best == NULL || want_best <= 0 || d >= 0)
+			return cur;
+	}
+	if (best == NULL)
+		return NULL;
+	if (cur == NULL)
+		return best;
+	/* Set up for another job: once its queue is empty, a fresh child. */
+	if (sl->nq == 0)
+		slot_recycle(sl);
 	return NULL;
 }
 
@@ -399,6 +476,7 @@ void
 sup_dispatch(struct sup *s)
 {
 	struct task *batch[IPC_FD_QUEUE], *t;
+	struct job *j;
 	int fds[IPC_FD_QUEUE];
 	char why[256];
 	int i, n, nfds, room, fd, dfd;
@@ -409,38 +487,36 @@ sup_dispatch(struct sup *s)
 		struct slot *sl = &s->slots[i];
 
 		while ((room = slot_room(sl)) > 0 && !s->stopping) {
+			if ((j = slot_pick(s, sl)) == NULL)
+				break;
 			/* Two descriptors a task with --extract, and one for
 			 * the job's directory with the first. */
 			if (room > IPC_FD_QUEUE / 2 - 1)
 				room = IPC_FD_QUEUE / 2 - 1;
-			for (n = nfds = 0; n < room; ) {
-				if ((t = next_task(s)) == NULL)
+			for (n = nfds = 0; n < room && j->rec.state == JOB_RUNNING; ) {
+				if ((t = job_next(j)) == NULL)
 					break;
-				if (n > 0 && t->job != batch[0]->job) {
-					sup_requeue_ready(t);	/* one job per write */
-					break;
-				}
 				if ((fd = task_open(t, why, sizeof why)) < 0) {
 					task_skip(s, t, why);
 					continue;
 				}
 				/* With --extract, its directory rides behind it. */
 				dfd = -1;
-				if (t->job->outfd >= 0 && (dfd = outdir_task(t->job->outfd, t->path,
-				    t->path_len, t->job->uid, t->job->gid, why, sizeof why)) < 0) {
+				if (j->outfd >= 0 && (dfd = outdir_task(j->outfd, t->path,
+				    t->path_len, j->uid, j->gid, why, sizeof why)) < 0) {
 					close(fd);
 					task_skip(s, t, why);
 					continue;
 				}
 				t->id = ++s->next_id;
-				t->job->inflight++;
+				j->inflight++;
 				batch[n++] = t;
 				fds[nfds++] = fd;
 				if (dfd >= 0)
 					fds[nfds++] = dfd;
 			}
 			if (n == 0)
-				goto out;
+				break;
 			if (slot_send(sl, batch, n, fds, nfds) < 0) {
 				while (n-- > 0)
 					sup_requeue(s, batch[n]);
@@ -452,14 +528,45 @@ sup_dispatch(struct sup *s)
 				close(fds[nfds]);
 			if (s->stats.first_dispatch_ms == 0) {
 				s->stats.first_dispatch_ms = (ev_time() - s->started) * 1000;
-				if (s->opts->verbose)
+				if (s->opts.verbose)
 					log_warnx("first file dispatched %.0f ms after start",
 					    s->stats.first_dispatch_ms);
 			}
 		}
 	}
-out:
 	complete_check(s);
+}
+
+/* ---- jobs' ends ---- */
+
+void
+sup_job_end(struct sup *s, struct job *j, int state, const char *why)
+{
+	int i;
+
+	if (j->rec.state != JOB_RUNNING && j->rec.state != JOB_PAUSED)
+		return;
+	j->rec.state = state;
+	j->rec.finished_ms = state == JOB_PAUSED ? 0 : wall_ms();
+	snprintf(j->rec.reason, sizeof j->rec.reason, "%s", why ? why : "");
+	j->dirty = 1;
+	j->changed = 1;
+	/* Its children go: what they hold is pending again, uncharged. */
+	if (state != JOB_DONE)
+		for (i = 0; i < s->nslots; i++)
+			if (s->slots[i].job == j)
+				slot_recycle(&s->slots[i]);
+	if (sup_txn(s) == 0 && !s->stopping)
+		sup_commit(s);
+}
+
+void
+sup_job_setup_failed(struct sup *s, struct job *j, const char *why)
+{
+	if (j->rec.state != JOB_RUNNING)
+		return;
+	log_warnx("job %s failed: %s", j->rec.name, why);
+	sup_job_end(s, j, JOB_FAILED, why);
 }
 
 /* The job's halt rule, from its spec. */
@@ -468,26 +575,25 @@ halt_check(struct sup *s, struct job *j)
 {
 	const struct store_job *r = &j->rec;
 	uint64_t done = job_done(j), bad = done - j->rec.count[OUT_OK];
+	char why[256];
 
-	if (s->stopping || r->halt_rate <= 0 || done < r->halt_min || done == 0)
+	if (r->state != JOB_RUNNING || r->halt_rate <= 0 || done < r->halt_min || done == 0)
 		return;
 	if ((double)bad / (double)done <= r->halt_rate)
 		return;
-	log_warnx("job %s halted: %llu of %llu files not ok (%.1f%%), over --halt-on-error %.1f%%",
-	    j->rec.name, (unsigned long long)bad, (unsigned long long)done,
+	snprintf(why, sizeof why, "%llu of %llu files not ok (%.1f%%), over --halt-on-error %.1f%%",
+	    (unsigned long long)bad, (unsigned long long)done,
 	    100.0 * (double)bad / (double)done, 100.0 * r->halt_rate);
-	j->rec.state = JOB_HALTED;
-	j->dirty = 1;
-	sup_stop(s, EXIT_HALTED);
+	log_warnx("job %s halted: %s", j->rec.name, why);
+	sup_job_end(s, j, JOB_HALTED, why);
 }
 
 /* A job whose inputs are all scanned and whose every task has a committed
- * outcome is done; a run ends when its jobs are. */
+ * outcome is done. */
 static void
 complete_check(struct sup *s)
 {
 	struct job *j;
-	int running = 0, notok = 0;
 
 	if (s->stopping)
 		return;
@@ -495,30 +601,21 @@ complete_check(struct sup *s)
 		if (j->rec.state != JOB_RUNNING)
 			continue;
 		if (j->scan || j->ready || j->inflight)
-			return;
+			continue;
 		if (j->unseen) {
 			/* Everything is answered: commit now, not in 20 ms. */
 			if (sup_commit(s) < 0 || s->stopping)
 				return;
 		}
-		if (!job_complete(j)) {
-			running++;
-			continue;
-		}
-		j->rec.state = JOB_DONE;
-		j->rec.finished_ms = wall_ms();
-		j->dirty = 1;
+		if (j->rec.state == JOB_RUNNING && job_complete(j))
+			sup_job_end(s, j, JOB_DONE, NULL);
+		if (s->stopping)
+			return;
 	}
-	if (running)
-		return;
-	for (j = s->jobs; j; j = j->next)
-		if (j->rec.count[OUT_OK] != job_done(j))
-			notok = 1;
-	sup_stop(s, notok ? EXIT_NOTOK : EXIT_OK);
 }
 
 void
-sup_stop(struct sup *s, int status)
+sup_stop(struct sup *s)
 {
 	struct job *j;
 	int i;
@@ -526,53 +623,39 @@ sup_stop(struct sup *s, int status)
 	if (s->stopping)
 		return;
 	s->stopping = 1;
-	s->exit_code = status;
 	for (i = 0; i < s->nslots; i++)
 		slot_shutdown(&s->slots[i]);
 	for (j = s->jobs; j; j = j->next) {
 		if (j->rec.state == JOB_RUNNING) {
 			j->rec.state = JOB_INTERRUPTED;
 			j->dirty = 1;
+			j->changed = 1;
 		}
-		if (j->dirty)
+		if (j->dirty && !s->store_failed)
 			sup_txn(s);	/* written by the commit below */
 	}
-	sup_commit(s);
+	if (!s->store_failed)
+		sup_commit(s);
+	ev_idle_stop(s->loop, &s->scan_idle);
+	ev_io_stop(s->loop, &s->scan_io);
 	ev_break(s->loop, EVBREAK_ALL);
 }
 
-static void
-signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+void
+sup_suspend(struct sup *s)
 {
-	struct sup *s = w->data;
-
-	(void)loop, (void)revents;
-	log_warnx("%s: stopping; the job stays resumable", strsignal(w->signum));
-	sup_stop(s, EXIT_INTR);
-}
-
-/* Ctrl-Z: the children are in their own process groups, out of the
- * terminal's reach, so stop them ourselves; and give the running tasks
- * back the time the job spent stopped. */
-static void
-tstp_cb(struct ev_loop *loop, ev_signal *w, int revents)
-{
-	struct sup *s = w->data;
 	ev_tstamp before, by;
 	int i;
 
-	(void)revents;
 	slot_stop_children(s, SIGSTOP);
-	progress_stop(s);
 	before = ev_time();
 	raise(SIGSTOP);
 	/* Continued. */
 	by = ev_time() - before;
 	slot_stop_children(s, SIGCONT);
-	ev_now_update(loop);
+	ev_now_update(s->loop);
 	for (i = 0; i < s->nslots; i++)
 		slot_shift(&s->slots[i], by);
-	progress_start(s);
 }
 
 static void
@@ -608,104 +691,119 @@ scan_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	ev_idle_start(loop, &s->scan_idle);
 }
 
-static void
-write_stats(struct sup *s, uint64_t done)
+void
+sup_subscribe(struct sup *s, struct sup_sub *sub)
 {
-	FILE *f = fopen(s->opts->stats, "we");
+	sub->next = s->subs;
+	s->subs = sub;
+	if (sub->outcome)
+		s->want_outcomes++;
+}
 
-	if (f == NULL) {
-		log_warn("unable to write --stats %s", s->opts->stats);
-		return;
-	}
-	stats_write(f, &s->stats, ev_time() - s->started, done);
-	if (fclose(f) == EOF)
-		log_warn("unable to write --stats %s", s->opts->stats);
+void
+sup_unsubscribe(struct sup *s, struct sup_sub *sub)
+{
+	struct sup_sub **p;
+
+	for (p = &s->subs; *p; p = &(*p)->next)
+		if (*p == sub) {
+			*p = sub->next;
+			if (sub->outcome)
+				s->want_outcomes--;
+			return;
+		}
 }
 
 int
-sup_run(const struct run_opts *opts)
+sup_init(struct sup *s, const struct pool_opts *o, char *err, size_t errlen)
 {
-	struct sup s;
-	struct job *j;
 	const char *why;
-	char err[9300];
-	uint64_t done = 0;
 	int i;
 
-	memset(&s, 0, sizeof s);
-	s.started = ev_time();
-	s.opts = opts;
-	s.pid = getpid();
-	s.loop = ev_default_loop(EVFLAG_AUTO);
-	if (s.loop == NULL)
-		log_diex(EXIT_USAGE, "unable to start the event loop");
+	memset(s, 0, sizeof *s);
+	s->started = ev_time();
+	s->opts = *o;
+	s->pid = getpid();
+	s->loop = ev_default_loop(EVFLAG_AUTO);
+	if (s->loop == NULL) {
+		snprintf(err, errlen, "unable to start the event loop");
+		return -1;
+	}
 	signal(SIGPIPE, SIG_IGN);
-	s.st = store_open(opts->state_dir, STORE_WRITE, &why);
-	if (s.st == NULL) {
+	s->st = store_open(o->state_dir, STORE_WRITE, &why);
+	if (s->st == NULL) {
 		if (errno == EBUSY)
-			log_diex(EXIT_USAGE, "state dir %s is in use by another corral process",
-			    sup_esc(opts->state_dir, strlen(opts->state_dir)));
-		log_die(EXIT_USAGE, "unable to %s state dir %s", why,
-		    sup_esc(opts->state_dir, strlen(opts->state_dir)));
+			snprintf(err, errlen, "state dir %s is in use by another corral process",
+			    sup_esc(o->state_dir, strlen(o->state_dir)));
+		else
+			snprintf(err, errlen, "unable to %s state dir %s: %s", why,
+			    sup_esc(o->state_dir, strlen(o->state_dir)), strerror(errno));
+		return -1;
 	}
-	if ((j = job_open(&s, opts, err, sizeof err)) == NULL) {
-		store_close(s.st);
-		log_diex(EXIT_USAGE, "%s", err);
+	ev_init(&s->commit_timer, commit_cb);
+	s->commit_timer.data = s;
+	ev_idle_init(&s->scan_idle, scan_idle_cb);
+	s->scan_idle.data = s;
+	ev_init(&s->scan_io, scan_io_cb);
+	s->scan_io.data = s;
+	s->nslots = (int)o->workers;
+	s->slots = calloc((size_t)s->nslots, sizeof *s->slots);
+	if (s->slots == NULL) {
+		snprintf(err, errlen, "unable to allocate %d slots", s->nslots);
+		store_close(s->st);
+		return -1;
 	}
-	s.jobs = j;
+	for (i = 0; i < s->nslots; i++)
+		slot_init(s, &s->slots[i], i);
+	return 0;
+}
 
-	ev_signal_init(&s.sig_int, signal_cb, SIGINT);
-	ev_signal_init(&s.sig_term, signal_cb, SIGTERM);
-	ev_signal_init(&s.sig_hup, signal_cb, SIGHUP);
-	ev_signal_init(&s.sig_tstp, tstp_cb, SIGTSTP);
-	s.sig_int.data = s.sig_term.data = s.sig_hup.data = s.sig_tstp.data = &s;
-	ev_signal_start(s.loop, &s.sig_int);
-	ev_signal_start(s.loop, &s.sig_term);
-	ev_signal_start(s.loop, &s.sig_hup);
-	ev_signal_start(s.loop, &s.sig_tstp);
-	ev_init(&s.commit_timer, commit_cb);
-	s.commit_timer.data = &s;
-	ev_idle_init(&s.scan_idle, scan_idle_cb);
-	s.scan_idle.data = &s;
-	ev_idle_start(s.loop, &s.scan_idle);
-	ev_init(&s.scan_io, scan_io_cb);
-	s.scan_io.data = &s;
+struct job *
+sup_job_open(struct sup *s, const struct job_spec *spec, char *err, size_t errlen)
+{
+	struct job *j = job_open(s, spec, err, errlen), **p;
 
-	s.nslots = (int)opts->workers;
-	s.slots = calloc((size_t)s.nslots, sizeof *s.slots);
-	if (s.slots == NULL)
-		log_die(EXIT_USAGE, "unable to allocate %d slots", s.nslots);
-	s.fds_at_start = count_fds();
-	for (i = 0; i < s.nslots; i++)
-		slot_init(&s, &s.slots[i], i);
-	for (i = 0; i < s.nslots && !s.stopping; i++)
-		slot_spawn(&s.slots[i]);
-	if (!s.stopping) {
-		progress_start(&s);
-		sup_dispatch(&s);
-	}
-	if (!s.stopping)
-		ev_run(s.loop, 0);
-	progress_stop(&s);
+	if (j == NULL)
+		return NULL;
+	for (p = &s->jobs; *p; p = &(*p)->next)
+		;
+	*p = j;
+	ev_idle_start(s->loop, &s->scan_idle);
+	return j;
+}
 
-	/* A set-up failure said its one line; a summary would bury it. */
-	for (j = s.jobs; j; j = j->next) {
-		done += job_done(j) - j->done_at_start;
-		if (s.exit_code != EXIT_USAGE)
-			job_summary(j, stderr);
-	}
-	for (i = 0; i < s.nslots; i++)
-		slot_free(&s.slots[i]);
-	while ((j = s.jobs) != NULL) {
-		s.jobs = j->next;
+void
+sup_run(struct sup *s)
+{
+	int i;
+
+	s->fds_at_start = count_fds();
+	for (i = 0; i < s->nslots && !s->stopping; i++)
+		slot_spawn(&s->slots[i]);
+	if (!s->stopping)
+		sup_dispatch(s);
+	if (!s->stopping)
+		ev_run(s->loop, 0);
+	if (s->opts.verbose)
+		log_warnx("open descriptors: %d after start-up, %d at the end", s->fds_at_start,
+		    count_fds());
+}
+
+void
+sup_free(struct sup *s)
+{
+	struct job *j;
+	int i;
+
+	for (i = 0; i < s->nslots; i++)
+		slot_free(&s->slots[i]);
+	while ((j = s->jobs) != NULL) {
+		s->jobs = j->next;
 		job_free(j);
 	}
-	free(s.slots);
-	if (opts->verbose)
-		log_warnx("open descriptors: %d after start-up, %d at the end", s.fds_at_start,
-		    count_fds());
-	if (opts->stats)
-		write_stats(&s, done);
-	store_close(s.st);
-	return s.exit_code;
+	free(s->slots);
+	fin_clear(s);
+	if (s->st)
+		store_close(s->st);
+	s->st = NULL;
 }

@@ -16,19 +16,25 @@
 #include "supervisor/stats.h"
 #include "supervisor/store.h"
 
-/* Exit statuses of `corral run`, documented in --help and docs/corral.1.md. */
-enum {
-	EXIT_OK = 0, EXIT_NOTOK = 1, EXIT_USAGE = 2, EXIT_HALTED = 3, EXIT_INTR = 130
-};
-
-
-/* What one `run` asks for. */
 /* Tasks queued at a child, at most: each has its descriptor, and its
  * extraction directory's with --extract. */
 #define DEPTH_MAX	(IPC_FD_QUEUE / 2)
 
-struct run_opts {
+/* The pool's own options: what the supervisor is, whatever jobs it runs. */
+struct pool_opts {
 	const char *state_dir;
+	uint32_t workers;
+	uint32_t depth;			/* tasks queued per child; 0: by their pace */
+	const char *worker;		/* the worker program */
+	int verbose;
+};
+
+/* What one job asks for: its spec (stored in its record, spec.c) and how
+ * it is named and weighed. Owned by the caller until sup_job_open returns. */
+#define PRIORITY_DEFAULT	10
+#define PRIORITY_MAX		100
+
+struct job_spec {
 	const char *job_name;		/* NULL: derived from what follows */
 	const char *handler;		/* archive, sha256, exec, or a .so path */
 	const char *exec_cmd;		/* exec's command, else NULL */
@@ -36,14 +42,11 @@ struct run_opts {
 	int ninputs;
 	int list_sep;			/* '\n' or '\0' for the stdin list */
 	uint64_t timeout_ms;
-	uint32_t workers, retries;
-	uint32_t depth;			/* tasks queued per child; 0: by their pace */
+	uint32_t retries;
 	double halt_rate;		/* 0: off */
 	uint64_t halt_min;
-	int json, quiet, verbose;
-	const char *stats;		/* --stats FILE, or NULL */
-	const char *worker;		/* the worker program */
 	const char *extract_dir;	/* --extract DIR, or NULL */
+	uint32_t priority;		/* 1 to PRIORITY_MAX: its weight in dispatch */
 	struct job_opts child;		/* what the children are told */
 };
 
@@ -77,7 +80,8 @@ struct job {
 	struct job *next;
 	struct sup *sup;
 	struct store_job rec;		/* as committed, plus this transaction */
-	const struct run_opts *opts;
+	char **inputs;			/* its own copy of the spec's inputs */
+	int ninputs;
 	int outfd;			/* --extract DIR/JOB, or -1 */
 	uid_t uid;			/* whom its children run as, or -1 */
 	gid_t gid;
@@ -90,6 +94,9 @@ struct job {
 	int inflight;			/* tasks in children */
 	int unseen;			/* outcomes in the open transaction */
 	int dirty;			/* rec changed in the open transaction */
+	int changed;			/* its state changed: published after the commit */
+	int held;			/* slots whose child is set up for it */
+	double usage;			/* slot-seconds its tasks have run, this run */
 	uint64_t done_at_start;		/* for this run's rate */
 	ev_tstamp t0;
 };
@@ -122,14 +129,16 @@ struct slot {
 	size_t out_off;
 	struct task *q, *q_tail;	/* sent, in order; q is the running one */
 	int nq;
-	uint32_t job_sent;		/* job whose JOB message this child has */
-	uint32_t job_ready;		/* job it said READY for; 0: none yet */
+	struct job *job;		/* the job its child was sent, for life; or NULL */
+	int job_ready;			/* the child said READY for it: walls up */
+	ev_tstamp job_since;		/* when it took the job */
 	int reading;			/* its socket is read (no EOF yet) */
 	enum slot_kill_why kill_why;	/* why we killed it, once KILLING */
 	char why[256];			/* the words that go with kill_why */
 	int exec_errno;
 	int in_cb;			/* inside one of its own callbacks */
-	int stepping, stop_pending;	/* in slot_step; a stop arrived meanwhile */
+	int stepping;			/* in slot_step: events wait till its end */
+	int stop_pending, recycle_pending;	/* ... a stop or a recycle did */
 	unsigned drop;			/* teardown asked for, done after the callback */
 	uint64_t tasks_done;
 	ev_tstamp ended_at;		/* its child was lost: for --stats */
@@ -137,15 +146,31 @@ struct slot {
 	ev_tstamp read_at;		/* its last read of answers */
 };
 
+/* Who hears what the pool did, once it is durable: each outcome and each
+ * job's change of state after the commit that wrote it, and the end of
+ * each commit. Any callback may be NULL. A subscriber with a job hears only
+ * that job's. Callbacks may call sup_stop and sup_job_end, never free the
+ * job. */
+struct sup_sub {
+	struct sup_sub *next;
+	struct job *job;
+	void (*outcome)(void *arg, struct job *j, uint64_t seq, const char *path, size_t plen,
+	    const struct store_outcome *o);
+	void (*job_changed)(void *arg, struct job *j);
+	void (*committed)(void *arg);
+	void *arg;
+};
+
 struct sup {
 	struct ev_loop *loop;
 	store *st;
-	const struct run_opts *opts;
+	struct pool_opts opts;
 	struct job *jobs;
 	struct slot *slots;
 	int nslots;
-	ev_signal sig_int, sig_term, sig_hup, sig_tstp;
-	ev_timer commit_timer, progress_timer;
+	struct sup_sub *subs;
+	int want_outcomes;		/* subscribers with an outcome callback */
+	ev_timer commit_timer;
 	ev_idle scan_idle;
 	ev_io scan_io;			/* the stdin list, while it has nothing */
 	struct finished *fin, *fin_tail;
@@ -155,11 +180,11 @@ struct sup {
 	int start_failures;		/* children in a row that died unused */
 	int ever_hello;
 	int stopping;			/* shutting down: dispatch nothing */
-	int stopping_output;		/* stdout is gone: print no more */
+	int failed;			/* stopped by a fatal error of the pool */
+	char failure[1024];		/* ... in one line */
 	int store_failed;		/* a commit failed: write nothing more */
-	int exit_code;
 	int fds_at_start;
-	ev_tstamp started;		/* when the run began */
+	ev_tstamp started;		/* when the pool began */
 	ev_tstamp trimmed;		/* when the store's map was last trimmed */
 	int topup;			/* dispatch fills every queue (a commit is next) */
 	pid_t pid;
@@ -167,7 +192,33 @@ struct sup {
 };
 
 /* sup.c */
-int sup_run(const struct run_opts *opts);
+/* Opens the state directory as its owner and sets up the pool (no child
+ * yet). Returns 0, or -1 with one line in err (the directory is another
+ * process's, cannot be created, ...). */
+int sup_init(struct sup *s, const struct pool_opts *o, char *err, size_t errlen);
+/* Opens the job the spec names, or resumes it, and adds it to the pool.
+ * Returns it, or NULL with one line in err (bad inputs, another spec under
+ * the same name, the store's errors). */
+struct job *sup_job_open(struct sup *s, const struct job_spec *spec, char *err, size_t errlen);
+/* Starts the children and runs the loop until sup_stop. */
+void sup_run(struct sup *s);
+/* Frees the pool and its jobs, and closes the store. */
+void sup_free(struct sup *s);
+void sup_subscribe(struct sup *s, struct sup_sub *sub);
+void sup_unsubscribe(struct sup *s, struct sup_sub *sub);
+/* Ends a job: done, halted, failed, cancelled (why, for a person, or
+ * NULL). It takes no more tasks; its children are recycled, their tasks
+ * pending again. Published once committed. The pool goes on. */
+void sup_job_end(struct sup *s, struct job *j, int state, const char *why);
+/* Stops the pool: children killed, running jobs interrupted (resumable),
+ * everything committed, the loop left. */
+void sup_stop(struct sup *s);
+/* The same for a fault of the pool itself (the store, the worker program):
+ * logged, and kept in s->failure. */
+void sup_fatal(struct sup *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A job stop (Ctrl-Z): children stopped with the process, and the time
+ * spent stopped given back to their deadlines once continued. */
+void sup_suspend(struct sup *s);
 void sup_dispatch(struct sup *s);
 /* A task's end as the pool saw it: an answer, a crash, a timeout. The task
  * is consumed (recorded, retried, or both). tail: the last of a dead
@@ -176,12 +227,12 @@ void sup_task_end(struct sup *s, struct task *t, int status, const char *error, 
     const uint8_t *result, size_t rlen, int sig, int exit_code, const char *tail, size_t tlen);
 /* Back to the front of its job's queue, uncharged. */
 void sup_requeue(struct sup *s, struct task *t);
-/* Stop the run: commit, kill children, exit with status. */
-void sup_stop(struct sup *s, int status);
-void sup_fatal(struct sup *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A job's set-up in a child failed (its plugin cannot load, say): the job
+ * fails with why; the pool goes on. */
+void sup_job_setup_failed(struct sup *s, struct job *j, const char *why);
 void task_free(struct task *t);
-/* Writes an outcome into the open transaction; it is shown (progress,
- * --json) once that commits. 0 or -1 (fatal). */
+/* Writes an outcome into the open transaction; it is published once that
+ * commits. 0 or -1 (fatal). */
 int sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t plen,
     const struct store_outcome *o);
 /* Opens the group-commit transaction if none is: 0 or -1 (fatal). */
@@ -203,6 +254,9 @@ int slot_send(struct slot *sl, struct task **t, int n, const int *fds, int nfds)
 /* Kills the child at once, never waiting for it: every task it holds goes
  * back uncharged, but for one it was already being killed for. */
 void slot_shutdown(struct slot *sl);
+/* Replaces the child with a fresh one, set up for no job: its tasks go
+ * back uncharged. For a slot moving to another job, or whose job ended. */
+void slot_recycle(struct slot *sl);
 /* Frees what the slot holds once the loop has stopped. */
 void slot_free(struct slot *sl);
 /* Shifts running deadlines after the job was stopped for `by` seconds. */
@@ -213,22 +267,25 @@ void slot_kill(pid_t pid, int sig);
 const char *slot_state_name(int state);
 
 /* job.c */
-/* Opens the job the options name, or resumes it: checked against its
+/* Opens the job the spec names, or resumes it: checked against its
  * record's spec, stored, its scan started. Returns it, or NULL with a
  * one-line message in err (bad inputs, another spec under the same name,
  * the store's errors). */
-struct job *job_open(struct sup *s, const struct run_opts *o, char *err, size_t errlen);
+struct job *job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen);
 void job_free(struct job *j);
 /* The next task to dispatch, scanning and fetching as needed; NULL when
  * none is ready now. */
 struct task *job_next(struct job *j);
+/* Puts a task job_next gave back at the front of the queue. */
+void job_unnext(struct job *j, struct task *t);
+/* Whether it has a task to dispatch now. */
+int job_has_work(struct job *j);
 /* Whether nothing is left: inputs scanned, nothing pending or in flight. */
 int job_complete(struct job *j);
 /* Outcomes committed so far. */
 uint64_t job_done(const struct job *j);
 /* Runs the scan for a bounded number of entries: 1 more to do, 0 done. */
 int job_scan_step(struct job *j, int budget);
-void job_summary(struct job *j, FILE *f);
 
 /* scan.c: the inputs, walked in path order, a bounded step at a time. */
 /* exclude: a directory never to scan into (the state directory). */
@@ -242,9 +299,5 @@ typedef int (*scan_fn)(const char *path, size_t len, int regular, const char *er
 int scan_step(struct scan *sc, int budget, scan_fn fn, void *arg);
 /* For the stdin list: the descriptor to watch while scan_step returns 2. */
 int scan_wait_fd(const struct scan *sc);
-
-/* progress.c */
-void progress_start(struct sup *s);
-void progress_stop(struct sup *s);
 
 #endif

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include "supervisor/slot.c"
@@ -15,8 +16,9 @@
 
 /* ---- stubs: what slot.c calls in sup.c ---- */
 
-static int ended, ended_status, requeued, fatals, dispatched;
+static int ended, ended_status, requeued, fatals, dispatched, job_failures;
 static struct slot *stop_on_end;
+static struct job *failed_job;
 
 const char *
 sup_esc(const char *str, size_t len)
@@ -28,14 +30,13 @@ sup_esc(const char *str, size_t len)
 }
 
 void
-sup_stop(struct sup *s, int status)
+sup_stop(struct sup *s)
 {
 	int i;
 
 	if (s->stopping)
 		return;
 	s->stopping = 1;
-	s->exit_code = status;
 	for (i = 0; i < s->nslots; i++)
 		slot_shutdown(&s->slots[i]);
 }
@@ -45,7 +46,16 @@ sup_fatal(struct sup *s, const char *fmt, ...)
 {
 	(void)fmt;
 	fatals++;
-	sup_stop(s, EXIT_USAGE);
+	s->failed = 1;
+	sup_stop(s);
+}
+
+void
+sup_job_setup_failed(struct sup *s, struct job *j, const char *why)
+{
+	(void)s, (void)why;
+	job_failures++;
+	failed_job = j;
 }
 
 void
@@ -57,7 +67,7 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 	ended++;
 	ended_status = status;
 	if (stop_on_end)	/* a halt: the run stops inside the step */
-		sup_stop(s, EXIT_HALTED);
+		sup_stop(s);
 }
 
 void
@@ -118,11 +128,12 @@ test_table(void)
 
 /* ---- lives driven through slot_step, pid 0 (never signalled) ---- */
 
-static struct run_opts opts = { .timeout_ms = 1000, .worker = "/bin/false", .handler = "sha256" };
+static struct pool_opts opts = { .worker = "/bin/false" };
 static struct sup sup;
 static struct slot slots[1];
 static struct task tasks[3];
-static struct job job = { .rec = { .timeout_ms = 1000 } };
+static struct job job = { .rec = { .id = 1, .timeout_ms = 1000, .handler = "sha256" } };
+static struct job other = { .rec = { .id = 2, .timeout_ms = 1000, .handler = "/p.so" } };
 
 static struct slot *
 busy_slot(int ntasks)
@@ -132,7 +143,7 @@ busy_slot(int ntasks)
 
 	memset(&sup, 0, sizeof sup);
 	sup.loop = ev_default_loop(0);
-	sup.opts = &opts;
+	sup.opts = opts;
 	sup.slots = slots;
 	sup.nslots = 1;
 	sup.ever_hello = 1;
@@ -150,7 +161,11 @@ busy_slot(int ntasks)
 	sl->q_tail = &tasks[ntasks - 1];
 	sl->nq = ntasks;
 	sl->state = SLOT_BUSY;
-	ended = requeued = fatals = 0;
+	sl->job = &job;
+	sl->job_ready = 1;
+	job.held = 1;
+	ended = requeued = fatals = job_failures = 0;
+	failed_job = NULL;
 	ended_status = -1;
 	stop_on_end = NULL;
 	return sl;
@@ -216,6 +231,72 @@ test_lives(void)
 	slot_step(sl, SE_REAPED, &in);
 	is_int(fatals, 1, "... then the run stops: the program cannot start");
 	is_int(sup.stopping, 1, "... stopping");
+
+	/* Recycled: its tasks back uncharged, no job, a fresh child due. */
+	sl = busy_slot(2);
+	slot_recycle(sl);
+	is_int(sl->state, SLOT_KILLING, "recycle: KILLING");
+	in.status = SIGKILL;
+	slot_step(sl, SE_REAPED, &in);
+	is_int(sl->state, SLOT_EMPTY, "... reaped: EMPTY");
+	is_int(ended, 0, "... nothing charged");
+	is_int(requeued, 2, "... both tasks back");
+	ok(sl->job == NULL && job.held == 0, "... set up for no job any more");
+	ok(ev_is_active(&sl->timer) && fatals == 0, "... and a fresh child due at once");
+	slot_step(sl, SE_STOP, NULL);
+
+	/* A job's set-up fails (its plugin does not load): the job fails,
+	 * the pool goes on with a fresh child. */
+	sl = busy_slot(1);
+	sl->job_ready = 0;
+	m.type = IPC_FATAL;
+	m.error = "plugin: cannot open";
+	m.error_len = strlen(m.error);
+	in.m = &m;
+	slot_step(sl, SE_WORDS, &in);
+	in.status = W_EXITCODE(CHILD_EXIT_SETUP, 0);
+	slot_step(sl, SE_REAPED, &in);
+	ok(job_failures == 1 && failed_job == &job, "a job's set-up failure fails that job");
+	ok(fatals == 0 && !sup.stopping, "... not the pool");
+	is_int(requeued, 1, "... its task back, uncharged");
+	ok(ev_is_active(&sl->timer), "... and a fresh child due");
+	slot_step(sl, SE_STOP, NULL);
+}
+
+/* A child's walls are its job's for life: tasks of another job are never
+ * sent to it (no second JOB message), whatever asks. */
+static void
+test_one_job_for_life(void)
+{
+	struct slot *sl = busy_slot(0 + 1);
+	struct task t = { .job = &other, .id = 9, .path = (char *)"g", .path_len = 1 };
+	struct task *batch[1] = { &t };
+	char buf[64];
+	int sv[2], r;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) {
+		ok(0, "socketpair");
+		return;
+	}
+	sl->q = sl->q_tail = NULL;
+	sl->nq = 0;
+	sl->state = SLOT_IDLE;
+	sl->sock = sv[0];
+	r = slot_send(sl, batch, 1, NULL, 0);
+	is_int(r, -1, "tasks of another job are refused by a child set up for one");
+	ok(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT) < 0 && errno == EAGAIN, "... nothing reached it");
+	ok(sl->job == &job && sl->nq == 0 && sl->state == SLOT_IDLE, "... and the slot is as it was");
+	sl->job = NULL;
+	job.held = 0;
+	r = slot_send(sl, batch, 1, NULL, 0);
+	ok(r == 0 && sl->job == &other && other.held == 1, "a fresh child takes the job it is sent");
+	ok(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT) > 0, "... its JOB and TASK sent");
+	close(sv[0]);
+	close(sv[1]);
+	sl->sock = -1;
+	sl->q = sl->q_tail = NULL;
+	sl->nq = 0;
+	sl->state = SLOT_EMPTY;
 }
 
 /* ---- the classifier ---- */
@@ -257,7 +338,7 @@ test_death(void)
 	ok(d.cause == DEATH_SIGNAL, "SIGSYS before set-up: a plain signal");
 	d = classify(KILL_NONE, W_EXITCODE(CHILD_EXIT_SETUP, 0), 1, 0);
 	ok(d.cause == DEATH_SETUP && d.outcome == DEATH_NO_OUTCOME && d.respawn == RESPAWN_NEVER &&
-	    strstr(d.what, "set-up failed (exit status 78)") != NULL, "exit 78: set-up, never (%s)", d.what);
+	    strstr(d.what, "set-up failed (exit status 78)") != NULL, "exit 78 with no job: set-up, never (%s)", d.what);
 	d = classify(KILL_TIMEOUT, SIGKILL, 1, 1);
 	ok(d.cause == DEATH_TIMEOUT && d.outcome == OUT_TIMEOUT && d.respawn == RESPAWN_NOW && d.killed &&
 	    d.sig == 0 && strcmp(d.what, "timeout after 1s") == 0, "our SIGKILL for a deadline: timeout");
@@ -281,6 +362,23 @@ test_death(void)
 	ok(d.cause == DEATH_SETUP && d.respawn == RESPAWN_NEVER &&
 	    strcmp(d.what, "unable to start worker program /w: No such file or directory") == 0,
 	    "exec failed: never (%s)", d.what);
+	{
+		struct death_in in = { .kill = KILL_SETUP, .why = "no plugin", .reaped = 1,
+		    .status = W_EXITCODE(CHILD_EXIT_SETUP, 0), .setting_up = 1, .worker = "/w" };
+
+		death_classify(&in, &d);
+		ok(d.cause == DEATH_SETUP && d.job_failed && d.respawn == RESPAWN_NOW &&
+		    d.outcome == DEATH_NO_OUTCOME, "FATAL while set up for a job: the job fails, respawn now");
+		in.kill = KILL_NONE;
+		death_classify(&in, &d);
+		ok(d.job_failed && d.respawn == RESPAWN_NOW, "... exit 78 for a job the same");
+		in.kill = KILL_EXEC;
+		death_classify(&in, &d);
+		ok(!d.job_failed && d.respawn == RESPAWN_NEVER, "... but a program that cannot exec stops the pool");
+	}
+	d = classify(KILL_RECYCLE, SIGKILL, 0, 1);
+	ok(d.cause == DEATH_RECYCLE && d.outcome == DEATH_NO_OUTCOME && d.respawn == RESPAWN_NOW,
+	    "recycled: nobody's fault, respawn now");
 	d = classify(KILL_SHUTDOWN, SIGKILL, 1, 1);
 	ok(d.cause == DEATH_SHUTDOWN && d.outcome == DEATH_NO_OUTCOME && d.respawn == RESPAWN_NEVER,
 	    "a stop charges nothing");
@@ -291,6 +389,7 @@ main(void)
 {
 	test_table();
 	test_lives();
+	test_one_job_for_life();
 	test_death();
 	return done_testing();
 }

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "common/log.h"
 #include "supervisor/sup.h"
 
@@ -15,6 +16,7 @@
 #define MAX_WORKER_LINES 8
 
 static struct sup *shown;	/* the run the block belongs to */
+static ev_timer timer;
 static int tty, drawn;
 
 static int
@@ -142,18 +144,18 @@ after_log(void)
 }
 
 void
-progress_start(struct sup *s)
+progress_start(struct sup *s, int quiet)
 {
 	ev_tstamp every;
 
-	if (s->opts->quiet)
+	if (quiet)
 		return;
 	tty = isatty(STDERR_FILENO);
 	every = tty ? TTY_EVERY : PLAIN_EVERY;
 	shown = s;
-	ev_timer_init(&s->progress_timer, progress_cb, every, every);
-	s->progress_timer.data = s;
-	ev_timer_start(s->loop, &s->progress_timer);
+	ev_timer_init(&timer, progress_cb, every, every);
+	timer.data = s;
+	ev_timer_start(s->loop, &timer);
 	if (tty)
 		log_set_hooks(before_log, after_log);
 }
@@ -163,7 +165,7 @@ progress_stop(struct sup *s)
 {
 	if (shown != s)
 		return;
-	ev_timer_stop(s->loop, &s->progress_timer);
+	ev_timer_stop(s->loop, &timer);
 	clear_block();
 	log_set_hooks(NULL, NULL);
 	shown = NULL;

@@ -9,7 +9,8 @@
 
 #include "common/log.h"
 #include "supervisor/json.h"
-#include "supervisor/report.h"
+#include "cli/cli.h"
+#include "cli/report.h"
 #include "supervisor/sup.h"
 
 struct report_opts {

@@ -1,4 +1,6 @@
-/* cli: `corral run`'s command line, checked strictly, into a run_opts. */
+/* run: `corral run` — its command line, checked strictly, into the pool's
+ * options and one job's spec; the pool run with that one job; what a
+ * person sees of it (progress, the summary, --json) and the exit status. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -11,7 +13,8 @@
 #include "ipc/jobopts.h"
 #include "common/log.h"
 #include "common/parse.h"
-#include "supervisor/cli.h"
+#include "cli/cli.h"
+#include "cli/report.h"
 #include "supervisor/json.h"
 #include "supervisor/sup.h"
 
@@ -37,6 +40,8 @@ cli_usage(FILE *f)
 "      --halt-on-error R  halt when the share of files not ok exceeds R (0.1 or 10%)\n"
 "      --halt-min-sample N  ... once N files are done (default 10)\n"
 "      --job NAME         job name (default: derived from the inputs and handler)\n"
+"      --priority N       the job's weight, 1 to 100, when jobs share children\n"
+"                         (default 10)\n"
 "      --json             one JSON object per file on stdout as it is recorded\n"
 "  -0, --null             the stdin list ('-') is NUL-separated, not by newlines\n"
 "  -q, --quiet            no progress display\n"
@@ -89,7 +94,7 @@ enum {
 	OPT_DEPTH = 256, OPT_HALT, OPT_HALT_MIN, OPT_JOB, OPT_JSON, OPT_STATS,
 	OPT_MAX_ENTRIES, OPT_MAX_BYTES, OPT_MAX_ENTRY_BYTES, OPT_MAX_RATIO, OPT_MAX_DEPTH,
 	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_EXTRACT_SUSPICIOUS,
-	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS
+	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY
 };
 
 static uint64_t
@@ -125,6 +130,187 @@ set_user(struct sandbox_opts *sb, const char *name, int given)
 	sb->gid = (uint32_t)pw->pw_gid;
 }
 
+/* What one `corral run` asks for: the pool, its one job, and what is shown. */
+struct run_cmd {
+	struct pool_opts pool;
+	struct job_spec spec;
+	int json, quiet;
+	const char *stats;		/* --stats FILE, or NULL */
+};
+
+/* The run as its front end sees it. */
+struct run_view {
+	struct sup *sup;
+	struct job *job;
+	const struct run_cmd *cmd;
+	int interrupted;		/* a signal, or stdout went away */
+	int stdout_gone;
+};
+
+/* --json: each outcome once it is durable. */
+static void
+print_outcome(void *arg, struct job *j, uint64_t seq, const char *path, size_t plen,
+    const struct store_outcome *o)
+{
+	struct run_view *v = arg;
+
+	if (!v->stdout_gone)
+		report_outcome_json(stdout, j->rec.name, seq, path, plen, o);
+}
+
+static void
+flush_outcomes(void *arg)
+{
+	struct run_view *v = arg;
+
+	if (v->stdout_gone || fflush(stdout) != EOF)
+		return;
+	/* The reader of --json went away: stop like an interrupt. */
+	v->stdout_gone = 1;
+	v->interrupted = 1;
+	log_warn("unable to write to stdout");
+	sup_stop(v->sup);
+}
+
+/* The run ends with its job. */
+static void
+job_changed(void *arg, struct job *j)
+{
+	struct run_view *v = arg;
+
+	if (j->rec.state != JOB_RUNNING)
+		sup_stop(v->sup);
+}
+
+static void
+signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct run_view *v = w->data;
+
+	(void)loop, (void)revents;
+	log_warnx("%s: stopping; the job stays resumable", strsignal(w->signum));
+	v->interrupted = 1;
+	sup_stop(v->sup);
+}
+
+/* Ctrl-Z: the children are in their own process groups, out of the
+ * terminal's reach: the pool stops them with itself. */
+static void
+tstp_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct run_view *v = w->data;
+
+	(void)loop, (void)revents;
+	progress_stop(v->sup);
+	sup_suspend(v->sup);
+	progress_start(v->sup, v->cmd->quiet);
+}
+
+static void
+job_summary(struct job *j, FILE *f)
+{
+	const struct store_job *r = &j->rec;
+	ev_tstamp took = ev_time() - j->t0;
+	uint64_t done = job_done(j), now = done - j->done_at_start;
+
+	fprintf(f, "corral: job %s %s: %llu of %llu files done: %llu ok, %llu failed, %llu crashed, "
+	    "%llu timeout, %llu skipped\n", r->name, job_state_name(r->state),
+	    (unsigned long long)done, (unsigned long long)r->total,
+	    (unsigned long long)r->count[OUT_OK], (unsigned long long)r->count[OUT_FAILED],
+	    (unsigned long long)r->count[OUT_CRASHED], (unsigned long long)r->count[OUT_TIMEOUT],
+	    (unsigned long long)r->count[OUT_SKIPPED]);
+	fprintf(f, "corral: this run: %llu files in %.1fs (%.0f/s)%s\n", (unsigned long long)now,
+	    took, took > 0 ? (double)now / took : 0.0,
+	    r->state == JOB_DONE && now == 0 ? ", nothing left to do" : "");
+	if (r->state == JOB_INTERRUPTED || r->state == JOB_HALTED)
+		fprintf(f, "corral: run the same command again to resume\n");
+}
+
+static void
+write_stats(struct sup *s, const char *path, uint64_t done)
+{
+	FILE *f = fopen(path, "we");
+
+	if (f == NULL) {
+		log_warn("unable to write --stats %s", path);
+		return;
+	}
+	stats_write(f, &s->stats, ev_time() - s->started, done);
+	if (fclose(f) == EOF)
+		log_warn("unable to write --stats %s", path);
+}
+
+/* The exit status a job's end gives (documented in --help). */
+static int
+run_status(const struct run_view *v)
+{
+	const struct store_job *r = &v->job->rec;
+
+	if (v->sup->failed)
+		return EXIT_USAGE;
+	switch (r->state) {
+	case JOB_DONE:
+		return r->count[OUT_OK] == job_done(v->job) ? EXIT_OK : EXIT_NOTOK;
+	case JOB_HALTED:
+		return EXIT_HALTED;
+	case JOB_FAILED:
+		return EXIT_USAGE;
+	default:
+		return EXIT_INTR;
+	}
+}
+
+static int
+run(const struct run_cmd *o)
+{
+	static struct sup s;
+	struct run_view v = { .sup = &s, .cmd = o };
+	struct sup_sub sub = { .job_changed = job_changed, .arg = &v };
+	ev_signal sig_int, sig_term, sig_hup, sig_tstp;
+	char err[9300];
+	int status;
+
+	if (sup_init(&s, &o->pool, err, sizeof err) < 0)
+		log_diex(EXIT_USAGE, "%s", err);
+	if ((v.job = sup_job_open(&s, &o->spec, err, sizeof err)) == NULL) {
+		sup_free(&s);
+		log_diex(EXIT_USAGE, "%s", err);
+	}
+	if (o->json) {
+		sub.outcome = print_outcome;
+		sub.committed = flush_outcomes;
+	}
+	sub.job = v.job;
+	sup_subscribe(&s, &sub);
+	ev_signal_init(&sig_int, signal_cb, SIGINT);
+	ev_signal_init(&sig_term, signal_cb, SIGTERM);
+	ev_signal_init(&sig_hup, signal_cb, SIGHUP);
+	ev_signal_init(&sig_tstp, tstp_cb, SIGTSTP);
+	sig_int.data = sig_term.data = sig_hup.data = sig_tstp.data = &v;
+	ev_signal_start(s.loop, &sig_int);
+	ev_signal_start(s.loop, &sig_term);
+	ev_signal_start(s.loop, &sig_hup);
+	ev_signal_start(s.loop, &sig_tstp);
+	progress_start(&s, o->quiet);
+	sup_run(&s);
+	progress_stop(&s);
+	ev_signal_stop(s.loop, &sig_int);
+	ev_signal_stop(s.loop, &sig_term);
+	ev_signal_stop(s.loop, &sig_hup);
+	ev_signal_stop(s.loop, &sig_tstp);
+
+	status = run_status(&v);
+	if (v.job->rec.state == JOB_FAILED)
+		log_warnx("job %s failed: %s", v.job->rec.name, v.job->rec.reason);
+	/* A set-up failure said its one line; a summary would bury it. */
+	if (status != EXIT_USAGE)
+		job_summary(v.job, stderr);
+	if (o->stats)
+		write_stats(&s, o->stats, job_done(v.job) - v.job->done_at_start);
+	sup_free(&s);
+	return status;
+}
+
 int
 cli_run(int argc, char **argv)
 {
@@ -139,6 +325,7 @@ cli_run(int argc, char **argv)
 		{ "halt-on-error", required_argument, NULL, OPT_HALT },
 		{ "halt-min-sample", required_argument, NULL, OPT_HALT_MIN },
 		{ "job", required_argument, NULL, OPT_JOB },
+		{ "priority", required_argument, NULL, OPT_PRIORITY },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "stats", required_argument, NULL, OPT_STATS },
 		{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
@@ -162,63 +349,66 @@ cli_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static char plugin[PATH_MAX];
-	struct run_opts o;
+	struct run_cmd o;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	const char *worker, *user = NULL;
 	int c, i;
 
 	memset(&o, 0, sizeof o);
-	o.state_dir = "./.corral";
-	o.handler = "archive";
-	o.timeout_ms = 60000;
-	o.workers = cpus > 0 ? (uint32_t)cpus : 1;
-	o.retries = 1;
-	o.depth = 0;
-	o.halt_min = 10;
-	o.list_sep = '\n';
-	job_opts_default(&o.child);
+	o.pool.state_dir = "./.corral";
+	o.spec.handler = "archive";
+	o.spec.timeout_ms = 60000;
+	o.pool.workers = cpus > 0 ? (uint32_t)cpus : 1;
+	o.spec.retries = 1;
+	o.pool.depth = 0;
+	o.spec.halt_min = 10;
+	o.spec.list_sep = '\n';
+	job_opts_default(&o.spec.child);
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:j:t:s:H:x:r:0qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			o.workers = (uint32_t)opt_uint("--workers", optarg, 1, 1024);
+			o.pool.workers = (uint32_t)opt_uint("--workers", optarg, 1, 1024);
 			break;
 		case 't':
-			if (parse_duration_ms(optarg, &o.timeout_ms) < 0)
+			if (parse_duration_ms(optarg, &o.spec.timeout_ms) < 0)
 				log_diex(EXIT_USAGE, "--timeout: '%s' is not a duration like 250ms, 30s, 2m",
 				    sup_esc(optarg, strlen(optarg)));
 			break;
 		case 's':
-			o.state_dir = optarg;
+			o.pool.state_dir = optarg;
 			break;
 		case 'H':
-			o.handler = optarg;
+			o.spec.handler = optarg;
 			break;
 		case 'x':
-			o.exec_cmd = optarg;
-			o.handler = "exec";
+			o.spec.exec_cmd = optarg;
+			o.spec.handler = "exec";
 			break;
 		case 'r':
-			o.retries = (uint32_t)opt_uint("--retries", optarg, 0, 100);
+			o.spec.retries = (uint32_t)opt_uint("--retries", optarg, 0, 100);
 			break;
 		case OPT_DEPTH:
-			o.depth = (uint32_t)opt_uint("--depth", optarg, 1, DEPTH_MAX);
+			o.pool.depth = (uint32_t)opt_uint("--depth", optarg, 1, DEPTH_MAX);
 			break;
 		case OPT_HALT:
-			if (parse_rate(optarg, &o.halt_rate) < 0)
+			if (parse_rate(optarg, &o.spec.halt_rate) < 0)
 				log_diex(EXIT_USAGE, "--halt-on-error: '%s' is not a share like 0.1 or 10%%",
 				    sup_esc(optarg, strlen(optarg)));
 			break;
 		case OPT_HALT_MIN:
-			o.halt_min = opt_uint("--halt-min-sample", optarg, 1, UINT64_MAX);
+			o.spec.halt_min = opt_uint("--halt-min-sample", optarg, 1, UINT64_MAX);
 			break;
 		case OPT_JOB:
 			if (optarg[0] == '\0' || strlen(optarg) > 200 || strpbrk(optarg, "\n\r\t/") ||
 			    !json_is_utf8(optarg, strlen(optarg)))
 				log_diex(EXIT_USAGE, "--job: a name is 1 to 200 printable characters, no '/'");
-			o.job_name = optarg;
+			o.spec.job_name = optarg;
+			break;
+		case OPT_PRIORITY:
+			o.spec.priority = (uint32_t)opt_uint("--priority", optarg, 1, PRIORITY_MAX);
 			break;
 		case OPT_JSON:
 			o.json = 1;
@@ -227,72 +417,72 @@ cli_run(int argc, char **argv)
 			o.stats = optarg;
 			break;
 		case OPT_MAX_ENTRIES:
-			o.child.limits.max_entries = opt_uint("--max-entries", optarg, 1, UINT32_MAX);
+			o.spec.child.limits.max_entries = opt_uint("--max-entries", optarg, 1, UINT32_MAX);
 			break;
 		case OPT_MAX_BYTES:
-			o.child.limits.max_bytes = opt_size("--max-bytes", optarg, 1, UINT64_MAX);
+			o.spec.child.limits.max_bytes = opt_size("--max-bytes", optarg, 1, UINT64_MAX);
 			break;
 		case OPT_MAX_ENTRY_BYTES:
-			o.child.limits.max_entry_bytes = opt_size("--max-entry-bytes", optarg, 1, UINT64_MAX);
+			o.spec.child.limits.max_entry_bytes = opt_size("--max-entry-bytes", optarg, 1, UINT64_MAX);
 			break;
 		case OPT_MAX_RATIO:
-			o.child.limits.max_ratio = opt_uint("--max-ratio", optarg, 1, UINT32_MAX);
+			o.spec.child.limits.max_ratio = opt_uint("--max-ratio", optarg, 1, UINT32_MAX);
 			break;
 		case OPT_MAX_DEPTH:
-			o.child.limits.max_depth = (uint32_t)opt_uint("--max-depth", optarg, 0, 64);
+			o.spec.child.limits.max_depth = (uint32_t)opt_uint("--max-depth", optarg, 0, 64);
 			break;
 		case OPT_MAX_NAME:
-			o.child.limits.max_name = (uint32_t)opt_uint("--max-name", optarg, 1, 65536);
+			o.spec.child.limits.max_name = (uint32_t)opt_uint("--max-name", optarg, 1, 65536);
 			break;
 		case OPT_ENTRY_SHA256:
-			o.child.entry_sha256 = 1;
+			o.spec.child.entry_sha256 = 1;
 			break;
 		case OPT_FAIL_ON:
 			if (strcmp(optarg, "suspicious") != 0)
 				log_diex(EXIT_USAGE, "--fail-on: '%s' is not 'suspicious' (rejected and malformed always fail)",
 				    sup_esc(optarg, strlen(optarg)));
-			o.child.fail_on_suspicious = 1;
+			o.spec.child.fail_on_suspicious = 1;
 			break;
 		case OPT_FORMATS: {
 			const char *bad;
 			size_t badlen;
 
-			if (formats_parse(optarg, &o.child.formats, &bad, &badlen) < 0)
+			if (formats_parse(optarg, &o.spec.child.formats, &bad, &badlen) < 0)
 				log_diex(EXIT_USAGE, "--formats: '%s' is no format (7zip, ar, cab, cpio, empty, "
 				    "iso9660, lha, mtree, rar, rar5, tar, warc, xar, zip, all, default)",
 				    sup_esc(bad, badlen));
-			if (o.child.formats == 0)
+			if (o.spec.child.formats == 0)
 				log_diex(EXIT_USAGE, "--formats: no format left to read");
 			break;
 		}
 		case OPT_EXTRACT:
 			if (optarg[0] == '\0')
 				log_diex(EXIT_USAGE, "--extract: an empty DIR");
-			o.extract_dir = optarg;
-			o.child.extract = 1;
+			o.spec.extract_dir = optarg;
+			o.spec.child.extract = 1;
 			break;
 		case OPT_EXTRACT_SUSPICIOUS:
-			o.child.extract_suspicious = 1;
+			o.spec.child.extract_suspicious = 1;
 			break;
 		case OPT_MEMORY:
-			o.child.sandbox.memory_limit = opt_size("--memory-limit", optarg, 0, UINT64_MAX);
-			if (o.child.sandbox.memory_limit != 0 && o.child.sandbox.memory_limit < (64u << 20))
+			o.spec.child.sandbox.memory_limit = opt_size("--memory-limit", optarg, 0, UINT64_MAX);
+			if (o.spec.child.sandbox.memory_limit != 0 && o.spec.child.sandbox.memory_limit < (64u << 20))
 				log_diex(EXIT_USAGE, "--memory-limit: at least 64M (or 0 for none)");
 			break;
 		case OPT_USER:
 			user = optarg;
 			break;
 		case OPT_NO_SANDBOX:
-			o.child.sandbox.enabled = 0;
+			o.spec.child.sandbox.enabled = 0;
 			break;
 		case '0':
-			o.list_sep = '\0';
+			o.spec.list_sep = '\0';
 			break;
 		case 'q':
 			o.quiet = 1;
 			break;
 		case 'v':
-			o.verbose = 1;
+			o.pool.verbose = 1;
 			break;
 		case 'h':
 			cli_usage(stdout);
@@ -307,45 +497,45 @@ cli_run(int argc, char **argv)
 	}
 	if (optind == argc)
 		log_diex(EXIT_USAGE, "run: no PATH given (see 'corral run --help')");
-	o.inputs = argv + optind;
-	o.ninputs = argc - optind;
-	for (i = 0; i < o.ninputs; i++)
-		if (o.inputs[i][0] == '\0')
+	o.spec.inputs = argv + optind;
+	o.spec.ninputs = argc - optind;
+	for (i = 0; i < o.spec.ninputs; i++)
+		if (o.spec.inputs[i][0] == '\0')
 			log_diex(EXIT_USAGE, "run: an empty PATH");
 
-	if (strcmp(o.handler, "exec") == 0) {
-		if (o.exec_cmd == NULL || o.exec_cmd[0] == '\0')
+	if (strcmp(o.spec.handler, "exec") == 0) {
+		if (o.spec.exec_cmd == NULL || o.spec.exec_cmd[0] == '\0')
 			log_diex(EXIT_USAGE, "-H exec needs a command: -x 'CMD {}'");
-	} else if (o.exec_cmd)
+	} else if (o.spec.exec_cmd)
 		log_diex(EXIT_USAGE, "-x gives a command for -H exec, not for -H %s",
-		    sup_esc(o.handler, strlen(o.handler)));
-	else if (strcmp(o.handler, "archive") != 0 && strcmp(o.handler, "sha256") != 0) {
+		    sup_esc(o.spec.handler, strlen(o.spec.handler)));
+	else if (strcmp(o.spec.handler, "archive") != 0 && strcmp(o.spec.handler, "sha256") != 0) {
 		/* A plugin: by absolute path, so the child needs no search. */
-		if (strchr(o.handler, '/') == NULL && strstr(o.handler, ".so") == NULL)
+		if (strchr(o.spec.handler, '/') == NULL && strstr(o.spec.handler, ".so") == NULL)
 			log_diex(EXIT_USAGE, "-H %s: no such handler (archive, sha256, exec, or a path to a .so)",
-			    sup_esc(o.handler, strlen(o.handler)));
-		if (realpath(o.handler, plugin) == NULL)
-			log_die(EXIT_USAGE, "plugin %s", sup_esc(o.handler, strlen(o.handler)));
+			    sup_esc(o.spec.handler, strlen(o.spec.handler)));
+		if (realpath(o.spec.handler, plugin) == NULL)
+			log_die(EXIT_USAGE, "plugin %s", sup_esc(o.spec.handler, strlen(o.spec.handler)));
 		if (access(plugin, R_OK) < 0)
 			log_die(EXIT_USAGE, "plugin %s", sup_esc(plugin, strlen(plugin)));
-		o.handler = plugin;
+		o.spec.handler = plugin;
 	}
-	if (o.child.extract && strcmp(o.handler, "archive") != 0)
+	if (o.spec.child.extract && strcmp(o.spec.handler, "archive") != 0)
 		log_diex(EXIT_USAGE, "--extract works with the archive handler only");
-	if (o.child.extract_suspicious && !o.child.extract)
+	if (o.spec.child.extract_suspicious && !o.spec.child.extract)
 		log_diex(EXIT_USAGE, "--extract-suspicious needs --extract DIR");
-	if (o.child.extract_suspicious && o.child.fail_on_suspicious)
+	if (o.spec.child.extract_suspicious && o.spec.child.fail_on_suspicious)
 		log_diex(EXIT_USAGE, "--extract-suspicious with --fail-on suspicious: "
 		    "a failed archive is never extracted");
-	set_user(&o.child.sandbox, user ? user : "nobody", user != NULL);
+	set_user(&o.spec.child.sandbox, user ? user : "nobody", user != NULL);
 	/* A backstop behind the timeout, per file: the child raises its soft
 	 * limit by this much before each task. */
-	o.child.sandbox.cpu_s = (uint32_t)(o.timeout_ms / 1000 + 2);
+	o.spec.child.sandbox.cpu_s = (uint32_t)(o.spec.timeout_ms / 1000 + 2);
 	/* Loud even with -q: nothing else shows that the walls are down. */
-	if (!o.child.sandbox.enabled)
+	if (!o.spec.child.sandbox.enabled)
 		log_warnx("--no-sandbox: children run without seccomp, Landlock, namespaces or a user change; "
 		    "a hostile file that compromises a child can reach everything this user can");
 	worker = getenv("CORRAL_WORKER");
-	o.worker = worker && worker[0] ? worker : "/proc/self/exe";
-	return sup_run(&o);
+	o.pool.worker = worker && worker[0] ? worker : "/proc/self/exe";
+	return run(&o);
 }
