@@ -131,6 +131,24 @@ void store_task_free(struct store_task *t);
 typedef int (*store_result_fn)(uint64_t seq, const char *path, size_t path_len,
     const struct store_outcome *o, void *arg);
 int store_results_each(store *st, uint32_t job, store_result_fn fn, void *arg);
+/* A page of the same walk, for a reader that streams a large job over many
+ * calls (a socket that drains slowly): calls fn for the tasks of job with
+ * seq > after, in seq order. mask picks them by their outcome's status
+ * (1 << OUT_FAILED | ...): only tasks with an outcome whose status is in it;
+ * 0 picks every task, with its outcome or NULL, as store_results_each does.
+ * A call stops after max calls of fn, after STORE_CHUNK tasks examined (or
+ * max, when larger) matched or not, at the end of the job's tasks, or after
+ * a call of fn that returns non-zero. *last: the seq of the last task
+ * examined, or after when none was; the next page goes on after it. A page
+ * starts at its key (no rescan from the job's first task): it costs one
+ * seek and the rows it examines, wherever after is.
+ * Returns the number of calls of fn (0 to max). A page with *last == after
+ * is the end: no task after it (with a mask: no outcome), for now: a job
+ * still at work may add some.
+ * -1 with ENOENT: no such job (also one deleted while it was paged); EINVAL:
+ * max < 1; EBADMSG: a damaged record. */
+int store_results_page(store *st, uint32_t job, uint64_t after, int max, unsigned mask,
+    store_result_fn fn, void *arg, uint64_t *last);
 
 /* Writes. Everything from store_begin to store_commit is one LMDB write
  * transaction: the group commit. Only a STORE_WRITE store. */
@@ -147,6 +165,42 @@ int store_task_attempts(store *st, uint32_t job, uint64_t seq, uint32_t attempts
 /* Records the outcome of task seq, removes it from pending and counts it in
  * job->count: 0 recorded, 1 it already had one (nothing changed), -1 error. */
 int store_outcome_put(store *st, struct store_job *job, uint64_t seq, const struct store_outcome *o);
+/* The writes that walk a whole job do at most STORE_CHUNK rows a call (a
+ * few milliseconds), so that an owner serving clients from an event loop
+ * spreads a large job over many short transactions, committing between
+ * calls. A caller that wants all of it at once calls again in the same
+ * transaction while they return 1 (docs/state.md gives the cost). */
+#define STORE_CHUNK	4096
+/* Deletes job and everything of it; job gives its id, and its name should
+ * its record be damaged. The first call removes the job's record and its
+ * name: from that commit on no read finds the job, and its name may be
+ * given to a new job (its id never is). Each call then removes up to
+ * STORE_CHUNK rows of the job's pending set, results, path index and tasks,
+ * in that order. Returns 0 when nothing of the job is left (also for one
+ * that never existed); 1 when rows are left: call again with the same id,
+ * after a commit or in the same transaction; -1 on error (EINVAL: no
+ * transaction, or id 0). A job must be stopped before it is deleted: an
+ * outcome put after the first call may stay behind, and a store_job_put
+ * would bring its record back. */
+int store_job_delete(store *st, const struct store_job *job);
+/* A job that store_job_delete did not finish (its owner stopped between
+ * two calls): its record is gone, some of its rows are not. 0 and *job set
+ * to its id; 1 none; -1 error. A read, as cheap as one seek per job that
+ * has tasks; a new owner asks it, then finishes with store_job_delete. */
+int store_job_leftover(store *st, uint32_t *job);
+/* Requeues the tasks of job whose outcome's status is in mask (1 <<
+ * OUT_FAILED | ...): removes the outcome, puts the task back in pending with
+ * no attempts charged, and takes it out of job->count. Examines the
+ * outcomes of tasks with seq > *after, at most STORE_CHUNK a call; sets
+ * *after to the last seq examined and *requeued to the tasks this call
+ * requeued. Returns 0 when the job has no outcome after *after left to
+ * examine; 1 when it has: call again with *after, after a commit or in the
+ * same transaction; -1 on error (EINVAL: no transaction, id 0, or no status
+ * in mask). The caller puts job and sets its state (a done job runs
+ * again). Dispatch reading pending from a cursor (store_pending's after)
+ * sees tasks requeued behind it only once it starts again from 0. */
+int store_retry(store *st, struct store_job *job, unsigned mask, uint64_t *after,
+    uint64_t *requeued);
 /* Commits (durably, unless the store was opened with CORRAL_NOSYNC set in the
  * environment, a benchmark-only switch). 0 or -1; on -1 nothing was written. */
 int store_commit(store *st);

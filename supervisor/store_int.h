@@ -1,6 +1,7 @@
 /* store_int: what the files of the store share and nothing else sees: the
  * environment's handle, the key layout, and the read transactions
- * (store.c owns the environment and the writes, store_read.c the reads). */
+ * (store.c owns the environment and the writes, store_read.c the reads,
+ * store_bulk.c the writes that walk a whole job). */
 #ifndef CORRAL_STORE_INT_H
 #define CORRAL_STORE_INT_H
 

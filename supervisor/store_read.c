@@ -3,6 +3,7 @@
  * the write transaction when the owner has one open, else in a read
  * transaction that is reset between calls, so no snapshot pins pages. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -232,41 +233,102 @@ store_task_free(struct store_task *t)
 	t->path = NULL;
 }
 
-int
-store_results_each(store *st, uint32_t job, store_result_fn fn, void *arg)
+/* The walk behind store_results_each and store_results_page: the tasks of
+ * job with seq > after, in seq order, until max calls of fn or scan rows
+ * examined. With a mask it walks results, where every row has an outcome to
+ * test, and looks up the task of each match; without one it walks tasks and
+ * looks up each one's outcome. */
+static int
+results_walk(store *st, uint32_t job, uint64_t after, int max, uint64_t scan, unsigned mask,
+    store_result_fn fn, void *arg, uint64_t *last)
 {
 	MDB_cursor *c;
 	uint8_t kb[TASK_KEY];
-	MDB_val k = { TASK_KEY, kb }, v, rv;
+	MDB_val k = { TASK_KEY, kb }, v, tv, rv = { 0, NULL };
+	MDB_cursor_op op = MDB_SET_RANGE;
 	struct store_outcome o;
 	const char *path;
 	size_t plen;
 	uint32_t attempts;
-	int rc, r = 0, regular, have;
+	uint64_t seq;
+	int rc = 0, n = 0, regular, have;
 
-	if ((c = ropen(st, st->tasks)) == NULL)
+	*last = after;
+	if (after == UINT64_MAX)
+		return 0;
+	if ((c = ropen(st, mask ? st->results : st->tasks)) == NULL)
 		return -1;
-	store_task_key(kb, job, 0);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+	store_task_key(kb, job, after + 1);
+	for (; n < max && scan > 0; scan--, op = MDB_NEXT) {
+		if ((rc = mdb_cursor_get(c, &k, &v, op)) != 0)
+			break;
 		if (k.mv_size != TASK_KEY || store_get_be(k.mv_data, 4) != job)
 			break;
-		rc = mdb_get(mdb_cursor_txn(c), st->results, &k, &rv);
-		if (rc != 0 && rc != MDB_NOTFOUND)
-			break;
-		have = rc == 0;
-		if (rec_task_decode(v.mv_data, v.mv_size, &path, &plen, &attempts, &regular) < 0 ||
-		    (have && rec_outcome_decode(rv.mv_data, rv.mv_size, &o) < 0)) {
-			r = store_fail(st, BAD_RECORD);
-			break;
+		seq = store_get_be((const uint8_t *)k.mv_data + 4, 8);
+		*last = seq;
+		if (mask) {
+			if (rec_outcome_decode(v.mv_data, v.mv_size, &o) < 0) {
+				rc = BAD_RECORD;
+				break;
+			}
+			if ((mask & 1u << o.status) == 0)
+				continue;
+			have = 1;
+			rc = mdb_get(mdb_cursor_txn(c), st->tasks, &k, &tv);
+			if (rc == MDB_NOTFOUND)
+				rc = BAD_RECORD;	/* an outcome without its task */
+		} else {
+			tv = v;
+			rc = mdb_get(mdb_cursor_txn(c), st->results, &k, &rv);
+			have = rc == 0;
+			if (rc == MDB_NOTFOUND)
+				rc = 0;
+			else if (have && rec_outcome_decode(rv.mv_data, rv.mv_size, &o) < 0)
+				rc = BAD_RECORD;
 		}
-		if (fn(store_get_be((const uint8_t *)k.mv_data + 4, 8), path, plen, have ? &o : NULL, arg)) {
-			rc = 0;
+		if (rc == 0 && rec_task_decode(tv.mv_data, tv.mv_size, &path, &plen, &attempts,
+		    &regular) < 0)
+			rc = BAD_RECORD;
+		if (rc != 0)
 			break;
-		}
+		n++;
+		if (fn(seq, path, plen, have ? &o : NULL, arg))
+			break;
 	}
-	if (r == 0 && rc != 0 && rc != MDB_NOTFOUND)
-		r = store_fail(st, rc);
 	rclose(st, c);
-	return r;
+	return rc != 0 && rc != MDB_NOTFOUND ? store_fail(st, rc) : n;
+}
+
+int
+store_results_each(store *st, uint32_t job, store_result_fn fn, void *arg)
+{
+	uint64_t last;
+
+	return results_walk(st, job, 0, INT_MAX, UINT64_MAX, 0, fn, arg, &last) < 0 ? -1 : 0;
+}
+
+/* The job's record and the page are read in one snapshot: a page never
+ * shows rows of a job that its own read found deleted. */
+int
+store_results_page(store *st, uint32_t job, uint64_t after, int max, unsigned mask,
+    store_result_fn fn, void *arg, uint64_t *last)
+{
+	MDB_txn *txn;
+	uint8_t kb[4];
+	MDB_val k = { 4, kb }, v;
+	int rc, n;
+
+	*last = after;
+	if (max < 1)
+		return store_fail(st, EINVAL);
+	if ((txn = rbegin(st)) == NULL)
+		return -1;
+	store_put_be(kb, job, 4);
+	if ((rc = mdb_get(txn, st->jobs, &k, &v)) != 0)
+		n = store_fail(st, rc);
+	else
+		n = results_walk(st, job, after, max, max > STORE_CHUNK ? (uint64_t)max : STORE_CHUNK,
+		    mask, fn, arg, last);
+	rend(st, txn);
+	return n;
 }

@@ -4,7 +4,11 @@
  * outcomes recorded exactly once and joined to their paths byte for byte;
  * aborts leave nothing; big-endian keys keep seqs numeric and jobs apart; a
  * map that fills grows; damaged records and other formats are errors, not
- * crashes; and everything is still there after a reopen. */
+ * crashes; and everything is still there after a reopen. Then the calls a
+ * serving owner makes on large jobs: results paged by status, each task
+ * once, however few match; outcomes retried by status, counted and
+ * requeued; jobs deleted down to their last row, also when the owner dies
+ * between chunks, and nobody else's rows with them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -706,6 +710,455 @@ test_growth(void)
 	close(up[0]), close(up[1]), close(down[0]), close(down[1]);
 }
 
+/* The status seq gets in a mixed job: every seventh none (pending, with an
+ * attempt charged), the others the five outcomes in turn. */
+static int
+mixed_status(uint64_t seq)
+{
+	return seq % 7 == 0 ? -1 : (int)(seq % OUT__COUNT);
+}
+
+/* A job of n tasks "NAME/SEQ" with mixed_status outcomes; a crash or a
+ * timeout had two attempts charged to its task first. */
+static int
+make_mixed(store *st, struct store_job *j, const char *name, int n)
+{
+	struct store_outcome o;
+	char path[64];
+	uint64_t seq;
+	int i, bad = store_begin(st) < 0, s;
+
+	memset(j, 0, sizeof *j);
+	snprintf(j->name, sizeof j->name, "%s", name);
+	bad |= store_job_put(st, j) < 0;
+	memset(&o, 0, sizeof o);
+	o.exit_code = -1;
+	for (i = 0; !bad && i < n; i++) {
+		snprintf(path, sizeof path, "%s/%05d", name, i + 1);
+		bad |= store_task_add(st, j, path, strlen(path), 1, &seq) != 0;
+		if ((s = mixed_status(seq)) < 0) {
+			bad |= store_task_attempts(st, j->id, seq, 1) < 0;
+			continue;
+		}
+		if (s == OUT_CRASHED || s == OUT_TIMEOUT)
+			bad |= store_task_attempts(st, j->id, seq, 2) < 0;
+		o.status = s;
+		bad |= store_outcome_put(st, j, seq, &o) != 0;
+	}
+	bad |= store_job_put(st, j) < 0 || store_commit(st) < 0;
+	return bad ? -1 : 0;
+}
+
+/* Rows of db in the environment d whose key starts with prefix. The store
+ * must be closed (one environment per file per process). */
+static int64_t
+raw_rows(const char *d, const char *db, const void *prefix, size_t len)
+{
+	MDB_env *env;
+	MDB_txn *txn = NULL;
+	MDB_cursor *c;
+	MDB_dbi dbi;
+	MDB_val k = { len, (void *)prefix }, v;
+	int64_t n = -1;
+	int rc;
+
+	if (mdb_env_create(&env) != 0)
+		return -1;
+	mdb_env_set_maxdbs(env, 8);
+	if (mdb_env_open(env, d, MDB_RDONLY, 0600) == 0 &&
+	    mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0 && mdb_dbi_open(txn, db, 0, &dbi) == 0 &&
+	    mdb_cursor_open(txn, dbi, &c) == 0) {
+		for (n = 0, rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		    rc == 0 && k.mv_size >= len && memcmp(k.mv_data, prefix, len) == 0;
+		    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+			n++;
+		mdb_cursor_close(c);
+	}
+	if (txn)
+		mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return n;
+}
+
+/* Rows of job in the four databases keyed by it: tasks, paths, pending,
+ * results. */
+static int64_t
+raw_job_rows(const char *d, uint32_t job)
+{
+	static const char *const dbs[] = { "tasks", "paths", "pending", "results" };
+	uint8_t k[4] = { job >> 24, job >> 16 & 0xff, job >> 8 & 0xff, job & 0xff };
+	int64_t n, total = 0;
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if ((n = raw_rows(d, dbs[i], k, 4)) < 0)
+			return -1;
+		total += n;
+	}
+	return total;
+}
+
+/* What a paging reader saw: times each seq was visited, in what order. */
+struct pages {
+	uint8_t seen[10001];
+	const char *name;	/* the job's paths are "NAME/SEQ" */
+	uint64_t prev;
+	unsigned mask;
+	int calls, stop_at, wrong;
+};
+
+static int
+page_visit(uint64_t seq, const char *path, size_t len, const struct store_outcome *o, void *arg)
+{
+	struct pages *p = arg;
+	char want[64];
+
+	snprintf(want, sizeof want, "%s/%05llu", p->name, (unsigned long long)seq);
+	p->wrong += seq <= p->prev || seq >= sizeof p->seen || len != strlen(want) ||
+	    memcmp(path, want, len) != 0 || (p->mask && (o == NULL || !(p->mask & 1u << o->status)));
+	p->prev = seq;
+	if (seq < sizeof p->seen)
+		p->seen[seq]++;
+	return ++p->calls == p->stop_at;
+}
+
+/* Pages through job max at a time, each page going on from the last one's
+ * *last, until a page ends where it began. The number of pages, or -1. */
+static int
+page_all(store *st, uint32_t job, int max, unsigned mask, struct pages *p)
+{
+	uint64_t after = 0, last;
+	int n, pages = 0;
+
+	p->mask = mask;
+	do {
+		n = store_results_page(st, job, after, max, mask, page_visit, p, &last);
+		if (n < 0 || n > max || last < after || (last == after && n != 0) || ++pages > 100000)
+			return -1;
+	} while (last != after && (after = last, 1));
+	return pages;
+}
+
+/* Whether each seq of 1..n was visited once if it matches mask (mixed
+ * statuses; 0: every task), else never. */
+static int
+pages_exact(const struct pages *p, int n, unsigned mask)
+{
+	uint64_t seq;
+	int s;
+
+	for (seq = 1; seq <= (uint64_t)n; seq++) {
+		s = mixed_status(seq);
+		if (p->seen[seq] != (!mask || (s >= 0 && mask & 1u << s)))
+			return 0;
+	}
+	return p->wrong == 0;
+}
+
+static void
+test_page(store *st)
+{
+	static struct pages p;
+	struct store_job m, sparse, empty;
+	struct store_outcome o;
+	struct seen s;
+	char path[64];
+	unsigned fail = 1u << OUT_FAILED, bad = 1u << OUT_CRASHED | 1u << OUT_TIMEOUT;
+	uint64_t seq, last;
+	int i, n, err = 0;
+
+	ok(make_mixed(st, &m, "paged", 3000) == 0, "a job of 3,000 tasks, mixed outcomes");
+	memset(&p, 0, sizeof p);
+	p.name = "paged";
+	n = page_all(st, m.id, 7, 0, &p);
+	ok(n > 1 && pages_exact(&p, 3000, 0), "mask 0, 7 a page: every task once, in order (%d pages)", n);
+	memset(&s, 0, sizeof s);
+	ok(store_results_each(st, m.id, results_check, &s) == 0 && p.calls == s.with + s.without,
+	    "... as many as store_results_each gives (%d)", s.with + s.without);
+	memset(&p, 0, sizeof p);
+	p.name = "paged";
+	ok(page_all(st, m.id, 5, fail, &p) > 1 && pages_exact(&p, 3000, fail) && p.calls == (int)m.count[OUT_FAILED],
+	    "mask failed: each failed task once (%d), nothing else", p.calls);
+	memset(&p, 0, sizeof p);
+	p.name = "paged";
+	ok(page_all(st, m.id, 3, bad, &p) > 1 && pages_exact(&p, 3000, bad) &&
+	    p.calls == (int)(m.count[OUT_CRASHED] + m.count[OUT_TIMEOUT]),
+	    "mask crashed|timeout: each once (%d)", p.calls);
+
+	memset(&p, 0, sizeof p);
+	p.name = "paged";
+	p.stop_at = 3;
+	n = store_results_page(st, m.id, 0, 10, 0, page_visit, &p, &last);
+	ok(n == 3 && last == 3, "fn returning non-zero ends the page at its task");
+	p.stop_at = 0;
+	p.prev = 0;
+	ok(store_results_page(st, m.id, last, 1, 0, page_visit, &p, &last) == 1 && p.prev == 4 && last == 4,
+	    "and the next page goes on after it");
+	n = store_results_page(st, m.id, 3000, 10, 0, page_visit, &p, &last);
+	ok(n == 0 && last == 3000, "after the last task: 0, *last unchanged (the end)");
+	n = store_results_page(st, m.id, 1000000, 10, 0, page_visit, &p, &last);
+	ok(n == 0 && last == 1000000, "after far beyond the end: the end");
+	n = store_results_page(st, m.id, UINT64_MAX, 10, 0, page_visit, &p, &last);
+	ok(n == 0 && last == UINT64_MAX, "after UINT64_MAX: the end");
+	ok(store_results_page(st, m.id, 0, 0, 0, page_visit, &p, &last) < 0 && errno == EINVAL, "max 0: EINVAL");
+	ok(store_results_page(st, 99999, 0, 10, 0, page_visit, &p, &last) < 0 && errno == ENOENT && last == 0,
+	    "a missing job: ENOENT");
+
+	memset(&empty, 0, sizeof empty);
+	snprintf(empty.name, sizeof empty.name, "empty");
+	ok(store_begin(st) == 0 && store_job_put(st, &empty) == 0 && store_commit(st) == 0, "a job with no tasks");
+	n = store_results_page(st, empty.id, 0, 10, 0, page_visit, &p, &last);
+	ok(n == 0 && last == 0, "its page is the end at once");
+	n = store_results_page(st, empty.id, 0, 10, fail, page_visit, &p, &last);
+	ok(n == 0 && last == 0, "... with a mask too");
+
+	/* One failure in 10,000: a page stops after STORE_CHUNK tasks
+	 * examined, with *last moved on, instead of walking them all. */
+	memset(&sparse, 0, sizeof sparse);
+	snprintf(sparse.name, sizeof sparse.name, "sparse");
+	memset(&o, 0, sizeof o);
+	o.exit_code = -1;
+	err = store_begin(st) < 0 || store_job_put(st, &sparse) < 0;
+	for (i = 1; !err && i <= 10000; i++) {
+		snprintf(path, sizeof path, "sparse/%05d", i);
+		o.status = i == 9000 ? OUT_FAILED : OUT_OK;
+		err = store_task_add(st, &sparse, path, strlen(path), 1, &seq) != 0 ||
+		    store_outcome_put(st, &sparse, seq, &o) != 0;
+	}
+	ok(!err && store_job_put(st, &sparse) == 0 && store_commit(st) == 0, "a job of 10,000, seq 9000 failed");
+	memset(&p, 0, sizeof p);
+	p.name = "sparse";
+	n = store_results_page(st, sparse.id, 0, 10, fail, page_visit, &p, &last);
+	ok(n == 0 && last == STORE_CHUNK, "a page examines at most STORE_CHUNK: 0 found, *last %llu",
+	    (unsigned long long)last);
+	memset(&p, 0, sizeof p);
+	p.name = "sparse";
+	n = page_all(st, sparse.id, 10, fail, &p);
+	ok(n == 4 && p.calls == 1 && p.seen[9000] == 1 && p.wrong == 0,
+	    "paging finds the one failure, in %d pages", n);
+	memset(&p, 0, sizeof p);
+	p.name = "sparse";
+	n = store_results_page(st, sparse.id, 0, 5000, 0, page_visit, &p, &last);
+	ok(n == 5000 && last == 5000 && p.wrong == 0, "a max above STORE_CHUNK is served whole");
+}
+
+static void
+test_retry(store *st)
+{
+	struct store_job r, other, got, before;
+	struct store_task t[256];
+	struct store_outcome o;
+	struct seen s;
+	unsigned mask = 1u << OUT_FAILED | 1u << OUT_CRASHED;
+	uint64_t after = 0, n, total = 0, want, seq, prev;
+	int64_t pending0, other_pending;
+	int i, rc, calls = 0, wrong = 0, zeroed = 0, kept = 0, bad = 0;
+
+	ok(make_mixed(st, &r, "retried", 6000) == 0 && make_mixed(st, &other, "bystander", 500) == 0,
+	    "a job of 6,000 mixed outcomes, and another");
+	before = r;
+	want = r.count[OUT_FAILED] + r.count[OUT_CRASHED];
+	pending0 = pending_count(st, r.id);
+	other_pending = pending_count(st, other.id);
+	ok(store_retry(st, &r, mask, &after, &n) < 0 && errno == EINVAL, "outside a transaction: EINVAL");
+	ok(store_begin(st) == 0 && store_retry(st, &r, 0, &after, &n) < 0 && errno == EINVAL,
+	    "no status in mask: EINVAL");
+	store_abort(st);
+
+	do {
+		if (store_begin(st) < 0)
+			break;
+		rc = store_retry(st, &r, mask, &after, &n);
+		total += n;
+		calls++;
+		if (store_job_put(st, &r) < 0 || store_commit(st) < 0)
+			rc = -1;
+	} while (rc == 1 && calls < 100);
+	ok(rc == 0 && calls == 2, "retry in chunks, a commit after each: %d calls", calls);
+	ok(total == want, "requeued the failed and crashed: %llu of %llu", (unsigned long long)total,
+	    (unsigned long long)want);
+	ok(r.count[OUT_FAILED] == 0 && r.count[OUT_CRASHED] == 0 && r.count[OUT_OK] == before.count[OUT_OK] &&
+	    r.count[OUT_TIMEOUT] == before.count[OUT_TIMEOUT] && r.count[OUT_SKIPPED] == before.count[OUT_SKIPPED],
+	    "their counts are 0, the others as they were");
+	ok(store_job_by_id(st, r.id, &got) == 0 && memcmp(got.count, r.count, sizeof r.count) == 0,
+	    "and the record says so");
+	is_int(pending_count(st, r.id), pending0 + (int64_t)want, "pending grew by them");
+
+	for (after = 0; (i = store_pending(st, r.id, after, t, 256)) > 0;) {
+		while (i-- > 0) {
+			seq = t[i].seq;
+			after = after > seq ? after : seq;
+			if (mixed_status(seq) < 0)
+				kept += t[i].attempts == 1;
+			else if (mask & 1u << mixed_status(seq))
+				zeroed += t[i].attempts == 0;
+			else
+				wrong++;
+			store_task_free(&t[i]);
+		}
+	}
+	ok(wrong == 0 && zeroed == (int)want && kept == pending0,
+	    "the requeued have no attempts charged; the never-done keep theirs");
+	memset(&s, 0, sizeof s);
+	ok(store_results_each(st, r.id, results_check, &s) == 0 &&
+	    s.with == (int)(r.count[OUT_OK] + r.count[OUT_TIMEOUT] + r.count[OUT_SKIPPED]) &&
+	    s.without == 6000 - s.with, "results: the requeued have no outcome");
+
+	after = 0;
+	ok(store_begin(st) == 0 && store_retry(st, &r, mask, &after, &n) == 0 && n == 0 && store_commit(st) == 0,
+	    "a second retry finds nothing");
+	/* Each call goes on from *after: a mask that matches nothing among
+	 * 10,000 outcomes still ends, STORE_CHUNK at a time. */
+	ok(store_job_by_name(st, "sparse", &got) == 0, "the job of 10,000");
+	after = 0;
+	calls = wrong = 0;
+	do {
+		prev = after;
+		rc = store_begin(st) < 0 ? -1 : store_retry(st, &got, 1u << OUT_SKIPPED, &after, &n);
+		wrong += n != 0 || after <= prev;
+		store_abort(st);
+	} while (rc == 1 && ++calls < 100);
+	ok(rc == 0 && calls == 2 && wrong == 0 && after == 10000,
+	    "a mask that matches nothing moves on: %d calls, *after %llu", calls + 1, (unsigned long long)after);
+	ok(store_job_by_id(st, other.id, &got) == 0 && memcmp(got.count, other.count, sizeof got.count) == 0 &&
+	    pending_count(st, other.id) == other_pending, "the other job is untouched");
+
+	/* The requeued run again: their new outcomes are recorded, not refused
+	 * as seconds. */
+	memset(&o, 0, sizeof o);
+	o.exit_code = -1;
+	bad = store_begin(st) < 0;
+	for (seq = 1; !bad && seq <= 6000; seq++)
+		if (mixed_status(seq) >= 0 && mask & 1u << mixed_status(seq))
+			bad = store_outcome_put(st, &r, seq, &o) != 0;
+	ok(!bad && store_job_put(st, &r) == 0 && store_commit(st) == 0 &&
+	    r.count[OUT_OK] == before.count[OUT_OK] + want && pending_count(st, r.id) == pending0,
+	    "the requeued get new outcomes, counted once");
+}
+
+static int
+delete_all(store *st, const struct store_job *j, int commit_each)
+{
+	int r, calls = 0;
+
+	do {
+		if (store_begin(st) < 0)
+			return -1;
+		r = store_job_delete(st, j);
+		calls++;
+		if (commit_each && store_commit(st) < 0)
+			return -1;
+	} while (r == 1 && calls < 1000);
+	if (!commit_each && store_commit(st) < 0)
+		return -1;
+	return r == 0 ? calls : -1;
+}
+
+static void
+test_delete(store **stp, const char *d)
+{
+	store *st = *stp;
+	struct store_job before, doomed, after, got, ghost, twin, twin2, again;
+	struct seen s;
+	uint64_t seq, last;
+	int64_t rows_before, rows_after;
+	const char *why;
+	uint32_t id = 0;
+	int r, calls, found;
+
+	ok(make_mixed(st, &before, "before", 300) == 0 && make_mixed(st, &doomed, "doomed", 5000) == 0 &&
+	    make_mixed(st, &after, "after", 300) == 0 && doomed.id == before.id + 1 && after.id == doomed.id + 1,
+	    "a job of 5,000 mixed outcomes between two of 300");
+	ok(store_job_delete(st, &doomed) < 0 && errno == EINVAL, "outside a transaction: EINVAL");
+
+	/* All in one transaction, then aborted: nothing changed. */
+	ok(store_begin(st) == 0, "begin");
+	for (calls = 1; (r = store_job_delete(st, &doomed)) == 1 && calls < 100; calls++)
+		;
+	ok(r == 0 && calls > 1 && store_job_by_name(st, "doomed", &got) == 1 && pending_count(st, doomed.id) == 0,
+	    "deleted in one transaction, %d calls", calls);
+	store_abort(st);
+	ok(store_job_by_name(st, "doomed", &got) == 0 && got.total == 5000 &&
+	    pending_count(st, doomed.id) == 714, "aborted: all of it still there");
+
+	/* Chunked, and the owner dies after the first commit. */
+	ok(store_begin(st) == 0 && store_job_delete(st, &doomed) == 1 && store_commit(st) == 0,
+	    "the first chunk committed, more to delete");
+	ok(store_job_by_name(st, "doomed", &got) == 1 && store_job_by_id(st, doomed.id, &got) == 1,
+	    "from then on no read finds the job");
+	ok(store_results_page(st, doomed.id, 0, 10, 0, results_stop, &r, &last) < 0 && errno == ENOENT,
+	    "paging it: ENOENT");
+	store_close(st);
+	*stp = st = store_open(d, STORE_WRITE, &why);
+	ok(st && store_job_leftover(st, &id) == 0 && id == doomed.id, "a new owner finds the leftover job %u", id);
+	if (st == NULL)
+		return;
+	memset(&ghost, 0, sizeof ghost);
+	ghost.id = id;
+	/* Whenever it stops, what is left must still be found. */
+	for (calls = 0, found = 1; (r = store_begin(st) < 0 ? -1 : store_job_delete(st, &ghost)) == 1 &&
+	    calls < 100; calls++)
+		found &= store_commit(st) == 0 && store_job_leftover(st, &id) == 0 && id == doomed.id;
+	ok(r == 0 && store_commit(st) == 0 && calls > 1 && found,
+	    "and deletes the rest by its id, found again after each of %d chunks", calls + 1);
+	is_int(store_job_leftover(st, &id), 1, "nothing is left over");
+	is_int(pending_count(st, doomed.id), 0, "pending: none");
+	memset(&s, 0, sizeof s);
+	ok(store_results_each(st, doomed.id, results_check, &s) == 0 && s.with + s.without == 0,
+	    "results_each: nothing");
+	ok(store_job_by_id(st, before.id, &got) == 0 && got.total == 300 && pending_count(st, before.id) == 42 &&
+	    store_job_by_name(st, "after", &got) == 0 && got.id == after.id && pending_count(st, after.id) == 42,
+	    "the jobs either side are untouched");
+	ok(store_begin(st) == 0 && store_task_add(st, &ghost, "doomed/00001", 12, 1, &seq) == 0,
+	    "the path index forgot its paths: one is new again");
+	store_abort(st);
+	is_int(delete_all(st, &ghost, 1), 1, "deleting it again: 0 at once");
+
+	store_close(st);
+	rows_before = raw_job_rows(d, before.id);
+	rows_after = raw_job_rows(d, after.id);
+	is_int(raw_job_rows(d, doomed.id), 0, "no row of it in tasks, paths, pending, results");
+	is_int(raw_rows(d, "jobnames", "doomed", 6), 0, "nor its name in jobnames");
+	ok(rows_before == 300 * 2 + 42 + 258 && rows_after == rows_before,
+	    "the neighbours keep every row (%lld, %lld)", (long long)rows_before, (long long)rows_after);
+	*stp = st = store_open(d, STORE_WRITE, &why);
+	if (st == NULL)
+		return;
+
+	memset(&again, 0, sizeof again);
+	snprintf(again.name, sizeof again.name, "doomed");
+	ok(store_begin(st) == 0 && store_job_put(st, &again) == 0 && store_commit(st) == 0 &&
+	    again.id > after.id && store_job_by_name(st, "doomed", &got) == 0 && got.id == again.id &&
+	    got.total == 0, "the name is free for a new job, under a new id (%u)", again.id);
+
+	/* A name taken over by a later job stays with it. */
+	memset(&twin, 0, sizeof twin);
+	snprintf(twin.name, sizeof twin.name, "twin");
+	twin2 = twin;
+	ok(store_begin(st) == 0 && store_job_put(st, &twin) == 0 && store_job_put(st, &twin2) == 0 &&
+	    store_job_delete(st, &twin) == 0 && store_commit(st) == 0 &&
+	    store_job_by_name(st, "twin", &got) == 0 && got.id == twin2.id,
+	    "deleting a job whose name a later one took leaves that one's name");
+}
+
+static void
+test_ops(void)
+{
+	char d[256];
+	const char *why;
+	store *st;
+
+	snprintf(d, sizeof d, "%s/ops", top);
+	st = store_open(d, STORE_WRITE, &why);
+	ok(st != NULL, "a store for paging, retry and delete");
+	if (st == NULL)
+		return;
+	test_page(st);
+	test_retry(st);
+	test_delete(&st, d);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -736,6 +1189,7 @@ main(void)
 	test_damage(&a);
 	test_format();
 	test_growth();
+	test_ops();
 
 	snprintf(cmd, sizeof cmd, "rm -rf %s", top);
 	if (system(cmd) != 0)
