@@ -24,7 +24,7 @@ COMMON_SRC := common/log.c common/parse.c common/utf8.c
 IPC_SRC    := ipc/frame.c ipc/msg.c ipc/mpcheck.c ipc/jobopts.c
 CLI_SRC    := cli/main.c cli/run.c cli/report.c cli/progress.c
 SUP_SRC    := supervisor/sup.c supervisor/slot.c supervisor/slot_io.c supervisor/death.c \
-              supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/store_read.c supervisor/store_bulk.c supervisor/record.c supervisor/json.c supervisor/stats.c \
+              supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/store_read.c supervisor/store_bulk.c supervisor/store_inputs.c supervisor/record.c supervisor/json.c supervisor/stats.c \
               supervisor/outdir.c supervisor/errlog.c supervisor/spec.c
 CHILD_SRC  := child/worker.c child/result.c child/handlers/archive.c \
               child/handlers/sha256.c child/handlers/exec.c child/handlers/plugin.c \
@@ -47,7 +47,7 @@ $(B)/tests/unit_parse:  $(COMMON_OBJ)
 $(B)/tests/unit_ipc:    $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_mpcheck: $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_json:   $(B)/supervisor/json.o $(IPC_OBJ) $(COMMON_OBJ)
-$(B)/tests/unit_store:  $(B)/supervisor/store.o $(B)/supervisor/store_read.o $(B)/supervisor/store_bulk.o $(B)/supervisor/record.o $(IPC_OBJ) $(COMMON_OBJ)
+$(B)/tests/unit_store:  $(B)/supervisor/store.o $(B)/supervisor/store_read.o $(B)/supervisor/store_bulk.o $(B)/supervisor/store_inputs.o $(B)/supervisor/record.o $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_result: $(B)/child/result.o $(IPC_OBJ) $(COMMON_OBJ)
 UNIT_TESTS += $(B)/tests/unit_extract
 $(B)/tests/unit_extract: $(B)/child/extract.o $(B)/child/extract_names.o $(B)/child/archive/reasons.o $(B)/child/archive/formats.o $(COMMON_OBJ)

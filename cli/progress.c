@@ -97,7 +97,7 @@ draw(struct sup *s)
 	clear_block();
 	fprintf(stderr, "%.*s", width - 1, line);
 	for (i = 0; i < s->nslots && i < MAX_WORKER_LINES; i++) {
-		struct slot *sl = &s->slots[i];
+		struct slot *sl = s->slots[i];
 		const char *what = slot_state_name(sl->state);
 		int w;
 

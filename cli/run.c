@@ -94,7 +94,7 @@ enum {
 	OPT_DEPTH = 256, OPT_HALT, OPT_HALT_MIN, OPT_JOB, OPT_JSON, OPT_STATS,
 	OPT_MAX_ENTRIES, OPT_MAX_BYTES, OPT_MAX_ENTRY_BYTES, OPT_MAX_RATIO, OPT_MAX_DEPTH,
 	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_EXTRACT_SUSPICIOUS,
-	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY
+	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET
 };
 
 static uint64_t
@@ -129,14 +129,6 @@ set_user(struct sandbox_opts *sb, const char *name, int given)
 	sb->uid = (uint32_t)pw->pw_uid;
 	sb->gid = (uint32_t)pw->pw_gid;
 }
-
-/* What one `corral run` asks for: the pool, its one job, and what is shown. */
-struct run_cmd {
-	struct pool_opts pool;
-	struct job_spec spec;
-	int json, quiet;
-	const char *stats;		/* --stats FILE, or NULL */
-};
 
 /* The run as its front end sees it. */
 struct run_view {
@@ -312,9 +304,11 @@ run(const struct run_cmd *o)
 }
 
 int
-cli_run(int argc, char **argv)
+run_parse(int argc, char **argv, struct run_cmd *out, const char *cmd)
 {
 	static const struct option longopts[] = {
+		{ "wait", no_argument, NULL, OPT_WAIT },
+		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "workers", required_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "state", required_argument, NULL, 's' },
@@ -350,6 +344,7 @@ cli_run(int argc, char **argv)
 	};
 	static char plugin[PATH_MAX];
 	struct run_cmd o;
+	int submit = strcmp(cmd, "submit") == 0;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	const char *worker, *user = NULL;
 	int c, i;
@@ -484,24 +479,34 @@ cli_run(int argc, char **argv)
 		case 'v':
 			o.pool.verbose = 1;
 			break;
+		case OPT_WAIT:
+		case OPT_SOCKET:
+			if (!submit)
+				goto unknown;
+			if (c == OPT_WAIT)
+				o.wait = 1;
+			else
+				o.socket = optarg;
+			break;
 		case 'h':
 			cli_usage(stdout);
-			return EXIT_OK;
+			return -1;
 		case ':':
-			log_diex(EXIT_USAGE, "run: option '%s' needs a value (see 'corral run --help')",
+			log_diex(EXIT_USAGE, "%s: option '%s' needs a value (see 'corral --help')", cmd,
 			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])));
 		default:
-			log_diex(EXIT_USAGE, "run: unknown option '%s' (see 'corral run --help')",
+unknown:
+			log_diex(EXIT_USAGE, "%s: unknown option '%s' (see 'corral --help')", cmd,
 			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])));
 		}
 	}
 	if (optind == argc)
-		log_diex(EXIT_USAGE, "run: no PATH given (see 'corral run --help')");
+		log_diex(EXIT_USAGE, "%s: no PATH given (see 'corral --help')", cmd);
 	o.spec.inputs = argv + optind;
 	o.spec.ninputs = argc - optind;
 	for (i = 0; i < o.spec.ninputs; i++)
 		if (o.spec.inputs[i][0] == '\0')
-			log_diex(EXIT_USAGE, "run: an empty PATH");
+			log_diex(EXIT_USAGE, "%s: an empty PATH", cmd);
 
 	if (strcmp(o.spec.handler, "exec") == 0) {
 		if (o.spec.exec_cmd == NULL || o.spec.exec_cmd[0] == '\0')
@@ -537,5 +542,16 @@ cli_run(int argc, char **argv)
 		    "a hostile file that compromises a child can reach everything this user can");
 	worker = getenv("CORRAL_WORKER");
 	o.pool.worker = worker && worker[0] ? worker : "/proc/self/exe";
+	*out = o;
+	return 0;
+}
+
+int
+cli_run(int argc, char **argv)
+{
+	struct run_cmd o;
+
+	if (run_parse(argc, argv, &o, "run") < 0)
+		return EXIT_OK;
 	return run(&o);
 }

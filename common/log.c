@@ -62,6 +62,16 @@ log_warnx(const char *fmt, ...)
 }
 
 void
+log_infox(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(0, fmt, ap);
+	va_end(ap);
+}
+
+void
 log_die(int status, const char *fmt, ...)
 {
 	va_list ap;

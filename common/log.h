@@ -12,6 +12,7 @@ void log_set_hooks(void (*before)(void), void (*after)(void));
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_infox(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void log_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 noreturn void log_diex(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

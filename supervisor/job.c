@@ -27,10 +27,11 @@
 
 /* The stdin list is part of the job's identity, so it is read to its end
  * before the job is opened: the same list again resumes its job, another
- * list is another job. It is spooled into an unnamed file in the state
- * directory, hashed on the way (memory stays bounded however long the
- * list), and the file then takes stdin's place: the scan reads it as it
- * would have read the pipe. The digest covers the separator too. */
+ * list is another job. It is spooled into DIR/lists/, hashed on the way
+ * (memory stays bounded however long the list), and kept there under its
+ * digest: the scan reads it as it would have read the pipe, and a later
+ * owner of the state directory can scan it again. The digest covers the
+ * separator too. */
 /* err gets the message, with strerror(e) unless e is 0. Returns -1. */
 static int __attribute__((format(printf, 4, 5)))
 failed(char *err, size_t errlen, int e, const char *fmt, ...)
@@ -46,24 +47,36 @@ failed(char *err, size_t errlen, int e, const char *fmt, ...)
 	return -1;
 }
 
+/* DIR/lists/HEX, the list whose digest is id. */
+void
+job_list_path(const char *dir, const uint8_t id[32], char *out, size_t len)
+{
+	int i, n = snprintf(out, len, "%s/lists/", dir);
+
+	for (i = 0; i < 32 && n > 0 && (size_t)n + 3 < len; i++)
+		n += snprintf(out + n, len - (size_t)n, "%02x", id[i]);
+}
+
+/* Returns the kept list's descriptor, at its start, or -1 with err. */
 static int
 list_spool(const char *dir, int sep, uint8_t id[32], char *err, size_t errlen)
 {
 	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	char buf[65536], path[PATH_MAX];
+	char buf[65536], path[PATH_MAX], kept[PATH_MAX];
 	unsigned char c = (unsigned char)sep;
 	unsigned dlen = 0;
 	ssize_t n, w, off;
 	int fd, e;
 
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-		/* A file system without O_TMPFILE: a named one, unlinked. */
-		snprintf(path, sizeof path, "%s/list.XXXXXX", dir);
-		if ((fd = mkostemp(path, O_CLOEXEC)) >= 0)
-			unlink(path);
+	snprintf(path, sizeof path, "%s/lists", dir);
+	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+		EVP_MD_CTX_free(md);
+		return failed(err, errlen, errno, "unable to keep the stdin list in %s",
+		    sup_esc(path, strlen(path)));
 	}
+	snprintf(path, sizeof path, "%s/lists/.spool.XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0) {
 		EVP_MD_CTX_free(md);
 		return failed(err, errlen, errno, "unable to keep the stdin list in %s",
@@ -98,21 +111,24 @@ list_spool(const char *dir, int sep, uint8_t id[32], char *err, size_t errlen)
 	}
 	EVP_DigestFinal_ex(md, id, &dlen);
 	EVP_MD_CTX_free(md);
-	if (lseek(fd, 0, SEEK_SET) < 0 || dup2(fd, STDIN_FILENO) < 0) {
+	job_list_path(dir, id, kept, sizeof kept);
+	if (fsync(fd) < 0 || rename(path, kept) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
 		e = errno;
+		unlink(path);
 		close(fd);
-		return failed(err, errlen, e, "unable to read back the stdin list");
+		return failed(err, errlen, e, "unable to keep the stdin list in %s", sup_esc(dir, strlen(dir)));
 	}
-	close(fd);
-	return 0;
+	return fd;
 read_error:
 	e = errno;
 	EVP_MD_CTX_free(md);
+	unlink(path);
 	close(fd);
 	return failed(err, errlen, e, "unable to read the list on stdin");
 write_error:
 	e = errno;
 	EVP_MD_CTX_free(md);
+	unlink(path);
 	close(fd);
 	return failed(err, errlen, e, "unable to keep the stdin list in %s", sup_esc(dir, strlen(dir)));
 }
@@ -160,6 +176,7 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 		return NULL;
 	}
 	j->outfd = -1;
+	j->listfd = -1;
 	for (i = 0; i < o->ninputs; i++) {
 		if (strcmp(o->inputs[i], "-") == 0) {
 			if (stdin_seen++) {
@@ -177,7 +194,7 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 		cwd[0] = '\0';
 	memset(&spec, 0, sizeof spec);
 	if (stdin_seen) {
-		if (list_spool(s->opts.state_dir, o->list_sep, spec.list_id, err, errlen) < 0)
+		if ((j->listfd = list_spool(s->opts.state_dir, o->list_sep, spec.list_id, err, errlen)) < 0)
 			goto fail;
 		spec.has_list = 1;
 	}
@@ -229,6 +246,7 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 	j->rec.state = JOB_RUNNING;
 	j->rec.finished_ms = 0;
 	j->rec.reason[0] = '\0';
+	j->rec.scanned = 0;	/* scanned again: new files are found */
 	j->rec.runs++;
 	j->rec.workers = s->opts.workers;
 	j->rec.priority = o->priority ? o->priority : PRIORITY_DEFAULT;
@@ -246,14 +264,104 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 	j->done_at_start = j->rec.count[OUT_OK] + j->rec.count[OUT_FAILED] +
 	    j->rec.count[OUT_CRASHED] + j->rec.count[OUT_TIMEOUT] + j->rec.count[OUT_SKIPPED];
 	j->t0 = ev_time();
-	j->scan = scan_new(j->inputs, j->ninputs, o->list_sep, s->opts.state_dir);
+	j->scan = scan_new(j->inputs, j->ninputs, o->list_sep, j->listfd, NULL, s->opts.state_dir);
 	if (j->scan == NULL) {
 		failed(err, errlen, errno, "unable to start the scan");
 		goto fail;
 	}
+	/* The directory relative inputs are under, for a later owner. */
+	for (i = 0; i < o->ninputs; i++)
+		if (o->inputs[i][0] != '/' && strcmp(o->inputs[i], "-") != 0)
+			break;
 	/* Taken up and visible to `corral status` from the first moment. */
-	if (store_begin(s->st) < 0 || store_job_put(s->st, &j->rec) < 0 || store_commit(s->st) < 0) {
+	if (store_begin(s->st) < 0 || store_job_put(s->st, &j->rec) < 0 ||
+	    store_inputs_put(s->st, j->rec.id, i < o->ninputs ? cwd : "", j->inputs, j->ninputs,
+	    o->list_sep) < 0 || store_commit(s->st) < 0) {
 		failed(err, errlen, 0, "unable to write job %s: %s", name, store_strerror(s->st));
+		goto fail;
+	}
+	return j;
+fail:
+	job_free(j);
+	return NULL;
+}
+
+/* A job a previous owner left: taken up as its record and kept inputs
+ * say, running again unless it was paused. */
+struct job *
+job_adopt(struct sup *s, const struct store_job *rec, char *err, size_t errlen)
+{
+	struct job *j = calloc(1, sizeof *j);
+	struct store_inputs in;
+	char path[PATH_MAX], why[512];
+	int i, r;
+
+	if (j == NULL) {
+		failed(err, errlen, errno, "unable to allocate a job");
+		return NULL;
+	}
+	j->sup = s;
+	j->outfd = -1;
+	j->listfd = -1;
+	j->rec = *rec;
+	if (!rec->scanned) {
+		r = store_inputs_get(s->st, rec->id, &in);
+		if (r < 0) {
+			failed(err, errlen, 0, "job %s: unable to read its inputs: %s", rec->name,
+			    store_strerror(s->st));
+			goto fail;
+		}
+		if (r == 1) {
+			log_warnx("job %s: its inputs were not kept; its known files are resumed, "
+			    "no new ones looked for", rec->name);
+			j->rec.scanned = 1;
+		} else {
+			j->inputs = in.paths;
+			j->ninputs = in.n;
+			if (in.cwd[0] != '\0' && asprintf(&j->prefix, "%s/", in.cwd) < 0)
+				j->prefix = NULL;
+			free(in.cwd);
+			for (i = 0; i < j->ninputs; i++)
+				if (strcmp(j->inputs[i], "-") == 0 && rec->has_list) {
+					job_list_path(s->opts.state_dir, rec->list_id, path, sizeof path);
+					if ((j->listfd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+						log_warn("job %s: its stdin list %s", rec->name,
+						    sup_esc(path, strlen(path)));
+						j->inputs[i][0] = '\0';	/* scanned as missing: nothing */
+					}
+				}
+			j->scan = scan_new(j->inputs, j->ninputs, in.sep, j->listfd, j->prefix,
+			    s->opts.state_dir);
+			if (j->scan == NULL) {
+				failed(err, errlen, errno, "unable to start the scan");
+				goto fail;
+			}
+		}
+	}
+	if (pack_opts(j) < 0) {
+		failed(err, errlen, 0, "out of memory");
+		goto fail;
+	}
+	j->uid = rec->opts.sandbox.enabled && rec->opts.sandbox.drop ? (uid_t)rec->opts.sandbox.uid : (uid_t)-1;
+	j->gid = (gid_t)rec->opts.sandbox.gid;
+	if (rec->extract[0] != '\0' && (j->outfd = outdir_open(rec->extract, rec->name, why,
+	    sizeof why)) < 0) {
+		failed(err, errlen, 0, "job %s: %s: %s", rec->name,
+		    sup_esc(rec->extract, strlen(rec->extract)), why);
+		goto fail;
+	}
+	if (j->rec.state != JOB_PAUSED)
+		j->rec.state = JOB_RUNNING;
+	j->rec.runs++;
+	j->rec.workers = s->opts.workers;
+	if (j->rec.priority == 0)
+		j->rec.priority = PRIORITY_DEFAULT;
+	if (rec->has_owner)
+		sup_job_owner(s, j, (uid_t)rec->owner);
+	j->done_at_start = job_done(j);
+	j->t0 = ev_time();
+	if (store_begin(s->st) < 0 || store_job_put(s->st, &j->rec) < 0 || store_commit(s->st) < 0) {
+		failed(err, errlen, 0, "unable to write job %s: %s", rec->name, store_strerror(s->st));
 		goto fail;
 	}
 	return j;
@@ -278,6 +386,9 @@ job_free(struct job *j)
 	for (i = 0; j->inputs && i < j->ninputs; i++)
 		free(j->inputs[i]);
 	free(j->inputs);
+	free(j->prefix);
+	if (j->listfd >= 0)
+		close(j->listfd);
 	if (j->outfd >= 0)
 		close(j->outfd);
 	free(j->wire_opts);
@@ -324,6 +435,10 @@ job_scan_step(struct job *j, int budget)
 	if (r == 0) {
 		scan_free(j->scan);
 		j->scan = NULL;
+		if (sup_txn(j->sup) == 0) {
+			j->rec.scanned = 1;
+			j->dirty = 1;
+		}
 	}
 	return r;
 }

@@ -35,7 +35,7 @@ int
 rec_job_encode(const struct store_job *j, msgpack_sbuffer *sb)
 {
 	msgpack_packer pk;
-	uint32_t n = 14 + !!j->priority + !!j->reason[0];
+	uint32_t n = 14 + !!j->priority + !!j->reason[0] + !!j->scanned + !!j->has_owner;
 	int i, r = 0;
 
 	n += !!(j->has & STORE_HAS_TIMEOUT) + !!(j->has & STORE_HAS_RETRIES) +
@@ -65,6 +65,10 @@ rec_job_encode(const struct store_job *j, msgpack_sbuffer *sb)
 		r |= sbuf_pack_u64(&pk, "priority", j->priority);
 	if (j->reason[0])
 		r |= sbuf_pack_str(&pk, "reason", j->reason);
+	if (j->scanned)
+		r |= msgpack_pack_str_with_body(&pk, "scanned", 7) | msgpack_pack_true(&pk);
+	if (j->has_owner)
+		r |= sbuf_pack_u64(&pk, "owner", j->owner);
 	if (j->has & STORE_HAS_TIMEOUT)
 		r |= sbuf_pack_u64(&pk, "timeout", j->timeout_ms);
 	if (j->has & STORE_HAS_RETRIES)
@@ -180,6 +184,11 @@ rec_job_decode(const void *p, size_t len, struct store_job *j)
 		else if (key_is(k, "workers")) j->workers = (uint32_t)as_u64(x);
 		else if (key_is(k, "priority")) j->priority = (uint32_t)as_u64(x);
 		else if (key_is(k, "reason")) copy_str(j->reason, sizeof j->reason, x);
+		else if (key_is(k, "owner") && x->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+		    x->via.u64 <= UINT32_MAX) {
+			j->owner = (uint32_t)x->via.u64;
+			j->has_owner = 1;
+		} else if (key_is(k, "scanned")) j->scanned = x->type == MSGPACK_OBJECT_BOOLEAN && x->via.boolean;
 		else if (key_is(k, "timeout")) {
 			j->timeout_ms = as_u64(x);
 			j->has |= STORE_HAS_TIMEOUT;

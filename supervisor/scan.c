@@ -3,7 +3,9 @@
  * one's entries in byte order of their names, so a tree is always visited
  * in the same order; symbolic links inside a tree are reported, not
  * followed (dispatch records them as skipped). Memory is the entry names of
- * the directories on the current path, never the whole tree. */
+ * the directories on the current path, never the whole tree. Relative
+ * paths are yielded as named and looked up under the job's directory (its
+ * prefix), so a job resumed from elsewhere sees the same files. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -45,10 +47,25 @@ struct scan {
 	int depth, cap;
 	char *buf;		/* the path being yielded */
 	size_t buf_cap;
+	int listfd;		/* the list, when an input is "-" */
+	const char *prefix;	/* "DIR/" for relative paths, or "" */
+	size_t prefix_len;
+	char full[PATH_MAX * 2];	/* prefix and path, for a system call */
 };
 
+/* The path to give the system: as is, or under the prefix. */
+static const char *
+fs(struct scan *sc, const char *path)
+{
+	if (sc->prefix_len == 0 || path[0] == '/')
+		return path;
+	if ((size_t)snprintf(sc->full, sizeof sc->full, "%s%s", sc->prefix, path) >= sizeof sc->full)
+		return "";	/* too long: ENOENT */
+	return sc->full;
+}
+
 struct scan *
-scan_new(char **inputs, int n, int list_sep, const char *exclude)
+scan_new(char **inputs, int n, int list_sep, int listfd, const char *prefix, const char *exclude)
 {
 	struct scan *sc = calloc(1, sizeof *sc);
 	struct stat sb;
@@ -58,6 +75,9 @@ scan_new(char **inputs, int n, int list_sep, const char *exclude)
 	sc->inputs = inputs;
 	sc->ninputs = n;
 	sc->list_sep = list_sep;
+	sc->listfd = listfd;
+	sc->prefix = prefix ? prefix : "";
+	sc->prefix_len = strlen(sc->prefix);
 	if (exclude && stat(exclude, &sb) == 0) {
 		sc->skip_dev = sb.st_dev;
 		sc->skip_ino = sb.st_ino;
@@ -91,8 +111,7 @@ scan_free(struct scan *sc)
 int
 scan_wait_fd(const struct scan *sc)
 {
-	(void)sc;
-	return STDIN_FILENO;
+	return sc->listfd;
 }
 
 /* path + "/" + name in sc->buf. */
@@ -136,7 +155,7 @@ push(struct scan *sc, const char *path, size_t len)
 		sc->stack = s;
 		sc->cap = cap;
 	}
-	d = opendir(path);
+	d = opendir(fs(sc, path));
 	if (d == NULL)
 		return -1;
 	if (sc->have_skip && fstat(dirfd(d), &sb) == 0 && sb.st_dev == sc->skip_dev &&
@@ -260,7 +279,7 @@ list_path(struct scan *sc, scan_fn fn, void *arg)
 	char why[160];
 	int cr;
 
-	if (lstat(path, &sb) == 0)
+	if (lstat(fs(sc, path), &sb) == 0)
 		return fn(path, len, S_ISREG(sb.st_mode), NULL, arg);
 	if (errno != ENOENT && errno != ENOTDIR)
 		return fn(path, len, 0, NULL, arg);
@@ -278,13 +297,13 @@ list_path(struct scan *sc, scan_fn fn, void *arg)
 static int
 read_list(struct scan *sc, int *budget, scan_fn fn, void *arg)
 {
-	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	struct pollfd p = { .fd = sc->listfd, .events = POLLIN };
 	char chunk[16384];
 	ssize_t n, i;
 
 	if (poll(&p, 1, 0) == 0)
 		return 2;
-	n = read(STDIN_FILENO, chunk, sizeof chunk);
+	n = read(sc->listfd, chunk, sizeof chunk);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return 2;
 	if (n <= 0) {
@@ -365,7 +384,7 @@ scan_step(struct scan *sc, int budget, scan_fn fn, void *arg)
 			if (path == NULL)
 				return -1;
 			if (type == DT_UNKNOWN)
-				is_dir = lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+				is_dir = lstat(fs(sc, path), &sb) == 0 && S_ISDIR(sb.st_mode);
 			if (visit(sc, path, len, is_dir, type == DT_REG, fn, arg) < 0)
 				return -1;
 			budget--;
@@ -390,13 +409,13 @@ scan_step(struct scan *sc, int budget, scan_fn fn, void *arg)
 		/* Inputs named on the command line are followed if links: a
 		 * link to a file is recorded under its target's path (dispatch
 		 * never follows one); a link to a directory is walked. */
-		if (stat(in, &sb) < 0) {
+		if (stat(fs(sc, in), &sb) < 0) {
 			char why[300];
 
 			snprintf(why, sizeof why, "vanished before processing: %s", strerror(errno));
 			r = fn(in, strlen(in), 0, why, arg);
-		} else if (!S_ISDIR(sb.st_mode) && lstat(in, &lsb) == 0 && S_ISLNK(lsb.st_mode) &&
-		    (real = realpath(in, NULL)) != NULL) {
+		} else if (!S_ISDIR(sb.st_mode) && lstat(fs(sc, in), &lsb) == 0 && S_ISLNK(lsb.st_mode) &&
+		    (real = realpath(fs(sc, in), NULL)) != NULL) {
 			r = visit(sc, real, strlen(real), 0, S_ISREG(sb.st_mode), fn, arg);
 			free(real);
 		} else

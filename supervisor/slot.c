@@ -832,11 +832,29 @@ slot_shift(struct slot *sl, ev_tstamp by)
 	slot_step(sl, SE_CONT, NULL);
 }
 
+uint64_t
+slot_rss(const struct slot *sl)
+{
+	char path[64];
+	unsigned long long size, rss;
+	FILE *f;
+	int n;
+
+	if (sl->pid <= 0)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%d/statm", (int)sl->pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	n = fscanf(f, "%llu %llu", &size, &rss);
+	fclose(f);
+	return n == 2 ? (uint64_t)rss * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
+}
+
 void
 slot_stop_children(struct sup *s, int sig)
 {
 	int i;
 
 	for (i = 0; i < s->nslots; i++)
-		slot_kill(s->slots[i].pid, sig);
+		slot_kill(s->slots[i]->pid, sig);
 }

@@ -1,6 +1,7 @@
 /* store: the state directory, an LMDB environment (docs/state.md).
  *
- *	meta      "format" -> STORE_FORMAT, "next_job" -> last job id (u32 BE)
+ *	meta      "format" -> STORE_FORMAT, "next_job" -> last job id (u32 BE),
+ *	          "inputs" + job id (u32 BE) -> the job's inputs (store_inputs.c)
  *	jobs      job id (u32 BE)                -> job record
  *	jobnames  name                           -> job id
  *	tasks     job id + seq (u32 + u64, BE)   -> [path, attempts, regular]

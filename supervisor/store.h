@@ -44,6 +44,9 @@ struct store_job {
 	uint32_t workers;		/* children of the latest run, for status */
 	uint32_t priority;		/* weight in dispatch, 1 to 100; 0: unset */
 	char reason[512];		/* why it halted or failed, for people; or "" */
+	int scanned;			/* every input is in its tasks: no scan to resume */
+	int has_owner;			/* submitted to a service by ... */
+	uint32_t owner;			/* ... this uid, whose read permission its files need */
 	/* The job's spec beyond handler and arg: what makes it this job
 	 * (docs/state.md). A record written before a field existed lacks
 	 * it: has tells which ones this record holds (STORE_HAS_*). */
@@ -149,6 +152,20 @@ int store_results_each(store *st, uint32_t job, store_result_fn fn, void *arg);
  * max < 1; EBADMSG: a damaged record. */
 int store_results_page(store *st, uint32_t job, uint64_t after, int max, unsigned mask,
     store_result_fn fn, void *arg, uint64_t *last);
+
+/* A job's inputs as named and the directory relative ones are under
+ * (store_inputs.c). get: 0, 1 none kept (a job of an older corral), -1.
+ * put and del: only inside the write transaction; 0 or -1. */
+struct store_inputs {
+	char *cwd;			/* "" when none was needed */
+	char **paths;			/* n of them, "-" for the list */
+	int n;
+	int sep;			/* the list's separator, '\n' or '\0' */
+};
+int store_inputs_get(store *st, uint32_t job, struct store_inputs *out);
+void store_inputs_free(struct store_inputs *in);
+int store_inputs_put(store *st, uint32_t job, const char *cwd, char *const *paths, int n, int sep);
+int store_inputs_del(store *st, uint32_t job);
 
 /* Writes. Everything from store_begin to store_commit is one LMDB write
  * transaction: the group commit. Only a STORE_WRITE store. */

@@ -4,7 +4,10 @@
  * Slots (slot.c) report task ends here; nothing here waits on a child. */
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -338,11 +341,34 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 	task_free(t);
 }
 
+/* A service's job reads only what its owner may read: the owner, group
+ * and other bits of the file, as the kernel would decide without ACLs. */
+static int
+owner_may_read(const struct job *j, const struct stat *sb)
+{
+	mode_t bits;
+	int i;
+
+	if (!j->rec.has_owner || j->rec.owner == 0 || j->rec.owner == geteuid())
+		return 1;
+	if (sb->st_uid == j->rec.owner)
+		bits = sb->st_mode >> 6;
+	else {
+		bits = sb->st_mode;
+		for (i = 0; i < j->nowner_groups; i++)
+			if (j->owner_groups[i] == sb->st_gid)
+				bits = sb->st_mode >> 3;
+	}
+	return (bits & 4) != 0;
+}
+
 /* The supervisor's own check before a file goes to a child: never follow a
  * link, never open a FIFO or a device, only regular files pass. */
 static int
 task_open(struct task *t, char *why, size_t len)
 {
+	char full[PATH_MAX * 2];
+	const char *path = t->path;
 	static const struct { mode_t type; const char *name; } kinds[] = {
 		{ S_IFDIR, "a directory" }, { S_IFIFO, "a FIFO" }, { S_IFSOCK, "a socket" },
 		{ S_IFCHR, "a character device" }, { S_IFBLK, "a block device" },
@@ -352,10 +378,19 @@ task_open(struct task *t, char *why, size_t len)
 	size_t i;
 	int fd;
 
+	/* A job taken up from elsewhere: its relative paths under its
+	 * directory. */
+	if (t->job->prefix != NULL && path[0] != '/') {
+		if ((size_t)snprintf(full, sizeof full, "%s%s", t->job->prefix, path) >= sizeof full) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		path = full;
+	}
 	/* What the walk saw as a regular file is opened at once (open and
 	 * fstat decide); anything else is looked at first, so a device or a
 	 * FIFO is never opened. */
-	if (!t->regular && lstat(t->path, &sb) < 0)
+	if (!t->regular && lstat(path, &sb) < 0)
 		goto fail;
 	if (!t->regular && !S_ISREG(sb.st_mode)) {
 		for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
@@ -365,12 +400,18 @@ task_open(struct task *t, char *why, size_t len)
 		    i < sizeof kinds / sizeof kinds[0] ? kinds[i].name : "unknown type");
 		return -1;
 	}
-	fd = open(t->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		goto fail;
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		close(fd);
 		snprintf(why, len, "not a regular file: replaced while being opened");
+		return -1;
+	}
+	if (!owner_may_read(t->job, &sb)) {
+		close(fd);
+		snprintf(why, len, "unable to open: Permission denied (to uid %u, who submitted the job)",
+		    (unsigned)t->job->rec.owner);
 		return -1;
 	}
 	return fd;
@@ -481,10 +522,10 @@ sup_dispatch(struct sup *s)
 	char why[256];
 	int i, n, nfds, room, fd, dfd;
 
-	if (s->stopping)
+	if (s->stopping || s->draining)
 		return;
 	for (i = 0; i < s->nslots && !s->stopping; i++) {
-		struct slot *sl = &s->slots[i];
+		struct slot *sl = s->slots[i];
 
 		while ((room = slot_room(sl)) > 0 && !s->stopping) {
 			if ((j = slot_pick(s, sl)) == NULL)
@@ -546,6 +587,9 @@ sup_job_end(struct sup *s, struct job *j, int state, const char *why)
 
 	if (j->rec.state != JOB_RUNNING && j->rec.state != JOB_PAUSED)
 		return;
+	if (state != JOB_DONE)
+		log_infox("job %s %s%s%s", j->rec.name, job_state_name(state), why ? ": " : "",
+		    why ? why : "");
 	j->rec.state = state;
 	j->rec.finished_ms = state == JOB_PAUSED ? 0 : wall_ms();
 	snprintf(j->rec.reason, sizeof j->rec.reason, "%s", why ? why : "");
@@ -554,8 +598,8 @@ sup_job_end(struct sup *s, struct job *j, int state, const char *why)
 	/* Its children go: what they hold is pending again, uncharged. */
 	if (state != JOB_DONE)
 		for (i = 0; i < s->nslots; i++)
-			if (s->slots[i].job == j)
-				slot_recycle(&s->slots[i]);
+			if (s->slots[i]->job == j)
+				slot_recycle(s->slots[i]);
 	if (sup_txn(s) == 0 && !s->stopping)
 		sup_commit(s);
 }
@@ -624,7 +668,7 @@ sup_stop(struct sup *s)
 		return;
 	s->stopping = 1;
 	for (i = 0; i < s->nslots; i++)
-		slot_shutdown(&s->slots[i]);
+		slot_shutdown(s->slots[i]);
 	for (j = s->jobs; j; j = j->next) {
 		if (j->rec.state == JOB_RUNNING) {
 			j->rec.state = JOB_INTERRUPTED;
@@ -655,7 +699,7 @@ sup_suspend(struct sup *s)
 	slot_stop_children(s, SIGCONT);
 	ev_now_update(s->loop);
 	for (i = 0; i < s->nslots; i++)
-		slot_shift(&s->slots[i], by);
+		slot_shift(s->slots[i], by);
 }
 
 static void
@@ -748,28 +792,333 @@ sup_init(struct sup *s, const struct pool_opts *o, char *err, size_t errlen)
 	s->scan_io.data = s;
 	s->nslots = (int)o->workers;
 	s->slots = calloc((size_t)s->nslots, sizeof *s->slots);
-	if (s->slots == NULL) {
+	for (i = 0; s->slots && i < s->nslots; i++) {
+		if ((s->slots[i] = calloc(1, sizeof **s->slots)) == NULL)
+			break;
+		slot_init(s, s->slots[i], i);
+	}
+	if (s->slots == NULL || i < s->nslots) {
 		snprintf(err, errlen, "unable to allocate %d slots", s->nslots);
+		while (s->slots && i-- > 0)
+			free(s->slots[i]);
+		free(s->slots);
 		store_close(s->st);
 		return -1;
 	}
-	for (i = 0; i < s->nslots; i++)
-		slot_init(s, &s->slots[i], i);
 	return 0;
 }
+
+static void job_append(struct sup *s, struct job *j);
 
 struct job *
 sup_job_open(struct sup *s, const struct job_spec *spec, char *err, size_t errlen)
 {
-	struct job *j = job_open(s, spec, err, errlen), **p;
+	struct job *j = job_open(s, spec, err, errlen);
 
 	if (j == NULL)
 		return NULL;
+	job_append(s, j);
+	if (!s->stopping && s->loop_running)
+		sup_dispatch(s);
+	return j;
+}
+
+static void
+job_append(struct sup *s, struct job *j)
+{
+	struct job **p;
+
 	for (p = &s->jobs; *p; p = &(*p)->next)
 		;
 	*p = j;
 	ev_idle_start(s->loop, &s->scan_idle);
+}
+
+struct adopt {
+	struct sup *s;
+	uint32_t *ids;
+	size_t n, cap;
+};
+
+static int
+adopt_collect(const struct store_job *r, void *arg)
+{
+	struct adopt *a = arg;
+	uint32_t *ids;
+
+	if (r->state != JOB_RUNNING && r->state != JOB_INTERRUPTED && r->state != JOB_PAUSED)
+		return 0;
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 16;
+		if ((ids = realloc(a->ids, a->cap * sizeof *ids)) == NULL)
+			return -1;
+		a->ids = ids;
+	}
+	a->ids[a->n++] = r->id;
+	return 0;
+}
+
+int
+sup_adopt(struct sup *s, char *err, size_t errlen)
+{
+	struct adopt a = { .s = s };
+	struct store_job rec;
+	struct job *j;
+	size_t i;
+	int n = 0;
+
+	if (store_jobs_each(s->st, adopt_collect, &a) < 0 || (a.n > 0 && a.ids == NULL)) {
+		snprintf(err, errlen, "unable to read the jobs: %s", store_strerror(s->st));
+		free(a.ids);
+		return -1;
+	}
+	for (i = 0; i < a.n; i++) {
+		if (store_job_by_id(s->st, a.ids[i], &rec) != 0)
+			continue;
+		if ((j = job_adopt(s, &rec, err, errlen)) == NULL) {
+			log_warnx("%s", err);
+			continue;	/* the others are still served */
+		}
+		job_append(s, j);
+		log_infox("job %s taken up: %s, %llu of %llu files done", j->rec.name,
+		    job_state_name(j->rec.state), (unsigned long long)job_done(j),
+		    (unsigned long long)j->rec.total);
+		n++;
+	}
+	free(a.ids);
+	return n;
+}
+
+struct job *
+sup_job_find(struct sup *s, const char *name)
+{
+	struct job *j;
+	char *end;
+	unsigned long id;
+
+	for (j = s->jobs; j; j = j->next)
+		if (strcmp(j->rec.name, name) == 0)
+			return j;
+	errno = 0;
+	id = strtoul(name, &end, 10);
+	if (errno == 0 && *name != '\0' && *end == '\0')
+		for (j = s->jobs; j; j = j->next)
+			if (j->rec.id == id)
+				return j;
+	return NULL;
+}
+
+/* Pause and resume: from one state to the other, committed at once. */
+static int
+job_switch(struct sup *s, struct job *j, int from, int to)
+{
+	if (j->rec.state == to)
+		return 0;
+	if (j->rec.state != from) {
+		errno = EINVAL;
+		return -1;
+	}
+	j->rec.state = to;
+	j->dirty = 1;
+	j->changed = 1;
+	if (sup_txn(s) == 0)
+		sup_commit(s);
+	return 0;
+}
+
+int
+sup_job_pause(struct sup *s, struct job *j)
+{
+	/* Its files in children finish; no more go. */
+	return job_switch(s, j, JOB_RUNNING, JOB_PAUSED);
+}
+
+int
+sup_job_resume(struct sup *s, struct job *j)
+{
+	if (job_switch(s, j, JOB_PAUSED, JOB_RUNNING) < 0)
+		return -1;
+	ev_idle_start(s->loop, &s->scan_idle);
+	sup_dispatch(s);
+	return 0;
+}
+
+void
+sup_job_owner(struct sup *s, struct job *j, uid_t uid)
+{
+	struct passwd *pw;
+	int n = (int)(sizeof j->owner_groups / sizeof j->owner_groups[0]);
+
+	j->rec.owner = (uint32_t)uid;
+	j->rec.has_owner = 1;
+	j->dirty = 1;
+	j->nowner_groups = 0;
+	if ((pw = getpwuid(uid)) != NULL && getgrouplist(pw->pw_name, pw->pw_gid, j->owner_groups, &n) >= 0)
+		j->nowner_groups = n;
+	if (sup_txn(s) == 0)
+		sup_commit(s);
+}
+
+/* Out of the pool: no slot may name it any more. Only for a job with
+ * nothing in flight. */
+static void
+job_forget(struct sup *s, struct job *j)
+{
+	struct job **p;
+	struct sup_sub *sub;
+	int i;
+
+	for (i = 0; i < s->nslots; i++)
+		if (s->slots[i]->job == j) {
+			slot_recycle(s->slots[i]);
+			if (s->slots[i]->job == j) {	/* not yet reaped */
+				j->held--;
+				s->slots[i]->job = NULL;
+			}
+		}
+	for (sub = s->subs; sub; sub = sub->next)
+		if (sub->job == j)
+			sub->job = NULL, sub->outcome = NULL, sub->job_changed = NULL;
+	for (p = &s->jobs; *p; p = &(*p)->next)
+		if (*p == j) {
+			*p = j->next;
+			break;
+		}
+	job_free(j);
+}
+
+int
+sup_job_delete(struct sup *s, const struct store_job *rec)
+{
+	struct job *j;
+	char path[PATH_MAX];
+	int r, i;
+
+	for (j = s->jobs; j; j = j->next)
+		if (j->rec.id == rec->id) {
+			job_forget(s, j);
+			break;
+		}
+	do {
+		if (sup_txn(s) < 0)
+			return -1;
+		if ((r = store_job_delete(s->st, rec)) < 0 ||
+		    (r == 0 && store_inputs_del(s->st, rec->id) < 0)) {
+			store_abort(s->st);
+			return -1;
+		}
+		if (sup_commit(s) < 0)
+			return -1;
+	} while (r == 1);
+	if (rec->has_list) {
+		/* Its list, unless another job has the same one. */
+		for (j = s->jobs, i = 0; j; j = j->next)
+			i |= j->rec.has_list && memcmp(j->rec.list_id, rec->list_id, 32) == 0;
+		if (!i) {
+			job_list_path(s->opts.state_dir, rec->list_id, path, sizeof path);
+			unlink(path);
+		}
+	}
+	return 0;
+}
+
+struct job *
+sup_job_take_up(struct sup *s, const struct store_job *rec)
+{
+	struct store_job r = *rec;
+	char err[1024];
+	struct job *j;
+
+	r.state = JOB_PAUSED;	/* taken up, not run until sup_job_rerun */
+	r.scanned = 1;
+	if ((j = job_adopt(s, &r, err, sizeof err)) == NULL) {
+		log_warnx("%s", err);
+		return NULL;
+	}
+	j->rec.state = rec->state;
+	job_append(s, j);
 	return j;
+}
+
+void
+sup_job_rerun(struct sup *s, struct job *j)
+{
+	struct task *t;
+
+	/* What is pending is read again from the start: the files made
+	 * pending again lie behind where dispatch had got to. */
+	while ((t = j->ready) != NULL) {
+		j->ready = t->next;
+		task_free(t);
+	}
+	j->ready_tail = NULL;
+	j->nready = 0;
+	j->cursor = 0;
+	j->rec.state = JOB_RUNNING;
+	j->rec.finished_ms = 0;
+	j->rec.reason[0] = '\0';
+	j->dirty = 1;
+	j->changed = 1;
+	if (sup_txn(s) == 0)
+		sup_commit(s);
+	ev_idle_start(s->loop, &s->scan_idle);
+	sup_dispatch(s);
+}
+
+void
+sup_resize(struct sup *s, int n)
+{
+	struct slot **slots;
+	int i;
+
+	if (n < 1 || n == s->nslots)
+		return;
+	for (i = n; i < s->nslots; i++) {
+		slot_shutdown(s->slots[i]);
+		slot_free(s->slots[i]);
+		free(s->slots[i]);
+	}
+	if (n < s->nslots) {
+		s->nslots = n;
+		sup_dispatch(s);
+		return;
+	}
+	if ((slots = realloc(s->slots, (size_t)n * sizeof *slots)) == NULL) {
+		log_warn("unable to grow the pool to %d children", n);
+		return;
+	}
+	s->slots = slots;
+	for (i = s->nslots; i < n; i++) {
+		if ((s->slots[i] = calloc(1, sizeof **s->slots)) == NULL) {
+			log_warn("unable to grow the pool to %d children", n);
+			break;
+		}
+		slot_init(s, s->slots[i], i);
+		s->nslots = i + 1;
+		slot_spawn(s->slots[i]);
+	}
+}
+
+int
+sup_mark_service(struct sup *s, const char *socket)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/serve", s->opts.state_dir);
+	if ((f = fopen(path, "we")) == NULL)
+		return -1;
+	fprintf(f, "%s\n", socket);
+	return fclose(f) == EOF ? -1 : 0;
+}
+
+void
+sup_unmark_service(struct sup *s)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof path, "%s/serve", s->opts.state_dir);
+	unlink(path);
 }
 
 void
@@ -779,11 +1128,13 @@ sup_run(struct sup *s)
 
 	s->fds_at_start = count_fds();
 	for (i = 0; i < s->nslots && !s->stopping; i++)
-		slot_spawn(&s->slots[i]);
+		slot_spawn(s->slots[i]);
 	if (!s->stopping)
 		sup_dispatch(s);
+	s->loop_running = 1;
 	if (!s->stopping)
 		ev_run(s->loop, 0);
+	s->loop_running = 0;
 	if (s->opts.verbose)
 		log_warnx("open descriptors: %d after start-up, %d at the end", s->fds_at_start,
 		    count_fds());
@@ -795,8 +1146,10 @@ sup_free(struct sup *s)
 	struct job *j;
 	int i;
 
-	for (i = 0; i < s->nslots; i++)
-		slot_free(&s->slots[i]);
+	for (i = 0; i < s->nslots; i++) {
+		slot_free(s->slots[i]);
+		free(s->slots[i]);
+	}
 	while ((j = s->jobs) != NULL) {
 		s->jobs = j->next;
 		job_free(j);

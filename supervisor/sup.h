@@ -82,6 +82,8 @@ struct job {
 	struct store_job rec;		/* as committed, plus this transaction */
 	char **inputs;			/* its own copy of the spec's inputs */
 	int ninputs;
+	int listfd;			/* its stdin list, kept in the state dir; or -1 */
+	char *prefix;			/* "DIR/" its relative paths are under; or NULL */
 	int outfd;			/* --extract DIR/JOB, or -1 */
 	uid_t uid;			/* whom its children run as, or -1 */
 	gid_t gid;
@@ -96,6 +98,8 @@ struct job {
 	int dirty;			/* rec changed in the open transaction */
 	int changed;			/* its state changed: published after the commit */
 	int held;			/* slots whose child is set up for it */
+	int nowner_groups;		/* the owner's groups (rec.owner), -1: no owner */
+	gid_t owner_groups[64];
 	double usage;			/* slot-seconds its tasks have run, this run */
 	uint64_t done_at_start;		/* for this run's rate */
 	ev_tstamp t0;
@@ -166,7 +170,7 @@ struct sup {
 	store *st;
 	struct pool_opts opts;
 	struct job *jobs;
-	struct slot *slots;
+	struct slot **slots;
 	int nslots;
 	struct sup_sub *subs;
 	int want_outcomes;		/* subscribers with an outcome callback */
@@ -187,6 +191,9 @@ struct sup {
 	ev_tstamp started;		/* when the pool began */
 	ev_tstamp trimmed;		/* when the store's map was last trimmed */
 	int topup;			/* dispatch fills every queue (a commit is next) */
+	int loop_running;
+	int draining;			/* a service stopping: nothing new dispatched */
+	struct sandbox_opts child_sandbox;	/* a service's walls for every job */
 	pid_t pid;
 	struct stats stats;
 };
@@ -200,6 +207,33 @@ int sup_init(struct sup *s, const struct pool_opts *o, char *err, size_t errlen)
  * Returns it, or NULL with one line in err (bad inputs, another spec under
  * the same name, the store's errors). */
 struct job *sup_job_open(struct sup *s, const struct job_spec *spec, char *err, size_t errlen);
+/* Takes up every job a previous owner left running, interrupted or
+ * paused. Returns how many, or -1 with err (the store). A job that cannot
+ * be taken up is logged and left as it is. */
+int sup_adopt(struct sup *s, char *err, size_t errlen);
+/* The job by name or decimal id, or NULL. */
+struct job *sup_job_find(struct sup *s, const char *name);
+/* Pause: it takes no more tasks, those in children finish. Resume: it
+ * takes tasks again. 0, or -1 with EINVAL when it is in no state to. */
+int sup_job_pause(struct sup *s, struct job *j);
+int sup_job_resume(struct sup *s, struct job *j);
+/* Gives a job submitted by uid to it: its files are opened only when uid
+ * may read them. */
+void sup_job_owner(struct sup *s, struct job *j, uid_t uid);
+/* Deletes a job that is not running, and everything of it: the store's
+ * records, its kept inputs and list. 0 or -1 (the store's error). */
+int sup_job_delete(struct sup *s, const struct store_job *rec);
+/* A finished job taken up again, not yet running (for retry). */
+struct job *sup_job_take_up(struct sup *s, const struct store_job *rec);
+/* Runs again a job whose files were made pending again (retry). */
+void sup_job_rerun(struct sup *s, struct job *j);
+/* Another number of children: new slots start, slots beyond n stop (what
+ * their children hold is pending again). */
+void sup_resize(struct sup *s, int n);
+/* DIR/serve names the control socket while a service owns DIR, so that a
+ * `corral run` refused there can say where to submit. */
+int sup_mark_service(struct sup *s, const char *socket);
+void sup_unmark_service(struct sup *s);
 /* Starts the children and runs the loop until sup_stop. */
 void sup_run(struct sup *s);
 /* Frees the pool and its jobs, and closes the store. */
@@ -265,6 +299,8 @@ void slot_stop_children(struct sup *s, int sig);
 /* Signals a child's process group; never anything but a child's. */
 void slot_kill(pid_t pid, int sig);
 const char *slot_state_name(int state);
+/* The child's resident set, bytes; 0 when unknown. */
+uint64_t slot_rss(const struct slot *sl);
 
 /* job.c */
 /* Opens the job the spec names, or resumes it: checked against its
@@ -272,6 +308,11 @@ const char *slot_state_name(int state);
  * one-line message in err (bad inputs, another spec under the same name,
  * the store's errors). */
 struct job *job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen);
+/* DIR/lists/HEX: the kept list whose digest is id. */
+void job_list_path(const char *dir, const uint8_t id[32], char *out, size_t len);
+/* Takes up a job a previous owner left (running, interrupted or paused):
+ * its scan resumed from its kept inputs. NULL with one line in err. */
+struct job *job_adopt(struct sup *s, const struct store_job *rec, char *err, size_t errlen);
 void job_free(struct job *j);
 /* The next task to dispatch, scanning and fetching as needed; NULL when
  * none is ready now. */
@@ -288,8 +329,11 @@ uint64_t job_done(const struct job *j);
 int job_scan_step(struct job *j, int budget);
 
 /* scan.c: the inputs, walked in path order, a bounded step at a time. */
-/* exclude: a directory never to scan into (the state directory). */
-struct scan *scan_new(char **inputs, int n, int list_sep, const char *exclude);
+/* listfd: the list an input "-" names (a descriptor the scan reads, not
+ * owns). prefix: "DIR/" under which relative paths are looked up, or NULL.
+ * exclude: a directory never to scan into (the state directory). */
+struct scan *scan_new(char **inputs, int n, int list_sep, int listfd, const char *prefix,
+    const char *exclude);
 void scan_free(struct scan *sc);
 /* What the scan yields: a path, whether the walk saw a regular file there,
  * and an error (or NULL) naming why the walk could not read it. */

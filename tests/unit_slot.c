@@ -38,7 +38,7 @@ sup_stop(struct sup *s)
 		return;
 	s->stopping = 1;
 	for (i = 0; i < s->nslots; i++)
-		slot_shutdown(&s->slots[i]);
+		slot_shutdown(s->slots[i]);
 }
 
 void
@@ -130,7 +130,8 @@ test_table(void)
 
 static struct pool_opts opts = { .worker = "/bin/false" };
 static struct sup sup;
-static struct slot slots[1];
+static struct slot slot0;
+static struct slot *slots[1] = { &slot0 };
 static struct task tasks[3];
 static struct job job = { .rec = { .id = 1, .timeout_ms = 1000, .handler = "sha256" } };
 static struct job other = { .rec = { .id = 2, .timeout_ms = 1000, .handler = "/p.so" } };
@@ -138,7 +139,7 @@ static struct job other = { .rec = { .id = 2, .timeout_ms = 1000, .handler = "/p
 static struct slot *
 busy_slot(int ntasks)
 {
-	struct slot *sl = &slots[0];
+	struct slot *sl = slots[0];
 	int i;
 
 	memset(&sup, 0, sizeof sup);
