@@ -96,7 +96,8 @@ slot_send(struct slot *sl, struct task **t, int n, const int *fds, int nfds)
 		/* With --extract, the job's directory rides in front. */
 		if (t[0]->job->outfd >= 0 && nfds < IPC_FD_QUEUE) {
 			all[0] = t[0]->job->outfd;
-			memcpy(all + 1, fds, (size_t)nfds * sizeof *fds);
+			if (nfds > 0)
+				memcpy(all + 1, fds, (size_t)nfds * sizeof *fds);
 			fds = all;
 			nfds++;
 		}

@@ -133,8 +133,8 @@ static struct sup sup;
 static struct slot slot0;
 static struct slot *slots[1] = { &slot0 };
 static struct task tasks[3];
-static struct job job = { .rec = { .id = 1, .timeout_ms = 1000, .handler = "sha256" } };
-static struct job other = { .rec = { .id = 2, .timeout_ms = 1000, .handler = "/p.so" } };
+static struct job job = { .rec = { .id = 1, .timeout_ms = 1000, .handler = "sha256" }, .outfd = -1 };
+static struct job other = { .rec = { .id = 2, .timeout_ms = 1000, .handler = "/p.so" }, .outfd = -1 };
 
 static struct slot *
 busy_slot(int ntasks)
