@@ -71,6 +71,9 @@ $(B)/tests/mkhostile: LDLIBS += -lz
 $(B)/tests/mkhostile: $(B)/tests/mkhostile_field.o
 # An ISO whose Rock Ridge continuation area loops (tests/30-child-stderr.t).
 TEST_BINS  += $(B)/tests/mkceloop
+# A line of each priority through common/log.c (tests/44-log-journal.t).
+TEST_BINS  += $(B)/tests/logprio
+$(B)/tests/logprio: $(COMMON_OBJ)
 
 PLUGINS    := $(B)/examples/count_bytes.so \
               $(patsubst tests/plugins/%.c,$(B)/tests/plugins/%.so,$(wildcard tests/plugins/*.c))
