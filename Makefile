@@ -2,7 +2,7 @@
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 CC       ?= cc
-PKGS     := msgpack lmdb libarchive libcrypto libseccomp
+PKGS     := msgpack lmdb libarchive libcrypto libseccomp inih libsystemd
 SAN      ?=
 OPT      ?= -O2 -g
 
@@ -25,7 +25,7 @@ IPC_SRC    := ipc/frame.c ipc/msg.c ipc/mpcheck.c ipc/jobopts.c
 SUP_SRC    := cli/main.c supervisor/cli.c supervisor/sup.c supervisor/slot.c supervisor/slot_io.c supervisor/death.c \
               supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/store_read.c supervisor/record.c supervisor/json.c supervisor/stats.c \
               supervisor/progress.c supervisor/report.c supervisor/outdir.c supervisor/errlog.c \
-              supervisor/spec.c
+              supervisor/spec.c supervisor/notify.c cli/config.c
 CHILD_SRC  := child/worker.c child/result.c child/handlers/archive.c \
               child/handlers/sha256.c child/handlers/exec.c child/handlers/plugin.c \
               child/keeper.c
@@ -62,6 +62,9 @@ $(B)/tests/unit_sandbox: $(B)/child/sandbox.o $(B)/child/extract.o $(B)/child/ex
 UNIT_TESTS += $(B)/tests/unit_slot
 $(B)/tests/unit_slot: $(B)/supervisor/slot_io.o $(B)/supervisor/death.o $(B)/supervisor/errlog.o $(B)/supervisor/stats.o \
                      $(IPC_OBJ) $(COMMON_OBJ) supervisor/slot.c
+UNIT_TESTS += $(B)/tests/unit_config $(B)/tests/unit_notify
+$(B)/tests/unit_config: $(B)/cli/config.o $(COMMON_OBJ)
+$(B)/tests/unit_notify: $(B)/supervisor/notify.o
 # A worker that speaks the protocol wrongly on purpose, for the protocol tests.
 TEST_BINS  := $(B)/tests/fakeworker
 $(B)/tests/fakeworker:  $(IPC_OBJ) $(COMMON_OBJ)
@@ -71,6 +74,8 @@ $(B)/tests/mkhostile: LDLIBS += -lz
 $(B)/tests/mkhostile: $(B)/tests/mkhostile_field.o
 # An ISO whose Rock Ridge continuation area loops (tests/30-child-stderr.t).
 TEST_BINS  += $(B)/tests/mkceloop
+# systemd's notify socket, for the tests of `corral serve` (tests/notifysock.c).
+TEST_BINS  += $(B)/tests/notifysock
 # A line of each priority through common/log.c (tests/44-log-journal.t).
 TEST_BINS  += $(B)/tests/logprio
 $(B)/tests/logprio: $(COMMON_OBJ)

@@ -3,7 +3,9 @@
 # are missing. Needs root (or sudo) only when something is missing.
 set -eu
 
-# Build: the libraries and pkg-config. Tests: zlib1g-dev (tests/mkhostile.c),
+# Build: the libraries and pkg-config; libinih-dev reads the config file
+# (cli/config.c), libsystemd-dev speaks sd_notify and takes the activated
+# socket (supervisor/notify.c). Tests: zlib1g-dev (tests/mkhostile.c),
 # bsdtar (libarchive-tools), prove (perl), pgrep (procps), jq, and clang with
 # its sanitizer runtimes for the fuzz targets; lmdb-utils for the readers in
 # docs/state.md. The rest the tests run (coreutils, util-linux's setpriv,
@@ -16,6 +18,7 @@ set -eu
 # it: its cases are skipped without it.
 # scripts/freshroot.sh checks this list in such a root.
 PKGS="pkg-config libev-dev libmsgpack-dev liblmdb-dev libarchive-dev libssl-dev libseccomp-dev
+      libinih-dev libsystemd-dev
       zlib1g-dev libarchive-tools perl procps lmdb-utils jq
       clang libclang-rt-dev
       python3 zip unzip p7zip-full gcab cabextract genisoimage rpm bzip2 xz-utils zstd lzop binutils"
