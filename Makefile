@@ -192,14 +192,41 @@ demo: deps
 	$(MAKE) corral
 	sh scripts/demo.sh
 
+# The service's files go where systemd looks (its pkg-config file says
+# where; without one, under PREFIX). The config file goes to /etc/corral,
+# the path corral.service names, and is never overwritten: an edited one is
+# kept by install and by uninstall alike. The corral user and the state in
+# /var/lib/corral are left to the operator.
+BINDIR      := $(PREFIX)/bin
+UNITDIR     ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),$(PREFIX)/lib/systemd/system)
+SYSUSERSDIR ?= $(or $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null),$(PREFIX)/lib/sysusers.d)
+TMPFILESDIR ?= $(or $(shell pkg-config --variable=tmpfilesdir systemd 2>/dev/null),$(PREFIX)/lib/tmpfiles.d)
+CONFDIR     := /etc/corral
+
 install: corral
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include
-	install -m 755 corral $(DESTDIR)$(PREFIX)/bin/corral
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(CONFDIR)
+	install -m 755 corral $(DESTDIR)$(BINDIR)/corral
 	install -m 644 include/corral.h $(DESTDIR)$(PREFIX)/include/corral.h
+	sed 's|@bindir@|$(BINDIR)|g' systemd/corral.service > $(DESTDIR)$(UNITDIR)/corral.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/corral.service
+	install -m 644 systemd/corral.socket $(DESTDIR)$(UNITDIR)/corral.socket
+	install -m 644 systemd/corral.sysusers $(DESTDIR)$(SYSUSERSDIR)/corral.conf
+	install -m 644 systemd/corral.tmpfiles $(DESTDIR)$(TMPFILESDIR)/corral.conf
+	[ -e $(DESTDIR)$(CONFDIR)/corral.conf ] || install -m 644 systemd/corral.conf $(DESTDIR)$(CONFDIR)/corral.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/corral $(DESTDIR)$(PREFIX)/include/corral.h \
+	    $(DESTDIR)$(UNITDIR)/corral.service $(DESTDIR)$(UNITDIR)/corral.socket \
+	    $(DESTDIR)$(SYSUSERSDIR)/corral.conf $(DESTDIR)$(TMPFILESDIR)/corral.conf
+	if cmp -s systemd/corral.conf $(DESTDIR)$(CONFDIR)/corral.conf; then \
+	    rm -f $(DESTDIR)$(CONFDIR)/corral.conf; rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true; \
+	elif [ -e $(DESTDIR)$(CONFDIR)/corral.conf ]; then \
+	    echo "corral: $(DESTDIR)$(CONFDIR)/corral.conf was edited: kept"; fi
 
 clean:
 	rm -rf build build-san corral corral-san
 
-.PHONY: all deps bench bench-deps bench-quick test check check-san clean clean-san demo install plugins units
+.PHONY: all deps bench bench-deps bench-quick test check check-san clean clean-san demo install uninstall plugins units
 
 -include $(CORRAL_OBJ:.o=.d)
