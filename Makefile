@@ -2,7 +2,7 @@
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 CC       ?= cc
-PKGS     := msgpack lmdb libarchive libcrypto libseccomp
+PKGS     := msgpack lmdb libarchive libcrypto libseccomp inih libsystemd
 SAN      ?=
 OPT      ?= -O2 -g
 
@@ -22,10 +22,10 @@ B := build
 
 COMMON_SRC := common/log.c common/parse.c common/utf8.c
 IPC_SRC    := ipc/frame.c ipc/msg.c ipc/mpcheck.c ipc/jobopts.c
-CLI_SRC    := cli/main.c cli/run.c cli/report.c cli/progress.c
+CLI_SRC    := cli/main.c cli/run.c cli/report.c cli/progress.c cli/config.c
 SUP_SRC    := supervisor/sup.c supervisor/slot.c supervisor/slot_io.c supervisor/death.c \
               supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/store_read.c supervisor/store_bulk.c supervisor/store_inputs.c supervisor/record.c supervisor/json.c supervisor/stats.c \
-              supervisor/outdir.c supervisor/errlog.c supervisor/spec.c
+              supervisor/outdir.c supervisor/errlog.c supervisor/spec.c supervisor/notify.c
 CHILD_SRC  := child/worker.c child/result.c child/handlers/archive.c \
               child/handlers/sha256.c child/handlers/exec.c child/handlers/plugin.c \
               child/keeper.c
@@ -62,6 +62,9 @@ $(B)/tests/unit_sandbox: $(B)/child/sandbox.o $(B)/child/extract.o $(B)/child/ex
 UNIT_TESTS += $(B)/tests/unit_slot
 $(B)/tests/unit_slot: $(B)/supervisor/slot_io.o $(B)/supervisor/death.o $(B)/supervisor/errlog.o $(B)/supervisor/stats.o \
                      $(IPC_OBJ) $(COMMON_OBJ) supervisor/slot.c
+UNIT_TESTS += $(B)/tests/unit_config $(B)/tests/unit_notify
+$(B)/tests/unit_config: $(B)/cli/config.o $(COMMON_OBJ)
+$(B)/tests/unit_notify: $(B)/supervisor/notify.o
 # A worker that speaks the protocol wrongly on purpose, for the protocol tests.
 TEST_BINS  := $(B)/tests/fakeworker
 $(B)/tests/fakeworker:  $(IPC_OBJ) $(COMMON_OBJ)
@@ -71,6 +74,11 @@ $(B)/tests/mkhostile: LDLIBS += -lz
 $(B)/tests/mkhostile: $(B)/tests/mkhostile_field.o
 # An ISO whose Rock Ridge continuation area loops (tests/30-child-stderr.t).
 TEST_BINS  += $(B)/tests/mkceloop
+# systemd's notify socket, for the tests of `corral serve` (tests/notifysock.c).
+TEST_BINS  += $(B)/tests/notifysock
+# A line of each priority through common/log.c (tests/44-log-journal.t).
+TEST_BINS  += $(B)/tests/logprio
+$(B)/tests/logprio: $(COMMON_OBJ)
 
 PLUGINS    := $(B)/examples/count_bytes.so \
               $(patsubst tests/plugins/%.c,$(B)/tests/plugins/%.so,$(wildcard tests/plugins/*.c))
@@ -184,14 +192,41 @@ demo: deps
 	$(MAKE) corral
 	sh scripts/demo.sh
 
+# The service's files go where systemd looks (its pkg-config file says
+# where; without one, under PREFIX). The config file goes to /etc/corral,
+# the path corral.service names, and is never overwritten: an edited one is
+# kept by install and by uninstall alike. The corral user and the state in
+# /var/lib/corral are left to the operator.
+BINDIR      := $(PREFIX)/bin
+UNITDIR     ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),$(PREFIX)/lib/systemd/system)
+SYSUSERSDIR ?= $(or $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null),$(PREFIX)/lib/sysusers.d)
+TMPFILESDIR ?= $(or $(shell pkg-config --variable=tmpfilesdir systemd 2>/dev/null),$(PREFIX)/lib/tmpfiles.d)
+CONFDIR     := /etc/corral
+
 install: corral
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include
-	install -m 755 corral $(DESTDIR)$(PREFIX)/bin/corral
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(CONFDIR)
+	install -m 755 corral $(DESTDIR)$(BINDIR)/corral
 	install -m 644 include/corral.h $(DESTDIR)$(PREFIX)/include/corral.h
+	sed 's|@bindir@|$(BINDIR)|g' systemd/corral.service > $(DESTDIR)$(UNITDIR)/corral.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/corral.service
+	install -m 644 systemd/corral.socket $(DESTDIR)$(UNITDIR)/corral.socket
+	install -m 644 systemd/corral.sysusers $(DESTDIR)$(SYSUSERSDIR)/corral.conf
+	install -m 644 systemd/corral.tmpfiles $(DESTDIR)$(TMPFILESDIR)/corral.conf
+	[ -e $(DESTDIR)$(CONFDIR)/corral.conf ] || install -m 644 systemd/corral.conf $(DESTDIR)$(CONFDIR)/corral.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/corral $(DESTDIR)$(PREFIX)/include/corral.h \
+	    $(DESTDIR)$(UNITDIR)/corral.service $(DESTDIR)$(UNITDIR)/corral.socket \
+	    $(DESTDIR)$(SYSUSERSDIR)/corral.conf $(DESTDIR)$(TMPFILESDIR)/corral.conf
+	if cmp -s systemd/corral.conf $(DESTDIR)$(CONFDIR)/corral.conf; then \
+	    rm -f $(DESTDIR)$(CONFDIR)/corral.conf; rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true; \
+	elif [ -e $(DESTDIR)$(CONFDIR)/corral.conf ]; then \
+	    echo "corral: $(DESTDIR)$(CONFDIR)/corral.conf was edited: kept"; fi
 
 clean:
 	rm -rf build build-san corral corral-san
 
-.PHONY: all deps bench bench-deps bench-quick test check check-san clean clean-san demo install plugins units
+.PHONY: all deps bench bench-deps bench-quick test check check-san clean clean-san demo install uninstall plugins units
 
 -include $(CORRAL_OBJ:.o=.d)
