@@ -492,16 +492,16 @@ run_parse(int argc, char **argv, struct run_cmd *out, const char *cmd)
 			cli_usage(stdout);
 			return -1;
 		case ':':
-			log_diex(EXIT_USAGE, "%s: option '%s' needs a value (see 'corral --help')", cmd,
-			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])));
+			log_diex(EXIT_USAGE, "%s: option '%s' needs a value (see 'corral %s --help')", cmd,
+			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])), cmd);
 		default:
 unknown:
-			log_diex(EXIT_USAGE, "%s: unknown option '%s' (see 'corral --help')", cmd,
-			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])));
+			log_diex(EXIT_USAGE, "%s: unknown option '%s' (see 'corral %s --help')", cmd,
+			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])), cmd);
 		}
 	}
 	if (optind == argc)
-		log_diex(EXIT_USAGE, "%s: no PATH given (see 'corral --help')", cmd);
+		log_diex(EXIT_USAGE, "%s: no PATH given (see 'corral %s --help')", cmd, cmd);
 	o.spec.inputs = argv + optind;
 	o.spec.ninputs = argc - optind;
 	for (i = 0; i < o.spec.ninputs; i++)
