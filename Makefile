@@ -21,7 +21,7 @@ B := build
 .DEFAULT_GOAL := all
 
 COMMON_SRC := common/log.c common/parse.c common/utf8.c
-IPC_SRC    := ipc/frame.c ipc/msg.c ipc/mpcheck.c ipc/jobopts.c
+IPC_SRC    := ipc/frame.c ipc/schema.c ipc/msg.c ipc/ctl.c ipc/mpcheck.c ipc/jobopts.c
 SUP_SRC    := cli/main.c supervisor/cli.c supervisor/sup.c supervisor/slot.c supervisor/slot_io.c supervisor/death.c \
               supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/store_read.c supervisor/record.c supervisor/json.c supervisor/stats.c \
               supervisor/progress.c supervisor/report.c supervisor/outdir.c supervisor/errlog.c \
@@ -41,10 +41,11 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
 IPC_OBJ    := $(IPC_SRC:%.c=$(B)/%.o)
 
 # Unit tests: each links only the modules it tests.
-UNIT_TESTS := $(B)/tests/unit_parse $(B)/tests/unit_ipc $(B)/tests/unit_mpcheck $(B)/tests/unit_json \
-              $(B)/tests/unit_store $(B)/tests/unit_result
+UNIT_TESTS := $(B)/tests/unit_parse $(B)/tests/unit_ipc $(B)/tests/unit_ctl $(B)/tests/unit_mpcheck \
+              $(B)/tests/unit_json $(B)/tests/unit_store $(B)/tests/unit_result
 $(B)/tests/unit_parse:  $(COMMON_OBJ)
 $(B)/tests/unit_ipc:    $(IPC_OBJ) $(COMMON_OBJ)
+$(B)/tests/unit_ctl:    $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_mpcheck: $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_json:   $(B)/supervisor/json.o $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_store:  $(B)/supervisor/store.o $(B)/supervisor/store_read.o $(B)/supervisor/record.o $(IPC_OBJ) $(COMMON_OBJ)
