@@ -151,13 +151,13 @@ clean-san:
 # link one library of the modules they may reach: every child file but the
 # worker's main loop, so a file added to CHILD_SRC is in it with no edit here.
 FUZZ_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-FUZZ_LIB_SRC := $(COMMON_SRC) $(IPC_SRC) supervisor/json.c $(filter-out child/worker.c,$(CHILD_SRC))
+FUZZ_LIB_SRC := $(COMMON_SRC) $(IPC_SRC) supervisor/json.c $(filter-out child/worker.c,$(CHILD_SRC)) fuzz/render.c
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(B)/%.o)
 
 fuzz: deps
 	$(MAKE) B=build-fuzz CC=clang SAN='$(FUZZ_SAN) -fsanitize=fuzzer-no-link' OPT='-O1 -g' fuzz-targets
 
-fuzz-targets: $(B)/fuzz_ipc_decode $(B)/fuzz_archive $(B)/corpus/.done
+fuzz-targets: $(B)/fuzz_ipc_decode $(B)/fuzz_ctl_decode $(B)/fuzz_archive $(B)/corpus/.done
 
 $(B)/libfuzz.a: $(FUZZ_LIB_OBJ)
 	rm -f $@
