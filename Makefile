@@ -21,7 +21,7 @@ B := build
 .DEFAULT_GOAL := all
 
 COMMON_SRC := common/log.c common/parse.c common/utf8.c
-IPC_SRC    := ipc/frame.c ipc/msg.c ipc/mpcheck.c ipc/jobopts.c
+IPC_SRC    := ipc/frame.c ipc/schema.c ipc/msg.c ipc/ctl.c ipc/mpcheck.c ipc/jobopts.c
 CLI_SRC    := cli/main.c cli/run.c cli/report.c cli/progress.c cli/config.c
 SUP_SRC    := supervisor/sup.c supervisor/slot.c supervisor/slot_io.c supervisor/death.c \
               supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/store_read.c supervisor/store_bulk.c supervisor/store_inputs.c supervisor/record.c supervisor/json.c supervisor/stats.c \
@@ -41,10 +41,11 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
 IPC_OBJ    := $(IPC_SRC:%.c=$(B)/%.o)
 
 # Unit tests: each links only the modules it tests.
-UNIT_TESTS := $(B)/tests/unit_parse $(B)/tests/unit_ipc $(B)/tests/unit_mpcheck $(B)/tests/unit_json \
-              $(B)/tests/unit_store $(B)/tests/unit_result
+UNIT_TESTS := $(B)/tests/unit_parse $(B)/tests/unit_ipc $(B)/tests/unit_ctl $(B)/tests/unit_mpcheck \
+              $(B)/tests/unit_json $(B)/tests/unit_store $(B)/tests/unit_result
 $(B)/tests/unit_parse:  $(COMMON_OBJ)
 $(B)/tests/unit_ipc:    $(IPC_OBJ) $(COMMON_OBJ)
+$(B)/tests/unit_ctl:    $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_mpcheck: $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_json:   $(B)/supervisor/json.o $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_store:  $(B)/supervisor/store.o $(B)/supervisor/store_read.o $(B)/supervisor/store_bulk.o $(B)/supervisor/store_inputs.o $(B)/supervisor/record.o $(IPC_OBJ) $(COMMON_OBJ)
@@ -158,13 +159,13 @@ clean-san:
 # link one library of the modules they may reach: every child file but the
 # worker's main loop, so a file added to CHILD_SRC is in it with no edit here.
 FUZZ_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-FUZZ_LIB_SRC := $(COMMON_SRC) $(IPC_SRC) supervisor/json.c $(filter-out child/worker.c,$(CHILD_SRC))
+FUZZ_LIB_SRC := $(COMMON_SRC) $(IPC_SRC) supervisor/json.c $(filter-out child/worker.c,$(CHILD_SRC)) fuzz/render.c
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(B)/%.o)
 
 fuzz: deps
 	$(MAKE) B=build-fuzz CC=clang SAN='$(FUZZ_SAN) -fsanitize=fuzzer-no-link' OPT='-O1 -g' fuzz-targets
 
-fuzz-targets: $(B)/fuzz_ipc_decode $(B)/fuzz_archive $(B)/corpus/.done
+fuzz-targets: $(B)/fuzz_ipc_decode $(B)/fuzz_ctl_decode $(B)/fuzz_archive $(B)/corpus/.done
 
 $(B)/libfuzz.a: $(FUZZ_LIB_OBJ)
 	rm -f $@

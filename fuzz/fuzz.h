@@ -1,9 +1,11 @@
-/* fuzz.h: what both fuzz targets check with. A failed check aborts, which
+/* fuzz.h: what the fuzz targets check with. A failed check aborts, which
  * libFuzzer reports as a crash with the input that caused it. */
 #ifndef CORRAL_FUZZ_H
 #define CORRAL_FUZZ_H
 
 #include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -29,5 +31,14 @@ lowest_free_fd(void)
 	close(fd);
 	return fd;
 }
+
+/* fuzz/render.c. Renders msgpack as JSON the way the supervisor writes
+ * --json, checks what it wrote, and returns json_msgpack's status. */
+int fuzz_render_json(const uint8_t *mp, size_t len);
+/* Shows a string field as the supervisor does, in JSON and on a terminal,
+ * and checks what came out. */
+void fuzz_render_str(const char *s, size_t len);
+/* Whether [p, p+n) lies in [body, body+len). */
+int fuzz_inside(const uint8_t *body, size_t len, const void *p, size_t n);
 
 #endif

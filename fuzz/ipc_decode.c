@@ -17,10 +17,8 @@
 #include <msgpack.h>
 
 #include "ipc/jobopts.h"
-#include "common/utf8.h"
 #include "fuzz/fuzz.h"
 #include "ipc/ipc.h"
-#include "supervisor/json.h"
 
 /* The nesting ipc_decode allows a result, and json_msgpack renders. */
 #define RESULT_DEPTH 32
@@ -35,59 +33,6 @@ static uint32_t
 be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* Output meant for a terminal or a JSON reader: valid UTF-8 with no C0 or
- * C1 control character and no DEL left raw. */
-static void
-check_shown(const char *s, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i;
-
-	CHECK(utf8_valid(s, len));
-	for (i = 0; i < len; i++) {
-		CHECK(u[i] >= 0x20 && u[i] != 0x7f);
-		CHECK(!(u[i] == 0xc2 && i + 1 < len && u[i + 1] < 0xa0));
-	}
-}
-
-/* Renders msgpack as JSON the way the supervisor writes --json; returns
- * json_msgpack's status, having checked what it wrote. */
-static int
-render_json(const uint8_t *mp, size_t len)
-{
-	char *text = NULL;
-	size_t tlen = 0;
-	FILE *m;
-	int r;
-
-	CHECK((m = open_memstream(&text, &tlen)) != NULL);
-	r = json_msgpack(m, mp, len);
-	CHECK(fclose(m) == 0);
-	/* Linear in the input: no byte is written out more than a few
-	 * dozen times over, however keys nest. */
-	CHECK(tlen <= 32 * len + 64);
-	if (r == 0)
-		check_shown(text, tlen);
-	free(text);
-	return r;
-}
-
-/* A string field as the supervisor shows it: in JSON and on a terminal. */
-static void
-render_str(const char *s, size_t len)
-{
-	char *text = NULL;
-	size_t tlen = 0;
-	FILE *m;
-
-	CHECK((m = open_memstream(&text, &tlen)) != NULL);
-	json_str(m, s, len);
-	text_escaped(m, s, len);
-	CHECK(fclose(m) == 0);
-	check_shown(text, tlen);
-	free(text);
 }
 
 static int
@@ -178,14 +123,6 @@ job_options(const uint8_t *p, size_t len)
 	msgpack_sbuffer_destroy(&sb);
 }
 
-static int
-inside(const uint8_t *body, size_t len, const void *p, size_t n)
-{
-	const uint8_t *q = p;
-
-	return n == 0 || (q >= body && q <= body + len && n <= (size_t)(body + len - q));
-}
-
 /* One frame body, as a receiver decodes and then uses it. */
 static void
 decode(const uint8_t *body, size_t len)
@@ -201,20 +138,20 @@ decode(const uint8_t *body, size_t len)
 	}
 	CHECK(m.type > 0 && m.type < IPC_TYPE_MAX);
 	CHECK(strcmp(ipc_type_name(m.type), "unknown") != 0);
-	CHECK(inside(body, len, m.path, m.path_len));
-	CHECK(inside(body, len, m.handler, m.handler_len));
-	CHECK(inside(body, len, m.arg, m.arg_len));
-	CHECK(inside(body, len, m.opts, m.opts_len));
-	CHECK(inside(body, len, m.error, m.error_len));
-	CHECK(inside(body, len, m.result, m.result_len));
+	CHECK(fuzz_inside(body, len, m.path, m.path_len));
+	CHECK(fuzz_inside(body, len, m.handler, m.handler_len));
+	CHECK(fuzz_inside(body, len, m.arg, m.arg_len));
+	CHECK(fuzz_inside(body, len, m.opts, m.opts_len));
+	CHECK(fuzz_inside(body, len, m.error, m.error_len));
+	CHECK(fuzz_inside(body, len, m.result, m.result_len));
 	if (m.result_len > 0) {
 		CHECK(ipc_mp_check(m.result, m.result_len, RESULT_DEPTH) == 0);
-		CHECK(render_json(m.result, m.result_len) == 0);
+		CHECK(fuzz_render_json(m.result, m.result_len) == 0);
 	}
-	render_str(m.path, m.path_len);
-	render_str(m.handler, m.handler_len);
-	render_str(m.arg, m.arg_len);
-	render_str(m.error, m.error_len);
+	fuzz_render_str(m.path, m.path_len);
+	fuzz_render_str(m.handler, m.handler_len);
+	fuzz_render_str(m.arg, m.arg_len);
+	fuzz_render_str(m.error, m.error_len);
 	if (m.opts_len > 0)
 		job_options(m.opts, m.opts_len);
 	roundtrip(&m);
@@ -347,7 +284,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* As msgpack: the checker, the skipper and the JSON writer agree. */
 	check = ipc_mp_check(data, size, RESULT_DEPTH);
-	CHECK((render_json(data, size) == 0) == (check == 0));
+	CHECK((fuzz_render_json(data, size) == 0) == (check == 0));
 	if (ipc_mp_skip(data, size, RESULT_DEPTH, &used) == 0) {
 		CHECK(used > 0 && used <= size);
 		CHECK(ipc_mp_check(data, used, RESULT_DEPTH) == 0);

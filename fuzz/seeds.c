@@ -1,6 +1,8 @@
 /* fuzz-seeds DIR: writes the seed corpora of the fuzz targets, so nothing
  * binary is kept in the tree. DIR/ipc gets frames of every message type
- * from the ipc_put_* encoders, alone and as a stream; DIR/archive gets
+ * from the ipc_put_* encoders, alone and as a stream; DIR/ctl the same for
+ * the control socket from ctl_put, with the length prefix (the target
+ * reads a stream) and without (it decodes a body); DIR/archive gets
  * small archives written with libarchive in the formats and filters it can
  * write, one nested in another, and a few broken ones. Deterministic. */
 #include <errno.h>
@@ -13,7 +15,9 @@
 #include <archive_entry.h>
 #include <msgpack.h>
 
+#include "ipc/ctl.h"
 #include "ipc/ipc.h"
+#include "ipc/jobopts.h"
 
 #define ARCHIVE_ROOM	(1u << 20)
 
@@ -169,6 +173,126 @@ ipc_seeds(void)
 	ipc_buf_free(&all);
 	ipc_buf_free(&map);
 	ipc_buf_free(&opts);
+}
+
+static void
+ctl_seeds(void)
+{
+	static const char path[] = "/srv/in/new\nline\xff.zip";
+	struct ipc_buf b = { 0 }, all = { 0 }, map = { 0 }, in = { 0 };
+	struct ctl_msg m;
+	struct job_opts o;
+	char name[32];
+	int i;
+
+	make_dir("ctl");
+	result_map(&map);
+	job_opts_default(&o);
+	o.extract = 1;
+	if (ctl_paths_add(&in, "/srv/in", 7) < 0 || ctl_paths_add(&in, path, sizeof path - 1) < 0)
+		die("encode", "inputs");
+	for (i = 0; i < 24; i++) {
+		memset(&m, 0, sizeof m);
+		m.rid = (uint64_t)i + 1;
+		switch (i) {
+		case 0: m.type = CTL_HELLO, m.hello.version = IPC_PROTO_VERSION; break;
+		case 1: m.type = CTL_HELLO, m.hello = (struct ctl_hello){ IPC_PROTO_VERSION, 4242 }; break;
+		case 2:
+			m.type = CTL_SUBMIT;
+			m.submit = (struct ctl_submit){ .name = "nightly", .name_len = 7,
+			    .inputs = { in.data, in.len, 2 }, .handler = "exec", .handler_len = 4,
+			    .arg = "bsdtar -tf {}", .arg_len = 13, .timeout_ms = 60000, .retries = 1,
+			    .halt_rate = 0.1, .halt_min = 10, .priority = 50, .extract = "/var/out",
+			    .extract_len = 8, .opts = o, .wait = 1 };
+			break;
+		case 3: m.type = CTL_JOBS; break;
+		case 4: m.type = CTL_STATUS, m.target = (struct ctl_target){ "nightly", 7, 0, 0 }; break;
+		case 5: m.type = CTL_RESULTS, m.target = (struct ctl_target){ "12", 2, 1, 300 }; break;
+		case 6: m.type = CTL_PAUSE, m.target = (struct ctl_target){ "nightly", 7, 0, 0 }; break;
+		case 7: m.type = CTL_CANCEL, m.target = (struct ctl_target){ "1", 1, 0, 0 }; break;
+		case 8: m.type = CTL_WORKERS; break;
+		case 9: m.type = CTL_WATCH, m.target = (struct ctl_target){ "nightly", 7, 0, 0 }; break;
+		case 10:
+			m.type = CTL_CHECK;
+			m.check = (struct ctl_check){ .handler = "archive", .handler_len = 7, .opts = o };
+			break;
+		case 11: m.type = CTL_OK, m.ok = (struct ctl_ok){ 12, "nightly", 7 }; break;
+		case 12:
+			m.type = CTL_ERROR;
+			m.error = (struct ctl_error){ CTL_E_NO_SUCH_JOB, "no job named x", 14 };
+			break;
+		case 13:
+			m.type = CTL_JOB;
+			m.job = (struct ctl_job){ .id = 12, .name = "nightly", .name_len = 7,
+			    .state = "running", .state_len = 7, .handler = "exec", .handler_len = 4,
+			    .arg = "wc -c", .arg_len = 5, .summary = "/srv/in", .summary_len = 7,
+			    .created_ms = 1700000000000, .updated_ms = 1700000001000, .total = 100,
+			    .counts = { 50, 3, 1, 1, 2 }, .runs = 1, .workers = 4, .priority = 50,
+			    .reason = "waiting for a worker", .reason_len = 20 };
+			break;
+		case 14:
+			m.type = CTL_ROW;
+			m.row = (struct ctl_row){ .seq = 7, .path = path, .path_len = sizeof path - 1,
+			    .status = CTL_OUT_CRASHED, .attempts = 2, .duration_ms = 1500,
+			    .finished_ms = 1700000000000, .signal = 11, .exit_code = -1,
+			    .error = "killed by signal 11", .error_len = 19, .result = map.data,
+			    .result_len = map.len, .tail = "boom\n", .tail_len = 5 };
+			break;
+		case 15:
+			m.type = CTL_ROW;
+			m.row = (struct ctl_row){ .seq = 8, .path = "/a", .path_len = 2,
+			    .status = CTL_OUT_CRASHED, .attempts = 1, .exit_code = 3 };
+			break;
+		case 16:
+			m.type = CTL_WORKER;
+			m.worker = (struct ctl_worker){ 2, 999, "busy", 4, "nightly", 7, path,
+			    sizeof path - 1, 1200, 40, 1 << 20 };
+			break;
+		case 17:
+			m.type = CTL_EVENT;
+			m.event = (struct ctl_event){ .job = "nightly", .job_len = 7,
+			    .kind = CTL_EV_PROGRESS, .done = 5, .total = 10, .state = "running",
+			    .state_len = 7 };
+			break;
+		case 18:
+			m.type = CTL_EVENT;
+			m.event = (struct ctl_event){ .job = "nightly", .job_len = 7,
+			    .kind = CTL_EV_OUTCOME, .done = 6, .total = 10, .state = "running",
+			    .state_len = 7, .row = { .seq = 6, .path = "/a", .path_len = 2,
+			    .status = CTL_OUT_FAILED, .attempts = 1, .exit_code = -1,
+			    .error = "damaged", .error_len = 7, .result = map.data,
+			    .result_len = map.len } };
+			break;
+		case 19:
+			m.type = CTL_EVENT;
+			m.event = (struct ctl_event){ .job = "nightly", .job_len = 7,
+			    .kind = CTL_EV_STATE, .done = 10, .total = 10, .state = "done",
+			    .state_len = 4 };
+			break;
+		case 20:
+			m.type = CTL_VERDICT;
+			m.verdict = (struct ctl_verdict){ CTL_OUT_FAILED, "zip bomb", 8, map.data,
+			    map.len };
+			break;
+		case 21: m.type = CTL_END; break;
+		case 22: m.type = CTL_RETRY, m.target = (struct ctl_target){ "nightly", 7, 0, 0 }; break;
+		default: m.type = CTL_DELETE, m.target = (struct ctl_target){ "nightly", 7, 0, 0 }; break;
+		}
+		b.len = 0;
+		if (ctl_put(&b, &m) < 0)
+			die("encode", ipc_type_name(m.type));
+		snprintf(name, sizeof name, "frame-%d", i);
+		put_file("ctl", name, b.data, b.len);
+		snprintf(name, sizeof name, "body-%d", i);
+		put_file("ctl", name, b.data + IPC_HDR, b.len - IPC_HDR);
+		if (buf_write(&all, (const char *)b.data, b.len) < 0)
+			die("encode", "a stream");
+	}
+	put_file("ctl", "stream", all.data, all.len);
+	ipc_buf_free(&b);
+	ipc_buf_free(&all);
+	ipc_buf_free(&map);
+	ipc_buf_free(&in);
 }
 
 /* What goes into each archive. */
@@ -327,6 +451,7 @@ main(int argc, char **argv)
 	top = argv[1];
 	make_dir("");
 	ipc_seeds();
+	ctl_seeds();
 	archive_seeds();
 	return 0;
 }

@@ -1,7 +1,9 @@
-/* ipc: the wire between the supervisor and a child, shared by both sides.
- * Owns the message schema, framing (4-byte big-endian length, then one msgpack
- * map), validation of untrusted frames, and descriptor passing. Never touches
- * LMDB, the event loop or handlers. docs/protocol.md describes the wire. */
+/* ipc: the wires between processes, shared by every side: the supervisor and
+ * its children here, `corral serve` and its clients in ipc/ctl.h. Owns the
+ * one message enum and schema, framing (4-byte big-endian length, then one
+ * msgpack map), validation of untrusted frames, and descriptor passing.
+ * Never touches LMDB, the event loop or handlers. docs/protocol.md
+ * describes the wire. */
 #ifndef CORRAL_IPC_H
 #define CORRAL_IPC_H
 
@@ -10,7 +12,7 @@
 #include <sys/types.h>
 
 /* Bump IPC_PROTO_VERSION when enum ipc_type or any payload changes. */
-#define IPC_PROTO_VERSION 2
+#define IPC_PROTO_VERSION 3
 #define IPC_FRAME_MAX     (4u << 20)	/* default bound on one frame's body */
 #define IPC_HDR           4		/* the length prefix */
 #define IPC_CHILD_FD      3		/* where a child finds its socket */
@@ -30,10 +32,38 @@ enum ipc_type {
 	IPC_FATAL  = 5,	/* child -> sup: {t, error}; before READY: do not
 			 * respawn; after: last words of a dying child */
 	IPC_READY  = 6,	/* child -> sup: {t, job}: set up for the job */
+	/* 7..15: unused. The control socket (ipc/ctl.h); every request
+	 * carries rid, and every answer echoes it. Client -> daemon: */
+	CTL_HELLO   = 16,	/* {rid, v}; answered by CTL_HELLO {rid, v, pid} */
+	CTL_SUBMIT  = 17,	/* {rid, a job spec}: OK, then EVENTs with wait */
+	CTL_JOBS    = 18,	/* {rid}: JOB per job, END */
+	CTL_STATUS  = 19,	/* {rid, job}: JOB */
+	CTL_RESULTS = 20,	/* {rid, job, failed, after}: ROW per outcome, END */
+	CTL_PAUSE   = 21,	/* {rid, job}: OK */
+	CTL_RESUME  = 22,	/* {rid, job}: OK */
+	CTL_CANCEL  = 23,	/* {rid, job}: OK */
+	CTL_DELETE  = 24,	/* {rid, job}: OK */
+	CTL_RETRY   = 25,	/* {rid, job}: OK */
+	CTL_WORKERS = 26,	/* {rid}: WORKER per slot, END */
+	CTL_WATCH   = 27,	/* {rid, job}: OK, EVENTs, END */
+	CTL_CHECK   = 28,	/* {rid, handler, arg, opts} + fd: VERDICT */
+	/* 29..31: unused. Daemon -> client: */
+	CTL_OK      = 32,	/* {rid, id, name} */
+	CTL_ERROR   = 33,	/* {rid, code, message}: ends any request */
+	CTL_JOB     = 34,	/* {rid, a job's record} */
+	CTL_ROW     = 35,	/* {rid, one file's outcome} */
+	CTL_WORKER  = 36,	/* {rid, one child slot} */
+	CTL_EVENT   = 37,	/* {rid, job, kind, ...}: to a subscriber */
+	CTL_VERDICT = 38,	/* {rid, status, error, result}: CHECK's answer */
+	CTL_END     = 39,	/* {rid}: the end of a stream */
 	IPC_TYPE_MAX
 };
 
-/* The printable name of a type, "unknown" for anything else. */
+/* A set of types, as ctl_decode takes it (CTL_REQUESTS, CTL_REPLIES). */
+#define IPC_BIT(t)	(UINT64_C(1) << (t))
+
+/* The printable name of a type ("hello", ..., "ctl_submit", ...),
+ * "unknown" for anything else. */
 const char *ipc_type_name(int type);
 
 /* One decoded message. Byte strings point into the frame given to ipc_decode
@@ -76,10 +106,12 @@ int ipc_put_fatal(struct ipc_buf *b, const char *error, size_t elen);
 size_t ipc_fatal_frame(uint8_t *buf, size_t cap, const char *error, size_t elen);
 int ipc_put_ready(struct ipc_buf *b, uint32_t job);
 
-/* Decodes one frame body (without its length prefix). Returns 0, or -1 with
- * a static description of what was wrong in *why: not a map, unknown type,
- * missing or mistyped field, trailing bytes, a result that is not one
- * well-formed msgpack map. Never allocates more than the frame's size. */
+/* Decodes one frame body (without its length prefix) of the child's wire:
+ * types HELLO to READY, either direction; a control type is refused. Returns
+ * 0, or -1 with a static description of what was wrong in *why (valid until
+ * the next refusal): not a map, unknown type, missing or mistyped field,
+ * trailing bytes, a result that is not one well-formed msgpack map. On -1
+ * *out is all zero. Allocates nothing. */
 int ipc_decode(const uint8_t *body, size_t len, struct ipc_msg *out, const char **why);
 
 /* Checks that [p, p+len) is exactly one well-formed msgpack object nested at

@@ -1,12 +1,15 @@
-/* mpcheck: validates untrusted msgpack bytes before anything decodes them.
+/* mpcheck: validates untrusted msgpack bytes before anything decodes them,
+ * and reads one object's head for the decoder that walks them then.
  * One pass, no allocation, no recursion. A decoder such as msgpack-c sizes
  * its arrays by the counts it reads, so every count is checked against the
  * bytes left before it is believed: each element still owed takes at least
  * one byte. Nesting is bounded, so a later recursive walk is too. */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ipc/ipc.h"
+#include "ipc/ipc_int.h"
 
 /* The walker's own stack bound; a caller's max_depth above it counts as it. */
 #define MP_DEPTH_MAX 64
@@ -136,4 +139,116 @@ ipc_mp_check(const uint8_t *p, size_t len, int max_depth)
 	if (ipc_mp_skip(p, len, max_depth, &used) < 0 || used != len)
 		return -1;
 	return 0;
+}
+
+static uint64_t
+get_be(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+int
+ipc_mp_head(const uint8_t *p, size_t len, struct mp_head *h)
+{
+	uint8_t b;
+	size_t size, lenbytes;
+	uint64_t v;
+
+	memset(h, 0, sizeof *h);
+	if (len == 0)
+		return -1;
+	b = p[0];
+	h->size = 1;
+	if (b <= 0x7f) {
+		h->type = MPT_UINT;
+		h->u = b;
+		return 0;
+	}
+	if (b >= 0xe0) {
+		h->type = MPT_NEG;
+		return 0;
+	}
+	if (b <= 0x9f) {
+		h->type = b <= 0x8f ? MPT_MAP : MPT_ARRAY;
+		h->u = b & 0x0f;
+		return 0;
+	}
+	if (b <= 0xbf) {
+		h->type = MPT_STR;
+		h->n = b & 0x1f;
+		h->p = p + 1;
+		h->size = 1 + h->n;
+		return h->size <= len ? 0 : -1;
+	}
+	size = formats[b - 0xc0].size;
+	lenbytes = formats[b - 0xc0].lenbytes;
+	if (formats[b - 0xc0].kind == MP_NEVER || len < size)
+		return -1;
+	h->size = size;
+	v = get_be(p + 1, lenbytes);
+	switch (b) {
+	case 0xc0:
+		h->type = MPT_NIL;
+		return 0;
+	case 0xc2:
+	case 0xc3:
+		h->type = MPT_BOOL;
+		h->u = b == 0xc3;
+		return 0;
+	case 0xca: {
+		uint32_t bits = (uint32_t)get_be(p + 1, 4);
+		float f;
+
+		memcpy(&f, &bits, sizeof f);
+		h->type = MPT_FLOAT;
+		h->f = f;
+		return 0;
+	}
+	case 0xcb: {
+		uint64_t bits = get_be(p + 1, 8);
+
+		memcpy(&h->f, &bits, sizeof h->f);
+		h->type = MPT_FLOAT;
+		return 0;
+	}
+	case 0xcc: case 0xcd: case 0xce: case 0xcf:
+		h->type = MPT_UINT;
+		h->u = get_be(p + 1, size - 1);
+		return 0;
+	case 0xd0: case 0xd1: case 0xd2: case 0xd3:
+		/* A signed encoding of a value >= 0 is a uint, as msgpack-c
+		 * reads it: the sign bit of its first byte says which. */
+		h->type = p[1] & 0x80 ? MPT_NEG : MPT_UINT;
+		h->u = get_be(p + 1, size - 1);
+		return 0;
+	}
+	switch (formats[b - 0xc0].kind) {
+	case MP_BYTES:
+		h->type = b <= 0xc6 ? MPT_BIN : MPT_STR;
+		h->p = p + size;
+		h->n = (size_t)v;
+		if (v > len - size)
+			return -1;
+		h->size = size + (size_t)v;
+		return 0;
+	case MP_EXT:
+		if (v >= len - size)
+			return -1;
+		h->type = MPT_EXT;
+		h->size = size + 1 + (size_t)v;
+		return 0;
+	case MP_ARRAY:
+	case MP_MAP:
+		h->type = formats[b - 0xc0].kind == MP_MAP ? MPT_MAP : MPT_ARRAY;
+		h->u = v;
+		return 0;
+	default:
+		h->type = MPT_EXT;	/* fixext: the header holds it all */
+		return 0;
+	}
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The fuzz targets (fuzz/, docs/fuzzing.md) still build and find nothing in
 # a short run: each runs for a bounded time on a copy of its seed corpus,
-# both at once, and a crash, a leak, a failed check or a hang fails it.
+# all at once, and a crash, a leak, a failed check or a hang fails it.
 # The input that did it is kept under build-fuzz/crashes/ and shown here.
 # Skipped when `make fuzz` has not been run, and when CORRAL_FUZZ_SECONDS
 # is 0 (the sanitizer pass: the targets are sanitizer builds already).
@@ -13,7 +13,8 @@ if [ "$SECS" = 0 ]; then
 	echo "1..0 # SKIP fuzzing turned off (CORRAL_FUZZ_SECONDS=0)"
 	exit 0
 fi
-if [ ! -x "$FUZZ/fuzz_ipc_decode" ] || [ ! -x "$FUZZ/fuzz_archive" ] || [ ! -f "$FUZZ/corpus/.done" ]; then
+if [ ! -x "$FUZZ/fuzz_ipc_decode" ] || [ ! -x "$FUZZ/fuzz_ctl_decode" ] ||
+    [ ! -x "$FUZZ/fuzz_archive" ] || [ ! -f "$FUZZ/corpus/.done" ]; then
 	echo "1..0 # SKIP no fuzz targets in $FUZZ: run make fuzz"
 	exit 0
 fi
@@ -33,10 +34,11 @@ run() {
 }
 
 run ipc_decode ipc &
+run ctl_decode ctl &
 run archive archive &
 wait
 
-for name in ipc_decode archive; do
+for name in ipc_decode ctl_decode archive; do
 	rc=$(cat "$name.rc")
 	is "$rc" 0 "fuzz_$name: ${SECS}s from its seeds, nothing found"
 	grep -Eq '^Done [0-9]+ runs' "$name.log"

@@ -18,6 +18,7 @@
 #include <msgpack.h>
 
 #include "ipc/ipc.h"
+#include "tests/mutate.h"
 #include "tests/tap.h"
 
 #define S(lit) (const uint8_t *)(lit), sizeof(lit) - 1
@@ -400,40 +401,13 @@ fuzz(void)
 
 	for (n = 0; n < 100000; n++) {
 		uint8_t frame[512], *copy;
-		size_t k = (size_t)(tap_rand() % nframes), len, muts;
+		size_t k = (size_t)(tap_rand() % nframes), len;
 		const char *why;
 		struct ipc_msg m;
 
 		len = starts[k + 1] - starts[k] - IPC_HDR;
 		memcpy(frame, b.data + starts[k] + IPC_HDR, len);
-		for (muts = 1 + tap_rand() % 4; muts > 0; muts--) {
-			size_t at = (size_t)(tap_rand() % len);
-
-			switch (tap_rand() % 5) {
-			case 0:
-				frame[at] = (uint8_t)tap_rand();
-				break;
-			case 1:
-				frame[at] = special[tap_rand() % sizeof special];
-				break;
-			case 2:
-				len = at + 1;	/* cut */
-				break;
-			case 3:
-				if (len < sizeof frame - 1) {	/* insert */
-					memmove(frame + at + 1, frame + at, len - at);
-					frame[at] = special[tap_rand() % sizeof special];
-					len++;
-				}
-				break;
-			default:
-				if (len > 1) {	/* delete */
-					memmove(frame + at, frame + at + 1, len - at - 1);
-					len--;
-				}
-				break;
-			}
-		}
+		mutate(frame, &len, sizeof frame, special, sizeof special);
 		/* Exact size: an over-read trips AddressSanitizer. */
 		copy = malloc(len);
 		memcpy(copy, frame, len);

@@ -1,0 +1,234 @@
+/* ctl: the messages of the control socket, between `corral serve` and its
+ * clients (submit, status, results, jobs, pause, ..., check). A codec only:
+ * a struct becomes one frame appended to an ipc_buf, and a frame body
+ * becomes the struct again, checked as strictly as the child's wire, whose
+ * enum (ipc.h), framing and reader it shares. Never touches a socket, the
+ * loop or the store. docs/protocol.md, "Control socket", is the wire. */
+#ifndef CORRAL_CTL_H
+#define CORRAL_CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipc/ipc.h"
+#include "ipc/jobopts.h"
+
+/* Bounds. A request's frame body is at most CTL_FRAME_MAX bytes (the daemon
+ * reads its clients with ipc_reader_init(&r, CTL_FRAME_MAX)); an answer's at
+ * most IPC_FRAME_MAX. Lengths are bytes, without a terminating NUL: each
+ * fits the store's char arrays with one. */
+#define CTL_FRAME_MAX		(1u << 20)
+#define CTL_NAME_MAX		255	/* a job's name; a `job` reference */
+#define CTL_PATH_MAX		4095	/* an input, the extract directory */
+#define CTL_INPUTS_MAX		4096	/* inputs of one SUBMIT */
+#define CTL_CMD_MAX		4095	/* handler, arg */
+#define CTL_OPTS_MAX		1024	/* the packed options map */
+#define CTL_SUMMARY_MAX		1023	/* a job's inputs, summed up for people */
+#define CTL_WORD_MAX		32	/* a job's or a worker's state */
+#define CTL_TEXT_MAX		16384	/* message, reason, tail */
+#define CTL_TIMEOUT_MAX		(30ull * 24 * 3600 * 1000)	/* ms; at least 1 */
+#define CTL_RETRIES_MAX		100
+#define CTL_PRIORITY_MIN	1
+#define CTL_PRIORITY_MAX	100
+
+/* What a daemon reads, and what a client reads. CTL_HELLO is in both: a
+ * client sends it first, the daemon answers with one. */
+#define CTL_REQUESTS	(IPC_BIT(CTL_HELLO) | IPC_BIT(CTL_SUBMIT) | IPC_BIT(CTL_JOBS) |       \
+	IPC_BIT(CTL_STATUS) | IPC_BIT(CTL_RESULTS) | IPC_BIT(CTL_PAUSE) | IPC_BIT(CTL_RESUME) | \
+	IPC_BIT(CTL_CANCEL) | IPC_BIT(CTL_DELETE) | IPC_BIT(CTL_RETRY) | IPC_BIT(CTL_WORKERS) |  \
+	IPC_BIT(CTL_WATCH) | IPC_BIT(CTL_CHECK))
+#define CTL_REPLIES	(IPC_BIT(CTL_HELLO) | IPC_BIT(CTL_OK) | IPC_BIT(CTL_ERROR) |           \
+	IPC_BIT(CTL_JOB) | IPC_BIT(CTL_ROW) | IPC_BIT(CTL_WORKER) | IPC_BIT(CTL_EVENT) |       \
+	IPC_BIT(CTL_VERDICT) | IPC_BIT(CTL_END))
+
+/* ERROR's code: a word on the wire. */
+enum ctl_code {
+	CTL_E_BAD_REQUEST,	/* "bad_request": refused by ctl_decode, or its values by the daemon */
+	CTL_E_UNSUPPORTED,	/* "unsupported": another protocol version; a request before HELLO */
+	CTL_E_NO_SUCH_JOB,	/* "no_such_job" */
+	CTL_E_EXISTS,		/* "exists": a job of that name has another spec */
+	CTL_E_BAD_STATE,	/* "bad_state": not in the job's state (resume a done job) */
+	CTL_E_BUSY,		/* "busy": a limit of the daemon's; try again later */
+	CTL_E_DENIED,		/* "denied": not for this peer's credentials */
+	CTL_E_DISK_FULL,	/* "disk_full": the state directory is full */
+	CTL_E_INTERNAL,		/* "internal": the daemon failed (its log says how) */
+	CTL_E__N
+};
+
+/* A file's outcome, in the order of enum outcome (supervisor/store.h), so
+ * that the daemon copies store_job.count[] and store_outcome.status as they
+ * are: "ok", "failed", "crashed", "timeout", "skipped". */
+enum ctl_outcome {
+	CTL_OUT_OK, CTL_OUT_FAILED, CTL_OUT_CRASHED, CTL_OUT_TIMEOUT, CTL_OUT_SKIPPED, CTL_OUT__N
+};
+
+/* An EVENT's kind: "progress" (done or total moved), "outcome" (one file's,
+ * committed), "state" (the job's state changed). */
+enum ctl_event_kind { CTL_EV_PROGRESS, CTL_EV_OUTCOME, CTL_EV_STATE, CTL_EV__N };
+
+/* The words of each vocabulary, "unknown" for anything else. */
+const char *ctl_code_name(int code);
+const char *ctl_outcome_name(int status);
+const char *ctl_event_name(int kind);
+
+/* Absolute paths as they lie in a frame: the packed msgpack bin objects of
+ * the inputs array, n of them in len bytes. Build one by appending each path
+ * to an ipc_buf with ctl_paths_add and counting them; walk one with
+ * ctl_paths_next. */
+struct ctl_paths {
+	const uint8_t *packed;
+	size_t len;
+	uint32_t n;
+};
+/* Appends path (plen bytes) to b. 0, or -1 with errno ENOMEM. */
+int ctl_paths_add(struct ipc_buf *b, const char *path, size_t plen);
+/* The path at *off (0 for the first), advancing *off past it: 1 with *path
+ * and *plen set (pointing into packed), 0 after the last, -1 on bytes that
+ * are no bin. A list ctl_decode gave back yields exactly n, never -1. */
+int ctl_paths_next(const struct ctl_paths *l, size_t *off, const char **path, size_t *plen);
+
+/* The payloads. Byte strings are pointer and length, without NUL; a
+ * decoded one points into the frame body and lives as long as it. An
+ * optional one that is empty is left out on the wire, and absent reads as
+ * empty. Times are milliseconds; *_ms that are instants are Unix time. */
+
+struct ctl_hello {			/* CTL_HELLO */
+	uint32_t version;		/* IPC_PROTO_VERSION */
+	uint32_t pid;			/* the daemon's, in its answer; 0 in a request */
+};
+
+struct ctl_submit {			/* CTL_SUBMIT: a job's spec */
+	const char *name; size_t name_len;	/* optional; the daemon names it */
+	struct ctl_paths inputs;	/* 1..CTL_INPUTS_MAX, each absolute */
+	const char *handler; size_t handler_len;	/* archive, sha256, exec, a plugin */
+	const char *arg; size_t arg_len;	/* exec's command, a plugin's path, or empty */
+	uint64_t timeout_ms;		/* per file, 1..CTL_TIMEOUT_MAX */
+	uint32_t retries;		/* after a crash or timeout, 0..CTL_RETRIES_MAX */
+	double halt_rate;		/* share of files not ok that halts, 0..1; 0: off */
+	uint64_t halt_min;		/* ... once this many are done */
+	uint32_t priority;		/* CTL_PRIORITY_MIN..MAX; a larger share of the pool */
+	const char *extract; size_t extract_len;	/* an absolute directory, or empty */
+	struct job_opts opts;		/* as job_opts_pack packs them */
+	int wait;			/* 1: after OK, the job's EVENTs until it ends */
+};
+
+/* The job a request acts on: STATUS, RESULTS, PAUSE, RESUME, CANCEL,
+ * DELETE, RETRY, WATCH. job is a name, or a decimal id (docs/protocol.md
+ * says which wins). */
+struct ctl_target {
+	const char *job; size_t job_len;	/* 1..CTL_NAME_MAX bytes */
+	int failed;			/* RESULTS: only the files not ok */
+	uint64_t after;			/* RESULTS: only the files of seq > after */
+};
+
+struct ctl_check {			/* CTL_CHECK; the file's descriptor rides with it */
+	const char *handler; size_t handler_len;
+	const char *arg; size_t arg_len;
+	struct job_opts opts;
+};
+
+struct ctl_ok {				/* CTL_OK */
+	uint32_t id;			/* the job acted on, or 0 */
+	const char *name; size_t name_len;	/* its name, or empty */
+};
+
+struct ctl_error {			/* CTL_ERROR */
+	int code;			/* enum ctl_code */
+	const char *message; size_t message_len;	/* for people: 1..CTL_TEXT_MAX */
+};
+
+struct ctl_job {			/* CTL_JOB: a job's record, as struct store_job has it */
+	uint32_t id;			/* >= 1 */
+	const char *name; size_t name_len;
+	const char *state; size_t state_len;	/* the supervisor's word: running, done, ... */
+	const char *handler; size_t handler_len;
+	const char *arg; size_t arg_len;
+	const char *summary; size_t summary_len;	/* its inputs, for people */
+	uint64_t created_ms, updated_ms;
+	uint64_t finished_ms;		/* 0 while not finished */
+	uint64_t total;			/* files known */
+	uint64_t counts[CTL_OUT__N];	/* committed outcomes, by enum ctl_outcome */
+	uint64_t runs;
+	uint32_t workers;
+	uint32_t priority;
+	const char *reason; size_t reason_len;	/* why it waits or is slow, or empty */
+};
+
+struct ctl_row {			/* CTL_ROW, and an outcome's EVENT: store_outcome */
+	uint64_t seq;			/* the file's place in its job, from 1 */
+	const char *path; size_t path_len;	/* arbitrary bytes */
+	int status;			/* enum ctl_outcome */
+	uint32_t attempts;
+	uint64_t duration_ms, finished_ms;
+	int signal;			/* crashed by a signal: 1..255; else 0 */
+	int exit_code;			/* crashed by exit: 0..255; else -1 (not 0!) */
+	const char *error; size_t error_len;
+	const uint8_t *result; size_t result_len;	/* one msgpack map, or empty */
+	const char *tail; size_t tail_len;	/* a dead child's stderr, 0..CTL_TEXT_MAX */
+};
+
+struct ctl_worker {			/* CTL_WORKER: one child slot */
+	uint32_t slot;
+	uint32_t pid;			/* 0 while none */
+	const char *state; size_t state_len;	/* the supervisor's word: idle, busy, ... */
+	const char *job; size_t job_len;	/* the job it serves (a name), or empty */
+	const char *path; size_t path_len;	/* the file it runs, or empty */
+	uint64_t running_ms;		/* on that file so far; 0 when idle */
+	uint64_t tasks_done;
+	uint64_t rss_bytes;		/* 0 when unknown */
+};
+
+struct ctl_event {			/* CTL_EVENT: to a WATCH or a SUBMIT with wait */
+	const char *job; size_t job_len;	/* the job's name */
+	int kind;			/* enum ctl_event_kind */
+	uint64_t done, total;		/* files done and known, after it */
+	const char *state; size_t state_len;	/* the job's state, after it */
+	struct ctl_row row;		/* CTL_EV_OUTCOME only */
+};
+
+struct ctl_verdict {			/* CTL_VERDICT: CHECK's answer */
+	int status;			/* enum ctl_outcome */
+	const char *error; size_t error_len;
+	const uint8_t *result; size_t result_len;	/* one msgpack map, or empty */
+};
+
+/* One message. CTL_JOBS, CTL_WORKERS and CTL_END carry no more than rid. */
+struct ctl_msg {
+	int type;			/* enum ipc_type, a CTL_* */
+	uint64_t rid;			/* chosen by the client, echoed in every answer */
+	union {
+		struct ctl_hello hello;
+		struct ctl_submit submit;
+		struct ctl_target target;
+		struct ctl_check check;
+		struct ctl_ok ok;
+		struct ctl_error error;
+		struct ctl_job job;
+		struct ctl_row row;
+		struct ctl_worker worker;
+		struct ctl_event event;
+		struct ctl_verdict verdict;
+	};
+};
+
+/* Appends m as one whole frame (length prefix included) to b, growing it.
+ * It writes only what ctl_decode accepts: the same rules are checked first.
+ * Returns 0, or -1 with errno: EINVAL (a value ctl_decode would refuse, or
+ * not a control type), EMSGSIZE (above the frame bound: CTL_FRAME_MAX for a
+ * request, IPC_FRAME_MAX for an answer), ENOMEM. On -1, b is as it was. */
+int ctl_put(struct ipc_buf *b, const struct ctl_msg *m);
+
+/* Decodes one frame body (without its length prefix) of a type in accept
+ * (CTL_REQUESTS in a daemon, CTL_REPLIES in a client; types of the child's
+ * wire are never accepted). Returns 0, or -1 with a static description of
+ * what was wrong in *why (valid until the next refusal): everything
+ * ipc_decode refuses, a type not in accept, a bound, a relative path, a
+ * NUL byte in a name, a word not in its vocabulary, options that
+ * job_opts_unpack refuses. On -1, *out is zero but for rid: the request's
+ * when the body is a well-formed msgpack map with a uint rid (the daemon
+ * answers ERROR bad_request to it), else 0. Allocates nothing but the few
+ * KiB msgpack-c takes to read opts. */
+int ctl_decode(const uint8_t *body, size_t len, uint64_t accept, struct ctl_msg *out,
+    const char **why);
+
+#endif
