@@ -34,6 +34,23 @@ version(void)
 		printf("\n");
 }
 
+/* --socket PATH or --socket=PATH among a command's arguments, or NULL. */
+static const char *
+socket_flag(int argc, char **argv)
+{
+	int i;
+
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
+			return argv[i + 1];
+		if (strncmp(argv[i], "--socket=", 9) == 0)
+			return argv[i] + 9;
+	}
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -47,12 +64,25 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "run") == 0)
 		return cli_run(argc - 1, argv + 1);
-	if (strcmp(cmd, "status") == 0)
-		return report_status(argc - 1, argv + 1);
-	if (strcmp(cmd, "results") == 0)
-		return report_results(argc - 1, argv + 1);
-	if (strcmp(cmd, "jobs") == 0)
+	if (strcmp(cmd, "serve") == 0)
+		return cli_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "submit") == 0)
+		return cli_submit(argc - 1, argv + 1);
+	/* status, results and jobs read the state directory, unless a
+	 * service's socket is named. */
+	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "results") == 0 || strcmp(cmd, "jobs") == 0) {
+		if (client_socket(socket_flag(argc, argv)) != NULL)
+			return cli_control(cmd, argc - 1, argv + 1);
+		if (strcmp(cmd, "status") == 0)
+			return report_status(argc - 1, argv + 1);
+		if (strcmp(cmd, "results") == 0)
+			return report_results(argc - 1, argv + 1);
 		return report_jobs(argc - 1, argv + 1);
+	}
+	if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0 || strcmp(cmd, "cancel") == 0 ||
+	    strcmp(cmd, "delete") == 0 || strcmp(cmd, "retry") == 0 || strcmp(cmd, "workers") == 0 ||
+	    strcmp(cmd, "watch") == 0)
+		return cli_control(cmd, argc - 1, argv + 1);
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
 		cli_usage(stdout);
 		return EXIT_OK;

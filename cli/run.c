@@ -262,8 +262,22 @@ run(const struct run_cmd *o)
 	char err[9300];
 	int status;
 
-	if (sup_init(&s, &o->pool, err, sizeof err) < 0)
+	if (sup_init(&s, &o->pool, err, sizeof err) < 0) {
+		char mark[PATH_MAX], sock[PATH_MAX] = "";
+		FILE *f;
+
+		/* A service owns it: say where its jobs go instead. */
+		snprintf(mark, sizeof mark, "%s/serve", o->pool.state_dir);
+		if (errno == EBUSY && (f = fopen(mark, "re")) != NULL) {
+			if (fgets(sock, sizeof sock, f) != NULL)
+				sock[strcspn(sock, "\n")] = '\0';
+			fclose(f);
+			log_diex(EXIT_USAGE, "state dir %s belongs to a corral serve: "
+			    "use 'corral submit --wait --socket %s' with the same options",
+			    sup_esc(o->pool.state_dir, strlen(o->pool.state_dir)), sup_esc(sock, strlen(sock)));
+		}
 		log_diex(EXIT_USAGE, "%s", err);
+	}
 	if ((v.job = sup_job_open(&s, &o->spec, err, sizeof err)) == NULL) {
 		sup_free(&s);
 		log_diex(EXIT_USAGE, "%s", err);

@@ -304,7 +304,9 @@ job_adopt(struct sup *s, const struct store_job *rec, char *err, size_t errlen)
 	j->outfd = -1;
 	j->listfd = -1;
 	j->rec = *rec;
-	if (!rec->scanned) {
+	/* Its inputs: the directory its relative paths are under, and what
+	 * is left to scan. */
+	{
 		r = store_inputs_get(s->st, rec->id, &in);
 		if (r < 0) {
 			failed(err, errlen, 0, "job %s: unable to read its inputs: %s", rec->name,
@@ -312,8 +314,9 @@ job_adopt(struct sup *s, const struct store_job *rec, char *err, size_t errlen)
 			goto fail;
 		}
 		if (r == 1) {
-			log_warnx("job %s: its inputs were not kept; its known files are resumed, "
-			    "no new ones looked for", rec->name);
+			if (!rec->scanned)
+				log_warnx("job %s: its inputs were not kept; its known files are "
+				    "resumed, no new ones looked for", rec->name);
 			j->rec.scanned = 1;
 		} else {
 			j->inputs = in.paths;
@@ -321,6 +324,8 @@ job_adopt(struct sup *s, const struct store_job *rec, char *err, size_t errlen)
 			if (in.cwd[0] != '\0' && asprintf(&j->prefix, "%s/", in.cwd) < 0)
 				j->prefix = NULL;
 			free(in.cwd);
+		}
+		if (r == 0 && !rec->scanned) {
 			for (i = 0; i < j->ninputs; i++)
 				if (strcmp(j->inputs[i], "-") == 0 && rec->has_list) {
 					job_list_path(s->opts.state_dir, rec->list_id, path, sizeof path);

@@ -776,12 +776,15 @@ sup_init(struct sup *s, const struct pool_opts *o, char *err, size_t errlen)
 	signal(SIGPIPE, SIG_IGN);
 	s->st = store_open(o->state_dir, STORE_WRITE, &why);
 	if (s->st == NULL) {
+		int e = errno;
+
 		if (errno == EBUSY)
 			snprintf(err, errlen, "state dir %s is in use by another corral process",
 			    sup_esc(o->state_dir, strlen(o->state_dir)));
 		else
 			snprintf(err, errlen, "unable to %s state dir %s: %s", why,
 			    sup_esc(o->state_dir, strlen(o->state_dir)), strerror(errno));
+		errno = e;
 		return -1;
 	}
 	ev_init(&s->commit_timer, commit_cb);

@@ -1,0 +1,453 @@
+/* client: `corral submit`, `pause`, `resume`, `cancel`, `delete`, `retry`,
+ * `workers`, and `jobs`, `status`, `results` when a socket is named: each
+ * one request to a service's control socket (docs/protocol.md), its answer
+ * printed for people, or with --json one JSON object a line. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdnoreturn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/report.h"
+#include "common/log.h"
+#include "ipc/ctl.h"
+#include "supervisor/json.h"
+#include "supervisor/sup.h"
+
+#define SOCKET_DEFAULT	"/run/corral/control.sock"
+
+struct conn {
+	int fd;
+	struct ipc_reader rd;
+	struct ipc_buf out;
+	const char *path;
+};
+
+const char *
+client_socket(const char *flag)
+{
+	const char *env = getenv("CORRAL_SOCKET");
+
+	if (flag)
+		return flag;
+	return env && env[0] ? env : NULL;
+}
+
+static void recv_msg(struct conn *c, struct ctl_msg *m);
+static noreturn void die_error(const struct ctl_msg *m);
+
+/* The service hung up on a request: an ERROR it sent first is the reason. */
+static void
+told(struct conn *c)
+{
+	struct ctl_msg m;
+	int e = errno;
+
+	if (c->rd.buf == NULL)
+		ipc_reader_init(&c->rd, IPC_FRAME_MAX);
+	if (ipc_read(&c->rd, c->fd, 0) > 0) {
+		recv_msg(c, &m);
+		if (m.type == CTL_ERROR)
+			die_error(&m);
+	}
+	errno = e;
+}
+
+static void
+send_msg(struct conn *c, const struct ctl_msg *m)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	c->out.len = 0;
+	if (ctl_put(&c->out, m) < 0)
+		log_die(EXIT_USAGE, "unable to encode the request");
+	while (off < c->out.len) {
+		n = send(c->fd, c->out.data + off, c->out.len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+			told(c);	/* it closed: its last answer says why */
+		if (n < 0)
+			log_die(EXIT_USAGE, "control socket %s: send", sup_esc(c->path, strlen(c->path)));
+		off += (size_t)n;
+	}
+}
+
+/* The next answer; exits on a closed socket or a malformed answer. */
+static void
+recv_msg(struct conn *c, struct ctl_msg *m)
+{
+	const uint8_t *body;
+	size_t len;
+	const char *why;
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		r = ipc_next(&c->rd, &body, &len);
+		if (r < 0)
+			log_diex(EXIT_USAGE, "control socket %s: a malformed answer",
+			    sup_esc(c->path, strlen(c->path)));
+		if (r == 1)
+			break;
+		n = ipc_read(&c->rd, c->fd, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			log_die(EXIT_USAGE, "control socket %s", sup_esc(c->path, strlen(c->path)));
+		if (n == 0)
+			log_diex(EXIT_USAGE, "control socket %s: the service closed the connection",
+			    sup_esc(c->path, strlen(c->path)));
+	}
+	if (ctl_decode(body, len, CTL_REPLIES, m, &why) < 0)
+		log_diex(EXIT_USAGE, "control socket %s: a malformed answer: %s",
+		    sup_esc(c->path, strlen(c->path)), why);
+}
+
+static noreturn void
+die_error(const struct ctl_msg *m)
+{
+	log_diex(EXIT_USAGE, "%s: %.*s", ctl_code_name(m->error.code), (int)m->error.message_len,
+	    m->error.message);
+}
+
+static void
+conn_open(struct conn *c, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ctl_msg m = { .type = CTL_HELLO, .rid = 1 };
+
+	memset(c, 0, sizeof *c);
+	ipc_reader_init(&c->rd, IPC_FRAME_MAX);
+	c->path = path ? path : SOCKET_DEFAULT;
+	if (strlen(c->path) >= sizeof sa.sun_path)
+		log_diex(EXIT_USAGE, "control socket %s: path too long", sup_esc(c->path, strlen(c->path)));
+	memcpy(sa.sun_path, c->path, strlen(c->path));
+	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(c->fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+		log_die(EXIT_USAGE, "no service at %s (is 'corral serve' running? --socket or "
+		    "CORRAL_SOCKET names another)", sup_esc(c->path, strlen(c->path)));
+	m.hello.version = IPC_PROTO_VERSION;
+	send_msg(c, &m);
+	recv_msg(c, &m);
+	if (m.type == CTL_ERROR)
+		die_error(&m);
+	if (m.type != CTL_HELLO)
+		log_diex(EXIT_USAGE, "control socket %s: no hello", sup_esc(c->path, strlen(c->path)));
+}
+
+static void
+conn_close(struct conn *c)
+{
+	close(c->fd);
+	ipc_reader_free(&c->rd);
+	ipc_buf_free(&c->out);
+}
+
+/* ---- printing ---- */
+
+static void
+json_field(FILE *f, const char *key, const char *s, size_t len)
+{
+	fprintf(f, ",\"%s\":", key);
+	json_str(f, s, len);
+}
+
+/* open: JSON left open for the job's workers, `,"workers":[`. */
+static void
+print_job(const struct ctl_job *j, int json, int open)
+{
+	static const char *const outs[] = { "ok", "failed", "crashed", "timeout", "skipped" };
+	uint64_t done = 0, bad;
+	int i;
+
+	for (i = 0; i < CTL_OUT__N; i++)
+		done += j->counts[i];
+	bad = done - j->counts[CTL_OUT_OK];
+	if (json) {
+		printf("{\"id\":%u", (unsigned)j->id);
+		json_field(stdout, "name", j->name, j->name_len);
+		json_field(stdout, "state", j->state, j->state_len);
+		json_field(stdout, "handler", j->handler, j->handler_len);
+		json_field(stdout, "inputs", j->summary, j->summary_len);
+		printf(",\"total\":%llu,\"done\":%llu", (unsigned long long)j->total,
+		    (unsigned long long)done);
+		for (i = 0; i < CTL_OUT__N; i++)
+			printf(",\"%s\":%llu", outs[i], (unsigned long long)j->counts[i]);
+		printf(",\"priority\":%u,\"created_ms\":%llu,\"finished_ms\":%llu", (unsigned)j->priority,
+		    (unsigned long long)j->created_ms, (unsigned long long)j->finished_ms);
+		json_field(stdout, "reason", j->reason, j->reason_len);
+		printf(open ? ",\"workers\":[" : "}\n");
+		return;
+	}
+	printf("%-32.*s %-11.*s %llu/%llu done, %llu not ok%s%.*s\n", (int)j->name_len, j->name,
+	    (int)j->state_len, j->state, (unsigned long long)done, (unsigned long long)j->total,
+	    (unsigned long long)bad, j->reason_len ? "; " : "", (int)j->reason_len, j->reason);
+}
+
+static void
+print_worker(const struct ctl_worker *w, int json, int first)
+{
+	if (json) {
+		printf("%s{\"slot\":%u,\"pid\":%u", first ? "" : ",", (unsigned)w->slot, (unsigned)w->pid);
+		json_field(stdout, "state", w->state, w->state_len);
+		json_field(stdout, "job", w->job, w->job_len);
+		json_field(stdout, "path", w->path, w->path_len);
+		printf(",\"running_ms\":%llu,\"tasks_done\":%llu,\"rss_bytes\":%llu}\n",
+		    (unsigned long long)w->running_ms, (unsigned long long)w->tasks_done,
+		    (unsigned long long)w->rss_bytes);
+		if (first < 0)
+			putchar('\n');
+		return;
+	}
+	printf("  [%u] pid %u %-8.*s %.*s%s%s %.1fs, %llu done, %llu KiB\n", (unsigned)w->slot,
+	    (unsigned)w->pid, (int)w->state_len, w->state, (int)w->job_len, w->job,
+	    w->path_len ? " " : "", w->path_len ? sup_esc(w->path, w->path_len) : "",
+	    (double)w->running_ms / 1000, (unsigned long long)w->tasks_done,
+	    (unsigned long long)(w->rss_bytes >> 10));
+}
+
+static void
+print_row(const char *job, size_t jlen, const struct ctl_row *r, int json)
+{
+	struct store_outcome o = {
+		.status = r->status, .attempts = r->attempts, .duration_ms = r->duration_ms,
+		.finished_ms = r->finished_ms, .signal = r->signal, .exit_code = r->exit_code,
+		.error = r->error, .error_len = r->error_len, .result = r->result,
+		.result_len = r->result_len, .tail = r->tail, .tail_len = r->tail_len,
+	};
+	char name[CTL_NAME_MAX + 1];
+
+	snprintf(name, sizeof name, "%.*s", (int)jlen, job);
+	if (json) {
+		report_outcome_json(stdout, name, r->seq, r->path, r->path_len, &o);
+		return;
+	}
+	printf("%-8s %s%s%.*s\n", ctl_outcome_name(r->status), sup_esc(r->path, r->path_len),
+	    r->error_len ? "  " : "", (int)r->error_len, r->error);
+}
+
+/* ---- commands ---- */
+
+/* Follows a job's events to its end; the exit status `run` would give. */
+static int
+follow(struct conn *c, int json)
+{
+	struct ctl_msg m;
+	const char *state = "running";
+	char st[CTL_WORD_MAX + 1] = "running", name[CTL_NAME_MAX + 1] = "";
+	uint64_t bad = 0;
+
+	for (;;) {
+		recv_msg(c, &m);
+		if (m.type == CTL_ERROR)
+			die_error(&m);
+		if (m.type == CTL_END)
+			break;
+		if (m.type != CTL_EVENT)
+			continue;
+		snprintf(name, sizeof name, "%.*s", (int)m.event.job_len, m.event.job);
+		snprintf(st, sizeof st, "%.*s", (int)m.event.state_len, m.event.state);
+		if (m.event.kind == CTL_EV_OUTCOME) {
+			if (m.event.row.status != CTL_OUT_OK)
+				bad++;
+			if (json)
+				print_row(m.event.job, m.event.job_len, &m.event.row, 1);
+		}
+		if (m.event.kind == CTL_EV_STATE && !json)
+			fprintf(stderr, "corral: job %s %s: %llu of %llu files done\n", name, st,
+			    (unsigned long long)m.event.done, (unsigned long long)m.event.total);
+		fflush(stdout);
+	}
+	state = st;
+	if (strcmp(state, "done") == 0)
+		return bad ? EXIT_NOTOK : EXIT_OK;
+	if (strcmp(state, "halted") == 0)
+		return EXIT_HALTED;
+	if (strcmp(state, "failed") == 0 || strcmp(state, "cancelled") == 0)
+		return EXIT_USAGE;
+	return EXIT_INTR;
+}
+
+int
+cli_submit(int argc, char **argv)
+{
+	struct run_cmd o;
+	struct conn c;
+	struct ctl_msg m = { .type = CTL_SUBMIT, .rid = 2 };
+	struct ipc_buf paths = { 0 };
+	char cwd[PATH_MAX], full[PATH_MAX], handler[PATH_MAX], extract[PATH_MAX];
+	int i;
+
+	if (run_parse(argc, argv, &o, "submit") < 0)
+		return EXIT_OK;
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		log_die(EXIT_USAGE, "getcwd");
+	/* The service has another working directory: every path absolute. */
+	for (i = 0; i < o.spec.ninputs; i++) {
+		const char *in = o.spec.inputs[i];
+
+		if (strcmp(in, "-") == 0)
+			log_diex(EXIT_USAGE, "submit: a list on stdin is for 'corral run'; name the paths");
+		if ((size_t)snprintf(full, sizeof full, "%s%s%s", in[0] == '/' ? "" : cwd,
+		    in[0] == '/' ? "" : "/", in) >= sizeof full)
+			log_diex(EXIT_USAGE, "submit: %s: path too long", sup_esc(in, strlen(in)));
+		if (ctl_paths_add(&paths, full, strlen(full)) < 0)
+			log_die(EXIT_USAGE, "submit");
+	}
+	m.submit.inputs.packed = paths.data;
+	m.submit.inputs.len = paths.len;
+	m.submit.inputs.n = (uint32_t)o.spec.ninputs;
+	snprintf(handler, sizeof handler, "%s", o.spec.handler);
+	m.submit.handler = handler;
+	m.submit.handler_len = strlen(handler);
+	if (o.spec.exec_cmd) {
+		m.submit.arg = o.spec.exec_cmd;
+		m.submit.arg_len = strlen(o.spec.exec_cmd);
+	}
+	if (o.spec.job_name) {
+		m.submit.name = o.spec.job_name;
+		m.submit.name_len = strlen(o.spec.job_name);
+	}
+	m.submit.timeout_ms = o.spec.timeout_ms;
+	m.submit.retries = o.spec.retries;
+	m.submit.halt_rate = o.spec.halt_rate;
+	m.submit.halt_min = o.spec.halt_rate > 0 ? o.spec.halt_min : 0;
+	m.submit.priority = o.spec.priority ? o.spec.priority : PRIORITY_DEFAULT;
+	if (o.spec.extract_dir) {
+		if (realpath(o.spec.extract_dir, extract) == NULL)
+			log_die(EXIT_USAGE, "--extract %s", sup_esc(o.spec.extract_dir,
+			    strlen(o.spec.extract_dir)));
+		m.submit.extract = extract;
+		m.submit.extract_len = strlen(extract);
+	}
+	m.submit.opts = o.spec.child;
+	m.submit.opts.sandbox.drop = 0;	/* the service's to decide */
+	m.submit.opts.sandbox.uid = m.submit.opts.sandbox.gid = 0;
+	m.submit.wait = o.wait;
+	conn_open(&c, client_socket(o.socket));
+	send_msg(&c, &m);
+	recv_msg(&c, &m);
+	if (m.type == CTL_ERROR)
+		die_error(&m);
+	if (m.type != CTL_OK)
+		log_diex(EXIT_USAGE, "submit: an unexpected answer");
+	if (!o.json || !o.wait)
+		printf("%.*s\n", (int)m.ok.name_len, m.ok.name);
+	fflush(stdout);
+	i = o.wait ? follow(&c, o.json) : EXIT_OK;
+	ipc_buf_free(&paths);
+	conn_close(&c);
+	return i;
+}
+
+static const struct {
+	const char *name;
+	int type;
+	int takes_job;
+} commands[] = {
+	{ "jobs", CTL_JOBS, 0 }, { "workers", CTL_WORKERS, 0 }, { "status", CTL_STATUS, 1 },
+	{ "results", CTL_RESULTS, 1 }, { "pause", CTL_PAUSE, 1 }, { "resume", CTL_RESUME, 1 },
+	{ "cancel", CTL_CANCEL, 1 }, { "delete", CTL_DELETE, 1 }, { "retry", CTL_RETRY, 1 },
+	{ "watch", CTL_WATCH, 1 },
+};
+
+int
+cli_control(const char *cmd, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "failed", no_argument, NULL, 'F' },
+		{ "state", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl_msg m = { .rid = 2 };
+	struct conn c;
+	const char *sock = NULL;
+	char job[CTL_NAME_MAX + 1] = "";
+	size_t k;
+	int ch, json = 0, failed = 0, status = EXIT_OK, open = 0, nworkers = 0;
+
+	for (k = 0; k < sizeof commands / sizeof commands[0]; k++)
+		if (strcmp(commands[k].name, cmd) == 0)
+			break;
+	if (k == sizeof commands / sizeof commands[0])
+		log_diex(EXIT_USAGE, "unknown command '%s'", sup_esc(cmd, strlen(cmd)));
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:s:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'S': sock = optarg; break;
+		case 'J': json = 1; break;
+		case 'F': failed = 1; break;
+		case 's': break;	/* a socket is named: the state dir is the service's */
+		case 'h':
+			cli_usage(stdout);
+			return EXIT_OK;
+		default:
+			log_diex(EXIT_USAGE, "%s: unknown option '%s' (see 'corral --help')", cmd,
+			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])));
+		}
+	}
+	if (commands[k].takes_job) {
+		if (optind != argc - 1)
+			log_diex(EXIT_USAGE, "%s: name one JOB (see 'corral --help')", cmd);
+		if (strlen(argv[optind]) > CTL_NAME_MAX || argv[optind][0] == '\0')
+			log_diex(EXIT_USAGE, "%s: no such job name", cmd);
+		snprintf(job, sizeof job, "%s", argv[optind]);
+		m.target.job = job;
+		m.target.job_len = strlen(job);
+		m.target.failed = failed;
+	} else if (optind != argc)
+		log_diex(EXIT_USAGE, "%s: takes no JOB", cmd);
+	m.type = commands[k].type;
+	conn_open(&c, client_socket(sock));
+	send_msg(&c, &m);
+	for (;;) {
+		recv_msg(&c, &m);
+		switch (m.type) {
+		case CTL_ERROR:
+			die_error(&m);
+		case CTL_OK:
+			if (commands[k].type == CTL_WATCH) {
+				status = follow(&c, json);
+				goto out;
+			}
+			if (!json)
+				fprintf(stderr, "corral: %s: %s\n", cmd, job);
+			goto out;
+		case CTL_JOB:
+			/* status: the job, its workers inside it in JSON. */
+			open = json && commands[k].type == CTL_STATUS;
+			print_job(&m.job, json, open);
+			break;
+		case CTL_WORKER:
+			print_worker(&m.worker, json, open ? nworkers == 0 : -1);
+			nworkers++;
+			break;
+		case CTL_ROW:
+			print_row(job, strlen(job), &m.row, json);
+			break;
+		case CTL_END:
+			if (open)
+				printf("]}\n");
+			goto out;
+		default:
+			break;
+		}
+	}
+out:
+	if (fflush(stdout) == EOF)
+		status = EXIT_INTR;
+	conn_close(&c);
+	return status;
+}
