@@ -118,17 +118,22 @@ $(B)/bench/floor: $(B)/child/archive/walk.o $(B)/child/archive/judge.o $(B)/chil
                  $(B)/child/archive/zip.o $(B)/child/archive/formats.o $(B)/child/archive/survey.o \
                  $(B)/ipc/jobopts.o
 
+# What `corral check` costs a service's clients (bench/run.sh).
+$(B)/bench/checkbench: bench/checkbench.c $(IPC_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LDLIBS)
+
 bench-deps: deps
 	@sh scripts/deps.sh bench
 
 # Each entry installs first, then builds in a new make that sees the
 # libraries pkg-config can now find.
 bench: bench-deps
-	$(MAKE) corral plugins $(B)/bench/floor
+	$(MAKE) corral plugins $(B)/bench/floor $(B)/bench/checkbench
 	bash bench/run.sh full
 
 bench-quick: bench-deps
-	$(MAKE) corral plugins $(B)/bench/floor
+	$(MAKE) corral plugins $(B)/bench/floor $(B)/bench/checkbench
 	bash bench/run.sh quick
 
 check: corral units plugins

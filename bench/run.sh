@@ -202,6 +202,31 @@ rm -rf "$W/st"
 BACKOFF=$(elapsed env FAKEWORKER_NOHELLO=1 CORRAL_WORKER="$FAKEWORKER" "$CORRAL" run -q -s "$W/st" "$W/crash")
 say "crashes done"
 
+# ---- upload checks: `corral check` against a service busy with a batch -----
+# The service runs -j 2 and its check lane; a batch of small zips (the
+# corpus above, submitted again under new names until the measurement
+# ends) keeps both workers busy while one client, then eight, check a small
+# zip again and again.
+CHECKBENCH=$TOP/$BUILD/bench/checkbench
+check_measure() {	# check_measure N CLIENTS: checkbench's JSON, batch running
+	local zip
+	zip=$(head -1 "$ZIPS.list")
+	"$CHECKBENCH" "$W/ctl.sock" "$zip" "$1" "$2"
+}
+ZIPS=$(corpus zip "$N_SMALL")
+rm -rf "$W/svc"
+"$CORRAL" serve -s "$W/svc" --socket "$W/ctl.sock" -j 2 2> "$W/serve.log" &
+SVC=$!
+for i in $(seq 1 200); do [ -S "$W/ctl.sock" ] && break; sleep 0.05; done
+CORRAL_SOCKET=$W/ctl.sock "$CORRAL" submit -q --job batch1 "$ZIPS" > /dev/null
+CORRAL_SOCKET=$W/ctl.sock "$CORRAL" submit -q --job batch2 "$ZIPS" --max-entries 99999 > /dev/null
+CHECK1=$(check_measure 1000 1)
+CHECK8=$(check_measure 2000 8)
+BATCH_STATE=$(CORRAL_SOCKET=$W/ctl.sock "$CORRAL" status --json batch2 | jq -r .state)
+kill -TERM $SVC
+wait $SVC || true
+say "checks done (batch: $BATCH_STATE at the end)"
+
 # ---- the report -----------------------------------------------------------
 zf=$(med zip:floor) zc=$(med zip:corral) zp=$(med zip:parallel) zx=$(med zip:xargs) ze=$(med zip:corral_exec)
 mf=$(med mix:floor) mc=$(med mix:corral)
@@ -237,6 +262,8 @@ $(machine)
 | timeout: kill → replacement ready, p99 | $(stat_of "$W/h.json" .kill_to_ready_ms.p99) ms | < 100 ms |
 | resume, $RESUME_N done and $LEFT pending: first dispatch | $(fmt "$RESUME_FIRST") ms | < 1000 ms |
 | re-run of a finished $N_SMALL-file job vs \`parallel --resume\` | $(fmt "$(echo "$CRESUME" | median)") s vs $(fmt "$(echo "$PRESUME" | median)") s | no slower |
+| \`corral check\` latency during a batch, p99 | $(echo "$CHECK1" | jq -r .p99_ms) ms | < 10 ms |
+| checks per second, 8 clients, during a batch | $(echo "$CHECK8" | jq -r .checks_per_s) | — |
 
 ## $N_SMALL small zip archives (a few KB each)
 
@@ -290,6 +317,20 @@ $CURVE
 
 - Crash churn: $CRASHES crashing files in $(stat_of "$W/x.json" .wall_s) s, $(echo "$(stat_of "$W/x.json" .respawns) / $(stat_of "$W/x.json" .wall_s)" | bc -l | xargs printf '%.0f') replacements per second (a child that dies on a file is replaced at once, with no back-off).
 - Crash-loop back-off, shown apart: children that die without a file to blame are restarted after 0 s, then 0.1 s doubling up to 10 s; a worker program that dies before saying hello every time ends the run with exit status 2 after three such deaths (over both slots): $(fmt "$BACKOFF") s from start to exit.
+
+## Upload checks
+
+\`corral serve -j 2\` (its check lane: one more child, for checks only) with
+two batch jobs of the $N_SMALL small zips submitted; while they run, one
+client, then eight, each keep one \`CHECK\` of a small zip under way
+(\`bench/checkbench SOCKET ZIP N CLIENTS\`: the descriptor passed, latency
+from the request's send to its verdict). The batch was still \`$BATCH_STATE\`
+when the measurement ended.
+
+| clients | checks | p50 ms | p99 ms | max ms | checks/s |
+|---|---|---|---|---|---|
+| 1 | $(echo "$CHECK1" | jq -r .n) | $(echo "$CHECK1" | jq -r .p50_ms) | $(echo "$CHECK1" | jq -r .p99_ms) | $(echo "$CHECK1" | jq -r .max_ms) | $(echo "$CHECK1" | jq -r .checks_per_s) |
+| 8 | $(echo "$CHECK8" | jq -r .n) | $(echo "$CHECK8" | jq -r .p50_ms) | $(echo "$CHECK8" | jq -r .p99_ms) | $(echo "$CHECK8" | jq -r .max_ms) | $(echo "$CHECK8" | jq -r .checks_per_s) |
 
 ## Commands
 

@@ -39,6 +39,8 @@ int cli_serve(int argc, char **argv);
 /* client.c: the commands that talk to a service's control socket. */
 int cli_submit(int argc, char **argv);
 int cli_control(const char *cmd, int argc, char **argv);
+/* `corral check FILE...|-`: 0 every file clean, 1 one not clean, 2 error. */
+int cli_check(int argc, char **argv);
 /* The socket a client command talks to, when one is named (--socket or
  * CORRAL_SOCKET), else NULL: status, results and jobs then read the state
  * directory. */

@@ -9,8 +9,13 @@
 #include <stdnoreturn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+
+#include <msgpack.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -446,6 +451,163 @@ cli_control(const char *cmd, int argc, char **argv)
 		}
 	}
 out:
+	if (fflush(stdout) == EOF)
+		status = EXIT_INTR;
+	conn_close(&c);
+	return status;
+}
+
+/* ---- check ---- */
+
+/* The archive handler's verdict in a result map, or NULL (other handlers
+ * have none: an ok file is clean). */
+static int
+verdict_clean(const uint8_t *result, size_t rlen)
+{
+	msgpack_unpacked u;
+	size_t off = 0;
+	uint32_t i;
+	int clean = 1;
+
+	if (rlen == 0)
+		return 1;
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, (const char *)result, rlen, &off) == MSGPACK_UNPACK_SUCCESS &&
+	    u.data.type == MSGPACK_OBJECT_MAP)
+		for (i = 0; i < u.data.via.map.size; i++) {
+			const msgpack_object *k = &u.data.via.map.ptr[i].key, *v = &u.data.via.map.ptr[i].val;
+
+			if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == 7 &&
+			    memcmp(k->via.str.ptr, "verdict", 7) == 0)
+				clean = v->type == MSGPACK_OBJECT_STR && v->via.str.size == 5 &&
+				    memcmp(v->via.str.ptr, "clean", 5) == 0;
+		}
+	msgpack_unpacked_destroy(&u);
+	return clean;
+}
+
+/* The file to check, open: a path, or "-": stdin kept in memory first, so
+ * that the handler can seek in it. */
+static int
+check_open(const char *path)
+{
+	char buf[65536];
+	struct stat sb;
+	ssize_t n, w;
+	int fd;
+
+	if (strcmp(path, "-") != 0) {
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+			log_die(EXIT_USAGE, "check: %s", sup_esc(path, strlen(path)));
+		if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+			log_diex(EXIT_USAGE, "check: %s: not a regular file", sup_esc(path, strlen(path)));
+		return fd;
+	}
+	if ((fd = memfd_create("corral-check", MFD_CLOEXEC)) < 0)
+		log_die(EXIT_USAGE, "check: memfd_create");
+	while ((n = read(STDIN_FILENO, buf, sizeof buf)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			log_die(EXIT_USAGE, "check: stdin");
+		for (w = 0; w < n; ) {
+			ssize_t k = write(fd, buf + w, (size_t)(n - w));
+
+			if (k < 0)
+				log_die(EXIT_USAGE, "check: keeping stdin");
+			w += k;
+		}
+	}
+	return fd;
+}
+
+int
+cli_check(int argc, char **argv)
+{
+	struct run_cmd o;
+	struct conn c;
+	struct ctl_msg m;
+	size_t off = 0;
+	ssize_t n;
+	int i, fd, left, status = EXIT_OK;
+
+	if (run_parse(argc, argv, &o, "check") < 0)
+		return EXIT_OK;
+	conn_open(&c, client_socket(o.socket));
+	/* Every file asked for at once; the answers come as they are ready. */
+	for (i = 0; i < o.spec.ninputs; i++) {
+		memset(&m, 0, sizeof m);
+		m.type = CTL_CHECK;
+		m.rid = (uint64_t)i + 2;
+		m.check.handler = o.spec.handler;
+		m.check.handler_len = strlen(o.spec.handler);
+		if (o.spec.exec_cmd) {
+			m.check.arg = o.spec.exec_cmd;
+			m.check.arg_len = strlen(o.spec.exec_cmd);
+		}
+		m.check.opts = o.spec.child;
+		m.check.opts.sandbox.drop = 0;
+		m.check.opts.sandbox.uid = m.check.opts.sandbox.gid = 0;
+		fd = check_open(o.spec.inputs[i]);
+		c.out.len = 0;
+		if (ctl_put(&c.out, &m) < 0)
+			log_die(EXIT_USAGE, "check: unable to encode the request");
+		for (off = 0; off < c.out.len; off += (size_t)n) {
+			n = ipc_send(c.fd, c.out.data + off, c.out.len - off, off == 0 ? fd : -1);
+			if (n < 0 && errno == EINTR) {
+				n = 0;
+				continue;
+			}
+			if (n < 0) {
+				if (errno == EPIPE || errno == ECONNRESET)
+					told(&c);
+				log_die(EXIT_USAGE, "control socket %s: send", sup_esc(c.path, strlen(c.path)));
+			}
+		}
+		close(fd);
+	}
+	for (left = o.spec.ninputs; left > 0; left--) {
+		const char *path;
+		int clean;
+
+		recv_msg(&c, &m);
+		if (m.rid < 2 || m.rid >= (uint64_t)o.spec.ninputs + 2) {
+			left++;
+			continue;
+		}
+		path = o.spec.inputs[m.rid - 2];
+		if (m.type == CTL_ERROR) {
+			log_warnx("check: %s: %s: %.*s", sup_esc(path, strlen(path)),
+			    ctl_code_name(m.error.code), (int)m.error.message_len, m.error.message);
+			status = EXIT_USAGE;
+			continue;
+		}
+		if (m.type != CTL_VERDICT) {
+			left++;
+			continue;
+		}
+		clean = m.verdict.status == CTL_OUT_OK && verdict_clean(m.verdict.result,
+		    m.verdict.result_len);
+		if (o.json) {
+			struct ctl_row r = {
+				.seq = m.rid - 1, .path = path, .path_len = strlen(path),
+				.status = m.verdict.status, .exit_code = -1, .error = m.verdict.error,
+				.error_len = m.verdict.error_len, .result = m.verdict.result,
+				.result_len = m.verdict.result_len,
+			};
+
+			print_row("check", 5, &r, 1);
+		} else
+			printf("%-8s %s%s%.*s\n", clean ? "clean" : m.verdict.status == CTL_OUT_OK ?
+			    "unclean" : ctl_outcome_name(m.verdict.status), sup_esc(path, strlen(path)),
+			    m.verdict.error_len ? "  " : "", (int)m.verdict.error_len, m.verdict.error);
+		/* Not clean: the file's verdict, a failure, a crash or a timeout.
+		 * An error: the file could not be checked. */
+		if (m.verdict.status == CTL_OUT_SKIPPED)
+			status = EXIT_USAGE;
+		else if (!clean && status == EXIT_OK)
+			status = EXIT_NOTOK;
+	}
 	if (fflush(stdout) == EOF)
 		status = EXIT_INTR;
 	conn_close(&c);

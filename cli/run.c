@@ -358,7 +358,7 @@ run_parse(int argc, char **argv, struct run_cmd *out, const char *cmd)
 	};
 	static char plugin[PATH_MAX];
 	struct run_cmd o;
-	int submit = strcmp(cmd, "submit") == 0;
+	int submit = strcmp(cmd, "submit") == 0 || strcmp(cmd, "check") == 0;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	const char *worker, *user = NULL;
 	int c, i;

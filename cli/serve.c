@@ -32,6 +32,8 @@ struct serve_opts {
 	const char *config;
 	const char *user;		/* whom children run as, when root */
 	uint64_t grace_ms;		/* --shutdown-grace */
+	uint32_t check_workers;		/* --check-workers: the check lane */
+	uint64_t check_timeout_ms;	/* --check-timeout */
 	char state_buf[PATH_MAX], socket_buf[PATH_MAX], user_buf[256];
 };
 
@@ -55,6 +57,9 @@ serve_usage_text(void)
 "                           [serve] (default /etc/corral/corral.conf if present)\n"
 "      --user NAME          started as root, children run as NAME (default nobody)\n"
 "      --shutdown-grace DUR  SIGTERM: files in children get this long (default 10s)\n"
+"      --check-workers N    children beyond -j that serve only 'corral check',\n"
+"                           kept set up (default 1; 0: no checks)\n"
+"      --check-timeout DUR  the limit on one checked file (default 10s)\n"
 "      --socket-mode MODE   of the socket it binds, octal (default 0660)\n"
 "      --socket-group NAME  ... and its group\n"
 "      --allow-users LIST   users (names or uids, comma-separated) who may talk\n"
@@ -89,6 +94,15 @@ serve_set(struct serve_opts *o, const char *key, const char *val, char *err, siz
 	} else if (strcmp(key, "shutdown-grace") == 0) {
 		if (parse_duration_ms(val, &o->grace_ms) < 0)
 			return snprintf(err, len, "shutdown-grace: '%s' is not a duration like 10s",
+			    sup_esc(val, strlen(val))), -1;
+	} else if (strcmp(key, "check-workers") == 0) {
+		if (parse_uint(val, 0, 64, &v) < 0)
+			return snprintf(err, len, "check-workers: '%s' is not a whole number from 0 to 64",
+			    sup_esc(val, strlen(val))), -1;
+		o->check_workers = (uint32_t)v;
+	} else if (strcmp(key, "check-timeout") == 0) {
+		if (parse_duration_ms(val, &o->check_timeout_ms) < 0 || o->check_timeout_ms == 0)
+			return snprintf(err, len, "check-timeout: '%s' is not a duration like 5s",
 			    sup_esc(val, strlen(val))), -1;
 	} else if (strcmp(key, "socket-mode") == 0) {
 		char *end;
@@ -294,6 +308,8 @@ cli_serve(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "shutdown-grace", required_argument, NULL, 'g' },
+		{ "check-workers", required_argument, NULL, 'k' },
+		{ "check-timeout", required_argument, NULL, 'K' },
 		{ "socket-mode", required_argument, NULL, 'm' },
 		{ "socket-group", required_argument, NULL, 'G' },
 		{ "allow-users", required_argument, NULL, 'U' },
@@ -321,6 +337,8 @@ cli_serve(int argc, char **argv)
 	sv.o.ctl.mode = 0660;
 	sv.o.ctl.group = (gid_t)-1;
 	sv.o.grace_ms = 10000;
+	sv.o.check_workers = 1;
+	sv.o.check_timeout_ms = 10000;
 
 	/* Flags are read first, kept, and applied after the file: they win. */
 	optind = 1;
@@ -372,6 +390,8 @@ cli_serve(int argc, char **argv)
 	}
 	if (serve_user(&sv, err, sizeof err) < 0)
 		log_diex(EXIT_USAGE, "%s", err);
+	sup_lanes(&sv.sup, (int)sv.o.check_workers);
+	sv.sup.check_timeout_ms = sv.o.check_timeout_ms;
 	if ((n = sup_adopt(&sv.sup, err, sizeof err)) < 0) {
 		sup_free(&sv.sup);
 		log_diex(EXIT_USAGE, "%s", err);

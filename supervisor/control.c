@@ -29,6 +29,7 @@
 #define PAGE_ROWS	256		/* RESULTS rows per page */
 #define PAGE_LOW	(256u << 10)	/* a page is written below this much unread */
 #define PEER_GROUPS	256
+#define CHECKS_MAX	256		/* checks of one client under way */
 
 struct client {
 	struct client *next;
@@ -59,7 +60,18 @@ struct client {
 	int watching;
 	uint64_t watch_rid;
 	int cancel_on_close;		/* SUBMIT with wait: its job goes with it */
+	struct check *checks;		/* CHECKs not yet answered */
+	int nchecks;
 	uint64_t last_done;		/* progress last told */
+};
+
+/* A CHECK under way: its verdict goes back with its rid. */
+struct check {
+	struct check *next;
+	struct client *c;
+	uint64_t rid;
+	struct check_wait *w;
+	ev_tstamp asked;
 };
 
 struct control {
@@ -174,7 +186,7 @@ others_running(const struct sup *s, const struct job *j)
 	const struct job *o;
 
 	for (o = s->jobs; o; o = o->next)
-		if (o != j && o->rec.state == JOB_RUNNING)
+		if (o != j && o->rec.state == JOB_RUNNING && !o->check)
 			return 1;
 	return 0;
 }
@@ -184,7 +196,7 @@ static void
 job_reason(const struct sup *s, const struct store_job *r, const struct job *j, char *out,
     size_t len)
 {
-	int i, busy = 0;
+	int i, busy = 0, workers = s->nslots - s->nlanes;
 
 	out[0] = '\0';
 	if (r->reason[0] != '\0') {
@@ -194,12 +206,12 @@ job_reason(const struct sup *s, const struct store_job *r, const struct job *j, 
 	if (j == NULL || r->state != JOB_RUNNING)
 		return;
 	if (j->held == 0 && (j->ready != NULL || j->scan != NULL)) {
-		for (i = 0; i < s->nslots; i++)
+		for (i = 0; i < workers; i++)
 			busy += s->slots[i]->job != NULL && s->slots[i]->job != j;
-		snprintf(out, len, busy == s->nslots ? "waiting: every child is busy with other jobs" :
+		snprintf(out, len, busy == workers ? "waiting: every child is busy with other jobs" :
 		    "waiting for a child");
-	} else if (j->held > 0 && j->held < s->nslots && others_running(s, j))
-		snprintf(out, len, "at its share: %d of %d children", j->held, s->nslots);
+	} else if (j->held > 0 && j->held < workers && others_running(s, j))
+		snprintf(out, len, "at its share: %d of %d children", j->held, workers);
 	else if (s->start_failures > 0)
 		snprintf(out, len, "backing off: %d children in a row died unused", s->start_failures);
 }
@@ -563,6 +575,118 @@ peer_may_read(const struct client *c, const char *path, char *why, size_t len)
 	return 0;
 }
 
+/* ---- checks ---- */
+
+/* A handler a client may ask for: a built-in one, or a plugin it can read
+ * itself (its code runs in our children). 0, or -1 answered. */
+static int
+handler_allowed(struct client *c, const char *handler, uint64_t rid)
+{
+	char err[1024];
+
+	if (strcmp(handler, "archive") == 0 || strcmp(handler, "sha256") == 0 ||
+	    strcmp(handler, "exec") == 0)
+		return 0;
+	if (handler[0] != '/') {
+		client_error(c, rid, CTL_E_BAD_REQUEST, "a plugin is named by its absolute path");
+		return -1;
+	}
+	if (peer_may_read(c, handler, err, sizeof err) < 0) {
+		client_error(c, rid, CTL_E_DENIED, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+check_unlink(struct check *k)
+{
+	struct check **p;
+
+	for (p = &k->c->checks; *p; p = &(*p)->next)
+		if (*p == k) {
+			*p = k->next;
+			k->c->nchecks--;
+			break;
+		}
+}
+
+static void
+check_done(void *arg, int status, const char *error, size_t elen, const uint8_t *result,
+    size_t rlen)
+{
+	struct check *k = arg;
+	struct ctl_msg m = { .type = CTL_VERDICT, .rid = k->rid };
+
+	m.verdict.status = status;
+	m.verdict.error = error;
+	m.verdict.error_len = elen;
+	m.verdict.result = result;
+	m.verdict.result_len = rlen;
+	samples_add(&k->c->ctl->sup->stats.check_ms, (ev_time() - k->asked) * 1000);
+	check_unlink(k);
+	client_put(k->c, &m);
+	free(k);
+}
+
+/* CHECK: one file, passed by the client, through the check lane. */
+static void
+do_check(struct client *c, const struct ctl_msg *m)
+{
+	struct sup *s = c->ctl->sup;
+	const struct ctl_check *q = &m->check;
+	char handler[CTL_CMD_MAX + 1], arg[CTL_CMD_MAX + 1], err[1024];
+	struct job_opts opts = q->opts;
+	struct check *k;
+	int fd = ipc_take_fd(&c->rd);
+
+	if (fd < 0) {
+		client_error(c, m->rid, CTL_E_BAD_REQUEST, "a CHECK carries the file's descriptor");
+		return;
+	}
+	snprintf(handler, sizeof handler, "%.*s", (int)q->handler_len, q->handler);
+	snprintf(arg, sizeof arg, "%.*s", (int)q->arg_len, q->arg);
+	if (handler_allowed(c, handler, m->rid) < 0)
+		goto out;
+	if (s->nlanes == 0) {
+		client_error(c, m->rid, CTL_E_UNSUPPORTED, "this service has no check lane (--check-workers 0)");
+		goto out;
+	}
+	if (!opts.sandbox.enabled) {
+		client_error(c, m->rid, CTL_E_DENIED, "--no-sandbox is not for checks of the service");
+		goto out;
+	}
+	if (opts.extract) {
+		client_error(c, m->rid, CTL_E_BAD_REQUEST, "a check extracts nothing");
+		goto out;
+	}
+	if (c->nchecks >= CHECKS_MAX) {
+		client_error(c, m->rid, CTL_E_BUSY, "%d checks of this client under way already", c->nchecks);
+		goto out;
+	}
+	opts.sandbox = s->child_sandbox;
+	opts.sandbox.memory_limit = q->opts.sandbox.memory_limit;
+	opts.sandbox.cpu_s = (uint32_t)(s->check_timeout_ms / 1000 + 2);
+	if ((k = calloc(1, sizeof *k)) == NULL) {
+		client_error(c, m->rid, CTL_E_BUSY, "out of memory");
+		goto out;
+	}
+	k->c = c;
+	k->rid = m->rid;
+	k->asked = ev_time();
+	if ((k->w = sup_check(s, handler, arg, &opts, s->check_timeout_ms, fd, check_done, k)) == NULL) {
+		snprintf(err, sizeof err, "%s", strerror(errno));
+		free(k);
+		client_error(c, m->rid, CTL_E_BUSY, "unable to queue the check: %s", err);
+		goto out;
+	}
+	k->next = c->checks;
+	c->checks = k;
+	c->nchecks++;
+out:
+	close(fd);
+}
+
 /* ---- requests ---- */
 
 /* DELETE and RETRY: they work on the store, live job or not. */
@@ -660,18 +784,8 @@ do_submit(struct client *c, const struct ctl_msg *m)
 	spec.handler = handler;
 	if (strcmp(handler, "exec") == 0)
 		spec.exec_cmd = arg;
-	else if (strcmp(handler, "archive") != 0 && strcmp(handler, "sha256") != 0) {
-		/* A plugin: its code runs in our children, so the peer must
-		 * be able to read it, as it must its inputs. */
-		if (handler[0] != '/') {
-			client_error(c, m->rid, CTL_E_BAD_REQUEST, "a plugin is named by its absolute path");
-			goto out;
-		}
-		if (peer_may_read(c, handler, err, sizeof err) < 0) {
-			client_error(c, m->rid, CTL_E_DENIED, "%s", err);
-			goto out;
-		}
-	}
+	if (handler_allowed(c, handler, m->rid) < 0)
+		goto out;
 	if (q->name_len > 0) {
 		snprintf(name, sizeof name, "%.*s", (int)q->name_len, q->name);
 		spec.job_name = name;
@@ -885,6 +999,9 @@ do_request(struct client *c, const uint8_t *body, size_t len)
 	case CTL_RETRY:
 		do_store_job(c, &m);
 		return;
+	case CTL_CHECK:
+		do_check(c, &m);
+		return;
 	default:
 		client_error(c, m.rid, CTL_E_UNSUPPORTED, "%s is not served here",
 		    ipc_type_name(m.type));
@@ -904,7 +1021,7 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	int r, frames = 0;
 
 	(void)loop, (void)revents;
-	n = ipc_read(&c->rd, c->fd, 0);
+	n = ipc_read(&c->rd, c->fd, 1);	/* a CHECK's file rides with it */
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0 && errno != EMSGSIZE) {
@@ -975,6 +1092,15 @@ client_close(struct client *c, const char *why)
 		}
 	}
 	watch_end(c);
+	/* Its checks: nobody to answer any more. */
+	while (c->checks) {
+		struct check *k = c->checks;
+
+		c->checks = k->next;
+		sup_check_cancel(s, k->w);
+		free(k);
+	}
+	c->nchecks = 0;
 	ev_io_stop(s->loop, &c->rio);
 	ev_io_stop(s->loop, &c->wio);
 	close(c->fd);

@@ -286,6 +286,37 @@ fail:
 	return NULL;
 }
 
+struct job *
+job_check_new(struct sup *s, const char *handler, const char *arg, const struct job_opts *opts,
+    uint64_t timeout_ms, uint32_t id)
+{
+	struct job *j = calloc(1, sizeof *j);
+
+	if (j == NULL)
+		return NULL;
+	j->sup = s;
+	j->check = 1;
+	j->outfd = -1;
+	j->listfd = -1;
+	j->rec.id = id;
+	j->rec.state = JOB_RUNNING;
+	j->rec.priority = PRIORITY_MAX;
+	snprintf(j->rec.name, sizeof j->rec.name, "check-%u", (unsigned)(id - CHECK_JOB_ID));
+	snprintf(j->rec.handler, sizeof j->rec.handler, "%s", handler);
+	snprintf(j->rec.arg, sizeof j->rec.arg, "%s", arg);
+	j->rec.opts = *opts;
+	j->rec.timeout_ms = timeout_ms;
+	j->rec.scanned = 1;
+	j->uid = opts->sandbox.enabled && opts->sandbox.drop ? (uid_t)opts->sandbox.uid : (uid_t)-1;
+	j->gid = (gid_t)opts->sandbox.gid;
+	j->t0 = ev_time();
+	if (pack_opts(j) < 0) {
+		free(j);
+		return NULL;
+	}
+	return j;
+}
+
 /* A job a previous owner left: taken up as its record and kept inputs
  * say, running again unless it was paused. */
 struct job *
@@ -469,6 +500,7 @@ job_fetch(struct job *j)
 			return -1;
 		}
 		t->job = j;
+		t->fd = -1;
 		t->seq = batch[i].seq;
 		t->attempts = batch[i].attempts;
 		t->regular = batch[i].regular;

@@ -22,6 +22,7 @@ struct stats {
 	struct samples kill_late_ms;	/* deadline -> the kill */
 	struct samples replace_ms;	/* kill or crash -> the replacement's hello */
 	uint64_t respawns;		/* children started after the first ones */
+	struct samples check_ms;	/* a service's checks: asked -> answered */
 };
 
 void samples_add(struct samples *s, double v);

@@ -71,11 +71,22 @@ count_fds(void)
 	return n - 1;	/* opendir's own */
 }
 
+/* A check waiting for its verdict. */
+struct check_wait {
+	struct task *t;			/* NULL once answered or cancelled */
+	check_done_fn *done;
+	void *arg;
+};
+
 void
 task_free(struct task *t)
 {
 	if (t == NULL)
 		return;
+	if (t->fd >= 0)
+		close(t->fd);
+	if (t->wait)
+		t->wait->t = NULL;
 	free(t->path);
 	free(t);
 }
@@ -181,7 +192,7 @@ sup_commit(struct sup *s)
 	if (!store_in_txn(s->st))
 		return 0;
 	for (j = s->jobs; j; j = j->next) {
-		if (j->dirty && store_job_put(s->st, &j->rec) < 0) {
+		if (j->dirty && !j->check && store_job_put(s->st, &j->rec) < 0) {
 			store_abort(s->st);
 			goto fail;
 		}
@@ -296,6 +307,10 @@ sup_requeue(struct sup *s, struct task *t)
 {
 	(void)s;
 	t->job->inflight--;
+	if (t->job->check && t->wait == NULL) {
+		task_free(t);	/* a check whose client went away */
+		return;
+	}
 	job_unnext(t->job, t);
 }
 
@@ -310,6 +325,19 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 	t->attempts++;
 	if (took > 0)
 		j->usage += took;
+	if (j->check) {
+		/* A check's verdict goes to its client; nothing is stored. */
+		struct check_wait *w = t->wait;
+
+		j->inflight--;
+		t->wait = NULL;
+		if (w) {
+			w->t = NULL;
+			w->done(w->arg, status, error, status == OUT_OK ? 0 : elen, result, rlen);
+		}
+		task_free(t);
+		return;
+	}
 	if ((status == OUT_CRASHED || status == OUT_TIMEOUT) && t->attempts <= j->rec.retries) {
 		/* Charge the attempt durably, so a file that keeps killing
 		 * children stops being retried even across restarts. */
@@ -378,6 +406,16 @@ task_open(struct task *t, char *why, size_t len)
 	size_t i;
 	int fd;
 
+	/* A check's file: opened by its client, passed as is. */
+	if (t->fd >= 0) {
+		if (fstat(t->fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+			snprintf(why, len, "not a regular file");
+			return -1;
+		}
+		if ((fd = fcntl(t->fd, F_DUPFD_CLOEXEC, 0)) < 0)
+			snprintf(why, len, "unable to pass it on: %s", strerror(errno));
+		return fd;
+	}
 	/* A job taken up from elsewhere: its relative paths under its
 	 * directory. */
 	if (t->job->prefix != NULL && path[0] != '/') {
@@ -430,6 +468,12 @@ task_skip(struct sup *s, struct task *t, const char *why)
 {
 	struct store_outcome o;
 
+	if (t->job->check) {
+		t->job->inflight++;	/* sup_task_end takes it off */
+		t->started = ev_now(s->loop);
+		sup_task_end(s, t, OUT_SKIPPED, why, strlen(why), NULL, 0, 0, -1, NULL, 0);
+		return;
+	}
 	memset(&o, 0, sizeof o);
 	o.status = OUT_SKIPPED;
 	o.attempts = t->attempts;
@@ -464,6 +508,25 @@ job_runnable(struct job *j)
 	return j->rec.state == JOB_RUNNING && job_has_work(j);
 }
 
+/* A slot of the check lane: the checks, the profile it is set up for
+ * first, else the one waiting longest. */
+static struct job *
+lane_pick(struct sup *s, struct slot *sl)
+{
+	struct job *j, *best = NULL;
+
+	if (sl->job != NULL && job_runnable(sl->job))
+		return sl->job;
+	for (j = s->jobs; j; j = j->next)
+		if (j->check && job_runnable(j) && (best == NULL || j->ready->started < best->ready->started))
+			best = j;
+	if (best == NULL || sl->job == NULL)
+		return best;
+	if (sl->nq == 0)
+		slot_recycle(sl);
+	return NULL;
+}
+
 /* The job this slot serves next, or NULL (nothing to do, or the slot is
  * moving to another job and is being recycled). */
 static struct job *
@@ -471,10 +534,12 @@ slot_pick(struct sup *s, struct slot *sl)
 {
 	struct job *cur = sl->job, *j, *best = NULL;
 	double weight = 0, want_best = 0, d;
-	int n = 0, cur_ok;
+	int n = 0, cur_ok, nslots = s->nslots - s->nlanes;
 
+	if (sl->lane)
+		return lane_pick(s, sl);
 	for (j = s->jobs; j; j = j->next)
-		if (j->rec.state == JOB_RUNNING)
+		if (j->rec.state == JOB_RUNNING && !j->check)
 			n++;
 	cur_ok = cur != NULL && job_runnable(cur);
 	/* One job (a run): no choice to make. */
@@ -483,15 +548,15 @@ slot_pick(struct sup *s, struct slot *sl)
 	if (cur_ok && ev_now(s->loop) - sl->job_since < QUANTUM)
 		return cur;
 	for (j = s->jobs; j; j = j->next)
-		if (j == cur ? cur_ok : job_runnable(j))
+		if (!j->check && (j == cur ? cur_ok : job_runnable(j)))
 			weight += j->rec.priority;
 	if (weight == 0)
 		return NULL;
 	/* The job furthest below its share; ties to the least slot-time. */
 	for (j = s->jobs; j; j = j->next) {
-		if (j == cur || !job_runnable(j))
+		if (j == cur || j->check || !job_runnable(j))
 			continue;
-		d = (double)s->nslots * j->rec.priority / weight - j->held;
+		d = (double)nslots * j->rec.priority / weight - j->held;
 		if (best == NULL || d > want_best + 1e-9 ||
 		    (d > want_best - 1e-9 && job_vtime(j) < job_vtime(best))) {
 			best = j;
@@ -499,7 +564,7 @@ slot_pick(struct sup *s, struct slot *sl)
 		}
 	}
 	if (cur_ok) {
-		d = (double)s->nslots * cur->rec.priority / weight - cur->held;
+		d = (double)nslots * cur->rec.priority / weight - cur->held;
 		if (best == NULL || want_best <= 0 || d >= 0)
 			return cur;
 	}
@@ -642,7 +707,7 @@ complete_check(struct sup *s)
 	if (s->stopping)
 		return;
 	for (j = s->jobs; j; j = j->next) {
-		if (j->rec.state != JOB_RUNNING)
+		if (j->rec.state != JOB_RUNNING || j->check)
 			continue;
 		if (j->scan || j->ready || j->inflight)
 			continue;
@@ -670,7 +735,7 @@ sup_stop(struct sup *s)
 	for (i = 0; i < s->nslots; i++)
 		slot_shutdown(s->slots[i]);
 	for (j = s->jobs; j; j = j->next) {
-		if (j->rec.state == JOB_RUNNING) {
+		if (j->rec.state == JOB_RUNNING && !j->check) {
 			j->rec.state = JOB_INTERRUPTED;
 			j->dirty = 1;
 			j->changed = 1;
@@ -1068,38 +1133,166 @@ sup_job_rerun(struct sup *s, struct job *j)
 	sup_dispatch(s);
 }
 
+/* Slots are the workers first, then the check lane's. */
+static void
+renumber(struct sup *s)
+{
+	int i;
+
+	for (i = 0; i < s->nslots; i++)
+		s->slots[i]->index = s->slots[i]->err.slot = i;
+}
+
+/* Adds n slots at position at (lane ones or not), started if the loop
+ * runs. 0 or -1. */
+static int
+slots_add(struct sup *s, int at, int n, int lane)
+{
+	struct slot **slots, *sl;
+	int i;
+
+	if ((slots = realloc(s->slots, (size_t)(s->nslots + n) * sizeof *slots)) == NULL)
+		return -1;
+	s->slots = slots;
+	memmove(slots + at + n, slots + at, (size_t)(s->nslots - at) * sizeof *slots);
+	for (i = 0; i < n; i++) {
+		if ((sl = calloc(1, sizeof *sl)) == NULL) {
+			memmove(slots + at + i, slots + at + n, (size_t)(s->nslots - at) * sizeof *slots);
+			renumber(s);
+			return -1;
+		}
+		slots[at + i] = sl;
+		s->nslots++;
+		slot_init(s, sl, at + i);
+		sl->lane = lane;
+	}
+	renumber(s);
+	if (s->loop_running)
+		for (i = 0; i < n; i++)
+			slot_spawn(slots[at + i]);
+	return 0;
+}
+
 void
 sup_resize(struct sup *s, int n)
 {
-	struct slot **slots;
-	int i;
+	int i, workers = s->nslots - s->nlanes;
 
-	if (n < 1 || n == s->nslots)
+	if (n < 1 || n == workers)
 		return;
-	for (i = n; i < s->nslots; i++) {
+	if (n > workers) {
+		if (slots_add(s, workers, n - workers, 0) < 0)
+			log_warn("unable to grow the pool to %d children", n);
+		return;
+	}
+	for (i = n; i < workers; i++) {
 		slot_shutdown(s->slots[i]);
 		slot_free(s->slots[i]);
 		free(s->slots[i]);
 	}
-	if (n < s->nslots) {
-		s->nslots = n;
-		sup_dispatch(s);
+	memmove(s->slots + n, s->slots + workers, (size_t)s->nlanes * sizeof *s->slots);
+	s->nslots -= workers - n;
+	renumber(s);
+	sup_dispatch(s);
+}
+
+void
+sup_lanes(struct sup *s, int n)
+{
+	if (n > 0 && slots_add(s, s->nslots, n, 1) == 0)
+		s->nlanes += n;
+}
+
+/* The lane's profile for a handler, its argument, options and timeout:
+ * one job, kept while the service runs, never stored. */
+static struct job *
+check_job(struct sup *s, const char *handler, const char *arg, const struct job_opts *opts,
+    uint64_t timeout_ms)
+{
+	struct job *j;
+
+	for (j = s->jobs; j; j = j->next)
+		if (j->check && strcmp(j->rec.handler, handler) == 0 && strcmp(j->rec.arg, arg) == 0 &&
+		    j->rec.timeout_ms == timeout_ms && memcmp(&j->rec.opts, opts, sizeof *opts) == 0)
+			return j;
+	if ((j = job_check_new(s, handler, arg, opts, timeout_ms, CHECK_JOB_ID + ++s->next_check_job)) == NULL)
+		return NULL;
+	job_append(s, j);
+	return j;
+}
+
+struct check_wait *
+sup_check(struct sup *s, const char *handler, const char *arg, const struct job_opts *opts,
+    uint64_t timeout_ms, int fd, check_done_fn *done, void *arg_)
+{
+	struct check_wait *w = calloc(1, sizeof *w);
+	struct task *t = calloc(1, sizeof *t);
+	struct job *j;
+
+	errno = 0;
+	if (t)
+		t->fd = -1;
+	if (w == NULL || t == NULL || (t->path = strdup("-")) == NULL ||
+	    (j = check_job(s, handler, arg, opts, timeout_ms)) == NULL ||
+	    (t->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		goto fail;
+	t->path_len = 1;
+	t->job = j;
+	t->wait = w;
+	t->started = ev_now(s->loop);	/* when it was asked for, while queued */
+	w->t = t;
+	w->done = done;
+	w->arg = arg_;
+	j->used_at = ev_now(s->loop);
+	/* In order of asking: at the end of its profile's queue. */
+	if (j->ready_tail)
+		j->ready_tail->next = t;
+	else
+		j->ready = t;
+	j->ready_tail = t;
+	j->nready++;
+	sup_dispatch(s);
+	return w;
+fail:
+	if (errno == 0)
+		errno = ENOMEM;
+	if (t)
+		t->wait = NULL;
+	task_free(t);
+	free(w);
+	return NULL;
+}
+
+void
+sup_check_cancel(struct sup *s, struct check_wait *w)
+{
+	struct task *t = w->t, **p, *q;
+	struct job *j;
+	int i;
+
+	free(w);
+	if (t == NULL)
 		return;
-	}
-	if ((slots = realloc(s->slots, (size_t)n * sizeof *slots)) == NULL) {
-		log_warn("unable to grow the pool to %d children", n);
-		return;
-	}
-	s->slots = slots;
-	for (i = s->nslots; i < n; i++) {
-		if ((s->slots[i] = calloc(1, sizeof **s->slots)) == NULL) {
-			log_warn("unable to grow the pool to %d children", n);
-			break;
+	t->wait = NULL;
+	j = t->job;
+	/* Queued: taken out. In a child: the child goes, and the task goes
+	 * back, with no one to tell, and is dropped when it comes round. */
+	for (p = &j->ready; *p; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			j->ready_tail = NULL;
+			for (q = j->ready; q; q = q->next)
+				j->ready_tail = q;
+			j->nready--;
+			task_free(t);
+			return;
 		}
-		slot_init(s, s->slots[i], i);
-		s->nslots = i + 1;
-		slot_spawn(s->slots[i]);
-	}
+	for (i = 0; i < s->nslots; i++)
+		for (q = s->slots[i]->q; q; q = q->next)
+			if (q == t) {
+				slot_recycle(s->slots[i]);
+				return;
+			}
 }
 
 int

@@ -61,6 +61,10 @@ struct task {
 	ev_tstamp started;		/* when it became its child's running task */
 	size_t path_len;
 	char *path;			/* NUL-terminated copy */
+	/* A check's: the file as its client opened it, and who waits for
+	 * the verdict (sup_check). -1 and NULL for a job's file. */
+	int fd;
+	struct check_wait *wait;
 };
 
 /* An outcome written into the open transaction, shown once it commits. */
@@ -75,6 +79,12 @@ struct finished {
 };
 
 struct scan;
+struct check_wait;
+
+/* What a check's client hears: the outcome, never stored. Pointers live
+ * for the call. */
+typedef void check_done_fn(void *arg, int status, const char *error, size_t elen,
+    const uint8_t *result, size_t rlen);
 
 struct job {
 	struct job *next;
@@ -103,6 +113,8 @@ struct job {
 	double usage;			/* slot-seconds its tasks have run, this run */
 	uint64_t done_at_start;		/* for this run's rate */
 	ev_tstamp t0;
+	int check;			/* a check lane's profile: never stored, never ends */
+	ev_tstamp used_at;		/* a check profile's last task */
 };
 
 /* A slot's states (slot.c has the table of what each event does in each). */
@@ -143,6 +155,7 @@ struct slot {
 	int in_cb;			/* inside one of its own callbacks */
 	int stepping;			/* in slot_step: events wait till its end */
 	int stop_pending, recycle_pending;	/* ... a stop or a recycle did */
+	int lane;			/* a check lane's: serves checks only */
 	unsigned drop;			/* teardown asked for, done after the callback */
 	uint64_t tasks_done;
 	ev_tstamp ended_at;		/* its child was lost: for --stats */
@@ -193,6 +206,9 @@ struct sup {
 	int topup;			/* dispatch fills every queue (a commit is next) */
 	int loop_running;
 	int draining;			/* a service stopping: nothing new dispatched */
+	int nlanes;			/* slots (the last ones) that serve checks only */
+	uint64_t check_timeout_ms;	/* a check's limit */
+	uint32_t next_check_job;	/* ids of check profiles, above every stored job's */
 	struct sandbox_opts child_sandbox;	/* a service's walls for every job */
 	pid_t pid;
 	struct stats stats;
@@ -234,6 +250,17 @@ void sup_resize(struct sup *s, int n);
  * `corral run` refused there can say where to submit. */
 int sup_mark_service(struct sup *s, const char *socket);
 void sup_unmark_service(struct sup *s);
+/* The check lane: n more children, beyond the workers, that serve only
+ * checks, so that no batch job can fill them. */
+void sup_lanes(struct sup *s, int n);
+/* Runs one file (fd, the caller's: dup'ed) through a child of the lane set
+ * up for the handler (handler, arg, opts; timeout_ms), ahead of every job;
+ * done is called once with its outcome, unless sup_check_cancel comes
+ * first. Returns a handle, or NULL with errno (ENOMEM, EMFILE). */
+struct check_wait *sup_check(struct sup *s, const char *handler, const char *arg,
+    const struct job_opts *opts, uint64_t timeout_ms, int fd, check_done_fn *done, void *arg_);
+/* Its client is gone: dropped if queued, its child killed if running. */
+void sup_check_cancel(struct sup *s, struct check_wait *w);
 /* Starts the children and runs the loop until sup_stop. */
 void sup_run(struct sup *s);
 /* Frees the pool and its jobs, and closes the store. */
@@ -308,6 +335,12 @@ uint64_t slot_rss(const struct slot *sl);
  * one-line message in err (bad inputs, another spec under the same name,
  * the store's errors). */
 struct job *job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen);
+/* The ids of the check lane's profiles: above any stored job's. */
+#define CHECK_JOB_ID	0xf0000000u
+/* A check lane's profile (sup_check): a job in memory only, running for
+ * good, with no retries. NULL when memory ran out. */
+struct job *job_check_new(struct sup *s, const char *handler, const char *arg,
+    const struct job_opts *opts, uint64_t timeout_ms, uint32_t id);
 /* DIR/lists/HEX: the kept list whose digest is id. */
 void job_list_path(const char *dir, const uint8_t id[32], char *out, size_t len);
 /* Takes up a job a previous owner left (running, interrupted or paused):
