@@ -1,0 +1,117 @@
+#!/bin/sh
+# corral check: a file's descriptor to the service, a verdict back. Clean,
+# unclean and unreadable files and their exit statuses, stdin, a handler
+# that crashes, checks from several clients during a batch job (each its
+# own verdict), and a client that goes away: its check's child is killed.
+. "$(dirname "$0")/lib.sh"
+
+NOTIFYSOCK=$BUILD/tests/notifysock
+SOCK=$T/sock
+export CORRAL_SOCKET=$SOCK CORRAL
+
+wait_until() {	# wait_until DESCRIPTION CMD...: polls CMD (every 50 ms, 60 s at most)
+	_d=$1
+	shift
+	_i=0
+	while ! "$@" > /dev/null 2>&1; do
+		_i=$((_i + 1))
+		if [ $_i -ge 1200 ]; then
+			echo "# gave up waiting: $_d"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+"$NOTIFYSOCK" "$T/notify.sock" > "$T/notify.log" &
+NPID=$!
+wait_until "notify socket" test -S "$T/notify.sock"
+NOTIFY_SOCKET=$T/notify.sock "$CORRAL" serve -s "$T/st" --socket "$SOCK" -j 2 \
+    --check-timeout 10m 2> "$T/serve.log" &
+DPID=$!
+wait_until "READY=1" grep -q READY=1 "$T/notify.log"
+
+mkdir src
+echo "hello" > src/a.txt
+(cd src && zip -q ../clean.zip a.txt)
+printf 'just text\n' > plain.txt
+# A zip whose entry climbs out: suspicious, not clean.
+python3 - <<'EOF'
+import zipfile
+with zipfile.ZipFile("evil.zip", "w") as z:
+    z.writestr("../../etc/evil", "x")
+EOF
+
+"$CORRAL" check clean.zip > out.txt
+is "$?" 0 "a clean zip: exit 0"
+like "$(cat out.txt)" "^clean +clean.zip" "... said clean"
+"$CORRAL" check evil.zip > out.txt
+is "$?" 1 "a zip that climbs out: exit 1"
+like "$(cat out.txt)" "^unclean +evil.zip" "... said not clean"
+"$CORRAL" check --json evil.zip > out.json
+is "$(jq -r .result.verdict out.json)" suspicious "--json: the archive handler's verdict"
+like "$(jq -r '.result.reasons[]' out.json | tr '\n' ' ')" "path_traversal|escape|dotdot|parent" \
+    "... and its reasons"
+"$CORRAL" check plain.txt > /dev/null
+is "$?" 1 "not an archive: exit 1"
+"$CORRAL" check clean.zip evil.zip plain.txt > out.txt
+is "$?" 1 "several files, one not clean: exit 1"
+is "$(wc -l < out.txt | tr -d ' ')" 3 "... a line each"
+"$CORRAL" check - < clean.zip > out.txt
+is "$?" 0 "stdin: a clean zip"
+"$CORRAL" check -H sha256 plain.txt > out.txt
+is "$?" 0 "-H sha256: ok is clean"
+"$CORRAL" check nosuch.zip > /dev/null 2> err.txt
+is "$?" 2 "a file that cannot be opened: exit 2"
+like "$(cat err.txt)" "nosuch.zip" "... named"
+
+# A handler that crashes on a file: not clean, and the lane goes on.
+echo x > boom
+"$CORRAL" check -H "$BUILD/tests/plugins/crashes.so" boom > out.txt
+is "$?" 1 "a check whose child crashes: exit 1"
+like "$(cat out.txt)" "^crashed" "... said crashed"
+"$CORRAL" check clean.zip > /dev/null
+is "$?" 0 "the lane serves the next check"
+
+# Several clients at once while a batch job keeps the workers busy: each
+# gets its own file's verdict.
+mkdir batch
+i=0
+while [ $i -lt 300 ]; do cp clean.zip "batch/z$i.zip"; i=$((i + 1)); done
+"$CORRAL" submit -q --job batch batch > /dev/null
+i=0
+while [ $i -lt 8 ]; do
+	( "$CORRAL" check clean.zip evil.zip clean.zip > "c$i.txt"; echo $? > "c$i.rc" ) &
+	i=$((i + 1))
+done
+wait_until "eight clients answered" sh -c 'ls c*.rc 2>/dev/null | wc -l | grep -qx 8'
+bad=0
+i=0
+while [ $i -lt 8 ]; do
+	[ "$(cat c$i.rc)" = 1 ] || bad=$((bad + 1))
+	[ "$(grep -c '^clean' c$i.txt)" = 2 ] || bad=$((bad + 1))
+	[ "$(grep -c '^unclean.*evil.zip' c$i.txt)" = 1 ] || bad=$((bad + 1))
+	i=$((i + 1))
+done
+is "$bad" 0 "8 clients during a batch: every verdict its own file's"
+is "$("$CORRAL" jobs --json | jq -r 'select(.name | startswith("check")) | .name' | wc -l | tr -d ' ')" 0 \
+    "checks are not jobs: nothing stored"
+
+# A client that goes away: the child running its check is killed.
+echo x > slow
+"$CORRAL" check -H "$BUILD/tests/plugins/hangs.so" slow > /dev/null 2>&1 &
+CPID=$!
+wait_until "the hang in a child" sh -c '"$CORRAL" workers --json | jq -r .path | grep -qx -- -'
+wpid=$("$CORRAL" workers --json | jq -r 'select(.path == "-") | .pid')
+kill -9 $CPID
+wait $CPID 2> /dev/null
+wait_until "its child gone" sh -c "! kill -0 $wpid"
+ok $? "a check's client killed: the child running its file is killed too"
+timeout 60 "$CORRAL" check clean.zip > /dev/null
+is "$?" 0 "... and the lane serves the next check"
+
+kill -TERM $DPID
+wait $DPID
+is "$?" 0 "the service stops cleanly"
+kill $NPID 2> /dev/null
+done_testing
