@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -32,6 +33,7 @@ struct serve_opts {
 	const char *config;
 	const char *user;		/* whom children run as, when root */
 	uint64_t grace_ms;		/* --shutdown-grace */
+	uint64_t keep_ms;		/* --keep: finished jobs go after this; 0 never */
 	uint32_t check_workers;		/* --check-workers: the check lane */
 	uint64_t check_timeout_ms;	/* --check-timeout */
 	char state_buf[PATH_MAX], socket_buf[PATH_MAX], user_buf[256];
@@ -41,7 +43,7 @@ struct serve {
 	struct sup sup;
 	struct serve_opts o;
 	ev_signal sig_term, sig_int, sig_hup;
-	ev_timer status, drain;
+	ev_timer status, drain, keep;
 	ev_tstamp drain_until;
 };
 
@@ -57,6 +59,8 @@ serve_usage_text(void)
 "                           [serve] (default /etc/corral/corral.conf if present)\n"
 "      --user NAME          started as root, children run as NAME (default nobody)\n"
 "      --shutdown-grace DUR  SIGTERM: files in children get this long (default 10s)\n"
+"      --keep DUR           finished jobs are deleted this long after they end:\n"
+"                           7d, 12h, 30m, or never (default 7d)\n"
 "      --check-workers N    children beyond -j that serve only 'corral check',\n"
 "                           kept set up (default 1; 0: no checks)\n"
 "      --check-timeout DUR  the limit on one checked file (default 10s)\n"
@@ -95,6 +99,20 @@ serve_set(struct serve_opts *o, const char *key, const char *val, char *err, siz
 		if (parse_duration_ms(val, &o->grace_ms) < 0)
 			return snprintf(err, len, "shutdown-grace: '%s' is not a duration like 10s",
 			    sup_esc(val, strlen(val))), -1;
+	} else if (strcmp(key, "keep") == 0) {
+		size_t n = strlen(val);
+		char num[32];
+
+		if (strcmp(val, "never") == 0)
+			o->keep_ms = 0;
+		else if (n > 1 && n < sizeof num && val[n - 1] == 'd') {
+			memcpy(num, val, n - 1);
+			num[n - 1] = '\0';
+			if (parse_uint(num, 1, 36500, &v) < 0)
+				goto bad_keep;
+			o->keep_ms = v * 86400000;
+		} else if (parse_duration_ms(val, &o->keep_ms) < 0)
+			goto bad_keep;
 	} else if (strcmp(key, "check-workers") == 0) {
 		if (parse_uint(val, 0, 64, &v) < 0)
 			return snprintf(err, len, "check-workers: '%s' is not a whole number from 0 to 64",
@@ -156,6 +174,10 @@ serve_set(struct serve_opts *o, const char *key, const char *val, char *err, siz
 	return 0;
 bad:
 	snprintf(err, len, "%s: too long", key);
+	return -1;
+bad_keep:
+	snprintf(err, len, "keep: '%s' is not a duration like 7d, 12h, 30m or never",
+	    sup_esc(val, strlen(val)));
 	return -1;
 }
 
@@ -272,6 +294,54 @@ hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	notify_ready();
 }
 
+/* --keep: finished jobs older than it are deleted, each logged. */
+struct old_jobs {
+	uint64_t before;
+	uint32_t ids[256];
+	int n;
+};
+
+static int
+old_one(const struct store_job *r, void *arg)
+{
+	struct old_jobs *o = arg;
+
+	if (r->state == JOB_RUNNING || r->state == JOB_PAUSED || r->state == JOB_INTERRUPTED ||
+	    r->finished_ms == 0 || r->finished_ms >= o->before)
+		return 0;
+	o->ids[o->n++] = r->id;
+	return o->n == (int)(sizeof o->ids / sizeof o->ids[0]);
+}
+
+static void
+keep_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct serve *sv = w->data;
+	struct old_jobs o = { 0 };
+	struct store_job rec;
+	struct timespec ts;
+	int i;
+
+	(void)loop, (void)revents;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	o.before = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 - sv->o.keep_ms;
+	if (store_jobs_each(sv->sup.st, old_one, &o) < 0) {
+		log_warnx("--keep: unable to read the jobs: %s", store_strerror(sv->sup.st));
+		return;
+	}
+	for (i = 0; i < o.n; i++) {
+		if (store_job_by_id(sv->sup.st, o.ids[i], &rec) != 0)
+			continue;
+		if (sup_job_delete(&sv->sup, &rec) < 0) {
+			log_warnx("--keep: unable to delete job %s: %s", rec.name,
+			    store_strerror(sv->sup.st));
+			return;
+		}
+		log_infox("job %s deleted: %s %.0f s ago, past --keep", rec.name,
+		    job_state_name(rec.state), (double)(o.before + sv->o.keep_ms - rec.finished_ms) / 1000);
+	}
+}
+
 /* Whom children run as: --user when started as root. */
 static int
 serve_user(struct serve *sv, char *err, size_t len)
@@ -309,6 +379,7 @@ cli_serve(int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "shutdown-grace", required_argument, NULL, 'g' },
 		{ "check-workers", required_argument, NULL, 'k' },
+		{ "keep", required_argument, NULL, 'e' },
 		{ "check-timeout", required_argument, NULL, 'K' },
 		{ "socket-mode", required_argument, NULL, 'm' },
 		{ "socket-group", required_argument, NULL, 'G' },
@@ -338,6 +409,7 @@ cli_serve(int argc, char **argv)
 	sv.o.ctl.group = (gid_t)-1;
 	sv.o.grace_ms = 10000;
 	sv.o.check_workers = 1;
+	sv.o.keep_ms = 7 * 86400000ull;
 	sv.o.check_timeout_ms = 10000;
 
 	/* Flags are read first, kept, and applied after the file: they win. */
@@ -412,6 +484,14 @@ cli_serve(int argc, char **argv)
 	ev_signal_start(sv.sup.loop, &sv.sig_hup);
 	ev_init(&sv.drain, drain_cb);
 	sv.drain.data = &sv;
+	if (sv.o.keep_ms > 0) {
+		/* Looked at twice per --keep, at most every hour. */
+		double every = (double)sv.o.keep_ms / 2000;
+
+		ev_timer_init(&sv.keep, keep_cb, 0, every < 3600 ? every : 3600);
+		sv.keep.data = &sv;
+		ev_timer_start(sv.sup.loop, &sv.keep);
+	}
 	ev_timer_init(&sv.status, status_cb, 0, STATUS_EVERY);
 	sv.status.data = &sv;
 	ev_timer_start(sv.sup.loop, &sv.status);
@@ -425,6 +505,7 @@ cli_serve(int argc, char **argv)
 	notify_watchdog_stop(sv.sup.loop);
 	ev_timer_stop(sv.sup.loop, &sv.status);
 	ev_timer_stop(sv.sup.loop, &sv.drain);
+	ev_timer_stop(sv.sup.loop, &sv.keep);
 	ev_signal_stop(sv.sup.loop, &sv.sig_term);
 	ev_signal_stop(sv.sup.loop, &sv.sig_int);
 	ev_signal_stop(sv.sup.loop, &sv.sig_hup);

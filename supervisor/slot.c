@@ -264,11 +264,11 @@ slot_died(struct slot *sl, int reaped, int status)
 	if (d.respawn == RESPAWN_NEVER || d.job_failed || d.cause == DEATH_RECYCLE)
 		;	/* said below, or nothing to say */
 	else if (t)
-		log_warnx("worker %d (slot %d) %s%s on %s", (int)in.pid, sl->index,
-		    d.killed ? "killed: " : "", what, sup_esc(t->path, t->path_len));
+		log_warnx("worker %d (slot %d, job %s) %s%s on %s", (int)in.pid, sl->index,
+		    t->job->rec.name, d.killed ? "killed: " : "", what, sup_esc(t->path, t->path_len));
 	else if (!s->stopping)
-		log_warnx("worker %d (slot %d) %s%s", (int)in.pid, sl->index,
-		    d.killed ? "killed: " : "", what);
+		log_warnx("worker %d (slot %d%s%s) %s%s", (int)in.pid, sl->index, job ? ", job " : "",
+		    job ? job->rec.name : "", d.killed ? "killed: " : "", what);
 
 	/* What it said last is the likeliest why: its last line goes into
 	 * the error (the log has had it already), the tail with the outcome. */

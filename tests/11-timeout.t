@@ -19,7 +19,7 @@ dur=$(jq -r 'select(.path=="in/hang-me") | .duration_ms' out.jsonl)
 ok "$([ "$dur" -ge 1000 ] && [ "$dur" -lt 2000 ]; echo $?)" "recorded within timeout + 1s (${dur} ms)"
 ok "$([ "$took" -lt 6000 ]; echo $?)" "the job finished promptly (${took} ms)"
 is "$(jq -r 'select(.status=="ok") | .path' out.jsonl | wc -l)" 8 "the other files are ok"
-like "$(cat err.txt)" "worker [0-9]+ \\(slot [0-9]\\) killed: timeout after 1s on in/hang-me" "the kill is logged with pid and file"
+like "$(cat err.txt)" "worker [0-9]+ \\(slot [0-9], job [^)]+\\) killed: timeout after 1s on in/hang-me" "the kill is logged with pid and file"
 
 # With a retry: two attempts, the file still a timeout, never a third.
 "$CORRAL" run -q -j 2 -t 300ms -r 1 -s st2 -H "$PLUGIN" --json in > out2.jsonl 2> err2.txt

@@ -18,7 +18,7 @@ like "$(jq -r 'select(.path=="in/segv-1") | .error' out.jsonl)" "killed by signa
 is "$(jq -r 'select(.path=="in/abort-1") | [.status, .signal] | join(" ")' out.jsonl)" "crashed 6" "abort: signal 6"
 is "$(jq -r 'select(.path=="in/exit-1") | [.status, .exit_code] | join(" ")' out.jsonl)" "crashed 3" "exit(3): exit code 3"
 is "$(jq -r 'select(.status=="ok") | .path' out.jsonl | wc -l)" 10 "the other files are ok"
-like "$(cat err.txt)" "worker [0-9]+ \\(slot [0-9]\\) killed by signal 11 \\(SIGSEGV\\) on in/segv-1" "the crash is logged with pid and file"
+like "$(cat err.txt)" "worker [0-9]+ \\(slot [0-9], job [^)]+\\) killed by signal 11 \\(SIGSEGV\\) on in/segv-1" "the crash is logged with pid and file"
 
 # Many crashing files in a row: each replacement is immediate, nothing spins.
 mkdir many

@@ -184,4 +184,16 @@ kill -TERM "$DPID"
 wait "$DPID"
 is "$?" 0 "the service stops cleanly"
 stop_notify
+
+# ---- --keep: finished jobs go, logged; running ones stay ----
+S=$T/st2
+start --keep 2s
+"$CORRAL" submit --wait -q -H sha256 --job kept small > /dev/null 2>&1
+is "$("$CORRAL" jobs --json | jq -r .name)" kept "a finished job is listed"
+wait_until "it is deleted" sh -c '! "$CORRAL" jobs --json | grep -q kept'
+ok $? "--keep 2s: it is deleted once it has been finished that long"
+like "$(cat serve.log)" "job kept deleted: done [0-9]+ s ago, past --keep" "... and the deletion is logged"
+kill -TERM "$DPID"
+wait "$DPID"
+stop_notify
 done_testing
