@@ -205,6 +205,10 @@ job_reason(const struct sup *s, const struct store_job *r, const struct job *j, 
 	}
 	if (j == NULL || r->state != JOB_RUNNING)
 		return;
+	if (s->disk_full) {
+		snprintf(out, len, "waiting: the state directory's disk is full");
+		return;
+	}
 	if (j->held == 0 && (j->ready != NULL || j->scan != NULL)) {
 		for (i = 0; i < workers; i++)
 			busy += s->slots[i]->job != NULL && s->slots[i]->job != j;
@@ -818,7 +822,8 @@ do_submit(struct client *c, const struct ctl_msg *m)
 		spec.extract_dir = extract;
 	}
 	if ((j = sup_job_open(s, &spec, err, sizeof err)) == NULL) {
-		client_error(c, m->rid, strstr(err, "another spec") || strstr(err, " with ") ?
+		client_error(c, m->rid, store_full(s->st) ? CTL_E_DISK_FULL :
+		    strstr(err, "another spec") || strstr(err, " with ") ?
 		    CTL_E_EXISTS : CTL_E_BAD_REQUEST, "%s", err);
 		goto out;
 	}

@@ -264,6 +264,7 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 	j->done_at_start = j->rec.count[OUT_OK] + j->rec.count[OUT_FAILED] +
 	    j->rec.count[OUT_CRASHED] + j->rec.count[OUT_TIMEOUT] + j->rec.count[OUT_SKIPPED];
 	j->t0 = ev_time();
+	j->list_sep = o->list_sep;
 	j->scan = scan_new(j->inputs, j->ninputs, o->list_sep, j->listfd, NULL, s->opts.state_dir);
 	if (j->scan == NULL) {
 		failed(err, errlen, errno, "unable to start the scan");
@@ -366,6 +367,7 @@ job_adopt(struct sup *s, const struct store_job *rec, char *err, size_t errlen)
 						j->inputs[i][0] = '\0';	/* scanned as missing: nothing */
 					}
 				}
+			j->list_sep = in.sep;
 			j->scan = scan_new(j->inputs, j->ninputs, in.sep, j->listfd, j->prefix,
 			    s->opts.state_dir);
 			if (j->scan == NULL) {
@@ -444,7 +446,7 @@ scan_found(const char *path, size_t len, int regular, const char *error, void *a
 		return -1;
 	r = store_task_add(s->st, &j->rec, path, len, regular, &seq);
 	if (r < 0) {
-		sup_fatal(s, "unable to add a task to the store: %s", store_strerror(s->st));
+		sup_store_error(s, "unable to add a task to the store");
 		return -1;
 	}
 	j->dirty = 1;
@@ -546,6 +548,18 @@ job_next(struct job *j)
 	j->nready--;
 	t->next = NULL;
 	return t;
+}
+
+int
+job_rescan(struct job *j)
+{
+	scan_free(j->scan);
+	j->scan = NULL;
+	if (j->listfd >= 0 && lseek(j->listfd, 0, SEEK_SET) < 0)
+		return -1;
+	j->scan = scan_new(j->inputs, j->ninputs, j->list_sep, j->listfd, j->prefix,
+	    j->sup->opts.state_dir);
+	return j->scan ? 0 : -1;
 }
 
 void

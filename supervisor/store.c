@@ -19,6 +19,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,11 +108,47 @@ store_fail(store *st, int rc)
 	return -1;
 }
 
+/* Bytes the state directory's file system has free for us, or -1. */
+static long long
+dir_free(const store *st)
+{
+	struct statvfs vf;
+
+	if (st->dir == NULL || statvfs(st->dir, &vf) < 0)
+		return -1;
+	return (long long)vf.f_bavail * (long long)vf.f_frsize;
+}
+
+int
+store_room(store *st)
+{
+	long long left = dir_free(st);
+
+	return left < 0 || left >= (8ll << 20);
+}
+
+int
+store_full(store *st)
+{
+	long long left;
+
+	if (st->rc == MDB_MAP_FULL || st->rc == ENOSPC || st->rc == EDQUOT)
+		return 1;
+	/* LMDB reports a short write as EIO: on a file system with no room
+	 * left, that is what it was. */
+	return st->rc == EIO && (left = dir_free(st)) >= 0 && left < (4ll << 20);
+}
+
 const char *
 store_strerror(store *st)
 {
 	if (st->rc == BAD_RECORD)
 		return "a damaged record in the state directory";
+	if (st->rc != MDB_MAP_FULL && store_full(st)) {
+		snprintf(st->why, sizeof st->why, "the disk is full (%lld KiB free for the state directory)",
+		    dir_free(st) / 1024);
+		return st->why;
+	}
 	return mdb_strerror(st->rc);
 }
 
@@ -300,6 +337,10 @@ store_open(const char *dir, enum store_mode mode, const char **why)
 	if ((st = calloc(1, sizeof *st)) == NULL)
 		return NULL;
 	st->lockfd = st->probefd = -1;
+	if ((st->dir = strdup(dir)) == NULL) {
+		free(st);
+		return NULL;
+	}
 	if (mode == STORE_WRITE) {
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 			*why = "create";
@@ -388,6 +429,7 @@ store_close(store *st)
 		close(st->lockfd);
 	if (st->probefd >= 0)
 		close(st->probefd);
+	free(st->dir);
 	free(st);
 }
 
@@ -470,6 +512,8 @@ store_commit(store *st)
 	 * nothing of it was written. */
 	rc = mdb_txn_commit(st->wtxn);
 	st->wtxn = NULL;
+	if (rc == 0)
+		st->rc = 0;
 	return rc ? store_fail(st, rc) : 0;
 }
 

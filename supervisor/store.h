@@ -113,8 +113,16 @@ uint64_t store_size(store *st);
  * transactions; no pointer into a record may be held across it. Does
  * nothing while the data is under 16 MiB. */
 void store_trim(store *st);
-/* A text for the last LMDB error, for logs. */
+/* A text for the last LMDB error, for logs: "the disk is full (...)" when
+ * store_full says so. */
 const char *store_strerror(store *st);
+/* Whether the last error was a lack of room (no space or quota on the
+ * disk, or the map): 1, and nothing recorded was lost; the same write
+ * can succeed once there is room. 0 otherwise. */
+int store_full(store *st);
+/* Whether the state directory's file system has room to go on with (8 MiB,
+ * or it cannot tell): 1 or 0. */
+int store_room(store *st);
 
 /* Reads. Work inside the open write transaction when there is one, so the
  * owner sees its own uncommitted writes. 0 found, 1 not found, -1 error. */

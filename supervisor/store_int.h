@@ -31,6 +31,8 @@ struct store {
 	unsigned psize;
 	void *map;		/* data.mdb's map, for store_trim */
 	size_t map_len;
+	char *dir;		/* the state directory, for store_full */
+	char why[300];		/* store_strerror's words when they are ours */
 };
 
 /* store.c */

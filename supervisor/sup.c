@@ -113,8 +113,10 @@ sup_txn(struct sup *s)
 		return 0;
 	if (s->store_failed)
 		return -1;
+	if (s->disk_full)
+		return -1;
 	if (store_begin(s->st) < 0) {
-		sup_fatal(s, "unable to begin a transaction: %s", store_strerror(s->st));
+		sup_store_error(s, "unable to begin a transaction");
 		return -1;
 	}
 	ev_timer_set(&s->commit_timer, COMMIT_WINDOW, 0);
@@ -224,12 +226,108 @@ sup_commit(struct sup *s)
 	fin_clear(s);
 	return 0;
 fail:
-	/* Our counters are now ahead of the store: the only safe move is to
-	 * stop. The lost window is still pending and will run again. */
+	/* Our counters are now ahead of the store. The lost window is still
+	 * pending and will run again: with no room, once there is; for any
+	 * other fault, the only safe move is to stop. */
 	fin_clear(s);
-	s->store_failed = 1;
-	sup_fatal(s, "unable to commit to the state directory: %s", store_strerror(s->st));
+	sup_store_error(s, "unable to commit to the state directory");
 	return -1;
+}
+
+/* ---- no room in the state directory ----
+ *
+ * A write that fails for want of room loses nothing recorded: the window
+ * it would have committed is pending still. Dispatch stops, the children
+ * go (their files pending again, uncharged), and a probe commit is tried
+ * now and then; once one succeeds, the jobs are read back as the store has
+ * them and dispatch starts again where the store says. */
+#define FULL_PROBE_MIN	0.5
+#define FULL_PROBE_MAX	10.0
+
+static void full_cb(struct ev_loop *loop, ev_timer *w, int revents);
+
+void
+sup_store_error(struct sup *s, const char *what)
+{
+	int i;
+
+	if (store_in_txn(s->st))
+		store_abort(s->st);
+	fin_clear(s);
+	if (!store_full(s->st) || s->stopping) {
+		s->store_failed = 1;
+		sup_fatal(s, "%s: %s", what, store_strerror(s->st));
+		return;
+	}
+	if (s->disk_full)
+		return;
+	s->disk_full = 1;
+	s->full_probe = FULL_PROBE_MIN;
+	log_warnx("%s: %s; nothing more runs until there is room, and what was recorded is kept",
+	    what, store_strerror(s->st));
+	for (i = 0; i < s->nslots; i++)
+		slot_recycle(s->slots[i]);
+	ev_idle_stop(s->loop, &s->scan_idle);
+	ev_timer_init(&s->full_timer, full_cb, s->full_probe, 0);
+	s->full_timer.data = s;
+	ev_timer_start(s->loop, &s->full_timer);
+}
+
+/* The jobs as the store has them: counts, states, pending tasks. */
+static int
+reload_jobs(struct sup *s)
+{
+	struct job *j;
+	struct task *t;
+
+	for (j = s->jobs; j; j = j->next) {
+		if (j->check)
+			continue;
+		if (store_job_by_id(s->st, j->rec.id, &j->rec) != 0)
+			return -1;
+		while ((t = j->ready) != NULL) {
+			j->ready = t->next;
+			task_free(t);
+		}
+		j->ready_tail = NULL;
+		j->nready = 0;
+		j->cursor = 0;
+		j->dirty = j->unseen = j->changed = 0;
+		if (!j->rec.scanned && job_rescan(j) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+full_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct sup *s = w->data;
+	struct job *j;
+
+	(void)revents;
+	for (j = s->jobs; j && j->check; j = j->next)
+		;
+	/* Room enough to go on for a while, then a write to prove it: the
+	 * job's record as the store has it (ours is ahead of it). */
+	if (store_room(s->st) && reload_jobs(s) == 0 && store_begin(s->st) == 0 &&
+	    (j == NULL || store_job_put(s->st, &j->rec) == 0) && store_commit(s->st) == 0) {
+		s->disk_full = 0;
+		log_warnx("the state directory has room again: dispatching");
+		ev_idle_start(loop, &s->scan_idle);
+		sup_dispatch(s);
+		return;
+	}
+	if (store_in_txn(s->st))
+		store_abort(s->st);
+	if (!store_full(s->st) && store_room(s->st)) {
+		s->store_failed = 1;
+		sup_fatal(s, "unable to write to the state directory: %s", store_strerror(s->st));
+		return;
+	}
+	s->full_probe = s->full_probe * 2 < FULL_PROBE_MAX ? s->full_probe * 2 : FULL_PROBE_MAX;
+	ev_timer_set(w, s->full_probe, 0);
+	ev_timer_start(loop, w);
 }
 
 static void
@@ -256,7 +354,7 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
 		return -1;
 	r = store_outcome_put(s->st, &j->rec, seq, o);
 	if (r < 0) {
-		sup_fatal(s, "unable to record an outcome: %s", store_strerror(s->st));
+		sup_store_error(s, "unable to record an outcome");
 		return -1;
 	}
 	if (r == 1)
@@ -322,6 +420,11 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 	struct store_outcome o;
 	ev_tstamp took = ev_now(s->loop) - t->started;
 
+	if (s->disk_full && !j->check) {
+		/* Nowhere to record it: it runs again once there is room. */
+		sup_requeue(s, t);
+		return;
+	}
 	t->attempts++;
 	if (took > 0)
 		j->usage += took;
@@ -342,7 +445,7 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 		/* Charge the attempt durably, so a file that keeps killing
 		 * children stops being retried even across restarts. */
 		if (sup_txn(s) == 0 && store_task_attempts(s->st, j->rec.id, t->seq, t->attempts) < 0)
-			sup_fatal(s, "unable to record an attempt: %s", store_strerror(s->st));
+			sup_store_error(s, "unable to record an attempt");
 		sup_requeue(s, t);
 		return;
 	}
@@ -587,7 +690,7 @@ sup_dispatch(struct sup *s)
 	char why[256];
 	int i, n, nfds, room, fd, dfd;
 
-	if (s->stopping || s->draining)
+	if (s->stopping || s->draining || s->disk_full)
 		return;
 	for (i = 0; i < s->nslots && !s->stopping; i++) {
 		struct slot *sl = s->slots[i];
@@ -747,6 +850,7 @@ sup_stop(struct sup *s)
 		sup_commit(s);
 	ev_idle_stop(s->loop, &s->scan_idle);
 	ev_io_stop(s->loop, &s->scan_io);
+	ev_timer_stop(s->loop, &s->full_timer);
 	ev_break(s->loop, EVBREAK_ALL);
 }
 
@@ -775,6 +879,10 @@ scan_idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
 	int more = 0, r;
 
 	(void)revents;
+	if (s->disk_full) {
+		ev_idle_stop(loop, w);
+		return;
+	}
 	for (j = s->jobs; j && !s->stopping; j = j->next) {
 		r = job_scan_step(j, 512);
 		if (r == 1)

@@ -93,6 +93,7 @@ struct job {
 	char **inputs;			/* its own copy of the spec's inputs */
 	int ninputs;
 	int listfd;			/* its stdin list, kept in the state dir; or -1 */
+	int list_sep;			/* ... and its separator */
 	char *prefix;			/* "DIR/" its relative paths are under; or NULL */
 	int outfd;			/* --extract DIR/JOB, or -1 */
 	uid_t uid;			/* whom its children run as, or -1 */
@@ -206,6 +207,9 @@ struct sup {
 	int topup;			/* dispatch fills every queue (a commit is next) */
 	int loop_running;
 	int draining;			/* a service stopping: nothing new dispatched */
+	int disk_full;			/* no room to record: nothing runs (sup_store_error) */
+	double full_probe;		/* seconds to the next try */
+	ev_timer full_timer;
 	int nlanes;			/* slots (the last ones) that serve checks only */
 	uint64_t check_timeout_ms;	/* a check's limit */
 	uint32_t next_check_job;	/* ids of check profiles, above every stored job's */
@@ -277,6 +281,10 @@ void sup_stop(struct sup *s);
 /* The same for a fault of the pool itself (the store, the worker program):
  * logged, and kept in s->failure. */
 void sup_fatal(struct sup *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A write to the store failed (what: the step, for the log): for want of
+ * room, the pool waits for room and starts again from what the store has,
+ * losing nothing recorded; for anything else, sup_fatal. */
+void sup_store_error(struct sup *s, const char *what);
 /* A job stop (Ctrl-Z): children stopped with the process, and the time
  * spent stopped given back to their deadlines once continued. */
 void sup_suspend(struct sup *s);
@@ -352,6 +360,9 @@ void job_free(struct job *j);
 struct task *job_next(struct job *j);
 /* Puts a task job_next gave back at the front of the queue. */
 void job_unnext(struct job *j, struct task *t);
+/* Scans its inputs again from the start (what the store has is kept):
+ * after a write that was lost. 0, or -1 with errno. */
+int job_rescan(struct job *j);
 /* Whether it has a task to dispatch now. */
 int job_has_work(struct job *j);
 /* Whether nothing is left: inputs scanned, nothing pending or in flight. */
