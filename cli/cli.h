@@ -4,9 +4,9 @@
 #ifndef CORRAL_CLI_H
 #define CORRAL_CLI_H
 
-#include <stdio.h>
-
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "supervisor/sup.h"
 
@@ -16,7 +16,9 @@ enum {
 };
 
 /* What one `corral run` (or `submit`) asks for: the pool, its one job, and
- * what is shown. */
+ * what is shown. Its strings point into the values it was given, and
+ * spec.handler may point into plugin: a run_cmd is filled in place and
+ * never copied. */
 struct run_cmd {
 	struct pool_opts pool;
 	struct job_spec spec;
@@ -24,6 +26,9 @@ struct run_cmd {
 	const char *stats;		/* --stats FILE, or NULL */
 	int wait;			/* submit --wait */
 	const char *socket;		/* submit --socket PATH */
+	const char *user;		/* --user NAME, or NULL */
+	uint64_t given;			/* the job options set: CTL_GIVEN_* bits */
+	char plugin[PATH_MAX];		/* a plugin handler's real path */
 };
 
 /* run.c */
@@ -32,6 +37,25 @@ int cli_run(int argc, char **argv);
 /* The options of run (cmd "run") or submit ("submit"), checked; a bad one
  * exits with a one-line message. 0, or -1 when --help was printed. */
 int run_parse(int argc, char **argv, struct run_cmd *o, const char *cmd);
+/* Every option at its default, none given. */
+void run_init(struct run_cmd *o);
+/* Sets the option of run or submit whose long name is name (no dashes):
+ * what the flag of that name does, checked as strictly. value is its
+ * argument, kept in o and not copied; for an option that takes none, NULL
+ * sets it and a yes/no word (config_bool) sets or clears it. 0, or -1
+ * with one line in err naming the option as a flag ("--timeout: 'x' is not
+ * a duration like 250ms, 30s, 2m"), o's other options as they were. */
+int run_opt_set(struct run_cmd *o, const char *name, const char *value, char *err, size_t len);
+/* What the option of that name is: RUN_OPT_JOB, a job's own option, which
+ * a SUBMIT may leave to a service's [defaults] (timeout, handler,
+ * max-entries...); RUN_OPT_OTHER, any other option of run or submit
+ * (workers, json, user, no-sandbox...); RUN_OPT_NONE, none of theirs. */
+enum { RUN_OPT_NONE, RUN_OPT_OTHER, RUN_OPT_JOB };
+int run_opt_kind(const char *name);
+/* The checks across options, once all are set: those of spec_check, after
+ * a plugin handler is resolved to its real path (into o->plugin), which
+ * must be readable. 0, or -1 with one line in err. */
+int run_check(struct run_cmd *o, char *err, size_t len);
 
 /* serve.c */
 int cli_serve(int argc, char **argv);

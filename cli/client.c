@@ -324,7 +324,7 @@ cli_submit(int argc, char **argv)
 	m.submit.timeout_ms = o.spec.timeout_ms;
 	m.submit.retries = o.spec.retries;
 	m.submit.halt_rate = o.spec.halt_rate;
-	m.submit.halt_min = o.spec.halt_rate > 0 ? o.spec.halt_min : 0;
+	m.submit.halt_min = o.spec.halt_min;
 	m.submit.priority = o.spec.priority ? o.spec.priority : PRIORITY_DEFAULT;
 	if (o.spec.extract_dir) {
 		if (realpath(o.spec.extract_dir, extract) == NULL)
@@ -337,6 +337,9 @@ cli_submit(int argc, char **argv)
 	m.submit.opts.sandbox.drop = 0;	/* the service's to decide */
 	m.submit.opts.sandbox.uid = m.submit.opts.sandbox.gid = 0;
 	m.submit.wait = o.wait;
+	/* What this command line gave: the service has the rest from its
+	 * [defaults]. */
+	m.submit.given = o.given;
 	conn_open(&c, client_socket(o.socket));
 	send_msg(&c, &m);
 	recv_msg(&c, &m);

@@ -5,17 +5,21 @@
 #include <getopt.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "ipc/jobopts.h"
+#include "cli/cli.h"
+#include "cli/config.h"
+#include "cli/report.h"
 #include "common/log.h"
 #include "common/parse.h"
-#include "cli/cli.h"
-#include "cli/report.h"
+#include "ipc/ctl.h"
+#include "ipc/jobopts.h"
 #include "supervisor/json.h"
+#include "supervisor/spec.h"
 #include "supervisor/sup.h"
 
 void
@@ -79,17 +83,6 @@ cli_usage(FILE *f)
 "             3 halted by --halt-on-error; 130 interrupted (resumable)\n", f);
 }
 
-static uint64_t
-opt_uint(const char *name, const char *arg, uint64_t min, uint64_t max)
-{
-	uint64_t v;
-
-	if (parse_uint(arg, min, max, &v) < 0)
-		log_diex(EXIT_USAGE, "%s: '%s' is not a whole number from %llu to %llu", name,
-		    sup_esc(arg, strlen(arg)), (unsigned long long)min, (unsigned long long)max);
-	return v;
-}
-
 enum {
 	OPT_DEPTH = 256, OPT_HALT, OPT_HALT_MIN, OPT_JOB, OPT_JSON, OPT_STATS,
 	OPT_MAX_ENTRIES, OPT_MAX_BYTES, OPT_MAX_ENTRY_BYTES, OPT_MAX_RATIO, OPT_MAX_DEPTH,
@@ -97,15 +90,295 @@ enum {
 	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET
 };
 
-static uint64_t
-opt_size(const char *name, const char *arg, uint64_t min, uint64_t max)
-{
-	uint64_t v;
+#define NOT_JOB	(-1)
 
-	if (parse_size(arg, min, max, &v) < 0)
-		log_diex(EXIT_USAGE, "%s: '%s' is not a size like 4096, 512K, 100M, 4G (from %llu to %llu bytes)",
-		    name, sup_esc(arg, strlen(arg)), (unsigned long long)min, (unsigned long long)max);
-	return v;
+/* What an option's value is checked as before it is set. */
+enum { V_NONE, V_NUM, V_SIZE };
+
+/* Every option of run and submit: getopt's code for it, the bounds of a
+ * number or size, and for a job's own option the bit that says a SUBMIT
+ * gave it (what a service may otherwise take from its [defaults]).
+ * --user and --no-sandbox are in a job's spec, but a service decides them
+ * itself. */
+static const struct run_option {
+	const char *name;
+	int has_arg;
+	int code;
+	int given;			/* a CTL_GIVEN_*, or NOT_JOB */
+	int value;			/* V_NUM, V_SIZE: from min to max */
+	uint64_t min, max;
+} run_options[] = {
+	{ "wait", no_argument, OPT_WAIT, NOT_JOB, V_NONE, 0, 0 },
+	{ "socket", required_argument, OPT_SOCKET, NOT_JOB, V_NONE, 0, 0 },
+	{ "workers", required_argument, 'j', NOT_JOB, V_NUM, 1, 1024 },
+	{ "timeout", required_argument, 't', CTL_GIVEN_TIMEOUT, V_NONE, 0, 0 },
+	{ "state", required_argument, 's', NOT_JOB, V_NONE, 0, 0 },
+	{ "handler", required_argument, 'H', CTL_GIVEN_HANDLER, V_NONE, 0, 0 },
+	{ "exec", required_argument, 'x', CTL_GIVEN_EXEC, V_NONE, 0, 0 },
+	{ "retries", required_argument, 'r', CTL_GIVEN_RETRIES, V_NUM, 0, 100 },
+	{ "depth", required_argument, OPT_DEPTH, NOT_JOB, V_NUM, 1, DEPTH_MAX },
+	{ "halt-on-error", required_argument, OPT_HALT, CTL_GIVEN_HALT_RATE, V_NONE, 0, 0 },
+	{ "halt-min-sample", required_argument, OPT_HALT_MIN, CTL_GIVEN_HALT_MIN, V_NUM, 1, UINT64_MAX },
+	{ "job", required_argument, OPT_JOB, NOT_JOB, V_NONE, 0, 0 },
+	{ "priority", required_argument, OPT_PRIORITY, CTL_GIVEN_PRIORITY, V_NUM, 1, PRIORITY_MAX },
+	{ "json", no_argument, OPT_JSON, NOT_JOB, V_NONE, 0, 0 },
+	{ "stats", required_argument, OPT_STATS, NOT_JOB, V_NONE, 0, 0 },
+	{ "max-entries", required_argument, OPT_MAX_ENTRIES, CTL_GIVEN_MAX_ENTRIES, V_NUM, 1, UINT32_MAX },
+	{ "max-bytes", required_argument, OPT_MAX_BYTES, CTL_GIVEN_MAX_BYTES, V_SIZE, 1, UINT64_MAX },
+	{ "max-entry-bytes", required_argument, OPT_MAX_ENTRY_BYTES, CTL_GIVEN_MAX_ENTRY_BYTES, V_SIZE, 1,
+	    UINT64_MAX },
+	{ "max-ratio", required_argument, OPT_MAX_RATIO, CTL_GIVEN_MAX_RATIO, V_NUM, 1, UINT32_MAX },
+	{ "max-depth", required_argument, OPT_MAX_DEPTH, CTL_GIVEN_MAX_DEPTH, V_NUM, 0, 64 },
+	{ "max-name", required_argument, OPT_MAX_NAME, CTL_GIVEN_MAX_NAME, V_NUM, 1, 65536 },
+	{ "entry-sha256", no_argument, OPT_ENTRY_SHA256, CTL_GIVEN_ENTRY_SHA256, V_NONE, 0, 0 },
+	{ "fail-on", required_argument, OPT_FAIL_ON, CTL_GIVEN_FAIL_ON, V_NONE, 0, 0 },
+	{ "formats", required_argument, OPT_FORMATS, CTL_GIVEN_FORMATS, V_NONE, 0, 0 },
+	{ "extract", required_argument, OPT_EXTRACT, CTL_GIVEN_EXTRACT, V_NONE, 0, 0 },
+	{ "extract-suspicious", no_argument, OPT_EXTRACT_SUSPICIOUS, CTL_GIVEN_EXTRACT_SUSPICIOUS, V_NONE,
+	    0, 0 },
+	{ "memory-limit", required_argument, OPT_MEMORY, CTL_GIVEN_MEMORY_LIMIT, V_SIZE, 0, UINT64_MAX },
+	{ "user", required_argument, OPT_USER, NOT_JOB, V_NONE, 0, 0 },
+	{ "no-sandbox", no_argument, OPT_NO_SANDBOX, NOT_JOB, V_NONE, 0, 0 },
+	{ "null", no_argument, '0', NOT_JOB, V_NONE, 0, 0 },
+	{ "quiet", no_argument, 'q', NOT_JOB, V_NONE, 0, 0 },
+	{ "verbose", no_argument, 'v', NOT_JOB, V_NONE, 0, 0 },
+	{ "help", no_argument, 'h', NOT_JOB, V_NONE, 0, 0 },
+};
+#define RUN_OPTIONS	(sizeof run_options / sizeof run_options[0])
+
+static const struct run_option *
+run_option(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < RUN_OPTIONS; i++)
+		if (strcmp(run_options[i].name, name) == 0)
+			return &run_options[i];
+	return NULL;
+}
+
+int
+run_opt_kind(const char *name)
+{
+	const struct run_option *opt = run_option(name);
+
+	if (opt == NULL)
+		return RUN_OPT_NONE;
+	return opt->given == NOT_JOB ? RUN_OPT_OTHER : RUN_OPT_JOB;
+}
+
+static int __attribute__((format(printf, 3, 4)))
+refuse(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void
+run_init(struct run_cmd *o)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(o, 0, sizeof *o);
+	o->pool.state_dir = "./.corral";
+	o->spec.handler = "archive";
+	o->spec.timeout_ms = 60000;
+	o->pool.workers = cpus > 0 ? (uint32_t)cpus : 1;
+	o->spec.retries = 1;
+	o->pool.depth = 0;
+	o->spec.halt_min = 10;
+	o->spec.list_sep = '\n';
+	job_opts_default(&o->spec.child);
+}
+
+/* The value of opt, checked, into o. on: a flag's yes or no. */
+static int
+opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int on, char *err,
+    size_t len)
+{
+	struct job_opts *ch = &o->spec.child;
+	uint64_t v = 0;
+	uint32_t set;
+	double rate;
+	const char *bad;
+	size_t badlen;
+
+	if (opt->value == V_NUM && parse_uint(arg, opt->min, opt->max, &v) < 0)
+		return refuse(err, len, "--%s: '%s' is not a whole number from %llu to %llu", opt->name,
+		    sup_esc(arg, strlen(arg)), (unsigned long long)opt->min, (unsigned long long)opt->max);
+	if (opt->value == V_SIZE && parse_size(arg, opt->min, opt->max, &v) < 0)
+		return refuse(err, len, "--%s: '%s' is not a size like 4096, 512K, 100M, 4G (from %llu to "
+		    "%llu bytes)", opt->name, sup_esc(arg, strlen(arg)), (unsigned long long)opt->min,
+		    (unsigned long long)opt->max);
+	switch (opt->code) {
+	case 'j':
+		o->pool.workers = (uint32_t)v;
+		break;
+	case 't':
+		if (parse_duration_ms(arg, &v) < 0)
+			return refuse(err, len, "--timeout: '%s' is not a duration like 250ms, 30s, 2m",
+			    sup_esc(arg, strlen(arg)));
+		o->spec.timeout_ms = v;
+		break;
+	case 's':
+		o->pool.state_dir = arg;
+		break;
+	case 'H':
+		o->spec.handler = arg;
+		break;
+	case 'x':
+		o->spec.exec_cmd = arg;
+		o->spec.handler = "exec";
+		break;
+	case 'r':
+		o->spec.retries = (uint32_t)v;
+		break;
+	case OPT_DEPTH:
+		o->pool.depth = (uint32_t)v;
+		break;
+	case OPT_HALT:
+		if (parse_rate(arg, &rate) < 0)
+			return refuse(err, len, "--halt-on-error: '%s' is not a share like 0.1 or 10%%",
+			    sup_esc(arg, strlen(arg)));
+		o->spec.halt_rate = rate;
+		break;
+	case OPT_HALT_MIN:
+		o->spec.halt_min = v;
+		break;
+	case OPT_JOB:
+		if (arg[0] == '\0' || strlen(arg) > 200 || strpbrk(arg, "\n\r\t/") ||
+		    !json_is_utf8(arg, strlen(arg)))
+			return refuse(err, len, "--job: a name is 1 to 200 printable characters, no '/'");
+		o->spec.job_name = arg;
+		break;
+	case OPT_PRIORITY:
+		o->spec.priority = (uint32_t)v;
+		break;
+	case OPT_JSON:
+		o->json = on;
+		break;
+	case OPT_STATS:
+		o->stats = arg;
+		break;
+	case OPT_MAX_ENTRIES:
+		ch->limits.max_entries = v;
+		break;
+	case OPT_MAX_BYTES:
+		ch->limits.max_bytes = v;
+		break;
+	case OPT_MAX_ENTRY_BYTES:
+		ch->limits.max_entry_bytes = v;
+		break;
+	case OPT_MAX_RATIO:
+		ch->limits.max_ratio = v;
+		break;
+	case OPT_MAX_DEPTH:
+		ch->limits.max_depth = (uint32_t)v;
+		break;
+	case OPT_MAX_NAME:
+		ch->limits.max_name = (uint32_t)v;
+		break;
+	case OPT_ENTRY_SHA256:
+		ch->entry_sha256 = on;
+		break;
+	case OPT_FAIL_ON:
+		if (strcmp(arg, "suspicious") != 0)
+			return refuse(err, len, "--fail-on: '%s' is not 'suspicious' (rejected and "
+			    "malformed always fail)", sup_esc(arg, strlen(arg)));
+		ch->fail_on_suspicious = 1;
+		break;
+	case OPT_FORMATS:
+		if (formats_parse(arg, &set, &bad, &badlen) < 0)
+			return refuse(err, len, "--formats: '%s' is no format (7zip, ar, cab, cpio, empty, "
+			    "iso9660, lha, mtree, rar, rar5, tar, warc, xar, zip, all, default)",
+			    sup_esc(bad, badlen));
+		if (set == 0)
+			return refuse(err, len, "--formats: no format left to read");
+		ch->formats = set;
+		break;
+	case OPT_EXTRACT:
+		if (arg[0] == '\0')
+			return refuse(err, len, "--extract: an empty DIR");
+		o->spec.extract_dir = arg;
+		ch->extract = 1;
+		break;
+	case OPT_EXTRACT_SUSPICIOUS:
+		ch->extract_suspicious = on;
+		break;
+	case OPT_MEMORY:
+		if (v != 0 && v < (64u << 20))
+			return refuse(err, len, "--memory-limit: at least 64M (or 0 for none)");
+		ch->sandbox.memory_limit = v;
+		break;
+	case OPT_USER:
+		o->user = arg;
+		break;
+	case OPT_NO_SANDBOX:
+		ch->sandbox.enabled = !on;
+		break;
+	case '0':
+		o->spec.list_sep = on ? '\0' : '\n';
+		break;
+	case 'q':
+		o->quiet = on;
+		break;
+	case 'v':
+		o->pool.verbose = on;
+		break;
+	case OPT_WAIT:
+		o->wait = on;
+		break;
+	case OPT_SOCKET:
+		o->socket = arg;
+		break;
+	}
+	return 0;
+}
+
+int
+run_opt_set(struct run_cmd *o, const char *name, const char *value, char *err, size_t len)
+{
+	const struct run_option *opt = run_option(name);
+	int on = 1;
+
+	if (opt == NULL || opt->code == 'h')
+		return refuse(err, len, "no option --%s", sup_esc(name, strlen(name)));
+	if (opt->has_arg == no_argument) {
+		if (value != NULL && (on = config_bool(value)) < 0)
+			return refuse(err, len, "--%s: '%s' is not yes or no", name,
+			    sup_esc(value, strlen(value)));
+	} else if (value == NULL)
+		return refuse(err, len, "--%s needs a value", name);
+	if (opt_apply(o, opt, value, on, err, len) < 0)
+		return -1;
+	if (opt->given != NOT_JOB)
+		o->given |= UINT64_C(1) << opt->given;
+	return 0;
+}
+
+int
+run_check(struct run_cmd *o, char *err, size_t len)
+{
+	const char *h = o->spec.handler;
+
+	/* A plugin: by absolute path, so the child needs no search. */
+	if (o->spec.exec_cmd == NULL && h != o->plugin && strcmp(h, "exec") != 0 && strcmp(h, "archive") != 0 &&
+	    strcmp(h, "sha256") != 0) {
+		if (strchr(h, '/') == NULL && strstr(h, ".so") == NULL)
+			return refuse(err, len, "-H %s: no such handler (archive, sha256, exec, or a path "
+			    "to a .so)", sup_esc(h, strlen(h)));
+		if (realpath(h, o->plugin) == NULL)
+			return refuse(err, len, "plugin %s: %s", sup_esc(h, strlen(h)), strerror(errno));
+		if (access(o->plugin, R_OK) < 0)
+			return refuse(err, len, "plugin %s: %s", sup_esc(o->plugin, strlen(o->plugin)),
+			    strerror(errno));
+		o->spec.handler = o->plugin;
+	}
+	return spec_check(&o->spec, err, len);
 }
 
 /* --user: who the children become when the run starts as root. */
@@ -317,246 +590,71 @@ run(const struct run_cmd *o)
 	return status;
 }
 
-int
-run_parse(int argc, char **argv, struct run_cmd *out, const char *cmd)
+static const struct run_option *
+run_option_code(int c)
 {
-	static const struct option longopts[] = {
-		{ "wait", no_argument, NULL, OPT_WAIT },
-		{ "socket", required_argument, NULL, OPT_SOCKET },
-		{ "workers", required_argument, NULL, 'j' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "state", required_argument, NULL, 's' },
-		{ "handler", required_argument, NULL, 'H' },
-		{ "exec", required_argument, NULL, 'x' },
-		{ "retries", required_argument, NULL, 'r' },
-		{ "depth", required_argument, NULL, OPT_DEPTH },
-		{ "halt-on-error", required_argument, NULL, OPT_HALT },
-		{ "halt-min-sample", required_argument, NULL, OPT_HALT_MIN },
-		{ "job", required_argument, NULL, OPT_JOB },
-		{ "priority", required_argument, NULL, OPT_PRIORITY },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "stats", required_argument, NULL, OPT_STATS },
-		{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
-		{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
-		{ "max-entry-bytes", required_argument, NULL, OPT_MAX_ENTRY_BYTES },
-		{ "max-ratio", required_argument, NULL, OPT_MAX_RATIO },
-		{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
-		{ "max-name", required_argument, NULL, OPT_MAX_NAME },
-		{ "entry-sha256", no_argument, NULL, OPT_ENTRY_SHA256 },
-		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
-		{ "formats", required_argument, NULL, OPT_FORMATS },
-		{ "extract", required_argument, NULL, OPT_EXTRACT },
-		{ "extract-suspicious", no_argument, NULL, OPT_EXTRACT_SUSPICIOUS },
-		{ "memory-limit", required_argument, NULL, OPT_MEMORY },
-		{ "user", required_argument, NULL, OPT_USER },
-		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
-		{ "null", no_argument, NULL, '0' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static char plugin[PATH_MAX];
-	struct run_cmd o;
+	size_t i;
+
+	for (i = 0; i < RUN_OPTIONS; i++)
+		if (run_options[i].code == c)
+			return &run_options[i];
+	return NULL;
+}
+
+int
+run_parse(int argc, char **argv, struct run_cmd *o, const char *cmd)
+{
+	struct option longopts[RUN_OPTIONS + 1];
+	const struct run_option *opt;
 	int submit = strcmp(cmd, "submit") == 0 || strcmp(cmd, "check") == 0;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	const char *worker, *user = NULL;
+	const char *worker;
+	char err[2048];
+	size_t k;
 	int c, i;
 
-	memset(&o, 0, sizeof o);
-	o.pool.state_dir = "./.corral";
-	o.spec.handler = "archive";
-	o.spec.timeout_ms = 60000;
-	o.pool.workers = cpus > 0 ? (uint32_t)cpus : 1;
-	o.spec.retries = 1;
-	o.pool.depth = 0;
-	o.spec.halt_min = 10;
-	o.spec.list_sep = '\n';
-	job_opts_default(&o.spec.child);
-
+	run_init(o);
+	memset(longopts, 0, sizeof longopts);
+	for (k = 0; k < RUN_OPTIONS; k++) {
+		longopts[k].name = run_options[k].name;
+		longopts[k].has_arg = run_options[k].has_arg;
+		longopts[k].val = run_options[k].code;
+	}
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:j:t:s:H:x:r:0qvh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			o.pool.workers = (uint32_t)opt_uint("--workers", optarg, 1, 1024);
-			break;
-		case 't':
-			if (parse_duration_ms(optarg, &o.spec.timeout_ms) < 0)
-				log_diex(EXIT_USAGE, "--timeout: '%s' is not a duration like 250ms, 30s, 2m",
-				    sup_esc(optarg, strlen(optarg)));
-			break;
-		case 's':
-			o.pool.state_dir = optarg;
-			break;
-		case 'H':
-			o.spec.handler = optarg;
-			break;
-		case 'x':
-			o.spec.exec_cmd = optarg;
-			o.spec.handler = "exec";
-			break;
-		case 'r':
-			o.spec.retries = (uint32_t)opt_uint("--retries", optarg, 0, 100);
-			break;
-		case OPT_DEPTH:
-			o.pool.depth = (uint32_t)opt_uint("--depth", optarg, 1, DEPTH_MAX);
-			break;
-		case OPT_HALT:
-			if (parse_rate(optarg, &o.spec.halt_rate) < 0)
-				log_diex(EXIT_USAGE, "--halt-on-error: '%s' is not a share like 0.1 or 10%%",
-				    sup_esc(optarg, strlen(optarg)));
-			break;
-		case OPT_HALT_MIN:
-			o.spec.halt_min = opt_uint("--halt-min-sample", optarg, 1, UINT64_MAX);
-			break;
-		case OPT_JOB:
-			if (optarg[0] == '\0' || strlen(optarg) > 200 || strpbrk(optarg, "\n\r\t/") ||
-			    !json_is_utf8(optarg, strlen(optarg)))
-				log_diex(EXIT_USAGE, "--job: a name is 1 to 200 printable characters, no '/'");
-			o.spec.job_name = optarg;
-			break;
-		case OPT_PRIORITY:
-			o.spec.priority = (uint32_t)opt_uint("--priority", optarg, 1, PRIORITY_MAX);
-			break;
-		case OPT_JSON:
-			o.json = 1;
-			break;
-		case OPT_STATS:
-			o.stats = optarg;
-			break;
-		case OPT_MAX_ENTRIES:
-			o.spec.child.limits.max_entries = opt_uint("--max-entries", optarg, 1, UINT32_MAX);
-			break;
-		case OPT_MAX_BYTES:
-			o.spec.child.limits.max_bytes = opt_size("--max-bytes", optarg, 1, UINT64_MAX);
-			break;
-		case OPT_MAX_ENTRY_BYTES:
-			o.spec.child.limits.max_entry_bytes = opt_size("--max-entry-bytes", optarg, 1, UINT64_MAX);
-			break;
-		case OPT_MAX_RATIO:
-			o.spec.child.limits.max_ratio = opt_uint("--max-ratio", optarg, 1, UINT32_MAX);
-			break;
-		case OPT_MAX_DEPTH:
-			o.spec.child.limits.max_depth = (uint32_t)opt_uint("--max-depth", optarg, 0, 64);
-			break;
-		case OPT_MAX_NAME:
-			o.spec.child.limits.max_name = (uint32_t)opt_uint("--max-name", optarg, 1, 65536);
-			break;
-		case OPT_ENTRY_SHA256:
-			o.spec.child.entry_sha256 = 1;
-			break;
-		case OPT_FAIL_ON:
-			if (strcmp(optarg, "suspicious") != 0)
-				log_diex(EXIT_USAGE, "--fail-on: '%s' is not 'suspicious' (rejected and malformed always fail)",
-				    sup_esc(optarg, strlen(optarg)));
-			o.spec.child.fail_on_suspicious = 1;
-			break;
-		case OPT_FORMATS: {
-			const char *bad;
-			size_t badlen;
-
-			if (formats_parse(optarg, &o.spec.child.formats, &bad, &badlen) < 0)
-				log_diex(EXIT_USAGE, "--formats: '%s' is no format (7zip, ar, cab, cpio, empty, "
-				    "iso9660, lha, mtree, rar, rar5, tar, warc, xar, zip, all, default)",
-				    sup_esc(bad, badlen));
-			if (o.spec.child.formats == 0)
-				log_diex(EXIT_USAGE, "--formats: no format left to read");
-			break;
-		}
-		case OPT_EXTRACT:
-			if (optarg[0] == '\0')
-				log_diex(EXIT_USAGE, "--extract: an empty DIR");
-			o.spec.extract_dir = optarg;
-			o.spec.child.extract = 1;
-			break;
-		case OPT_EXTRACT_SUSPICIOUS:
-			o.spec.child.extract_suspicious = 1;
-			break;
-		case OPT_MEMORY:
-			o.spec.child.sandbox.memory_limit = opt_size("--memory-limit", optarg, 0, UINT64_MAX);
-			if (o.spec.child.sandbox.memory_limit != 0 && o.spec.child.sandbox.memory_limit < (64u << 20))
-				log_diex(EXIT_USAGE, "--memory-limit: at least 64M (or 0 for none)");
-			break;
-		case OPT_USER:
-			user = optarg;
-			break;
-		case OPT_NO_SANDBOX:
-			o.spec.child.sandbox.enabled = 0;
-			break;
-		case '0':
-			o.spec.list_sep = '\0';
-			break;
-		case 'q':
-			o.quiet = 1;
-			break;
-		case 'v':
-			o.pool.verbose = 1;
-			break;
-		case OPT_WAIT:
-		case OPT_SOCKET:
-			if (!submit)
-				goto unknown;
-			if (c == OPT_WAIT)
-				o.wait = 1;
-			else
-				o.socket = optarg;
-			break;
-		case 'h':
+		if (c == 'h') {
 			cli_usage(stdout);
 			return -1;
-		case ':':
+		}
+		if (c == ':')
 			log_diex(EXIT_USAGE, "%s: option '%s' needs a value (see 'corral %s --help')", cmd,
 			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])), cmd);
-		default:
-unknown:
+		if ((opt = run_option_code(c)) == NULL || (!submit && (c == OPT_WAIT || c == OPT_SOCKET)))
 			log_diex(EXIT_USAGE, "%s: unknown option '%s' (see 'corral %s --help')", cmd,
 			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])), cmd);
-		}
+		if (run_opt_set(o, opt->name, opt->has_arg == no_argument ? NULL : optarg, err,
+		    sizeof err) < 0)
+			log_diex(EXIT_USAGE, "%s", err);
 	}
 	if (optind == argc)
 		log_diex(EXIT_USAGE, "%s: no PATH given (see 'corral %s --help')", cmd, cmd);
-	o.spec.inputs = argv + optind;
-	o.spec.ninputs = argc - optind;
-	for (i = 0; i < o.spec.ninputs; i++)
-		if (o.spec.inputs[i][0] == '\0')
+	o->spec.inputs = argv + optind;
+	o->spec.ninputs = argc - optind;
+	for (i = 0; i < o->spec.ninputs; i++)
+		if (o->spec.inputs[i][0] == '\0')
 			log_diex(EXIT_USAGE, "%s: an empty PATH", cmd);
-
-	if (strcmp(o.spec.handler, "exec") == 0) {
-		if (o.spec.exec_cmd == NULL || o.spec.exec_cmd[0] == '\0')
-			log_diex(EXIT_USAGE, "-H exec needs a command: -x 'CMD {}'");
-	} else if (o.spec.exec_cmd)
-		log_diex(EXIT_USAGE, "-x gives a command for -H exec, not for -H %s",
-		    sup_esc(o.spec.handler, strlen(o.spec.handler)));
-	else if (strcmp(o.spec.handler, "archive") != 0 && strcmp(o.spec.handler, "sha256") != 0) {
-		/* A plugin: by absolute path, so the child needs no search. */
-		if (strchr(o.spec.handler, '/') == NULL && strstr(o.spec.handler, ".so") == NULL)
-			log_diex(EXIT_USAGE, "-H %s: no such handler (archive, sha256, exec, or a path to a .so)",
-			    sup_esc(o.spec.handler, strlen(o.spec.handler)));
-		if (realpath(o.spec.handler, plugin) == NULL)
-			log_die(EXIT_USAGE, "plugin %s", sup_esc(o.spec.handler, strlen(o.spec.handler)));
-		if (access(plugin, R_OK) < 0)
-			log_die(EXIT_USAGE, "plugin %s", sup_esc(plugin, strlen(plugin)));
-		o.spec.handler = plugin;
-	}
-	if (o.spec.child.extract && strcmp(o.spec.handler, "archive") != 0)
-		log_diex(EXIT_USAGE, "--extract works with the archive handler only");
-	if (o.spec.child.extract_suspicious && !o.spec.child.extract)
-		log_diex(EXIT_USAGE, "--extract-suspicious needs --extract DIR");
-	if (o.spec.child.extract_suspicious && o.spec.child.fail_on_suspicious)
-		log_diex(EXIT_USAGE, "--extract-suspicious with --fail-on suspicious: "
-		    "a failed archive is never extracted");
-	set_user(&o.spec.child.sandbox, user ? user : "nobody", user != NULL);
+	if (run_check(o, err, sizeof err) < 0)
+		log_diex(EXIT_USAGE, "%s", err);
+	set_user(&o->spec.child.sandbox, o->user ? o->user : "nobody", o->user != NULL);
 	/* A backstop behind the timeout, per file: the child raises its soft
 	 * limit by this much before each task. */
-	o.spec.child.sandbox.cpu_s = (uint32_t)(o.spec.timeout_ms / 1000 + 2);
+	o->spec.child.sandbox.cpu_s = (uint32_t)(o->spec.timeout_ms / 1000 + 2);
 	/* Loud even with -q: nothing else shows that the walls are down. */
-	if (!o.spec.child.sandbox.enabled)
+	if (!o->spec.child.sandbox.enabled)
 		log_warnx("--no-sandbox: children run without seccomp, Landlock, namespaces or a user change; "
 		    "a hostile file that compromises a child can reach everything this user can");
 	worker = getenv("CORRAL_WORKER");
-	o.pool.worker = worker && worker[0] ? worker : "/proc/self/exe";
-	*out = o;
+	o->pool.worker = worker && worker[0] ? worker : "/proc/self/exe";
 	return 0;
 }
 

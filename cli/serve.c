@@ -3,7 +3,9 @@
  * socket, tells systemd how it is (sd_notify), and stops on SIGTERM by
  * letting the files in children finish within --shutdown-grace. SIGHUP
  * re-reads the configuration file. The settings are the flags' and the
- * configuration file's, with the same names; flags win. */
+ * configuration file's [serve], with the same names; flags win. Its
+ * [defaults] are a job's options, set as run's flags set them, for the
+ * jobs submitted without them. */
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -39,12 +41,56 @@ struct serve_opts {
 	char state_buf[PATH_MAX], socket_buf[PATH_MAX], user_buf[256];
 };
 
+/* The [defaults]: a job's options as run_opt_set left them, and the
+ * copies of the file's values they point into. */
+struct serve_defaults {
+	struct run_cmd cmd;
+	char **values;
+	size_t nvalues;
+};
+
+/* A flag given on the command line, applied again after each reading of
+ * the file so that it wins. */
+struct serve_flag {
+	const char *key, *val;
+};
+
 struct serve {
 	struct sup sup;
 	struct serve_opts o;
+	struct serve_defaults *defaults;
+	struct serve_flag flags[64];
+	int nflags;
 	ev_signal sig_term, sig_int, sig_hup;
 	ev_timer status, drain, keep;
 	ev_tstamp drain_until;
+};
+
+/* What one reading of the configuration file fills. */
+struct serve_load {
+	struct serve_opts *o;
+	struct serve_defaults *d;
+};
+
+/* Every setting of [serve], as flags. */
+static const struct option serve_options[] = {
+	{ "state", required_argument, NULL, 's' },
+	{ "socket", required_argument, NULL, 'S' },
+	{ "workers", required_argument, NULL, 'j' },
+	{ "depth", required_argument, NULL, 'D' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "shutdown-grace", required_argument, NULL, 'g' },
+	{ "keep", required_argument, NULL, 'e' },
+	{ "check-workers", required_argument, NULL, 'k' },
+	{ "check-timeout", required_argument, NULL, 'K' },
+	{ "socket-mode", required_argument, NULL, 'm' },
+	{ "socket-group", required_argument, NULL, 'G' },
+	{ "allow-users", required_argument, NULL, 'U' },
+	{ "allow-groups", required_argument, NULL, 'A' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
 };
 
 static const char *
@@ -55,8 +101,11 @@ serve_usage_text(void)
 "  -s, --state DIR          state directory (default /var/lib/corral)\n"
 "      --socket PATH        control socket (default /run/corral/control.sock)\n"
 "  -j, --workers N          child processes shared by every job (default: CPUs)\n"
+"      --depth N            tasks queued per child, 1 to 64 (default: by pace)\n"
 "      --config FILE        settings, the flags' names without dashes under\n"
-"                           [serve] (default /etc/corral/corral.conf if present)\n"
+"                           [serve], and under [defaults] run's job options\n"
+"                           for jobs submitted without them (default\n"
+"                           /etc/corral/corral.conf if present)\n"
 "      --user NAME          started as root, children run as NAME (default nobody)\n"
 "      --shutdown-grace DUR  SIGTERM: files in children get this long (default 10s)\n"
 "      --keep DUR           finished jobs are deleted this long after they end:\n"
@@ -91,6 +140,11 @@ serve_set(struct serve_opts *o, const char *key, const char *val, char *err, siz
 			return snprintf(err, len, "workers: '%s' is not a whole number from 1 to 1024",
 			    sup_esc(val, strlen(val))), -1;
 		o->pool.workers = (uint32_t)v;
+	} else if (strcmp(key, "depth") == 0) {
+		if (parse_uint(val, 1, DEPTH_MAX, &v) < 0)
+			return snprintf(err, len, "depth: '%s' is not a whole number from 1 to %d",
+			    sup_esc(val, strlen(val)), DEPTH_MAX), -1;
+		o->pool.depth = (uint32_t)v;
 	} else if (strcmp(key, "user") == 0) {
 		if (strlen(val) >= sizeof o->user_buf)
 			goto bad;
@@ -170,7 +224,7 @@ serve_set(struct serve_opts *o, const char *key, const char *val, char *err, siz
 			return snprintf(err, len, "verbose: '%s' is not yes or no",
 			    sup_esc(val, strlen(val))), -1;
 	} else
-		return snprintf(err, len, "unknown setting '%s'", sup_esc(key, strlen(key))), -1;
+		return snprintf(err, len, "unknown key '%s' in [serve]", sup_esc(key, strlen(key))), -1;
 	return 0;
 bad:
 	snprintf(err, len, "%s: too long", key);
@@ -182,18 +236,134 @@ bad_keep:
 }
 
 static int
+serve_key(const char *key)
+{
+	const struct option *opt;
+
+	for (opt = serve_options; opt->name; opt++)
+		if (strcmp(opt->name, key) == 0)
+			return strcmp(key, "config") != 0 && strcmp(key, "help") != 0;
+	return 0;
+}
+
+static struct serve_defaults *
+defaults_new(void)
+{
+	struct serve_defaults *d = calloc(1, sizeof *d);
+
+	if (d)
+		run_init(&d->cmd);
+	return d;
+}
+
+static void
+defaults_free(struct serve_defaults *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->nvalues; i++)
+		free(d->values[i]);
+	free(d->values);
+	free(d);
+}
+
+/* One key of [defaults]: a job's option, set as its flag is. */
+static int
+defaults_set(struct serve_defaults *d, const char *key, const char *value, char *err, size_t len)
+{
+	char **values, *v;
+
+	if (serve_key(key))
+		return snprintf(err, len, "%s: a setting of [serve], not of [defaults]",
+		    sup_esc(key, strlen(key))), -1;
+	if (strcmp(key, "no-sandbox") == 0)
+		return snprintf(err, len, "no-sandbox: the service's jobs always run in the sandbox"), -1;
+	switch (run_opt_kind(key)) {
+	case RUN_OPT_JOB:
+		break;
+	case RUN_OPT_OTHER:
+		return snprintf(err, len, "%s: an option of run and submit, not of a job's spec: "
+		    "not one of [defaults]", sup_esc(key, strlen(key))), -1;
+	default:
+		return snprintf(err, len, "unknown key '%s' in [defaults]", sup_esc(key, strlen(key))), -1;
+	}
+	/* run_opt_set keeps the value: a copy that lives with d. */
+	if ((values = realloc(d->values, (d->nvalues + 1) * sizeof *values)) == NULL)
+		return snprintf(err, len, "out of memory"), -1;
+	d->values = values;
+	if ((v = strdup(value)) == NULL)
+		return snprintf(err, len, "out of memory"), -1;
+	d->values[d->nvalues++] = v;
+	if (run_opt_set(&d->cmd, key, v, err, len) < 0) {
+		/* The file names the key without the flag's dashes. */
+		if (strncmp(err, "--", 2) == 0)
+			memmove(err, err + 2, strlen(err + 2) + 1);
+		return -1;
+	}
+	/* The service's working directory is nobody's to name. */
+	if (strcmp(key, "extract") == 0 && v[0] != '/')
+		return snprintf(err, len, "extract: '%s' is not an absolute path",
+		    sup_esc(v, strlen(v))), -1;
+	return 0;
+}
+
+/* The [defaults] as a whole: they go together as a command line's options
+ * must. */
+static int
+defaults_check(struct serve_defaults *d, const char *path, char *err, size_t len)
+{
+	char why[2048];
+
+	if (run_check(&d->cmd, why, sizeof why) == 0)
+		return 0;
+	snprintf(err, len, "%s: [defaults]: %s", sup_esc(path, strlen(path)), why);
+	return -1;
+}
+
+static int
 config_apply(void *arg, const char *section, const char *key, const char *value, char *err,
     size_t errlen)
 {
-	if (strcmp(section, "serve") != 0) {
-		snprintf(err, errlen, "[%s] is not read by corral serve", section);
-		return -1;
-	}
+	struct serve_load *ld = arg;
+
 	if (strcmp(key, "config") == 0) {
 		snprintf(err, errlen, "config: not a setting of the file itself");
 		return -1;
 	}
-	return serve_set(arg, key, value, err, errlen);
+	if (strcmp(section, "defaults") == 0)
+		return defaults_set(ld->d, key, value, err, errlen);
+	if (run_opt_kind(key) == RUN_OPT_JOB) {
+		snprintf(err, errlen, "%s: a job's option: it goes under [defaults], not [serve]",
+		    sup_esc(key, strlen(key)));
+		return -1;
+	}
+	return serve_set(ld->o, key, value, err, errlen);
+}
+
+/* Reads the file (when there is one) into o and a new d, then applies the
+ * flags over o. The new [defaults] in *out, or -1 with err. */
+static int
+serve_load(struct serve *sv, struct serve_opts *o, struct serve_defaults **out, char *err,
+    size_t len)
+{
+	struct serve_load ld = { o, defaults_new() };
+	int i;
+
+	if (ld.d == NULL)
+		return snprintf(err, len, "out of memory"), -1;
+	if (o->config && (config_load(o->config, config_apply, &ld, err, len) < 0 ||
+	    defaults_check(ld.d, o->config, err, len) < 0))
+		goto fail;
+	for (i = 0; i < sv->nflags; i++)
+		if (serve_set(o, sv->flags[i].key, sv->flags[i].val, err, len) < 0)
+			goto fail;
+	*out = ld.d;
+	return 0;
+fail:
+	defaults_free(ld.d);
+	return -1;
 }
 
 /* ---- the service's life ---- */
@@ -272,13 +442,16 @@ hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct serve *sv = w->data;
 	struct serve_opts o = sv->o;
+	struct serve_defaults *d;
 	char err[1024];
 
 	(void)loop, (void)revents;
 	notify_reloading();
+	/* The lists are the file's and the flags' as they are now. */
+	o.ctl.nusers = o.ctl.ngroups = 0;
 	if (sv->o.config == NULL) {
 		log_infox("SIGHUP: no configuration file to read");
-	} else if (config_load(sv->o.config, config_apply, &o, err, sizeof err) < 0) {
+	} else if (serve_load(sv, &o, &d, err, sizeof err) < 0) {
 		log_warnx("SIGHUP: %s; the settings stay as they were", err);
 	} else {
 		if (o.pool.workers != sv->o.pool.workers)
@@ -287,9 +460,13 @@ hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		memcpy(sv->o.ctl.users, o.ctl.users, sizeof o.ctl.users);
 		sv->o.ctl.ngroups = o.ctl.ngroups;
 		memcpy(sv->o.ctl.groups, o.ctl.groups, sizeof o.ctl.groups);
+		sv->o.ctl.defaults = &d->cmd.spec;
 		control_reload(&sv->sup, &sv->o.ctl);
+		defaults_free(sv->defaults);
+		sv->defaults = d;
 		sv->o.pool.workers = o.pool.workers;
-		log_infox("SIGHUP: %s read again: %u workers", sv->o.config, sv->o.pool.workers);
+		log_infox("SIGHUP: %s read again: %u workers; [defaults] for the jobs submitted from now",
+		    sv->o.config, sv->o.pool.workers);
 	}
 	notify_ready();
 }
@@ -371,33 +548,11 @@ serve_user(struct serve *sv, char *err, size_t len)
 int
 cli_serve(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "state", required_argument, NULL, 's' },
-		{ "socket", required_argument, NULL, 'S' },
-		{ "workers", required_argument, NULL, 'j' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "shutdown-grace", required_argument, NULL, 'g' },
-		{ "check-workers", required_argument, NULL, 'k' },
-		{ "keep", required_argument, NULL, 'e' },
-		{ "check-timeout", required_argument, NULL, 'K' },
-		{ "socket-mode", required_argument, NULL, 'm' },
-		{ "socket-group", required_argument, NULL, 'G' },
-		{ "allow-users", required_argument, NULL, 'U' },
-		{ "allow-groups", required_argument, NULL, 'A' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static struct serve sv;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	const char *worker = getenv("CORRAL_WORKER");
 	char err[9300];
-	int c, i, n, idx;
-	struct {
-		const char *key, *val;
-	} given[64];
-	int ngiven = 0;
+	int c, n, idx;
 
 	memset(&sv, 0, sizeof sv);
 	sv.o.pool.state_dir = "/var/lib/corral";
@@ -415,7 +570,7 @@ cli_serve(int argc, char **argv)
 	/* Flags are read first, kept, and applied after the file: they win. */
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:s:j:vh", longopts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:s:j:vh", serve_options, &idx)) != -1) {
 		const char *key = NULL;
 
 		switch (c) {
@@ -433,23 +588,21 @@ cli_serve(int argc, char **argv)
 			log_diex(EXIT_USAGE, "serve: unknown option '%s' (see 'corral serve --help')",
 			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])));
 		default:
-			key = longopts[idx].name;
+			key = serve_options[idx].name;
 			break;
 		}
-		if (ngiven == (int)(sizeof given / sizeof given[0]))
+		if (sv.nflags == (int)(sizeof sv.flags / sizeof sv.flags[0]))
 			log_diex(EXIT_USAGE, "serve: too many options");
-		given[ngiven].key = key;
-		given[ngiven++].val = optarg;
+		sv.flags[sv.nflags].key = key;
+		sv.flags[sv.nflags++].val = optarg;
 	}
 	if (optind != argc)
 		log_diex(EXIT_USAGE, "serve: no PATH is taken: jobs come with 'corral submit'");
 	if (sv.o.config == NULL && access("/etc/corral/corral.conf", F_OK) == 0)
 		sv.o.config = "/etc/corral/corral.conf";
-	if (sv.o.config && config_load(sv.o.config, config_apply, &sv.o, err, sizeof err) < 0)
+	if (serve_load(&sv, &sv.o, &sv.defaults, err, sizeof err) < 0)
 		log_diex(EXIT_USAGE, "%s", err);
-	for (i = 0; i < ngiven; i++)
-		if (serve_set(&sv.o, given[i].key, given[i].val, err, sizeof err) < 0)
-			log_diex(EXIT_USAGE, "%s", err);
+	sv.o.ctl.defaults = &sv.defaults->cmd.spec;
 
 	/* The listener first: a socket-activated one must be taken or refused
 	 * before anything can go wrong and leave it hanging. */
@@ -514,5 +667,6 @@ cli_serve(int argc, char **argv)
 	c = sv.sup.failed ? EXIT_USAGE : EXIT_OK;
 	log_infox("stopped%s", sv.sup.failed ? " by a fault of its own (above)" : "");
 	sup_free(&sv.sup);
+	defaults_free(sv.defaults);
 	return c;
 }

@@ -99,6 +99,7 @@ bounds(const uint8_t *body, size_t len, const struct ctl_msg *m)
 		CHECK(m->submit.priority >= CTL_PRIORITY_MIN && m->submit.priority <= CTL_PRIORITY_MAX);
 		field(body, len, m->submit.extract, m->submit.extract_len, CTL_PATH_MAX);
 		CHECK(m->submit.extract_len == 0 || m->submit.extract[0] == '/');
+		CHECK((m->submit.given & ~CTL_GIVEN_ALL) == 0);
 		break;
 	case CTL_STATUS: case CTL_RESULTS: case CTL_PAUSE: case CTL_RESUME:
 	case CTL_CANCEL: case CTL_DELETE: case CTL_RETRY: case CTL_WATCH:

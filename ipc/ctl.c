@@ -150,6 +150,8 @@ ctl_put(struct ipc_buf *b, const struct ctl_msg *m)
 		if (put_opts(&fs, &s->opts, opts) < 0)
 			return -1;
 		fs_uint(&fs, F_WAIT, s->wait != 0);
+		if (s->given != CTL_GIVEN_ALL)
+			fs_uint(&fs, F_GIVEN, s->given);
 		break;
 	}
 	case CTL_JOBS:
@@ -307,6 +309,7 @@ ctl_decode(const uint8_t *body, size_t len, uint64_t accept, struct ctl_msg *out
 		FS_GET(&fs, F_EXTRACT, s->extract, s->extract_len);
 		s->opts = fs.opts;
 		s->wait = (int)v[F_WAIT].u;
+		s->given = fs.seen & FBIT(F_GIVEN) ? v[F_GIVEN].u : CTL_GIVEN_ALL;
 		break;
 	}
 	case CTL_STATUS:

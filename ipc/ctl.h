@@ -41,6 +41,34 @@
 	IPC_BIT(CTL_JOB) | IPC_BIT(CTL_ROW) | IPC_BIT(CTL_WORKER) | IPC_BIT(CTL_EVENT) |       \
 	IPC_BIT(CTL_VERDICT) | IPC_BIT(CTL_END))
 
+/* SUBMIT's given: a bit for each option of the job that the client's user
+ * gave, named as run's and submit's flags; the daemon takes every other
+ * from its configuration's [defaults]. The handler and its command go
+ * together: with either bit, both are the client's. */
+enum ctl_given {
+	CTL_GIVEN_HANDLER,		/* "handler": handler, arg */
+	CTL_GIVEN_EXEC,			/* "exec": handler exec, arg */
+	CTL_GIVEN_TIMEOUT,		/* "timeout": timeout_ms */
+	CTL_GIVEN_RETRIES,		/* "retries" */
+	CTL_GIVEN_HALT_RATE,		/* "halt-on-error": halt_rate */
+	CTL_GIVEN_HALT_MIN,		/* "halt-min-sample": halt_min */
+	CTL_GIVEN_PRIORITY,		/* "priority" */
+	CTL_GIVEN_EXTRACT,		/* "extract": extract, opts' extract */
+	CTL_GIVEN_MAX_ENTRIES,		/* "max-entries", and so on: opts */
+	CTL_GIVEN_MAX_BYTES,
+	CTL_GIVEN_MAX_ENTRY_BYTES,
+	CTL_GIVEN_MAX_RATIO,
+	CTL_GIVEN_MAX_DEPTH,
+	CTL_GIVEN_MAX_NAME,
+	CTL_GIVEN_ENTRY_SHA256,
+	CTL_GIVEN_FAIL_ON,		/* "fail-on": fail_on_suspicious */
+	CTL_GIVEN_FORMATS,
+	CTL_GIVEN_EXTRACT_SUSPICIOUS,
+	CTL_GIVEN_MEMORY_LIMIT,		/* "memory-limit": the sandbox's */
+	CTL_GIVEN__N
+};
+#define CTL_GIVEN_ALL	((UINT64_C(1) << CTL_GIVEN__N) - 1)
+
 /* ERROR's code: a word on the wire. */
 enum ctl_code {
 	CTL_E_BAD_REQUEST,	/* "bad_request": refused by ctl_decode, or its values by the daemon */
@@ -110,6 +138,8 @@ struct ctl_submit {			/* CTL_SUBMIT: a job's spec */
 	const char *extract; size_t extract_len;	/* an absolute directory, or empty */
 	struct job_opts opts;		/* as job_opts_pack packs them */
 	int wait;			/* 1: after OK, the job's EVENTs until it ends */
+	uint64_t given;			/* CTL_GIVEN_* bits; optional on the wire: left
+					 * out when CTL_GIVEN_ALL, and absent reads so */
 };
 
 /* The job a request acts on: STATUS, RESULTS, PAUSE, RESUME, CANCEL,
@@ -223,7 +253,8 @@ int ctl_put(struct ipc_buf *b, const struct ctl_msg *m);
  * wire are never accepted). Returns 0, or -1 with a static description of
  * what was wrong in *why (valid until the next refusal): everything
  * ipc_decode refuses, a type not in accept, a bound, a relative path, a
- * NUL byte in a name, a word not in its vocabulary, options that
+ * NUL byte in a name, a word not in its vocabulary, a bit of SUBMIT's
+ * given past CTL_GIVEN_ALL, options that
  * job_opts_unpack refuses. On -1, *out is zero but for rid: the request's
  * when the body is a well-formed msgpack map with a uint rid (the daemon
  * answers ERROR bad_request to it), else 0. Allocates nothing but the few

@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 /* Bump IPC_PROTO_VERSION when enum ipc_type or any payload changes. */
-#define IPC_PROTO_VERSION 3
+#define IPC_PROTO_VERSION 4
 #define IPC_FRAME_MAX     (4u << 20)	/* default bound on one frame's body */
 #define IPC_HDR           4		/* the length prefix */
 #define IPC_CHILD_FD      3		/* where a child finds its socket */

@@ -150,6 +150,8 @@ static const struct field {
 	[F_EXTRACT] = PATHF("extract", K_BIN, 0, CTL_PATH_MAX),
 	[F_COPTS] = BINF("opts", 1, CTL_OPTS_MAX),
 	[F_WAIT] = BOOLF("wait"),
+	/* A bit past the known ones is out of range. */
+	[F_GIVEN] = UINTF("given", 0, CTL_GIVEN_ALL),
 	[F_REF] = TEXTF("job", 1, CTL_NAME_MAX),
 	[F_FAILED] = BOOLF("failed"),
 	[F_AFTER] = UINTF("after", 0, ANY),
@@ -207,7 +209,7 @@ static const struct {
 	[CTL_SUBMIT] = { FBIT(F_T) | FBIT(F_RID) | FBIT(F_INPUTS) | FBIT(F_CHANDLER) |
 	    FBIT(F_TIMEOUT) | FBIT(F_RETRIES) | FBIT(F_HALT_RATE) | FBIT(F_HALT_MIN) |
 	    FBIT(F_PRIORITY) | FBIT(F_COPTS) | FBIT(F_WAIT),
-	    FBIT(F_NAME) | FBIT(F_CARG) | FBIT(F_EXTRACT) },
+	    FBIT(F_NAME) | FBIT(F_CARG) | FBIT(F_EXTRACT) | FBIT(F_GIVEN) },
 	[CTL_JOBS] = { FBIT(F_T) | FBIT(F_RID), 0 },
 	[CTL_STATUS] = JOB_REQUEST,
 	[CTL_RESULTS] = { FBIT(F_T) | FBIT(F_RID) | FBIT(F_REF) | FBIT(F_FAILED) | FBIT(F_AFTER), 0 },

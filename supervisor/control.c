@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "ipc/ctl.h"
 #include "supervisor/control.h"
+#include "supervisor/spec.h"
 #include "supervisor/sup.h"
 
 #define CLIENTS_MAX	256		/* clients at once; more are turned away */
@@ -754,11 +755,17 @@ do_store_job(struct client *c, const struct ctl_msg *m)
 	client_ok(c, m->rid, j);
 }
 
+#define GAVE(given, bit)	((given) & UINT64_C(1) << (bit))
+
 static void
 do_submit(struct client *c, const struct ctl_msg *m)
 {
 	struct sup *s = c->ctl->sup;
 	const struct ctl_submit *q = &m->submit;
+	const struct job_spec *def = c->ctl->opts.defaults;
+	uint64_t given = def ? q->given : CTL_GIVEN_ALL;
+	const char *from_defaults = given == CTL_GIVEN_ALL ? "" :
+	    " (the options not given are the service's [defaults])";
 	struct job_spec spec;
 	struct job *j;
 	char name[CTL_NAME_MAX + 1], handler[CTL_CMD_MAX + 1], arg[CTL_CMD_MAX + 1];
@@ -766,9 +773,9 @@ do_submit(struct client *c, const struct ctl_msg *m)
 	char **inputs = NULL;
 	const char *p;
 	size_t off = 0, plen;
+	uint64_t memory;
 	uint32_t i = 0;
 
-	memset(&spec, 0, sizeof spec);
 	if ((inputs = calloc(q->inputs.n + 1, sizeof *inputs)) == NULL) {
 		client_error(c, m->rid, CTL_E_BUSY, "out of memory");
 		return;
@@ -783,12 +790,9 @@ do_submit(struct client *c, const struct ctl_msg *m)
 			goto out;
 		}
 	}
-	snprintf(handler, sizeof handler, "%.*s", (int)q->handler_len, q->handler);
-	snprintf(arg, sizeof arg, "%.*s", (int)q->arg_len, q->arg);
-	spec.handler = handler;
-	if (strcmp(handler, "exec") == 0)
-		spec.exec_cmd = arg;
-	if (handler_allowed(c, handler, m->rid) < 0)
+	spec_submitted(def, q, given, &spec, handler, arg, extract);
+	if ((GAVE(given, CTL_GIVEN_HANDLER) || GAVE(given, CTL_GIVEN_EXEC)) &&
+	    handler_allowed(c, handler, m->rid) < 0)
 		goto out;
 	if (q->name_len > 0) {
 		snprintf(name, sizeof name, "%.*s", (int)q->name_len, q->name);
@@ -797,34 +801,30 @@ do_submit(struct client *c, const struct ctl_msg *m)
 	spec.inputs = inputs;
 	spec.ninputs = (int)i;
 	spec.list_sep = '\n';
-	spec.timeout_ms = q->timeout_ms;
-	spec.retries = q->retries;
-	spec.halt_rate = q->halt_rate;
-	spec.halt_min = q->halt_min;
-	spec.priority = q->priority;
-	spec.child = q->opts;
 	/* The walls are the daemon's to set, never a client's: no
 	 * --no-sandbox, no user of its choosing. */
-	if (!spec.child.sandbox.enabled) {
+	if (!q->opts.sandbox.enabled) {
 		client_error(c, m->rid, CTL_E_DENIED, "--no-sandbox is not for jobs of the service");
 		goto out;
 	}
+	memory = spec.child.sandbox.memory_limit;
 	spec.child.sandbox = s->child_sandbox;
-	spec.child.sandbox.memory_limit = q->opts.sandbox.memory_limit;
-	spec.child.sandbox.cpu_s = (uint32_t)(q->timeout_ms / 1000 + 2);
-	if (q->extract_len > 0) {
-		if (c->uid != 0 && c->uid != geteuid()) {
-			client_error(c, m->rid, CTL_E_DENIED,
-			    "--extract writes as the service: only its own user and root may ask for it");
-			goto out;
-		}
-		snprintf(extract, sizeof extract, "%.*s", (int)q->extract_len, q->extract);
-		spec.extract_dir = extract;
+	spec.child.sandbox.memory_limit = memory;
+	spec.child.sandbox.cpu_s = (uint32_t)(spec.timeout_ms / 1000 + 2);
+	if (GAVE(given, CTL_GIVEN_EXTRACT) && q->extract_len > 0 && c->uid != 0 &&
+	    c->uid != geteuid()) {
+		client_error(c, m->rid, CTL_E_DENIED,
+		    "--extract writes as the service: only its own user and root may ask for it");
+		goto out;
+	}
+	if (spec_check(&spec, err, sizeof err) < 0) {
+		client_error(c, m->rid, CTL_E_BAD_REQUEST, "%s%s", err, from_defaults);
+		goto out;
 	}
 	if ((j = sup_job_open(s, &spec, err, sizeof err)) == NULL) {
 		client_error(c, m->rid, store_full(s->st) ? CTL_E_DISK_FULL :
 		    strstr(err, "another spec") || strstr(err, " with ") ?
-		    CTL_E_EXISTS : CTL_E_BAD_REQUEST, "%s", err);
+		    CTL_E_EXISTS : CTL_E_BAD_REQUEST, "%s%s", err, from_defaults);
 		goto out;
 	}
 	sup_job_owner(s, j, c->uid);
@@ -1262,6 +1262,7 @@ control_reload(struct sup *s, const struct control_opts *o)
 	memcpy(the->opts.users, o->users, sizeof o->users);
 	the->opts.ngroups = o->ngroups;
 	memcpy(the->opts.groups, o->groups, sizeof o->groups);
+	the->opts.defaults = o->defaults;
 }
 
 int

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct job_spec;
 struct sup;
 
 #define CONTROL_USERS_MAX	64
@@ -25,6 +26,10 @@ struct control_opts {
 	int nusers;
 	gid_t groups[CONTROL_USERS_MAX];	/* ... and members of these */
 	int ngroups;
+	/* What a SUBMIT leaves out comes from here (the [defaults] of the
+	 * configuration file); NULL: a SUBMIT gives every option. Kept, not
+	 * copied: it lives until the next control_reload or control_stop. */
+	const struct job_spec *defaults;
 };
 
 /* Listens (binding the path, or taking opts->fd). 0, or -1 with one line
@@ -32,7 +37,8 @@ struct control_opts {
 int control_start(struct sup *s, const struct control_opts *opts, char *err, size_t errlen);
 /* Closes every client and the listener, and unlinks a path it bound. */
 void control_stop(struct sup *s);
-/* Takes the allowed users and groups of o (a reload): for new clients. */
+/* Takes the allowed users and groups of o (a reload), for new clients,
+ * and its defaults, for jobs submitted from now on. */
 void control_reload(struct sup *s, const struct control_opts *o);
 /* Clients now connected. */
 int control_clients(const struct sup *s);

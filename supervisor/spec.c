@@ -3,6 +3,7 @@
  * with a job's record that refuses "the same job" with another spec. Reads
  * the command's options and records; never touches the store or the loop. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,6 +74,101 @@ spec_name(const struct job_spec *o, const struct store_job *spec, const char *cw
 	    strcmp(base, "/") == 0)
 		snprintf(base, sizeof base, "%s", strcmp(first, "-") == 0 ? "stdin" : "job");
 	snprintf(out, len, "%s-%02x%02x%02x%02x", base, dig[0], dig[1], dig[2], dig[3]);
+}
+
+int
+spec_check(const struct job_spec *o, char *err, size_t len)
+{
+	if (strcmp(o->handler, "exec") == 0) {
+		if (o->exec_cmd == NULL || o->exec_cmd[0] == '\0')
+			return snprintf(err, len, "-H exec needs a command: -x 'CMD {}'"), -1;
+	} else if (o->exec_cmd)
+		return snprintf(err, len, "-x gives a command for -H exec, not for -H %s",
+		    sup_esc(o->handler, strlen(o->handler))), -1;
+	if (o->child.extract && strcmp(o->handler, "archive") != 0)
+		return snprintf(err, len, "--extract works with the archive handler only"), -1;
+	if (o->child.extract_suspicious && !o->child.extract)
+		return snprintf(err, len, "--extract-suspicious needs --extract DIR"), -1;
+	if (o->child.extract_suspicious && o->child.fail_on_suspicious)
+		return snprintf(err, len, "--extract-suspicious with --fail-on suspicious: "
+		    "a failed archive is never extracted"), -1;
+	return 0;
+}
+
+#define GAVE(given, bit)	((given) & UINT64_C(1) << (bit))
+
+/* The children's options that a bit of SUBMIT's given stands for alone. */
+#define GIVEN_OPT(bit, member)	{ bit, offsetof(struct job_opts, member), \
+	sizeof ((struct job_opts *)0)->member }
+static const struct {
+	int bit;
+	size_t off, size;
+} given_opts[] = {
+	GIVEN_OPT(CTL_GIVEN_MAX_ENTRIES, limits.max_entries),
+	GIVEN_OPT(CTL_GIVEN_MAX_BYTES, limits.max_bytes),
+	GIVEN_OPT(CTL_GIVEN_MAX_ENTRY_BYTES, limits.max_entry_bytes),
+	GIVEN_OPT(CTL_GIVEN_MAX_RATIO, limits.max_ratio),
+	GIVEN_OPT(CTL_GIVEN_MAX_DEPTH, limits.max_depth),
+	GIVEN_OPT(CTL_GIVEN_MAX_NAME, limits.max_name),
+	GIVEN_OPT(CTL_GIVEN_ENTRY_SHA256, entry_sha256),
+	GIVEN_OPT(CTL_GIVEN_FAIL_ON, fail_on_suspicious),
+	GIVEN_OPT(CTL_GIVEN_FORMATS, formats),
+	GIVEN_OPT(CTL_GIVEN_EXTRACT_SUSPICIOUS, extract_suspicious),
+	GIVEN_OPT(CTL_GIVEN_MEMORY_LIMIT, sandbox.memory_limit),
+};
+
+void
+spec_submitted(const struct job_spec *def, const struct ctl_submit *q, uint64_t given,
+    struct job_spec *spec, char *handler, char *arg, char *extract)
+{
+	const struct job_opts *qo = &q->opts;
+	struct job_opts *o = &spec->child;
+	size_t i;
+
+	if (def)
+		*spec = *def;
+	else {
+		memset(spec, 0, sizeof *spec);
+		*o = *qo;
+		given = CTL_GIVEN_ALL;
+	}
+	/* The handler and its command go together. */
+	if (GAVE(given, CTL_GIVEN_HANDLER) || GAVE(given, CTL_GIVEN_EXEC)) {
+		snprintf(handler, CTL_CMD_MAX + 1, "%.*s", (int)q->handler_len, q->handler);
+		snprintf(arg, CTL_CMD_MAX + 1, "%.*s", (int)q->arg_len, q->arg);
+		spec->handler = handler;
+		spec->exec_cmd = strcmp(handler, "exec") == 0 ? arg : NULL;
+	}
+	if (GAVE(given, CTL_GIVEN_TIMEOUT))
+		spec->timeout_ms = q->timeout_ms;
+	if (GAVE(given, CTL_GIVEN_RETRIES))
+		spec->retries = q->retries;
+	if (GAVE(given, CTL_GIVEN_HALT_RATE))
+		spec->halt_rate = q->halt_rate;
+	if (GAVE(given, CTL_GIVEN_HALT_MIN))
+		spec->halt_min = q->halt_min;
+	if (GAVE(given, CTL_GIVEN_PRIORITY))
+		spec->priority = q->priority;
+	if (GAVE(given, CTL_GIVEN_EXTRACT)) {
+		snprintf(extract, CTL_PATH_MAX + 1, "%.*s", (int)q->extract_len, q->extract);
+		spec->extract_dir = q->extract_len > 0 ? extract : NULL;
+		o->extract = qo->extract;
+	}
+	for (i = 0; i < sizeof given_opts / sizeof given_opts[0]; i++)
+		if (GAVE(given, given_opts[i].bit))
+			memcpy((char *)o + given_opts[i].off, (const char *)qo + given_opts[i].off,
+			    given_opts[i].size);
+	/* The defaults that the client's own options rule out. */
+	if (!GAVE(given, CTL_GIVEN_EXTRACT) && strcmp(spec->handler, "archive") != 0) {
+		spec->extract_dir = NULL;
+		o->extract = 0;
+	}
+	if (!GAVE(given, CTL_GIVEN_EXTRACT_SUSPICIOUS) && (!o->extract ||
+	    (GAVE(given, CTL_GIVEN_FAIL_ON) && o->fail_on_suspicious)))
+		o->extract_suspicious = 0;
+	if (!GAVE(given, CTL_GIVEN_FAIL_ON) && GAVE(given, CTL_GIVEN_EXTRACT_SUSPICIOUS) &&
+	    o->extract_suspicious)
+		o->fail_on_suspicious = 0;
 }
 
 /* This command's spec into rec: everything that decides a file's outcome

@@ -7,9 +7,26 @@
 
 #include <stddef.h>
 
+#include "ipc/ctl.h"
 #include "supervisor/store.h"
 #include "supervisor/sup.h"
 
+/* Whether the options of o go together: exec's command with the exec
+ * handler, and never that handler without one; --extract with the archive
+ * handler only; --extract-suspicious with --extract and not with --fail-on
+ * suspicious. A plugin's path is not looked at. 0, or -1 with one line in
+ * err naming the options as the command line does. */
+int spec_check(const struct job_spec *o, char *err, size_t len);
+/* A SUBMIT's spec, but for its inputs, name and sandbox: the service's
+ * defaults (def), and over them each option the client gave (given, the
+ * CTL_GIVEN_* bits; def NULL: every option is q's). A default that one of the
+ * client's own options rules out is left out: extract with another handler
+ * than archive, extract-suspicious without extract or with fail-on
+ * suspicious, fail-on suspicious with extract-suspicious. What it takes of
+ * q is copied into handler, arg (CTL_CMD_MAX + 1 bytes each) and extract
+ * (CTL_PATH_MAX + 1); the rest of spec points where def does. */
+void spec_submitted(const struct job_spec *def, const struct ctl_submit *q, uint64_t given,
+    struct job_spec *spec, char *handler, char *arg, char *extract);
 /* The command's spec into rec's spec fields (has: all of them). The stdin
  * list's digest (list_id, has_list) is the caller's, set before. cwd: the
  * working directory, for inputs and --extract named relative to it. */

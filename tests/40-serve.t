@@ -4,46 +4,7 @@
 # to systemd; SIGTERM with jobs resumable; kill -9 and restart with every
 # file recorded once and paused jobs still paused; `run` refused on a
 # service's state dir and its interrupted job taken up by the service.
-. "$(dirname "$0")/lib.sh"
-
-NOTIFYSOCK=$BUILD/tests/notifysock
-SOCK=$T/sock
-S=$T/st
-export CORRAL_SOCKET=$SOCK CORRAL S
-
-# wait_until DESCRIPTION CMD...: polls CMD (every 50 ms, 60 s at most).
-wait_until() {
-	_d=$1
-	shift
-	_i=0
-	while ! "$@" > /dev/null 2>&1; do
-		_i=$((_i + 1))
-		if [ $_i -ge 1200 ]; then
-			echo "# gave up waiting: $_d"
-			return 1
-		fi
-		sleep 0.05
-	done
-	return 0
-}
-
-# start [ARGS]: a service on $S and $SOCK, its systemd messages in notify.log.
-start() {
-	rm -f notify.sock
-	: > "$T/notify.log"
-	"$NOTIFYSOCK" "$T/notify.sock" >> "$T/notify.log" &
-	NPID=$!
-	wait_until "the notify socket" test -S "$T/notify.sock"
-	NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=${WATCHDOG_USEC:-} \
-	    "$CORRAL" serve -v -s "$S" --socket "$SOCK" -j 2 "$@" 2>> "$T/serve.log" &
-	DPID=$!
-	wait_until "READY=1" grep -q "READY=1" "$T/notify.log"
-}
-
-stop_notify() {
-	kill "$NPID" 2>/dev/null
-	wait "$NPID" 2>/dev/null
-}
+. "$(dirname "$0")/lib-serve.sh"
 
 mkdir small big slow
 i=0

@@ -60,6 +60,19 @@ cycle(struct ipc_buf *b, const struct ctl_msg *m, uint64_t accept, struct ctl_ms
 	return out->type == m->type && out->rid == m->rid ? 0 : -1;
 }
 
+/* Whether the frame in b has a field named key (a fixstr key, so its
+ * bytes are 0xa0 | length, then the name). */
+static int
+has_key(const struct ipc_buf *b, const char *key)
+{
+	size_t n = strlen(key), i;
+
+	for (i = IPC_HDR; i + n + 1 <= b->len; i++)
+		if (b->data[i] == (0xa0 | n) && memcmp(b->data + i + 1, key, n) == 0)
+			return 1;
+	return 0;
+}
+
 /* Two inputs, one of them with bytes no terminal should see raw. */
 static struct ipc_buf inputs;
 static const char in1[] = "/srv/in/a.zip", in2[] = "/srv/in/new\nline\xff.tar";
@@ -119,6 +132,20 @@ roundtrip_requests(void)
 			got = -9;
 	}
 	ok(got == 2 && off == d.submit.inputs.len, "... its inputs walk out in order, exact");
+
+	/* given: which options the client gave; the rest are the daemon's
+	 * [defaults]. */
+	m.submit.given = 1u << CTL_GIVEN_TIMEOUT | 1u << CTL_GIVEN_MAX_ENTRIES | 1u << (CTL_GIVEN__N - 1);
+	ok(cycle(&b, &m, CTL_REQUESTS, &d) == 0 && d.submit.given == m.submit.given,
+	    "submit's given round-trips, each bit exact");
+	ok(has_key(&b, "given"), "... on the wire as given");
+	m.submit.given = 0;
+	ok(cycle(&b, &m, CTL_REQUESTS, &d) == 0 && d.submit.given == 0 && has_key(&b, "given"),
+	    "... and none given (every option from the defaults) is a given of 0");
+	m.submit.given = CTL_GIVEN_ALL;
+	ok(cycle(&b, &m, CTL_REQUESTS, &d) == 0 && d.submit.given == CTL_GIVEN_ALL && !has_key(&b, "given"),
+	    "... every option given: left out, and absent reads as all");
+	ok(CTL_GIVEN__N == 19 && CTL_GIVEN_ALL == 0x7ffff, "%d options a client may give", CTL_GIVEN__N);
 
 	m.submit = (struct ctl_submit){ .inputs = { inputs.data, inputs.len, 2 },
 	    .handler = "sha256", .handler_len = 6, .timeout_ms = 1, .priority = 1 };
@@ -329,6 +356,10 @@ encoder_refusals(void)
 	put_refused(&m, EINVAL, "options job_opts_unpack refuses");
 	m = base, m.submit.name = "a\0b", m.submit.name_len = 3;
 	put_refused(&m, EINVAL, "a name with a NUL byte");
+	m = base, m.submit.given = CTL_GIVEN_ALL + 1;
+	put_refused(&m, EINVAL, "a given with a bit past the options");
+	m = base, m.submit.given = UINT64_MAX;
+	put_refused(&m, EINVAL, "a given of every bit");
 	memset(&m, 0, sizeof m);
 	m.type = CTL_ERROR, m.error = (struct ctl_error){ CTL_E__N, "x", 1 };
 	put_refused(&m, EINVAL, "an unknown error code");
@@ -743,6 +774,40 @@ decoder_refusals(void)
 	REFUSE(job, "field id out of range", "job id 0", KU("id", 0));
 	REFUSE(job, "field id out of range", "job id 2^32", KU("id", 1ull << 32));
 	REFUSE(job, "field workers out of range", "workers past 2^32-1", KU("workers", 1ull << 32));
+	ACCEPT(sub, "a given of 0: nothing given", KU("given", 0));
+	ACCEPT(sub, "a given of every known bit", KU("given", CTL_GIVEN_ALL));
+	{
+		struct ctl_msg d;
+
+		build(sub, NKV(sub), (const struct kv[]){ KU("given", 5) }, 1);
+		ok(accepted(CTL_REQUESTS, &d) && d.submit.given == 5, "given 5: the handler and timeout bits");
+		build(sub, NKV(sub), NULL, 0);
+		ok(accepted(CTL_REQUESTS, &d) && d.submit.given == CTL_GIVEN_ALL,
+		    "a submit without given: every option given");
+	}
+	REFUSE(sub, "field given out of range", "a given with the bit past the last option",
+	    KU("given", 1ull << CTL_GIVEN__N));
+	REFUSE(sub, "field given out of range", "a given with an unknown bit among known ones",
+	    KU("given", CTL_GIVEN_ALL | 1ull << 40));
+	REFUSE(sub, "field given out of range", "a given with the top bit", KU("given", 1ull << 63));
+	REFUSE(sub, "field given has the wrong type", "given as a bool", KT("given", 1));
+	REFUSE(sub, "field given has the wrong type", "given as a string", KS("given", "timeout"));
+	REFUSE(sub, "field given has the wrong type", "given as a negative number",
+	    KR("given", "\xff", 1));
+	REFUSE(sub, "a field holds an array or a map", "given as an array of names",
+	    KR("given", "\x91\xa7timeout", 9));
+	REFUSE(status, "field given does not belong in this message", "given in a status",
+	    KU("given", 1));
+	REFUSE(job, "field given does not belong in this message", "given in a job (an answer)",
+	    KU("given", 1));
+	{
+		msgpack_sbuffer_clear(&sb);
+		msgpack_pack_map(&pk, NKV(submit) + 2);
+		for (n = 0; n < NKV(submit); n++)
+			pack_kv(&sub[n]);
+		pack_kv(&(struct kv)KU("given", 1)), pack_kv(&(struct kv)KU("given", 1));
+		refused_as(ALL_CTL, sb.data, sb.size, "field given given twice", 5, "given twice");
+	}
 
 	/* Words not in their vocabulary. */
 	REFUSE(error, "field code holds an unknown word", "an unknown code", KS("code", "oops"));
@@ -888,7 +953,7 @@ fuzz(void)
 	    .inputs = { inputs.data, inputs.len, 2 }, .handler = "exec", .handler_len = 4,
 	    .arg = "cat", .arg_len = 3, .timeout_ms = 9, .retries = 1, .halt_rate = 0.5,
 	    .halt_min = 3, .priority = 2, .extract = "/o", .extract_len = 2, .wait = 1,
-	    .opts = { .formats = 3, .extract = 1 } });
+	    .opts = { .formats = 3, .extract = 1 }, .given = 1u << CTL_GIVEN_EXTRACT });
 	FRAME(.type = CTL_RESULTS, .target = { "j", 1, 1, 5 });
 	FRAME(.type = CTL_WATCH, .target = { "12", 2, 0, 0 });
 	FRAME(.type = CTL_CHECK, .check = { "archive", 7, "", 0, { .formats = 1 } });
