@@ -3,33 +3,10 @@
 # unclean and unreadable files and their exit statuses, stdin, a handler
 # that crashes, checks from several clients during a batch job (each its
 # own verdict), and a client that goes away: its check's child is killed.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-serve.sh"
 
-NOTIFYSOCK=$BUILD/tests/notifysock
-SOCK=$T/sock
-export CORRAL_SOCKET=$SOCK CORRAL
-
-wait_until() {	# wait_until DESCRIPTION CMD...: polls CMD (every 50 ms, 60 s at most)
-	_d=$1
-	shift
-	_i=0
-	while ! "$@" > /dev/null 2>&1; do
-		_i=$((_i + 1))
-		if [ $_i -ge 1200 ]; then
-			echo "# gave up waiting: $_d"
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
-"$NOTIFYSOCK" "$T/notify.sock" > "$T/notify.log" &
-NPID=$!
-wait_until "notify socket" test -S "$T/notify.sock"
-NOTIFY_SOCKET=$T/notify.sock "$CORRAL" serve -s "$T/st" --socket "$SOCK" -j 2 \
-    --check-timeout 10m 2> "$T/serve.log" &
-DPID=$!
-wait_until "READY=1" grep -q READY=1 "$T/notify.log"
+start --check-timeout 10m
+ok $? "the service is ready"
 
 mkdir src
 echo "hello" > src/a.txt
@@ -113,5 +90,5 @@ is "$?" 0 "... and the lane serves the next check"
 kill -TERM $DPID
 wait $DPID
 is "$?" 0 "the service stops cleanly"
-kill $NPID 2> /dev/null
+stop_notify
 done_testing
