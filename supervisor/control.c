@@ -978,6 +978,11 @@ do_request(struct client *c, const uint8_t *body, size_t len)
 			client_error(c, m.rid, CTL_E_BUSY, "the service is stopping");
 			return;
 		}
+		if (c->ctl->sup->disk_full) {
+			client_error(c, m.rid, CTL_E_DISK_FULL, "the state directory's disk is full: "
+			    "nothing more is taken until there is room");
+			return;
+		}
 		do_submit(c, &m);
 		return;
 	case CTL_JOBS:
