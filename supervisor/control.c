@@ -910,7 +910,7 @@ do_job(struct client *c, const struct ctl_msg *m)
 			return;
 		}
 		client_ok(c, m->rid, j);
-		watch_start(c, j, m->rid, 0);
+		watch_start(c, j, m->rid, 1);
 		return;
 	}
 	if (j == NULL) {

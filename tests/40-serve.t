@@ -94,7 +94,16 @@ wait_until "mixed done again" sh -c '[ "$("$CORRAL" status --json mixed | jq -r 
 is "$("$CORRAL" results --json mixed | jq -r .status | sort | uniq -c | tr -s ' ' | tr '\n' ,)" \
     " 3 ok, 3 skipped," "the failed files ran again (now links: skipped), the ok ones did not"
 
-# ---- kill -9 mid-job: every file once after the restart ----
+# ---- watch: a job's events to its end ----
+"$CORRAL" submit -q -H "$PLUGIN" --job watched slow > /dev/null
+"$CORRAL" watch --json watched > watch.out 2> /dev/null
+is "$?" 0 "watch: exit 0 when the job ends done"
+is "$(jq -r .status watch.out 2>/dev/null | sort | uniq -c | tr -s ' ')" " 40 ok" \
+    "... each file's outcome in JSON as it was recorded"
+
+# ---- kill -9 mid-job: every file once after the restart; paused stays paused ----
+"$CORRAL" submit -q -H "$PLUGIN" --job stilled slow > /dev/null
+"$CORRAL" pause stilled 2> /dev/null
 "$CORRAL" submit -q -H exec -x 'sleep 0.01; cat {}' --job big big > /dev/null
 wait_until "some done" sh -c '[ "$("$CORRAL" status --json big | jq -r .done)" -gt 0 ]'
 kill -9 "$DPID"
@@ -107,6 +116,7 @@ ok $? "... and finishes it"
 is "$("$CORRAL" results --json big | jq -r .path | sort | uniq -d | wc -l | tr -d ' ')" 0 \
     "no file recorded twice"
 is "$("$CORRAL" results --json big | jq -r .path | wc -l | tr -d ' ')" 400 "all 400 recorded"
+is "$("$CORRAL" status --json stilled | jq -r .state)" paused "a paused job is paused after kill -9 and a restart"
 
 # ---- a run's interrupted job, taken up by the service ----
 kill -TERM "$DPID"
