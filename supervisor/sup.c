@@ -437,6 +437,7 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 		if (w) {
 			w->t = NULL;
 			w->done(w->arg, status, error, status == OUT_OK ? 0 : elen, result, rlen);
+			free(w);
 		}
 		task_free(t);
 		return;
