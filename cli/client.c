@@ -272,6 +272,24 @@ follow(struct conn *c, int json)
 		fflush(stdout);
 	}
 	state = st;
+	if (strcmp(state, "done") == 0 && name[0] != '\0') {
+		/* Its whole record, not only what came while we watched. */
+		struct ctl_msg q = { .type = CTL_STATUS, .rid = 3 };
+		uint64_t done = 0;
+		int i;
+
+		q.target.job = name;
+		q.target.job_len = strlen(name);
+		send_msg(c, &q);
+		do
+			recv_msg(c, &q);
+		while (q.type != CTL_JOB && q.type != CTL_ERROR && q.type != CTL_END);
+		if (q.type == CTL_JOB) {
+			for (i = 0; i < CTL_OUT__N; i++)
+				done += q.job.counts[i];
+			bad = done - q.job.counts[CTL_OUT_OK];
+		}
+	}
 	if (strcmp(state, "done") == 0)
 		return bad ? EXIT_NOTOK : EXIT_OK;
 	if (strcmp(state, "halted") == 0)

@@ -80,6 +80,7 @@ struct control {
 	struct control_opts opts;
 	int fd;
 	int bound;			/* we bound the path: unlink it at the end */
+	gid_t sock_gid;			/* the socket file's group: its members may talk */
 	ev_io lio;
 	struct client *clients;
 	int nclients;
@@ -177,6 +178,20 @@ client_end(struct client *c, uint64_t rid)
 	struct ctl_msg m = { .type = CTL_END, .rid = rid };
 
 	client_put(c, &m);
+}
+
+/* Whose jobs a client may see and act on: its own; root and the
+ * service's own user, every one. */
+static int
+peer_privileged(const struct client *c)
+{
+	return c->uid == 0 || c->uid == geteuid();
+}
+
+static int
+peer_owns(const struct client *c, const struct store_job *r)
+{
+	return peer_privileged(c) || (r->has_owner && r->owner == c->uid);
 }
 
 /* ---- what jobs say of themselves ---- */
@@ -288,11 +303,14 @@ jobs_one(const struct store_job *r, void *arg)
 {
 	struct jobs_walk *w = arg;
 
+	if (!peer_owns(w->c, r))
+		return 0;
 	put_job(w->c, w->rid, r);
 	return w->c->dead;
 }
 
-/* A job by name or id, as the store has it: 0 found, -1 answered. */
+/* A job by name or id, as the store has it, and the client's to act on:
+ * 0 found, -1 answered. */
 static int
 find_job(struct client *c, uint64_t rid, const struct ctl_target *t, struct store_job *out)
 {
@@ -308,6 +326,10 @@ find_job(struct client *c, uint64_t rid, const struct ctl_target *t, struct stor
 		id = strtoul(name, &end, 10);
 		if (errno == 0 && *end == '\0' && id > 0 && id <= UINT32_MAX)
 			r = store_job_by_id(st, (uint32_t)id, out);
+	}
+	if (r == 0 && !peer_owns(c, out)) {
+		client_error(c, rid, CTL_E_DENIED, "job %s is another user's", sup_esc(name, strlen(name)));
+		return -1;
 	}
 	if (r == 0)
 		return 0;
@@ -522,7 +544,8 @@ peer_allowed(const struct control *ctl, const struct client *c)
 	for (i = 0; i < ctl->opts.ngroups; i++)
 		if (peer_member(c, ctl->opts.groups[i]))
 			return 1;
-	return 0;
+	/* Whom the socket file lets connect (mode 0660): its group. */
+	return ctl->sock_gid != (gid_t)-1 && peer_member(c, ctl->sock_gid);
 }
 
 /* Whether the peer's credentials give it `want` (R_OK, X_OK...) on sb:
@@ -798,6 +821,10 @@ do_submit(struct client *c, const struct ctl_msg *m)
 		snprintf(name, sizeof name, "%.*s", (int)q->name_len, q->name);
 		spec.job_name = name;
 	}
+	/* Its files are read only as far as the submitter may read them,
+	 * from the first one on. */
+	spec.has_owner = 1;
+	spec.owner = c->uid;
 	spec.inputs = inputs;
 	spec.ninputs = (int)i;
 	spec.list_sep = '\n';
@@ -827,7 +854,6 @@ do_submit(struct client *c, const struct ctl_msg *m)
 		    CTL_E_EXISTS : CTL_E_BAD_REQUEST, "%s%s", err, from_defaults);
 		goto out;
 	}
-	sup_job_owner(s, j, c->uid);
 	log_infox("job %s submitted by uid %u (pid %d): %s", j->rec.name, (unsigned)c->uid,
 	    (int)c->pid, j->rec.inputs);
 	client_ok(c, m->rid, j);
@@ -858,11 +884,13 @@ do_workers(struct client *c, uint64_t rid, const struct job *only)
 		m.worker.pid = sl->pid > 0 ? (uint32_t)sl->pid : 0;
 		m.worker.state = slot_state_name(sl->state);
 		m.worker.state_len = strlen(m.worker.state);
-		if (sl->job) {
+		if (sl->job && !sl->job->check && !peer_owns(c, &sl->job->rec))
+			;	/* another user's: its name and files are not this one's to see */
+		else if (sl->job) {
 			m.worker.job = sl->job->rec.name;
 			m.worker.job_len = strlen(sl->job->rec.name);
 		}
-		if (sl->state == SLOT_BUSY && sl->q) {
+		if (sl->state == SLOT_BUSY && sl->q && (sl->job->check || peer_owns(c, &sl->job->rec))) {
 			m.worker.path = sl->q->path;
 			m.worker.path_len = sl->q->path_len;
 			m.worker.running_ms = now > sl->q->started ?
@@ -937,7 +965,7 @@ do_job(struct client *c, const struct ctl_msg *m)
 		    job_state_name(j->rec.state));
 		return;
 	}
-	log_infox("job %s: %s by uid %u", j->rec.name, ipc_type_name(m->type), (unsigned)c->uid);
+	log_infox("job %s: %s by uid %u", j->rec.name, ipc_type_name(m->type) + 4, (unsigned)c->uid);
 	client_ok(c, m->rid, j);
 }
 
@@ -1178,6 +1206,7 @@ control_start(struct sup *s, const struct control_opts *o, char *err, size_t err
 {
 	struct control *ctl = calloc(1, sizeof *ctl);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat sb;
 	int fd = o->fd, probe;
 
 	if (ctl == NULL) {
@@ -1224,6 +1253,9 @@ control_start(struct sup *s, const struct control_opts *o, char *err, size_t err
 	} else
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	ctl->fd = fd;
+	ctl->sock_gid = (gid_t)-1;
+	if (stat(o->path, &sb) == 0 && S_ISSOCK(sb.st_mode) && (sb.st_mode & 060) == 060)
+		ctl->sock_gid = sb.st_gid;
 	ev_io_init(&ctl->lio, accept_cb, fd, EV_READ);
 	ctl->lio.data = ctl;
 	ev_io_start(s->loop, &ctl->lio);

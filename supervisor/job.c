@@ -4,6 +4,8 @@
  * pending tasks fetched for dispatch. Memory stays O(queue): pending tasks
  * are read from the store a batch at a time. */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,6 +26,27 @@
 #include "supervisor/sup.h"
 
 #define FETCH_BATCH	64
+
+/* A service's job: submitted by uid, whose permissions its files need. */
+static void
+job_set_owner(struct job *j, uid_t uid)
+{
+	struct passwd *pw;
+	int n = (int)(sizeof j->owner_groups / sizeof j->owner_groups[0]);
+
+	j->rec.owner = (uint32_t)uid;
+	j->rec.has_owner = 1;
+	j->nowner_groups = 0;
+	if ((pw = getpwuid(uid)) != NULL && getgrouplist(pw->pw_name, pw->pw_gid, j->owner_groups, &n) >= 0)
+		j->nowner_groups = n;
+}
+
+/* The walk enters only directories the job's owner may list and search. */
+static int
+owner_enters(const struct stat *sb, void *arg)
+{
+	return job_owner_may(arg, sb, R_OK | X_OK);
+}
 
 /* The stdin list is part of the job's identity, so it is read to its end
  * before the job is opened: the same list again resumes its job, another
@@ -169,6 +192,7 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 	struct store_job spec;
 	char name[256], why[9000], cwd[PATH_MAX];
 	struct stat sb;
+	struct job *old;
 	int i, r, stdin_seen = 0;
 
 	if (j == NULL) {
@@ -205,6 +229,20 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 	else
 		spec_name(o, &spec, cwd, name, sizeof name);
 
+	/* One job of a name in the pool: a running one is not started twice;
+	 * a finished one gives way to this one, taken up from the store. */
+	if ((old = sup_job_find(s, name)) != NULL && !old->check) {
+		if (old->rec.state == JOB_RUNNING || old->rec.state == JOB_PAUSED) {
+			failed(err, errlen, 0, "job %s is %s already: watch it, or cancel it first", name,
+			    job_state_name(old->rec.state));
+			goto fail;
+		}
+		if (old->inflight > 0) {
+			failed(err, errlen, 0, "job %s: its files are still being stopped; try again", name);
+			goto fail;
+		}
+		sup_job_forget(s, old);
+	}
 	j->sup = s;
 	if ((j->inputs = calloc((size_t)o->ninputs + 1, sizeof *j->inputs)) == NULL) {
 		failed(err, errlen, errno, "unable to allocate a job");
@@ -265,7 +303,11 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 	    j->rec.count[OUT_CRASHED] + j->rec.count[OUT_TIMEOUT] + j->rec.count[OUT_SKIPPED];
 	j->t0 = ev_time();
 	j->list_sep = o->list_sep;
+	if (o->has_owner)
+		job_set_owner(j, o->owner);
 	j->scan = scan_new(j->inputs, j->ninputs, o->list_sep, j->listfd, NULL, s->opts.state_dir);
+	if (j->scan)
+		scan_guard(j->scan, owner_enters, j);
 	if (j->scan == NULL) {
 		failed(err, errlen, errno, "unable to start the scan");
 		goto fail;
@@ -368,8 +410,12 @@ job_adopt(struct sup *s, const struct store_job *rec, char *err, size_t errlen)
 					}
 				}
 			j->list_sep = in.sep;
+			if (rec->has_owner)
+				job_set_owner(j, (uid_t)rec->owner);
 			j->scan = scan_new(j->inputs, j->ninputs, in.sep, j->listfd, j->prefix,
 			    s->opts.state_dir);
+			if (j->scan)
+				scan_guard(j->scan, owner_enters, j);
 			if (j->scan == NULL) {
 				failed(err, errlen, errno, "unable to start the scan");
 				goto fail;
@@ -395,7 +441,7 @@ job_adopt(struct sup *s, const struct store_job *rec, char *err, size_t errlen)
 	if (j->rec.priority == 0)
 		j->rec.priority = PRIORITY_DEFAULT;
 	if (rec->has_owner)
-		sup_job_owner(s, j, (uid_t)rec->owner);
+		job_set_owner(j, (uid_t)rec->owner);
 	j->done_at_start = job_done(j);
 	j->t0 = ev_time();
 	if (store_begin(s->st) < 0 || store_job_put(s->st, &j->rec) < 0 || store_commit(s->st) < 0) {
@@ -559,7 +605,10 @@ job_rescan(struct job *j)
 		return -1;
 	j->scan = scan_new(j->inputs, j->ninputs, j->list_sep, j->listfd, j->prefix,
 	    j->sup->opts.state_dir);
-	return j->scan ? 0 : -1;
+	if (j->scan == NULL)
+		return -1;
+	scan_guard(j->scan, owner_enters, j);
+	return 0;
 }
 
 void

@@ -51,7 +51,16 @@ struct scan {
 	const char *prefix;	/* "DIR/" for relative paths, or "" */
 	size_t prefix_len;
 	char full[PATH_MAX * 2];	/* prefix and path, for a system call */
+	int (*may_enter)(const struct stat *, void *);	/* or NULL */
+	void *may_arg;
 };
+
+void
+scan_guard(struct scan *sc, int (*may_enter)(const struct stat *, void *), void *arg)
+{
+	sc->may_enter = may_enter;
+	sc->may_arg = arg;
+}
 
 /* The path to give the system: as is, or under the prefix. */
 static const char *
@@ -158,10 +167,18 @@ push(struct scan *sc, const char *path, size_t len)
 	d = opendir(fs(sc, path));
 	if (d == NULL)
 		return -1;
-	if (sc->have_skip && fstat(dirfd(d), &sb) == 0 && sb.st_dev == sc->skip_dev &&
-	    sb.st_ino == sc->skip_ino) {
+	if (fstat(dirfd(d), &sb) < 0) {
+		closedir(d);
+		return -1;
+	}
+	if (sc->have_skip && sb.st_dev == sc->skip_dev && sb.st_ino == sc->skip_ino) {
 		closedir(d);
 		return 1;
+	}
+	if (sc->may_enter && !sc->may_enter(&sb, sc->may_arg)) {
+		closedir(d);
+		errno = EACCES;
+		return -1;
 	}
 	f = &sc->stack[sc->depth];
 	memset(f, 0, sizeof *f);

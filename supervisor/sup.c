@@ -473,10 +473,8 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 	task_free(t);
 }
 
-/* A service's job reads only what its owner may read: the owner, group
- * and other bits of the file, as the kernel would decide without ACLs. */
-static int
-owner_may_read(const struct job *j, const struct stat *sb)
+int
+job_owner_may(const struct job *j, const struct stat *sb, int want)
 {
 	mode_t bits;
 	int i;
@@ -491,7 +489,7 @@ owner_may_read(const struct job *j, const struct stat *sb)
 			if (j->owner_groups[i] == sb->st_gid)
 				bits = sb->st_mode >> 3;
 	}
-	return (bits & 4) != 0;
+	return (bits & (mode_t)want) == (mode_t)want;
 }
 
 /* The supervisor's own check before a file goes to a child: never follow a
@@ -550,7 +548,7 @@ task_open(struct task *t, char *why, size_t len)
 		snprintf(why, len, "not a regular file: replaced while being opened");
 		return -1;
 	}
-	if (!owner_may_read(t->job, &sb)) {
+	if (!job_owner_may(t->job, &sb, R_OK)) {
 		close(fd);
 		snprintf(why, len, "unable to open: Permission denied (to uid %u, who submitted the job)",
 		    (unsigned)t->job->rec.owner);
@@ -1120,26 +1118,11 @@ sup_job_resume(struct sup *s, struct job *j)
 	return 0;
 }
 
-void
-sup_job_owner(struct sup *s, struct job *j, uid_t uid)
-{
-	struct passwd *pw;
-	int n = (int)(sizeof j->owner_groups / sizeof j->owner_groups[0]);
-
-	j->rec.owner = (uint32_t)uid;
-	j->rec.has_owner = 1;
-	j->dirty = 1;
-	j->nowner_groups = 0;
-	if ((pw = getpwuid(uid)) != NULL && getgrouplist(pw->pw_name, pw->pw_gid, j->owner_groups, &n) >= 0)
-		j->nowner_groups = n;
-	if (sup_txn(s) == 0)
-		sup_commit(s);
-}
 
 /* Out of the pool: no slot may name it any more. Only for a job with
  * nothing in flight. */
-static void
-job_forget(struct sup *s, struct job *j)
+void
+sup_job_forget(struct sup *s, struct job *j)
 {
 	struct job **p;
 	struct sup_sub *sub;
@@ -1173,7 +1156,7 @@ sup_job_delete(struct sup *s, const struct store_job *rec)
 
 	for (j = s->jobs; j; j = j->next)
 		if (j->rec.id == rec->id) {
-			job_forget(s, j);
+			sup_job_forget(s, j);
 			break;
 		}
 	do {

@@ -6,6 +6,7 @@
 #define CORRAL_SUP_H
 
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <ev.h>
@@ -47,6 +48,8 @@ struct job_spec {
 	uint64_t halt_min;
 	const char *extract_dir;	/* --extract DIR, or NULL */
 	uint32_t priority;		/* 1 to PRIORITY_MAX: its weight in dispatch */
+	int has_owner;			/* submitted to a service by ... */
+	uid_t owner;			/* ... this user: only what it may read is read */
 	struct job_opts child;		/* what the children are told */
 };
 
@@ -237,9 +240,13 @@ struct job *sup_job_find(struct sup *s, const char *name);
  * takes tasks again. 0, or -1 with EINVAL when it is in no state to. */
 int sup_job_pause(struct sup *s, struct job *j);
 int sup_job_resume(struct sup *s, struct job *j);
-/* Gives a job submitted by uid to it: its files are opened only when uid
- * may read them. */
-void sup_job_owner(struct sup *s, struct job *j, uid_t uid);
+/* Whether the job's owner (rec.owner, a service's submitter) may have want
+ * (R_OK, R_OK | X_OK) on sb, by its owner, group and other bits as the
+ * kernel would decide without ACLs; 1 for a job with no owner. */
+int job_owner_may(const struct job *j, const struct stat *sb, int want);
+/* Ends the pool's hold on a job that is not running and has nothing in
+ * flight (another of the same name takes its place). */
+void sup_job_forget(struct sup *s, struct job *j);
 /* Deletes a job that is not running, and everything of it: the store's
  * records, its kept inputs and list. 0 or -1 (the store's error). */
 int sup_job_delete(struct sup *s, const struct store_job *rec);
@@ -382,6 +389,9 @@ void scan_free(struct scan *sc);
 /* What the scan yields: a path, whether the walk saw a regular file there,
  * and an error (or NULL) naming why the walk could not read it. */
 typedef int (*scan_fn)(const char *path, size_t len, int regular, const char *error, void *arg);
+/* A directory is walked only if may_enter(its stat, arg) says 1; else it
+ * is reported unreadable (Permission denied). */
+void scan_guard(struct scan *sc, int (*may_enter)(const struct stat *, void *), void *arg);
 /* Yields up to budget paths to fn. Returns 1 if more remain, 0 when done,
  * 2 when waiting for stdin. */
 int scan_step(struct scan *sc, int budget, scan_fn fn, void *arg);

@@ -151,6 +151,46 @@ else
 	skip "not root"
 fi
 
+# ---- an allowed user reads only what it may; others' jobs are not its ----
+AS_NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+if [ "$(id -u)" -eq 0 ] && have setpriv; then
+	kill -TERM "$DPID"
+	wait "$DPID"
+	stop_notify
+	start --socket-mode 0666 --allow-users 65534
+	mkdir -p pub/shut
+	echo "public" > pub/open.txt
+	echo "top secret" > pub/secret.txt
+	chmod 600 pub/secret.txt
+	echo "hidden" > pub/shut/inner.txt
+	chmod 700 pub/shut
+	chmod 755 pub
+	$AS_NOBODY "$CORRAL" submit --wait -q --job peek -x 'cat {}' "$T/pub" > /dev/null 2> peek.err
+	$AS_NOBODY "$CORRAL" results --json peek > peek.json
+	is "$(jq -r 'select(.status == "ok") | .path' peek.json | sed 's|.*/||')" open.txt \
+	    "another user's job: only the file it may read is read"
+	ok "$(grep -q 'top secret\|hidden' peek.json; [ $? -ne 0 ]; echo $?)" "... nothing it may not read reaches it"
+	like "$(jq -r 'select(.path | endswith("secret.txt")) | .error' peek.json)" "Permission denied" \
+	    "... a file it may not read is skipped: Permission denied"
+	like "$(jq -r 'select(.path | endswith("shut")) | .error' peek.json)" "Permission denied" \
+	    "... a directory it may not enter is not walked"
+	$AS_NOBODY "$CORRAL" status small > /dev/null 2> deny.err
+	is "$?" 2 "a user may not look at another's job"
+	like "$(cat deny.err)" "denied" "... denied"
+	$AS_NOBODY "$CORRAL" delete big > /dev/null 2>&1
+	is "$("$CORRAL" status --json big | jq -r .state)" done "... nor delete it"
+	is "$($AS_NOBODY "$CORRAL" jobs --json | jq -r .name)" peek "jobs lists only its own"
+else
+	for n in 1 2 3 4 5 6 7 8; do skip "not root: no other uid to try"; done
+fi
+
+# ---- a running job is not started twice ----
+"$CORRAL" submit -q -H "$PLUGIN" --job twice slow > /dev/null
+"$CORRAL" submit -q -H "$PLUGIN" --job twice slow > /dev/null 2> twice.err
+is "$?" 2 "submitting a running job again is refused"
+like "$(cat twice.err)" "already" "... it runs already"
+"$CORRAL" cancel twice 2> /dev/null
+
 kill -TERM "$DPID"
 wait "$DPID"
 is "$?" 0 "the service stops cleanly"
