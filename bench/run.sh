@@ -219,7 +219,7 @@ rm -rf "$W/svc"
 SVC=$!
 for i in $(seq 1 200); do [ -S "$W/ctl.sock" ] && break; sleep 0.05; done
 CORRAL_SOCKET=$W/ctl.sock "$CORRAL" submit -q --job batch1 "$ZIPS" > /dev/null
-CORRAL_SOCKET=$W/ctl.sock "$CORRAL" submit -q --job batch2 "$ZIPS" --max-entries 99999 > /dev/null
+CORRAL_SOCKET=$W/ctl.sock "$CORRAL" submit -q --job batch2 --max-entries 99999 "$ZIPS" > /dev/null
 CHECK1=$(check_measure 1000 1)
 CHECK8=$(check_measure 2000 8)
 BATCH_STATE=$(CORRAL_SOCKET=$W/ctl.sock "$CORRAL" status --json batch2 | jq -r .state)
