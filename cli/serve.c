@@ -117,7 +117,24 @@ serve_usage_text(void)
 "      --socket-group NAME  ... and its group\n"
 "      --allow-users LIST   users (names or uids, comma-separated) who may talk\n"
 "      --allow-groups LIST  ... and groups; root and the service's user always may\n"
-"  -v, --verbose            log every worker start\n";
+"  -v, --verbose            log every worker start\n"
+"\n"
+"Who may talk: root, the service's own user, and --allow-users/--allow-groups\n"
+"(by SO_PEERCRED), once the socket's mode and group let them connect. Jobs a\n"
+"previous owner left unfinished are taken up (a paused one stays paused).\n"
+"SIGTERM or SIGINT: no new files; those in children get --shutdown-grace, the\n"
+"rest are pending again, and every job stays resumable (a second signal: at\n"
+"once). SIGHUP: the config file again (workers, allow-users, allow-groups).\n"
+"\n"
+"clients (--socket PATH or CORRAL_SOCKET names the socket; see 'corral --help'):\n"
+"  corral submit [--wait] [--json] [OPTIONS] PATH...\n"
+"  corral jobs [--json] | workers [--json]\n"
+"  corral status [--json] JOB | results [--json] [--failed] JOB\n"
+"  corral watch [--json] JOB\n"
+"  corral pause JOB | resume JOB | cancel JOB | delete JOB | retry JOB\n"
+"\n"
+"exit status: 0 stopped by a signal; 2 usage or set-up error (a bad option or\n"
+"             config file, the state dir or socket in use), or a fault of its own\n";
 }
 
 /* One setting, from a flag or the configuration file. 0, or -1 with err. */
