@@ -177,17 +177,23 @@ print_job(const struct ctl_job *j, int json, int open)
 		done += j->counts[i];
 	bad = done - j->counts[CTL_OUT_OK];
 	if (json) {
-		printf("{\"id\":%u", (unsigned)j->id);
-		json_field(stdout, "name", j->name, j->name_len);
+		/* The keys of `status --json` on a state directory, and more. */
+		printf("{\"job\":");
+		json_str(stdout, j->name, j->name_len);
+		printf(",\"id\":%u", (unsigned)j->id);
 		json_field(stdout, "state", j->state, j->state_len);
 		json_field(stdout, "handler", j->handler, j->handler_len);
+		if (j->arg_len)
+			json_field(stdout, "exec", j->arg, j->arg_len);
 		json_field(stdout, "inputs", j->summary, j->summary_len);
-		printf(",\"total\":%llu,\"done\":%llu", (unsigned long long)j->total,
-		    (unsigned long long)done);
+		printf(",\"total\":%llu,\"done\":%llu,\"pending\":%llu", (unsigned long long)j->total,
+		    (unsigned long long)done, (unsigned long long)(j->total - done));
 		for (i = 0; i < CTL_OUT__N; i++)
 			printf(",\"%s\":%llu", outs[i], (unsigned long long)j->counts[i]);
-		printf(",\"priority\":%u,\"created_ms\":%llu,\"finished_ms\":%llu", (unsigned)j->priority,
-		    (unsigned long long)j->created_ms, (unsigned long long)j->finished_ms);
+		printf(",\"runs\":%llu,\"priority\":%u,\"created_ms\":%llu,\"updated_ms\":%llu,"
+		    "\"finished_ms\":%llu", (unsigned long long)j->runs, (unsigned)j->priority,
+		    (unsigned long long)j->created_ms, (unsigned long long)j->updated_ms,
+		    (unsigned long long)j->finished_ms);
 		json_field(stdout, "reason", j->reason, j->reason_len);
 		printf(open ? ",\"workers\":[" : "}\n");
 		return;

@@ -179,7 +179,7 @@ if [ "$(id -u)" -eq 0 ] && have setpriv; then
 	like "$(cat deny.err)" "denied" "... denied"
 	$AS_NOBODY "$CORRAL" delete big > /dev/null 2>&1
 	is "$("$CORRAL" status --json big | jq -r .state)" done "... nor delete it"
-	is "$($AS_NOBODY "$CORRAL" jobs --json | jq -r .name)" peek "jobs lists only its own"
+	is "$($AS_NOBODY "$CORRAL" jobs --json | jq -r .job)" peek "jobs lists only its own"
 else
 	for n in 1 2 3 4 5 6 7 8; do skip "not root: no other uid to try"; done
 fi
@@ -200,7 +200,7 @@ stop_notify
 S=$T/st2
 start --keep 2s
 "$CORRAL" submit --wait -q -H sha256 --job kept small > /dev/null 2>&1
-is "$("$CORRAL" jobs --json | jq -r .name)" kept "a finished job is listed"
+is "$("$CORRAL" jobs --json | jq -r .job)" kept "a finished job is listed"
 wait_until "it is deleted" sh -c '! "$CORRAL" jobs --json | grep -q kept'
 ok $? "--keep 2s: it is deleted once it has been finished that long"
 like "$(cat serve.log)" "job kept deleted: done [0-9]+ s ago, past --keep" "... and the deletion is logged"

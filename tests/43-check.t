@@ -71,7 +71,7 @@ while [ $i -lt 8 ]; do
 	i=$((i + 1))
 done
 is "$bad" 0 "8 clients during a batch: every verdict its own file's"
-is "$("$CORRAL" jobs --json | jq -r 'select(.name | startswith("check")) | .name' | wc -l | tr -d ' ')" 0 \
+is "$("$CORRAL" jobs --json | jq -r 'select(.job | startswith("check")) | .job' | wc -l | tr -d ' ')" 0 \
     "checks are not jobs: nothing stored"
 
 # A client that goes away: the child running its check is killed.
