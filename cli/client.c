@@ -211,7 +211,7 @@ print_worker(const struct ctl_worker *w, int json, int first)
 		json_field(stdout, "state", w->state, w->state_len);
 		json_field(stdout, "job", w->job, w->job_len);
 		json_field(stdout, "path", w->path, w->path_len);
-		printf(",\"running_ms\":%llu,\"tasks_done\":%llu,\"rss_bytes\":%llu}\n",
+		printf(",\"running_ms\":%llu,\"tasks_done\":%llu,\"rss_bytes\":%llu}",
 		    (unsigned long long)w->running_ms, (unsigned long long)w->tasks_done,
 		    (unsigned long long)w->rss_bytes);
 		if (first < 0)
@@ -524,10 +524,15 @@ check_open(const char *path)
 	int fd;
 
 	if (strcmp(path, "-") != 0) {
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
-			log_die(EXIT_USAGE, "check: %s", sup_esc(path, strlen(path)));
-		if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
-			log_diex(EXIT_USAGE, "check: %s: not a regular file", sup_esc(path, strlen(path)));
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
+			log_warn("check: %s", sup_esc(path, strlen(path)));
+			return -1;
+		}
+		if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+			log_warnx("check: %s: not a regular file", sup_esc(path, strlen(path)));
+			close(fd);
+			return -1;
+		}
 		return fd;
 	}
 	if ((fd = memfd_create("corral-check", MFD_CLOEXEC)) < 0)
@@ -556,7 +561,7 @@ cli_check(int argc, char **argv)
 	struct ctl_msg m;
 	size_t off = 0;
 	ssize_t n;
-	int i, fd, left, status = EXIT_OK;
+	int i, fd, left, status = EXIT_OK, unsent = 0;
 
 	if (run_parse(argc, argv, &o, "check") < 0)
 		return EXIT_OK;
@@ -575,7 +580,12 @@ cli_check(int argc, char **argv)
 		m.check.opts = o.spec.child;
 		m.check.opts.sandbox.drop = 0;
 		m.check.opts.sandbox.uid = m.check.opts.sandbox.gid = 0;
-		fd = check_open(o.spec.inputs[i]);
+		if ((fd = check_open(o.spec.inputs[i])) < 0) {
+			/* One file that cannot be checked; the others still are. */
+			status = EXIT_USAGE;
+			unsent++;
+			continue;
+		}
 		c.out.len = 0;
 		if (ctl_put(&c.out, &m) < 0)
 			log_die(EXIT_USAGE, "check: unable to encode the request");
@@ -593,7 +603,7 @@ cli_check(int argc, char **argv)
 		}
 		close(fd);
 	}
-	for (left = o.spec.ninputs; left > 0; left--) {
+	for (left = o.spec.ninputs - unsent; left > 0; left--) {
 		const char *path;
 		int clean;
 
@@ -629,7 +639,7 @@ cli_check(int argc, char **argv)
 			    "unclean" : ctl_outcome_name(m.verdict.status), sup_esc(path, strlen(path)),
 			    m.verdict.error_len ? "  " : "", (int)m.verdict.error_len, m.verdict.error);
 		/* Not clean: the file's verdict, a failure, a crash or a timeout.
-		 * An error: the file could not be checked. */
+		 * An error, which wins: a file that could not be checked. */
 		if (m.verdict.status == CTL_OUT_SKIPPED)
 			status = EXIT_USAGE;
 		else if (!clean && status == EXIT_OK)

@@ -850,8 +850,10 @@ do_submit(struct client *c, const struct ctl_msg *m)
 	}
 	if ((j = sup_job_open(s, &spec, err, sizeof err)) == NULL) {
 		client_error(c, m->rid, store_full(s->st) ? CTL_E_DISK_FULL :
-		    strstr(err, "another spec") || strstr(err, " with ") ?
-		    CTL_E_EXISTS : CTL_E_BAD_REQUEST, "%s%s", err, from_defaults);
+		    strstr(err, "another user's") ? CTL_E_DENIED :
+		    strstr(err, " already: ") ? CTL_E_BAD_STATE :
+		    strstr(err, "another spec") || strstr(err, " with ") ? CTL_E_EXISTS :
+		    CTL_E_BAD_REQUEST, "%s%s", err, strstr(err, " with ") ? from_defaults : "");
 		goto out;
 	}
 	log_infox("job %s submitted by uid %u (pid %d): %s", j->rec.name, (unsigned)c->uid,
@@ -933,7 +935,19 @@ do_job(struct client *c, const struct ctl_msg *m)
 		return;
 	case CTL_WATCH:
 		if (j == NULL) {
-			put_job(c, m->rid, &rec);
+			/* Not in the pool: ended, as its record says. */
+			struct ctl_msg e = { .type = CTL_EVENT, .rid = m->rid };
+
+			client_ok(c, m->rid, NULL);
+			e.event.job = rec.name;
+			e.event.job_len = strlen(rec.name);
+			e.event.kind = CTL_EV_STATE;
+			e.event.done = rec.count[OUT_OK] + rec.count[OUT_FAILED] + rec.count[OUT_CRASHED] +
+			    rec.count[OUT_TIMEOUT] + rec.count[OUT_SKIPPED];
+			e.event.total = rec.total;
+			e.event.state = job_state_name(rec.state);
+			e.event.state_len = strlen(e.event.state);
+			client_put(c, &e);
 			client_end(c, m->rid);
 			return;
 		}

@@ -259,6 +259,13 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 		failed(err, errlen, 0, "unable to read job %s: %s", name, store_strerror(s->st));
 		goto fail;
 	}
+	/* A service's submitter takes up only its own jobs (root and the
+	 * service's user, any): not another's, nor one `corral run` left. */
+	if (r == 0 && o->has_owner && o->owner != 0 && o->owner != geteuid() &&
+	    (!j->rec.has_owner || j->rec.owner != (uint32_t)o->owner)) {
+		failed(err, errlen, 0, "job %s is another user's: --job NAME starts one of your own", name);
+		goto fail;
+	}
 	if (r == 0 && spec_diff(&j->rec, &spec, why, sizeof why)) {
 		failed(err, errlen, 0, "%s", why);
 		goto fail;

@@ -266,7 +266,8 @@ sup_store_error(struct sup *s, const char *what)
 	log_warnx("%s: %s; nothing more runs until there is room, and what was recorded is kept",
 	    what, store_strerror(s->st));
 	for (i = 0; i < s->nslots; i++)
-		slot_recycle(s->slots[i]);
+		if (!s->slots[i]->lane)
+			slot_recycle(s->slots[i]);
 	ev_idle_stop(s->loop, &s->scan_idle);
 	ev_timer_init(&s->full_timer, full_cb, s->full_probe, 0);
 	s->full_timer.data = s;
@@ -689,11 +690,14 @@ sup_dispatch(struct sup *s)
 	char why[256];
 	int i, n, nfds, room, fd, dfd;
 
-	if (s->stopping || s->draining || s->disk_full)
+	if (s->stopping || s->draining)
 		return;
 	for (i = 0; i < s->nslots && !s->stopping; i++) {
 		struct slot *sl = s->slots[i];
 
+		/* With no room to record, only checks run: they store nothing. */
+		if (s->disk_full && !sl->lane)
+			continue;
 		while ((room = slot_room(sl)) > 0 && !s->stopping) {
 			if ((j = slot_pick(s, sl)) == NULL)
 				break;

@@ -111,6 +111,8 @@ wait "$DPID" 2>/dev/null
 stop_notify
 start
 like "$(cat serve.log)" "job big taken up" "the restarted service takes up the job"
+"$CORRAL" watch mixed > /dev/null 2>&1
+is "$?" 1 "watch of a job that ended before the restart: exit by its record (files not ok: 1)"
 wait_until "big done" sh -c '[ "$("$CORRAL" status --json big | jq -r .state)" = done ]'
 ok $? "... and finishes it"
 is "$("$CORRAL" results --json big | jq -r .path | sort | uniq -d | wc -l | tr -d ' ')" 0 \
@@ -180,15 +182,19 @@ if [ "$(id -u)" -eq 0 ] && have setpriv; then
 	$AS_NOBODY "$CORRAL" delete big > /dev/null 2>&1
 	is "$("$CORRAL" status --json big | jq -r .state)" done "... nor delete it"
 	is "$($AS_NOBODY "$CORRAL" jobs --json | jq -r .job)" peek "jobs lists only its own"
+	"$CORRAL" submit --wait -q -H sha256 --job rootjob "$T/pub" > /dev/null 2>&1
+	$AS_NOBODY "$CORRAL" submit --wait -q -H sha256 --job rootjob "$T/pub" > /dev/null 2> take.err
+	is "$?" 2 "another user's finished job cannot be taken over by submitting it again"
+	like "$(cat take.err)" "denied: job rootjob is another user's" "... denied"
 else
-	for n in 1 2 3 4 5 6 7 8; do skip "not root: no other uid to try"; done
+	for n in 1 2 3 4 5 6 7 8 9 10; do skip "not root: no other uid to try"; done
 fi
 
 # ---- a running job is not started twice ----
 "$CORRAL" submit -q -H "$PLUGIN" --job twice slow > /dev/null
 "$CORRAL" submit -q -H "$PLUGIN" --job twice slow > /dev/null 2> twice.err
 is "$?" 2 "submitting a running job again is refused"
-like "$(cat twice.err)" "already" "... it runs already"
+like "$(cat twice.err)" "bad_state: job twice is running already" "... it runs already"
 "$CORRAL" cancel twice 2> /dev/null
 
 kill -TERM "$DPID"

@@ -41,6 +41,9 @@ is "$?" 0 "-H sha256: ok is clean"
 "$CORRAL" check nosuch.zip > /dev/null 2> err.txt
 is "$?" 2 "a file that cannot be opened: exit 2"
 like "$(cat err.txt)" "nosuch.zip" "... named"
+"$CORRAL" check clean.zip nosuch.zip evil.zip > out.txt 2> /dev/null
+is "$?" 2 "... among others: exit 2"
+is "$(cut -c1-8 out.txt | tr -d ' ' | sort | tr '\n' ,)" "clean,unclean," "... the others still get their verdicts"
 
 # A handler that crashes on a file: not clean, and the lane goes on.
 echo x > boom
