@@ -29,6 +29,7 @@
 #define CLIENT_OUT_MAX	(16u << 20)	/* answers a client may leave unread */
 #define PAGE_ROWS	256		/* RESULTS rows per page */
 #define PAGE_LOW	(256u << 10)	/* a page is written below this much unread */
+#define REQUESTS_A_TURN	16		/* a client's requests taken in one turn of the loop */
 #define PEER_GROUPS	256
 #define CHECKS_MAX	256		/* checks of one client under way */
 
@@ -37,6 +38,7 @@ struct client {
 	struct control *ctl;
 	int fd;
 	ev_io rio, wio;
+	ev_timer more;			/* requests read but not yet taken: the next turn */
 	struct ipc_reader rd;
 	struct ipc_buf out;
 	size_t out_off;
@@ -110,6 +112,13 @@ client_flush(struct client *c)
 			return;
 		}
 		c->out_off += (size_t)n;
+	}
+	/* What the socket took goes, so that a client that reads, however
+	 * slowly, costs what it has left unread, not all it was sent. */
+	if (c->out_off > 0 && c->out_off < c->out.len && c->out_off >= c->out.len - c->out_off) {
+		memmove(c->out.data, c->out.data + c->out_off, c->out.len - c->out_off);
+		c->out.len -= c->out_off;
+		c->out_off = 0;
 	}
 	if (c->out_off == c->out.len) {
 		c->out.len = c->out_off = 0;
@@ -1006,9 +1015,9 @@ do_request(struct client *c, const uint8_t *body, size_t len)
 	switch (m.type) {
 	case CTL_HELLO:
 		if (m.hello.version != IPC_PROTO_VERSION) {
+			c->closing = 1;	/* once the ERROR is out */
 			client_error(c, m.rid, CTL_E_UNSUPPORTED, "protocol %u, not %d",
 			    (unsigned)m.hello.version, IPC_PROTO_VERSION);
-			c->closing = 1;
 			return;
 		}
 		c->hello = 1;
@@ -1063,31 +1072,50 @@ do_request(struct client *c, const uint8_t *body, size_t len)
 
 /* ---- the connection ---- */
 
+/* Answers the whole requests read so far, a few a turn: others are served
+ * in between, and the rest are taken in the next turn even if the client
+ * sends nothing more. */
 static void
-client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+client_take(struct client *c)
 {
-	struct client *c = w->data;
 	const uint8_t *body;
 	size_t len;
-	ssize_t n;
-	int r, frames = 0;
+	int r, n = 0;
 
-	(void)loop, (void)revents;
-	n = ipc_read(&c->rd, c->fd, 1);	/* a CHECK's file rides with it */
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0 && errno != EMSGSIZE) {
-		client_close(c, NULL);
-		return;
-	}
-	/* A few requests a turn: others are served in between. */
-	while (!c->dead && !c->closing && frames++ < 16 && (r = ipc_next(&c->rd, &body, &len)) != 0) {
+	while (!c->dead && !c->closing && (r = ipc_next(&c->rd, &body, &len)) != 0) {
 		if (r < 0) {
 			client_close(c, "sent a frame of a bad length");
 			return;
 		}
 		do_request(c, body, len);
+		if (++n == REQUESTS_A_TURN) {
+			ev_timer_start(c->ctl->sup->loop, &c->more);
+			return;
+		}
 	}
+}
+
+static void
+client_more_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop, (void)revents;
+	client_take(w->data);
+}
+
+static void
+client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct client *c = w->data;
+	ssize_t n;
+
+	(void)loop, (void)revents;
+	n = ipc_read(&c->rd, c->fd, 1);	/* a CHECK's file rides with it */
+	/* EMSGSIZE: a bad length prefix, which client_take refuses. */
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR && errno != EMSGSIZE)) {
+		client_close(c, NULL);
+		return;
+	}
+	client_take(c);
 }
 
 static void
@@ -1155,6 +1183,7 @@ client_close(struct client *c, const char *why)
 	c->nchecks = 0;
 	ev_io_stop(s->loop, &c->rio);
 	ev_io_stop(s->loop, &c->wio);
+	ev_timer_stop(s->loop, &c->more);
 	close(c->fd);
 	c->fd = -1;
 	ev_idle_start(s->loop, &ctl->reap);
@@ -1200,7 +1229,8 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	ipc_reader_init(&c->rd, CTL_FRAME_MAX);
 	ev_io_init(&c->rio, client_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, client_write_cb, fd, EV_WRITE);
-	c->rio.data = c->wio.data = c;
+	ev_timer_init(&c->more, client_more_cb, 0, 0);
+	c->rio.data = c->wio.data = c->more.data = c;
 	c->next = ctl->clients;
 	ctl->clients = c;
 	ctl->nclients++;

@@ -285,7 +285,9 @@ slot_died(struct slot *sl, int reaped, int status)
 		sup_task_end(s, t, d.outcome, what, strlen(what), NULL, 0, d.sig, d.code, tail, tlen);
 	if (d.job_failed && job != NULL && !s->stopping)
 		sup_job_setup_failed(s, job, d.what);
-	if (s->stopping)
+	/* A stop (unreaped), the pool's or this slot's alone when the pool
+	 * is made smaller, starts nothing and is nobody's fault. */
+	if (s->stopping || !reaped)
 		return;
 	switch (d.respawn) {
 	case RESPAWN_NOW:
