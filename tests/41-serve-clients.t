@@ -7,27 +7,9 @@
 # waiting client leaves the others running; SIGHUP resizes the pool,
 # RELOADING=1/READY=1 and WATCHDOG=1 reach systemd, and a socket-activated
 # service takes its listener. Raw clients: tests/ctlclient.py.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-serve.sh"
 
-NOTIFYSOCK=$BUILD/tests/notifysock
 CTL="python3 $TOP/tests/ctlclient.py"
-export CORRAL
-
-# wait_until DESCRIPTION CMD...: polls CMD (every 50 ms, 60 s at most).
-wait_until() {
-	_d=$1
-	shift
-	_i=0
-	while ! "$@" > /dev/null 2>&1; do
-		_i=$((_i + 1))
-		if [ $_i -ge 1200 ]; then
-			echo "# gave up waiting: $_d"
-			return 1
-		fi
-		sleep 0.05
-	done
-	return 0
-}
 
 # section NAME: a state dir, socket and log of its own for what follows.
 section() {
