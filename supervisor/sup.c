@@ -594,10 +594,11 @@ task_skip(struct sup *s, struct task *t, const char *why)
  * priority's share of the slots, so the time jobs hold children is shared
  * by weight however long their files take. A slot keeps serving the job
  * its child was set up for (a child's walls are for one job, for life)
- * until that job has no work or holds more than its share while another
- * holds less, and then only after QUANTUM of serving it: it is recycled,
- * and its fresh child goes to the job furthest below its share, the one
- * that has had the least slot-time for its weight first. */
+ * until that job has no work, or holds more than its share while another
+ * would still be further below its own with this slot given up, and then
+ * only after QUANTUM of serving it: it is recycled, and its fresh child
+ * goes to the job furthest below its share, the one that has had the
+ * least slot-time for its weight first. */
 
 static double
 job_vtime(const struct job *j)
@@ -669,6 +670,12 @@ slot_pick(struct sup *s, struct slot *sl)
 	if (cur_ok) {
 		d = (double)nslots * cur->rec.priority / weight - cur->held;
 		if (best == NULL || want_best <= 0 || d >= 0)
+			return cur;
+		/* Given up, the slot leaves cur d + 1 below its share: it
+		 * moves only if best still comes first then, or its fresh
+		 * child would be handed straight back to cur. */
+		if (want_best < d + 1 - 1e-9 ||
+		    (want_best < d + 1 + 1e-9 && job_vtime(best) >= job_vtime(cur)))
 			return cur;
 	}
 	if (best == NULL)
