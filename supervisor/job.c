@@ -562,12 +562,7 @@ job_fetch(struct job *j)
 		t->path = batch[i].path;	/* taken over */
 		t->path_len = batch[i].path_len;
 		j->cursor = t->seq;
-		if (j->ready_tail)
-			j->ready_tail->next = t;
-		else
-			j->ready = t;
-		j->ready_tail = t;
-		j->nready++;
+		job_queue(j, t);
 	}
 	return n;
 }
@@ -616,6 +611,32 @@ job_rescan(struct job *j)
 		return -1;
 	scan_guard(j->scan, owner_enters, j);
 	return 0;
+}
+
+void
+job_queue(struct job *j, struct task *t)
+{
+	t->next = NULL;
+	if (j->ready_tail)
+		j->ready_tail->next = t;
+	else
+		j->ready = t;
+	j->ready_tail = t;
+	j->nready++;
+}
+
+void
+job_reread(struct job *j)
+{
+	struct task *t;
+
+	while ((t = j->ready) != NULL) {
+		j->ready = t->next;
+		task_free(t);
+	}
+	j->ready_tail = NULL;
+	j->nready = 0;
+	j->cursor = 0;
 }
 
 void

@@ -26,7 +26,6 @@
 #define COMMIT_COUNT	2048		/* ... or this many outcomes */
 #define COMMIT_BYTES	(4u << 20)	/* ... or this many bytes of them */
 #define TRIM_EVERY	0.25		/* seconds between drops of the map's pages */
-#define QUANTUM		0.5		/* seconds a slot serves a job before it may move */
 
 static uint64_t
 wall_ms(void)
@@ -70,13 +69,6 @@ count_fds(void)
 	closedir(d);
 	return n - 1;	/* opendir's own */
 }
-
-/* A check waiting for its verdict. */
-struct check_wait {
-	struct task *t;			/* NULL once answered or cancelled */
-	check_done_fn *done;
-	void *arg;
-};
 
 void
 task_free(struct task *t)
@@ -167,8 +159,8 @@ publish(struct sup *s, struct finished *fin)
 	}
 }
 
-static void
-fin_clear(struct sup *s)
+void
+sup_fin_clear(struct sup *s)
 {
 	struct finished *f;
 
@@ -183,7 +175,7 @@ fin_clear(struct sup *s)
 
 /* The group commit: every outcome gathered in the window becomes durable
  * at once, and only then counts as done (published, counted). */
-static int
+int
 sup_commit(struct sup *s)
 {
 	struct finished *fin;
@@ -223,112 +215,15 @@ sup_commit(struct sup *s)
 	s->fin_bytes = 0;
 	publish(s, fin);
 	s->fin = fin;
-	fin_clear(s);
+	sup_fin_clear(s);
 	return 0;
 fail:
 	/* Our counters are now ahead of the store. The lost window is still
 	 * pending and will run again: with no room, once there is; for any
 	 * other fault, the only safe move is to stop. */
-	fin_clear(s);
+	sup_fin_clear(s);
 	sup_store_error(s, "unable to commit to the state directory");
 	return -1;
-}
-
-/* ---- no room in the state directory ----
- *
- * A write that fails for want of room loses nothing recorded: the window
- * it would have committed is pending still. Dispatch stops, the children
- * go (their files pending again, uncharged), and a probe commit is tried
- * now and then; once one succeeds, the jobs are read back as the store has
- * them and dispatch starts again where the store says. */
-#define FULL_PROBE_MIN	0.5
-#define FULL_PROBE_MAX	10.0
-
-static void full_cb(struct ev_loop *loop, ev_timer *w, int revents);
-
-void
-sup_store_error(struct sup *s, const char *what)
-{
-	int i;
-
-	if (store_in_txn(s->st))
-		store_abort(s->st);
-	fin_clear(s);
-	if (!store_full(s->st) || s->stopping) {
-		s->store_failed = 1;
-		sup_fatal(s, "%s: %s", what, store_strerror(s->st));
-		return;
-	}
-	if (s->disk_full)
-		return;
-	s->disk_full = 1;
-	s->full_probe = FULL_PROBE_MIN;
-	log_warnx("%s: %s; nothing more runs until there is room, and what was recorded is kept",
-	    what, store_strerror(s->st));
-	for (i = 0; i < s->nslots; i++)
-		if (!s->slots[i]->lane)
-			slot_recycle(s->slots[i]);
-	ev_idle_stop(s->loop, &s->scan_idle);
-	ev_timer_init(&s->full_timer, full_cb, s->full_probe, 0);
-	s->full_timer.data = s;
-	ev_timer_start(s->loop, &s->full_timer);
-}
-
-/* The jobs as the store has them: counts, states, pending tasks. */
-static int
-reload_jobs(struct sup *s)
-{
-	struct job *j;
-	struct task *t;
-
-	for (j = s->jobs; j; j = j->next) {
-		if (j->check)
-			continue;
-		if (store_job_by_id(s->st, j->rec.id, &j->rec) != 0)
-			return -1;
-		while ((t = j->ready) != NULL) {
-			j->ready = t->next;
-			task_free(t);
-		}
-		j->ready_tail = NULL;
-		j->nready = 0;
-		j->cursor = 0;
-		j->dirty = j->unseen = j->changed = 0;
-		if (!j->rec.scanned && job_rescan(j) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static void
-full_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct sup *s = w->data;
-	struct job *j;
-
-	(void)revents;
-	for (j = s->jobs; j && j->check; j = j->next)
-		;
-	/* Room enough to go on for a while, then a write to prove it: the
-	 * job's record as the store has it (ours is ahead of it). */
-	if (store_room(s->st) && reload_jobs(s) == 0 && store_begin(s->st) == 0 &&
-	    (j == NULL || store_job_put(s->st, &j->rec) == 0) && store_commit(s->st) == 0) {
-		s->disk_full = 0;
-		log_warnx("the state directory has room again: dispatching");
-		ev_idle_start(loop, &s->scan_idle);
-		sup_dispatch(s);
-		return;
-	}
-	if (store_in_txn(s->st))
-		store_abort(s->st);
-	if (!store_full(s->st) && store_room(s->st)) {
-		s->store_failed = 1;
-		sup_fatal(s, "unable to write to the state directory: %s", store_strerror(s->st));
-		return;
-	}
-	s->full_probe = s->full_probe * 2 < FULL_PROBE_MAX ? s->full_probe * 2 : FULL_PROBE_MAX;
-	ev_timer_set(w, s->full_probe, 0);
-	ev_timer_start(loop, w);
 }
 
 static void
@@ -588,106 +483,6 @@ task_skip(struct sup *s, struct task *t, const char *why)
 	task_free(t);
 }
 
-/* ---- fair dispatch ----
- *
- * Slots, not tasks, are shared: each running job with work is due its
- * priority's share of the slots, so the time jobs hold children is shared
- * by weight however long their files take. A slot keeps serving the job
- * its child was set up for (a child's walls are for one job, for life)
- * until that job has no work, or holds more than its share while another
- * would still be further below its own with this slot given up, and then
- * only after QUANTUM of serving it: it is recycled, and its fresh child
- * goes to the job furthest below its share, the one that has had the
- * least slot-time for its weight first. */
-
-static double
-job_vtime(const struct job *j)
-{
-	return j->usage / (double)(j->rec.priority ? j->rec.priority : PRIORITY_DEFAULT);
-}
-
-static int
-job_runnable(struct job *j)
-{
-	return j->rec.state == JOB_RUNNING && job_has_work(j);
-}
-
-/* A slot of the check lane: the checks, the profile it is set up for
- * first, else the one waiting longest. */
-static struct job *
-lane_pick(struct sup *s, struct slot *sl)
-{
-	struct job *j, *best = NULL;
-
-	if (sl->job != NULL && job_runnable(sl->job))
-		return sl->job;
-	for (j = s->jobs; j; j = j->next)
-		if (j->check && job_runnable(j) && (best == NULL || j->ready->started < best->ready->started))
-			best = j;
-	if (best == NULL || sl->job == NULL)
-		return best;
-	if (sl->nq == 0)
-		slot_recycle(sl);
-	return NULL;
-}
-
-/* The job this slot serves next, or NULL (nothing to do, or the slot is
- * moving to another job and is being recycled). */
-static struct job *
-slot_pick(struct sup *s, struct slot *sl)
-{
-	struct job *cur = sl->job, *j, *best = NULL;
-	double weight = 0, want_best = 0, d;
-	int n = 0, cur_ok, nslots = s->nslots - s->nlanes;
-
-	if (sl->lane)
-		return lane_pick(s, sl);
-	for (j = s->jobs; j; j = j->next)
-		if (j->rec.state == JOB_RUNNING && !j->check)
-			n++;
-	cur_ok = cur != NULL && job_runnable(cur);
-	/* One job (a run): no choice to make. */
-	if (cur_ok && n == 1)
-		return cur;
-	if (cur_ok && ev_now(s->loop) - sl->job_since < QUANTUM)
-		return cur;
-	for (j = s->jobs; j; j = j->next)
-		if (!j->check && (j == cur ? cur_ok : job_runnable(j)))
-			weight += j->rec.priority;
-	if (weight == 0)
-		return NULL;
-	/* The job furthest below its share; ties to the least slot-time. */
-	for (j = s->jobs; j; j = j->next) {
-		if (j == cur || j->check || !job_runnable(j))
-			continue;
-		d = (double)nslots * j->rec.priority / weight - j->held;
-		if (best == NULL || d > want_best + 1e-9 ||
-		    (d > want_best - 1e-9 && job_vtime(j) < job_vtime(best))) {
-			best = j;
-			want_best = d;
-		}
-	}
-	if (cur_ok) {
-		d = (double)nslots * cur->rec.priority / weight - cur->held;
-		if (best == NULL || want_best <= 0 || d >= 0)
-			return cur;
-		/* Given up, the slot leaves cur d + 1 below its share: it
-		 * moves only if best still comes first then, or its fresh
-		 * child would be handed straight back to cur. */
-		if (want_best < d + 1 - 1e-9 ||
-		    (want_best < d + 1 + 1e-9 && job_vtime(best) >= job_vtime(cur)))
-			return cur;
-	}
-	if (best == NULL)
-		return NULL;
-	if (cur == NULL)
-		return best;
-	/* Set up for another job: once its queue is empty, a fresh child. */
-	if (sl->nq == 0)
-		slot_recycle(sl);
-	return NULL;
-}
-
 void
 sup_dispatch(struct sup *s)
 {
@@ -706,7 +501,7 @@ sup_dispatch(struct sup *s)
 		if (s->disk_full && !sl->lane)
 			continue;
 		while ((room = slot_room(sl)) > 0 && !s->stopping) {
-			if ((j = slot_pick(s, sl)) == NULL)
+			if ((j = sched_pick(s, sl)) == NULL)
 				break;
 			/* Two descriptors a task with --extract, and one for
 			 * the job's directory with the first. */
@@ -994,8 +789,6 @@ sup_init(struct sup *s, const struct pool_opts *o, char *err, size_t errlen)
 	return 0;
 }
 
-static void job_append(struct sup *s, struct job *j);
-
 struct job *
 sup_job_open(struct sup *s, const struct job_spec *spec, char *err, size_t errlen)
 {
@@ -1003,14 +796,14 @@ sup_job_open(struct sup *s, const struct job_spec *spec, char *err, size_t errle
 
 	if (j == NULL)
 		return NULL;
-	job_append(s, j);
+	sup_job_append(s, j);
 	if (!s->stopping && s->loop_running)
 		sup_dispatch(s);
 	return j;
 }
 
-static void
-job_append(struct sup *s, struct job *j)
+void
+sup_job_append(struct sup *s, struct job *j)
 {
 	struct job **p;
 
@@ -1018,406 +811,6 @@ job_append(struct sup *s, struct job *j)
 		;
 	*p = j;
 	ev_idle_start(s->loop, &s->scan_idle);
-}
-
-struct adopt {
-	struct sup *s;
-	uint32_t *ids;
-	size_t n, cap;
-};
-
-static int
-adopt_collect(const struct store_job *r, void *arg)
-{
-	struct adopt *a = arg;
-	uint32_t *ids;
-
-	if (r->state != JOB_RUNNING && r->state != JOB_INTERRUPTED && r->state != JOB_PAUSED)
-		return 0;
-	if (a->n == a->cap) {
-		a->cap = a->cap ? a->cap * 2 : 16;
-		if ((ids = realloc(a->ids, a->cap * sizeof *ids)) == NULL)
-			return -1;
-		a->ids = ids;
-	}
-	a->ids[a->n++] = r->id;
-	return 0;
-}
-
-int
-sup_adopt(struct sup *s, char *err, size_t errlen)
-{
-	struct adopt a = { .s = s };
-	struct store_job rec;
-	struct job *j;
-	size_t i;
-	int n = 0;
-
-	if (store_jobs_each(s->st, adopt_collect, &a) < 0 || (a.n > 0 && a.ids == NULL)) {
-		snprintf(err, errlen, "unable to read the jobs: %s", store_strerror(s->st));
-		free(a.ids);
-		return -1;
-	}
-	for (i = 0; i < a.n; i++) {
-		if (store_job_by_id(s->st, a.ids[i], &rec) != 0)
-			continue;
-		if ((j = job_adopt(s, &rec, err, errlen)) == NULL) {
-			log_warnx("%s", err);
-			continue;	/* the others are still served */
-		}
-		job_append(s, j);
-		log_infox("job %s taken up: %s, %llu of %llu files done", j->rec.name,
-		    job_state_name(j->rec.state), (unsigned long long)job_done(j),
-		    (unsigned long long)j->rec.total);
-		n++;
-	}
-	free(a.ids);
-	return n;
-}
-
-struct job *
-sup_job_find(struct sup *s, const char *name)
-{
-	struct job *j;
-	char *end;
-	unsigned long id;
-
-	for (j = s->jobs; j; j = j->next)
-		if (strcmp(j->rec.name, name) == 0)
-			return j;
-	errno = 0;
-	id = strtoul(name, &end, 10);
-	if (errno == 0 && *name != '\0' && *end == '\0')
-		for (j = s->jobs; j; j = j->next)
-			if (j->rec.id == id)
-				return j;
-	return NULL;
-}
-
-/* Pause and resume: from one state to the other, committed at once. */
-static int
-job_switch(struct sup *s, struct job *j, int from, int to)
-{
-	if (j->rec.state == to)
-		return 0;
-	if (j->rec.state != from) {
-		errno = EINVAL;
-		return -1;
-	}
-	j->rec.state = to;
-	j->dirty = 1;
-	j->changed = 1;
-	if (sup_txn(s) == 0)
-		sup_commit(s);
-	return 0;
-}
-
-int
-sup_job_pause(struct sup *s, struct job *j)
-{
-	/* Its files in children finish; no more go. */
-	return job_switch(s, j, JOB_RUNNING, JOB_PAUSED);
-}
-
-int
-sup_job_resume(struct sup *s, struct job *j)
-{
-	if (job_switch(s, j, JOB_PAUSED, JOB_RUNNING) < 0)
-		return -1;
-	ev_idle_start(s->loop, &s->scan_idle);
-	sup_dispatch(s);
-	return 0;
-}
-
-
-/* Out of the pool: no slot may name it any more. Only for a job with
- * nothing in flight. */
-void
-sup_job_forget(struct sup *s, struct job *j)
-{
-	struct job **p;
-	struct sup_sub *sub;
-	int i;
-
-	for (i = 0; i < s->nslots; i++)
-		if (s->slots[i]->job == j) {
-			slot_recycle(s->slots[i]);
-			if (s->slots[i]->job == j) {	/* not yet reaped */
-				j->held--;
-				s->slots[i]->job = NULL;
-			}
-		}
-	for (sub = s->subs; sub; sub = sub->next)
-		if (sub->job == j)
-			sub->job = NULL, sub->outcome = NULL, sub->job_changed = NULL;
-	for (p = &s->jobs; *p; p = &(*p)->next)
-		if (*p == j) {
-			*p = j->next;
-			break;
-		}
-	job_free(j);
-}
-
-int
-sup_job_delete(struct sup *s, const struct store_job *rec)
-{
-	struct job *j;
-	char path[PATH_MAX];
-	int r, i;
-
-	for (j = s->jobs; j; j = j->next)
-		if (j->rec.id == rec->id) {
-			sup_job_forget(s, j);
-			break;
-		}
-	do {
-		if (sup_txn(s) < 0)
-			return -1;
-		if ((r = store_job_delete(s->st, rec)) < 0 ||
-		    (r == 0 && store_inputs_del(s->st, rec->id) < 0)) {
-			store_abort(s->st);
-			return -1;
-		}
-		if (sup_commit(s) < 0)
-			return -1;
-	} while (r == 1);
-	if (rec->has_list) {
-		/* Its list, unless another job has the same one. */
-		for (j = s->jobs, i = 0; j; j = j->next)
-			i |= j->rec.has_list && memcmp(j->rec.list_id, rec->list_id, 32) == 0;
-		if (!i) {
-			job_list_path(s->opts.state_dir, rec->list_id, path, sizeof path);
-			unlink(path);
-		}
-	}
-	return 0;
-}
-
-struct job *
-sup_job_take_up(struct sup *s, const struct store_job *rec)
-{
-	struct store_job r = *rec;
-	char err[1024];
-	struct job *j;
-
-	r.state = JOB_PAUSED;	/* taken up, not run until sup_job_rerun */
-	r.scanned = 1;
-	if ((j = job_adopt(s, &r, err, sizeof err)) == NULL) {
-		log_warnx("%s", err);
-		return NULL;
-	}
-	j->rec.state = rec->state;
-	job_append(s, j);
-	return j;
-}
-
-void
-sup_job_rerun(struct sup *s, struct job *j)
-{
-	struct task *t;
-
-	/* What is pending is read again from the start: the files made
-	 * pending again lie behind where dispatch had got to. */
-	while ((t = j->ready) != NULL) {
-		j->ready = t->next;
-		task_free(t);
-	}
-	j->ready_tail = NULL;
-	j->nready = 0;
-	j->cursor = 0;
-	j->rec.state = JOB_RUNNING;
-	j->rec.finished_ms = 0;
-	j->rec.reason[0] = '\0';
-	j->dirty = 1;
-	j->changed = 1;
-	if (sup_txn(s) == 0)
-		sup_commit(s);
-	ev_idle_start(s->loop, &s->scan_idle);
-	sup_dispatch(s);
-}
-
-/* Slots are the workers first, then the check lane's. */
-static void
-renumber(struct sup *s)
-{
-	int i;
-
-	for (i = 0; i < s->nslots; i++)
-		s->slots[i]->index = s->slots[i]->err.slot = i;
-}
-
-/* Adds n slots at position at (lane ones or not), started if the loop
- * runs. 0 or -1. */
-static int
-slots_add(struct sup *s, int at, int n, int lane)
-{
-	struct slot **slots, *sl;
-	int i;
-
-	if ((slots = realloc(s->slots, (size_t)(s->nslots + n) * sizeof *slots)) == NULL)
-		return -1;
-	s->slots = slots;
-	memmove(slots + at + n, slots + at, (size_t)(s->nslots - at) * sizeof *slots);
-	for (i = 0; i < n; i++) {
-		if ((sl = calloc(1, sizeof *sl)) == NULL) {
-			memmove(slots + at + i, slots + at + n, (size_t)(s->nslots - at) * sizeof *slots);
-			renumber(s);
-			return -1;
-		}
-		slots[at + i] = sl;
-		s->nslots++;
-		slot_init(s, sl, at + i);
-		sl->lane = lane;
-	}
-	renumber(s);
-	if (s->loop_running)
-		for (i = 0; i < n; i++)
-			slot_spawn(slots[at + i]);
-	return 0;
-}
-
-void
-sup_resize(struct sup *s, int n)
-{
-	int i, workers = s->nslots - s->nlanes;
-
-	if (n < 1 || n == workers)
-		return;
-	if (n > workers) {
-		if (slots_add(s, workers, n - workers, 0) < 0)
-			log_warn("unable to grow the pool to %d children", n);
-		return;
-	}
-	for (i = n; i < workers; i++) {
-		slot_shutdown(s->slots[i]);
-		slot_free(s->slots[i]);
-		free(s->slots[i]);
-	}
-	memmove(s->slots + n, s->slots + workers, (size_t)s->nlanes * sizeof *s->slots);
-	s->nslots -= workers - n;
-	renumber(s);
-	sup_dispatch(s);
-}
-
-void
-sup_lanes(struct sup *s, int n)
-{
-	if (n > 0 && slots_add(s, s->nslots, n, 1) == 0)
-		s->nlanes += n;
-}
-
-/* The lane's profile for a handler, its argument, options and timeout:
- * one job, kept while the service runs, never stored. */
-static struct job *
-check_job(struct sup *s, const char *handler, const char *arg, const struct job_opts *opts,
-    uint64_t timeout_ms)
-{
-	struct job *j;
-
-	for (j = s->jobs; j; j = j->next)
-		if (j->check && strcmp(j->rec.handler, handler) == 0 && strcmp(j->rec.arg, arg) == 0 &&
-		    j->rec.timeout_ms == timeout_ms && memcmp(&j->rec.opts, opts, sizeof *opts) == 0)
-			return j;
-	if ((j = job_check_new(s, handler, arg, opts, timeout_ms, CHECK_JOB_ID + ++s->next_check_job)) == NULL)
-		return NULL;
-	job_append(s, j);
-	return j;
-}
-
-struct check_wait *
-sup_check(struct sup *s, const char *handler, const char *arg, const struct job_opts *opts,
-    uint64_t timeout_ms, int fd, check_done_fn *done, void *arg_)
-{
-	struct check_wait *w = calloc(1, sizeof *w);
-	struct task *t = calloc(1, sizeof *t);
-	struct job *j;
-
-	errno = 0;
-	if (t)
-		t->fd = -1;
-	if (w == NULL || t == NULL || (t->path = strdup("-")) == NULL ||
-	    (j = check_job(s, handler, arg, opts, timeout_ms)) == NULL ||
-	    (t->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
-		goto fail;
-	t->path_len = 1;
-	t->job = j;
-	t->wait = w;
-	t->started = ev_now(s->loop);	/* when it was asked for, while queued */
-	w->t = t;
-	w->done = done;
-	w->arg = arg_;
-	j->used_at = ev_now(s->loop);
-	/* In order of asking: at the end of its profile's queue. */
-	if (j->ready_tail)
-		j->ready_tail->next = t;
-	else
-		j->ready = t;
-	j->ready_tail = t;
-	j->nready++;
-	sup_dispatch(s);
-	return w;
-fail:
-	if (errno == 0)
-		errno = ENOMEM;
-	if (t)
-		t->wait = NULL;
-	task_free(t);
-	free(w);
-	return NULL;
-}
-
-void
-sup_check_cancel(struct sup *s, struct check_wait *w)
-{
-	struct task *t = w->t, **p, *q;
-	struct job *j;
-	int i;
-
-	free(w);
-	if (t == NULL)
-		return;
-	t->wait = NULL;
-	j = t->job;
-	/* Queued: taken out. In a child: the child goes, and the task goes
-	 * back, with no one to tell, and is dropped when it comes round. */
-	for (p = &j->ready; *p; p = &(*p)->next)
-		if (*p == t) {
-			*p = t->next;
-			j->ready_tail = NULL;
-			for (q = j->ready; q; q = q->next)
-				j->ready_tail = q;
-			j->nready--;
-			task_free(t);
-			return;
-		}
-	for (i = 0; i < s->nslots; i++)
-		for (q = s->slots[i]->q; q; q = q->next)
-			if (q == t) {
-				slot_recycle(s->slots[i]);
-				return;
-			}
-}
-
-int
-sup_mark_service(struct sup *s, const char *socket)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/serve", s->opts.state_dir);
-	if ((f = fopen(path, "we")) == NULL)
-		return -1;
-	fprintf(f, "%s\n", socket);
-	return fclose(f) == EOF ? -1 : 0;
-}
-
-void
-sup_unmark_service(struct sup *s)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof path, "%s/serve", s->opts.state_dir);
-	unlink(path);
 }
 
 void
@@ -1454,7 +847,7 @@ sup_free(struct sup *s)
 		job_free(j);
 	}
 	free(s->slots);
-	fin_clear(s);
+	sup_fin_clear(s);
 	if (s->st)
 		store_close(s->st);
 	s->st = NULL;

@@ -89,6 +89,13 @@ struct check_wait;
 typedef void check_done_fn(void *arg, int status, const char *error, size_t elen,
     const uint8_t *result, size_t rlen);
 
+/* A check waiting for its verdict (sup_check). */
+struct check_wait {
+	struct task *t;			/* NULL once answered or cancelled */
+	check_done_fn *done;
+	void *arg;
+};
+
 struct job {
 	struct job *next;
 	struct sup *sup;
@@ -311,6 +318,16 @@ void task_free(struct task *t);
  * commits. 0 or -1 (fatal). */
 int sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t plen,
     const struct store_outcome *o);
+/* Commits the open group-commit transaction and publishes what it held:
+ * 0, or -1 (handled: sup_store_error). */
+int sup_commit(struct sup *s);
+/* Drops the outcomes gathered for a commit that will not be. */
+void sup_fin_clear(struct sup *s);
+/* sched.c: the job a slot serves next, or NULL (nothing to do, or the
+ * slot is being recycled to move to another job). */
+struct job *sched_pick(struct sup *s, struct slot *sl);
+/* Adds a job to the pool's list, its scan started. */
+void sup_job_append(struct sup *s, struct job *j);
 /* Opens the group-commit transaction if none is: 0 or -1 (fatal). */
 int sup_txn(struct sup *s);
 /* The bytes as a terminal-safe string, in one of a few rotating static
@@ -365,6 +382,11 @@ void job_free(struct job *j);
 /* The next task to dispatch, scanning and fetching as needed; NULL when
  * none is ready now. */
 struct task *job_next(struct job *j);
+/* Puts a task at the end of its queue. */
+void job_queue(struct job *j, struct task *t);
+/* Drops the queue: what is pending is read from the store again, from
+ * its first task (after a lost write, or files made pending again). */
+void job_reread(struct job *j);
 /* Puts a task job_next gave back at the front of the queue. */
 void job_unnext(struct job *j, struct task *t);
 /* Scans its inputs again from the start (what the store has is kept):
