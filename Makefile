@@ -23,7 +23,7 @@ B := build
 COMMON_SRC := common/log.c common/parse.c common/utf8.c
 IPC_SRC    := ipc/frame.c ipc/schema.c ipc/msg.c ipc/ctl.c ipc/mpcheck.c ipc/jobopts.c
 CLI_SRC    := cli/main.c cli/run.c cli/report.c cli/progress.c cli/config.c cli/serve.c cli/client.c
-SUP_SRC    := supervisor/sup.c supervisor/jobs.c supervisor/sched.c supervisor/full.c supervisor/slot.c supervisor/slot_io.c supervisor/death.c \
+SUP_SRC    := supervisor/sup.c supervisor/jobs.c supervisor/sched.c supervisor/full.c supervisor/hold.c supervisor/slot.c supervisor/slot_io.c supervisor/death.c \
               supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/store_read.c supervisor/store_bulk.c supervisor/store_inputs.c supervisor/record.c supervisor/json.c supervisor/stats.c \
               supervisor/outdir.c supervisor/errlog.c supervisor/spec.c supervisor/notify.c supervisor/control.c
 CHILD_SRC  := child/worker.c child/result.c child/handlers/archive.c \
@@ -69,6 +69,9 @@ $(B)/tests/unit_notify: $(B)/supervisor/notify.o
 # A worker that speaks the protocol wrongly on purpose, for the protocol tests.
 TEST_BINS  := $(B)/tests/fakeworker
 $(B)/tests/fakeworker:  $(IPC_OBJ) $(COMMON_OBJ)
+# System calls failing as on a host at its limits (tests/47-host-faults.t):
+# built plainly, as a plugin is, to be preloaded.
+TEST_BINS  += $(B)/tests/faultinject.so
 # The hostile archive corpus, written at test time (tests/mkhostile.c).
 TEST_BINS  += $(B)/tests/mkhostile
 $(B)/tests/mkhostile: LDLIBS += -lz

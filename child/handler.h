@@ -29,7 +29,11 @@ struct handler {
 	 * command or the plugin path; o the job's options (kept by the
 	 * handler if it needs them). Returns 0, or -1 with a message in err. */
 	int (*setup)(const char *arg, const struct job_opts *o, char *err, size_t errlen);
-	/* Returns 0 ok, non-zero failed (the error text set in out). */
+	/* Returns 0 ok, 1 failed (the error text set in out), or -1 with
+	 * errno EAGAIN, ENOMEM, EMFILE or ENFILE when the host refused
+	 * what the file needed (a process, a descriptor): no outcome, the
+	 * supervisor sends the file again later (the error text says what
+	 * was refused). */
 	int (*process)(const struct task_in *t, struct corral_result *out);
 };
 

@@ -211,7 +211,8 @@ keeper_main(int link, const char *cmd, int in, int out, int err, pid_t group)
 	close_all_but(keep, sizeof keep / sizeof keep[0]);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
-	sigaction(SIGXCPU, &sa, NULL);	/* the worker's handler is the worker's */
+	sigaction(SIGXCPU, &sa, NULL);	/* the worker's handlers are the worker's */
+	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = on_chld;
 	sigaction(SIGCHLD, &sa, NULL);
 	sigemptyset(&chld);

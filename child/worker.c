@@ -236,7 +236,7 @@ out_of_memory(int status, void *arg)
 	map = result_map(w->res, &mlen);
 	error = result_error(w->res, &elen);
 	w->out.len = 0;
-	if (ipc_put_result(&w->out, w->running, 0, error, elen, map, mlen) == 0)
+	if (ipc_put_result(&w->out, w->running, 0, 0, error, elen, map, mlen) == 0)
 		flush(w);
 	w->running = 0;
 }
@@ -330,7 +330,7 @@ task(struct worker *w, const struct ipc_msg *m)
 	const char *error;
 	size_t mlen, elen;
 	char *path;
-	int fd, dirfd = -1, ok;
+	int fd, dirfd = -1, ok, r, host = 0;
 
 	/* The file, and with --extract the directory to extract it into. */
 	if ((fd = ipc_take_fd(&w->rd)) < 0 || (w->opts.extract && (dirfd = ipc_take_fd(&w->rd)) < 0)) {
@@ -355,7 +355,10 @@ task(struct worker *w, const struct ipc_msg *m)
 	sandbox_task_begin();
 	w->running = m->id;
 	errno = 0;	/* an ENOMEM at exit is this task's own (out_of_memory) */
-	ok = w->h->process(&(struct task_in){ .fd = fd, .dirfd = dirfd, .path = path }, w->res) == 0;
+	r = w->h->process(&(struct task_in){ .fd = fd, .dirfd = dirfd, .path = path }, w->res);
+	if (r < 0)
+		host = errno > 0 && errno < 4096 ? errno : EAGAIN;
+	ok = r == 0;
 	w->running = 0;
 	close(fd);
 	if (dirfd >= 0)
@@ -371,7 +374,7 @@ task(struct worker *w, const struct ipc_msg *m)
 		elen = strlen(error);
 	}
 	/* An empty map (one byte) is left out: it reads as {} all the same. */
-	if (ipc_put_result(&w->out, m->id, ok, error, elen, map, mlen > 1 ? mlen : 0) < 0) {
+	if (ipc_put_result(&w->out, m->id, ok, host, error, elen, map, mlen > 1 ? mlen : 0) < 0) {
 		log_warn("worker %d: unable to encode a result", (int)getpid());
 		return WORKER_FAILED;
 	}

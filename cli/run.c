@@ -79,6 +79,10 @@ cli_usage(FILE *f)
 "  -r, --retries N        extra attempts after a crash or timeout (default 1)\n"
 "      --depth N          tasks queued per child, 1 to 64 (default: by the pace\n"
 "                         of the files, 2 to 64)\n"
+"      --host-wait DUR    how long the host may refuse descriptors, processes\n"
+"                         or memory with nothing recorded before the run\n"
+"                         stops, resumable (default 1m); files refused are\n"
+"                         never recorded for it\n"
 "      --halt-on-error R  halt when the share of files not ok exceeds R (0.1 or 10%)\n"
 "      --halt-min-sample N  ... once N files are done (default 10)\n"
 "      --job NAME         job name (default: derived from the inputs and handler)\n"
@@ -132,7 +136,8 @@ enum {
 	OPT_DEPTH = 256, OPT_HALT, OPT_HALT_MIN, OPT_JOB, OPT_JSON, OPT_STATS,
 	OPT_MAX_ENTRIES, OPT_MAX_BYTES, OPT_MAX_ENTRY_BYTES, OPT_MAX_RATIO, OPT_MAX_DEPTH,
 	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_EXTRACT_SUSPICIOUS,
-	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET
+	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET,
+	OPT_HOST_WAIT
 };
 
 #define NOT_JOB	(-1)
@@ -162,6 +167,7 @@ static const struct run_option {
 	{ "exec", required_argument, 'x', CTL_GIVEN_EXEC, V_NONE, 0, 0 },
 	{ "retries", required_argument, 'r', CTL_GIVEN_RETRIES, V_NUM, 0, 100 },
 	{ "depth", required_argument, OPT_DEPTH, NOT_JOB, V_NUM, 1, DEPTH_MAX },
+	{ "host-wait", required_argument, OPT_HOST_WAIT, NOT_JOB, V_NONE, 0, 0 },
 	{ "halt-on-error", required_argument, OPT_HALT, CTL_GIVEN_HALT_RATE, V_NONE, 0, 0 },
 	{ "halt-min-sample", required_argument, OPT_HALT_MIN, CTL_GIVEN_HALT_MIN, V_NUM, 1, UINT64_MAX },
 	{ "job", required_argument, OPT_JOB, NOT_JOB, V_NONE, 0, 0 },
@@ -284,6 +290,12 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 		break;
 	case OPT_DEPTH:
 		o->pool.depth = (uint32_t)v;
+		break;
+	case OPT_HOST_WAIT:
+		if (parse_duration_ms(arg, &v) < 0 || v == 0)
+			return refuse(err, len, "--host-wait: '%s' is not a duration like 30s, 5m",
+			    sup_esc(arg, strlen(arg)));
+		o->pool.host_wait = (double)v / 1000.0;
 		break;
 	case OPT_HALT:
 		if (parse_rate(arg, &rate) < 0)

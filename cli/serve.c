@@ -81,6 +81,7 @@ static const struct option serve_options[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "user", required_argument, NULL, 'u' },
 	{ "shutdown-grace", required_argument, NULL, 'g' },
+	{ "host-wait", required_argument, NULL, 'w' },
 	{ "keep", required_argument, NULL, 'e' },
 	{ "check-workers", required_argument, NULL, 'k' },
 	{ "check-timeout", required_argument, NULL, 'K' },
@@ -108,6 +109,9 @@ serve_usage_text(void)
 "                           /etc/corral/corral.conf if present)\n"
 "      --user NAME          started as root, children run as NAME (default nobody)\n"
 "      --shutdown-grace DUR  SIGTERM: files in children get this long (default 10s)\n"
+"      --host-wait DUR      a job the host refuses descriptors, processes or\n"
+"                           memory this long with nothing recorded is paused\n"
+"                           with the reason (default 1m)\n"
 "      --keep DUR           finished jobs are deleted this long after they end:\n"
 "                           7d, 12h, 30m, or never (default 7d)\n"
 "      --check-workers N    children beyond -j that serve only 'corral check',\n"
@@ -175,6 +179,13 @@ serve_set(struct serve_opts *o, const char *key, const char *val, char *err, siz
 		if (strlen(val) >= sizeof o->user_buf)
 			goto bad;
 		o->user = strcpy(o->user_buf, val);
+	} else if (strcmp(key, "host-wait") == 0) {
+		uint64_t ms;
+
+		if (parse_duration_ms(val, &ms) < 0 || ms == 0)
+			return snprintf(err, len, "host-wait: '%s' is not a duration like 30s, 5m",
+			    sup_esc(val, strlen(val))), -1;
+		o->pool.host_wait = (double)ms / 1000.0;
 	} else if (strcmp(key, "shutdown-grace") == 0) {
 		if (parse_duration_ms(val, &o->grace_ms) < 0)
 			return snprintf(err, len, "shutdown-grace: '%s' is not a duration like 10s",
@@ -584,6 +595,7 @@ cli_serve(int argc, char **argv)
 	sv.o.pool.state_dir = "/var/lib/corral";
 	sv.o.pool.workers = cpus > 0 ? (uint32_t)cpus : 1;
 	sv.o.pool.worker = worker && worker[0] ? worker : "/proc/self/exe";
+	sv.o.pool.service = 1;
 	sv.o.ctl.path = "/run/corral/control.sock";
 	sv.o.ctl.fd = -1;
 	sv.o.ctl.mode = 0660;

@@ -109,7 +109,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Sent the way a child sends it, then decoded and written as the
 	 * supervisor does. */
 	frame.len = 0;
-	CHECK(ipc_put_result(&frame, 1, !failed, err, errlen, map, maplen) == 0);
+	CHECK(ipc_put_result(&frame, 1, !failed, 0, err, errlen, map, maplen) == 0);
 	if (ipc_decode(frame.data + IPC_HDR, frame.len - IPC_HDR, &m, &why) != 0) {
 		fprintf(stderr, "fuzz_archive: the supervisor refuses this result: %s\n", why);
 		abort();

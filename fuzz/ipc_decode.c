@@ -62,7 +62,7 @@ roundtrip(const struct ipc_msg *m)
 		r = ipc_put_task(&b, m->job, m->id, m->path, m->path_len);
 		break;
 	case IPC_RESULT:
-		r = ipc_put_result(&b, m->id, m->ok, m->error, m->error_len, m->result,
+		r = ipc_put_result(&b, m->id, m->ok, m->host, m->error, m->error_len, m->result,
 		    m->result_len);
 		break;
 	case IPC_FATAL:

@@ -151,9 +151,9 @@ ipc_seeds(void)
 		case 1: r = ipc_put_job(&b, 1, "archive", 7, "", 0, opts.data, opts.len); break;
 		case 2: r = ipc_put_job(&b, 2, "exec", 4, "bsdtar -tf {}", 13, NULL, 0); break;
 		case 3: r = ipc_put_task(&b, 1, 77, path, sizeof path - 1); break;
-		case 4: r = ipc_put_result(&b, 77, 1, NULL, 0, map.data, map.len); break;
-		case 5: r = ipc_put_result(&b, 78, 0, error, sizeof error - 1, map.data, map.len); break;
-		case 6: r = ipc_put_result(&b, 79, 0, error, sizeof error - 1, NULL, 0); break;
+		case 4: r = ipc_put_result(&b, 77, 1, 0, NULL, 0, map.data, map.len); break;
+		case 5: r = ipc_put_result(&b, 78, 0, 0, error, sizeof error - 1, map.data, map.len); break;
+		case 6: r = ipc_put_result(&b, 79, 0, 0, error, sizeof error - 1, NULL, 0); break;
 		case 7: r = ipc_put_ready(&b, 1); break;
 		default: r = ipc_put_fatal(&b, "unable to start: out of memory", 30); break;
 		}

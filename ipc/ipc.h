@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 /* Bump IPC_PROTO_VERSION when enum ipc_type or any payload changes. */
-#define IPC_PROTO_VERSION 4
+#define IPC_PROTO_VERSION 5
 #define IPC_FRAME_MAX     (4u << 20)	/* default bound on one frame's body */
 #define IPC_HDR           4		/* the length prefix */
 #define IPC_CHILD_FD      3		/* where a child finds its socket */
@@ -28,7 +28,7 @@ enum ipc_type {
 	IPC_HELLO  = 1,	/* child -> sup: {t, v, pid}               */
 	IPC_JOB    = 2,	/* sup -> child: {t, job, handler, arg, opts} */
 	IPC_TASK   = 3,	/* sup -> child: {t, job, id, path}, + fd  */
-	IPC_RESULT = 4,	/* child -> sup: {t, id, ok, error, result} */
+	IPC_RESULT = 4,	/* child -> sup: {t, id, ok, error, result, host} */
 	IPC_FATAL  = 5,	/* child -> sup: {t, error}; before READY: do not
 			 * respawn; after: last words of a dying child */
 	IPC_READY  = 6,	/* child -> sup: {t, job}: set up for the job */
@@ -75,6 +75,10 @@ struct ipc_msg {
 	uint32_t job;			/* JOB, TASK */
 	uint64_t id;			/* TASK, RESULT */
 	int ok;				/* RESULT: 1 ok, 0 failed */
+	int host;			/* RESULT: an errno (1..4095) when the host
+					 * refused what the file needed (no process,
+					 * descriptor or memory): no outcome, the
+					 * task is sent again later; else 0 */
 	const char *path;    size_t path_len;	/* TASK */
 	const char *handler; size_t handler_len;	/* JOB */
 	const char *arg;     size_t arg_len;	/* JOB: command or plugin path */
@@ -94,7 +98,8 @@ int ipc_put_hello(struct ipc_buf *b, uint32_t pid);
 int ipc_put_job(struct ipc_buf *b, uint32_t job, const char *handler, size_t hlen,
     const char *arg, size_t alen, const uint8_t *opts, size_t olen);
 int ipc_put_task(struct ipc_buf *b, uint32_t job, uint64_t id, const char *path, size_t plen);
-int ipc_put_result(struct ipc_buf *b, uint64_t id, int ok, const char *error, size_t elen,
+/* host: 0, or the errno of the host's refusal (ipc_msg.host). */
+int ipc_put_result(struct ipc_buf *b, uint64_t id, int ok, int host, const char *error, size_t elen,
     const uint8_t *result, size_t rlen);
 int ipc_put_fatal(struct ipc_buf *b, const char *error, size_t elen);
 /* The same FATAL frame, written by hand into buf (cap bytes) so that a

@@ -18,7 +18,7 @@
 enum ipc_field {
 	/* The child's wire. */
 	F_T, F_V, F_PID, F_JOB, F_ID, F_OK, F_PATH, F_HANDLER, F_ARG, F_OPTS, F_ERROR,
-	F_RESULT,
+	F_RESULT, F_HOST,
 	/* The control socket: requests. */
 	F_RID, F_NAME, F_INPUTS, F_CHANDLER, F_CARG, F_TIMEOUT, F_RETRIES, F_HALT_RATE,
 	F_HALT_MIN, F_PRIORITY, F_EXTRACT, F_COPTS, F_WAIT, F_GIVEN, F_REF, F_FAILED, F_AFTER,

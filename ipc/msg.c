@@ -85,7 +85,7 @@ ipc_put_task(struct ipc_buf *b, uint32_t job, uint64_t id, const char *path, siz
 }
 
 int
-ipc_put_result(struct ipc_buf *b, uint64_t id, int ok, const char *error, size_t elen,
+ipc_put_result(struct ipc_buf *b, uint64_t id, int ok, int host, const char *error, size_t elen,
     const uint8_t *result, size_t rlen)
 {
 	struct ipc_fields fs;
@@ -93,6 +93,8 @@ ipc_put_result(struct ipc_buf *b, uint64_t id, int ok, const char *error, size_t
 	fields_of(&fs, IPC_RESULT);
 	fs_uint(&fs, F_ID, id);
 	fs_uint(&fs, F_OK, ok != 0);
+	if (host > 0 && host < 4096)
+		fs_uint(&fs, F_HOST, (uint64_t)host);
 	fs_opt_bytes(&fs, F_ERROR, error, elen);
 	fs_opt_bytes(&fs, F_RESULT, result, rlen);
 	return ipc_fields_put(b, &fs);
@@ -134,6 +136,7 @@ ipc_decode(const uint8_t *body, size_t len, struct ipc_msg *out, const char **wh
 	out->job = (uint32_t)v[F_JOB].u;
 	out->id = v[F_ID].u;
 	out->ok = (int)v[F_OK].u;
+	out->host = (int)v[F_HOST].u;
 	FS_GET(&fs, F_PATH, out->path, out->path_len);
 	FS_GET(&fs, F_HANDLER, out->handler, out->handler_len);
 	FS_GET(&fs, F_ARG, out->arg, out->arg_len);

@@ -136,6 +136,7 @@ static const struct field {
 	[F_OPTS] = BINF("opts", 0, ANY),
 	[F_ERROR] = STRF("error", ANY),
 	[F_RESULT] = BINF("result", 0, ANY),
+	[F_HOST] = UINTF("host", 1, 4095),
 
 	[F_RID] = UINTF("rid", 0, ANY),
 	[F_NAME] = TEXTF("name", 0, CTL_NAME_MAX),
@@ -201,7 +202,7 @@ static const struct {
 	[IPC_HELLO] = { FBIT(F_T) | FBIT(F_V) | FBIT(F_PID), 0 },
 	[IPC_JOB] = { FBIT(F_T) | FBIT(F_JOB) | FBIT(F_HANDLER) | FBIT(F_ARG), FBIT(F_OPTS) },
 	[IPC_TASK] = { FBIT(F_T) | FBIT(F_JOB) | FBIT(F_ID) | FBIT(F_PATH), 0 },
-	[IPC_RESULT] = { FBIT(F_T) | FBIT(F_ID) | FBIT(F_OK), FBIT(F_ERROR) | FBIT(F_RESULT) },
+	[IPC_RESULT] = { FBIT(F_T) | FBIT(F_ID) | FBIT(F_OK), FBIT(F_ERROR) | FBIT(F_RESULT) | FBIT(F_HOST) },
 	[IPC_FATAL] = { FBIT(F_T) | FBIT(F_ERROR), 0 },
 	[IPC_READY] = { FBIT(F_T) | FBIT(F_JOB), 0 },
 

@@ -39,6 +39,11 @@ death_classify(const struct death_in *in, struct death *d)
 		d->cause = DEATH_SETUP;
 		snprintf(d->what, sizeof d->what, "unable to start worker program %s: %s",
 		    in->worker, strerror(in->exec_errno));
+		if (sup_host_refused(in->exec_errno)) {
+			d->outcome = DEATH_NO_OUTCOME;
+			d->respawn = RESPAWN_HOST;
+			return;
+		}
 		goto never;
 	case KILL_SETUP:
 		d->cause = DEATH_SETUP;

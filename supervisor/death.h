@@ -35,7 +35,9 @@ enum death_cause {
 enum death_respawn {
 	RESPAWN_NOW,		/* it died on a file: the file's fault */
 	RESPAWN_BACKOFF,	/* it died with nothing to do: the program's */
-	RESPAWN_NEVER		/* set-up failed, or stopping */
+	RESPAWN_NEVER,		/* set-up failed, or stopping */
+	RESPAWN_HOST		/* the host refused it descriptors, processes
+				 * or memory: later, nobody's fault */
 };
 
 /* No outcome: the running task, if any, goes back uncharged. */

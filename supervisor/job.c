@@ -185,10 +185,25 @@ pack_opts(struct job *j)
 	return 0;
 }
 
+/* A job of the pool, empty: no descriptor, no timer running. */
+static struct job *
+job_alloc(struct sup *s)
+{
+	struct job *j = calloc(1, sizeof *j);
+
+	if (j == NULL)
+		return NULL;
+	j->sup = s;
+	j->outfd = -1;
+	j->listfd = -1;
+	job_hold_init(j);
+	return j;
+}
+
 struct job *
 job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 {
-	struct job *j = calloc(1, sizeof *j);
+	struct job *j = job_alloc(s);
 	struct store_job spec;
 	char name[256], why[9000], cwd[PATH_MAX];
 	struct stat sb;
@@ -199,8 +214,6 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 		failed(err, errlen, errno, "unable to allocate a job");
 		return NULL;
 	}
-	j->outfd = -1;
-	j->listfd = -1;
 	for (i = 0; i < o->ninputs; i++) {
 		if (strcmp(o->inputs[i], "-") == 0) {
 			if (stdin_seen++) {
@@ -340,14 +353,11 @@ struct job *
 job_check_new(struct sup *s, const char *handler, const char *arg, const struct job_opts *opts,
     uint64_t timeout_ms, uint32_t id)
 {
-	struct job *j = calloc(1, sizeof *j);
+	struct job *j = job_alloc(s);
 
 	if (j == NULL)
 		return NULL;
-	j->sup = s;
 	j->check = 1;
-	j->outfd = -1;
-	j->listfd = -1;
 	j->rec.id = id;
 	j->rec.state = JOB_RUNNING;
 	j->rec.priority = PRIORITY_MAX;
@@ -372,7 +382,7 @@ job_check_new(struct sup *s, const char *handler, const char *arg, const struct 
 struct job *
 job_adopt(struct sup *s, const struct store_job *rec, char *err, size_t errlen)
 {
-	struct job *j = calloc(1, sizeof *j);
+	struct job *j = job_alloc(s);
 	struct store_inputs in;
 	char path[PATH_MAX], why[512];
 	int i, r;
@@ -381,9 +391,6 @@ job_adopt(struct sup *s, const struct store_job *rec, char *err, size_t errlen)
 		failed(err, errlen, errno, "unable to allocate a job");
 		return NULL;
 	}
-	j->sup = s;
-	j->outfd = -1;
-	j->listfd = -1;
 	j->rec = *rec;
 	/* Its inputs: the directory its relative paths are under, and what
 	 * is left to scan. */
@@ -469,6 +476,7 @@ job_free(struct job *j)
 
 	if (j == NULL)
 		return;
+	job_hold_stop(j);
 	while ((t = j->ready) != NULL) {
 		j->ready = t->next;
 		task_free(t);
@@ -523,6 +531,11 @@ job_scan_step(struct job *j, int budget)
 	if (j->scan == NULL)
 		return 0;
 	r = scan_step(j->scan, budget, scan_found, j);
+	if (r == SCAN_REFUSED) {
+		/* The host's refusal: the directory is read again later. */
+		job_hold(j->sup, j, errno, "unable to read a directory");
+		return r;
+	}
 	if (r == 0) {
 		scan_free(j->scan);
 		j->scan = NULL;

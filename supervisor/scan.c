@@ -236,7 +236,11 @@ frame_read(struct frame *f)
 
 			while (cap < f->names_len + nlen)
 				cap *= 2;
-			if (cap > UINT32_MAX || (p = realloc(f->names, cap)) == NULL) {
+			if (cap > UINT32_MAX) {
+				errno = EFBIG;	/* the directory's own */
+				return -1;
+			}
+			if ((p = realloc(f->names, cap)) == NULL) {
 				errno = ENOMEM;
 				return -1;
 			}
@@ -274,6 +278,8 @@ visit(struct scan *sc, const char *path, size_t len, int is_dir, int regular, sc
 	r = push(sc, path, len);
 	if (r >= 0)
 		return 0;
+	if (sup_host_refused(errno))
+		return SCAN_REFUSED;
 	snprintf(why, sizeof why, "unable to read directory: %s", strerror(errno));
 	return fn(path, len, 0, why, arg);
 }
@@ -376,6 +382,18 @@ scan_step(struct scan *sc, int budget, scan_fn fn, void *arg)
 				if (frame_read(f) < 0) {
 					char why[300];
 
+					if (sup_host_refused(errno)) {
+						/* Read again from the start, later. */
+						int e = errno;
+
+						frame_free(f);
+						if (--sc->depth > 0)
+							sc->stack[sc->depth - 1].next--;
+						else
+							sc->next_input--;
+						errno = e;
+						return SCAN_REFUSED;
+					}
 					snprintf(why, sizeof why, "unable to read directory: %s",
 					    strerror(errno));
 					if (f->dir)
@@ -402,7 +420,13 @@ scan_step(struct scan *sc, int budget, scan_fn fn, void *arg)
 				return -1;
 			if (type == DT_UNKNOWN)
 				is_dir = lstat(fs(sc, path), &sb) == 0 && S_ISDIR(sb.st_mode);
-			if (visit(sc, path, len, is_dir, type == DT_REG, fn, arg) < 0)
+			r = visit(sc, path, len, is_dir, type == DT_REG, fn, arg);
+			if (r == SCAN_REFUSED) {
+				/* The stack may have moved; this entry again. */
+				sc->stack[sc->depth - 1].next--;
+				return r;
+			}
+			if (r < 0)
 				return -1;
 			budget--;
 			continue;
@@ -429,6 +453,11 @@ scan_step(struct scan *sc, int budget, scan_fn fn, void *arg)
 		if (stat(fs(sc, in), &sb) < 0) {
 			char why[300];
 
+			if (sup_host_refused(errno)) {
+				sc->next_input--;
+				return SCAN_REFUSED;
+			}
+
 			snprintf(why, sizeof why, "vanished before processing: %s", strerror(errno));
 			r = fn(in, strlen(in), 0, why, arg);
 		} else if (!S_ISDIR(sb.st_mode) && lstat(fs(sc, in), &lsb) == 0 && S_ISLNK(lsb.st_mode) &&
@@ -437,6 +466,10 @@ scan_step(struct scan *sc, int budget, scan_fn fn, void *arg)
 			free(real);
 		} else
 			r = visit(sc, in, strlen(in), S_ISDIR(sb.st_mode), 0, fn, arg);
+		if (r == SCAN_REFUSED) {
+			sc->next_input--;
+			return r;
+		}
 		if (r < 0)
 			return -1;
 		budget--;

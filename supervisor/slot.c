@@ -261,7 +261,8 @@ slot_died(struct slot *sl, int reaped, int status)
 
 	t = d.outcome != DEATH_NO_OUTCOME ? slot_pop(sl) : NULL;
 	snprintf(what, sizeof what, "%s", d.what);
-	if (d.respawn == RESPAWN_NEVER || d.job_failed || d.cause == DEATH_RECYCLE)
+	if (d.respawn == RESPAWN_NEVER || d.respawn == RESPAWN_HOST || d.job_failed ||
+	    d.cause == DEATH_RECYCLE)
 		;	/* said below, or nothing to say */
 	else if (t)
 		log_warnx("worker %d (slot %d, job %s) %s%s on %s", (int)in.pid, sl->index,
@@ -297,10 +298,34 @@ slot_died(struct slot *sl, int reaped, int status)
 	case RESPAWN_BACKOFF:
 		slot_backoff(sl);
 		break;
+	case RESPAWN_HOST: {
+		double delay = sup_spawn_refused(s, in.exec_errno, "starting the worker program");
+
+		if (delay >= 0)
+			slot_timer(sl, delay);
+		break;
+	}
 	case RESPAWN_NEVER:
 		sup_fatal(s, "%s", d.what);
 		break;
 	}
+}
+
+/* A child could not even be made: the host's refusal waits and is
+ * nobody's fault; anything else counts as a child that died unused. */
+static void
+spawn_failed(struct slot *sl, const char *what)
+{
+	double delay;
+
+	if (!sup_host_refused(errno)) {
+		log_warn("slot %d: %s", sl->index, what);
+		slot_backoff(sl);
+		return;
+	}
+	sl->state = SLOT_EMPTY;
+	if ((delay = sup_spawn_refused(sl->sup, errno, what)) >= 0)
+		slot_timer(sl, delay);
 }
 
 static void
@@ -312,29 +337,31 @@ slot_spawn_child(struct slot *sl)
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		log_warn("slot %d: unable to create socketpair", sl->index);
-		slot_backoff(sl);
+		spawn_failed(sl, "socketpair");
 		return;
 	}
 	/* ep: exec's errno; op: the child's stderr, whose read end no other
 	 * child inherits (close-on-exec, and never the child's own). */
 	if (pipe2(ep, O_CLOEXEC) < 0) {
-		log_warn("slot %d: unable to create pipe", sl->index);
+		err = errno;
 		close(sv[0]), close(sv[1]);
-		slot_backoff(sl);
+		errno = err;
+		spawn_failed(sl, "pipe");
 		return;
 	}
 	if (pipe2(op, O_CLOEXEC) < 0) {
-		log_warn("slot %d: unable to create pipe", sl->index);
+		err = errno;
 		close(sv[0]), close(sv[1]), close(ep[0]), close(ep[1]);
-		slot_backoff(sl);
+		errno = err;
+		spawn_failed(sl, "pipe");
 		return;
 	}
 	pid = fork();
 	if (pid < 0) {
-		log_warn("slot %d: unable to fork", sl->index);
+		err = errno;
 		close(sv[0]), close(sv[1]), close(ep[0]), close(ep[1]), close(op[0]), close(op[1]);
-		slot_backoff(sl);
+		errno = err;
+		spawn_failed(sl, "fork");
 		return;
 	}
 	if (pid == 0) {
@@ -344,6 +371,10 @@ slot_spawn_child(struct slot *sl)
 		 * cannot overwrite the other. */
 		int sock = fcntl(sv[1], F_DUPFD_CLOEXEC, IPC_CHILD_FD + 1);
 		int out = fcntl(op[1], F_DUPFD_CLOEXEC, IPC_CHILD_FD + 1);
+
+		/* No descriptor to spare: the errno goes where it is. */
+		if (e < 0)
+			e = ep[1];
 
 		/* Its own process group, so a kill takes the handler's
 		 * subprocesses too; and it dies with the supervisor. The
@@ -465,6 +496,7 @@ hello(struct slot *sl, const struct slot_input *in)
 	}
 	s->start_failures = 0;
 	s->ever_hello = 1;
+	sup_spawn_given(s);
 }
 
 static void
@@ -517,6 +549,23 @@ take_answer(struct slot *sl, const struct ipc_msg *m, enum slot_state when_empty
 	else
 		sl->state = when_empty;
 	slot_arm_deadline(sl);
+	if (m->host != 0) {
+		/* The host refused the child what the file needed (a
+		 * process, a descriptor): no outcome, the file waits. */
+		struct job *j = t->job;
+		const char *e = strerror(m->host);
+		size_t elen = m->error_len, k = strlen(e);
+		char what[640];
+
+		if (elen > k + 2 && memcmp(m->error + elen - k, e, k) == 0 &&
+		    memcmp(m->error + elen - k - 2, ": ", 2) == 0)
+			elen -= k + 2;
+		snprintf(what, sizeof what, "in worker %d: %s", (int)sl->pid,
+		    sup_esc(m->error, elen < 120 ? elen : 120));
+		sup_requeue(s, t);
+		job_hold(s, j, m->host, what);
+		return 0;
+	}
 	sup_task_end(s, t, m->ok ? OUT_OK : OUT_FAILED, m->error, m->error_len,
 	    m->result, m->result_len, 0, -1, NULL, 0);
 	return 0;

@@ -108,6 +108,10 @@ slot_send(struct slot *sl, struct task **t, int n, const int *fds, int nfds)
 	/* The descriptors ride on the first byte of this write; the child
 	 * pairs them with TASK frames in order. */
 	sent = ipc_send_fds(sl->sock, sl->out.data + sl->out_off, sl->out.len - sl->out_off, fds, nfds);
+	/* Too many descriptors in flight for our limit, or no kernel
+	 * memory for them: the host's refusal, the tasks wait. */
+	if (sent < 0 && sup_host_refused(errno))
+		goto undo;
 	if (sent < 0 && errno != EAGAIN && errno != EINTR) {
 		sl->out.len = mark;
 		slot_step(sl, SE_WRITE_ERROR, NULL);
@@ -137,7 +141,9 @@ slot_send(struct slot *sl, struct task **t, int n, const int *fds, int nfds)
 	slot_step(sl, SE_SENT, NULL);
 	return 0;
 undo:
+	i = errno;
 	sl->out.len = mark;
+	errno = i;
 	return -1;
 }
 

@@ -23,6 +23,7 @@ struct stats {
 	struct samples replace_ms;	/* kill or crash -> the replacement's hello */
 	uint64_t respawns;		/* children started after the first ones */
 	struct samples check_ms;	/* a service's checks: asked -> answered */
+	uint64_t host_refusals;		/* opens, reads and forks the host refused */
 };
 
 void samples_add(struct samples *s, double v);

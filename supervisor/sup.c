@@ -365,6 +365,7 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 	o.result_len = rlen;
 	o.tail = tail;
 	o.tail_len = tail ? tlen : 0;
+	job_hold_lifted(s, j);
 	sup_record(s, j, t->seq, t->path, t->path_len, &o);
 	task_free(t);
 }
@@ -389,7 +390,9 @@ job_owner_may(const struct job *j, const struct stat *sb, int want)
 }
 
 /* The supervisor's own check before a file goes to a child: never follow a
- * link, never open a FIFO or a device, only regular files pass. */
+ * link, never open a FIFO or a device, only regular files pass. Returns
+ * the descriptor; -1 with why, the file's own reason to be skipped; or
+ * -2 with errno when the host refused (sup_host_refused): no outcome. */
 static int
 task_open(struct task *t, char *why, size_t len)
 {
@@ -452,6 +455,8 @@ task_open(struct task *t, char *why, size_t len)
 	}
 	return fd;
 fail:
+	if (sup_host_refused(errno))
+		return -2;
 	if (errno == ENOENT)
 		snprintf(why, len, "vanished before processing");
 	else if (errno == ELOOP)
@@ -510,7 +515,19 @@ sup_dispatch(struct sup *s)
 			for (n = nfds = 0; n < room && j->rec.state == JOB_RUNNING; ) {
 				if ((t = job_next(j)) == NULL)
 					break;
-				if ((fd = task_open(t, why, sizeof why)) < 0) {
+				if ((fd = task_open(t, why, sizeof why)) == -2) {
+					/* Not the file's fault: it waits. With
+					 * files of this batch open, they are
+					 * what the limit is short of: sent, and
+					 * closed, they make room. */
+					job_unnext(j, t);
+					if (n == 0)
+						job_hold(s, j, errno, "unable to open a file");
+					else
+						s->stats.host_refusals++;
+					break;
+				}
+				if (fd < 0) {
 					task_skip(s, t, why);
 					continue;
 				}
@@ -518,7 +535,14 @@ sup_dispatch(struct sup *s)
 				dfd = -1;
 				if (j->outfd >= 0 && (dfd = outdir_task(j->outfd, t->path,
 				    t->path_len, j->uid, j->gid, why, sizeof why)) < 0) {
+					int e = errno;
+
 					close(fd);
+					if (sup_host_refused(e)) {
+						job_unnext(j, t);
+						job_hold(s, j, e, "unable to make a file's --extract directory");
+						break;
+					}
 					task_skip(s, t, why);
 					continue;
 				}
@@ -532,10 +556,14 @@ sup_dispatch(struct sup *s)
 			if (n == 0)
 				break;
 			if (slot_send(sl, batch, n, fds, nfds) < 0) {
+				int e = errno;
+
 				while (n-- > 0)
 					sup_requeue(s, batch[n]);
 				while (nfds-- > 0)
 					close(fds[nfds]);
+				if (sup_host_refused(e))
+					job_hold(s, j, e, "unable to pass files to a worker");
 				break;
 			}
 			while (nfds-- > 0)
@@ -689,6 +717,8 @@ scan_idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
 		return;
 	}
 	for (j = s->jobs; j && !s->stopping; j = j->next) {
+		if (job_held(j))
+			continue;	/* its timer starts the scan again */
 		r = job_scan_step(j, 512);
 		if (r == 1)
 			more = 1;
@@ -745,6 +775,8 @@ sup_init(struct sup *s, const struct pool_opts *o, char *err, size_t errlen)
 	memset(s, 0, sizeof *s);
 	s->started = ev_time();
 	s->opts = *o;
+	if (s->opts.host_wait <= 0)
+		s->opts.host_wait = HOST_WAIT_DEFAULT;
 	s->pid = getpid();
 	s->loop = ev_default_loop(EVFLAG_AUTO);
 	if (s->loop == NULL) {

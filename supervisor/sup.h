@@ -5,6 +5,7 @@
 #ifndef CORRAL_SUP_H
 #define CORRAL_SUP_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -28,7 +29,12 @@ struct pool_opts {
 	uint32_t depth;			/* tasks queued per child; 0: by their pace */
 	const char *worker;		/* the worker program */
 	int verbose;
+	double host_wait;		/* seconds a job may be refused by the host
+					 * (hold.c) before it stops; 0: the default */
+	int service;			/* a service: such a job is paused instead,
+					 * and the pool never stops for it */
 };
+#define HOST_WAIT_DEFAULT	60.0
 
 /* What one job asks for: its spec (stored in its record, spec.c) and how
  * it is named and weighed. Owned by the caller until sup_job_open returns. */
@@ -126,6 +132,9 @@ struct job {
 	ev_tstamp t0;
 	int check;			/* a check lane's profile: never stored, never ends */
 	ev_tstamp used_at;		/* a check profile's last task */
+	ev_timer hold;			/* refused by the host: waiting (hold.c) */
+	ev_tstamp hold_since;		/* the first refusal since an outcome; or 0 */
+	double hold_delay;		/* the wait after the next refusal */
 };
 
 /* A slot's states (slot.c has the table of what each event does in each). */
@@ -225,6 +234,10 @@ struct sup {
 	uint32_t next_check_job;	/* ids of check profiles, above every stored job's */
 	struct sandbox_opts child_sandbox;	/* a service's walls for every job */
 	pid_t pid;
+	ev_tstamp spawn_since;		/* forks refused since a worker started; or 0 */
+	ev_tstamp refusal_logged;	/* the last refusal logged (one a minute) */
+	uint64_t refusals_unlogged;	/* ... and those since, not logged */
+	double spawn_delay;
 	struct stats stats;
 };
 
@@ -323,6 +336,30 @@ int sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, siz
 int sup_commit(struct sup *s);
 /* Drops the outcomes gathered for a commit that will not be. */
 void sup_fin_clear(struct sup *s);
+/* hold.c: the host's refusals (EMFILE, ENFILE, EAGAIN, ENOMEM, ENOBUFS)
+ * are no file's outcome. sup_host_refused says whether errno is one;
+ * sup_host_limit names the limit in words. job_hold: the caller has put
+ * the task back (or will read the directory again); the job waits, then
+ * dispatch and the scan try again; refused for --host-wait with nothing
+ * in children, a run stops (sup_fatal, resumable) and a service pauses the
+ * job. job_hold_lifted: an outcome was recorded. job_held: waiting now.
+ * sup_spawn_refused: a worker's fork refused; returns the seconds to wait
+ * before the next, or -1 when the run stopped. sup_spawn_given: a worker
+ * said hello. */
+static inline int
+sup_host_refused(int e)
+{
+	return e == EMFILE || e == ENFILE || e == EAGAIN || e == ENOMEM || e == ENOBUFS ||
+	    e == ETOOMANYREFS;
+}
+const char *sup_host_limit(int e);
+void job_hold_init(struct job *j);
+void job_hold_stop(struct job *j);
+void job_hold(struct sup *s, struct job *j, int err, const char *what);
+void job_hold_lifted(struct sup *s, struct job *j);
+int job_held(const struct job *j);
+double sup_spawn_refused(struct sup *s, int err, const char *what);
+void sup_spawn_given(struct sup *s);
 /* sched.c: the job a slot serves next, or NULL (nothing to do, or the
  * slot is being recycled to move to another job). */
 struct job *sched_pick(struct sup *s, struct slot *sl);
@@ -398,7 +435,8 @@ int job_has_work(struct job *j);
 int job_complete(struct job *j);
 /* Outcomes committed so far. */
 uint64_t job_done(const struct job *j);
-/* Runs the scan for a bounded number of entries: 1 more to do, 0 done. */
+/* Runs the scan for a bounded number of entries: 1 more to do, 0 done,
+ * 2 waiting for stdin, SCAN_REFUSED refused by the host (the job is held). */
 int job_scan_step(struct job *j, int budget);
 
 /* scan.c: the inputs, walked in path order, a bounded step at a time. */
@@ -415,7 +453,10 @@ typedef int (*scan_fn)(const char *path, size_t len, int regular, const char *er
  * is reported unreadable (Permission denied). */
 void scan_guard(struct scan *sc, int (*may_enter)(const struct stat *, void *), void *arg);
 /* Yields up to budget paths to fn. Returns 1 if more remain, 0 when done,
- * 2 when waiting for stdin. */
+ * 2 when waiting for stdin, SCAN_REFUSED with errno when the host refused
+ * to open a directory (sup_host_refused): nothing is yielded for it, and
+ * the next step tries it again. -1 when fn failed. */
+#define SCAN_REFUSED	3
 int scan_step(struct scan *sc, int budget, scan_fn fn, void *arg);
 /* For the stdin list: the descriptor to watch while scan_step returns 2. */
 int scan_wait_fd(const struct scan *sc);

@@ -92,7 +92,7 @@ main(void)
 			/* {"t": 99} */
 			ipc_send(IPC_CHILD_FD, "\x00\x00\x00\x04\x81\xa1t\x63", 8, -1);
 		} else if (named(m.path, m.path_len, "cut")) {
-			ipc_put_result(&out, m.id, 1, NULL, 0, empty_map, 1);
+			ipc_put_result(&out, m.id, 1, 0, NULL, 0, empty_map, 1);
 			send_buf(&out, out.len / 2);
 			return quit(0);
 		} else if (named(m.path, m.path_len, "closesock")) {
@@ -118,12 +118,12 @@ main(void)
 			for (;;)
 				pause();
 		} else if (named(m.path, m.path_len, "unknownid")) {
-			ipc_put_result(&out, m.id + 1000, 1, NULL, 0, empty_map, 1);
+			ipc_put_result(&out, m.id + 1000, 1, 0, NULL, 0, empty_map, 1);
 			send_buf(&out, out.len);
 		} else {
-			ipc_put_result(&out, m.id, 1, NULL, 0, empty_map, 1);
+			ipc_put_result(&out, m.id, 1, 0, NULL, 0, empty_map, 1);
 			if (named(m.path, m.path_len, "dup"))
-				ipc_put_result(&out, m.id, 1, NULL, 0, empty_map, 1);
+				ipc_put_result(&out, m.id, 1, 0, NULL, 0, empty_map, 1);
 			send_buf(&out, out.len);
 		}
 	}

@@ -103,15 +103,18 @@ roundtrips(void)
 	    memcmp(m.path, path, m.path_len) == 0 && within(&b, m.path, m.path_len),
 	    "task round-trips, path bytes exact (NUL, newline, invalid UTF-8)");
 	b.len = 0;
-	ok(ipc_put_result(&b, 9, 0, "bad", 3, map, sizeof map) == 0 && decode_at(&b, 0, &m, &why) == 0 &&
+	ok(ipc_put_result(&b, 9, 0, 0, "bad", 3, map, sizeof map) == 0 && decode_at(&b, 0, &m, &why) == 0 &&
 	    m.type == IPC_RESULT && m.id == 9 && m.ok == 0 && m.error_len == 3 &&
 	    memcmp(m.error, "bad", 3) == 0 && m.result_len == sizeof map &&
 	    memcmp(m.result, map, sizeof map) == 0 && within(&b, m.result, m.result_len) &&
 	    within(&b, m.error, m.error_len), "result round-trips");
 	b.len = 0;
-	ok(ipc_put_result(&b, 0, 1, NULL, 0, NULL, 0) == 0 && decode_at(&b, 0, &m, &why) == 0 &&
+	ok(ipc_put_result(&b, 0, 1, 0, NULL, 0, NULL, 0) == 0 && decode_at(&b, 0, &m, &why) == 0 &&
 	    m.ok == 1 && m.id == 0 && m.error == NULL && m.error_len == 0 && m.result == NULL &&
-	    m.result_len == 0, "a bare ok result round-trips, absent fields NULL and 0");
+	    m.result_len == 0 && m.host == 0, "a bare ok result round-trips, absent fields NULL and 0");
+	b.len = 0;
+	ok(ipc_put_result(&b, 5, 0, EAGAIN, "fork", 4, NULL, 0) == 0 && decode_at(&b, 0, &m, &why) == 0 &&
+	    m.ok == 0 && m.host == EAGAIN && m.error_len == 4, "a host's refusal round-trips with its errno");
 	b.len = 0;
 	ok(ipc_put_fatal(&b, "no plugin", 9) == 0 && decode_at(&b, 0, &m, &why) == 0 &&
 	    m.type == IPC_FATAL && m.error_len == 9 && memcmp(m.error, "no plugin", 9) == 0,
@@ -154,7 +157,7 @@ roundtrips(void)
 	ok(ipc_put_task(&b, 1, 1, big, IPC_FRAME_MAX + 1) == -1 && errno == EMSGSIZE && b.len == before,
 	    "a path past the bound: EMSGSIZE, buffer unchanged");
 	errno = 0;
-	ok(ipc_put_result(&b, 1, 1, big, IPC_FRAME_MAX - 10, (const uint8_t *)big, 20) == -1 &&
+	ok(ipc_put_result(&b, 1, 1, 0, big, IPC_FRAME_MAX - 10, (const uint8_t *)big, 20) == -1 &&
 	    errno == EMSGSIZE && b.len == before, "a result whose fields add up past it: EMSGSIZE");
 	errno = 0;
 	ok(ipc_put_task(&b, 1, 1, big, IPC_FRAME_MAX - 5) == -1 && errno == EMSGSIZE && b.len == before,
@@ -333,9 +336,11 @@ malformed(void)
 	REFUSED_SB("field id given twice", "a duplicate field");
 	begin(3), kv_uint("t", IPC_RESULT), kv_uint("t", IPC_RESULT), kv_true("ok");
 	REFUSED_SB("field t given twice", "a duplicate type");
-	begin(6), kv_uint("t", IPC_RESULT), kv_uint("id", 1), kv_true("ok"), kv_str("error", ""),
-	    kv_bin("result", "\x80", 1), kv_uint("x", 1);
-	REFUSED_SB("more fields than any message has", "six fields");
+	begin(7), kv_uint("t", IPC_RESULT), kv_uint("id", 1), kv_true("ok"), kv_str("error", ""),
+	    kv_bin("result", "\x80", 1), kv_uint("host", 11), kv_uint("x", 1);
+	REFUSED_SB("more fields than any message has", "seven fields");
+	begin(4), kv_uint("t", IPC_RESULT), kv_uint("id", 1), kv_true("ok"), kv_uint("host", 4096);
+	REFUSED_SB("field host out of range", "a host errno out of range");
 	begin(3), kv_uint("t", IPC_RESULT), kv_uint("id", 1), key("ok"), msgpack_pack_array(&pk, 0);
 	REFUSED_SB("a field holds an array or a map", "a field holding an empty array");
 
@@ -394,8 +399,8 @@ fuzz(void)
 	starts[nframes++] = b.len, ipc_put_hello(&b, 4242);
 	starts[nframes++] = b.len, ipc_put_job(&b, 3, "exec", 4, "wc -c", 5, (const uint8_t *)"\x81\xa1x\x01", 4);
 	starts[nframes++] = b.len, ipc_put_task(&b, 3, 77, "a/b/c.zip", 9);
-	starts[nframes++] = b.len, ipc_put_result(&b, 77, 0, "bad header", 10, map, sizeof map);
-	starts[nframes++] = b.len, ipc_put_result(&b, 78, 1, NULL, 0, NULL, 0);
+	starts[nframes++] = b.len, ipc_put_result(&b, 77, 0, 0, "bad header", 10, map, sizeof map);
+	starts[nframes++] = b.len, ipc_put_result(&b, 78, 1, 0, NULL, 0, NULL, 0);
 	starts[nframes++] = b.len, ipc_put_fatal(&b, "no such handler", 15);
 	starts[nframes] = b.len;
 
@@ -471,7 +476,7 @@ reader(void)
 	fcntl(sv[1], F_SETFL, nonblock | O_NONBLOCK);
 	starts[0] = b.len, ipc_put_hello(&b, 1);
 	starts[1] = b.len, ipc_put_task(&b, 1, 2, "some/path", 9);
-	starts[2] = b.len, ipc_put_result(&b, 2, 1, NULL, 0, map, sizeof map);
+	starts[2] = b.len, ipc_put_result(&b, 2, 1, 0, NULL, 0, map, sizeof map);
 	starts[3] = b.len;
 
 	/* Split at every byte boundary. */
@@ -702,7 +707,7 @@ descriptors(void)
 	ipc_send(sv[0], b.data, b.len, -1);
 	b.len = 0, ipc_put_task(&b, 1, 1, "b", 1);
 	ipc_send(sv[0], b.data, b.len, fds[1]);
-	b.len = 0, ipc_put_result(&b, 1, 1, NULL, 0, NULL, 0);
+	b.len = 0, ipc_put_result(&b, 1, 1, 0, NULL, 0, NULL, 0);
 	ipc_send(sv[0], b.data, b.len, -1);
 	b.len = 0, ipc_put_task(&b, 1, 2, "c", 1);
 	ipc_send_fds(sv[0], b.data, b.len, fds + 2, 2);

@@ -16,7 +16,8 @@
 
 /* ---- stubs: what slot.c calls in sup.c ---- */
 
-static int ended, ended_status, requeued, fatals, dispatched, job_failures;
+static int ended, ended_status, requeued, fatals, dispatched, job_failures, holds, hold_err,
+    spawn_refusals;
 static struct slot *stop_on_end;
 static struct job *failed_job;
 
@@ -82,6 +83,28 @@ sup_dispatch(struct sup *s)
 {
 	(void)s;
 	dispatched++;
+}
+
+void
+job_hold(struct sup *s, struct job *j, int err, const char *what)
+{
+	(void)s, (void)j, (void)what;
+	holds++;
+	hold_err = err;
+}
+
+double
+sup_spawn_refused(struct sup *s, int err, const char *what)
+{
+	(void)s, (void)err, (void)what;
+	spawn_refusals++;
+	return 0.5;
+}
+
+void
+sup_spawn_given(struct sup *s)
+{
+	(void)s;
 }
 
 /* ---- the table ---- */
@@ -165,7 +188,7 @@ busy_slot(int ntasks)
 	sl->job = &job;
 	sl->job_ready = 1;
 	job.held = 1;
-	ended = requeued = fatals = job_failures = 0;
+	ended = requeued = fatals = job_failures = holds = hold_err = spawn_refusals = 0;
 	failed_job = NULL;
 	ended_status = -1;
 	stop_on_end = NULL;
@@ -232,6 +255,39 @@ test_lives(void)
 	slot_step(sl, SE_REAPED, &in);
 	is_int(fatals, 1, "... then the run stops: the program cannot start");
 	is_int(sup.stopping, 1, "... stopping");
+
+	/* The host refused what a file needed (exec's fork): no outcome,
+	 * the task back, the job held; the child takes the next. */
+	sl = busy_slot(2);
+	m.type = IPC_RESULT;
+	m.id = 1;
+	m.ok = 0;
+	m.host = EAGAIN;
+	m.error = "unable to start the command: Resource temporarily unavailable";
+	m.error_len = strlen(m.error);
+	in.m = &m;
+	slot_step(sl, SE_ANSWER, &in);
+	ok(ended == 0 && requeued == 1, "a host's refusal from a child records nothing: the task is back");
+	ok(holds == 1 && hold_err == EAGAIN, "... and its job waits, for EAGAIN");
+	ok(sl->state == SLOT_BUSY && sl->nq == 1 && fatals == 0, "... the child goes on with the next");
+	m.host = 0;
+	slot_step(sl, SE_STOP, NULL);
+
+	/* The worker program could not be executed for want of descriptors:
+	 * tried again later, never "cannot start". */
+	sl = busy_slot(1);
+	sl->q = sl->q_tail = NULL;
+	sl->nq = 0;
+	sl->state = SLOT_STARTING;
+	sl->job = NULL;
+	job.held = 0;
+	in.err = EMFILE;
+	slot_step(sl, SE_EXEC_FAILED, &in);
+	in.status = W_EXITCODE(127, 0);
+	slot_step(sl, SE_REAPED, &in);
+	ok(fatals == 0 && !sup.stopping && spawn_refusals == 1, "an exec refused for EMFILE waits, the run goes on");
+	ok(sup.start_failures == 0 && ev_is_active(&sl->timer), "... not counted against the program, tried again");
+	slot_step(sl, SE_STOP, NULL);
 
 	/* Recycled: its tasks back uncharged, no job, a fresh child due. */
 	sl = busy_slot(2);

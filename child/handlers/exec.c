@@ -24,9 +24,24 @@
 
 static char *command;
 
+/* A timeout's kill starts with SIGTERM to the worker's group, the command
+ * included, and SIGKILL only after a grace: the worker outlives the
+ * SIGTERM so that the command can use its grace (its keeper would kill it
+ * the moment the worker died), and leaves once the command has ended. */
+static volatile sig_atomic_t term_asked;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	term_asked = 1;
+}
+
 static int
 exec_setup(const char *arg, const struct job_opts *o, char *err, size_t errlen)
 {
+	struct sigaction sa;
+
 	(void)o;
 	if (arg == NULL || arg[0] == '\0') {
 		snprintf(err, errlen, "exec needs a command");
@@ -35,6 +50,14 @@ exec_setup(const char *arg, const struct job_opts *o, char *err, size_t errlen)
 	free(command);
 	if ((command = strdup(arg)) == NULL) {
 		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* No SA_RESTART: the wait for the command sees the signal. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) < 0) {
+		snprintf(err, errlen, "sigaction: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -165,35 +188,57 @@ drain_rest(int fd, char *buf, size_t *len, size_t max, int *cut)
 		;
 }
 
+/* Whether errno says the host refused (no process, descriptor or memory
+ * to spare) rather than anything about the file. */
+static int
+host_refused(int e)
+{
+	return e == EAGAIN || e == ENOMEM || e == EMFILE || e == ENFILE;
+}
+
+/* The command could not be started: the host's refusal is no outcome
+ * (-1, errno kept), anything else fails the file. */
+static int
+not_started(struct corral_result *out, const char *what, int e)
+{
+	corral_result_set_error(out, "%s: %s", what, strerror(e));
+	errno = e;
+	return host_refused(e) ? -1 : 1;
+}
+
 static int
 exec_process(const struct task_in *t, struct corral_result *out)
 {
 	static char obuf[STDOUT_MAX + 1], ebuf[STDERR_MAX + 1];
 	size_t olen = 0, elen = 0;
 	int op[2], ep[2], ocut = 0, ecut = 0;	/* ecut: not reported */
-	int link, status = 0, have = 0, kstatus = 0;
+	int link, status = 0, have = 0, kstatus = 0, e;
 	struct pollfd p[3];
-	char *cmd = build(command, t->path);
+	char *cmd;
 	pid_t pid, r;
 
-	if (cmd == NULL || pipe2(op, O_CLOEXEC) < 0) {
+	if (term_asked)
+		_exit(0);
+	if ((cmd = build(command, t->path)) == NULL)
+		return not_started(out, "unable to prepare the command", errno);
+	if (pipe2(op, O_CLOEXEC) < 0) {
+		e = errno;
 		free(cmd);
-		corral_result_set_error(out, "unable to prepare the command: %s", strerror(errno));
-		return 1;
+		return not_started(out, "unable to prepare the command", e);
 	}
 	if (pipe2(ep, O_CLOEXEC) < 0) {
+		e = errno;
 		close(op[0]), close(op[1]), free(cmd);
-		corral_result_set_error(out, "pipe: %s", strerror(errno));
-		return 1;
+		return not_started(out, "unable to prepare the command", e);
 	}
-	if ((link = keeper_start(cmd, t->fd, op[1], ep[1], &pid)) < 0)
-		corral_result_set_error(out, "unable to start the command: %s", strerror(errno));
+	link = keeper_start(cmd, t->fd, op[1], ep[1], &pid);
+	e = errno;
 	free(cmd);
 	close(op[1]);
 	close(ep[1]);
 	if (link < 0) {
 		close(op[0]), close(ep[0]);
-		return 1;
+		return not_started(out, "unable to start the command", e);
 	}
 	/* Until the keeper is done, not until the pipes close: a background
 	 * process of the command may hold them open for as long as it lives,
@@ -224,10 +269,13 @@ exec_process(const struct task_in *t, struct corral_result *out)
 	close(link);
 	while ((r = waitpid(pid, &kstatus, 0)) < 0 && errno == EINTR)
 		;
+	/* Killed for its time: the command has had its grace and ended. */
+	if (term_asked)
+		_exit(0);
 	if (!have) {
+		/* The keeper's exit status is spawn's errno. */
 		if (r > 0 && WIFEXITED(kstatus) && WEXITSTATUS(kstatus) != 0)
-			corral_result_set_error(out, "unable to start the command: %s",
-			    strerror(WEXITSTATUS(kstatus)));
+			return not_started(out, "unable to start the command", WEXITSTATUS(kstatus));
 		else
 			corral_result_set_error(out, "the command's keeper ended without its status");
 		return 1;
