@@ -1,6 +1,7 @@
 /* run: `corral run` — its command line, checked strictly, into the pool's
  * options and one job's spec; the pool run with that one job; what a
  * person sees of it (progress, the summary, --json) and the exit status. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -635,6 +636,24 @@ run(const struct run_cmd *o)
 	return status;
 }
 
+const char *
+cli_badopt(char **argv)
+{
+	char letter_opt[3] = { '-', (char)optopt, '\0' };
+	const char *a = optind > 0 ? argv[optind - 1] : "";
+	const char *next = argv[optind];
+	int letter = optopt > 0 && optopt < 127 && isgraph(optopt);
+
+	/* A short option inside a cluster leaves optind on the cluster; one
+	 * that ends it, or a long option, moves past it. */
+	if (letter && next != NULL && next[0] == '-' && next[1] != '-' && next[1] != '\0' &&
+	    strchr(next + 1, optopt) != NULL)
+		a = "";
+	if (letter && strncmp(a, "--", 2) != 0)
+		return sup_esc(letter_opt, 2);
+	return sup_esc(a, strcspn(a, "="));
+}
+
 static const struct run_option *
 run_option_code(int c)
 {
@@ -666,17 +685,20 @@ run_parse(int argc, char **argv, struct run_cmd *o, const char *cmd)
 	}
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:j:t:s:H:x:r:0qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":j:t:s:H:x:r:0qvh", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			cli_usage(stdout);
 			return -1;
 		}
 		if (c == ':')
 			log_diex(EXIT_USAGE, "%s: option '%s' needs a value (see 'corral %s --help')", cmd,
-			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])), cmd);
-		if ((opt = run_option_code(c)) == NULL || (!submit && (c == OPT_WAIT || c == OPT_SOCKET)))
+			    cli_badopt(argv), cmd);
+		if (c == '?')
 			log_diex(EXIT_USAGE, "%s: unknown option '%s' (see 'corral %s --help')", cmd,
-			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])), cmd);
+			    cli_badopt(argv), cmd);
+		if ((opt = run_option_code(c)) == NULL || (!submit && (c == OPT_WAIT || c == OPT_SOCKET)))
+			log_diex(EXIT_USAGE, "%s: unknown option '--%s' (see 'corral %s --help')", cmd,
+			    opt ? opt->name : "?", cmd);
 		if (run_opt_set(o, opt->name, opt->has_arg == no_argument ? NULL : optarg, err,
 		    sizeof err) < 0)
 			log_diex(EXIT_USAGE, "%s", err);
