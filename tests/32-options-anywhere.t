@@ -2,7 +2,8 @@
 # Options are taken anywhere among the operands, as GNU tools take them, by
 # every command; "--" ends them, so a file named like an option can still be
 # given. A refused option is named as it was written (a letter inside a
-# cluster, a long one without its value), in one line, exit 2.
+# cluster, a long one without its value), in one line, exit 2. --stats to a
+# path that cannot be written is refused before the job starts.
 . "$(dirname "$0")/lib.sh"
 unset POSIXLY_CORRECT
 
@@ -64,4 +65,34 @@ check "corral: pause: unknown option '-Z' (see 'corral --help')" pause x -Z
 check "corral: serve: unknown option '--bogus' (see 'corral serve --help')" serve --bogus
 check "corral: submit: unknown option '-Z' (see 'corral submit --help')" submit d -Z
 
+# --stats: a path that cannot be written is refused before the job starts.
+if [ "$(id -u)" -eq 0 ]; then
+	asuser() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+else
+	asuser() { "$@"; }
+fi
+mkdir ro && chmod 555 ro
+chmod 777 .
+out=$(asuser "$CORRAL" run -q -s "$T/st5" -H sha256 --json --stats "$T/ro/s.json" "$T/d" 2>&1); rc=$?
+is "$rc" 2 "--stats in an unwritable directory: exit 2"
+is "$out" "corral: unable to write --stats $T/ro/s.json: Permission denied" \
+	"--stats in an unwritable directory: one line, before any outcome"
+is "$(ls st5 2>/dev/null | wc -l)" 0 "--stats refused: no state was made, no job ran"
+out=$("$CORRAL" run -q -s st5 -H sha256 --stats d d 2>&1); rc=$?
+is "$rc" 2 "--stats naming a directory: exit 2"
+is "$out" "corral: unable to write --stats d: Is a directory" "--stats naming a directory: named"
+out=$("$CORRAL" run -q -s st5 -H sha256 --stats nodir/s.json d 2>&1); rc=$?
+is "$rc" 2 "--stats in a missing directory: exit 2"
+is "$out" "corral: unable to write --stats nodir/s.json: No such file or directory" \
+	"--stats in a missing directory: named"
+mkfifo fifo
+out=$(timeout 10 "$CORRAL" run -q -s st5 -H sha256 --stats fifo d 2>&1); rc=$?
+is "$rc" 2 "--stats to a FIFO nobody reads: exit 2, no hang"
+is "$out" "corral: unable to write --stats fifo: a FIFO that nobody reads" "--stats to a FIFO: named"
+out=$("$CORRAL" run -q -s st5 -H sha256 --stats made.json nosuch 2>&1); rc=$?
+is "$rc" 2 "--stats with a run refused at set-up: exit 2"
+is "$(ls made.json 2>/dev/null)" "" "--stats: the file made for a run that never started is removed"
+echo old > s.json
+"$CORRAL" run -q -s st6 -H sha256 --stats s.json d 2>/dev/null
+is "$(jq -r .files s.json)" 1 "--stats to an existing file: replaced by the figures"
 done_testing
