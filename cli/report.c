@@ -76,6 +76,9 @@ report_open(const struct report_opts *o)
 	if (st == NULL) {
 		if (errno == ENOENT)
 			log_diex(EXIT_USAGE, "no corral state in %s", sup_esc(o->state_dir, strlen(o->state_dir)));
+		if (errno == EBUSY)
+			log_diex(EXIT_USAGE, "unable to read state dir %s while its owner runs: readers "
+			    "must be able to write its lock.mdb", sup_esc(o->state_dir, strlen(o->state_dir)));
 		log_die(EXIT_USAGE, "unable to %s state dir %s", why,
 		    sup_esc(o->state_dir, strlen(o->state_dir)));
 	}
