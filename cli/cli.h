@@ -56,6 +56,12 @@ int run_opt_kind(const char *name);
  * a plugin handler is resolved to its real path (into o->plugin), which
  * must be readable. 0, or -1 with one line in err. */
 int run_check(struct run_cmd *o, char *err, size_t len);
+/* The option getopt_long has just refused (returned '?' or ':'), as the
+ * user wrote it, escaped: a short one by its letter ("-Z", even inside a
+ * cluster like -qZv), a long one by its name ("--bogus", without any
+ * "=VALUE"). Options are taken anywhere among the operands, as GNU tools
+ * take them, and "--" ends them: no command stops at its first operand. */
+const char *cli_badopt(char **argv);
 
 /* serve.c */
 int cli_serve(int argc, char **argv);

@@ -416,7 +416,7 @@ cli_control(const char *cmd, int argc, char **argv)
 		log_diex(EXIT_USAGE, "unknown command '%s'", sup_esc(cmd, strlen(cmd)));
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:s:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":s:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'S': sock = optarg; break;
 		case 'J': json = 1; break;
@@ -425,9 +425,12 @@ cli_control(const char *cmd, int argc, char **argv)
 		case 'h':
 			cli_usage(stdout);
 			return EXIT_OK;
+		case ':':
+			log_diex(EXIT_USAGE, "%s: option '%s' needs a value (see 'corral --help')", cmd,
+			    cli_badopt(argv));
 		default:
 			log_diex(EXIT_USAGE, "%s: unknown option '%s' (see 'corral --help')", cmd,
-			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])));
+			    cli_badopt(argv));
 		}
 	}
 	if (commands[k].takes_job) {

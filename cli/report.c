@@ -36,7 +36,8 @@ report_args(int argc, char **argv, struct report_opts *o, int allow_failed, cons
 	memset(o, 0, sizeof *o);
 	o->state_dir = "./.corral";
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":s:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o->state_dir = optarg;
@@ -46,23 +47,24 @@ report_args(int argc, char **argv, struct report_opts *o, int allow_failed, cons
 			break;
 		case OPT_FAILED:
 			if (!allow_failed)
-				goto bad;
+				log_diex(EXIT_USAGE, "%s: unknown option '--failed' (usage: %s)", argv[0], usage);
 			o->failed = 1;
 			break;
 		case 'h':
 			printf("usage: %s\n", usage);
 			exit(EXIT_OK);
+		case ':':
+			log_diex(EXIT_USAGE, "%s: option '%s' needs a value (usage: %s)", argv[0],
+			    cli_badopt(argv), usage);
 		default:
-			goto bad;
+			log_diex(EXIT_USAGE, "%s: unknown option '%s' (usage: %s)", argv[0], cli_badopt(argv),
+			    usage);
 		}
 	}
 	if (argc - optind > 1)
-		goto bad;
+		log_diex(EXIT_USAGE, "%s: one JOB at most (usage: %s)", argv[0], usage);
 	o->job = optind < argc ? argv[optind] : NULL;
 	return 0;
-bad:
-	fprintf(stderr, "usage: %s\n", usage);
-	exit(EXIT_USAGE);
 }
 
 static store *
@@ -74,6 +76,9 @@ report_open(const struct report_opts *o)
 	if (st == NULL) {
 		if (errno == ENOENT)
 			log_diex(EXIT_USAGE, "no corral state in %s", sup_esc(o->state_dir, strlen(o->state_dir)));
+		if (errno == EBUSY)
+			log_diex(EXIT_USAGE, "unable to read state dir %s while its owner runs: readers "
+			    "must be able to write its lock.mdb", sup_esc(o->state_dir, strlen(o->state_dir)));
 		log_die(EXIT_USAGE, "unable to %s state dir %s", why,
 		    sup_esc(o->state_dir, strlen(o->state_dir)));
 	}

@@ -1,7 +1,9 @@
 /* run: `corral run` — its command line, checked strictly, into the pool's
  * options and one job's spec; the pool run with that one job; what a
  * person sees of it (progress, the summary, --json) and the exit status. */
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pwd.h>
@@ -10,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "cli/config.h"
@@ -548,18 +552,65 @@ job_summary(struct job *j, FILE *f)
 		fprintf(f, "corral: run the same command again to resume\n");
 }
 
-static void
-write_stats(struct sup *s, const char *path, uint64_t done)
+/* --stats FILE, opened before the job starts so that a path it cannot
+ * write is found at once, not after the whole job ran; an existing file
+ * keeps its contents until the figures replace them. Not blocking on a
+ * FIFO nobody reads. The descriptor, or exits (2) naming the path. */
+static int
+stats_open(const char *path, int *created)
 {
-	FILE *f = fopen(path, "we");
+	int fd, fl;
 
-	if (f == NULL) {
-		log_warn("unable to write --stats %s", path);
+	*created = 0;
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0666);
+		*created = fd >= 0;
+	}
+	if (fd < 0 && errno == ENXIO)
+		log_diex(EXIT_USAGE, "unable to write --stats %s: a FIFO that nobody reads",
+		    sup_esc(path, strlen(path)));
+	if (fd < 0)
+		log_die(EXIT_USAGE, "unable to write --stats %s", sup_esc(path, strlen(path)));
+	if ((fl = fcntl(fd, F_GETFL)) >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
+}
+
+static void
+write_stats(struct sup *s, int fd, const char *path, uint64_t done)
+{
+	struct stat sb;
+	FILE *f;
+
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && ftruncate(fd, 0) < 0) {
+		log_warn("unable to write --stats %s", sup_esc(path, strlen(path)));
+		close(fd);
+		return;
+	}
+	if ((f = fdopen(fd, "w")) == NULL) {
+		log_warn("unable to write --stats %s", sup_esc(path, strlen(path)));
+		close(fd);
 		return;
 	}
 	stats_write(f, &s->stats, ev_time() - s->started, done);
 	if (fclose(f) == EOF)
-		log_warn("unable to write --stats %s", path);
+		log_warn("unable to write --stats %s", sup_esc(path, strlen(path)));
+}
+
+/* A run that never started leaves no --stats file it made. errno is
+ * kept: the caller still reads it. */
+static void
+stats_drop(int fd, const char *path, int created)
+{
+	int e = errno;
+
+	if (fd < 0)
+		return;
+	close(fd);
+	if (created)
+		unlink(path);
+	errno = e;
 }
 
 /* The exit status a job's end gives (documented in --help). */
@@ -590,12 +641,15 @@ run(const struct run_cmd *o)
 	struct sup_sub sub = { .job_changed = job_changed, .arg = &v };
 	ev_signal sig_int, sig_term, sig_hup, sig_tstp;
 	char err[9300];
-	int status;
+	int status, stats_fd = -1, stats_made = 0;
 
+	if (o->stats)
+		stats_fd = stats_open(o->stats, &stats_made);
 	if (sup_init(&s, &o->pool, err, sizeof err) < 0) {
 		char mark[PATH_MAX], sock[PATH_MAX] = "";
 		FILE *f;
 
+		stats_drop(stats_fd, o->stats, stats_made);
 		/* A service owns it: say where its jobs go instead. */
 		snprintf(mark, sizeof mark, "%s/serve", o->pool.state_dir);
 		if (errno == EBUSY && (f = fopen(mark, "re")) != NULL) {
@@ -610,6 +664,7 @@ run(const struct run_cmd *o)
 	}
 	if ((v.job = sup_job_open(&s, &o->spec, err, sizeof err)) == NULL) {
 		sup_free(&s);
+		stats_drop(stats_fd, o->stats, stats_made);
 		log_diex(EXIT_USAGE, "%s", err);
 	}
 	if (o->json) {
@@ -641,10 +696,28 @@ run(const struct run_cmd *o)
 	/* A set-up failure said its one line; a summary would bury it. */
 	if (status != EXIT_USAGE)
 		job_summary(v.job, stderr);
-	if (o->stats)
-		write_stats(&s, o->stats, job_done(v.job) - v.job->done_at_start);
+	if (stats_fd >= 0)
+		write_stats(&s, stats_fd, o->stats, job_done(v.job) - v.job->done_at_start);
 	sup_free(&s);
 	return status;
+}
+
+const char *
+cli_badopt(char **argv)
+{
+	char letter_opt[3] = { '-', (char)optopt, '\0' };
+	const char *a = optind > 0 ? argv[optind - 1] : "";
+	const char *next = argv[optind];
+	int letter = optopt > 0 && optopt < 127 && isgraph(optopt);
+
+	/* A short option inside a cluster leaves optind on the cluster; one
+	 * that ends it, or a long option, moves past it. */
+	if (letter && next != NULL && next[0] == '-' && next[1] != '-' && next[1] != '\0' &&
+	    strchr(next + 1, optopt) != NULL)
+		a = "";
+	if (letter && strncmp(a, "--", 2) != 0)
+		return sup_esc(letter_opt, 2);
+	return sup_esc(a, strcspn(a, "="));
 }
 
 static const struct run_option *
@@ -678,17 +751,20 @@ run_parse(int argc, char **argv, struct run_cmd *o, const char *cmd)
 	}
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:j:t:s:H:x:r:0qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":j:t:s:H:x:r:0qvh", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			cli_usage(stdout);
 			return -1;
 		}
 		if (c == ':')
 			log_diex(EXIT_USAGE, "%s: option '%s' needs a value (see 'corral %s --help')", cmd,
-			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])), cmd);
-		if ((opt = run_option_code(c)) == NULL || (!submit && (c == OPT_WAIT || c == OPT_SOCKET)))
+			    cli_badopt(argv), cmd);
+		if (c == '?')
 			log_diex(EXIT_USAGE, "%s: unknown option '%s' (see 'corral %s --help')", cmd,
-			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])), cmd);
+			    cli_badopt(argv), cmd);
+		if ((opt = run_option_code(c)) == NULL || (!submit && (c == OPT_WAIT || c == OPT_SOCKET)))
+			log_diex(EXIT_USAGE, "%s: unknown option '--%s' (see 'corral %s --help')", cmd,
+			    opt ? opt->name : "?", cmd);
 		if (run_opt_set(o, opt->name, opt->has_arg == no_argument ? NULL : optarg, err,
 		    sizeof err) < 0)
 			log_diex(EXIT_USAGE, "%s", err);

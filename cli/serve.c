@@ -608,7 +608,7 @@ cli_serve(int argc, char **argv)
 	/* Flags are read first, kept, and applied after the file: they win. */
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:s:j:vh", serve_options, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:j:vh", serve_options, &idx)) != -1) {
 		const char *key = NULL;
 
 		switch (c) {
@@ -621,10 +621,10 @@ cli_serve(int argc, char **argv)
 			return EXIT_OK;
 		case ':':
 			log_diex(EXIT_USAGE, "serve: option '%s' needs a value (see 'corral serve --help')",
-			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])));
+			    cli_badopt(argv));
 		case '?':
 			log_diex(EXIT_USAGE, "serve: unknown option '%s' (see 'corral serve --help')",
-			    sup_esc(argv[optind - 1], strlen(argv[optind - 1])));
+			    cli_badopt(argv));
 		default:
 			key = serve_options[idx].name;
 			break;

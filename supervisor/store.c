@@ -321,6 +321,19 @@ store_init(store *st, enum store_mode mode, const char **why)
 	return rc ? store_fail(st, rc) : 0;
 }
 
+/* The environment, its handle in st->env (to be closed even on failure). */
+static int
+env_open(store *st, const char *dir, unsigned flags)
+{
+	int rc;
+
+	if ((rc = mdb_env_create(&st->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(st->env, 8)) != 0 ||
+	    (rc = mdb_env_set_mapsize(st->env, map_size())) != 0)
+		return rc;
+	return mdb_env_open(st->env, dir, flags, 0600);
+}
+
 store *
 store_open(const char *dir, enum store_mode mode, const char **why)
 {
@@ -331,7 +344,7 @@ store_open(const char *dir, enum store_mode mode, const char **why)
 	unsigned flags = MDB_NOTLS;
 	const char *nosync = getenv("CORRAL_NOSYNC");
 	struct flock mark = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	int rc, dead, e;
+	int rc, dead, owner, e;
 
 	*why = "open";
 	if ((st = calloc(1, sizeof *st)) == NULL)
@@ -386,11 +399,23 @@ store_open(const char *dir, enum store_mode mode, const char **why)
 		st->probefd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 		st->probe_err = st->probefd < 0 ? errno : 0;
 	}
-	if ((rc = mdb_env_create(&st->env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(st->env, 8)) != 0 ||
-	    (rc = mdb_env_set_mapsize(st->env, map_size())) != 0 ||
-	    (rc = mdb_env_open(st->env, dir, flags, 0600)) != 0 ||
-	    (rc = mdb_env_stat(st->env, &ms)) != 0) {
+	rc = env_open(st, dir, flags);
+	if ((rc == EACCES || rc == EPERM) && mode == STORE_READ) {
+		/* A directory this reader cannot write (a read-only copy, another
+		 * user's): LMDB's lock.mdb, where readers register, is not to be
+		 * had. Without it a reader is safe only while no owner writes:
+		 * one that does could reuse the pages being read. (A read-only
+		 * filesystem LMDB itself reads without its lock file.) */
+		mdb_env_close(st->env);
+		st->env = NULL;
+		if ((owner = store_owned(st)) != 0) {
+			*why = "read";
+			errno = owner > 0 ? EBUSY : rc;
+			goto fail;
+		}
+		rc = env_open(st, dir, flags | MDB_NOLOCK);
+	}
+	if (rc != 0 || (rc = mdb_env_stat(st->env, &ms)) != 0) {
 		store_fail(st, rc);
 		goto fail;
 	}

@@ -95,6 +95,10 @@ struct store_task {
 /* Opens (write: creating) the state directory. STORE_WRITE also takes an
  * exclusive lock on DIR/lock: a second owner gets EBUSY; and, being the
  * only owner, marks every job a previous owner left running interrupted.
+ * STORE_READ writes nothing: a directory the reader cannot write (a
+ * read-only copy, another user's) is read without LMDB's lock file, which
+ * is safe only while no owner writes, so it fails with EBUSY (why "read")
+ * while one does.
  * On failure returns NULL with errno and *why naming the step ("create",
  * "lock", "open"...). */
 enum store_mode { STORE_READ, STORE_WRITE };
