@@ -648,7 +648,7 @@ complete_check(struct sup *s)
 		if (j->scan || j->ready || j->inflight)
 			continue;
 		if (j->unseen) {
-			/* Everything is answered: commit now, not in 20 ms. */
+			/* Everything is answered: commit now, not in 50 ms. */
 			if (sup_commit(s) < 0 || s->stopping)
 				return;
 		}

@@ -3,7 +3,7 @@
  *
  * CORRAL_FAULTS="CALL=ERRNO:COUNT[,...]" fails the first COUNT calls of
  * CALL (open, opendir, fork, posix_spawn, socketpair) with ERRNO (EMFILE,
- * ENFILE, EAGAIN, ENOMEM), then lets them through: a limit that lifts.
+ * ENFILE, EAGAIN, ENOMEM; or EACCES, the file's own), then lets them through: a limit that lifts.
  * COUNT "always" never lets them through. CORRAL_FAULT_ROLE says in which
  * processes: "supervisor" (the default) or "worker" (argv[1] "__worker",
  * and what they fork); CORRAL_FAULT_UNDER limits open and opendir to paths
@@ -61,7 +61,8 @@ setup(void)
 			continue;
 		*eq = *colon = '\0';
 		err = strcmp(eq + 1, "EMFILE") == 0 ? EMFILE : strcmp(eq + 1, "ENFILE") == 0 ? ENFILE :
-		    strcmp(eq + 1, "EAGAIN") == 0 ? EAGAIN : strcmp(eq + 1, "ENOMEM") == 0 ? ENOMEM : 0;
+		    strcmp(eq + 1, "EAGAIN") == 0 ? EAGAIN : strcmp(eq + 1, "ENOMEM") == 0 ? ENOMEM :
+		    strcmp(eq + 1, "EACCES") == 0 ? EACCES : 0;
 		for (i = 0; i < C__N; i++)
 			if (strcmp(p, names[i]) == 0 && err != 0) {
 				rule[i].err = err;
