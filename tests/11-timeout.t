@@ -39,7 +39,10 @@ mkdir one && echo x > one/f
 mkdir pid && chmod 777 pid
 PIDFILE=$T/pid/sleep.pid "$CORRAL" run -q -j 1 -t 300ms -r 0 -s st3 -x "$T/hang.sh" --json one > out3.jsonl 2>/dev/null
 is "$(jq -r .status out3.jsonl)" timeout "exec: a hung command is a timeout"
-sleep 0.3
-st=$(awk '{print $3}' "/proc/$(cat pid/sleep.pid)/stat" 2>/dev/null)
-ok "$([ -z "$st" ] || [ "$st" = Z ]; echo $?)" "exec: the command's own subprocess was killed too (state '${st:-gone}')"
+sub_gone() {
+	st=$(awk '{print $3}' "/proc/$(cat pid/sleep.pid)/stat" 2>/dev/null)
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+wait_until sub_gone
+ok $? "exec: the command's own subprocess was killed too (state '${st:-gone}')"
 done_testing

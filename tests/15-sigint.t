@@ -7,7 +7,7 @@ mkdir in
 i=0; while [ $i -lt 40 ]; do echo "$i" > "in/slow-$i"; i=$((i + 1)); done
 "$CORRAL" run -j 2 -s st -H "$PLUGIN" in > /dev/null 2> err.txt &
 pid=$!
-sleep 1
+wait_until done_at_least st 2	# under way: its signals are watched
 kill -INT "$pid"
 wait "$pid"
 is "$?" 130 "SIGINT: exit status 130"
@@ -18,7 +18,7 @@ ok "$([ "$n" -lt 40 ]; echo $?)" "stopped early ($n of 40)"
 
 "$CORRAL" run -q -j 2 -s st -H "$PLUGIN" in > /dev/null 2>&1 &
 pid=$!
-sleep 0.8
+wait_until done_at_least st $((n + 1))
 kill -TERM "$pid"
 wait "$pid"
 is "$?" 130 "SIGTERM: exit status 130"

@@ -8,7 +8,7 @@ mkdir in
 i=0; while [ $i -lt 30 ]; do echo "$i" > "in/slow-$i"; i=$((i + 1)); done
 "$CORRAL" run -q -j 2 -s st -H "$PLUGIN" in > /dev/null 2>&1 &
 pid=$!
-sleep 1.2
+wait_until done_at_least st 1
 s1=$("$CORRAL" status -s st --json)
 is "$?" 0 "status works during a run"
 is "$(echo "$s1" | jq -r .state)" running "it says running"
@@ -20,9 +20,8 @@ like "$("$CORRAL" jobs -s st)" "running" "jobs works during a run"
 out=$("$CORRAL" run -q -s st -H "$PLUGIN" in 2>&1)
 is "$?" 2 "a second run on the same state dir: exit 2"
 like "$out" "state dir st is in use by another corral process" "with a message that says why"
-sleep 0.7
-d2=$("$CORRAL" status -s st --json | jq -r .done)
-ok "$([ "$d2" -gt "$d1" ]; echo $?)" "progress moves on ($d2)"
+wait_until done_at_least st $((d1 + 1))
+ok $? "progress moves on ($("$CORRAL" status -s st --json | jq -r .done))"
 wait "$pid"
 is "$?" 0 "the run finishes undisturbed"
 is "$("$CORRAL" status -s st --json | jq -r .done)" 30 "all 30 done"

@@ -72,21 +72,30 @@ if [ $dev -eq 1 ]; then
 	is "$(st in/null)" "skipped: not a regular file: a character device" "a device node is skipped, never opened"
 fi
 
-# A file removed after the scan, before dispatch: recorded as vanished.
+# A file removed after the scan, before dispatch: recorded as vanished. The
+# one child is held on the first file (empty: it waits until it is not)
+# until both are tasks and the second is gone.
 mkdir vin
-echo x > vin/a-slow
+: > vin/a-await
 echo x > vin/b-victim
-"$CORRAL" run -q -j 1 --depth 1 -s st3 -H "$PLUGIN" --json vin > vout.jsonl 2>/dev/null &
+scanned() {	# scanned STATEDIR: both files are tasks, the first one running
+	[ "$("$CORRAL" status -s "$1" --json | jq -r .total)" = 2 ] &&
+	    grep -q 'stderr: await: waiting' "$1.err"
+}
+"$CORRAL" run -q -j 1 --depth 1 -s st3 -H "$PLUGIN" --json vin > vout.jsonl 2> st3.err &
 pid=$!
-sleep 0.15
+wait_until scanned st3
 rm vin/b-victim
+echo go > vin/a-await
 wait "$pid"
 is "$(jq -r 'select(.path=="vin/b-victim") | .status + ": " + .error' vout.jsonl)" "skipped: vanished before processing" "a file removed after the scan: skipped, vanished"
+: > vin/a-await
 echo x > vin/b-victim
-printf 'vin/a-slow\nvin/b-victim\n' | "$CORRAL" run -q -j 1 --depth 1 -s st3b -H "$PLUGIN" --json - > vout2.jsonl 2>/dev/null &
+printf 'vin/a-await\nvin/b-victim\n' | "$CORRAL" run -q -j 1 --depth 1 -s st3b -H "$PLUGIN" --json - > vout2.jsonl 2> st3b.err &
 pid=$!
-sleep 0.15
+wait_until scanned st3b
 rm vin/b-victim
+echo go > vin/a-await
 wait "$pid"
 is "$(jq -r 'select(.path=="vin/b-victim") | .status + ": " + .error' vout2.jsonl)" "skipped: vanished before processing" "a listed file removed after the scan: skipped, vanished"
 

@@ -13,7 +13,8 @@ for m in garbage oversize unknownid dup cut badtype closesock silent-exit lastwo
 done
 for i in 1 2 3 4 5 6; do echo x > "in/fine$i"; done
 start=$(now_ms)
-CORRAL_WORKER=$FAKEWORKER timeout 60 "$CORRAL" run -q -j 2 -r 1 -s st --json in > out.jsonl 2> err.txt
+# in/fine1 is named twice: once in the directory, once on its own.
+CORRAL_WORKER=$FAKEWORKER timeout 60 "$CORRAL" run -q -j 2 -r 1 -s st --json in in/fine1 > out.jsonl 2> err.txt
 rc=$?
 took=$(( $(now_ms) - start ))
 is "$rc" 1 "the job finishes (exit 1)"
@@ -36,9 +37,17 @@ is "$(st fine1)" "ok: " "well-behaved files are ok"
 # "dup": its first result is fine; the second one arrives for a task that is
 # no longer running, and the next file in that child pays for it — unless
 # there is none, when it is killed idle; with a retry that file recovers.
-# Either way nothing is counted twice.
+# Either way nothing is counted twice. `corral results` shows one row per
+# record, so the store itself is counted: one task and one outcome record
+# per file (a file named twice, or given a second sequence number, would
+# make two), and the job's counters equal the records (an outcome put again
+# over its first would be counted twice, yet leave one record).
 is "$(jq -r 'select(.path=="in/dup") | .status' out.jsonl)" ok "a second result is never recorded twice"
-is "$("$CORRAL" results -s st --json | jq -r .path | sort | uniq -d | wc -l)" 0 "no file recorded twice"
+entries() { mdb_stat -s "$1" st | sed -n 's/^ *Entries: //p'; }
+is "$(entries tasks) $(entries paths) $(entries results)" "18 18 18" "the store: 18 tasks, 18 paths, 18 outcome records"
+counted=$("$CORRAL" status -s st --json | jq -r '[.total, .done, .ok, .failed, .crashed, .timeout, .skipped] | join(" ")')
+recorded=$("$CORRAL" results -s st --json | jq -rs '[length, length] + ([("ok", "failed", "crashed", "timeout", "skipped") as $s | map(select(.status == $s)) | length]) | join(" ")')
+is "$counted" "$recorded" "the job's counters (total, done, each status) equal its records"
 
 # Worker programs that cannot start.
 out=$(CORRAL_WORKER=/nonexistent/worker timeout 20 "$CORRAL" run -q -s st2 in 2>&1); rc=$?

@@ -19,14 +19,9 @@ alive() {	# pids of the marked processes still alive (a zombie is dead)
 		case $line in *"($S) "[!Z]*) echo "${line%% *}" ;; esac
 	done
 }
-gone() {	# gone: waits up to 10 s for no marked process to be alive
-	n=0
-	while [ -n "$(alive)" ]; do
-		[ $n -ge 100 ] && return 1
-		sleep 0.1; n=$((n + 1))
-	done
-	return 0
-}
+none_alive() { [ -z "$(alive)" ]; }
+running() { [ "$(alive | wc -l)" -ge "$1" ]; }	# running N: N marked processes alive
+gone() { wait_until none_alive; }	# gone: no marked process is left
 # What a failure leaves is killed by pid, so that one case does not spoil
 # the next.
 reset() { alive | xargs -r kill -9 2>/dev/null; gone; }
@@ -79,8 +74,7 @@ reset
 # kill -9 of the supervisor mid-command.
 "$CORRAL" run -q -j 1 -t 60s -s st7 -x "setsid -f $L 300 </dev/null >/dev/null 2>&1; $L 302 & exec $L 301; : {}" in > /dev/null 2>&1 &
 pid=$!
-n=0
-while [ "$(alive | wc -l)" -lt 3 ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+wait_until running 3
 is "$(alive | wc -l)" 3 "three descendants running"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null

@@ -35,11 +35,11 @@ like "$(cat run.err)" "submit --wait" "... pointing to corral submit --wait"
 "$CORRAL" submit -q -H "$PLUGIN" --job slow slow > /dev/null
 "$CORRAL" pause slow 2> /dev/null
 is "$?" 0 "pause"
-wait_until "paused" sh -c '[ "$("$CORRAL" status --json slow | jq -r .state)" = paused ]'
+wait_until sh -c '[ "$("$CORRAL" status --json slow | jq -r .state)" = paused ]'
 ok $? "... status says paused"
 is "$("$CORRAL" delete slow 2> /dev/null; echo $?)" 2 "delete of a paused job is refused"
 n1=$("$CORRAL" status --json slow | jq -r .done)
-wait_until "its running file done" sh -c '! "$CORRAL" workers --json | jq -r .path | grep -q slow'
+wait_until sh -c '! "$CORRAL" workers --json | jq -r .path | grep -q slow'
 n2=$("$CORRAL" status --json slow | jq -r .done)
 ok "$([ "$n2" -lt 40 ]; echo $?)" "a paused job takes no new files ($n1 then $n2 of 40)"
 
@@ -56,7 +56,7 @@ start
 is "$("$CORRAL" status --json slow | jq -r .state)" paused "a paused job is paused after a restart"
 "$CORRAL" resume slow 2> /dev/null
 is "$?" 0 "resume"
-wait_until "slow done" sh -c '[ "$("$CORRAL" status --json slow | jq -r .state)" = done ]'
+wait_until sh -c '[ "$("$CORRAL" status --json slow | jq -r .state)" = done ]'
 ok $? "... it runs to its end"
 is "$("$CORRAL" results --json slow | jq -r .path | sort | uniq | wc -l | tr -d ' ')" 40 \
     "each of its 40 files recorded"
@@ -72,11 +72,11 @@ like "$(cat del.err)" "no_such_job" "... named so"
 mkdir hang
 echo x > hang/h-hang
 "$CORRAL" submit -q -H "$PLUGIN" --job hang -t 10m hang > /dev/null
-wait_until "the hang running" sh -c '"$CORRAL" workers --json | jq -r .path | grep -q h-hang'
+wait_until sh -c '"$CORRAL" workers --json | jq -r .path | grep -q h-hang'
 wpid=$("$CORRAL" workers --json | jq -r 'select(.job == "hang") | .pid')
 "$CORRAL" cancel hang 2> /dev/null
 is "$?" 0 "cancel"
-wait_until "its child gone" sh -c "! kill -0 $wpid"
+wait_until sh -c "! kill -0 $wpid"
 ok $? "... the child running its file is killed"
 is "$("$CORRAL" status --json hang | jq -r .state)" cancelled "... state cancelled"
 is "$("$CORRAL" status --json hang | jq -r .done)" 0 "... its file not recorded: it stays pending"
@@ -89,7 +89,7 @@ is "$?" 1 "submit --wait: exit 1 when files fail"
 for n in a b c; do mv "mixed/$n-fail" "mixed/$n-fine"; ln -s "$n-fine" "mixed/$n-fail"; done
 "$CORRAL" retry mixed 2> /dev/null
 is "$?" 0 "retry"
-wait_until "mixed done again" sh -c '[ "$("$CORRAL" status --json mixed | jq -r .state)" = done ]'
+wait_until sh -c '[ "$("$CORRAL" status --json mixed | jq -r .state)" = done ]'
 is "$("$CORRAL" results --json mixed | jq -r .status | sort | uniq -c | tr -s ' ' | tr '\n' ,)" \
     " 3 ok, 3 skipped," "the failed files ran again (now links: skipped), the ok ones did not"
 
@@ -105,7 +105,7 @@ ok "$([ "$(wc -l < watch.out)" -gt 0 ]; echo $?)" "... $(wc -l < watch.out | tr 
 "$CORRAL" submit -q -H "$PLUGIN" --job stilled slow > /dev/null
 "$CORRAL" pause stilled 2> /dev/null
 "$CORRAL" submit -q -H exec -x 'sleep 0.01; cat {}' --job big big > /dev/null
-wait_until "some done" sh -c '[ "$("$CORRAL" status --json big | jq -r .done)" -gt 0 ]'
+wait_until sh -c '[ "$("$CORRAL" status --json big | jq -r .done)" -gt 0 ]'
 kill -9 "$DPID"
 wait "$DPID" 2>/dev/null
 stop_notify
@@ -113,7 +113,7 @@ start
 like "$(cat serve.log)" "job big taken up" "the restarted service takes up the job"
 "$CORRAL" watch mixed > /dev/null 2>&1
 is "$?" 1 "watch of a job that ended before the restart: exit by its record (files not ok: 1)"
-wait_until "big done" sh -c '[ "$("$CORRAL" status --json big | jq -r .state)" = done ]'
+wait_until sh -c '[ "$("$CORRAL" status --json big | jq -r .state)" = done ]'
 ok $? "... and finishes it"
 is "$("$CORRAL" results --json big | jq -r .path | sort | uniq -d | wc -l | tr -d ' ')" 0 \
     "no file recorded twice"
@@ -129,7 +129,7 @@ i=0
 while [ $i -lt 30 ]; do echo x > "runin/r$i-slow"; i=$((i + 1)); done
 "$CORRAL" run -q -j 1 -s "$S" -H "$PLUGIN" --job fromrun runin > /dev/null 2>&1 &
 RPID=$!
-wait_until "the run started" sh -c '[ "$(CORRAL_SOCKET= "$CORRAL" status -s "$S" --json fromrun | jq -r .done)" -gt 0 ]'
+wait_until sh -c '[ "$(CORRAL_SOCKET= "$CORRAL" status -s "$S" --json fromrun | jq -r .done)" -gt 0 ]'
 kill -INT $RPID
 wait $RPID
 is "$(CORRAL_SOCKET= "$CORRAL" status -s "$S" --json fromrun | jq -r .state)" interrupted \
@@ -137,7 +137,7 @@ is "$(CORRAL_SOCKET= "$CORRAL" status -s "$S" --json fromrun | jq -r .state)" in
 cd /
 start --socket-mode 0666
 cd "$T"
-wait_until "fromrun done" sh -c '[ "$("$CORRAL" status --json fromrun | jq -r .state)" = done ]'
+wait_until sh -c '[ "$("$CORRAL" status --json fromrun | jq -r .state)" = done ]'
 ok $? "the service takes up the run's job (its relative paths too) and finishes it"
 is "$("$CORRAL" results --json fromrun | jq -r .status | sort | uniq -c | tr -s ' ')" " 30 ok" \
     "... every file ok, none skipped as missing"
@@ -207,7 +207,7 @@ S=$T/st2
 start --keep 2s
 "$CORRAL" submit --wait -q -H sha256 --job kept small > /dev/null 2>&1
 is "$("$CORRAL" jobs --json | jq -r .job)" kept "a finished job is listed"
-wait_until "it is deleted" sh -c '! "$CORRAL" jobs --json | grep -q kept'
+wait_until sh -c '! "$CORRAL" jobs --json | grep -q kept'
 ok $? "--keep 2s: it is deleted once it has been finished that long"
 like "$(cat serve.log)" "job kept deleted: done [0-9]+ s ago, past --keep" "... and the deletion is logged"
 kill -TERM "$DPID"

@@ -26,11 +26,11 @@ start() {
 	: > "$T/notify.log"
 	"$NOTIFYSOCK" "$T/notify.sock" >> "$T/notify.log" &
 	NPID=$!
-	wait_until "the notify socket" test -S "$T/notify.sock"
+	wait_until test -S "$T/notify.sock"
 	NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=${WATCHDOG_USEC:-} \
 	    "$CORRAL" serve -v -s "$S" --socket "$SOCK" "$@" 2>> "$LOG" &
 	DPID=$!
-	wait_until "READY=1" grep -q "READY=1" "$T/notify.log"
+	wait_until grep -q "READY=1" "$T/notify.log"
 }
 
 # stop DESCRIPTION: SIGTERM, and the service must exit 0.
@@ -99,7 +99,7 @@ $CTL "$SOCK" stall "$T/stalled-2" nohello &
 SP2=$!
 $CTL "$SOCK" noread many "$T/noread-ready" "$T/noread-go" > noread.out &
 NR=$!
-wait_until "the stalled clients" test -e "$T/stalled-1" -a -e "$T/stalled-2" -a -e "$T/noread-ready"
+wait_until test -e "$T/stalled-1" -a -e "$T/stalled-2" -a -e "$T/noread-ready"
 out=$("$CORRAL" jobs)
 is "$?" 0 "jobs is served while a client stalls in a half frame, one before its HELLO, and one leaves RESULTS unread"
 like "$out" "^many +done" "... and says what it should"
@@ -126,7 +126,7 @@ files big 10000
 files little 10
 start -j 2
 "$CORRAL" submit -q -H exec -x 'sleep 0.01; cat {}' --job big big > /dev/null
-wait_until "big running on both children" holds big -eq 2
+wait_until holds big -eq 2
 "$CORRAL" submit --wait -q -H exec -x 'sleep 0.01; cat {}' --job little little > /dev/null 2>&1
 is "$?" 0 "a 10-file job submitted behind a 10,000-file one is done"
 n=$(field big done)
@@ -140,11 +140,11 @@ files light 4000
 files heavy 4000
 start -j 4
 "$CORRAL" submit -q -H exec -x 'sleep 0.02; cat {}' --priority 10 --job light light > /dev/null
-wait_until "light on every child" holds light -eq 4
+wait_until holds light -eq 4
 "$CORRAL" submit -q -H exec -x 'sleep 0.02; cat {}' --priority 40 --job heavy heavy > /dev/null
-wait_until "heavy on 3 of 4 children" holds heavy -ge 3
+wait_until holds heavy -ge 3
 ok $? "priority 40 against 10 on 4 children: the heavier job holds 3 or more"
-wait_until "heavy ahead" twice_as_far heavy light
+wait_until twice_as_far heavy light
 ok $? "... and, started later, has done more than twice as many files ($(field heavy done) against $(field light done))"
 "$CORRAL" cancel light 2> /dev/null
 "$CORRAL" cancel heavy 2> /dev/null
@@ -172,7 +172,7 @@ is "$(outcomes exec-3)" " 5 ok" "... its files ok"
 "$CORRAL" submit -q -H "$PLUGIN" --job slow-4 slow > /dev/null
 "$CORRAL" submit --wait -q -H sha256 --job sha-4 slow > /dev/null 2>&1
 is "$?" 0 "a sha256 job beside a running plugin job, one child between them: exit 0"
-wait_until "slow-4 done" state_is slow-4 done
+wait_until state_is slow-4 done
 is "$(outcomes slow-4)" " 6 ok" "... the plugin job's files ok too"
 stop "stopped"
 
@@ -188,7 +188,7 @@ done
 start -j 2
 "$CORRAL" submit --wait -q -H "$PLUGIN" --job clean clean > /dev/null 2>&1 &
 CW=$!
-wait_until "clean running" holds clean -ge 1
+wait_until holds clean -ge 1
 "$CORRAL" submit --wait -q -H "$PLUGIN" --halt-on-error 20% --job halty halt > /dev/null 2>&1
 is "$?" 3 "a job whose files mostly fail halts: submit --wait exit 3"
 is "$(field halty state)" halted "... state halted"
@@ -209,13 +209,13 @@ mkdir hang
 echo x > hang/h-hang
 "$CORRAL" submit --wait -q -H "$PLUGIN" -t 10m --job hang hang > /dev/null 2>&1 &
 CP=$!
-wait_until "the hang running" sh -c '"$CORRAL" workers --json | jq -r .path | grep -q h-hang'
+wait_until sh -c '"$CORRAL" workers --json | jq -r .path | grep -q h-hang'
 wpid=$("$CORRAL" workers --json | jq -r 'select(.job == "hang") | .pid')
 kill -9 "$CP"
 wait "$CP" 2> /dev/null
-wait_until "the hang's child gone" gone "$wpid"
+wait_until gone "$wpid"
 ok $? "submit --wait killed: the child running its job's file is killed"
-wait_until "hang cancelled" state_is hang cancelled
+wait_until state_is hang cancelled
 ok $? "... and the job cancelled"
 like "$(field hang reason)" "client went away" "... because its client went away"
 stop "stopped"
@@ -225,32 +225,32 @@ section hup
 printf '[serve]\nworkers = 2\n' > serve.conf
 WATCHDOG_USEC=200000 start --config "$T/serve.conf" --check-workers 0
 is "$(nworkers)" 2 "workers = 2 from the configuration file"
-wait_until "3 WATCHDOG=1" told_at_least 3 WATCHDOG=1
+wait_until told_at_least 3 WATCHDOG=1
 ok $? "WATCHDOG_USEC=200000: WATCHDOG=1 on the notify socket, again and again"
 printf '[serve]\nworkers = 3\n' > serve.conf
 kill -HUP "$DPID"
-wait_until "3 workers" nworkers_is 3
+wait_until nworkers_is 3
 ok $? "workers = 3 and SIGHUP: 3 children"
 # reload_told: RELOADING=1 came, and READY=1 after it
 reload_told() {
 	awk '/^RELOADING=1/ { r = NR } /^READY=1$/ && r && NR > r { ok = 1 } END { exit !ok }' \
 	    "$T/notify.log"
 }
-wait_until "RELOADING=1 then READY=1" reload_told
+wait_until reload_told
 ok $? "... RELOADING=1, then READY=1"
 printf '[serve]\nworkers = lots\n' > serve.conf
 kill -HUP "$DPID"
-wait_until "the refusal logged" grep -q "SIGHUP: .*stay as they were" "$LOG"
+wait_until grep -q "SIGHUP: .*stay as they were" "$LOG"
 ok $? "a broken configuration on SIGHUP is logged"
 is "$(nworkers)" 3 "... and changes nothing"
 files slowh 12 -slow
 "$CORRAL" submit -q -H "$PLUGIN" --job slowh slowh > /dev/null
-wait_until "slowh on every child" holds slowh -eq 3
+wait_until holds slowh -eq 3
 printf '[serve]\nworkers = 1\n' > serve.conf
 kill -HUP "$DPID"
-wait_until "1 worker" nworkers_is 1
+wait_until nworkers_is 1
 ok $? "workers = 1 and SIGHUP while every child runs a job: the pool shrinks"
-wait_until "slowh done" state_is slowh done
+wait_until state_is slowh done
 ok $? "... the files of the children stopped run again, and the job ends done"
 is "$(outcomes slowh)" " 12 ok" "... each file recorded once, ok"
 stop "stopped"
@@ -261,7 +261,7 @@ if have systemd-socket-activate; then
 	systemd-socket-activate -l "$SOCK" -E ASAN_OPTIONS -E UBSAN_OPTIONS -E CORRAL_WORKER \
 	    "$CORRAL" serve -s "$S" --socket "$SOCK" -j 1 2>> "$LOG" &
 	DPID=$!
-	wait_until "the activation socket" test -S "$SOCK"
+	wait_until test -S "$SOCK"
 	"$CORRAL" submit --wait -q -H sha256 --job act small > /dev/null 2>&1
 	is "$?" 0 "socket activation: the service takes the listener it is given and serves on it"
 	like "$(cat "$LOG")" "serving .* on $SOCK" "... logged"

@@ -53,12 +53,12 @@ is "$("$CORRAL" workers --json | jq -r .slot | wc -l | tr -d ' ')" 2 "-j 2 wins 
 # ---- SIGHUP: the jobs submitted after it ----
 sed -i 's/^max-entries = 2$/max-entries = 3/' "$CONF"
 kill -HUP "$DPID"
-wait_until "the reload" grep -q "SIGHUP: .* read again" serve.log
+wait_until grep -q "SIGHUP: .* read again" serve.log
 "$CORRAL" submit --wait -q --job e -H archive tars > /dev/null 2>&1
 is "$(error e)" "failed: too_many_entries: over 3" "after SIGHUP a new job gets the new default"
 is "$("$CORRAL" workers --json | jq -r .slot | wc -l | tr -d ' ')" 2 "... and -j 2 still wins over the file's workers"
 "$CORRAL" retry c 2> /dev/null
-wait_until "c run again" sh -c '[ "$("$CORRAL" status --json c | jq -r .state)" = done ]'
+wait_until sh -c '[ "$("$CORRAL" status --json c | jq -r .state)" = done ]'
 is "$(error c)" "failed: too_many_entries: over 2" "a job submitted before keeps its own: retried, still over 2"
 "$CORRAL" submit -q --job c -H archive tars > /dev/null 2> again.err
 is "$?" 2 "the same submit again is refused: its spec changed with the defaults"
@@ -69,7 +69,7 @@ like "$(cat again.err)" "exists: job c was run with --max-entries 2; this comman
 sed -i 's/^max-entries = 3$/max-entries = many/' "$CONF"
 : > serve.log
 kill -HUP "$DPID"
-wait_until "the failed reload" grep -q "SIGHUP" serve.log
+wait_until grep -q "SIGHUP" serve.log
 is "$(cat serve.log)" "corral: SIGHUP: $CONF:7: max-entries: 'many' is not a whole number from 1 to 4294967295; the settings stay as they were" \
     "a bad default on SIGHUP: one line naming PATH:LINE"
 "$CORRAL" submit --wait -q --job f -H archive tars > /dev/null 2>&1
@@ -85,7 +85,7 @@ extract = $T/out
 fail-on = suspicious
 EOF
 kill -HUP "$DPID"
-wait_until "the third reload" grep -q "SIGHUP: .* read again" serve.log
+wait_until grep -q "SIGHUP: .* read again" serve.log
 "$CORRAL" submit --wait -q --job x1 -H sha256 tars > /dev/null 2> x1.err
 is "$? $(error x1)" "0 ok: " "a default extract is left out for -H sha256, not refused"
 "$CORRAL" submit --wait -q --job x2 tars > /dev/null 2>&1

@@ -64,7 +64,7 @@ while [ $i -lt 8 ]; do
 	( "$CORRAL" check clean.zip evil.zip clean.zip > "c$i.txt"; echo $? > "c$i.rc" ) &
 	i=$((i + 1))
 done
-wait_until "eight clients answered" sh -c 'ls c*.rc 2>/dev/null | wc -l | grep -qx 8'
+wait_until sh -c 'ls c*.rc 2>/dev/null | wc -l | grep -qx 8'
 bad=0
 i=0
 while [ $i -lt 8 ]; do
@@ -81,11 +81,11 @@ is "$("$CORRAL" jobs --json | jq -r 'select(.job | startswith("check")) | .job' 
 echo x > slow
 "$CORRAL" check -H "$BUILD/tests/plugins/hangs.so" slow > /dev/null 2>&1 &
 CPID=$!
-wait_until "the hang in a child" sh -c '"$CORRAL" workers --json | jq -r .path | grep -qx -- -'
+wait_until sh -c '"$CORRAL" workers --json | jq -r .path | grep -qx -- -'
 wpid=$("$CORRAL" workers --json | jq -r 'select(.path == "-") | .pid')
 kill -9 $CPID
 wait $CPID 2> /dev/null
-wait_until "its child gone" sh -c "! kill -0 $wpid"
+wait_until sh -c "! kill -0 $wpid"
 ok $? "a check's client killed: the child running its file is killed too"
 timeout 60 "$CORRAL" check clean.zip > /dev/null
 is "$?" 0 "... and the lane serves the next check"

@@ -27,7 +27,7 @@ CMD='head -c 3000 /dev/zero | tr "\0" x; : {}'
 
 start --check-workers 0
 "$CORRAL" submit -q --job big -x "$CMD" in > /dev/null
-wait_until "the disk full" grep -q "the disk is full" "$T/serve.log"
+wait_until grep -q "the disk is full" "$T/serve.log"
 ok $? "the log says the disk is full"
 unlike_io=$(grep -c "Input/output error" "$T/serve.log")
 is "$unlike_io" 0 "... not 'Input/output error'"
@@ -41,9 +41,9 @@ alive "$DPID"
 ok $? "the service runs on"
 
 mount -o remount,size=64m "$T/small"
-wait_until "room again" grep -q "has room again" "$T/serve.log"
+wait_until grep -q "has room again" "$T/serve.log"
 ok $? "once there is room, it says so"
-wait_until "big done" sh -c '[ "$("$CORRAL" status --json big | jq -r .state)" = done ]'
+wait_until sh -c '[ "$("$CORRAL" status --json big | jq -r .state)" = done ]'
 ok $? "... and finishes the job"
 is "$("$CORRAL" results --json big | jq -r .status | sort | uniq -c | tr -s ' ')" " 400 ok" \
     "every file ok"
@@ -60,7 +60,7 @@ mkdir small2
 mount -t tmpfs -o size=600k tmpfs "$T/small2"
 CORRAL_SOCKET= timeout 120 "$CORRAL" run -q -j 2 -s "$T/small2/st" -x "$CMD" in > /dev/null 2> run.err &
 RPID=$!
-wait_until "run says full" grep -q "the disk is full" run.err
+wait_until grep -q "the disk is full" run.err
 ok $? "run: the disk is full, in words"
 mount -o remount,size=64m "$T/small2"
 wait $RPID

@@ -7,22 +7,6 @@ SOCK=$T/sock
 S=$T/st
 export CORRAL_SOCKET=$SOCK CORRAL S
 
-# wait_until DESCRIPTION CMD...: polls CMD (every 50 ms, 60 s at most).
-wait_until() {
-	_d=$1
-	shift
-	_i=0
-	while ! "$@" > /dev/null 2>&1; do
-		_i=$((_i + 1))
-		if [ $_i -ge 1200 ]; then
-			echo "# gave up waiting: $_d"
-			return 1
-		fi
-		sleep 0.05
-	done
-	return 0
-}
-
 # alive PID: the process runs (a zombie not yet waited for does not).
 alive() {
 	kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
@@ -35,11 +19,11 @@ start() {
 	: > "$T/notify.log"
 	"$NOTIFYSOCK" "$T/notify.sock" >> "$T/notify.log" &
 	NPID=$!
-	wait_until "the notify socket" test -S "$T/notify.sock"
+	wait_until test -S "$T/notify.sock"
 	NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=${WATCHDOG_USEC:-} \
 	    "$CORRAL" serve -v -s "$S" --socket "$SOCK" -j 2 "$@" 2>> "$T/serve.log" &
 	DPID=$!
-	wait_until "READY=1" ready_or_gone
+	wait_until ready_or_gone
 	grep -q "READY=1" "$T/notify.log"
 }
 

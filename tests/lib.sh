@@ -59,6 +59,34 @@ done_testing() {
 	exit $?
 }
 
+# wait_until [-t SECONDS] CMD...: runs CMD (a command or a function; its
+# output is thrown away) every 50 ms until it succeeds. Fails, saying what
+# it waited for, after SECONDS (60 unless told): a bound for a loaded
+# machine under a sanitizer, never the time a thing is expected to take.
+# What a test waits for is a thing that happens, never a time that passes.
+wait_until() {
+	_wu_limit=60
+	if [ "${1:-}" = -t ]; then
+		_wu_limit=$2
+		shift 2
+	fi
+	_wu_end=$(($(date +%s) + _wu_limit))
+	while ! "$@" > /dev/null 2>&1; do
+		if [ "$(date +%s)" -ge "$_wu_end" ]; then
+			echo "# gave up after ${_wu_limit} s waiting for: $*"
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 0
+}
+
+# done_at_least STATEDIR N: the state dir's job has N outcomes committed.
+done_at_least() {
+	_dal=$("$CORRAL" status -s "$1" --json 2>/dev/null | jq -r .done 2>/dev/null)
+	[ -n "$_dal" ] && [ "$_dal" != null ] && [ "$_dal" -ge "$2" ]
+}
+
 # now_ms: monotonic-enough milliseconds for measuring a run.
 now_ms() { date +%s%3N; }
 

@@ -6,7 +6,10 @@
  * flood (32 MiB of lines and one long line, a last line, then _exit(6)),
  * orphan (a grandchild outside the group keeps stderr open, then _exit(9):
  * needs --no-sandbox); nomem (allocates until malloc fails, says "Out of
- * memory" and calls exit(1), as libarchive does); anything else is ok. */
+ * memory" and calls exit(1), as libarchive does); await (says "await:
+ * waiting" on stderr, then answers only once the file is no longer empty,
+ * so that a test holds a child in its handler, never reading its socket,
+ * for as long as it needs); anything else is ok. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,9 +53,9 @@ orphan(void)
 	if ((pid = fork()) == 0) {
 		setsid();
 		close(3);
-		/* Says something every 50 ms for 10 s: a closed pipe ends it
-		 * sooner, by SIGPIPE. */
-		for (i = 0; i < 200; i++) {
+		/* Says something every 50 ms for 100 s, longer than any
+		 * test waits: a closed pipe ends it sooner, by SIGPIPE. */
+		for (i = 0; i < 2000; i++) {
 			fputs("orphan: still here\n", stderr);
 			usleep(50 * 1000);
 		}
@@ -83,6 +86,15 @@ nomem(void)
 	exit(2);
 }
 
+static void
+await(int fd)
+{
+	fputs("await: waiting\n", stderr);
+	fflush(stderr);
+	while (lseek(fd, 0, SEEK_END) == 0)
+		usleep(10 * 1000);
+}
+
 int
 corral_process(int fd, const char *path, struct corral_result *out)
 {
@@ -97,6 +109,8 @@ corral_process(int fd, const char *path, struct corral_result *out)
 		orphan();
 	if (named(path, "nomem"))
 		nomem();
+	if (named(path, "await"))
+		await(fd);
 	if (named(path, "hang"))
 		for (;;)
 			pause();
