@@ -45,4 +45,17 @@ sub_gone() {
 }
 wait_until sub_gone
 ok $? "exec: the command's own subprocess was killed too (state '${st:-gone}')"
+
+# A command that handles SIGTERM gets the grace before SIGKILL: its trap
+# runs, and what it leaves is recorded.
+cat > trap.sh <<'EOS'
+#!/bin/sh
+trap 'echo "term $$" > "$MARK"; exit 3' TERM
+sleep 300 &
+wait
+EOS
+chmod +x trap.sh
+MARK=$T/pid/term.mark "$CORRAL" run -q -j 1 -t 300ms -r 0 -s st4 -x "$T/trap.sh" --json one > out4.jsonl 2> err4.txt
+is "$(jq -r .status out4.jsonl)" timeout "exec: a command that traps SIGTERM is still a timeout"
+like "$(cat pid/term.mark 2>/dev/null)" "^term [0-9]+$" "exec: its SIGTERM trap ran within the grace (SIGTERM first, SIGKILL a second later)"
 done_testing

@@ -112,14 +112,19 @@ else
 	cp "$CORRAL" bin/corral
 	chown $spare st9 st10
 	as_spare() { setpriv --reuid=$spare --regid=$spare --clear-groups "$@"; }
-	as_spare prlimit --nproc=3 bin/corral run -q -j 2 -s st9 --no-sandbox --host-wait 1s -x "$L" small 2> err9.txt
+	as_spare prlimit --nproc=3: bin/corral run -q -j 2 -s st9 --no-sandbox --host-wait 1s -x "$L" small 2> err9.txt
 	like "$?:$(tail -1 err9.txt)" "^2:.*stopped after .*Resource temporarily unavailable \(the limit on processes \(ulimit -u" \
 	    "ulimit -u 3 (the supervisor and two workers): stops naming the limit, exit 2"
-	# The limit lifts while it waits: it goes on by itself.
-	as_spare prlimit --nproc=3 bin/corral run -q -j 2 -s st10 --no-sandbox --host-wait 10m -x "$L" small 2> err10.txt &
+	# The limit lifts while it waits: it goes on by itself. The soft
+	# limit is raised to the hard one by the user itself.
+	spare_gone() { [ -z "$(pgrep -u $spare)" ]; }
+	wait_until spare_gone
+	as_spare prlimit --nproc=3: bin/corral run -q -j 2 -s st10 --no-sandbox --host-wait 10m -x "$L" small 2> err10.txt &
 	pid=$!
 	wait_until grep -q 'its files wait' err10.txt
-	for p in $pid $(pgrep -P $pid); do prlimit --pid "$p" --nproc=unlimited; done
+	for p in $(pgrep -u $spare); do
+		as_spare prlimit --pid "$p" --nproc="$(as_spare prlimit --pid "$p" --nproc -o HARD --noheadings | tr -d ' '):"
+	done
 	wait $pid
 	is "$?" 0 "ulimit -u raised while the job waits: it goes on, exit 0"
 	is "$(statuses st10)" "ok 40 " "... every file ok"
