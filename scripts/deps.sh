@@ -31,6 +31,8 @@ PKGS="pkg-config libev-dev libmsgpack-dev liblmdb-dev libarchive-dev libssl-dev 
 [ "${1:-}" = bench ] && PKGS="$PKGS parallel coreutils findutils bc openssl"
 # `deps.sh lint`: the static analyzers of `make lint`.
 [ "${1:-}" = lint ] && PKGS="$PKGS cppcheck clang-tidy"
+# `deps.sh valgrind`: memcheck, for `make valgrind`.
+[ "${1:-}" = valgrind ] && PKGS="$PKGS valgrind"
 
 missing=""
 for p in $PKGS; do
