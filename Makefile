@@ -148,6 +148,23 @@ test: deps
 	$(MAKE) clean-san
 	$(MAKE) B=build-san SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
 	        OPT='-O1 -g' CORRAL_BUILD=build-san check-san
+	$(if $(VALGRIND),$(MAKE) valgrind)
+
+# The unit tests again under memcheck (make valgrind, or make test
+# VALGRIND=1), through their tests/01-unit-*.t wrappers. Children that a
+# test forks stay under memcheck, quietly, and fail with its exit code;
+# programs they exec run natively (--trace-children=no): they are not the
+# test's code. unit_sandbox is left out: its walls (RLIMIT_AS, RLIMIT_FSIZE,
+# the uid drop) act on valgrind itself; the sanitizer pass runs it.
+# LMDB's default map (64 GiB) is more than memcheck can map: 1 GiB here.
+VALGRIND_CMD := valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+                --trace-children=no --child-silent-after-fork=yes
+VALGRIND_UNITS := $(filter-out tests/01-unit-sandbox.t,$(wildcard tests/01-unit-*.t))
+
+valgrind: deps
+	@sh scripts/deps.sh valgrind
+	$(MAKE) units
+	CORRAL_VALGRIND='$(VALGRIND_CMD)' CORRAL_MAPSIZE=$$((1 << 30)) prove -f $(VALGRIND_UNITS)
 
 # The fuzz targets are sanitizer builds already: tests/25-fuzz.t runs them in check only.
 check-san: export CORRAL_FUZZ_SECONDS := 0
@@ -197,6 +214,37 @@ clean: clean-fuzz
 .PHONY: fuzz fuzz-targets clean-fuzz
 -include $(wildcard $(B)/fuzz_*.d $(B)/fuzz-seeds.d)
 
+# Static analysis (make lint): cppcheck, then clang-tidy with .clang-tidy
+# (and those of tests/, fuzz/ and bench/), over every .c file of the
+# project with the build's -D and -I flags. Any finding fails it. cppcheck
+# takes no system include path: its posix library knows libc, and the
+# -Dnoreturn stands for <stdnoreturn.h>; -UF_OK keeps the library's F_OK
+# macro off ipc/ipc_int.h's field of that name.
+LINT_SRC  := $(CORRAL_SRC) $(sort $(wildcard tests/*.c tests/plugins/*.c fuzz/*.c bench/*.c examples/*.c))
+LINT_JOBS ?= 2
+CPPCHECK_FLAGS := --std=c11 --language=c --library=posix --library=scripts/cppcheck.cfg \
+                  -D_GNU_SOURCE '-Dnoreturn=__attribute__((noreturn))' -UF_OK -Iinclude -I. \
+                  --enable=warning,portability,performance --inline-suppr \
+                  --suppressions-list=scripts/cppcheck.supp --error-exitcode=1 --quiet \
+                  --template='{file}:{line}: {severity}: {message} [{id}]'
+TIDY_FLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -I. $(PKG_CFLAGS)
+
+lint: deps
+	@sh scripts/deps.sh lint
+	$(MAKE) lint-run
+
+lint-run:
+	@rc=0; \
+	echo "cppcheck: $(words $(LINT_SRC)) files"; \
+	cppcheck -j$(LINT_JOBS) $(CPPCHECK_FLAGS) $(filter -D%,$(PKG_CFLAGS)) $(LINT_SRC) || rc=1; \
+	echo "clang-tidy: $(words $(LINT_SRC)) files"; \
+	mkdir -p $(B); \
+	printf '%s\n' $(LINT_SRC) | xargs -P$(LINT_JOBS) -I{} clang-tidy --quiet {} -- $(TIDY_FLAGS) \
+	    2>$(B)/clang-tidy.err || rc=1; \
+	grep -v 'warnings\{0,1\} generated\.$$' $(B)/clang-tidy.err; \
+	if [ $$rc = 0 ]; then echo "lint: clean"; else echo "lint: findings above"; fi; \
+	exit $$rc
+
 demo: deps
 	$(MAKE) corral
 	sh scripts/demo.sh
@@ -236,6 +284,7 @@ uninstall:
 clean:
 	rm -rf build build-san corral corral-san
 
-.PHONY: all deps bench bench-deps bench-quick test check check-san clean clean-san demo install uninstall plugins units
+.PHONY: all deps bench bench-deps bench-quick test check check-san clean clean-san demo install uninstall plugins units \
+        lint lint-run valgrind
 
 -include $(CORRAL_OBJ:.o=.d)

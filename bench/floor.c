@@ -19,7 +19,6 @@ main(int argc, char **argv)
 	struct corral_result *res = result_new();
 	char *path = NULL;
 	size_t cap = 0;
-	ssize_t len;
 	long k, n, i = 0, ok = 0, bad = 0;
 	FILE *list;
 
@@ -29,7 +28,7 @@ main(int argc, char **argv)
 	}
 	k = atol(argv[2]);
 	n = atol(argv[3]);
-	while ((len = getdelim(&path, &cap, '\0', list)) > 0) {
+	while (getdelim(&path, &cap, '\0', list) > 0) {
 		int fd;
 
 		if (i++ % n != k)

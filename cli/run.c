@@ -251,6 +251,8 @@ run_init(struct run_cmd *o)
 }
 
 /* The value of opt, checked, into o. on: a flag's yes or no. */
+/* NOLINTBEGIN(clang-analyzer-core.NonNullParamChecker,clang-analyzer-core.NullDereference):
+ * arg is NULL only for options of no_argument, which read no value (the table's rule). */
 static int
 opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int on, char *err,
     size_t len)
@@ -399,6 +401,7 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 	}
 	return 0;
 }
+/* NOLINTEND(clang-analyzer-core.NonNullParamChecker,clang-analyzer-core.NullDereference) */
 
 int
 run_opt_set(struct run_cmd *o, const char *name, const char *value, char *err, size_t len)

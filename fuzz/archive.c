@@ -25,7 +25,7 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-const char *__asan_default_options(void);
+const char *__asan_default_options(void);	/* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): AddressSanitizer's hook */
 
 /* A child runs under RLIMIT_AS (SANDBOX_MEMORY), where an allocation a
  * header asks for beyond it fails and the file fails with it; libarchive
@@ -96,6 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	failed = handler_archive.process(&(struct task_in){ .fd = fd, .dirfd = -1, .path = "fuzz" },
 	    res);
 	close(fd);
+	/* cppcheck-suppress leakReturnValNotUsed ; it closes the descriptor and returns its number */
 	CHECK(lowest_free_fd() == before);
 
 	map = result_map(res, &maplen);

@@ -136,7 +136,7 @@ static void
 ipc_seeds(void)
 {
 	static const char path[] = "dir/new\nline\xff\0nul";
-	static const char error[] = "damaged archive: \xe2\x80\xae bad";
+	static const char error[] = "damaged archive: \xe2\x80\xae bad";	/* NOLINT(misc-misleading-bidirectional): a hostile error text on purpose */
 	struct ipc_buf b = { 0 }, all = { 0 }, map = { 0 }, opts = { 0 };
 	char name[32];
 	int i, r;

@@ -280,7 +280,7 @@ ctl_decode(const uint8_t *body, size_t len, uint64_t accept, struct ctl_msg *out
 	int i;
 
 	memset(out, 0, sizeof *out);
-	if (ipc_fields_read(body, len, accept & (CTL_REQUESTS | CTL_REPLIES), &fs, why) < 0) {
+	if (ipc_fields_read(body, len, accept & (CTL_REQUESTS | CTL_REPLIES), &fs, why) < 0) {	/* NOLINT(misc-redundant-expression): HELLO is in both sets */
 		out->rid = rid_of(body, len);
 		return -1;
 	}

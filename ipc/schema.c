@@ -99,7 +99,7 @@ enum rule { R_NONE, R_NONUL, R_ABSPATH };
 
 /* Each field's name, kind and bounds, and the ways it can be wrong, spelled
  * out here so that *why is always a static string. */
-#define FIELD(name, kind, lo, hi, rule, words, nwords, bad) { name, sizeof name - 1,     \
+#define FIELD(name, kind, lo, hi, rule, words, nwords, bad) { name, sizeof (name) - 1,   \
 	kind, rule, lo, hi, words, nwords,                                             \
 	"missing field " name, "field " name " has the wrong type",                   \
 	"field " name " given twice", "field " name " does not belong in this message", \
@@ -113,7 +113,7 @@ enum rule { R_NONE, R_NONUL, R_ABSPATH };
 #define PATHF(name, kind, lo, hi) FIELD(name, kind, lo, hi, R_ABSPATH, NULL, 0,         \
 	" holds a path that is not absolute or has a NUL byte")
 #define WORDF(name, words)	FIELD(name, K_WORD, 0, 0, R_NONE, words,                 \
-	(int)(sizeof words / sizeof words[0]), " holds an unknown word")
+	(int)(sizeof (words) / sizeof (words)[0]), " holds an unknown word")
 
 static const struct field {
 	const char *key;

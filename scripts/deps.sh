@@ -29,6 +29,10 @@ PKGS="pkg-config libev-dev libmsgpack-dev liblmdb-dev libarchive-dev libssl-dev 
       python3 zip unzip p7zip-full gcab cabextract genisoimage rpm bzip2 xz-utils zstd lzop binutils"
 # `deps.sh bench`: what the benchmark's contenders need too.
 [ "${1:-}" = bench ] && PKGS="$PKGS parallel coreutils findutils bc openssl"
+# `deps.sh lint`: the static analyzers of `make lint`.
+[ "${1:-}" = lint ] && PKGS="$PKGS cppcheck clang-tidy"
+# `deps.sh valgrind`: memcheck, for `make valgrind`.
+[ "${1:-}" = valgrind ] && PKGS="$PKGS valgrind"
 
 missing=""
 for p in $PKGS; do

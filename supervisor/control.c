@@ -269,7 +269,7 @@ job_msg(const struct sup *s, const struct store_job *r, const struct job *j, uin
 	m->job.updated_ms = r->updated_ms;
 	m->job.finished_ms = r->finished_ms;
 	m->job.total = r->total;
-	for (i = 0; i < CTL_OUT__N && i < OUT__COUNT; i++)
+	for (i = 0; i < CTL_OUT__N && i < OUT__COUNT; i++)	/* NOLINT(misc-redundant-expression): equal today, each bounds its own array */
 		m->job.counts[i] = r->count[i];
 	m->job.runs = r->runs;
 	m->job.workers = r->workers;
@@ -769,7 +769,7 @@ do_store_job(struct client *c, const struct ctl_msg *m)
 		return;
 	}
 	do {
-		if (sup_txn(s) < 0)
+		if ((r = sup_txn(s)) < 0)
 			break;
 		r = store_retry(s->st, &j->rec, 1u << OUT_FAILED | 1u << OUT_CRASHED |
 		    1u << OUT_TIMEOUT, &after, &n);
@@ -901,7 +901,7 @@ do_workers(struct client *c, uint64_t rid, const struct job *only)
 			m.worker.job = sl->job->rec.name;
 			m.worker.job_len = strlen(sl->job->rec.name);
 		}
-		if (sl->state == SLOT_BUSY && sl->q && (sl->job->check || peer_owns(c, &sl->job->rec))) {
+		if (sl->state == SLOT_BUSY && sl->q && sl->job && (sl->job->check || peer_owns(c, &sl->job->rec))) {
 			m.worker.path = sl->q->path;
 			m.worker.path_len = sl->q->path_len;
 			m.worker.running_ms = now > sl->q->started ?

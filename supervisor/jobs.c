@@ -302,6 +302,7 @@ check_job(struct sup *s, const char *handler, const char *arg, const struct job_
 
 	for (j = s->jobs; j; j = j->next)
 		if (j->check && strcmp(j->rec.handler, handler) == 0 && strcmp(j->rec.arg, arg) == 0 &&
+		    /* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison,cert-exp42-c,cert-flp37-c): every job_opts starts from job_opts_default's memset and is copied whole */
 		    j->rec.timeout_ms == timeout_ms && memcmp(&j->rec.opts, opts, sizeof *opts) == 0)
 			return j;
 	if ((j = job_check_new(s, handler, arg, opts, timeout_ms, CHECK_JOB_ID + ++s->next_check_job)) == NULL)

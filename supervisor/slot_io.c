@@ -46,8 +46,8 @@ slot_depth(const struct slot *sl)
 		return (int)sl->sup->opts.depth;
 	if (sl->busy_n < 8)
 		return DEPTH_START;
-	d = sl->busy_s > 0 ? QUEUE_S * sl->busy_n / sl->busy_s : DEPTH_MAX;
-	return d < DEPTH_MIN ? DEPTH_MIN : d > DEPTH_MAX ? DEPTH_MAX : (int)d;
+	d = sl->busy_s > 0 ? QUEUE_S * sl->busy_n / sl->busy_s : DEPTH_MAX;	/* NOLINT(bugprone-integer-division): DEPTH_MAX is a whole count */
+	return d < DEPTH_MIN ? DEPTH_MIN : d > DEPTH_MAX ? DEPTH_MAX : (int)d;	/* NOLINT(bugprone-integer-division): likewise */
 }
 
 int
@@ -275,7 +275,7 @@ slot_nap(struct slot *sl)
 		return;
 	/* Whole milliseconds: the loop's timers have no finer grain, and a
 	 * nap rounded up would leave the child idle. */
-	nap = floor(sl->nq / 2 * sl->busy_s / sl->busy_n * 1000) / 1000;
+	nap = floor(sl->nq / 2 * sl->busy_s / sl->busy_n * 1000) / 1000;	/* NOLINT(bugprone-integer-division): half the queue in whole tasks */
 	if (nap < NAP_MIN)
 		return;
 	ev_io_stop(s->loop, &sl->rio);

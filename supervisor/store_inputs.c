@@ -16,7 +16,7 @@
 static void
 inputs_key(uint8_t k[INPUTS_KEY], uint32_t job)
 {
-	memcpy(k, "inputs", 6);
+	memcpy(k, "inputs", 6);	/* NOLINT(bugprone-not-null-terminated-result): a key's bytes, no string */
 	store_put_be(k + 6, job, 4);
 }
 

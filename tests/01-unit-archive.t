@@ -1,3 +1,3 @@
 #!/bin/sh
 # Unit tests of the archive handler on a generated hostile corpus (tests/unit_archive.c).
-exec "${CORRAL_BUILD:-build}/tests/unit_archive"
+exec ${CORRAL_VALGRIND:-} "${CORRAL_BUILD:-build}/tests/unit_archive"

@@ -1,3 +1,3 @@
 #!/bin/sh
 # Unit tests of the control socket's codec (tests/unit_ctl.c).
-exec "${CORRAL_BUILD:-build}/tests/unit_ctl"
+exec ${CORRAL_VALGRIND:-} "${CORRAL_BUILD:-build}/tests/unit_ctl"

@@ -1,3 +1,3 @@
 #!/bin/sh
 # Unit tests of the ipc module (tests/unit_ipc.c).
-exec "${CORRAL_BUILD:-build}/tests/unit_ipc"
+exec ${CORRAL_VALGRIND:-} "${CORRAL_BUILD:-build}/tests/unit_ipc"

@@ -1,3 +1,3 @@
 #!/bin/sh
 # Unit tests of sd_notify and socket activation (tests/unit_notify.c).
-exec "${CORRAL_BUILD:-build}/tests/unit_notify"
+exec ${CORRAL_VALGRIND:-} "${CORRAL_BUILD:-build}/tests/unit_notify"

@@ -1,3 +1,3 @@
 #!/bin/sh
 # Unit tests of the parse module (tests/unit_parse.c).
-exec "${CORRAL_BUILD:-build}/tests/unit_parse"
+exec ${CORRAL_VALGRIND:-} "${CORRAL_BUILD:-build}/tests/unit_parse"

@@ -1,3 +1,3 @@
 #!/bin/sh
 # Unit tests of the slot table and the death classifier (tests/unit_slot.c).
-exec "${CORRAL_BUILD:-build}/tests/unit_slot"
+exec ${CORRAL_VALGRIND:-} "${CORRAL_BUILD:-build}/tests/unit_slot"

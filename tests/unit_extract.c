@@ -677,7 +677,8 @@ prepare(const struct xcase *c)
 		fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0644);
 		if (fd < 0 || write(fd, "kept", 4) != 4)
 			printf("# unable to write %s\n", p);
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 	} else if (strcmp(c->pre, "dir") == 0) {
 		if (mkdir(p, 0755) < 0)
 			printf("# unable to make %s\n", p);
@@ -724,7 +725,7 @@ run_case(const struct xcase *c, const char *mode)
 			size_t k, n = strlen(st.entry);
 
 			for (k = 0; !want && k < 16 && c->e[k].type; k++)
-				want = c->e[k + 1].type ? NULL : c->e[k].path;
+				want = k + 1 < 16 && c->e[k + 1].type ? NULL : c->e[k].path;
 			/* pax writes a directory's name with a '/' at its end. */
 			if (n > 1 && st.entry[n - 1] == '/' && want[strlen(want) - 1] != '/')
 				st.entry[n - 1] = '\0';

@@ -112,7 +112,7 @@ stream_tail(struct level *top)
 	const void *buf;
 	size_t len;
 	la_int64_t off;
-	int r, ended = 1;
+	int ended = 1;
 
 	switch (archive_format(top->a) & ARCHIVE_FORMAT_BASE_MASK) {
 	case ARCHIVE_FORMAT_TAR:
@@ -155,7 +155,7 @@ stream_tail(struct level *top)
 	archive_read_set_callback_data(a, w);
 	if (archive_read_open1(a) != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK)
 		goto out;
-	while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
+	while (archive_read_data_block(a, &buf, &len, &off) == ARCHIVE_OK) {
 		if (pos + len >= end) {
 			k = end - pos;
 			ended = rest_zero(top, a, end, (const unsigned char *)buf + k, len - k);
