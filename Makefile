@@ -80,6 +80,9 @@ TEST_BINS  += $(B)/tests/notifysock
 # A line of each priority through common/log.c (tests/44-log-journal.t).
 TEST_BINS  += $(B)/tests/logprio
 $(B)/tests/logprio: $(COMMON_OBJ)
+# The shim that kills a supervisor at its k-th durable point (tests/torture):
+# built plainly, like the plugins, also for the sanitizer build.
+TEST_BINS  += $(B)/tests/killsync.so
 
 PLUGINS    := $(B)/examples/count_bytes.so \
               $(patsubst tests/plugins/%.c,$(B)/tests/plugins/%.so,$(wildcard tests/plugins/*.c))
