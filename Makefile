@@ -139,6 +139,11 @@ bench-quick: bench-deps
 	$(MAKE) corral plugins $(B)/bench/floor $(B)/bench/checkbench
 	bash bench/run.sh quick
 
+# The crash torture (tests/torture): 500 kills of the supervisor at random
+# instants, kills at each durable point, and kills of a service.
+torture: corral units plugins
+	bash tests/torture --kills 500
+
 check: corral units plugins
 	prove -f tests/*.t
 
@@ -236,6 +241,6 @@ uninstall:
 clean:
 	rm -rf build build-san corral corral-san
 
-.PHONY: all deps bench bench-deps bench-quick test check check-san clean clean-san demo install uninstall plugins units
+.PHONY: all deps bench bench-deps bench-quick test check torture check-san clean clean-san demo install uninstall plugins units
 
 -include $(CORRAL_OBJ:.o=.d)
