@@ -83,6 +83,9 @@ TEST_BINS  += $(B)/tests/notifysock
 # A line of each priority through common/log.c (tests/44-log-journal.t).
 TEST_BINS  += $(B)/tests/logprio
 $(B)/tests/logprio: $(COMMON_OBJ)
+# The shim that kills a supervisor at its k-th durable point (tests/torture):
+# built plainly, like the plugins, also for the sanitizer build.
+TEST_BINS  += $(B)/tests/killsync.so
 
 PLUGINS    := $(B)/examples/count_bytes.so \
               $(patsubst tests/plugins/%.c,$(B)/tests/plugins/%.so,$(wildcard tests/plugins/*.c))
@@ -138,6 +141,11 @@ bench: bench-deps
 bench-quick: bench-deps
 	$(MAKE) corral plugins $(B)/bench/floor $(B)/bench/checkbench
 	bash bench/run.sh quick
+
+# The crash torture (tests/torture): 500 kills of the supervisor at random
+# instants, kills at each durable point, and kills of a service.
+torture: corral units plugins
+	bash tests/torture --kills 500
 
 check: corral units plugins
 	prove -f tests/*.t
@@ -284,7 +292,7 @@ uninstall:
 clean:
 	rm -rf build build-san corral corral-san
 
-.PHONY: all deps bench bench-deps bench-quick test check check-san clean clean-san demo install uninstall plugins units \
-        lint lint-run valgrind
+.PHONY: all deps bench bench-deps bench-quick test check torture check-san clean clean-san demo install uninstall \
+        plugins units lint lint-run valgrind
 
 -include $(CORRAL_OBJ:.o=.d)
