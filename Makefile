@@ -72,6 +72,8 @@ $(B)/tests/fakeworker:  $(IPC_OBJ) $(COMMON_OBJ)
 # System calls failing as on a host at its limits (tests/47-host-faults.t):
 # built plainly, as a plugin is, to be preloaded.
 TEST_BINS  += $(B)/tests/faultinject.so
+# The preloaded libraries look up the calls they wrap (dlsym's RTLD_NEXT).
+$(B)/tests/faultinject.so $(B)/tests/killsync.so: SO_FLAGS := -D_GNU_SOURCE
 # The hostile archive corpus, written at test time (tests/mkhostile.c).
 TEST_BINS  += $(B)/tests/mkhostile
 $(B)/tests/mkhostile: LDLIBS += -lz
@@ -107,7 +109,7 @@ $(B)/tests/%: tests/%.c
 # so a crash in one is the crash it would be in the field.
 $(B)/%.so: %.c include/corral.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -Wall -Wextra -O2 -g -Iinclude -fPIC -shared -o $@ $<
+	$(CC) -std=gnu11 -Wall -Wextra -O2 -g -Iinclude -fPIC -shared $(SO_FLAGS) -o $@ $<
 
 plugins: $(PLUGINS)
 units: $(UNIT_TESTS) $(TEST_BINS)

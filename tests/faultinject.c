@@ -9,7 +9,6 @@
  * and what they fork); CORRAL_FAULT_UNDER limits open and opendir to paths
  * that start with it. Counts are per process. Each failure is written to
  * stderr as "faultinject: CALL PATH" so a test can wait for it. */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>

@@ -12,7 +12,6 @@
  * Only a supervisor counts: a process whose argv[1] is "run" or "serve".
  * Its workers are exec'd from the same binary and load the shim again, as
  * does every command an exec handler runs; they are left alone. */
-#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <signal.h>
