@@ -55,7 +55,7 @@
 #define SYS_SECCOMP	1	/* si_code of a SIGSYS from a seccomp filter */
 #endif
 
-#define NOFILE_MAX	(IPC_FD_QUEUE + 32)	/* the socket, queued tasks' descriptors, libraries' own */
+#define NOFILE_MAX	IPC_CHILD_NOFILE
 #define SYSCALL_NAMES	512	/* x86_64 numbers in use end near 462 */
 #define ALTSTACK	(64 * 1024)
 
@@ -276,7 +276,16 @@ limits(const struct job_opts *o, int is_exec, char *err, size_t errlen)
 		if (limit(RLIMIT_FSIZE, 0, 0, "RLIMIT_FSIZE", err, errlen) < 0)
 			return -1;
 	}
-	return limit(RLIMIT_NOFILE, NOFILE_MAX, NOFILE_MAX, "RLIMIT_NOFILE", err, errlen);
+	/* A host whose hard limit is lower keeps it: a limit is never
+	 * raised (the supervisor's queues fit it, ipc.h). */
+	{
+		struct rlimit now;
+		rlim_t n = NOFILE_MAX;
+
+		if (getrlimit(RLIMIT_NOFILE, &now) == 0 && now.rlim_max < n)
+			n = now.rlim_max;
+		return limit(RLIMIT_NOFILE, n, n, "RLIMIT_NOFILE", err, errlen);
+	}
 }
 
 /* Root only: a network, IPC and mount namespace of the child's own, each

@@ -20,6 +20,11 @@
  * only logged, its last lines kept with a death (docs/protocol.md). */
 #define IPC_FD_QUEUE      128		/* descriptors a child holds before use:
 					 * two per task (--extract) at depth 64 */
+/* A child's RLIMIT_NOFILE, or the host's hard limit when that is lower:
+ * its socket, its queued tasks' descriptors, its libraries' own. The
+ * supervisor keeps the queues within what the child may hold. */
+#define IPC_CHILD_NOFILE  (IPC_FD_QUEUE + 32)
+#define IPC_CHILD_OWN_FDS 32
 /* The exit status of a child whose set-up for its job failed (FATAL said
  * why): the supervisor does not respawn it. */
 #define CHILD_EXIT_SETUP  78

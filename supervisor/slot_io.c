@@ -38,7 +38,7 @@ leave(struct slot *sl)
 #define PACE_WINDOW	64	/* tasks the pace is taken over, about */
 
 static int
-slot_depth(const struct slot *sl)
+slot_pace_depth(const struct slot *sl)
 {
 	double d;
 
@@ -48,6 +48,15 @@ slot_depth(const struct slot *sl)
 		return DEPTH_START;
 	d = sl->busy_s > 0 ? QUEUE_S * sl->busy_n / sl->busy_s : DEPTH_MAX;	/* NOLINT(bugprone-integer-division): DEPTH_MAX is a whole count */
 	return d < DEPTH_MIN ? DEPTH_MIN : d > DEPTH_MAX ? DEPTH_MAX : (int)d;	/* NOLINT(bugprone-integer-division): likewise */
+}
+
+/* ... within what the child may hold (a host's low descriptor limit). */
+static int
+slot_depth(const struct slot *sl)
+{
+	int d = slot_pace_depth(sl), cap = sl->sup->depth_cap;
+
+	return cap > 0 && d > cap ? cap : d;
 }
 
 int

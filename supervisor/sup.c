@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -769,6 +770,7 @@ sup_unsubscribe(struct sup *s, struct sup_sub *sub)
 int
 sup_init(struct sup *s, const struct pool_opts *o, char *err, size_t errlen)
 {
+	struct rlimit rl;
 	const char *why;
 	int i;
 
@@ -777,6 +779,14 @@ sup_init(struct sup *s, const struct pool_opts *o, char *err, size_t errlen)
 	s->opts = *o;
 	if (s->opts.host_wait <= 0)
 		s->opts.host_wait = HOST_WAIT_DEFAULT;
+	/* A child holds two descriptors a task at most (--extract): its
+	 * queue fits what the host's hard limit leaves it. */
+	s->depth_cap = DEPTH_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max < IPC_CHILD_NOFILE) {
+		rlim_t room = rl.rlim_max > IPC_CHILD_OWN_FDS + 2 ? (rl.rlim_max - IPC_CHILD_OWN_FDS) / 2 : 1;
+
+		s->depth_cap = (int)room;
+	}
 	s->pid = getpid();
 	s->loop = ev_default_loop(EVFLAG_AUTO);
 	if (s->loop == NULL) {

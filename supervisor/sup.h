@@ -234,6 +234,7 @@ struct sup {
 	uint32_t next_check_job;	/* ids of check profiles, above every stored job's */
 	struct sandbox_opts child_sandbox;	/* a service's walls for every job */
 	pid_t pid;
+	int depth_cap;			/* tasks a child may hold (its descriptors) */
 	ev_tstamp spawn_since;		/* forks refused since a worker started; or 0 */
 	ev_tstamp refusal_logged;	/* the last refusal logged (one a minute) */
 	uint64_t refusals_unlogged;	/* ... and those since, not logged */

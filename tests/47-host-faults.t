@@ -27,6 +27,11 @@ i=0; while [ $i -lt 3000 ]; do echo $i > flat/f$i; i=$((i + 1)); done
 is "$?" 0 "ulimit -n 32: 3,000 files, exit 0"
 is "$(statuses st1)" "ok 3000 " "... every one ok, none skipped for the supervisor's limit"
 
+# A hard limit of 32: a child's own limit is never above it, and its
+# queue holds what it may.
+(ulimit -n 32 && "$CORRAL" run -q -j 2 -s st1h -H sha256 flat 2> /dev/null)
+is "$?:$(statuses st1h)" "0:ok 3000 " "a hard ulimit -n of 32: exit 0, every file ok"
+
 mkdir tree
 i=0; while [ $i -lt 100 ]; do
 	mkdir tree/d$i
@@ -47,6 +52,11 @@ is "$(grep -c '^faultinject: opendir' err3.txt)" 5 "... refused five times"
 is "$(statuses st3)" "ok 40 " "... all 40 files found and ok, no directory recorded"
 like "$(cat err3.txt)" "unable to read a directory: Too many open files \(the limit on this process's open files \(ulimit -n\)\): its files wait" \
     "... the wait logged, naming the limit"
+
+# Files refused for want of memory three times: the same wait.
+LD_PRELOAD=$FI CORRAL_FAULTS=open=ENOMEM:3 CORRAL_FAULT_UNDER=small/ \
+    "$CORRAL" run -q -s st3m -H sha256 small 2> /dev/null
+is "$?:$(statuses st3m)" "0:ok 40 " "opens refused ENOMEM three times: exit 0, all 40 ok"
 
 # A directory unreadable for its own reason: recorded once, skipped.
 LD_PRELOAD=$FI CORRAL_FAULTS=opendir=EACCES:always CORRAL_FAULT_UNDER=small/d3 \
