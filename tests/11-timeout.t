@@ -46,11 +46,11 @@ sub_gone() {
 wait_until sub_gone
 ok $? "exec: the command's own subprocess was killed too (state '${st:-gone}')"
 
-# A command that handles SIGTERM gets the grace before SIGKILL: its trap
-# runs, and what it leaves is recorded.
+# A command that handles SIGTERM gets the grace before SIGKILL: its trap,
+# which takes a fifth of the second of grace to clean up, runs to its end.
 cat > trap.sh <<'EOS'
 #!/bin/sh
-trap 'echo "term $$" > "$MARK"; exit 3' TERM
+trap 'sleep 0.2; echo "term $$" > "$MARK"; exit 3' TERM
 sleep 300 &
 wait
 EOS

@@ -289,6 +289,20 @@ test_lives(void)
 	ok(sup.start_failures == 0 && ev_is_active(&sl->timer), "... not counted against the program, tried again");
 	slot_step(sl, SE_STOP, NULL);
 
+	/* A stop (Ctrl-Z) of 10 s while a task ran 0.5 s of its 1 s: once
+	 * continued, the time stopped is not the task's. Its deadline comes
+	 * 0.5 s on, not at once, and its duration leaves the stop out. */
+	sl = busy_slot(2);
+	tasks[0].started = ev_now(sup.loop) - 0.5;
+	tasks[1].started = 0;
+	slot_shift(sl, 10);
+	ok(tasks[0].started > ev_now(sup.loop) + 9, "a stop's time is given back to the running task's start");
+	slot_step(sl, SE_TIMER, NULL);
+	ok(sl->state == SLOT_BUSY && ended == 0, "... so its deadline, checked after the stop, has not passed");
+	ok(ev_is_active(&sl->timer) && ev_timer_remaining(sup.loop, &sl->timer) > 9,
+	    "... and is armed again for the rest of its time");
+	slot_step(sl, SE_STOP, NULL);
+
 	/* Recycled: its tasks back uncharged, no job, a fresh child due. */
 	sl = busy_slot(2);
 	slot_recycle(sl);
