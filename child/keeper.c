@@ -107,10 +107,31 @@ walk:
 	closedir(d);
 }
 
-/* SIGKILL to each child listed in /proc/self/task/TID/children (Linux 3.5
+/* Who has had the grace's SIGTERM already: once each, so that a process
+ * busy in its handler is not interrupted by another. */
+#define TERMED_MAX	1024
+static pid_t termed[TERMED_MAX];
+static int ntermed;
+
+static void
+signal_one(pid_t pid, int sig)
+{
+	int i;
+
+	if (sig == SIGTERM) {
+		for (i = 0; i < ntermed; i++)
+			if (termed[i] == pid)
+				return;
+		if (ntermed < TERMED_MAX)
+			termed[ntermed++] = pid;
+	}
+	kill(pid, sig);
+}
+
+/* sig to each child listed in /proc/self/task/TID/children (Linux 3.5
  * with CONFIG_PROC_CHILDREN). Returns -1 when the listing is not there. */
 static int
-kill_listed(void)
+kill_listed(int sig)
 {
 	char path[64];
 	FILE *f;
@@ -122,15 +143,15 @@ kill_listed(void)
 		return -1;
 	while (fscanf(f, "%d", &pid) == 1)
 		if (pid > 1)
-			kill(pid, SIGKILL);
+			signal_one(pid, sig);
 	fclose(f);
 	return 0;
 }
 
-/* SIGKILL to each process whose parent is the keeper, found by reading
+/* sig to each process whose parent is the keeper, found by reading
  * every /proc/PID/stat: for kernels without the children listing. */
 static void
-kill_scanned(void)
+kill_scanned(int sig)
 {
 	char path[64], buf[512], *p;
 	struct dirent *de;
@@ -155,7 +176,7 @@ kill_scanned(void)
 		/* "PID (COMM) S PPID ...": COMM may hold anything, ')' too. */
 		if ((p = strrchr(buf, ')')) != NULL && sscanf(p + 1, " %*c %d", &ppid) == 1 &&
 		    ppid == self)
-			kill(pid, SIGKILL);
+			signal_one(pid, sig);
 	}
 	closedir(d);
 }
@@ -164,11 +185,22 @@ kill_scanned(void)
  * keeper as their parents die, a level of the tree at a time, so it lists
  * its children again after each death until it has none. A listed pid is
  * ours until we reap it: no other process can be hit by a reused one. */
+static int listing = 1;
+
+/* sig to every child: those listed, or found by a scan. */
+static void
+signal_children(int sig)
+{
+	if (!listing || kill_listed(sig) < 0) {
+		listing = 0;
+		kill_scanned(sig);
+	}
+}
+
 static void
 clear_descendants(const sigset_t *chld)
 {
 	const struct timespec tick = { 0, KEEPER_TICK_NS };
-	static int listing = 1;
 	pid_t p;
 
 	for (;;) {
@@ -177,11 +209,31 @@ clear_descendants(const sigset_t *chld)
 			;
 		if (p < 0 && errno == ECHILD)
 			return;
-		if (!listing || kill_listed() < 0) {
-			listing = 0;
-			kill_scanned();
-		}
+		signal_children(SIGKILL);
 		sigtimedwait(chld, NULL, &tick);
+	}
+}
+
+/* The grace of a timeout: every descendant has had SIGTERM and may end by
+ * itself, orphans included (they are SIGTERMed as they become ours); the
+ * end of the link (the worker killed when the grace is over) ends it.
+ * Returns 1 when none is left, 0 when the link ended first. */
+static int
+grace(int link, const sigset_t *none)
+{
+	const struct timespec tick = { 0, KEEPER_TICK_NS };
+	struct pollfd pf = { .fd = link, .events = POLLIN };
+	char c;
+	pid_t p;
+
+	for (;;) {
+		while ((p = waitpid(-1, NULL, WNOHANG)) > 0)
+			;
+		if (p < 0 && errno == ECHILD)
+			return 1;
+		signal_children(SIGTERM);
+		if (ppoll(&pf, 1, &tick, none) > 0 && recv(link, &c, 1, MSG_DONTWAIT) <= 0)
+			return 0;
 	}
 }
 
@@ -199,7 +251,9 @@ on_chld(int sig)
 static void __attribute__((noreturn))
 keeper_main(int link, const char *cmd, int in, int out, int err, pid_t group)
 {
-	int keep[] = { link, in, out, err }, status = 0, have = 0;
+	int keep[] = { link, in, out, err }, status = 0, have = 0, term = 0;
+	ssize_t n;
+	char c;
 	struct sigaction sa;
 	sigset_t chld, none;
 	struct pollfd pf;
@@ -236,12 +290,33 @@ keeper_main(int link, const char *cmd, int in, int out, int err, pid_t group)
 				have = 1;
 				break;
 			}
-		if (have || ppoll(&pf, 1, NULL, &none) > 0)
+		if (have)
 			break;
+		if (ppoll(&pf, 1, NULL, &none) <= 0)
+			continue;	/* SIGCHLD */
+		/* A byte: the worker's timeout began (keeper_term); its
+		 * SIGTERM goes to the descendants that left the group too.
+		 * The end: the worker is gone. */
+		n = recv(link, &c, 1, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			break;
+		if (n == 1) {
+			term = 1;
+			signal_children(SIGTERM);
+		}
 	}
 	if (have)
 		(void)!send(link, &status, sizeof status, MSG_NOSIGNAL);
-	clear_descendants(&chld);
+	/* sh killed by SIGTERM is the group's SIGTERM too: the worker's word
+	 * of it may still be on its way. */
+	if (have && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)
+		term = 1;
+	if (!term && recv(link, &c, 1, MSG_DONTWAIT) == 1)
+		term = 1;
+	if (term)
+		signal_children(SIGTERM);
+	if (!term || !grace(link, &none))
+		clear_descendants(&chld);
 	_exit(0);
 }
 
@@ -269,6 +344,12 @@ keeper_start(const char *cmd, int in, int out, int err, pid_t *pid)
 	 * still in it because it has not run yet. */
 	setpgid(*pid, *pid);
 	return sv[0];
+}
+
+void
+keeper_term(int link)
+{
+	(void)!send(link, "T", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 int

@@ -23,6 +23,12 @@
  * then reaps the keeper. */
 int keeper_start(const char *cmd, int in, int out, int err, pid_t *pid);
 
+/* A timeout's SIGTERM reached the caller: the keeper passes it on to the
+ * descendants that left the group, and once sh has ended lets them all end
+ * by themselves, killing what is left only when the link ends (the caller
+ * killed when its grace is over). */
+void keeper_term(int link);
+
 /* Reads the link once poll says it is readable. Returns 1 with *status the
  * command's wait status, 0 at end of file (the keeper is done, or died), or
  * -1 with errno. */

@@ -248,6 +248,12 @@ exec_process(const struct task_in *t, struct corral_result *out)
 	p[2].fd = link;
 	p[0].events = p[1].events = p[2].events = POLLIN;
 	while (p[2].fd >= 0) {
+		if (term_asked == 1) {
+			/* The timeout's SIGTERM: the keeper passes it on and
+			 * lets the command's processes end within the grace. */
+			keeper_term(link);
+			term_asked = 2;
+		}
 		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
