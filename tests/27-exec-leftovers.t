@@ -85,12 +85,13 @@ reset
 # and the workers themselves: nothing of the run is left.
 mkdir many && for i in 1 2 3 4; do echo $i > many/$i; done
 setsid "$CORRAL" run -q -j 2 --depth 1 -t 60s -s st8 -x "$L 303 & $L 304 & wait; : {}" many > /dev/null 2>&1 &
+pid=$!
 wait_until running 4
-sid=$(ps -o sid= -p $! | tr -d ' ')
+sid=$(ps -o sid= -p $pid | tr -d ' ')
 is "$(alive | wc -l)" 4 "two workers' commands, two background jobs each"
 t0=$(now_ms)
-kill -9 "$(pgrep -s "$sid" -f 'corral run' | head -1)"
-session_gone() { [ -z "$(pgrep -s "$sid")" ]; }
+kill -9 "$pid"
+session_gone() { [ -z "$(ps -o stat= -s "$sid" | grep -v Z)" ]; }	# a zombie is dead
 gone; ok $? "after kill -9 of the supervisor no command's process is left"
 wait_until session_gone; ok $? "... and no worker or keeper of the run"
 echo "# all gone $(( $(now_ms) - t0 )) ms after the kill"
