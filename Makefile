@@ -263,16 +263,18 @@ demo: deps
 # where; without one, under PREFIX). The config file goes to /etc/corral,
 # the path corral.service names, and is never overwritten: an edited one is
 # kept by install and by uninstall alike. The corral user and the state in
-# /var/lib/corral are left to the operator.
+# /var/lib/corral are left to the operator. The bash completion goes where
+# bash-completion loads it from on demand.
 BINDIR      := $(PREFIX)/bin
 UNITDIR     ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),$(PREFIX)/lib/systemd/system)
 SYSUSERSDIR ?= $(or $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null),$(PREFIX)/lib/sysusers.d)
 TMPFILESDIR ?= $(or $(shell pkg-config --variable=tmpfilesdir systemd 2>/dev/null),$(PREFIX)/lib/tmpfiles.d)
 CONFDIR     := /etc/corral
+COMPLDIR    ?= $(or $(shell pkg-config --variable=completionsdir bash-completion 2>/dev/null),$(PREFIX)/share/bash-completion/completions)
 
 install: corral
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(UNITDIR) \
-	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(CONFDIR)
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(COMPLDIR)
 	install -m 755 corral $(DESTDIR)$(BINDIR)/corral
 	install -m 644 include/corral.h $(DESTDIR)$(PREFIX)/include/corral.h
 	sed 's|@bindir@|$(BINDIR)|g' systemd/corral.service > $(DESTDIR)$(UNITDIR)/corral.service
@@ -280,12 +282,14 @@ install: corral
 	install -m 644 systemd/corral.socket $(DESTDIR)$(UNITDIR)/corral.socket
 	install -m 644 systemd/corral.sysusers $(DESTDIR)$(SYSUSERSDIR)/corral.conf
 	install -m 644 systemd/corral.tmpfiles $(DESTDIR)$(TMPFILESDIR)/corral.conf
+	install -m 644 completion/corral.bash $(DESTDIR)$(COMPLDIR)/corral
 	[ -e $(DESTDIR)$(CONFDIR)/corral.conf ] || install -m 644 systemd/corral.conf $(DESTDIR)$(CONFDIR)/corral.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/corral $(DESTDIR)$(PREFIX)/include/corral.h \
 	    $(DESTDIR)$(UNITDIR)/corral.service $(DESTDIR)$(UNITDIR)/corral.socket \
-	    $(DESTDIR)$(SYSUSERSDIR)/corral.conf $(DESTDIR)$(TMPFILESDIR)/corral.conf
+	    $(DESTDIR)$(SYSUSERSDIR)/corral.conf $(DESTDIR)$(TMPFILESDIR)/corral.conf \
+	    $(DESTDIR)$(COMPLDIR)/corral
 	if cmp -s systemd/corral.conf $(DESTDIR)$(CONFDIR)/corral.conf; then \
 	    rm -f $(DESTDIR)$(CONFDIR)/corral.conf; rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true; \
 	elif [ -e $(DESTDIR)$(CONFDIR)/corral.conf ]; then \

@@ -139,8 +139,9 @@ lib/systemd/system/corral.socket
 usr/bin/corral
 usr/include/corral.h
 usr/lib/sysusers.d/corral.conf
-usr/lib/tmpfiles.d/corral.conf" \
-	    "... puts the binary, the header, the units, sysusers, tmpfiles and the config in place"
+usr/lib/tmpfiles.d/corral.conf
+usr/share/bash-completion/completions/corral" \
+	    "... puts the binary, the header, the units, sysusers, tmpfiles, the config and the completion in place"
 	svc=$(find dest -name corral.service)
 	is "$(sed -n 's/^ExecStart=\([^ ]*\) .*/\1/p' "$svc")" "/usr/bin/corral" "... ExecStart is PREFIX's bin/corral"
 	cmp -s "$UNITS/corral.conf" dest/etc/corral/corral.conf
