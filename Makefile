@@ -92,7 +92,7 @@ TEST_BINS  += $(B)/tests/killsync.so
 PLUGINS    := $(B)/examples/count_bytes.so \
               $(patsubst tests/plugins/%.c,$(B)/tests/plugins/%.so,$(wildcard tests/plugins/*.c))
 
-all: corral
+all: corral man
 
 corral: $(CORRAL_OBJ) corral.sym
 	$(CC) $(LDFLAGS) -Wl,--dynamic-list=corral.sym -o $@ $(CORRAL_OBJ) $(LDLIBS)
@@ -112,6 +112,15 @@ $(B)/%.so: %.c include/corral.h
 	$(CC) -std=gnu11 -Wall -Wextra -O2 -g -Iinclude -fPIC -shared $(SO_FLAGS) -o $@ $<
 
 plugins: $(PLUGINS)
+
+# The man pages, written in scdoc (docs/*.scd) and made roff here.
+MAN_PAGES := $(B)/man/corral.1 $(B)/man/corral.conf.5 $(B)/man/corral-plugin.3
+man: $(MAN_PAGES)
+$(B)/man/%: docs/%.scd
+	@mkdir -p $(dir $@)
+	scdoc < $< > $@.tmp
+	mv $@.tmp $@
+
 units: $(UNIT_TESTS) $(TEST_BINS)
 
 deps:
@@ -149,7 +158,7 @@ bench-quick: bench-deps
 torture: corral units plugins
 	bash tests/torture --kills 500
 
-check: corral units plugins
+check: corral units plugins man
 	prove -f tests/*.t
 
 test: deps
@@ -179,7 +188,7 @@ valgrind: deps
 # The fuzz targets are sanitizer builds already: tests/25-fuzz.t runs them in check only.
 check-san: export CORRAL_FUZZ_SECONDS := 0
 # The suite again with AddressSanitizer and UBSan on every binary it runs.
-check-san: corral-san units plugins
+check-san: corral-san units plugins man
 	CORRAL=$(CURDIR)/corral-san CORRAL_BUILD=$(B) ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_abort=0 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 prove -f tests/*.t
 
@@ -294,6 +303,20 @@ uninstall:
 	    rm -f $(DESTDIR)$(CONFDIR)/corral.conf; rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true; \
 	elif [ -e $(DESTDIR)$(CONFDIR)/corral.conf ]; then \
 	    echo "corral: $(DESTDIR)$(CONFDIR)/corral.conf was edited: kept"; fi
+
+# The man pages go under PREFIX/share/man.
+MANDIR := $(PREFIX)/share/man
+install: install-man
+uninstall: uninstall-man
+install-man: man
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man3
+	install -m 644 $(B)/man/corral.1 $(DESTDIR)$(MANDIR)/man1/corral.1
+	install -m 644 $(B)/man/corral.conf.5 $(DESTDIR)$(MANDIR)/man5/corral.conf.5
+	install -m 644 $(B)/man/corral-plugin.3 $(DESTDIR)$(MANDIR)/man3/corral-plugin.3
+uninstall-man:
+	rm -f $(DESTDIR)$(MANDIR)/man1/corral.1 $(DESTDIR)$(MANDIR)/man5/corral.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man3/corral-plugin.3
+.PHONY: man install-man uninstall-man
 
 clean:
 	rm -rf build build-san corral corral-san

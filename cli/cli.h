@@ -10,7 +10,7 @@
 
 #include "supervisor/sup.h"
 
-/* Exit statuses of `corral run`, documented in --help and docs/corral.1.md. */
+/* Exit statuses of `corral run`, documented in --help and corral(1). */
 enum {
 	EXIT_OK = 0, EXIT_NOTOK = 1, EXIT_USAGE = 2, EXIT_HALTED = 3, EXIT_INTR = 130
 };

@@ -92,5 +92,5 @@ is "$d" "" "the archive table is tests/mkhostile's corpus, each file's verdict a
 [ -z "$d" ] || { echo "# the table as it should be:"; sed 's/^/# /' want.md; }
 
 like "$(cat "$TOP/README.md")" "docs/bad-inputs.md" "README.md links to it"
-like "$(cat "$TOP/docs/corral.1.md")" "bad-inputs.md" "corral(1) links to it"
+like "$(cat "$TOP/docs/corral.1.scd")" "bad-inputs.md" "corral(1) links to it"
 done_testing

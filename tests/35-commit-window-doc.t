@@ -1,7 +1,7 @@
 #!/bin/sh
 # The group commit's window, as the code sets it (supervisor/sup.c:
 # COMMIT_WINDOW, COMMIT_COUNT, COMMIT_BYTES), is what README.md,
-# docs/corral.1.md and docs/state.md say it is.
+# docs/corral.1.scd (corral(1)) and docs/state.md say it is.
 . "$(dirname "$0")/lib.sh"
 
 sup=$TOP/supervisor/sup.c
@@ -15,8 +15,8 @@ ok "$([ -n "$window" ] && [ -n "$count" ] && [ -n "$mib" ]; echo $?)" \
 	"sup.c defines the window ($window s), the count ($count) and the bytes ($bytes)"
 
 like "$(cat "$TOP/README.md")" "within about $ms ms" "README.md: the window is $ms ms"
-like "$(cat "$TOP/docs/corral.1.md")" "within $ms ms \\(or $count of them, or $mib MiB\\)" \
-	"corral.1.md: $ms ms, $count outcomes, $mib MiB"
+like "$(cat "$TOP/docs/corral.1.scd")" "within $ms ms \\(or $count of them, or $mib MiB\\)" \
+	"corral.1.scd: $ms ms, $count outcomes, $mib MiB"
 like "$(cat "$TOP/docs/state.md")" "closes $ms ms after its first write, or at $count outcomes, or at $mib MiB" \
 	"state.md: $ms ms, $count outcomes, $mib MiB"
 # No other figure for the window anywhere in the docs: a line on the group
