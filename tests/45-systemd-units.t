@@ -140,8 +140,11 @@ usr/bin/corral
 usr/include/corral.h
 usr/lib/sysusers.d/corral.conf
 usr/lib/tmpfiles.d/corral.conf
-usr/share/bash-completion/completions/corral" \
-	    "... puts the binary, the header, the units, sysusers, tmpfiles, the config and the completion in place"
+usr/share/bash-completion/completions/corral
+usr/share/man/man1/corral.1
+usr/share/man/man3/corral-plugin.3
+usr/share/man/man5/corral.conf.5" \
+	    "... puts the binary, the header, the units, sysusers, tmpfiles, the config, the completion and the man pages in place"
 	svc=$(find dest -name corral.service)
 	is "$(sed -n 's/^ExecStart=\([^ ]*\) .*/\1/p' "$svc")" "/usr/bin/corral" "... ExecStart is PREFIX's bin/corral"
 	cmp -s "$UNITS/corral.conf" dest/etc/corral/corral.conf
