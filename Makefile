@@ -273,8 +273,16 @@ demo: deps
 # the path corral.service names, and is never overwritten: an edited one is
 # kept by install and by uninstall alike. The corral user and the state in
 # /var/lib/corral are left to the operator. The bash completion goes where
-# bash-completion loads it from on demand.
+# bash-completion loads it from on demand. corral.pc, for plugin authors,
+# holds cflags only and nothing that depends on the architecture: it goes
+# to share/pkgconfig, as systemd.pc does. The example plugin goes with the
+# docs. There is no worker to install: corral runs itself as its worker.
 BINDIR      := $(PREFIX)/bin
+INCLUDEDIR  := $(PREFIX)/include
+PCDIR       := $(PREFIX)/share/pkgconfig
+DOCDIR      := $(PREFIX)/share/doc/corral
+# The version corral --version prints.
+VERSION     := $(shell sed -n 's/^\#define CORRAL_VERSION "\(.*\)"$$/\1/p' cli/main.c)
 UNITDIR     ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),$(PREFIX)/lib/systemd/system)
 SYSUSERSDIR ?= $(or $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null),$(PREFIX)/lib/sysusers.d)
 TMPFILESDIR ?= $(or $(shell pkg-config --variable=tmpfilesdir systemd 2>/dev/null),$(PREFIX)/lib/tmpfiles.d)
@@ -282,10 +290,13 @@ CONFDIR     := /etc/corral
 COMPLDIR    ?= $(or $(shell pkg-config --variable=completionsdir bash-completion 2>/dev/null),$(PREFIX)/share/bash-completion/completions)
 
 install: corral
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(UNITDIR) \
-	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(COMPLDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(DOCDIR)/examples \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(COMPLDIR)
 	install -m 755 corral $(DESTDIR)$(BINDIR)/corral
-	install -m 644 include/corral.h $(DESTDIR)$(PREFIX)/include/corral.h
+	install -m 644 include/corral.h $(DESTDIR)$(INCLUDEDIR)/corral.h
+	sed -e 's|@prefix@|$(PREFIX)|g' -e 's|@version@|$(VERSION)|g' corral.pc.in > $(DESTDIR)$(PCDIR)/corral.pc
+	chmod 644 $(DESTDIR)$(PCDIR)/corral.pc
+	install -m 644 examples/count_bytes.c examples/README.md $(DESTDIR)$(DOCDIR)/examples
 	sed 's|@bindir@|$(BINDIR)|g' systemd/corral.service > $(DESTDIR)$(UNITDIR)/corral.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/corral.service
 	install -m 644 systemd/corral.socket $(DESTDIR)$(UNITDIR)/corral.socket
@@ -294,15 +305,28 @@ install: corral
 	install -m 644 completion/corral.bash $(DESTDIR)$(COMPLDIR)/corral
 	[ -e $(DESTDIR)$(CONFDIR)/corral.conf ] || install -m 644 systemd/corral.conf $(DESTDIR)$(CONFDIR)/corral.conf
 
+# After the files, the directories install made go when they are empty,
+# and none that holds anything else: corral's own (/etc/corral and the
+# docs) always; the shared ones (bin, include, share/man/man1, ...) and the
+# parents of all of them only in a DESTDIR, where install made them, up to
+# and not including DESTDIR itself. On a live system those were there
+# before corral and stay.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/corral $(DESTDIR)$(PREFIX)/include/corral.h \
+	rm -f $(DESTDIR)$(BINDIR)/corral $(DESTDIR)$(INCLUDEDIR)/corral.h $(DESTDIR)$(PCDIR)/corral.pc \
+	    $(DESTDIR)$(DOCDIR)/examples/count_bytes.c $(DESTDIR)$(DOCDIR)/examples/README.md \
 	    $(DESTDIR)$(UNITDIR)/corral.service $(DESTDIR)$(UNITDIR)/corral.socket \
 	    $(DESTDIR)$(SYSUSERSDIR)/corral.conf $(DESTDIR)$(TMPFILESDIR)/corral.conf \
 	    $(DESTDIR)$(COMPLDIR)/corral
 	if cmp -s systemd/corral.conf $(DESTDIR)$(CONFDIR)/corral.conf; then \
-	    rm -f $(DESTDIR)$(CONFDIR)/corral.conf; rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true; \
+	    rm -f $(DESTDIR)$(CONFDIR)/corral.conf; \
 	elif [ -e $(DESTDIR)$(CONFDIR)/corral.conf ]; then \
 	    echo "corral: $(DESTDIR)$(CONFDIR)/corral.conf was edited: kept"; fi
+	for d in $(CONFDIR) $(DOCDIR)/examples $(DOCDIR); do rmdir $(DESTDIR)$$d 2>/dev/null || true; done
+	[ -z "$(DESTDIR)" ] || for d in $(CONFDIR) $(DOCDIR) $(BINDIR) $(INCLUDEDIR) $(PCDIR) $(UNITDIR) \
+	    $(SYSUSERSDIR) $(TMPFILESDIR) $(COMPLDIR) $(addprefix $(MANDIR)/,man1 man3 man5); do \
+	    d=$(DESTDIR)$$d; while [ "$$d" != "$(DESTDIR)" ] && [ "$${d%/*}" != "$$d" ] && \
+	        { [ ! -e "$$d" ] || rmdir "$$d" 2>/dev/null; }; do d=$${d%/*}; done; \
+	done
 
 # The man pages go under PREFIX/share/man.
 MANDIR := $(PREFIX)/share/man

@@ -7,7 +7,9 @@
 # make the user corral and its directories in a scratch root; every key of
 # the example corral.conf is one of corral's flags; `make install` puts
 # every file in its place with @bindir@ replaced, and `make uninstall`
-# takes each away again, an edited config file excepted. Works where
+# takes each away again, and the directories install made, an edited
+# config file excepted (tests/55-install-plugin.t builds a plugin against
+# what is installed). Works where
 # systemd is not PID 1 (a chroot, a container); without systemd-analyze the
 # checks that need it are skipped.
 . "$(dirname "$0")/lib.sh"
@@ -141,17 +143,20 @@ usr/include/corral.h
 usr/lib/sysusers.d/corral.conf
 usr/lib/tmpfiles.d/corral.conf
 usr/share/bash-completion/completions/corral
+usr/share/doc/corral/examples/README.md
+usr/share/doc/corral/examples/count_bytes.c
 usr/share/man/man1/corral.1
 usr/share/man/man3/corral-plugin.3
-usr/share/man/man5/corral.conf.5" \
-	    "... puts the binary, the header, the units, sysusers, tmpfiles, the config, the completion and the man pages in place"
+usr/share/man/man5/corral.conf.5
+usr/share/pkgconfig/corral.pc" \
+	    "... puts the binary, the header, corral.pc, the example plugin, the units, sysusers, tmpfiles, the config, the completion and the man pages in place"
 	svc=$(find dest -name corral.service)
 	is "$(sed -n 's/^ExecStart=\([^ ]*\) .*/\1/p' "$svc")" "/usr/bin/corral" "... ExecStart is PREFIX's bin/corral"
 	cmp -s "$UNITS/corral.conf" dest/etc/corral/corral.conf
 	ok "$?" "... the config is the example"
 	mk uninstall DESTDIR="$T/dest" PREFIX=/usr > uninstall.out 2>&1
 	is "$?" 0 "make uninstall"
-	is "$(cd dest && find . -type f)" "" "... takes every file away"
+	is "$(cd dest && find . -mindepth 1)" "" "... takes every file away, and the directories install made"
 
 	mk install DESTDIR="$T/dest" PREFIX=/usr > install.out 2>&1
 	echo "workers = 2" >> dest/etc/corral/corral.conf
@@ -160,7 +165,9 @@ usr/share/man/man5/corral.conf.5" \
 	cmp -s edited.conf dest/etc/corral/corral.conf
 	ok "$?" "install again: an edited config is not overwritten"
 	mk uninstall DESTDIR="$T/dest" PREFIX=/usr > uninstall.out 2>&1
-	is "$(cd dest && find . -type f)" "./etc/corral/corral.conf" "uninstall keeps an edited config"
+	is "$(cd dest && find . -mindepth 1 | LC_ALL=C sort)" "./etc
+./etc/corral
+./etc/corral/corral.conf" "uninstall keeps an edited config, and the directories it is in"
 	like "$(cat uninstall.out)" "corral.conf was edited: kept" "... and says so"
 else
 	skip "make install: no corral built at $TOP/corral"
