@@ -2,7 +2,7 @@
  * of each file through the descriptor corral hands it, and judges empty
  * files bad.
  *
- *	cc -shared -fPIC -I/usr/local/include -o count_bytes.so count_bytes.c
+ *	cc $(pkg-config --cflags corral) -shared -fPIC -o count_bytes.so count_bytes.c
  *	corral run -H ./count_bytes.so DIR
  */
 #include <errno.h>
