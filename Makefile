@@ -22,7 +22,7 @@ B := build
 
 COMMON_SRC := common/log.c common/parse.c common/utf8.c
 IPC_SRC    := ipc/frame.c ipc/schema.c ipc/msg.c ipc/ctl.c ipc/mpcheck.c ipc/jobopts.c
-CLI_SRC    := cli/main.c cli/run.c cli/report.c cli/progress.c cli/config.c cli/serve.c cli/client.c
+CLI_SRC    := cli/main.c cli/run.c cli/report.c cli/progress.c cli/progress_text.c cli/config.c cli/serve.c cli/client.c
 SUP_SRC    := supervisor/sup.c supervisor/jobs.c supervisor/sched.c supervisor/full.c supervisor/hold.c supervisor/slot.c supervisor/slot_io.c supervisor/death.c \
               supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/store_read.c supervisor/store_bulk.c supervisor/store_inputs.c supervisor/record.c supervisor/json.c supervisor/stats.c \
               supervisor/outdir.c supervisor/errlog.c supervisor/spec.c supervisor/notify.c supervisor/control.c
@@ -63,7 +63,8 @@ $(B)/tests/unit_sandbox: $(B)/child/sandbox.o $(B)/child/extract.o $(B)/child/ex
 UNIT_TESTS += $(B)/tests/unit_slot
 $(B)/tests/unit_slot: $(B)/supervisor/slot_io.o $(B)/supervisor/death.o $(B)/supervisor/errlog.o $(B)/supervisor/stats.o \
                      $(IPC_OBJ) $(COMMON_OBJ) supervisor/slot.c
-UNIT_TESTS += $(B)/tests/unit_config $(B)/tests/unit_notify
+UNIT_TESTS += $(B)/tests/unit_config $(B)/tests/unit_notify $(B)/tests/unit_progress
+$(B)/tests/unit_progress: $(B)/cli/progress_text.o $(COMMON_OBJ)
 $(B)/tests/unit_config: $(B)/cli/config.o $(COMMON_OBJ)
 $(B)/tests/unit_notify: $(B)/supervisor/notify.o
 # A worker that speaks the protocol wrongly on purpose, for the protocol tests.

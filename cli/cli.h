@@ -79,5 +79,20 @@ const char *client_socket(const char *flag);
 /* progress.c: what a person watching a run sees on stderr. */
 void progress_start(struct sup *s, int quiet);
 void progress_stop(struct sup *s);
+/* Before a job whose spec reads the stdin list is opened (the list is read
+ * to its end first): on a terminal, one line saying so if nothing is
+ * there yet. */
+void progress_list_wait(const struct job_spec *spec, int quiet);
+/* progress_text.c: the pure pieces of it. progress_rate: files a second
+ * over the time the job ran, leaving out the time it was stopped (Ctrl-Z);
+ * 0 when no time is left. progress_secs: "0.4s", "12.3s", "4m05s", "2h03m".
+ * progress_fit: s (terminal-safe UTF-8, as sup_esc makes it) in at most
+ * cols columns, shortened in the middle with "…" and never cut inside a
+ * character; returns the columns used. Both write a terminated string. */
+double progress_rate(uint64_t ran, double elapsed, double stopped);
+void progress_secs(char *b, size_t len, double secs);
+int progress_fit(char *out, size_t outlen, const char *s, int cols);
+/* The columns s takes: one per character. */
+int progress_cols(const char *s);
 
 #endif

@@ -665,6 +665,7 @@ run(const struct run_cmd *o)
 		}
 		log_diex(EXIT_USAGE, "%s", err);
 	}
+	progress_list_wait(&o->spec, o->quiet);
 	if ((v.job = sup_job_open(&s, &o->spec, err, sizeof err)) == NULL) {
 		sup_free(&s);
 		stats_drop(stats_fd, o->stats, stats_made);

@@ -699,6 +699,7 @@ sup_suspend(struct sup *s)
 	raise(SIGSTOP);
 	/* Continued. */
 	by = ev_time() - before;
+	s->stopped_for += by;
 	slot_stop_children(s, SIGCONT);
 	ev_now_update(s->loop);
 	for (i = 0; i < s->nslots; i++)

@@ -222,6 +222,7 @@ struct sup {
 	int store_failed;		/* a commit failed: write nothing more */
 	int fds_at_start;
 	ev_tstamp started;		/* when the pool began */
+	ev_tstamp stopped_for;		/* time spent stopped by sup_suspend, in all */
 	ev_tstamp trimmed;		/* when the store's map was last trimmed */
 	int topup;			/* dispatch fills every queue (a commit is next) */
 	int loop_running;
@@ -314,7 +315,8 @@ void sup_fatal(struct sup *s, const char *fmt, ...) __attribute__((format(printf
  * losing nothing recorded; for anything else, sup_fatal. */
 void sup_store_error(struct sup *s, const char *what);
 /* A job stop (Ctrl-Z): children stopped with the process, and the time
- * spent stopped given back to their deadlines once continued. */
+ * spent stopped given back to their deadlines once continued, and added to
+ * stopped_for (for front ends' rates). */
 void sup_suspend(struct sup *s);
 void sup_dispatch(struct sup *s);
 /* A task's end as the pool saw it: an answer, a crash, a timeout. The task
