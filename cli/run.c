@@ -548,8 +548,9 @@ job_summary(struct job *j, FILE *f)
 	    (unsigned long long)r->count[OUT_OK], (unsigned long long)r->count[OUT_FAILED],
 	    (unsigned long long)r->count[OUT_CRASHED], (unsigned long long)r->count[OUT_TIMEOUT],
 	    (unsigned long long)r->count[OUT_SKIPPED]);
+	/* The rate leaves out the time the job was stopped (Ctrl-Z). */
 	fprintf(f, "corral: this run: %llu files in %.1fs (%.0f/s)%s\n", (unsigned long long)now,
-	    took, took > 0 ? (double)now / took : 0.0,
+	    took, progress_rate(now, took, j->sup->stopped_for),
 	    r->state == JOB_DONE && now == 0 ? ", nothing left to do" : "");
 	if (r->state == JOB_INTERRUPTED || r->state == JOB_HALTED)
 		fprintf(f, "corral: run the same command again to resume\n");
