@@ -14,7 +14,9 @@ if ! command -v man >/dev/null 2>&1; then
 	echo "1..0 # SKIP no man(1) here (Debian's man-db; make deps installs it)"
 	exit 0
 fi
-render() { MANWIDTH=80 man -l "$MAN/$1" 2>man.err; }
+# In the C locale, as a plain CI shell has it: the page must render there
+# too, with no character groff cannot draw in ASCII.
+render() { LC_ALL=C MANWIDTH=80 man -l "$MAN/$1" 2>man.err; }
 
 for page in corral.1 corral.conf.5 corral-plugin.3; do
 	render "$page" > "$page.txt"
