@@ -102,36 +102,35 @@ typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t 
 typedef int (*socketpair_fn)(int, int, int, int[2]);
 #define NEXT(name, type)	({ static type f_; if (f_ == NULL) f_ = (type)dlsym(RTLD_NEXT, name); f_; })
 
+/* open's third argument, when its flags say there is one. */
+static mode_t
+open_mode(int flags, va_list ap)
+{
+	return flags & (O_CREAT | O_TMPFILE) ? (mode_t)va_arg(ap, int) : 0;
+}
+
 int
 open(const char *path, int flags, ...)
 {
-	mode_t mode = 0;
 	va_list ap;
+	mode_t mode;
 
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
-	if (fail(C_OPEN, path))
-		return -1;
-	return NEXT("open", open_fn)(path, flags, mode);
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	return fail(C_OPEN, path) ? -1 : NEXT("open", open_fn)(path, flags, mode);
 }
 
 int
 open64(const char *path, int flags, ...)
 {
-	mode_t mode = 0;
 	va_list ap;
+	mode_t mode;
 
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
-	if (fail(C_OPEN, path))
-		return -1;
-	return NEXT("open64", open_fn)(path, flags, mode);
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	return fail(C_OPEN, path) ? -1 : NEXT("open64", open_fn)(path, flags, mode);
 }
 
 DIR *
