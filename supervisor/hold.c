@@ -144,6 +144,23 @@ job_hold(struct sup *s, struct job *j, int err, const char *what)
 }
 
 void
+sup_task_refused(struct sup *s, struct task *t, int err, const char *error, size_t elen, pid_t pid)
+{
+	struct job *j = t->job;
+	const char *e = strerror(err);
+	size_t k = strlen(e);
+	char what[640];
+
+	/* "unable to start the command: Resource temporarily unavailable":
+	 * the errno's words are said once, by job_hold. */
+	if (elen > k + 2 && memcmp(error + elen - k, e, k) == 0 && memcmp(error + elen - k - 2, ": ", 2) == 0)
+		elen -= k + 2;
+	snprintf(what, sizeof what, "in worker %d: %s", (int)pid, sup_esc(error, elen < 120 ? elen : 120));
+	sup_requeue(s, t);
+	job_hold(s, j, err, what);
+}
+
+void
 job_hold_lifted(struct sup *s, struct job *j)
 {
 	if (j->hold_since == 0)

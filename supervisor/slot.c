@@ -550,20 +550,8 @@ take_answer(struct slot *sl, const struct ipc_msg *m, enum slot_state when_empty
 		sl->state = when_empty;
 	slot_arm_deadline(sl);
 	if (m->host != 0) {
-		/* The host refused the child what the file needed (a
-		 * process, a descriptor): no outcome, the file waits. */
-		struct job *j = t->job;
-		const char *e = strerror(m->host);
-		size_t elen = m->error_len, k = strlen(e);
-		char what[640];
-
-		if (elen > k + 2 && memcmp(m->error + elen - k, e, k) == 0 &&
-		    memcmp(m->error + elen - k - 2, ": ", 2) == 0)
-			elen -= k + 2;
-		snprintf(what, sizeof what, "in worker %d: %s", (int)sl->pid,
-		    sup_esc(m->error, elen < 120 ? elen : 120));
-		sup_requeue(s, t);
-		job_hold(s, j, m->host, what);
+		/* The host refused the child what the file needed. */
+		sup_task_refused(s, t, m->host, m->error, m->error_len, sl->pid);
 		return 0;
 	}
 	sup_task_end(s, t, m->ok ? OUT_OK : OUT_FAILED, m->error, m->error_len,

@@ -360,6 +360,10 @@ void job_hold_init(struct job *j);
 void job_hold_stop(struct job *j);
 void job_hold(struct sup *s, struct job *j, int err, const char *what);
 void job_hold_lifted(struct sup *s, struct job *j);
+/* A child's answer that the host refused it what the file needed (RESULT
+ * host, an errno; error its words): the task is pending again, uncharged,
+ * and its job held. */
+void sup_task_refused(struct sup *s, struct task *t, int err, const char *error, size_t elen, pid_t pid);
 int job_held(const struct job *j);
 double sup_spawn_refused(struct sup *s, int err, const char *what);
 void sup_spawn_given(struct sup *s);

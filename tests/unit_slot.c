@@ -86,9 +86,10 @@ sup_dispatch(struct sup *s)
 }
 
 void
-job_hold(struct sup *s, struct job *j, int err, const char *what)
+sup_task_refused(struct sup *s, struct task *t, int err, const char *error, size_t elen, pid_t pid)
 {
-	(void)s, (void)j, (void)what;
+	(void)s, (void)t, (void)error, (void)elen, (void)pid;
+	requeued++;
 	holds++;
 	hold_err = err;
 }
