@@ -158,18 +158,10 @@ conn_close(struct conn *c)
 
 /* ---- printing ---- */
 
-static void
-json_field(FILE *f, const char *key, const char *s, size_t len)
-{
-	fprintf(f, ",\"%s\":", key);
-	json_str(f, s, len);
-}
-
 /* open: JSON left open for the job's workers, `,"workers":[`. */
 static void
 print_job(const struct ctl_job *j, int json, int open)
 {
-	static const char *const outs[] = { "ok", "failed", "crashed", "timeout", "skipped" };
 	uint64_t done = 0, bad;
 	int i;
 
@@ -177,24 +169,7 @@ print_job(const struct ctl_job *j, int json, int open)
 		done += j->counts[i];
 	bad = done - j->counts[CTL_OUT_OK];
 	if (json) {
-		/* The keys of `status --json` on a state directory, and more. */
-		printf("{\"job\":");
-		json_str(stdout, j->name, j->name_len);
-		printf(",\"id\":%u", (unsigned)j->id);
-		json_field(stdout, "state", j->state, j->state_len);
-		json_field(stdout, "handler", j->handler, j->handler_len);
-		if (j->arg_len)
-			json_field(stdout, "exec", j->arg, j->arg_len);
-		json_field(stdout, "inputs", j->summary, j->summary_len);
-		printf(",\"total\":%llu,\"done\":%llu,\"pending\":%llu", (unsigned long long)j->total,
-		    (unsigned long long)done, (unsigned long long)(j->total - done));
-		for (i = 0; i < CTL_OUT__N; i++)
-			printf(",\"%s\":%llu", outs[i], (unsigned long long)j->counts[i]);
-		printf(",\"runs\":%llu,\"priority\":%u,\"created_ms\":%llu,\"updated_ms\":%llu,"
-		    "\"finished_ms\":%llu", (unsigned long long)j->runs, (unsigned)j->priority,
-		    (unsigned long long)j->created_ms, (unsigned long long)j->updated_ms,
-		    (unsigned long long)j->finished_ms);
-		json_field(stdout, "reason", j->reason, j->reason_len);
+		json_ctl_job(stdout, j);
 		printf(open ? ",\"workers\":[" : "}\n");
 		return;
 	}
@@ -207,13 +182,9 @@ static void
 print_worker(const struct ctl_worker *w, int json, int first)
 {
 	if (json) {
-		printf("%s{\"slot\":%u,\"pid\":%u", first ? "" : ",", (unsigned)w->slot, (unsigned)w->pid);
-		json_field(stdout, "state", w->state, w->state_len);
-		json_field(stdout, "job", w->job, w->job_len);
-		json_field(stdout, "path", w->path, w->path_len);
-		printf(",\"running_ms\":%llu,\"tasks_done\":%llu,\"rss_bytes\":%llu}",
-		    (unsigned long long)w->running_ms, (unsigned long long)w->tasks_done,
-		    (unsigned long long)w->rss_bytes);
+		if (first == 0)
+			putchar(',');
+		json_ctl_worker(stdout, w);
 		if (first < 0)
 			putchar('\n');
 		return;

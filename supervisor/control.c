@@ -24,6 +24,7 @@
 #include "supervisor/control.h"
 #include "supervisor/spec.h"
 #include "supervisor/sup.h"
+#include "supervisor/view.h"
 
 #define CLIENTS_MAX	256		/* clients at once; more are turned away */
 #define CLIENT_OUT_MAX	(16u << 20)	/* answers a client may leave unread */
@@ -203,102 +204,15 @@ peer_owns(const struct client *c, const struct store_job *r)
 	return peer_privileged(c) || (r->has_owner && r->owner == c->uid);
 }
 
-/* ---- what jobs say of themselves ---- */
-
-static int
-others_running(const struct sup *s, const struct job *j)
-{
-	const struct job *o;
-
-	for (o = s->jobs; o; o = o->next)
-		if (o != j && o->rec.state == JOB_RUNNING && !o->check)
-			return 1;
-	return 0;
-}
-
-/* Why a running job is not going faster, for people. */
-static void
-job_reason(const struct sup *s, const struct store_job *r, const struct job *j, char *out,
-    size_t len)
-{
-	int i, busy = 0, workers = s->nslots - s->nlanes;
-
-	out[0] = '\0';
-	if (r->reason[0] != '\0') {
-		snprintf(out, len, "%s", r->reason);
-		return;
-	}
-	if (j == NULL || r->state != JOB_RUNNING)
-		return;
-	if (s->disk_full) {
-		snprintf(out, len, "waiting: the state directory's disk is full");
-		return;
-	}
-	if (j->held == 0 && (j->ready != NULL || j->scan != NULL)) {
-		for (i = 0; i < workers; i++)
-			busy += s->slots[i]->job != NULL && s->slots[i]->job != j;
-		snprintf(out, len, busy == workers ? "waiting: every child is busy with other jobs" :
-		    "waiting for a child");
-	} else if (j->held > 0 && j->held < workers && others_running(s, j))
-		snprintf(out, len, "at its share: %d of %d children", j->held, workers);
-	else if (s->start_failures > 0)
-		snprintf(out, len, "backing off: %d children in a row died unused", s->start_failures);
-}
-
-static void
-job_msg(const struct sup *s, const struct store_job *r, const struct job *j, uint64_t rid,
-    struct ctl_msg *m, char *reason, size_t rlen)
-{
-	int i;
-
-	memset(m, 0, sizeof *m);
-	m->type = CTL_JOB;
-	m->rid = rid;
-	m->job.id = r->id;
-	m->job.name = r->name;
-	m->job.name_len = strlen(r->name);
-	m->job.state = job_state_name(r->state);
-	m->job.state_len = strlen(m->job.state);
-	m->job.handler = r->handler;
-	m->job.handler_len = strlen(r->handler);
-	m->job.arg = r->arg;
-	m->job.arg_len = strlen(r->arg);
-	m->job.summary = r->inputs;
-	m->job.summary_len = strlen(r->inputs);
-	m->job.created_ms = r->created_ms;
-	m->job.updated_ms = r->updated_ms;
-	m->job.finished_ms = r->finished_ms;
-	m->job.total = r->total;
-	for (i = 0; i < CTL_OUT__N && i < OUT__COUNT; i++)	/* NOLINT(misc-redundant-expression): equal today, each bounds its own array */
-		m->job.counts[i] = r->count[i];
-	m->job.runs = r->runs;
-	m->job.workers = r->workers;
-	m->job.priority = r->priority ? r->priority : PRIORITY_DEFAULT;
-	job_reason(s, r, j, reason, rlen);
-	m->job.reason = reason;
-	m->job.reason_len = strlen(reason);
-}
-
-static struct job *
-live_job(struct sup *s, uint32_t id)
-{
-	struct job *j;
-
-	for (j = s->jobs; j; j = j->next)
-		if (j->rec.id == id)
-			return j;
-	return NULL;
-}
-
 static void
 put_job(struct client *c, uint64_t rid, const struct store_job *r)
 {
 	struct sup *s = c->ctl->sup;
-	struct job *j = live_job(s, r->id);
-	struct ctl_msg m;
-	char reason[600];
+	struct job *j = view_live_job(s, r->id);
+	struct ctl_msg m = { .type = CTL_JOB, .rid = rid };
+	char reason[VIEW_REASON_MAX];
 
-	job_msg(s, j ? &j->rec : r, j, rid, &m, reason, sizeof reason);
+	view_job(s, j ? &j->rec : r, j, &m.job, reason, sizeof reason);
 	client_put(c, &m);
 }
 
@@ -738,7 +652,7 @@ do_store_job(struct client *c, const struct ctl_msg *m)
 
 	if (find_job(c, m->rid, &m->target, &rec) < 0)
 		return;
-	j = live_job(s, rec.id);
+	j = view_live_job(s, rec.id);
 	if (m->type == CTL_DELETE) {
 		if (j && (j->rec.state == JOB_RUNNING || j->rec.state == JOB_PAUSED)) {
 			client_error(c, m->rid, CTL_E_BAD_STATE, "job %s is %s: cancel it first",
@@ -882,7 +796,6 @@ static void
 do_workers(struct client *c, uint64_t rid, const struct job *only)
 {
 	struct sup *s = c->ctl->sup;
-	ev_tstamp now = ev_now(s->loop);
 	int i;
 
 	for (i = 0; i < s->nslots && !c->dead; i++) {
@@ -891,24 +804,8 @@ do_workers(struct client *c, uint64_t rid, const struct job *only)
 
 		if (only && sl->job != only)
 			continue;
-		m.worker.slot = (uint32_t)i;
-		m.worker.pid = sl->pid > 0 ? (uint32_t)sl->pid : 0;
-		m.worker.state = slot_state_name(sl->state);
-		m.worker.state_len = strlen(m.worker.state);
-		if (sl->job && !sl->job->check && !peer_owns(c, &sl->job->rec))
-			;	/* another user's: its name and files are not this one's to see */
-		else if (sl->job) {
-			m.worker.job = sl->job->rec.name;
-			m.worker.job_len = strlen(sl->job->rec.name);
-		}
-		if (sl->state == SLOT_BUSY && sl->q && sl->job && (sl->job->check || peer_owns(c, &sl->job->rec))) {
-			m.worker.path = sl->q->path;
-			m.worker.path_len = sl->q->path_len;
-			m.worker.running_ms = now > sl->q->started ?
-			    (uint64_t)((now - sl->q->started) * 1000) : 0;
-		}
-		m.worker.tasks_done = sl->tasks_done;
-		m.worker.rss_bytes = slot_rss(sl);
+		/* Another user's job: its name and files are not this one's to see. */
+		view_worker(s, i, sl->job && (sl->job->check || peer_owns(c, &sl->job->rec)), &m.worker);
 		client_put(c, &m);
 	}
 	client_end(c, rid);
@@ -925,7 +822,7 @@ do_job(struct client *c, const struct ctl_msg *m)
 
 	if (find_job(c, m->rid, &m->target, &rec) < 0)
 		return;
-	j = live_job(s, rec.id);
+	j = view_live_job(s, rec.id);
 	switch (m->type) {
 	case CTL_STATUS:
 		put_job(c, m->rid, &rec);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/utf8.h"
+#include "ipc/ctl.h"
 #include "ipc/ipc.h"
 #include "supervisor/json.h"
 
@@ -333,4 +334,51 @@ json_msgpack(FILE *f, const void *mp, size_t len)
 	if (ipc_mp_check(mp, len, JSON_DEPTH) < 0)
 		return -1;
 	return mp_json(f, &c, 0);
+}
+
+static void
+json_field(FILE *f, const char *key, const char *s, size_t len)
+{
+	fprintf(f, ",\"%s\":", key);
+	json_str(f, s, len);
+}
+
+void
+json_ctl_job(FILE *f, const struct ctl_job *j)
+{
+	uint64_t done = 0;
+	int i;
+
+	for (i = 0; i < CTL_OUT__N; i++)
+		done += j->counts[i];
+	/* The keys of `status --json` on a state directory, and more. */
+	fputs("{\"job\":", f);
+	json_str(f, j->name, j->name_len);
+	fprintf(f, ",\"id\":%u", (unsigned)j->id);
+	json_field(f, "state", j->state, j->state_len);
+	json_field(f, "handler", j->handler, j->handler_len);
+	if (j->arg_len)
+		json_field(f, "exec", j->arg, j->arg_len);
+	json_field(f, "inputs", j->summary, j->summary_len);
+	fprintf(f, ",\"total\":%llu,\"done\":%llu,\"pending\":%llu", (unsigned long long)j->total,
+	    (unsigned long long)done, (unsigned long long)(j->total - done));
+	for (i = 0; i < CTL_OUT__N; i++)
+		fprintf(f, ",\"%s\":%llu", ctl_outcome_name(i), (unsigned long long)j->counts[i]);
+	fprintf(f, ",\"runs\":%llu,\"priority\":%u,\"created_ms\":%llu,\"updated_ms\":%llu,"
+	    "\"finished_ms\":%llu", (unsigned long long)j->runs, (unsigned)j->priority,
+	    (unsigned long long)j->created_ms, (unsigned long long)j->updated_ms,
+	    (unsigned long long)j->finished_ms);
+	json_field(f, "reason", j->reason, j->reason_len);
+}
+
+void
+json_ctl_worker(FILE *f, const struct ctl_worker *w)
+{
+	fprintf(f, "{\"slot\":%u,\"pid\":%u", (unsigned)w->slot, (unsigned)w->pid);
+	json_field(f, "state", w->state, w->state_len);
+	json_field(f, "job", w->job, w->job_len);
+	json_field(f, "path", w->path, w->path_len);
+	fprintf(f, ",\"running_ms\":%llu,\"tasks_done\":%llu,\"rss_bytes\":%llu}",
+	    (unsigned long long)w->running_ms, (unsigned long long)w->tasks_done,
+	    (unsigned long long)w->rss_bytes);
 }

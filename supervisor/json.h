@@ -17,6 +17,14 @@ void json_base64(FILE *f, const void *p, size_t len);
  * into strings), bin becomes base64, ext is dropped to null, invalid UTF-8
  * replaced. Returns 0, or -1 (nothing sane written) if not well-formed. */
 int json_msgpack(FILE *f, const void *mp, size_t len);
+/* A job as a service tells of it (docs/jobs.md): the fields of `status
+ * --json`, from `{` to its "reason", the object left open for the caller
+ * to add to and close. */
+struct ctl_job;
+struct ctl_worker;
+void json_ctl_job(FILE *f, const struct ctl_job *j);
+/* A child of the pool (docs/jobs.md, The worker), one whole object. */
+void json_ctl_worker(FILE *f, const struct ctl_worker *w);
 /* The bytes for a terminal: printable UTF-8 as is, the rest escaped. */
 void text_escaped(FILE *f, const char *s, size_t len);
 
