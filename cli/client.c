@@ -209,7 +209,8 @@ print_row(const char *job, size_t jlen, const struct ctl_row *r, int json)
 
 	snprintf(name, sizeof name, "%.*s", (int)jlen, job);
 	if (json) {
-		report_outcome_json(stdout, name, r->seq, r->path, r->path_len, &o);
+		json_outcome(stdout, name, r->seq, r->path, r->path_len, &o);
+		putc('\n', stdout);
 		return;
 	}
 	printf("%-8s %s%s%.*s\n", ctl_outcome_name(r->status), sup_esc(r->path, r->path_len),

@@ -193,40 +193,6 @@ report_status(int argc, char **argv)
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
 }
 
-void
-report_outcome_json(FILE *f, const char *job, uint64_t seq, const char *path, size_t plen,
-    const struct store_outcome *o)
-{
-	fputs("{\"job\":", f);
-	json_str(f, job, strlen(job));
-	fprintf(f, ",\"seq\":%llu,\"path\":", (unsigned long long)seq);
-	json_str(f, path, plen);
-	if (!json_is_utf8(path, plen)) {
-		/* The exact bytes, for names that are not UTF-8. */
-		fputs(",\"path_base64\":", f);
-		json_base64(f, path, plen);
-	}
-	fprintf(f, ",\"status\":\"%s\",\"attempts\":%u,\"duration_ms\":%llu,\"finished_ms\":%llu",
-	    outcome_name(o->status), o->attempts, (unsigned long long)o->duration_ms,
-	    (unsigned long long)o->finished_ms);
-	if (o->status != OUT_OK) {
-		fputs(",\"error\":", f);
-		json_str(f, o->error, o->error_len);
-	}
-	if (o->signal)
-		fprintf(f, ",\"signal\":%d", o->signal);
-	if (o->status == OUT_CRASHED && o->exit_code >= 0)
-		fprintf(f, ",\"exit_code\":%d", o->exit_code);
-	if (o->tail_len > 0) {
-		fputs(",\"stderr\":", f);
-		json_str(f, o->tail, o->tail_len);
-	}
-	fputs(",\"result\":", f);
-	if (o->result_len == 0 || json_msgpack(f, o->result, o->result_len) < 0)
-		fputs("{}", f);
-	fputs("}\n", f);
-}
-
 struct results_ctx {
 	const struct report_opts *o;
 	const char *job;
@@ -242,7 +208,8 @@ results_one(uint64_t seq, const char *path, size_t plen, const struct store_outc
 		return 0;
 	c->shown++;
 	if (c->o->json) {
-		report_outcome_json(stdout, c->job, seq, path, plen, o);
+		json_outcome(stdout, c->job, seq, path, plen, o);
+		putchar('\n');
 		return ferror(stdout) ? 1 : 0;
 	}
 	printf("%-7s %u %6llums  ", outcome_name(o->status), o->attempts,

@@ -483,8 +483,10 @@ print_outcome(void *arg, struct job *j, uint64_t seq, const char *path, size_t p
 {
 	struct run_view *v = arg;
 
-	if (!v->stdout_gone)
-		report_outcome_json(stdout, j->rec.name, seq, path, plen, o);
+	if (!v->stdout_gone) {
+		json_outcome(stdout, j->rec.name, seq, path, plen, o);
+		putc('\n', stdout);
+	}
 }
 
 static void

@@ -11,6 +11,7 @@
 #include "ipc/ctl.h"
 #include "ipc/ipc.h"
 #include "supervisor/json.h"
+#include "supervisor/store.h"
 
 /* Nesting json_msgpack accepts: the depth a child's result map may have
  * (ipc_decode checks the same), and so the depth the walk recurses to. */
@@ -22,14 +23,20 @@ json_is_utf8(const char *s, size_t len)
 	return utf8_valid(s, len);
 }
 
+/* How escape() writes: a JSON string's inside, text for a terminal, or
+ * text for an HTML page (a terminal's escapes, and the characters HTML
+ * gives a meaning as entities, so no byte can open a tag or an attribute). */
+enum esc { ESC_JSON, ESC_TEXT, ESC_HTML };
+
 /* Valid UTF-8 goes out as it is; backslashes, quotes (for JSON), C0 and
  * C1 control characters, DEL and invalid bytes are escaped, the JSON way
  * or the terminal way. C1 controls are valid UTF-8, but some terminals act
  * on them (U+009B is a CSI), so they are never shown raw. */
 static void
-escape(FILE *f, const char *s, size_t len, int json)
+escape(FILE *f, const char *s, size_t len, enum esc how)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	int json = how == ESC_JSON;
 	size_t i = 0, n;
 
 	while (i < len) {
@@ -38,6 +45,10 @@ escape(FILE *f, const char *s, size_t len, int json)
 		if (c == '\\' || (c == '"' && json)) {
 			putc('\\', f);
 			putc(c, f);
+			i++;
+		} else if (how == ESC_HTML && (c == '&' || c == '<' || c == '>' || c == '"' || c == '\'')) {
+			fputs(c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" :
+			    c == '"' ? "&quot;" : "&#39;", f);
 			i++;
 		} else if (c < 0x20 || c == 0x7f) {
 			switch (c) {
@@ -70,14 +81,20 @@ void
 json_str(FILE *f, const char *s, size_t len)
 {
 	putc('"', f);
-	escape(f, s, len, 1);
+	escape(f, s, len, ESC_JSON);
 	putc('"', f);
 }
 
 void
 text_escaped(FILE *f, const char *s, size_t len)
 {
-	escape(f, s, len, 0);
+	escape(f, s, len, ESC_TEXT);
+}
+
+void
+html_escaped(FILE *f, const char *s, size_t len)
+{
+	escape(f, s, len, ESC_HTML);
 }
 
 void
@@ -381,4 +398,38 @@ json_ctl_worker(FILE *f, const struct ctl_worker *w)
 	fprintf(f, ",\"running_ms\":%llu,\"tasks_done\":%llu,\"rss_bytes\":%llu}",
 	    (unsigned long long)w->running_ms, (unsigned long long)w->tasks_done,
 	    (unsigned long long)w->rss_bytes);
+}
+
+void
+json_outcome(FILE *f, const char *job, uint64_t seq, const char *path, size_t plen,
+    const struct store_outcome *o)
+{
+	fputs("{\"job\":", f);
+	json_str(f, job, strlen(job));
+	fprintf(f, ",\"seq\":%llu,\"path\":", (unsigned long long)seq);
+	json_str(f, path, plen);
+	if (!json_is_utf8(path, plen)) {
+		/* The exact bytes, for names that are not UTF-8. */
+		fputs(",\"path_base64\":", f);
+		json_base64(f, path, plen);
+	}
+	fprintf(f, ",\"status\":\"%s\",\"attempts\":%u,\"duration_ms\":%llu,\"finished_ms\":%llu",
+	    outcome_name(o->status), o->attempts, (unsigned long long)o->duration_ms,
+	    (unsigned long long)o->finished_ms);
+	if (o->status != OUT_OK) {
+		fputs(",\"error\":", f);
+		json_str(f, o->error, o->error_len);
+	}
+	if (o->signal)
+		fprintf(f, ",\"signal\":%d", o->signal);
+	if (o->status == OUT_CRASHED && o->exit_code >= 0)
+		fprintf(f, ",\"exit_code\":%d", o->exit_code);
+	if (o->tail_len > 0) {
+		fputs(",\"stderr\":", f);
+		json_str(f, o->tail, o->tail_len);
+	}
+	fputs(",\"result\":", f);
+	if (o->result_len == 0 || json_msgpack(f, o->result, o->result_len) < 0)
+		fputs("{}", f);
+	putc('}', f);
 }

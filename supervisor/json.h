@@ -5,6 +5,7 @@
 #define CORRAL_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* 1 if s is valid UTF-8 (no overlongs, no surrogates), else 0. */
@@ -25,7 +26,15 @@ struct ctl_worker;
 void json_ctl_job(FILE *f, const struct ctl_job *j);
 /* A child of the pool (docs/jobs.md, The worker), one whole object. */
 void json_ctl_worker(FILE *f, const struct ctl_worker *w);
+/* One file's outcome, {"job":…,"seq":…,"path":…,"status":…,…} with no
+ * line end (docs/results.md). */
+struct store_outcome;
+void json_outcome(FILE *f, const char *job, uint64_t seq, const char *path, size_t plen,
+    const struct store_outcome *o);
 /* The bytes for a terminal: printable UTF-8 as is, the rest escaped. */
 void text_escaped(FILE *f, const char *s, size_t len);
+/* The same for an HTML page, as element text or a quoted attribute's
+ * value: also & < > " ' as entities. */
+void html_escaped(FILE *f, const char *s, size_t len);
 
 #endif
