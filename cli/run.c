@@ -22,6 +22,7 @@
 #include "common/parse.h"
 #include "ipc/ctl.h"
 #include "ipc/jobopts.h"
+#include "supervisor/http.h"
 #include "supervisor/json.h"
 #include "supervisor/spec.h"
 #include "supervisor/sup.h"
@@ -63,8 +64,8 @@ cli_usage(FILE *f)
 "      --failed           results: only the files not ok\n"
 "      --wait             submit: follow the job to its end and exit as run does;\n"
 "                         interrupting submit --wait cancels the job\n"
-"  submit takes the run options below that make a job; -j, -s, --depth, --stats\n"
-"  and --user are the service's and are not sent, and '-' is refused. The\n"
+"  submit takes the run options below that make a job; -j, -s, --depth, --stats,\n"
+"  --http and --user are the service's and are not sent, and '-' is refused. The\n"
 "  service decides the sandbox and its user, and refuses --no-sandbox; each\n"
 "  PATH is made absolute and must be one you may read, and the job reads only\n"
 "  the files you may read; --extract is for root and the service's own user\n"
@@ -98,6 +99,9 @@ cli_usage(FILE *f)
 "  -v, --verbose          log every worker start and the descriptor count\n"
 "      --stats FILE       write this run's own figures (CPU, memory, commits,\n"
 "                         timeout and respawn latency) to FILE as JSON\n"
+"      --http ADDR        serve a live status page, its JSON API and /metrics\n"
+"                         while the run lasts: PORT (on 127.0.0.1), HOST:PORT\n"
+"                         or [IPV6]:PORT; read-only\n"
 "\n"
 "archive options (each limit applies to the whole tree of nested archives):\n"
 "      --max-entries N    entries (default 100000)\n"
@@ -141,7 +145,7 @@ enum {
 	OPT_MAX_ENTRIES, OPT_MAX_BYTES, OPT_MAX_ENTRY_BYTES, OPT_MAX_RATIO, OPT_MAX_DEPTH,
 	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_EXTRACT_SUSPICIOUS,
 	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET,
-	OPT_HOST_WAIT
+	OPT_HOST_WAIT, OPT_HTTP
 };
 
 #define NOT_JOB	(-1)
@@ -178,6 +182,7 @@ static const struct run_option {
 	{ "priority", required_argument, OPT_PRIORITY, CTL_GIVEN_PRIORITY, V_NUM, 1, PRIORITY_MAX },
 	{ "json", no_argument, OPT_JSON, NOT_JOB, V_NONE, 0, 0 },
 	{ "stats", required_argument, OPT_STATS, NOT_JOB, V_NONE, 0, 0 },
+	{ "http", required_argument, OPT_HTTP, NOT_JOB, V_NONE, 0, 0 },
 	{ "max-entries", required_argument, OPT_MAX_ENTRIES, CTL_GIVEN_MAX_ENTRIES, V_NUM, 1, UINT32_MAX },
 	{ "max-bytes", required_argument, OPT_MAX_BYTES, CTL_GIVEN_MAX_BYTES, V_SIZE, 1, UINT64_MAX },
 	{ "max-entry-bytes", required_argument, OPT_MAX_ENTRY_BYTES, CTL_GIVEN_MAX_ENTRY_BYTES, V_SIZE, 1,
@@ -326,6 +331,9 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 		break;
 	case OPT_STATS:
 		o->stats = arg;
+		break;
+	case OPT_HTTP:
+		o->http = arg;
 		break;
 	case OPT_MAX_ENTRIES:
 		ch->limits.max_entries = v;
@@ -680,6 +688,11 @@ run(const struct run_cmd *o)
 	}
 	sub.job = v.job;
 	sup_subscribe(&s, &sub);
+	if (o->http && http_start(&s, o->http, err, sizeof err) < 0) {
+		sup_free(&s);
+		stats_drop(stats_fd, o->stats, stats_made);
+		log_diex(EXIT_USAGE, "%s", err);
+	}
 	ev_signal_init(&sig_int, signal_cb, SIGINT);
 	ev_signal_init(&sig_term, signal_cb, SIGTERM);
 	ev_signal_init(&sig_hup, signal_cb, SIGHUP);
@@ -692,6 +705,7 @@ run(const struct run_cmd *o)
 	progress_start(&s, o->quiet);
 	sup_run(&s);
 	progress_stop(&s);
+	http_stop();
 	ev_signal_stop(s.loop, &sig_int);
 	ev_signal_stop(s.loop, &sig_term);
 	ev_signal_stop(s.loop, &sig_hup);

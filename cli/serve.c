@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "common/parse.h"
 #include "supervisor/control.h"
+#include "supervisor/http.h"
 #include "supervisor/notify.h"
 #include "supervisor/sup.h"
 
@@ -38,7 +39,8 @@ struct serve_opts {
 	uint64_t keep_ms;		/* --keep: finished jobs go after this; 0 never */
 	uint32_t check_workers;		/* --check-workers: the check lane */
 	uint64_t check_timeout_ms;	/* --check-timeout */
-	char state_buf[PATH_MAX], socket_buf[PATH_MAX], user_buf[256];
+	const char *http;		/* --http ADDR, or NULL */
+	char state_buf[PATH_MAX], socket_buf[PATH_MAX], user_buf[256], http_buf[300];
 };
 
 /* The [defaults]: a job's options as run_opt_set left them, and the
@@ -89,6 +91,7 @@ static const struct option serve_options[] = {
 	{ "socket-group", required_argument, NULL, 'G' },
 	{ "allow-users", required_argument, NULL, 'U' },
 	{ "allow-groups", required_argument, NULL, 'A' },
+	{ "http", required_argument, NULL, 'T' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -121,6 +124,10 @@ serve_usage_text(void)
 "      --socket-group NAME  ... and its group\n"
 "      --allow-users LIST   users (names or uids, comma-separated) who may talk\n"
 "      --allow-groups LIST  ... and groups; root and the service's user always may\n"
+"      --http ADDR          serve a live status page, its JSON API and /metrics:\n"
+"                           PORT (on 127.0.0.1), HOST:PORT or [IPV6]:PORT;\n"
+"                           read-only, every job shown to whoever connects\n"
+"                           (default: none)\n"
 "  -v, --verbose            log every worker start\n"
 "\n"
 "Who may talk (by SO_PEERCRED, once the socket's mode and group let them\n"
@@ -258,6 +265,10 @@ serve_set(struct serve_opts *o, const char *key, const char *val, char *err, siz
 				o->ctl.groups[(*n)++] = (gid_t)v;
 		}
 		free(list);
+	} else if (strcmp(key, "http") == 0) {
+		if (strlen(val) >= sizeof o->http_buf)
+			goto bad;
+		o->http = strcpy(o->http_buf, val);	/* NOLINT(clang-analyzer-security.insecureAPI.strcpy): length checked above */
 	} else if (strcmp(key, "verbose") == 0) {
 		if ((o->pool.verbose = config_bool(val)) < 0)
 			return snprintf(err, len, "verbose: '%s' is not yes or no",
@@ -665,6 +676,11 @@ cli_serve(int argc, char **argv)
 		sup_free(&sv.sup);
 		log_diex(EXIT_USAGE, "%s", err);
 	}
+	if (sv.o.http && http_start(&sv.sup, sv.o.http, err, sizeof err) < 0) {
+		control_stop(&sv.sup);
+		sup_free(&sv.sup);
+		log_diex(EXIT_USAGE, "%s", err);
+	}
 	if (sup_mark_service(&sv.sup, sv.o.ctl.path) < 0)
 		log_warn("unable to mark %s as a service's", sup_esc(sv.o.pool.state_dir,
 		    strlen(sv.o.pool.state_dir)));
@@ -702,6 +718,7 @@ cli_serve(int argc, char **argv)
 	ev_signal_stop(sv.sup.loop, &sv.sig_term);
 	ev_signal_stop(sv.sup.loop, &sv.sig_int);
 	ev_signal_stop(sv.sup.loop, &sv.sig_hup);
+	http_stop();
 	control_stop(&sv.sup);
 	sup_unmark_service(&sv.sup);
 	c = sv.sup.failed ? EXIT_USAGE : EXIT_OK;

@@ -5,7 +5,8 @@ set -eu
 
 # Build: the libraries and pkg-config; libinih-dev reads the config file
 # (cli/config.c), libsystemd-dev speaks sd_notify and takes the activated
-# socket (supervisor/notify.c); scdoc makes the man pages (docs/*.scd).
+# socket (supervisor/notify.c), libmicrohttpd-dev serves the status page
+# (supervisor/http.c); scdoc makes the man pages (docs/*.scd).
 # systemd: its pkg-config file says where `make install` puts the units,
 # and tests/45-systemd-units.t runs its systemd-analyze, systemd-sysusers
 # and systemd-tmpfiles (installed in a root where it is not PID 1, it
@@ -15,8 +16,10 @@ set -eu
 # systemd-analyze verify wants to find), jq, and clang with
 # its sanitizer runtimes for the fuzz targets; lmdb-utils for the readers in
 # docs/state.md; man-db, whose man renders the man pages in
-# tests/53-man.t. The rest the tests run (coreutils, util-linux's setpriv,
-# mawk, diffutils, findutils, gzip) is in every Debian root, minbase too.
+# tests/53-man.t; curl, and chromium, the browser in which
+# tests/58-http.t loads the status page. The rest the tests run
+# (coreutils, util-linux's setpriv, mawk, diffutils, findutils, gzip) is
+# in every Debian root, minbase too.
 # The honest archives of tests/27-honest.t and 28-names.t are written by
 # the tools of each platform: python3, Info-ZIP's zip and unzip, 7-Zip
 # (p7zip-full), gcab and cabextract, genisoimage, rpmbuild (rpm), bzip2,
@@ -25,8 +28,8 @@ set -eu
 # it: its cases are skipped without it.
 # scripts/freshroot.sh checks this list in such a root.
 PKGS="pkg-config libev-dev libmsgpack-dev liblmdb-dev libarchive-dev libssl-dev libseccomp-dev
-      libinih-dev libsystemd-dev systemd scdoc
-      zlib1g-dev libarchive-tools perl procps lmdb-utils jq man-db
+      libinih-dev libsystemd-dev libmicrohttpd-dev systemd scdoc
+      zlib1g-dev libarchive-tools perl procps lmdb-utils jq man-db curl chromium
       clang libclang-rt-dev
       python3 zip unzip p7zip-full gcab cabextract genisoimage rpm bzip2 xz-utils zstd lzop binutils"
 # `deps.sh bench`: what the benchmark's contenders need too.

@@ -159,6 +159,114 @@ mp_uint(struct mp_cursor *c, int n, uint64_t *v)
 	return 0;
 }
 
+/* A map's or an array's header at the cursor (map 1: a map): its count,
+ * or -1 if it is not one. */
+static int
+mp_count(struct mp_cursor *c, int map, uint64_t *n)
+{
+	uint8_t b;
+
+	if (c->p >= c->end)
+		return -1;
+	b = *c->p;
+	if ((map && b >= 0x80 && b <= 0x8f) || (!map && b >= 0x90 && b <= 0x9f)) {
+		c->p++;
+		*n = b & 0x0f;
+		return 0;
+	}
+	if (b == (map ? 0xde : 0xdc) || b == (map ? 0xdf : 0xdd)) {
+		c->p++;
+		return mp_uint(c, b == 0xde || b == 0xdc ? 2 : 4, n);
+	}
+	return -1;
+}
+
+/* A string at the cursor: its bytes, or -1 if it is not one. */
+static int
+mp_string(struct mp_cursor *c, const char **s, size_t *n)
+{
+	static const int width[3] = { 1, 2, 4 };
+	uint64_t v;
+	uint8_t b;
+
+	if (c->p >= c->end)
+		return -1;
+	b = *c->p;
+	if (b >= 0xa0 && b <= 0xbf) {
+		c->p++;
+		v = b & 0x1f;
+	} else if (b >= 0xd9 && b <= 0xdb) {
+		c->p++;
+		if (mp_uint(c, width[b - 0xd9], &v) < 0)
+			return -1;
+	} else
+		return -1;
+	if ((*s = (const char *)mp_take(c, v)) == NULL)
+		return -1;
+	*n = (size_t)v;
+	return 0;
+}
+
+static int
+mp_skip(struct mp_cursor *c)
+{
+	size_t used;
+
+	if (ipc_mp_skip(c->p, (size_t)(c->end - c->p), JSON_DEPTH, &used) < 0)
+		return -1;
+	c->p += used;
+	return 0;
+}
+
+/* Moves the cursor, at a map, to the value of its string key, or -1. */
+static int
+mp_find(struct mp_cursor *c, const char *key)
+{
+	uint64_t n, i;
+	const char *k;
+	size_t klen;
+
+	if (mp_count(c, 1, &n) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (mp_string(c, &k, &klen) == 0) {
+			if (klen == strlen(key) && memcmp(k, key, klen) == 0)
+				return 0;
+		} else if (mp_skip(c) < 0)
+			return -1;
+		if (mp_skip(c) < 0)
+			return -1;
+	}
+	return -1;
+}
+
+void
+html_result_reasons(FILE *f, const void *mp, size_t len)
+{
+	const uint8_t *p = mp;
+	struct mp_cursor c = { p, p + len, 0 }, r;
+	const char *s;
+	size_t n;
+	uint64_t count, i, shown = 0;
+
+	if (mp_find(&c, "verdict") == 0 && mp_string(&c, &s, &n) == 0)
+		html_escaped(f, s, n);
+	c.p = p;
+	if (mp_find(&c, "reasons") < 0 || mp_count(&c, 0, &count) < 0)
+		return;
+	for (i = 0; i < count; i++) {
+		r = c;
+		if (mp_find(&r, "code") == 0 && mp_string(&r, &s, &n) == 0 && shown < 8) {
+			fputs(shown++ ? ", " : ": ", f);
+			html_escaped(f, s, n);
+		}
+		if (mp_skip(&c) < 0)
+			return;
+	}
+	if (count > shown && shown > 0)
+		fprintf(f, " (+%llu more)", (unsigned long long)(count - shown));
+}
+
 static void
 json_double(FILE *f, double d)
 {

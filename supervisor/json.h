@@ -37,4 +37,10 @@ void text_escaped(FILE *f, const char *s, size_t len);
  * value: also & < > " ' as entities. */
 void html_escaped(FILE *f, const char *s, size_t len);
 
+/* What a result map says for people, HTML-escaped: its "verdict" and the
+ * "code" of its first "reasons" (the archive handler's, docs/results.md),
+ * as "malformed: truncated, path_traversal". Nothing for a map without
+ * them; bytes that are no such map are left alone. */
+void html_result_reasons(FILE *f, const void *mp, size_t len);
+
 #endif

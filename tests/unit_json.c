@@ -234,6 +234,40 @@ terminal(void)
 	is_out(text(S("\xe2\x82")), "\\xe2\\x82", "a cut sequence as \\xNN");
 }
 
+static const char *
+html(const char *s, size_t len)
+{
+	html_escaped(start(), s, len);
+	return finish();
+}
+
+static const char *
+reasons(const char *mp, size_t len)
+{
+	html_result_reasons(start(), mp, len);
+	return finish();
+}
+
+/* For a web page: a terminal's escapes, and & < > " ' as entities. */
+static void
+page(void)
+{
+	is_out(html(S("<script>alert('x')</script>")),
+	    "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;", "tags and quotes become entities");
+	is_out(html(S("a&amp;\"b\"")), "a&amp;amp;&quot;b&quot;", "& and \" too");
+	is_out(html(S("caf\xc3\xa9\n\x1b[1m\xff")), "caf\xc3\xa9\\n\\x1b[1m\\xff",
+	    "UTF-8 as is; controls and invalid bytes as a terminal's escapes");
+	/* {"verdict":"malformed","reasons":[{"code":"truncated","entry":"a"},{"code":"<x>"}]} */
+	is_out(reasons(S("\x82\xa7verdict\xa9malformed\xa7reasons\x92"
+	    "\x82\xa4" "code\xa9truncated\xa5" "entry\xa1" "a\x81\xa4" "code\xa3<x>")),
+	    "malformed: truncated, &lt;x&gt;", "a result's verdict and reason codes, escaped");
+	is_out(reasons(S("\x81\xa2ok\xc3")), "", "a map without them: nothing");
+	is_out(reasons(S("\x82\xa7verdict\xa5" "clean\xa7reasons\x90")), "clean",
+	    "a verdict with no reasons");
+	is_out(reasons(S("\x81\xa7reasons\x9f")), "", "bytes cut short: nothing past them");
+	is_out(reasons(S("\x92\x01\x02")), "", "not a map: nothing");
+}
+
 int
 main(void)
 {
@@ -243,6 +277,7 @@ main(void)
 	msgpack();
 	key_growth();
 	terminal();
+	page();
 	free(out);
 	return done_testing();
 }

@@ -1,0 +1,538 @@
+/* http: the web server of the pool (http.h). libmicrohttpd in its external
+ * epoll mode: MHD_run is called when its epoll descriptor is readable or
+ * its timeout falls due, and nowhere else. Each request is answered at
+ * once, from a buffer page.c fills; libmicrohttpd writes it as the client
+ * reads, bounded by its per-connection limits. The failures the status page
+ * lists come from the pool's group commit, as a subscriber. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "common/log.h"
+#include "supervisor/http.h"
+#include "supervisor/page.h"
+#include "supervisor/sup.h"
+
+#define CONNECTIONS_MAX	64		/* at once; more wait in the backlog */
+#define IDLE_TIMEOUT	10		/* seconds a connection may sit silent */
+#define CONN_MEMORY	(64u << 10)	/* a request's head, at most (libmicrohttpd) */
+#define RECENT_MAX	20		/* failures the status page lists */
+#define KEEP_PATH	4096		/* bytes of a failure's path kept */
+#define KEEP_TEXT	1024		/* ... of its error and its stderr */
+#define KEEP_RESULT	(16u << 10)	/* ... of its result map, else none */
+
+/* What every answer says about itself: nothing cached, nothing sniffed,
+ * no frame, no referrer; and for a page, no script or style but its own
+ * files, so that no byte of a file's name can run as script. */
+#define CSP	"default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " \
+		"img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+struct http {
+	struct sup *sup;
+	struct MHD_Daemon *d;
+	ev_io io;
+	ev_timer tm;
+	int loopback;			/* listening on a loopback address only */
+	char url[128];
+	struct sup_sub sub;
+	struct page_failure *recent[RECENT_MAX];	/* a ring, [head] the oldest */
+	int head, nrecent;
+};
+
+static struct http *the;
+
+/* ---- the failures the page lists ---- */
+
+static char *
+keep(char **at, const void *p, size_t n)
+{
+	char *q = *at;
+
+	if (n)
+		memcpy(q, p, n);
+	q[n] = '\0';
+	*at += n + 1;
+	return q;
+}
+
+static void
+recent_outcome(void *arg, struct job *j, uint64_t seq, const char *path, size_t plen,
+    const struct store_outcome *o)
+{
+	struct http *h = arg;
+	struct page_failure *f;
+	size_t name_len = strlen(j->rec.name), elen, tlen, rlen;
+	char *at;
+	int slot;
+
+	if (o->status == OUT_OK || j->check)
+		return;
+	plen = plen < KEEP_PATH ? plen : KEEP_PATH;
+	elen = o->error_len < KEEP_TEXT ? o->error_len : KEEP_TEXT;
+	tlen = o->tail_len < KEEP_TEXT ? o->tail_len : KEEP_TEXT;
+	rlen = o->result_len <= KEEP_RESULT ? o->result_len : 0;
+	f = malloc(sizeof *f + name_len + plen + elen + tlen + rlen + 5);
+	if (f == NULL)
+		return;		/* the page lists one failure fewer */
+	at = (char *)(f + 1);
+	f->job_id = j->rec.id;
+	f->seq = seq;
+	f->o = *o;
+	f->job = keep(&at, j->rec.name, name_len);
+	f->path = keep(&at, path, plen);
+	f->path_len = plen;
+	f->o.error = keep(&at, o->error, elen);
+	f->o.error_len = elen;
+	f->o.tail = keep(&at, o->tail, tlen);
+	f->o.tail_len = tlen;
+	f->o.result = (const uint8_t *)keep(&at, o->result, rlen);
+	f->o.result_len = rlen;
+	if (h->nrecent < RECENT_MAX)
+		slot = (h->head + h->nrecent++) % RECENT_MAX;
+	else {
+		slot = h->head;
+		free(h->recent[slot]);
+		h->head = (h->head + 1) % RECENT_MAX;
+	}
+	h->recent[slot] = f;
+}
+
+/* The ring, newest first, into out[RECENT_MAX]. */
+static struct page_recent
+recent_list(struct http *h, const struct page_failure **out)
+{
+	int i;
+
+	for (i = 0; i < h->nrecent; i++)
+		out[i] = h->recent[(h->head + h->nrecent - 1 - i) % RECENT_MAX];
+	return (struct page_recent){ .f = out, .n = h->nrecent };
+}
+
+/* ---- answering ---- */
+
+static enum MHD_Result
+respond(struct MHD_Connection *c, unsigned code, const char *type, char *body, size_t len)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ok;
+
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Content-Security-Policy", CSP);
+	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ok = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+static enum MHD_Result
+respond_static(struct MHD_Connection *c, const char *type, const char *text)
+{
+	char *body = strdup(text);
+
+	return body ? respond(c, MHD_HTTP_OK, type, body, strlen(body)) : MHD_NO;
+}
+
+/* A plain line, for what is refused before any page is built. */
+static enum MHD_Result
+respond_text(struct MHD_Connection *c, unsigned code, const char *fmt, ...)
+{
+	va_list ap;
+	char *body;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&body, fmt, ap);
+	va_end(ap);
+	return n < 0 ? MHD_NO : respond(c, code, "text/plain; charset=utf-8", body, (size_t)n);
+}
+
+/* A Host header a page on a loopback address answers: a loopback address
+ * or localhost, with any port. Another name is a DNS rebinding, a page
+ * elsewhere reaching this one through the browser: refused. */
+static int
+host_allowed(const char *host)
+{
+	char name[256], *end;
+	struct in6_addr a6;
+	struct in_addr a4;
+	size_t n;
+
+	if (host == NULL)
+		return 1;	/* HTTP/1.0: no browser sends no Host */
+	if (host[0] == '[') {
+		end = strchr(host, ']');
+		if (end == NULL || (size_t)(end - host - 1) >= sizeof name)
+			return 0;
+		n = (size_t)(end - host - 1);
+		memcpy(name, host + 1, n);
+		name[n] = '\0';
+		return inet_pton(AF_INET6, name, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+	}
+	n = strcspn(host, ":");
+	if (n >= sizeof name)
+		return 0;
+	memcpy(name, host, n);
+	name[n] = '\0';
+	if (strcasecmp(name, "localhost") == 0)
+		return 1;
+	return inet_pton(AF_INET, name, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
+}
+
+/* A decimal number in a query argument, within [0, max]; def when absent
+ * or not one. */
+static uint64_t
+arg_num(struct MHD_Connection *c, const char *key, uint64_t def, uint64_t max)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+	unsigned long long n;
+	char *end;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return def;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || *end != '\0')
+		return def;
+	return n < max ? n : max;
+}
+
+/* The job a path segment names: its id, or else its name. 0 found, 1 no
+ * such job, -1 the store failed. */
+static int
+job_named(struct sup *s, const char *seg, struct store_job *out)
+{
+	unsigned long long id;
+	char *end;
+
+	if (*seg >= '0' && *seg <= '9') {
+		errno = 0;
+		id = strtoull(seg, &end, 10);
+		if (errno == 0 && *end == '\0' && id > 0 && id <= UINT32_MAX)
+			return store_job_by_id(s->st, (uint32_t)id, out);
+	}
+	return store_job_by_name(s->st, seg, out);
+}
+
+enum route { R_NONE, R_STATUS, R_JOB, R_API_STATUS, R_API_JOBS, R_API_JOB, R_API_FAILED };
+
+/* What a path asks for; *seg points at a job's name or id in it (cut at
+ * its end in buf). */
+static enum route
+route(const char *url, char *buf, size_t len, const char **seg)
+{
+	const char *rest;
+	char *slash;
+
+	*seg = NULL;
+	if (strcmp(url, "/") == 0)
+		return R_STATUS;
+	if (strcmp(url, "/api/status") == 0)
+		return R_API_STATUS;
+	if (strcmp(url, "/api/jobs") == 0)
+		return R_API_JOBS;
+	if (strncmp(url, "/job/", 5) == 0 && url[5] != '\0' && strchr(url + 5, '/') == NULL) {
+		*seg = url + 5;
+		return R_JOB;
+	}
+	if (strncmp(url, "/api/jobs/", 10) != 0 || url[10] == '\0' ||
+	    snprintf(buf, len, "%s", url + 10) >= (int)len)
+		return R_NONE;
+	*seg = buf;
+	slash = strchr(buf, '/');
+	if (slash == NULL)
+		return R_API_JOB;
+	*slash = '\0';
+	rest = slash + 1;
+	return strcmp(rest, "failed") == 0 ? R_API_FAILED : R_NONE;
+}
+
+static enum MHD_Result
+answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_len, void **req)
+{
+	struct http *h = cls;
+	struct sup *s = h->sup;
+	const struct page_failure *list[RECENT_MAX];
+	struct page_recent recent;
+	struct store_job rec;
+	char buf[1024], *body = NULL;
+	const char *seg, *type = "text/html; charset=utf-8";
+	size_t len = 0;
+	unsigned code = MHD_HTTP_OK;
+	int part, api, r = 0;
+	enum route what;
+	FILE *f;
+
+	(void)version;
+	(void)upload;
+	(void)upload_len;
+	(void)req;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return respond_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "read-only: GET and HEAD only\n");
+	if (h->loopback && !host_allowed(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_HOST)))
+		return respond_text(c, MHD_HTTP_FORBIDDEN,
+		    "this server answers only to a loopback address or localhost\n");
+	if (strcmp(url, "/static/corral.css") == 0)
+		return respond_static(c, "text/css; charset=utf-8", page_css);
+	if (strcmp(url, "/static/corral.js") == 0)
+		return respond_static(c, "text/javascript; charset=utf-8", page_js);
+	what = route(url, buf, sizeof buf, &seg);
+	api = strncmp(url, "/api/", 5) == 0;
+	if (seg != NULL && (r = job_named(s, seg, &rec)) != 0)
+		what = R_NONE;
+	part = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "part") != NULL;
+	if ((f = open_memstream(&body, &len)) == NULL)
+		return MHD_NO;
+	if (api)
+		type = "application/json";
+	switch (what) {
+	case R_STATUS:
+		recent = recent_list(h, list);
+		page_status(f, s, &recent, part);
+		break;
+	case R_JOB:
+		page_job(f, s, &rec, arg_num(c, "after", 0, UINT64_MAX),
+		    (int)arg_num(c, "limit", 100, PAGE_FILES_MAX), part);
+		break;
+	case R_API_STATUS:
+		recent = recent_list(h, list);
+		api_status(f, s, &recent);
+		break;
+	case R_API_JOBS:
+		api_jobs(f, s);
+		break;
+	case R_API_JOB:
+		api_job(f, s, &rec);
+		break;
+	case R_API_FAILED:
+		api_failed(f, s, &rec, arg_num(c, "after", 0, UINT64_MAX),
+		    (int)arg_num(c, "limit", 100, PAGE_FILES_MAX));
+		break;
+	case R_NONE:
+		code = r < 0 ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_NOT_FOUND;
+		if (api)
+			fprintf(f, "{\"error\":\"%s\"}\n", r < 0 ? "the state could not be read" :
+			    seg ? "no such job" : "no such path");
+		else
+			page_error(f, code, r < 0 ? "The state could not be read." :
+			    seg ? "No such job." : "No such page.");
+		break;
+	}
+	if (fclose(f) != 0) {
+		free(body);
+		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+	}
+	return respond(c, code, type, body, len);
+}
+
+/* ---- on the loop ---- */
+
+static void
+http_run(struct http *h)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	MHD_run(h->d);
+	ev_timer_stop(h->sup->loop, &h->tm);
+	if (MHD_get_timeout(h->d, &ms) == MHD_YES) {
+		ev_timer_set(&h->tm, (double)ms / 1000, 0);
+		ev_timer_start(h->sup->loop, &h->tm);
+	}
+}
+
+static void
+io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	http_run(w->data);
+}
+
+static void
+tm_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	http_run(w->data);
+}
+
+static void
+mhd_log(void *arg, const char *fmt, va_list ap)
+{
+	struct http *h = arg;
+	char line[512];
+
+	if (!h->sup->opts.verbose)
+		return;		/* what a client did wrong is not the log's */
+	vsnprintf(line, sizeof line, fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_infox("http: %s", line);
+}
+
+/* A listening socket on addr: its descriptor, or -1 with err. */
+static int
+listen_on(const char *addr, int *loopback, char *url, size_t ulen, char *err, size_t errlen)
+{
+	char host[256], port[16], shown[INET6_ADDRSTRLEN];
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	const char *colon, *p;
+	int fd, one = 1, r;
+	size_t n;
+
+	colon = strrchr(addr, ':');
+	if (addr[0] == '[') {
+		p = strchr(addr, ']');
+		if (p == NULL || p[1] != ':' || (size_t)(p - addr - 1) >= sizeof host)
+			goto bad;
+		n = (size_t)(p - addr - 1);
+		memcpy(host, addr + 1, n);
+		host[n] = '\0';
+		colon = p + 1;
+	} else if (colon == NULL) {
+		snprintf(host, sizeof host, "127.0.0.1");
+		colon = addr - 1;
+	} else {
+		n = (size_t)(colon - addr);
+		if (n >= sizeof host || memchr(addr, ':', n) != NULL)
+			goto bad;
+		memcpy(host, addr, n);
+		host[n] = '\0';
+		if (n == 0)
+			snprintf(host, sizeof host, "127.0.0.1");
+	}
+	if (strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof port ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1) || atol(colon + 1) > 65535)
+		goto bad;
+	snprintf(port, sizeof port, "%s", colon + 1);
+	if ((r = getaddrinfo(host, port, &hints, &ai)) != 0) {
+		snprintf(err, errlen, "http: cannot listen on %s: %s", addr, gai_strerror(r));
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 64) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
+		snprintf(err, errlen, "http: cannot listen on %s: %s", addr, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		*loopback = IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
+		inet_ntop(AF_INET6, &a->sin6_addr, shown, sizeof shown);
+		snprintf(url, ulen, "http://[%s]:%u/", shown, ntohs(a->sin6_port));
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		*loopback = (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+		inet_ntop(AF_INET, &a->sin_addr, shown, sizeof shown);
+		snprintf(url, ulen, "http://%s:%u/", shown, ntohs(a->sin_port));
+	}
+	return fd;
+bad:
+	snprintf(err, errlen, "http: '%s' is no address: give PORT, HOST:PORT or [IPV6]:PORT",
+	    sup_esc(addr, strlen(addr)));
+	return -1;
+}
+
+int
+http_start(struct sup *s, const char *addr, char *err, size_t errlen)
+{
+	const union MHD_DaemonInfo *info;
+	struct http *h;
+	int fd;
+
+	if (the != NULL) {
+		snprintf(err, errlen, "http: already serving on %s", the->url);
+		return -1;
+	}
+	if ((h = calloc(1, sizeof *h)) == NULL) {
+		snprintf(err, errlen, "http: %s", strerror(errno));
+		return -1;
+	}
+	h->sup = s;
+	if ((fd = listen_on(addr, &h->loopback, h->url, sizeof h->url, err, errlen)) < 0) {
+		free(h);
+		return -1;
+	}
+	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, answer, h,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTIONS_MAX,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+	    MHD_OPTION_END);
+	info = h->d ? MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+	if (info == NULL) {
+		snprintf(err, errlen, "http: libmicrohttpd could not start on %s", h->url);
+		if (h->d)
+			MHD_stop_daemon(h->d);
+		else
+			close(fd);
+		free(h);
+		return -1;
+	}
+	ev_io_init(&h->io, io_cb, info->epoll_fd, EV_READ);
+	h->io.data = h;
+	ev_io_start(s->loop, &h->io);
+	ev_timer_init(&h->tm, tm_cb, 0, 0);
+	h->tm.data = h;
+	h->sub.outcome = recent_outcome;
+	h->sub.arg = h;
+	sup_subscribe(s, &h->sub);
+	the = h;
+	http_run(h);
+	log_infox("http: serving the status page on %s", h->url);
+	return 0;
+}
+
+const char *
+http_url(void)
+{
+	return the ? the->url : "";
+}
+
+void
+http_stop(void)
+{
+	struct http *h = the;
+	int i;
+
+	if (h == NULL)
+		return;
+	ev_io_stop(h->sup->loop, &h->io);
+	ev_timer_stop(h->sup->loop, &h->tm);
+	sup_unsubscribe(h->sup, &h->sub);
+	MHD_stop_daemon(h->d);
+	for (i = 0; i < h->nrecent; i++)
+		free(h->recent[(h->head + i) % RECENT_MAX]);
+	free(h);
+	the = NULL;
+}
