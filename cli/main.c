@@ -13,9 +13,8 @@
 #include "child/sandbox.h"
 #include "cli/cli.h"
 #include "cli/report.h"
+#include "common/version.h"
 #include "supervisor/sup.h"
-
-#define CORRAL_VERSION "0.1.0"
 
 static void
 version(void)

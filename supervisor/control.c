@@ -661,6 +661,7 @@ check_done(void *arg, int status, const char *error, size_t elen, const uint8_t 
 	m.verdict.result = result;
 	m.verdict.result_len = rlen;
 	samples_add(&k->c->ctl->sup->stats.check_ms, (ev_time() - k->asked) * 1000);
+	histogram_add(&k->c->ctl->sup->stats.check_s, ev_time() - k->asked);
 	check_unlink(k);
 	client_put(k->c, &m);
 	free(k);
