@@ -12,6 +12,8 @@
 int report_status(int argc, char **argv);
 int report_results(int argc, char **argv);
 int report_jobs(int argc, char **argv);
+/* `corral metrics -s DIR`: the job-record series alone (supervisor/metrics.h). */
+int report_metrics(int argc, char **argv);
 
 /* One line: {"job":…,"seq":…,"path":…,"status":…,…}\n (docs/results.md). */
 void report_outcome_json(FILE *f, const char *job, uint64_t seq, const char *path, size_t plen,

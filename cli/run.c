@@ -23,6 +23,7 @@
 #include "ipc/ctl.h"
 #include "ipc/jobopts.h"
 #include "supervisor/json.h"
+#include "supervisor/metrics.h"
 #include "supervisor/spec.h"
 #include "supervisor/sup.h"
 
@@ -52,6 +53,8 @@ cli_usage(FILE *f)
 "       corral check [--json] [OPTIONS] FILE...   each FILE's verdict at once,\n"
 "                                          from the service's check lane;\n"
 "                                          nothing stored; '-' is stdin\n"
+"       corral metrics [-s DIR]            Prometheus metrics: the service's,\n"
+"                                          or the job records of -s DIR\n"
 "       corral --help | --version\n"
 "\n"
 "client options (submit and the commands after it talk to a corral serve):\n"
@@ -63,8 +66,9 @@ cli_usage(FILE *f)
 "      --failed           results: only the files not ok\n"
 "      --wait             submit: follow the job to its end and exit as run does;\n"
 "                         interrupting submit --wait cancels the job\n"
-"  submit takes the run options below that make a job; -j, -s, --depth, --stats\n"
-"  and --user are the service's and are not sent, and '-' is refused. The\n"
+"  submit takes the run options below that make a job; -j, -s, --depth, --stats,\n"
+"  --metrics-file and --user are the service's and are not sent, and '-' is\n"
+"  refused. The\n"
 "  service decides the sandbox and its user, and refuses --no-sandbox; each\n"
 "  PATH is made absolute and must be one you may read, and the job reads only\n"
 "  the files you may read; --extract is for root and the service's own user\n"
@@ -98,6 +102,8 @@ cli_usage(FILE *f)
 "  -v, --verbose          log every worker start and the descriptor count\n"
 "      --stats FILE       write this run's own figures (CPU, memory, commits,\n"
 "                         timeout and respawn latency) to FILE as JSON\n"
+"      --metrics-file PATH  rewrite PATH atomically every 5s with the run's\n"
+"                         metrics in Prometheus's text format\n"
 "\n"
 "archive options (each limit applies to the whole tree of nested archives):\n"
 "      --max-entries N    entries (default 100000)\n"
@@ -122,7 +128,8 @@ cli_usage(FILE *f)
 "\n"
 "PATH '-' reads a list of files from stdin. Running the same command again\n"
 "with the same state directory resumes the job. A job is its inputs and the\n"
-"options that decide outcomes (not -j, --depth, -q, -v, --json, --stats):\n"
+"options that decide outcomes (not -j, --depth, -q, -v, --json, --stats,\n"
+"--metrics-file):\n"
 "the same job name with other ones is refused; --job NAME starts a new job.\n"
 "\n"
 "exit status: 0 every file ok; 1 some files not ok; 2 usage or set-up error;\n"
@@ -141,7 +148,7 @@ enum {
 	OPT_MAX_ENTRIES, OPT_MAX_BYTES, OPT_MAX_ENTRY_BYTES, OPT_MAX_RATIO, OPT_MAX_DEPTH,
 	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_EXTRACT_SUSPICIOUS,
 	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET,
-	OPT_HOST_WAIT
+	OPT_HOST_WAIT, OPT_METRICS_FILE
 };
 
 #define NOT_JOB	(-1)
@@ -178,6 +185,7 @@ static const struct run_option {
 	{ "priority", required_argument, OPT_PRIORITY, CTL_GIVEN_PRIORITY, V_NUM, 1, PRIORITY_MAX },
 	{ "json", no_argument, OPT_JSON, NOT_JOB, V_NONE, 0, 0 },
 	{ "stats", required_argument, OPT_STATS, NOT_JOB, V_NONE, 0, 0 },
+	{ "metrics-file", required_argument, OPT_METRICS_FILE, NOT_JOB, V_NONE, 0, 0 },
 	{ "max-entries", required_argument, OPT_MAX_ENTRIES, CTL_GIVEN_MAX_ENTRIES, V_NUM, 1, UINT32_MAX },
 	{ "max-bytes", required_argument, OPT_MAX_BYTES, CTL_GIVEN_MAX_BYTES, V_SIZE, 1, UINT64_MAX },
 	{ "max-entry-bytes", required_argument, OPT_MAX_ENTRY_BYTES, CTL_GIVEN_MAX_ENTRY_BYTES, V_SIZE, 1,
@@ -326,6 +334,11 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 		break;
 	case OPT_STATS:
 		o->stats = arg;
+		break;
+	case OPT_METRICS_FILE:
+		if (arg[0] == '\0')
+			return refuse(err, len, "--metrics-file: an empty PATH");
+		o->metrics_file = arg;
 		break;
 	case OPT_MAX_ENTRIES:
 		ch->limits.max_entries = v;
@@ -643,6 +656,7 @@ run(const struct run_cmd *o)
 	static struct sup s;
 	struct run_view v = { .sup = &s, .cmd = o };
 	struct sup_sub sub = { .job_changed = job_changed, .arg = &v };
+	struct metrics_file mf = { 0 };
 	ev_signal sig_int, sig_term, sig_hup, sig_tstp;
 	char err[9300];
 	int status, stats_fd = -1, stats_made = 0;
@@ -688,7 +702,10 @@ run(const struct run_cmd *o)
 	ev_signal_start(s.loop, &sig_hup);
 	ev_signal_start(s.loop, &sig_tstp);
 	progress_start(&s, o->quiet);
+	if (o->metrics_file)
+		metrics_file_start(&mf, &s, o->metrics_file);
 	sup_run(&s);
+	metrics_file_stop(&mf);
 	progress_stop(&s);
 	ev_signal_stop(s.loop, &sig_int);
 	ev_signal_stop(s.loop, &sig_term);

@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "common/parse.h"
 #include "supervisor/control.h"
+#include "supervisor/metrics.h"
 #include "supervisor/notify.h"
 #include "supervisor/sup.h"
 
@@ -38,7 +39,8 @@ struct serve_opts {
 	uint64_t keep_ms;		/* --keep: finished jobs go after this; 0 never */
 	uint32_t check_workers;		/* --check-workers: the check lane */
 	uint64_t check_timeout_ms;	/* --check-timeout */
-	char state_buf[PATH_MAX], socket_buf[PATH_MAX], user_buf[256];
+	const char *metrics_file;	/* --metrics-file, or NULL */
+	char state_buf[PATH_MAX], socket_buf[PATH_MAX], user_buf[256], metrics_buf[PATH_MAX];
 };
 
 /* The [defaults]: a job's options as run_opt_set left them, and the
@@ -64,6 +66,7 @@ struct serve {
 	ev_signal sig_term, sig_int, sig_hup;
 	ev_timer status, drain, keep;
 	ev_tstamp drain_until;
+	struct metrics_file metrics;
 };
 
 /* What one reading of the configuration file fills. */
@@ -89,6 +92,7 @@ static const struct option serve_options[] = {
 	{ "socket-group", required_argument, NULL, 'G' },
 	{ "allow-users", required_argument, NULL, 'U' },
 	{ "allow-groups", required_argument, NULL, 'A' },
+	{ "metrics-file", required_argument, NULL, 'M' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -121,6 +125,8 @@ serve_usage_text(void)
 "      --socket-group NAME  ... and its group\n"
 "      --allow-users LIST   users (names or uids, comma-separated) who may talk\n"
 "      --allow-groups LIST  ... and groups; root and the service's user always may\n"
+"      --metrics-file PATH  rewrite PATH atomically every 5s with the service's\n"
+"                           metrics in Prometheus's text format\n"
 "  -v, --verbose            log every worker start\n"
 "\n"
 "Who may talk (by SO_PEERCRED, once the socket's mode and group let them\n"
@@ -258,6 +264,12 @@ serve_set(struct serve_opts *o, const char *key, const char *val, char *err, siz
 				o->ctl.groups[(*n)++] = (gid_t)v;
 		}
 		free(list);
+	} else if (strcmp(key, "metrics-file") == 0) {
+		if (val[0] == '\0')
+			return snprintf(err, len, "metrics-file: an empty PATH"), -1;
+		if (strlen(val) >= sizeof o->metrics_buf)
+			goto bad;
+		o->metrics_file = strcpy(o->metrics_buf, val);	/* NOLINT(clang-analyzer-security.insecureAPI.strcpy): length checked above */
 	} else if (strcmp(key, "verbose") == 0) {
 		if ((o->pool.verbose = config_bool(val)) < 0)
 			return snprintf(err, len, "verbose: '%s' is not yes or no",
@@ -693,7 +705,10 @@ cli_serve(int argc, char **argv)
 	    sup_esc(sv.o.ctl.path, strlen(sv.o.ctl.path)), sv.o.pool.workers, n, n == 1 ? "" : "s");
 	notify_watchdog_start(sv.sup.loop);
 	notify_ready();
+	if (sv.o.metrics_file)
+		metrics_file_start(&sv.metrics, &sv.sup, sv.o.metrics_file);
 	sup_run(&sv.sup);
+	metrics_file_stop(&sv.metrics);
 
 	notify_watchdog_stop(sv.sup.loop);
 	ev_timer_stop(sv.sup.loop, &sv.status);
