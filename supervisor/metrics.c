@@ -298,7 +298,7 @@ static void
 gauge_d(FILE *f, const char *name, const char *type, const char *help, double v)
 {
 	family(f, name, type, help);
-	fprintf(f, "%s %.17g\n", name, v);
+	fprintf(f, "%s %.15g\n", name, v);
 }
 
 static void
