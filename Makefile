@@ -25,7 +25,7 @@ IPC_SRC    := ipc/frame.c ipc/schema.c ipc/msg.c ipc/ctl.c ipc/mpcheck.c ipc/job
 CLI_SRC    := cli/main.c cli/run.c cli/report.c cli/progress.c cli/progress_text.c cli/config.c cli/serve.c cli/client.c
 SUP_SRC    := supervisor/sup.c supervisor/jobs.c supervisor/sched.c supervisor/full.c supervisor/hold.c supervisor/slot.c supervisor/slot_io.c supervisor/death.c \
               supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/store_read.c supervisor/store_bulk.c supervisor/store_inputs.c supervisor/record.c supervisor/json.c supervisor/stats.c \
-              supervisor/outdir.c supervisor/errlog.c supervisor/spec.c supervisor/notify.c supervisor/control.c supervisor/view.c supervisor/http.c supervisor/page.c
+              supervisor/outdir.c supervisor/errlog.c supervisor/spec.c supervisor/notify.c supervisor/control.c supervisor/view.c supervisor/http.c supervisor/page.c supervisor/metrics.c
 CHILD_SRC  := child/worker.c child/result.c child/handlers/archive.c \
               child/handlers/sha256.c child/handlers/exec.c child/handlers/plugin.c \
               child/keeper.c
@@ -64,6 +64,8 @@ UNIT_TESTS += $(B)/tests/unit_slot
 $(B)/tests/unit_slot: $(B)/supervisor/slot_io.o $(B)/supervisor/death.o $(B)/supervisor/errlog.o $(B)/supervisor/stats.o \
                      $(IPC_OBJ) $(COMMON_OBJ) supervisor/slot.c
 UNIT_TESTS += $(B)/tests/unit_config $(B)/tests/unit_notify $(B)/tests/unit_progress
+UNIT_TESTS += $(B)/tests/unit_stats
+$(B)/tests/unit_stats: $(B)/supervisor/stats.o
 $(B)/tests/unit_progress: $(B)/cli/progress_text.o $(COMMON_OBJ)
 $(B)/tests/unit_config: $(B)/cli/config.o $(COMMON_OBJ)
 $(B)/tests/unit_notify: $(B)/supervisor/notify.o
@@ -283,7 +285,7 @@ INCLUDEDIR  := $(PREFIX)/include
 PCDIR       := $(PREFIX)/share/pkgconfig
 DOCDIR      := $(PREFIX)/share/doc/corral
 # The version corral --version prints.
-VERSION     := $(shell sed -n 's/^\#define CORRAL_VERSION "\(.*\)"$$/\1/p' cli/main.c)
+VERSION     := $(shell sed -n 's/^\#define CORRAL_VERSION "\(.*\)"$$/\1/p' common/version.h)
 UNITDIR     ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),$(PREFIX)/lib/systemd/system)
 SYSUSERSDIR ?= $(or $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null),$(PREFIX)/lib/sysusers.d)
 TMPFILESDIR ?= $(or $(shell pkg-config --variable=tmpfilesdir systemd 2>/dev/null),$(PREFIX)/lib/tmpfiles.d)

@@ -25,6 +25,7 @@ struct run_cmd {
 	int json, quiet;
 	const char *stats;		/* --stats FILE, or NULL */
 	const char *http;		/* --http ADDR, or NULL */
+	const char *metrics_file;	/* --metrics-file PATH, or NULL */
 	int wait;			/* submit --wait */
 	const char *socket;		/* submit --socket PATH */
 	const char *user;		/* --user NAME, or NULL */

@@ -360,7 +360,7 @@ static const struct {
 	{ "jobs", CTL_JOBS, 0 }, { "workers", CTL_WORKERS, 0 }, { "status", CTL_STATUS, 1 },
 	{ "results", CTL_RESULTS, 1 }, { "pause", CTL_PAUSE, 1 }, { "resume", CTL_RESUME, 1 },
 	{ "cancel", CTL_CANCEL, 1 }, { "delete", CTL_DELETE, 1 }, { "retry", CTL_RETRY, 1 },
-	{ "watch", CTL_WATCH, 1 },
+	{ "watch", CTL_WATCH, 1 }, { "metrics", CTL_METRICS, 0 },
 };
 
 int
@@ -423,6 +423,11 @@ cli_control(const char *cmd, int argc, char **argv)
 		recv_msg(&c, &m);
 		switch (m.type) {
 		case CTL_ERROR:
+			/* A service from before METRICS cannot read the request. */
+			if (commands[k].type == CTL_METRICS && m.error.code == CTL_E_BAD_REQUEST)
+				log_diex(EXIT_USAGE, "metrics: the service at %s is older than 'corral "
+				    "metrics' and serves none (upgrade it, or read --metrics-file)",
+				    sup_esc(c.path, strlen(c.path)));
 			die_error(&m);
 		case CTL_OK:
 			if (commands[k].type == CTL_WATCH) {
@@ -443,6 +448,9 @@ cli_control(const char *cmd, int argc, char **argv)
 			break;
 		case CTL_ROW:
 			print_row(job, strlen(job), &m.row, json);
+			break;
+		case CTL_TEXT:
+			fwrite(m.text.text, 1, m.text.len, stdout);
 			break;
 		case CTL_END:
 			if (open)

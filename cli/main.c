@@ -13,9 +13,8 @@
 #include "child/sandbox.h"
 #include "cli/cli.h"
 #include "cli/report.h"
+#include "common/version.h"
 #include "supervisor/sup.h"
-
-#define CORRAL_VERSION "0.1.0"
 
 static void
 version(void)
@@ -72,13 +71,16 @@ main(int argc, char **argv)
 		return cli_check(argc - 1, argv + 1);
 	/* status, results and jobs read the state directory, unless a
 	 * service's socket is named. */
-	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "results") == 0 || strcmp(cmd, "jobs") == 0) {
+	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "results") == 0 || strcmp(cmd, "jobs") == 0 ||
+	    strcmp(cmd, "metrics") == 0) {
 		if (client_socket(socket_flag(argc, argv)) != NULL)
 			return cli_control(cmd, argc - 1, argv + 1);
 		if (strcmp(cmd, "status") == 0)
 			return report_status(argc - 1, argv + 1);
 		if (strcmp(cmd, "results") == 0)
 			return report_results(argc - 1, argv + 1);
+		if (strcmp(cmd, "metrics") == 0)
+			return report_metrics(argc - 1, argv + 1);
 		return report_jobs(argc - 1, argv + 1);
 	}
 	if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0 || strcmp(cmd, "cancel") == 0 ||

@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "supervisor/json.h"
+#include "supervisor/metrics.h"
 #include "cli/cli.h"
 #include "cli/report.h"
 #include "supervisor/sup.h"
@@ -281,4 +282,50 @@ report_jobs(int argc, char **argv)
 		log_diex(EXIT_USAGE, "unable to read jobs: %s", store_strerror(st));
 	store_close(st);
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
+}
+
+/* The records, as the series show them. */
+struct metrics_walk {
+	store *st;
+	struct metrics_job *jobs;
+	size_t n, cap;
+};
+
+static int
+metrics_one(const struct store_job *j, void *arg)
+{
+	struct metrics_walk *w = arg;
+	struct metrics_job *more;
+
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 16;
+		if ((more = realloc(w->jobs, w->cap * sizeof *more)) == NULL)
+			log_diex(EXIT_USAGE, "out of memory");
+		w->jobs = more;
+	}
+	metrics_job_set(&w->jobs[w->n++], j, state_of(w->st, j));
+	return 0;
+}
+
+int
+report_metrics(int argc, char **argv)
+{
+	struct report_opts o;
+	struct metrics_walk w = { 0 };
+	int r;
+
+	report_args(argc, argv, &o, 0, "corral metrics [-s DIR]");
+	if (o.job)
+		log_diex(EXIT_USAGE, "usage: corral metrics [-s DIR]");
+	w.st = report_open(&o);
+	if (store_jobs_each(w.st, metrics_one, &w) < 0)
+		log_diex(EXIT_USAGE, "unable to read jobs: %s", store_strerror(w.st));
+	printf("# corral metrics read from the state directory %s: its job records only; the\n"
+	    "# rest (files this run, children, commits, the process) is known to the\n"
+	    "# supervisor alone: see --metrics-file, or --socket for a service\n",
+	    sup_esc(o.state_dir, strlen(o.state_dir)));
+	r = metrics_write_jobs(stdout, w.jobs, w.n);
+	free(w.jobs);
+	store_close(w.st);
+	return r == 0 && fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
 }

@@ -12,5 +12,7 @@
 int report_status(int argc, char **argv);
 int report_results(int argc, char **argv);
 int report_jobs(int argc, char **argv);
+/* `corral metrics -s DIR`: the job-record series alone (supervisor/metrics.h). */
+int report_metrics(int argc, char **argv);
 
 #endif

@@ -24,6 +24,7 @@
 #include "ipc/jobopts.h"
 #include "supervisor/http.h"
 #include "supervisor/json.h"
+#include "supervisor/metrics.h"
 #include "supervisor/spec.h"
 #include "supervisor/sup.h"
 
@@ -53,6 +54,8 @@ cli_usage(FILE *f)
 "       corral check [--json] [OPTIONS] FILE...   each FILE's verdict at once,\n"
 "                                          from the service's check lane;\n"
 "                                          nothing stored; '-' is stdin\n"
+"       corral metrics [-s DIR]            Prometheus metrics: the service's,\n"
+"                                          or the job records of -s DIR\n"
 "       corral --help | --version\n"
 "\n"
 "client options (submit and the commands after it talk to a corral serve):\n"
@@ -64,13 +67,14 @@ cli_usage(FILE *f)
 "      --failed           results: only the files not ok\n"
 "      --wait             submit: follow the job to its end and exit as run does;\n"
 "                         interrupting submit --wait cancels the job\n"
-"  submit takes the run options below that make a job; -j, -s, --depth, --stats,\n"
-"  --http and --user are the service's and are not sent, and '-' is refused. The\n"
-"  service decides the sandbox and its user, and refuses --no-sandbox; each\n"
-"  PATH is made absolute and must be one you may read, and the job reads only\n"
-"  the files you may read; --extract is for root and the service's own user\n"
-"  only. A client sees and acts on its own jobs only (root and the service's\n"
-"  user: on every one).\n"
+"  submit takes the run options below that make a job; -j, -s, and\n"
+"  the options --depth, --stats, --http, --metrics-file and --user are the\n"
+"  service's and are not sent, and '-' is refused. The service decides the\n"
+"  sandbox and its user, and refuses the option --no-sandbox; each PATH is\n"
+"  made absolute and must be one you may read, and the job reads only the\n"
+"  files you may read; the option --extract is for root and the service's\n"
+"  own user only. A client sees and acts on its own jobs only (root and the\n"
+"  service's user: on every one).\n"
 "  check opens each FILE itself and passes its descriptor, never its path;\n"
 "  it takes -H, -x, the archive options but --extract, and --memory-limit.\n"
 "  The limit on a file is the service's --check-timeout, not -t.\n"
@@ -102,6 +106,8 @@ cli_usage(FILE *f)
 "      --http ADDR        serve a live status page, its JSON API and /metrics\n"
 "                         while the run lasts: PORT (on 127.0.0.1), HOST:PORT\n"
 "                         or [IPV6]:PORT; read-only\n"
+"      --metrics-file PATH  rewrite PATH atomically every 5s with the run's\n"
+"                         metrics in Prometheus's text format\n"
 "\n"
 "archive options (each limit applies to the whole tree of nested archives):\n"
 "      --max-entries N    entries (default 100000)\n"
@@ -126,7 +132,8 @@ cli_usage(FILE *f)
 "\n"
 "PATH '-' reads a list of files from stdin. Running the same command again\n"
 "with the same state directory resumes the job. A job is its inputs and the\n"
-"options that decide outcomes (not -j, --depth, -q, -v, --json, --stats):\n"
+"options that decide outcomes (not -j, --depth, -q, -v, --json, --stats,\n"
+"--metrics-file):\n"
 "the same job name with other ones is refused; --job NAME starts a new job.\n"
 "\n"
 "exit status: 0 every file ok; 1 some files not ok; 2 usage or set-up error;\n"
@@ -145,7 +152,7 @@ enum {
 	OPT_MAX_ENTRIES, OPT_MAX_BYTES, OPT_MAX_ENTRY_BYTES, OPT_MAX_RATIO, OPT_MAX_DEPTH,
 	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_EXTRACT_SUSPICIOUS,
 	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET,
-	OPT_HOST_WAIT, OPT_HTTP
+	OPT_HOST_WAIT, OPT_HTTP, OPT_METRICS_FILE
 };
 
 #define NOT_JOB	(-1)
@@ -183,6 +190,7 @@ static const struct run_option {
 	{ "json", no_argument, OPT_JSON, NOT_JOB, V_NONE, 0, 0 },
 	{ "stats", required_argument, OPT_STATS, NOT_JOB, V_NONE, 0, 0 },
 	{ "http", required_argument, OPT_HTTP, NOT_JOB, V_NONE, 0, 0 },
+	{ "metrics-file", required_argument, OPT_METRICS_FILE, NOT_JOB, V_NONE, 0, 0 },
 	{ "max-entries", required_argument, OPT_MAX_ENTRIES, CTL_GIVEN_MAX_ENTRIES, V_NUM, 1, UINT32_MAX },
 	{ "max-bytes", required_argument, OPT_MAX_BYTES, CTL_GIVEN_MAX_BYTES, V_SIZE, 1, UINT64_MAX },
 	{ "max-entry-bytes", required_argument, OPT_MAX_ENTRY_BYTES, CTL_GIVEN_MAX_ENTRY_BYTES, V_SIZE, 1,
@@ -334,6 +342,11 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 		break;
 	case OPT_HTTP:
 		o->http = arg;
+		break;
+	case OPT_METRICS_FILE:
+		if (arg[0] == '\0')
+			return refuse(err, len, "--metrics-file: an empty PATH");
+		o->metrics_file = arg;
 		break;
 	case OPT_MAX_ENTRIES:
 		ch->limits.max_entries = v;
@@ -653,6 +666,7 @@ run(const struct run_cmd *o)
 	static struct sup s;
 	struct run_view v = { .sup = &s, .cmd = o };
 	struct sup_sub sub = { .job_changed = job_changed, .arg = &v };
+	struct metrics_file mf = { 0 };
 	ev_signal sig_int, sig_term, sig_hup, sig_tstp;
 	char err[9300];
 	int status, stats_fd = -1, stats_made = 0;
@@ -703,7 +717,10 @@ run(const struct run_cmd *o)
 	ev_signal_start(s.loop, &sig_hup);
 	ev_signal_start(s.loop, &sig_tstp);
 	progress_start(&s, o->quiet);
+	if (o->metrics_file)
+		metrics_file_start(&mf, &s, o->metrics_file);
 	sup_run(&s);
+	metrics_file_stop(&mf);
 	progress_stop(&s);
 	http_stop();
 	ev_signal_stop(s.loop, &sig_int);

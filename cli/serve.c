@@ -24,6 +24,7 @@
 #include "common/parse.h"
 #include "supervisor/control.h"
 #include "supervisor/http.h"
+#include "supervisor/metrics.h"
 #include "supervisor/notify.h"
 #include "supervisor/sup.h"
 
@@ -40,7 +41,9 @@ struct serve_opts {
 	uint32_t check_workers;		/* --check-workers: the check lane */
 	uint64_t check_timeout_ms;	/* --check-timeout */
 	const char *http;		/* --http ADDR, or NULL */
+	const char *metrics_file;	/* --metrics-file, or NULL */
 	char state_buf[PATH_MAX], socket_buf[PATH_MAX], user_buf[256], http_buf[300];
+	char metrics_buf[PATH_MAX];
 };
 
 /* The [defaults]: a job's options as run_opt_set left them, and the
@@ -66,6 +69,7 @@ struct serve {
 	ev_signal sig_term, sig_int, sig_hup;
 	ev_timer status, drain, keep;
 	ev_tstamp drain_until;
+	struct metrics_file metrics;
 };
 
 /* What one reading of the configuration file fills. */
@@ -92,6 +96,7 @@ static const struct option serve_options[] = {
 	{ "allow-users", required_argument, NULL, 'U' },
 	{ "allow-groups", required_argument, NULL, 'A' },
 	{ "http", required_argument, NULL, 'T' },
+	{ "metrics-file", required_argument, NULL, 'M' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -128,6 +133,8 @@ serve_usage_text(void)
 "                           PORT (on 127.0.0.1), HOST:PORT or [IPV6]:PORT;\n"
 "                           read-only, every job shown to whoever connects\n"
 "                           (default: none)\n"
+"      --metrics-file PATH  rewrite PATH atomically every 5s with the service's\n"
+"                           metrics in Prometheus's text format\n"
 "  -v, --verbose            log every worker start\n"
 "\n"
 "Who may talk (by SO_PEERCRED, once the socket's mode and group let them\n"
@@ -269,6 +276,12 @@ serve_set(struct serve_opts *o, const char *key, const char *val, char *err, siz
 		if (strlen(val) >= sizeof o->http_buf)
 			goto bad;
 		o->http = strcpy(o->http_buf, val);	/* NOLINT(clang-analyzer-security.insecureAPI.strcpy): length checked above */
+	} else if (strcmp(key, "metrics-file") == 0) {
+		if (val[0] == '\0')
+			return snprintf(err, len, "metrics-file: an empty PATH"), -1;
+		if (strlen(val) >= sizeof o->metrics_buf)
+			goto bad;
+		o->metrics_file = strcpy(o->metrics_buf, val);	/* NOLINT(clang-analyzer-security.insecureAPI.strcpy): length checked above */
 	} else if (strcmp(key, "verbose") == 0) {
 		if ((o->pool.verbose = config_bool(val)) < 0)
 			return snprintf(err, len, "verbose: '%s' is not yes or no",
@@ -709,7 +722,10 @@ cli_serve(int argc, char **argv)
 	    sup_esc(sv.o.ctl.path, strlen(sv.o.ctl.path)), sv.o.pool.workers, n, n == 1 ? "" : "s");
 	notify_watchdog_start(sv.sup.loop);
 	notify_ready();
+	if (sv.o.metrics_file)
+		metrics_file_start(&sv.metrics, &sv.sup, sv.o.metrics_file);
 	sup_run(&sv.sup);
+	metrics_file_stop(&sv.metrics);
 
 	notify_watchdog_stop(sv.sup.loop);
 	ev_timer_stop(sv.sup.loop, &sv.status);

@@ -215,7 +215,7 @@ _corral() {
 		_corral_files -d
 		return
 		;;
-	--config | --stats | --socket)
+	--config | --stats | --socket | --metrics-file)
 		_corral_files
 		return
 		;;

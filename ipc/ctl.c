@@ -156,7 +156,11 @@ ctl_put(struct ipc_buf *b, const struct ctl_msg *m)
 	}
 	case CTL_JOBS:
 	case CTL_WORKERS:
+	case CTL_METRICS:
 	case CTL_END:
+		break;
+	case CTL_TEXT:
+		fs_bytes(&fs, F_TEXT, m->text.text, m->text.len);
 		break;
 	case CTL_RESULTS:
 		fs_uint(&fs, F_FAILED, m->target.failed != 0);
@@ -395,7 +399,10 @@ ctl_decode(const uint8_t *body, size_t len, uint64_t accept, struct ctl_msg *out
 		FS_GET(&fs, F_ERROR, out->verdict.error, out->verdict.error_len);
 		FS_GET(&fs, F_RESULT, out->verdict.result, out->verdict.result_len);
 		break;
-	default:	/* CTL_JOBS, CTL_WORKERS, CTL_END: rid only */
+	case CTL_TEXT:
+		FS_GET(&fs, F_TEXT, out->text.text, out->text.len);
+		break;
+	default:	/* CTL_JOBS, CTL_WORKERS, CTL_METRICS, CTL_END: rid only */
 		break;
 	}
 	return 0;

@@ -26,6 +26,8 @@
 #define CTL_SUMMARY_MAX		1023	/* a job's inputs, summed up for people */
 #define CTL_WORD_MAX		32	/* a job's or a worker's state */
 #define CTL_TEXT_MAX		16384	/* message, reason, tail */
+#define CTL_CHUNK_MAX		65536	/* a TEXT's text: whole lines but for
+					 * a line longer than this */
 #define CTL_TIMEOUT_MAX		(30ull * 24 * 3600 * 1000)	/* ms; at least 1 */
 #define CTL_RETRIES_MAX		100
 #define CTL_PRIORITY_MIN	1
@@ -36,10 +38,10 @@
 #define CTL_REQUESTS	(IPC_BIT(CTL_HELLO) | IPC_BIT(CTL_SUBMIT) | IPC_BIT(CTL_JOBS) |       \
 	IPC_BIT(CTL_STATUS) | IPC_BIT(CTL_RESULTS) | IPC_BIT(CTL_PAUSE) | IPC_BIT(CTL_RESUME) | \
 	IPC_BIT(CTL_CANCEL) | IPC_BIT(CTL_DELETE) | IPC_BIT(CTL_RETRY) | IPC_BIT(CTL_WORKERS) |  \
-	IPC_BIT(CTL_WATCH) | IPC_BIT(CTL_CHECK))
+	IPC_BIT(CTL_WATCH) | IPC_BIT(CTL_CHECK) | IPC_BIT(CTL_METRICS))
 #define CTL_REPLIES	(IPC_BIT(CTL_HELLO) | IPC_BIT(CTL_OK) | IPC_BIT(CTL_ERROR) |           \
 	IPC_BIT(CTL_JOB) | IPC_BIT(CTL_ROW) | IPC_BIT(CTL_WORKER) | IPC_BIT(CTL_EVENT) |       \
-	IPC_BIT(CTL_VERDICT) | IPC_BIT(CTL_END))
+	IPC_BIT(CTL_VERDICT) | IPC_BIT(CTL_END) | IPC_BIT(CTL_TEXT))
 
 /* SUBMIT's given: a bit for each option of the job that the client's user
  * gave, named as run's and submit's flags; the daemon takes every other
@@ -222,7 +224,12 @@ struct ctl_verdict {			/* CTL_VERDICT: CHECK's answer */
 	const uint8_t *result; size_t result_len;	/* one msgpack map, or empty */
 };
 
-/* One message. CTL_JOBS, CTL_WORKERS and CTL_END carry no more than rid. */
+struct ctl_text {			/* CTL_TEXT: a chunk of a text answer (METRICS) */
+	const char *text; size_t len;	/* 1..CTL_CHUNK_MAX bytes */
+};
+
+/* One message. CTL_JOBS, CTL_WORKERS, CTL_METRICS and CTL_END carry no
+ * more than rid. */
 struct ctl_msg {
 	int type;			/* enum ipc_type, a CTL_* */
 	uint64_t rid;			/* chosen by the client, echoed in every answer */
@@ -238,6 +245,7 @@ struct ctl_msg {
 		struct ctl_worker worker;
 		struct ctl_event event;
 		struct ctl_verdict verdict;
+		struct ctl_text text;
 	};
 };
 

@@ -52,7 +52,9 @@ enum ipc_type {
 	CTL_WORKERS = 26,	/* {rid}: WORKER per slot, END */
 	CTL_WATCH   = 27,	/* {rid, job}: OK, EVENTs, END */
 	CTL_CHECK   = 28,	/* {rid, handler, arg, opts} + fd: VERDICT */
-	/* 29..31: unused. Daemon -> client: */
+	CTL_METRICS = 29,	/* {rid}: TEXT per chunk, END (a service before
+			 * it answers ERROR bad_request: no version bump) */
+	/* 30..31: unused. Daemon -> client: */
 	CTL_OK      = 32,	/* {rid, id, name} */
 	CTL_ERROR   = 33,	/* {rid, code, message}: ends any request */
 	CTL_JOB     = 34,	/* {rid, a job's record} */
@@ -61,6 +63,7 @@ enum ipc_type {
 	CTL_EVENT   = 37,	/* {rid, job, kind, ...}: to a subscriber */
 	CTL_VERDICT = 38,	/* {rid, status, error, result}: CHECK's answer */
 	CTL_END     = 39,	/* {rid}: the end of a stream */
+	CTL_TEXT    = 40,	/* {rid, text}: a chunk of METRICS' answer */
 	IPC_TYPE_MAX
 };
 

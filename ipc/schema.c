@@ -33,6 +33,7 @@ static const char *const type_names[IPC_TYPE_MAX] = {
 	[CTL_CHECK] = "ctl_check", [CTL_OK] = "ctl_ok", [CTL_ERROR] = "ctl_error",
 	[CTL_JOB] = "ctl_job", [CTL_ROW] = "ctl_row", [CTL_WORKER] = "ctl_worker",
 	[CTL_EVENT] = "ctl_event", [CTL_VERDICT] = "ctl_verdict", [CTL_END] = "ctl_end",
+	[CTL_METRICS] = "ctl_metrics", [CTL_TEXT] = "ctl_text",
 };
 
 const char *
@@ -183,6 +184,7 @@ static const struct field {
 	[F_RSS] = UINTF("rss_bytes", 0, ANY),
 	[F_KIND] = WORDF("kind", event_words),
 	[F_DONE] = UINTF("done", 0, ANY),
+	[F_TEXT] = FIELD("text", K_STR, 1, CTL_CHUNK_MAX, R_NONE, NULL, 0, ""),
 };
 
 _Static_assert(F_COUNT <= 64, "a message's fields are the bits of a uint64_t");
@@ -222,6 +224,7 @@ static const struct {
 	[CTL_WORKERS] = { FBIT(F_T) | FBIT(F_RID), 0 },
 	[CTL_WATCH] = JOB_REQUEST,
 	[CTL_CHECK] = { FBIT(F_T) | FBIT(F_RID) | FBIT(F_CHANDLER) | FBIT(F_COPTS), FBIT(F_CARG) },
+	[CTL_METRICS] = { FBIT(F_T) | FBIT(F_RID), 0 },
 
 	[CTL_OK] = { FBIT(F_T) | FBIT(F_RID), FBIT(F_JOBID) | FBIT(F_NAME) },
 	[CTL_ERROR] = { FBIT(F_T) | FBIT(F_RID) | FBIT(F_CODE) | FBIT(F_MESSAGE), 0 },
@@ -237,6 +240,7 @@ static const struct {
 	    FBIT(F_TOTAL) | FBIT(F_STATE), ROW_MUST | ROW_MAY },
 	[CTL_VERDICT] = { FBIT(F_T) | FBIT(F_RID) | FBIT(F_STATUS), FBIT(F_ERROR) | FBIT(F_RESULT) },
 	[CTL_END] = { FBIT(F_T) | FBIT(F_RID), 0 },
+	[CTL_TEXT] = { FBIT(F_T) | FBIT(F_RID) | FBIT(F_TEXT), 0 },
 };
 
 /* The bound on a frame body of type t. */

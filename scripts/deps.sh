@@ -26,18 +26,45 @@ set -eu
 # xz-utils, zstd, and ar (binutils); tests/29-field.t compresses with lzop.
 # jlha (jlha-utils, which brings a Java runtime) is left to those who have
 # it: its cases are skipped without it.
+# python3-prometheus-client parses the metrics in tests/57-metrics.t.
 # scripts/freshroot.sh checks this list in such a root.
 PKGS="pkg-config libev-dev libmsgpack-dev liblmdb-dev libarchive-dev libssl-dev libseccomp-dev
       libinih-dev libsystemd-dev libmicrohttpd-dev systemd scdoc
       zlib1g-dev libarchive-tools perl procps lmdb-utils jq man-db curl chromium
       clang libclang-rt-dev
-      python3 zip unzip p7zip-full gcab cabextract genisoimage rpm bzip2 xz-utils zstd lzop binutils"
+      python3 python3-prometheus-client zip unzip p7zip-full gcab cabextract genisoimage rpm bzip2 xz-utils zstd lzop binutils"
 # `deps.sh bench`: what the benchmark's contenders need too.
 [ "${1:-}" = bench ] && PKGS="$PKGS parallel coreutils findutils bc openssl"
 # `deps.sh lint`: the static analyzers of `make lint`.
 [ "${1:-}" = lint ] && PKGS="$PKGS cppcheck clang-tidy"
 # `deps.sh valgrind`: memcheck, for `make valgrind`.
 [ "${1:-}" = valgrind ] && PKGS="$PKGS valgrind"
+
+# promtool, the other validator of tests/57-metrics.t, unless one is on
+# PATH: the one binary out of Debian's prometheus package, into
+# build/tools/, the package itself never installed (it would start a
+# Prometheus). A best effort that never fails this script: the test
+# validates with the Python parser alone without it.
+promtool_fetch() {
+	root=$(cd "$(dirname "$0")/.." && pwd)
+	command -v promtool >/dev/null 2>&1 && return 0
+	[ -x "$root/build/tools/promtool" ] && return 0
+	command -v apt-get >/dev/null 2>&1 || return 0
+	tmp=$(mktemp -d 2>/dev/null) || return 0
+	if (cd "$tmp" && apt-get download -q prometheus >/dev/null 2>&1) &&
+	    mkdir -p "$tmp/x" && dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb |
+	    tar -x -C "$tmp/x" ./usr/bin/promtool 2>/dev/null && mkdir -p "$root/build/tools" &&
+	    cp "$tmp/x/usr/bin/promtool" "$root/build/tools/promtool.tmp" &&
+	    mv "$root/build/tools/promtool.tmp" "$root/build/tools/promtool"; then
+		echo "corral: promtool from Debian's prometheus package: build/tools/promtool"
+	else
+		echo "corral: no promtool (apt-get download prometheus failed): tests/57-metrics.t" \
+		    "validates with the Python parser alone"
+	fi
+	rm -rf "$tmp"
+	return 0
+}
+[ "${1:-}" = "" ] && promtool_fetch
 
 missing=""
 for p in $PKGS; do

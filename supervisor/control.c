@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "ipc/ctl.h"
 #include "supervisor/control.h"
+#include "supervisor/metrics.h"
 #include "supervisor/spec.h"
 #include "supervisor/sup.h"
 #include "supervisor/view.h"
@@ -575,6 +576,7 @@ check_done(void *arg, int status, const char *error, size_t elen, const uint8_t 
 	m.verdict.result = result;
 	m.verdict.result_len = rlen;
 	samples_add(&k->c->ctl->sup->stats.check_ms, (ev_time() - k->asked) * 1000);
+	histogram_add(&k->c->ctl->sup->stats.check_s, ev_time() - k->asked);
 	check_unlink(k);
 	client_put(k->c, &m);
 	free(k);
@@ -811,6 +813,48 @@ do_workers(struct client *c, uint64_t rid, const struct job *only)
 	client_end(c, rid);
 }
 
+/* METRICS: the pool's, with only the peer's own jobs' series unless it is
+ * privileged; in TEXT chunks of whole lines, then END. */
+static int
+metrics_visible(const struct job *j, void *arg)
+{
+	return peer_owns(arg, &j->rec);
+}
+
+static void
+do_metrics(struct client *c, uint64_t rid)
+{
+	struct ctl_msg m = { .type = CTL_TEXT, .rid = rid };
+	char *text = NULL;
+	const char *nl;
+	size_t len = 0, off, n;
+	FILE *f = open_memstream(&text, &len);
+	int r;
+
+	if (f == NULL) {
+		client_error(c, rid, CTL_E_INTERNAL, "unable to write the metrics: %s", strerror(errno));
+		return;
+	}
+	r = metrics_write(f, c->ctl->sup, metrics_visible, c);
+	if (fclose(f) == EOF || r < 0) {
+		free(text);
+		client_error(c, rid, CTL_E_INTERNAL, "unable to write the metrics: out of memory");
+		return;
+	}
+	for (off = 0; off < len && !c->dead; off += n) {
+		n = len - off;
+		if (n > CTL_CHUNK_MAX) {
+			nl = memrchr(text + off, '\n', CTL_CHUNK_MAX);
+			n = nl ? (size_t)(nl - (text + off)) + 1 : CTL_CHUNK_MAX;
+		}
+		m.text.text = text + off;
+		m.text.len = n;
+		client_put(c, &m);
+	}
+	free(text);
+	client_end(c, rid);
+}
+
 /* A request that acts on one live job: pause, resume, cancel, status. */
 static void
 do_job(struct client *c, const struct ctl_msg *m)
@@ -959,6 +1003,9 @@ do_request(struct client *c, const uint8_t *body, size_t len)
 		return;
 	case CTL_CHECK:
 		do_check(c, &m);
+		return;
+	case CTL_METRICS:
+		do_metrics(c, m.rid);
 		return;
 	default:
 		client_error(c, m.rid, CTL_E_UNSUPPORTED, "%s is not served here",

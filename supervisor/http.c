@@ -20,6 +20,7 @@
 
 #include "common/log.h"
 #include "supervisor/http.h"
+#include "supervisor/metrics.h"
 #include "supervisor/page.h"
 #include "supervisor/sup.h"
 
@@ -233,7 +234,7 @@ job_named(struct sup *s, const char *seg, struct store_job *out)
 	return store_job_by_name(s->st, seg, out);
 }
 
-enum route { R_NONE, R_STATUS, R_JOB, R_API_STATUS, R_API_JOBS, R_API_JOB, R_API_FAILED };
+enum route { R_NONE, R_STATUS, R_JOB, R_API_STATUS, R_API_JOBS, R_API_JOB, R_API_FAILED, R_METRICS };
 
 /* What a path asks for; *seg points at a job's name or id in it (cut at
  * its end in buf). */
@@ -246,6 +247,8 @@ route(const char *url, char *buf, size_t len, const char **seg)
 	*seg = NULL;
 	if (strcmp(url, "/") == 0)
 		return R_STATUS;
+	if (strcmp(url, "/metrics") == 0)
+		return R_METRICS;
 	if (strcmp(url, "/api/status") == 0)
 		return R_API_STATUS;
 	if (strcmp(url, "/api/jobs") == 0)
@@ -328,6 +331,10 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	case R_API_FAILED:
 		api_failed(f, s, &rec, arg_num(c, "after", 0, UINT64_MAX),
 		    (int)arg_num(c, "limit", 100, PAGE_FILES_MAX));
+		break;
+	case R_METRICS:
+		type = METRICS_CONTENT_TYPE;
+		metrics_write(f, s, NULL, NULL);
 		break;
 	case R_NONE:
 		code = r < 0 ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_NOT_FOUND;

@@ -205,6 +205,8 @@ slot_backoff(struct slot *sl)
 static void
 start_kill(struct slot *sl, enum slot_kill_why why, const char *words, ev_tstamp grace)
 {
+	if (sl->state != SLOT_KILLING && why < STATS_KILLS)
+		sl->sup->stats.kills[why]++;
 	sl->kill_why = why;
 	snprintf(sl->why, sizeof sl->why, "%s", words ? words : "");
 	slot_kill(sl->pid, grace > 0 ? SIGTERM : SIGKILL);

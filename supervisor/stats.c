@@ -5,6 +5,55 @@
 
 #include "supervisor/stats.h"
 
+/* Bounds a Prometheus user expects: seconds from well under a commit's
+ * fsync to a slow disk's; outcomes up to sup.c's COMMIT_COUNT; checks up
+ * to the longest --check-timeout anyone sets. */
+static const double commit_s_le[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+	0.5, 1, 2.5, 5 };
+static const double commit_n_le[] = { 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2048 };
+static const double check_s_le[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+	2.5, 5, 10, 30 };
+#define NLE(a)	((int)(sizeof (a) / sizeof (a)[0]))
+
+void
+stats_init(struct stats *st)
+{
+	histogram_init(&st->commit_s, commit_s_le, NLE(commit_s_le));
+	histogram_init(&st->commit_n, commit_n_le, NLE(commit_n_le));
+	histogram_init(&st->check_s, check_s_le, NLE(check_s_le));
+}
+
+void
+histogram_init(struct histogram *h, const double *le, int nle)
+{
+	memset(h, 0, sizeof *h);
+	h->le = le;
+	h->nle = nle < HISTOGRAM_BOUNDS ? nle : HISTOGRAM_BOUNDS;
+}
+
+void
+histogram_add(struct histogram *h, double v)
+{
+	int i = 0;
+
+	while (i < h->nle && v > h->le[i])
+		i++;
+	h->bucket[i]++;
+	h->count++;
+	h->sum += v;
+}
+
+uint64_t
+histogram_cumulative(const struct histogram *h, int i)
+{
+	uint64_t n = 0;
+	int k;
+
+	for (k = 0; k <= i && k <= h->nle; k++)
+		n += h->bucket[k];
+	return n;
+}
+
 void
 samples_add(struct samples *s, double v)
 {

@@ -9,10 +9,24 @@
 #include <stdio.h>
 
 #define STATS_RING 8192
+#define STATS_KILLS 9			/* enum slot_kill_why's values */
 
 struct samples {
 	double v[STATS_RING];
 	uint64_t n;			/* ever added; the ring keeps the latest */
+};
+
+/* A histogram of fixed bounds: every observation counted, whatever the
+ * rings above keep (for the Prometheus metrics, supervisor/metrics.c). */
+#define HISTOGRAM_BOUNDS 16
+
+struct histogram {
+	const double *le;		/* upper bounds, ascending; +Inf after them */
+	int nle;			/* at most HISTOGRAM_BOUNDS */
+	uint64_t bucket[HISTOGRAM_BOUNDS + 1];	/* per bound, not cumulative;
+					 * [nle]: above the last */
+	uint64_t count;
+	double sum;
 };
 
 struct stats {
@@ -24,7 +38,18 @@ struct stats {
 	uint64_t respawns;		/* children started after the first ones */
 	struct samples check_ms;	/* a service's checks: asked -> answered */
 	uint64_t host_refusals;		/* opens, reads and forks the host refused */
+	struct histogram commit_s;	/* each commit with outcomes: seconds */
+	struct histogram commit_n;	/* ... and its outcomes */
+	struct histogram check_s;	/* each check: asked -> answered, seconds */
+	uint64_t kills[STATS_KILLS];	/* children we killed, by enum slot_kill_why */
 };
+
+/* The histograms' bounds set, every count zero. */
+void stats_init(struct stats *st);
+void histogram_init(struct histogram *h, const double *le, int nle);
+void histogram_add(struct histogram *h, double v);
+/* Observations at or below le[i]; i == nle: all of them. */
+uint64_t histogram_cumulative(const struct histogram *h, int i);
 
 void samples_add(struct samples *s, double v);
 /* The p-th percentile (0..100) of the kept samples; 0 when there are none. */

@@ -164,6 +164,10 @@ void
 sup_fin_clear(struct sup *s)
 {
 	struct finished *f;
+	struct job *j;
+
+	for (j = s->jobs; j; j = j->next)
+		memset(j->fresh, 0, sizeof j->fresh);
 
 	while ((f = s->fin) != NULL) {
 		s->fin = f->next;
@@ -182,6 +186,7 @@ sup_commit(struct sup *s)
 	struct finished *fin;
 	struct job *j;
 	ev_tstamp t0;
+	int i;
 
 	ev_timer_stop(s->loop, &s->commit_timer);
 	if (!store_in_txn(s->st))
@@ -197,6 +202,8 @@ sup_commit(struct sup *s)
 	if (store_commit(s->st) < 0)
 		goto fail;
 	if (s->nfin > 0) {
+		histogram_add(&s->stats.commit_s, ev_time() - t0);
+		histogram_add(&s->stats.commit_n, (double)s->nfin);
 		samples_add(&s->stats.commit_ms, (ev_time() - t0) * 1000);
 		s->stats.commits++;
 		s->stats.committed += (uint64_t)s->nfin;
@@ -207,8 +214,12 @@ sup_commit(struct sup *s)
 		store_trim(s->st);
 		s->trimmed = t0;
 	}
-	for (j = s->jobs; j; j = j->next)
+	for (j = s->jobs; j; j = j->next) {
+		for (i = 0; i < OUT__COUNT; i++)
+			j->committed[i] += j->fresh[i];
+		memset(j->fresh, 0, sizeof j->fresh);
 		j->unseen = 0;
+	}
 	/* Taken off first: a subscriber may stop the pool, which commits. */
 	fin = s->fin;
 	s->fin = s->fin_tail = NULL;
@@ -258,6 +269,8 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
 		return 0;	/* it already had one: exactly once */
 	j->dirty = 1;
 	j->unseen++;
+	if (o->status >= 0 && o->status < OUT__COUNT)
+		j->fresh[o->status]++;
 	s->nfin++;
 	s->fin_bytes += plen + o->error_len + o->result_len + o->tail_len;
 	if (s->want_outcomes) {
@@ -776,6 +789,7 @@ sup_init(struct sup *s, const struct pool_opts *o, char *err, size_t errlen)
 	int i;
 
 	memset(s, 0, sizeof *s);
+	stats_init(&s->stats);
 	s->started = ev_time();
 	s->opts = *o;
 	if (s->opts.host_wait <= 0)

@@ -122,6 +122,8 @@ struct job {
 	uint64_t cursor;		/* highest seq fetched from pending */
 	int inflight;			/* tasks in children */
 	int unseen;			/* outcomes in the open transaction */
+	uint64_t fresh[OUT__COUNT];	/* ... by status */
+	uint64_t committed[OUT__COUNT];	/* committed by this process, by status */
 	int dirty;			/* rec changed in the open transaction */
 	int changed;			/* its state changed: published after the commit */
 	int held;			/* slots whose child is set up for it */

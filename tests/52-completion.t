@@ -44,6 +44,11 @@ checks() {	# checks MODE: the assertions, with MODE's helpers
 	is "$(comp "$CORRAL" submit --wa)" --wait "$m: submit --wa is --wait, a client option"
 	is "$(comp "$CORRAL" run --wa)" "" "$m: run has no --wait"
 	is "$(comp "$CORRAL" serve --check-t)" --check-timeout "$m: serve's options from serve --help"
+	is "$(comp "$CORRAL" met)" metrics "$m: 'met' is metrics"
+	is "$(comp "$CORRAL" run --metrics-f):$(comp "$CORRAL" serve --metrics-f)" --metrics-file:--metrics-file \
+	    "$m: run and serve have --metrics-file"
+	is "$(comp "$CORRAL" metrics -)" "$(printf -- '--help\n--socket\n--state\n-s')" \
+	    "$m: metrics takes -s, and --socket as a client"
 	is "$(comp "$CORRAL" results --f)" --failed "$m: results --f is --failed, no run option"
 	is "$(comp "$CORRAL" -H '')" "" "$m: no values before a command"
 	is "$(comp "$CORRAL" run -H '')" "archive

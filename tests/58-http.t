@@ -114,6 +114,14 @@ like "$(cat jobpage.html)" "rel=\"next\" href=\"/job/1\?after=$next&amp;limit=1\
 curl -s "${URL}job/1?limit=1&after=$next" > jobpage2.html
 like "$(cat jobpage2.html)" 'class="path">in/&lt;script&gt;' "... which lists the next one"
 
+# The metrics, on the same server.
+curl -s -D mhead.txt -o metrics.txt "${URL}metrics"
+like "$(cat mhead.txt)" 'Content-Type: text/plain; version=0.0.4' "/metrics is the Prometheus text format"
+like "$(cat metrics.txt)" 'corral_job_files\{job="page <test>",outcome="failed"\} 2' \
+    "... with the job's files by outcome"
+/usr/bin/python3 "$TOP/tests/promcheck.py" metrics.txt
+ok $? "... valid by prometheus_client's parser and the format's rules"
+
 # Refusals.
 is "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: evil.example:80' "$URL")" 403 \
     "a Host that is not loopback is refused (DNS rebinding)"

@@ -23,6 +23,9 @@ encoder and decoder, so that it can send what no real client would.
   noread JOB READY GO  HELLO, then RESULTS of JOB never read; touches
                     READY; once GO exists, sends JOBS requests without
                     reading until the service closes the connection
+  named HEX DIR     a SUBMIT of DIR (sha256) under a name of any bytes but
+                    NUL, given in hex, as no corral client would send it:
+                    accepted (OK), for tests/57-metrics.t
 
 Exit status 0 when the service did what the command expects, 1 when it did
 not (what went wrong on stdout, each line starting with '#'), 2 for a usage
@@ -309,8 +312,8 @@ def malformed():
 		('a field of another type', pk({'t': T_JOBS, 'rid': 5, 'job': 'x'}), 5),
 		('a nested map value', pk({'t': T_JOBS, 'rid': 5, 'x': {'a': {'b': {}}}}), None),
 	]
-	# types no request has: unused, beyond the enum, huge
-	for t in (0, 7, 8, 9, 10, 11, 12, 13, 14, 15, 29, 30, 31, 40, 41, 63, 64, 127, 128,
+	# types no request has: unused, answers only (40: TEXT), beyond the enum, huge
+	for t in (0, 7, 8, 9, 10, 11, 12, 13, 14, 15, 30, 31, 40, 41, 63, 64, 127, 128,
 	    255, 256, 65535, 1 << 32, 1 << 63):
 		cases.append(('type %d' % t, pk({'t': t, 'rid': 5}), None))
 	# the child's wire, on the control socket
@@ -548,6 +551,22 @@ def cmd_noread(path, job, ready, go):
 	fail('never closed: %d requests sent, no answer read' % sent)
 
 
+def cmd_named(path, namehex, indir):
+	name = bytes.fromhex(namehex)
+	m = {'t': T_SUBMIT, 'rid': 5, 'inputs': [os.path.abspath(indir).encode()],
+	    'handler': 'sha256', 'timeout_ms': 60000, 'retries': 1, 'halt_rate': 0.0,
+	    'halt_min': 0, 'priority': 10, 'opts': OPTS, 'wait': False}
+	# A str of raw bytes: pk() would encode text.
+	pairs = [(pk(k), pk(v)) for k, v in m.items()] + [(pk('name'), bytes([0xa0 | len(name)]) + name)]
+	s = connect(path)
+	hello(s)
+	s.sendall(frame(rawmap(pairs)))
+	got = recv_msg(s)
+	if got is None or got.get('t') != 32 or got.get('rid') != 5:
+		fail('the SUBMIT of a named job was not accepted: %r' % (got,))
+	s.close()
+
+
 def main(argv):
 	if len(argv) < 3:
 		print(__doc__, file=sys.stderr)
@@ -575,6 +594,8 @@ def run(path, cmd, args):
 		cmd_stall(path, args[0], args[1:] == ['nohello'])
 	elif cmd == 'noread' and len(args) == 3:
 		cmd_noread(path, *args)
+	elif cmd == 'named' and len(args) == 2:
+		cmd_named(path, *args)
 	else:
 		print(__doc__, file=sys.stderr)
 		sys.exit(2)

@@ -970,6 +970,8 @@ fuzz(void)
 	    { .seq = 1, .path = "/a", .path_len = 2, .exit_code = -1 } });
 	FRAME(.type = CTL_VERDICT, .verdict = { 1, "bad", 3, map, sizeof map });
 	FRAME(.type = CTL_END);
+	FRAME(.type = CTL_METRICS);
+	FRAME(.type = CTL_TEXT, .text = { "a 1\n", 4 });
 	starts[nframes] = b.len;
 	ok(sane, "%zu seed frames encoded", nframes);
 
@@ -999,6 +1001,42 @@ fuzz(void)
 	}
 	ok(sane, "100000 mutated frames: each refused with a reason, or decoded and stable (%d decoded)",
 	    accepted);
+	ipc_buf_free(&b);
+}
+
+/* METRICS asks, TEXT answers in chunks of whole lines: any bytes (a
+ * label value is escaped, not checked), 1 to CTL_CHUNK_MAX of them. */
+static void
+text_chunks(void)
+{
+	struct ipc_buf b = { 0 };
+	struct ctl_msg m, d;
+	const char *why;
+	char *big = malloc(CTL_CHUNK_MAX + 1);
+
+	memset(&m, 0, sizeof m);
+	m.type = CTL_METRICS, m.rid = 41;
+	ok(cycle(&b, &m, CTL_REQUESTS, &d) == 0 && d.rid == 41, "metrics round-trips as a request");
+	ok(ctl_decode(b.data + IPC_HDR, b.len - IPC_HDR, CTL_REPLIES, &d, &why) < 0,
+	    "metrics is no reply");
+	m.type = CTL_TEXT;
+	m.text.text = "x_total{job=\"\xff\\n\"} 1\n", m.text.len = 21;
+	ok(cycle(&b, &m, CTL_REPLIES, &d) == 0 && d.text.len == 21 &&
+	    memcmp(d.text.text, m.text.text, 21) == 0 && within(&b, d.text.text, d.text.len),
+	    "text round-trips byte for byte, inside its frame");
+	ok(ctl_decode(b.data + IPC_HDR, b.len - IPC_HDR, CTL_REQUESTS, &d, &why) < 0,
+	    "text is no request");
+	memset(big, '#', CTL_CHUNK_MAX + 1);
+	m.text.text = big, m.text.len = CTL_CHUNK_MAX;
+	ok(cycle(&b, &m, CTL_REPLIES, &d) == 0 && d.text.len == CTL_CHUNK_MAX,
+	    "a text of CTL_CHUNK_MAX bytes round-trips");
+	m.text.len = CTL_CHUNK_MAX + 1;
+	put_refused(&m, EINVAL, "a text above CTL_CHUNK_MAX");
+	m.text.len = 0;
+	put_refused(&m, EINVAL, "an empty text");
+	ok(strcmp(ipc_type_name(CTL_METRICS), "ctl_metrics") == 0 &&
+	    strcmp(ipc_type_name(CTL_TEXT), "ctl_text") == 0, "metrics and text type names");
+	free(big);
 	ipc_buf_free(&b);
 }
 
@@ -1041,6 +1079,7 @@ main(void)
 	encoder_refusals();
 	decoder_refusals();
 	paths();
+	text_chunks();
 	fuzz();
 	ipc_buf_free(&inputs);
 	msgpack_sbuffer_destroy(&sb);
