@@ -47,7 +47,7 @@ $(B)/tests/unit_parse:  $(COMMON_OBJ)
 $(B)/tests/unit_ipc:    $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_ctl:    $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_mpcheck: $(IPC_OBJ) $(COMMON_OBJ)
-$(B)/tests/unit_json:   $(B)/supervisor/json.o $(B)/supervisor/store.o $(B)/supervisor/store_read.o $(B)/supervisor/store_bulk.o $(B)/supervisor/store_inputs.o $(B)/supervisor/record.o $(IPC_OBJ) $(COMMON_OBJ)
+$(B)/tests/unit_json:   $(B)/supervisor/json.o $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_store:  $(B)/supervisor/store.o $(B)/supervisor/store_read.o $(B)/supervisor/store_bulk.o $(B)/supervisor/store_inputs.o $(B)/supervisor/record.o $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_result: $(B)/child/result.o $(IPC_OBJ) $(COMMON_OBJ)
 UNIT_TESTS += $(B)/tests/unit_extract

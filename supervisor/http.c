@@ -403,7 +403,7 @@ listen_on(const char *addr, int *loopback, char *url, size_t ulen, char *err, si
 {
 	char host[256], port[16], shown[INET6_ADDRSTRLEN];
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai;
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	socklen_t sl = sizeof ss;
 	const char *colon, *p;
 	int fd, one = 1, r;

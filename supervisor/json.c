@@ -17,6 +17,12 @@
  * (ipc_decode checks the same), and so the depth the walk recurses to. */
 #define JSON_DEPTH 32
 
+/* An outcome's word is the control protocol's (ipc/ctl.c), whose order is
+ * the store's. */
+_Static_assert((int)CTL_OUT_OK == (int)OUT_OK && (int)CTL_OUT_SKIPPED == (int)OUT_SKIPPED &&
+    (int)CTL_OUT__N == (int)OUT__COUNT,
+    "enum ctl_outcome follows enum outcome");
+
 int
 json_is_utf8(const char *s, size_t len)
 {
@@ -522,7 +528,7 @@ json_outcome(FILE *f, const char *job, uint64_t seq, const char *path, size_t pl
 		json_base64(f, path, plen);
 	}
 	fprintf(f, ",\"status\":\"%s\",\"attempts\":%u,\"duration_ms\":%llu,\"finished_ms\":%llu",
-	    outcome_name(o->status), o->attempts, (unsigned long long)o->duration_ms,
+	    ctl_outcome_name(o->status), o->attempts, (unsigned long long)o->duration_ms,
 	    (unsigned long long)o->finished_ms);
 	if (o->status != OUT_OK) {
 		fputs(",\"error\":", f);
