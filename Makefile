@@ -303,6 +303,7 @@ install: corral
 	sed 's|@bindir@|$(BINDIR)|g' systemd/corral.service > $(DESTDIR)$(UNITDIR)/corral.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/corral.service
 	install -m 644 systemd/corral.socket $(DESTDIR)$(UNITDIR)/corral.socket
+	install -m 644 systemd/corral-http.socket $(DESTDIR)$(UNITDIR)/corral-http.socket
 	install -m 644 systemd/corral.sysusers $(DESTDIR)$(SYSUSERSDIR)/corral.conf
 	install -m 644 systemd/corral.tmpfiles $(DESTDIR)$(TMPFILESDIR)/corral.conf
 	install -m 644 completion/corral.bash $(DESTDIR)$(COMPLDIR)/corral
@@ -318,6 +319,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/corral $(DESTDIR)$(INCLUDEDIR)/corral.h $(DESTDIR)$(PCDIR)/corral.pc \
 	    $(DESTDIR)$(DOCDIR)/examples/count_bytes.c $(DESTDIR)$(DOCDIR)/examples/README.md \
 	    $(DESTDIR)$(UNITDIR)/corral.service $(DESTDIR)$(UNITDIR)/corral.socket \
+	    $(DESTDIR)$(UNITDIR)/corral-http.socket \
 	    $(DESTDIR)$(SYSUSERSDIR)/corral.conf $(DESTDIR)$(TMPFILESDIR)/corral.conf \
 	    $(DESTDIR)$(COMPLDIR)/corral
 	if cmp -s systemd/corral.conf $(DESTDIR)$(CONFDIR)/corral.conf; then \

@@ -702,7 +702,7 @@ run(const struct run_cmd *o)
 	}
 	sub.job = v.job;
 	sup_subscribe(&s, &sub);
-	if (o->http && http_start(&s, o->http, err, sizeof err) < 0) {
+	if (o->http && http_start(&s, o->http, -1, err, sizeof err) < 0) {
 		sup_free(&s);
 		stats_drop(stats_fd, o->stats, stats_made);
 		log_diex(EXIT_USAGE, "%s", err);

@@ -615,7 +615,7 @@ cli_serve(int argc, char **argv)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	const char *worker = getenv("CORRAL_WORKER");
 	char err[9300];
-	int c, n, idx;
+	int c, n, idx, http_fd = -1;
 
 	memset(&sv, 0, sizeof sv);
 	sv.o.pool.state_dir = "/var/lib/corral";
@@ -670,7 +670,7 @@ cli_serve(int argc, char **argv)
 
 	/* The listener first: a socket-activated one must be taken or refused
 	 * before anything can go wrong and leave it hanging. */
-	if (notify_listen_fd(sv.o.ctl.path, &sv.o.ctl.fd, err, sizeof err) < 0)
+	if (notify_listen_fd(sv.o.ctl.path, &sv.o.ctl.fd, &http_fd, err, sizeof err) < 0)
 		log_diex(EXIT_USAGE, "%s", err);
 	if (sup_init(&sv.sup, &sv.o.pool, err, sizeof err) < 0) {
 		if (errno == EBUSY)
@@ -689,7 +689,11 @@ cli_serve(int argc, char **argv)
 		sup_free(&sv.sup);
 		log_diex(EXIT_USAGE, "%s", err);
 	}
-	if (sv.o.http && http_start(&sv.sup, sv.o.http, err, sizeof err) < 0) {
+	if (http_fd >= 0 && sv.o.http)
+		log_infox("--http %s: the status page is served on the socket systemd passed instead",
+		    sup_esc(sv.o.http, strlen(sv.o.http)));
+	if ((sv.o.http || http_fd >= 0) &&
+	    http_start(&sv.sup, http_fd >= 0 ? NULL : sv.o.http, http_fd, err, sizeof err) < 0) {
 		control_stop(&sv.sup);
 		sup_free(&sv.sup);
 		log_diex(EXIT_USAGE, "%s", err);

@@ -397,14 +397,44 @@ mhd_log(void *arg, const char *fmt, va_list ap)
 	log_infox("http: %s", line);
 }
 
-/* A listening socket on addr: its descriptor, or -1 with err. */
+/* The URL a listener serves on, and whether it is on a loopback address:
+ * 0, or -1 with err. */
 static int
-listen_on(const char *addr, int *loopback, char *url, size_t ulen, char *err, size_t errlen)
+sock_url(int fd, int *loopback, char *url, size_t ulen, char *err, size_t errlen)
 {
-	char host[256], port[16], shown[INET6_ADDRSTRLEN];
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai;
 	struct sockaddr_storage ss = { 0 };
 	socklen_t sl = sizeof ss;
+	char shown[INET6_ADDRSTRLEN];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
+		snprintf(err, errlen, "http: descriptor %d: %s", fd, strerror(errno));
+		return -1;
+	}
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		*loopback = IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
+		inet_ntop(AF_INET6, &a->sin6_addr, shown, sizeof shown);
+		snprintf(url, ulen, "http://[%s]:%u/", shown, ntohs(a->sin6_port));
+	} else if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		*loopback = (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+		inet_ntop(AF_INET, &a->sin_addr, shown, sizeof shown);
+		snprintf(url, ulen, "http://%s:%u/", shown, ntohs(a->sin_port));
+	} else {
+		snprintf(err, errlen, "http: descriptor %d is no TCP socket", fd);
+		return -1;
+	}
+	return 0;
+}
+
+/* A listening socket on addr: its descriptor, or -1 with err. */
+static int
+listen_on(const char *addr, char *err, size_t errlen)
+{
+	char host[256], port[16];
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai;
 	const char *colon, *p;
 	int fd, one = 1, r;
 	size_t n;
@@ -435,33 +465,21 @@ listen_on(const char *addr, int *loopback, char *url, size_t ulen, char *err, si
 		goto bad;
 	snprintf(port, sizeof port, "%s", colon + 1);
 	if ((r = getaddrinfo(host, port, &hints, &ai)) != 0) {
-		snprintf(err, errlen, "http: cannot listen on %s: %s", addr, gai_strerror(r));
+		snprintf(err, errlen, "http: cannot listen on %s: %s", sup_esc(addr, strlen(addr)),
+		    gai_strerror(r));
 		return -1;
 	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 64) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
-		snprintf(err, errlen, "http: cannot listen on %s: %s", addr, strerror(errno));
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 64) < 0) {
+		snprintf(err, errlen, "http: cannot listen on %s: %s", sup_esc(addr, strlen(addr)),
+		    strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		freeaddrinfo(ai);
 		return -1;
 	}
 	freeaddrinfo(ai);
-	if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		*loopback = IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
-		inet_ntop(AF_INET6, &a->sin6_addr, shown, sizeof shown);
-		snprintf(url, ulen, "http://[%s]:%u/", shown, ntohs(a->sin6_port));
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		*loopback = (ntohl(a->sin_addr.s_addr) >> 24) == 127;
-		inet_ntop(AF_INET, &a->sin_addr, shown, sizeof shown);
-		snprintf(url, ulen, "http://%s:%u/", shown, ntohs(a->sin_port));
-	}
 	return fd;
 bad:
 	snprintf(err, errlen, "http: '%s' is no address: give PORT, HOST:PORT or [IPV6]:PORT",
@@ -470,11 +488,10 @@ bad:
 }
 
 int
-http_start(struct sup *s, const char *addr, char *err, size_t errlen)
+http_start(struct sup *s, const char *addr, int fd, char *err, size_t errlen)
 {
 	const union MHD_DaemonInfo *info;
 	struct http *h;
-	int fd;
 
 	if (the != NULL) {
 		snprintf(err, errlen, "http: already serving on %s", the->url);
@@ -485,7 +502,12 @@ http_start(struct sup *s, const char *addr, char *err, size_t errlen)
 		return -1;
 	}
 	h->sup = s;
-	if ((fd = listen_on(addr, &h->loopback, h->url, sizeof h->url, err, errlen)) < 0) {
+	if (addr != NULL && (fd = listen_on(addr, err, errlen)) < 0) {
+		free(h);
+		return -1;
+	}
+	if (sock_url(fd, &h->loopback, h->url, sizeof h->url, err, errlen) < 0) {
+		close(fd);
 		free(h);
 		return -1;
 	}

@@ -160,36 +160,77 @@ bound_path(int fd, char *buf, size_t len)
 	return buf;
 }
 
-int
-notify_listen_fd(const char *want_path, int *fd, char *err, size_t errlen)
+/* Checks one passed descriptor and makes it non-blocking and
+ * close-on-exec: 0, or -1 with err. */
+static int
+take(int lfd, int http, const char *want_path, char *err, size_t errlen)
 {
 	char where[sizeof ((struct sockaddr_un *)0)->sun_path + 1];
-	int n, i, fl, lfd = SD_LISTEN_FDS_START;
+	int fl;
 
-	*fd = -1;
-	if ((n = sd_listen_fds(1)) <= 0) {
-		if (n == 0)
-			return 0;
-		snprintf(err, errlen, "socket activation: LISTEN_FDS: %s", strerror(-n));
-		return -1;
-	}
-	if (n != 1)
-		snprintf(err, errlen, "socket activation passed %d descriptors; corral takes one, its "
-		    "control socket (one ListenStream= in corral.socket)", n);
-	else if (sd_is_socket_unix(lfd, SOCK_STREAM, 1, NULL, 0) <= 0)
+	if (http && sd_is_socket_inet(lfd, AF_UNSPEC, SOCK_STREAM, 1, 0) <= 0)
+		snprintf(err, errlen, "socket activation: descriptor %d, named http, is not a "
+		    "listening TCP socket (ListenStream= in corral-http.socket names an address)", lfd);
+	else if (!http && sd_is_socket_unix(lfd, SOCK_STREAM, 1, NULL, 0) <= 0)
 		snprintf(err, errlen, "socket activation: descriptor %d is not a listening AF_UNIX "
 		    "stream socket (ListenStream= in corral.socket names a path)", lfd);
-	else if (want_path != NULL && sd_is_socket_unix(lfd, SOCK_STREAM, 1, want_path, 0) <= 0)
+	else if (!http && want_path != NULL && sd_is_socket_unix(lfd, SOCK_STREAM, 1, want_path, 0) <= 0)
 		snprintf(err, errlen, "socket activation: the socket is bound to %s, not to the "
 		    "control socket %s (ListenStream= in corral.socket and --socket differ)",
 		    bound_path(lfd, where, sizeof where), want_path);
 	else if ((fl = fcntl(lfd, F_GETFL)) < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0 ||
 	    fcntl(lfd, F_SETFD, FD_CLOEXEC) < 0)
 		snprintf(err, errlen, "socket activation: descriptor %d: %s", lfd, strerror(errno));
-	else {
-		*fd = lfd;
+	else
 		return 0;
+	return -1;
+}
+
+static int
+is_http(char **names, int i)
+{
+	return names != NULL && names[i] != NULL && strcmp(names[i], NOTIFY_HTTP_NAME) == 0;
+}
+
+int
+notify_listen_fd(const char *want_path, int *fd, int *http_fd, char *err, size_t errlen)
+{
+	char **names = NULL;
+	int n, i, http, lfd, ncontrol = 0, nhttp = 0, r = 0;
+
+	*fd = *http_fd = -1;
+	if ((n = sd_listen_fds_with_names(1, &names)) <= 0) {
+		if (n == 0)
+			return 0;
+		snprintf(err, errlen, "socket activation: LISTEN_FDS: %s", strerror(-n));
+		return -1;
 	}
+	for (i = 0; i < n; i++)
+		nhttp += is_http(names, i);
+	ncontrol = n - nhttp;
+	if (ncontrol > 1)
+		snprintf(err, errlen, "socket activation passed %d descriptors for the control "
+		    "socket; corral takes one (one ListenStream= in corral.socket)", ncontrol);
+	else if (ncontrol == 0)
+		snprintf(err, errlen, "socket activation passed no control socket, only one named "
+		    "http (corral.socket is needed beside corral-http.socket)");
+	else if (nhttp > 1)
+		snprintf(err, errlen, "socket activation passed %d descriptors named http; corral "
+		    "serves one (one ListenStream= in corral-http.socket)", nhttp);
+	for (i = 0; i < n && ncontrol == 1 && nhttp <= 1 && r == 0; i++) {
+		lfd = SD_LISTEN_FDS_START + i;
+		http = is_http(names, i);
+		if ((r = take(lfd, http, want_path, err, errlen)) == 0)
+			*(http ? http_fd : fd) = lfd;
+	}
+	if (ncontrol != 1 || nhttp > 1)
+		r = -1;
+	for (i = 0; i < n && names; i++)
+		free(names[i]);
+	free(names);
+	if (r == 0)
+		return 0;
+	*fd = *http_fd = -1;
 	for (i = 0; i < n; i++)
 		close(SD_LISTEN_FDS_START + i);
 	return -1;

@@ -40,17 +40,22 @@ int notify_watchdog_start(struct ev_loop *loop);
  * was never started. */
 void notify_watchdog_stop(struct ev_loop *loop);
 
-/* The listener of socket activation (LISTEN_FDS and LISTEN_PID, which it
- * unsets so that no child inherits them). This works with or without
- * NOTIFY_SOCKET.
+/* The listeners of socket activation (LISTEN_FDS, LISTEN_PID and
+ * LISTEN_FDNAMES, which it unsets so that no child inherits them). This
+ * works with or without NOTIFY_SOCKET.
  * want_path: the control socket's path (--socket), compared as given with
  *   the path the socket is bound to; NULL takes any.
- * fd: out: the listener, non-blocking and close-on-exec; -1 when the
- *   process was not socket-activated (then 0 is returned).
- * Returns 0, or -1 with one line in err when what was passed is not exactly
- * one listening AF_UNIX stream socket bound to want_path: every passed
- * descriptor is then closed. Refusing beats serving half: a socket left
- * with systemd but not accepted on would hang its clients. */
-int notify_listen_fd(const char *want_path, int *fd, char *err, size_t errlen);
+ * fd: out: the control socket's listener, non-blocking and close-on-exec;
+ *   -1 when the process was not socket-activated (then 0 is returned).
+ * http_fd: out: the status page's listener, a descriptor named
+ *   NOTIFY_HTTP_NAME (corral-http.socket's FileDescriptorName=), made the
+ *   same way; -1 when none was passed.
+ * Returns 0, or -1 with one line in err when what was passed is not one
+ * listening AF_UNIX stream socket bound to want_path, and at most one
+ * listening TCP socket named http: every passed descriptor is then closed.
+ * Refusing beats serving half: a socket left with systemd but not accepted
+ * on would hang its clients. */
+#define NOTIFY_HTTP_NAME	"http"
+int notify_listen_fd(const char *want_path, int *fd, int *http_fd, char *err, size_t errlen);
 
 #endif

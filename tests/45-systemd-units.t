@@ -25,16 +25,20 @@ if [ "$(basename "$CORRAL")" != corral ]; then
 fi
 mkdir units
 sed "s|@bindir@|$bindir|g" "$UNITS/corral.service" > units/corral.service
-cp "$UNITS/corral.socket" units/
+cp "$UNITS/corral.socket" "$UNITS/corral-http.socket" units/
 is "$(sed -n 's/^ExecStart=//p' units/corral.service)" \
     "$bindir/corral serve --state /var/lib/corral --socket /run/corral/control.sock --config /etc/corral/corral.conf" \
     "ExecStart names the built corral"
 is "$(grep -c '@[a-z]*@' units/corral.service)" 0 "no placeholder is left"
 is "$(sed -n 's/^ListenStream=//p' units/corral.socket)" "/run/corral/control.sock" \
     "corral.socket listens where corral.service's --socket points"
+is "$(sed -n 's/^\(ListenStream\|FileDescriptorName\|Service\|IPAddressAllow\)=//p' units/corral-http.socket | tr '\n' ' ')" \
+    "127.0.0.1:9464 http corral.service localhost " \
+    "corral-http.socket: a loopback port, passed to corral.service as http, only loopback let in"
 
 if have systemd-analyze; then
-	systemd-analyze verify --man=no --recursive-errors=no units/corral.socket units/corral.service \
+	systemd-analyze verify --man=no --recursive-errors=no units/corral.socket \
+	    units/corral-http.socket units/corral.service \
 	    > verify.out 2> verify.err
 	is "$?" 0 "systemd-analyze verify: exit 0"
 	# verify loads the host's units these name (sockets.target,
@@ -136,6 +140,7 @@ if [ -x "$TOP/corral" ]; then
 	# PREFIX/lib/systemd/system where systemd has no pkg-config file.
 	is "$(cd dest && find . -type f | sed 's|^\./||; s|^usr/lib/systemd/|lib/systemd/|' | LC_ALL=C sort)" \
 	    "etc/corral/corral.conf
+lib/systemd/system/corral-http.socket
 lib/systemd/system/corral.service
 lib/systemd/system/corral.socket
 usr/bin/corral

@@ -204,4 +204,29 @@ wait "$DPID"
 is $? 0 "the service stops with its page"
 stop_notify
 
+# Under systemd, corral-http.socket's listener is passed beside
+# corral.socket's, named http (FileDescriptorName=http): the service serves
+# the page on it with no --http, and no network of its own.
+if have systemd-socket-activate; then
+	# It takes no port 0: a port the kernel just gave and took back.
+	free=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1,
+	    LocalAddr => "127.0.0.1:0")->sockport')
+	systemd-socket-activate -l "$T/act.sock" -l "127.0.0.1:$free" --fdname=corral.socket:http \
+	    -E ASAN_OPTIONS -E UBSAN_OPTIONS -E CORRAL_WORKER \
+	    "$CORRAL" serve -s "$T/act" --socket "$T/act.sock" -j 1 --check-workers 0 2> act.log &
+	apid=$!
+	wait_until test -S "$T/act.sock"
+	"$CORRAL" submit --socket "$T/act.sock" --wait --job act -H sha256 "$T/in" > /dev/null
+	aurl=$(grep -o 'http://127.0.0.1:[0-9]*/' act.log | head -1)
+	is "$aurl" "http://127.0.0.1:$free/" "socket activation: the listener named http serves the page"
+	is "$(curl -s "${aurl}api/jobs/act" | jq -r .state)" done "... with the service's jobs"
+	kill -TERM "$apid"
+	wait "$apid"
+	is $? 0 "... and the service stops cleanly"
+else
+	skip "no systemd-socket-activate"
+	skip "no systemd-socket-activate"
+	skip "no systemd-socket-activate"
+fi
+
 done_testing

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <ev.h>
 
@@ -252,6 +254,7 @@ activate(int n, int pid)
 {
 	char v[32];
 
+	unsetenv("LISTEN_FDNAMES");
 	snprintf(v, sizeof v, "%d", n);
 	setenv("LISTEN_FDS", v, 1);
 	snprintf(v, sizeof v, "%d", pid);
@@ -274,17 +277,84 @@ static void
 refused(const char *want, const char *err_has, int n, const char *what)
 {
 	char err[512];
-	int fd = 7, r, i, closed = 1;
+	int fd = 7, hfd = 7, r, i, closed = 1;
 
 	err[0] = '\0';
-	r = notify_listen_fd(want, &fd, err, sizeof err);
+	r = notify_listen_fd(want, &fd, &hfd, err, sizeof err);
 	for (i = 0; i < n; i++)
 		if (fd_open(3 + i))
 			closed = 0;
-	ok(r == -1 && fd == -1 && strstr(err, err_has) != NULL && closed, "%s: refused, passed "
+	ok(r == -1 && fd == -1 && hfd == -1 && strstr(err, err_has) != NULL && closed, "%s: refused, passed "
 	    "descriptors closed", what);
 	if (r != -1 || strstr(err, err_has) == NULL)
 		printf("#   got %d '%s'\n", r, err);
+}
+
+/* A listening TCP socket on 127.0.0.1, a free port. */
+static int
+tcp_listener(void)
+{
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0 || bind(s, (struct sockaddr *)&in, sizeof in) < 0 || listen(s, 8) < 0) {
+		printf("Bail out! a TCP listener: %s\n", strerror(errno));
+		exit(1);
+	}
+	return s;
+}
+
+/* corral-http.socket's listener beside corral.socket's, told apart by
+ * LISTEN_FDNAMES (FileDescriptorName=http). */
+static void
+test_listen_http(const char *path)
+{
+	char err[512];
+	int fd, hfd, r;
+
+	pass_at(listener(path), 3);
+	pass_at(tcp_listener(), 4);
+	activate(2, (int)getpid());
+	setenv("LISTEN_FDNAMES", "corral.socket:http", 1);
+	fd = hfd = 7;
+	r = notify_listen_fd(path, &fd, &hfd, err, sizeof err);
+	ok(r == 0 && fd == 3 && hfd == 4, "a control socket and one named http: both taken (%d, %d)",
+	    fd, hfd);
+	ok(hfd == 4 && (fcntl(hfd, F_GETFL) & O_NONBLOCK) && (fcntl(hfd, F_GETFD) & FD_CLOEXEC),
+	    "... the http one non-blocking and close-on-exec");
+	ok(getenv("LISTEN_FDNAMES") == NULL, "... LISTEN_FDNAMES is gone from the environment");
+	close(3);
+	close(4);
+
+	pass_at(tcp_listener(), 3);
+	pass_at(listener(path), 4);
+	activate(2, (int)getpid());
+	setenv("LISTEN_FDNAMES", "http:control", 1);
+	fd = hfd = 7;
+	r = notify_listen_fd(path, &fd, &hfd, err, sizeof err);
+	ok(r == 0 && fd == 4 && hfd == 3, "... in either order");
+	close(3);
+	close(4);
+
+	pass_at(listener(path), 3);
+	pass_at(listener(path), 4);
+	activate(2, (int)getpid());
+	setenv("LISTEN_FDNAMES", "control:http", 1);
+	refused(path, "descriptor 4, named http, is not a listening TCP socket", 2,
+	    "an AF_UNIX socket named http");
+	unlink(path);
+
+	pass_at(tcp_listener(), 3);
+	activate(1, (int)getpid());
+	setenv("LISTEN_FDNAMES", "http", 1);
+	refused(path, "passed no control socket, only one named http", 1, "only the http socket");
+
+	pass_at(listener(path), 3);
+	pass_at(tcp_listener(), 4);
+	pass_at(tcp_listener(), 5);
+	activate(3, (int)getpid());
+	setenv("LISTEN_FDNAMES", "control:http:http", 1);
+	refused(path, "passed 2 descriptors named http; corral serves one", 3, "two named http");
 }
 
 static void
@@ -292,32 +362,32 @@ test_listen(void)
 {
 	char path[300], other[300], err[512];
 	struct sockaddr_un sa;
-	int fd, r, c, a;
+	int fd, hfd, r, c, a;
 
 	snprintf(path, sizeof path, "%s/control.sock", dir);
 	snprintf(other, sizeof other, "%s/other.sock", dir);
-	if (fd_open(3) || fd_open(4)) {
-		printf("Bail out! descriptors 3 and 4 must be free for the socket activation tests\n");
+	if (fd_open(3) || fd_open(4) || fd_open(5)) {
+		printf("Bail out! descriptors 3 to 5 must be free for the socket activation tests\n");
 		exit(1);
 	}
 
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_PID");
 	fd = 7;
-	r = notify_listen_fd(path, &fd, err, sizeof err);
+	r = notify_listen_fd(path, &fd, &hfd, err, sizeof err);
 	ok(r == 0 && fd == -1, "not socket-activated: 0, no descriptor");
 
 	pass_at(listener(path), 3);
 	activate(1, (int)getppid());
 	fd = 7;
-	r = notify_listen_fd(path, &fd, err, sizeof err);
+	r = notify_listen_fd(path, &fd, &hfd, err, sizeof err);
 	ok(r == 0 && fd == -1 && fd_open(3), "LISTEN_PID of another process: not ours, left alone");
 	close(3);
 
 	pass_at(listener(path), 3);
 	activate(1, (int)getpid());
 	fd = 7;
-	r = notify_listen_fd(path, &fd, err, sizeof err);
+	r = notify_listen_fd(path, &fd, &hfd, err, sizeof err);
 	ok(r == 0 && fd == 3, "one listener at the wanted path: taken (fd %d)", fd);
 	ok(fd == 3 && (fcntl(fd, F_GETFL) & O_NONBLOCK) && (fcntl(fd, F_GETFD) & FD_CLOEXEC),
 	    "... non-blocking and close-on-exec");
@@ -338,7 +408,7 @@ test_listen(void)
 	pass_at(listener(path), 3);
 	activate(1, (int)getpid());
 	fd = 7;
-	r = notify_listen_fd(NULL, &fd, err, sizeof err);
+	r = notify_listen_fd(NULL, &fd, &hfd, err, sizeof err);
 	ok(r == 0 && fd == 3, "no path wanted: any listener is taken");
 	close(3);
 
@@ -368,14 +438,16 @@ test_listen(void)
 	pass_at(listener(path), 3);
 	pass_at(listener(other), 4);
 	activate(2, (int)getpid());
-	refused(path, "socket activation passed 2 descriptors; corral takes one", 2, "two descriptors");
+	refused(path, "socket activation passed 2 descriptors for the control socket; corral takes one",
+	    2, "two descriptors");
+	test_listen_http(path);
 
 	setenv("LISTEN_FDS", "many", 1);
 	snprintf(err, sizeof err, "%d", (int)getpid());
 	setenv("LISTEN_PID", err, 1);
 	fd = 7;
 	err[0] = '\0';
-	r = notify_listen_fd(path, &fd, err, sizeof err);
+	r = notify_listen_fd(path, &fd, &hfd, err, sizeof err);
 	ok(r == -1 && fd == -1 && strstr(err, "LISTEN_FDS") != NULL, "a malformed LISTEN_FDS: '%s'", err);
 	unlink(path);
 	unlink(other);
