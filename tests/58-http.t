@@ -186,7 +186,7 @@ start --http 0
 ok $? "serve --http 0 starts"
 surl=$(grep -o 'http://127.0.0.1:[0-9]*/' serve.log | head -1)
 like "$surl" '^http://127\.0\.0\.1:[0-9]+/$' "serve --http 0 logs its URL"
-"$CORRAL" submit --socket "$SOCK" --wait --job svc -H sha256 "$T/in" > /dev/null
+"$CORRAL" submit --socket "$SOCK" --wait --job svc -H sha256 "$T/in" > /dev/null 2>&1
 is "$(curl -s "${surl}api/jobs" | jq -r '.jobs[] | select(.job == "svc") | .state + " " + (.ok|tostring)')" \
     "done 18" "the service's page has the job it ran, done"
 like "$(curl -s "${surl}")" '<a href="/job/[0-9]*">svc</a>' "... on its status page"
@@ -196,7 +196,7 @@ i=0; while [ $i -lt 400 ]; do echo "line $i of a file long enough to be cut"; i=
 tar -czf whole.tar.gz -C arch d
 rm -r arch/d
 head -c 600 whole.tar.gz > arch/cut.tar.gz
-"$CORRAL" submit --socket "$SOCK" --wait --job arch -H archive "$T/arch" > /dev/null
+"$CORRAL" submit --socket "$SOCK" --wait --job arch -H archive "$T/arch" > /dev/null 2>&1
 like "$(curl -s "${surl}")" 'class="path">[^<]*/arch/cut.tar.gz</td><td class="outcome failed">failed</td><td>1</td><td class="error">truncated: [^<]*</td><td class="reasons">malformed: truncated</td>' \
     "a failed archive is listed with its error, verdict and reason"
 kill -TERM "$DPID"
@@ -216,7 +216,7 @@ if have systemd-socket-activate; then
 	    "$CORRAL" serve -s "$T/act" --socket "$T/act.sock" -j 1 --check-workers 0 2> act.log &
 	apid=$!
 	wait_until test -S "$T/act.sock"
-	"$CORRAL" submit --socket "$T/act.sock" --wait --job act -H sha256 "$T/in" > /dev/null
+	"$CORRAL" submit --socket "$T/act.sock" --wait --job act -H sha256 "$T/in" > /dev/null 2>&1
 	aurl=$(grep -o 'http://127.0.0.1:[0-9]*/' act.log | head -1)
 	is "$aurl" "http://127.0.0.1:$free/" "socket activation: the listener named http serves the page"
 	is "$(curl -s "${aurl}api/jobs/act" | jq -r .state)" done "... with the service's jobs"
