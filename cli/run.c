@@ -690,8 +690,16 @@ run(const struct run_cmd *o)
 		}
 		log_diex(EXIT_USAGE, "%s", err);
 	}
+	/* Refused before the job is opened, so its record is left as it was. */
+	if ((o->metrics_file && metrics_file_check(o->metrics_file, err, sizeof err) < 0) ||
+	    (o->http && http_start(&s, o->http, -1, err, sizeof err) < 0)) {
+		sup_free(&s);
+		stats_drop(stats_fd, o->stats, stats_made);
+		log_diex(EXIT_USAGE, "%s", err);
+	}
 	progress_list_wait(&o->spec, o->quiet);
 	if ((v.job = sup_job_open(&s, &o->spec, err, sizeof err)) == NULL) {
+		http_stop();
 		sup_free(&s);
 		stats_drop(stats_fd, o->stats, stats_made);
 		log_diex(EXIT_USAGE, "%s", err);
@@ -702,11 +710,6 @@ run(const struct run_cmd *o)
 	}
 	sub.job = v.job;
 	sup_subscribe(&s, &sub);
-	if (o->http && http_start(&s, o->http, -1, err, sizeof err) < 0) {
-		sup_free(&s);
-		stats_drop(stats_fd, o->stats, stats_made);
-		log_diex(EXIT_USAGE, "%s", err);
-	}
 	ev_signal_init(&sig_int, signal_cb, SIGINT);
 	ev_signal_init(&sig_term, signal_cb, SIGTERM);
 	ev_signal_init(&sig_hup, signal_cb, SIGHUP);

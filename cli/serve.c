@@ -664,7 +664,8 @@ cli_serve(int argc, char **argv)
 		log_diex(EXIT_USAGE, "serve: no PATH is taken: jobs come with 'corral submit'");
 	if (sv.o.config == NULL && access("/etc/corral/corral.conf", F_OK) == 0)
 		sv.o.config = "/etc/corral/corral.conf";
-	if (serve_load(&sv, &sv.o, &sv.defaults, err, sizeof err) < 0)
+	if (serve_load(&sv, &sv.o, &sv.defaults, err, sizeof err) < 0 ||
+	    (sv.o.metrics_file && metrics_file_check(sv.o.metrics_file, err, sizeof err) < 0))
 		log_diex(EXIT_USAGE, "%s", err);
 	sv.o.ctl.defaults = &sv.defaults->cmd.spec;
 

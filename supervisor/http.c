@@ -30,7 +30,7 @@
 #define RECENT_MAX	20		/* failures the status page lists */
 #define KEEP_PATH	4096		/* bytes of a failure's path kept */
 #define KEEP_TEXT	1024		/* ... of its error and its stderr */
-#define KEEP_RESULT	(16u << 10)	/* ... of its result map, else none */
+#define KEEP_RESULT	PAGE_RESULT_MAX	/* ... of its result map, else none */
 
 /* What every answer says about itself: nothing cached, nothing sniffed,
  * no frame, no referrer; and for a page, no script or style but its own
@@ -98,6 +98,7 @@ recent_outcome(void *arg, struct job *j, uint64_t seq, const char *path, size_t 
 	f->o.tail_len = tlen;
 	f->o.result = (const uint8_t *)keep(&at, o->result, rlen);
 	f->o.result_len = rlen;
+	f->result_omitted = rlen < o->result_len ? o->result_len : 0;
 	if (h->nrecent < RECENT_MAX)
 		slot = (h->head + h->nrecent++) % RECENT_MAX;
 	else {
@@ -168,53 +169,99 @@ respond_text(struct MHD_Connection *c, unsigned code, const char *fmt, ...)
 }
 
 /* A Host header a page on a loopback address answers: a loopback address
- * or localhost, with any port. Another name is a DNS rebinding, a page
- * elsewhere reaching this one through the browser: refused. */
+ * or localhost, with a port or none, and nothing else. Another name is a
+ * DNS rebinding, a page elsewhere reaching this one through the browser:
+ * refused. */
 static int
 host_allowed(const char *host)
 {
-	char name[256], *end;
+	char name[256];
+	const char *end, *port;
 	struct in6_addr a6;
 	struct in_addr a4;
 	size_t n;
 
-	if (host == NULL)
-		return 1;	/* HTTP/1.0: no browser sends no Host */
 	if (host[0] == '[') {
 		end = strchr(host, ']');
 		if (end == NULL || (size_t)(end - host - 1) >= sizeof name)
 			return 0;
 		n = (size_t)(end - host - 1);
-		memcpy(name, host + 1, n);
-		name[n] = '\0';
-		return inet_pton(AF_INET6, name, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+		port = end + 1;
+	} else {
+		n = strcspn(host, ":");
+		if (n >= sizeof name)
+			return 0;
+		port = host + n;
 	}
-	n = strcspn(host, ":");
-	if (n >= sizeof name)
+	if (*port == ':' && (port[1] == '\0' || strspn(port + 1, "0123456789") != strlen(port + 1)))
 		return 0;
-	memcpy(name, host, n);
+	if (*port != ':' && *port != '\0')
+		return 0;
+	memcpy(name, host[0] == '[' ? host + 1 : host, n);
 	name[n] = '\0';
+	if (host[0] == '[')
+		return inet_pton(AF_INET6, name, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 	if (strcasecmp(name, "localhost") == 0)
 		return 1;
 	return inet_pton(AF_INET, name, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
 }
 
-/* A decimal number in a query argument, within [0, max]; def when absent
- * or not one. */
-static uint64_t
-arg_num(struct MHD_Connection *c, const char *key, uint64_t def, uint64_t max)
+static enum MHD_Result
+count_host(void *arg, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		(*(int *)arg)++;
+	return MHD_YES;
+}
+
+/* Decodes %XX in place, as libmicrohttpd would, but for %00: a NUL would
+ * cut the name it is in short, so it stays as it is written (and names
+ * nothing). Returns the new length. */
+static size_t
+unescape(void *arg, struct MHD_Connection *c, char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *hi, *lo;
+	char *r = s, *w = s;
+
+	(void)arg;
+	(void)c;
+	while (*r) {
+		if (r[0] == '%' && r[1] && r[2] && (hi = strchr(hex, r[1] | 0x20)) != NULL &&
+		    (lo = strchr(hex, r[2] | 0x20)) != NULL && (hi != hex || lo != hex)) {
+			*w++ = (char)((hi - hex) << 4 | (lo - hex));
+			r += 3;
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+/* A decimal number in a query argument, in *v: def when absent; up to max
+ * (a larger one is max, clamp) or refused (not clamp). 0, or -1 for a
+ * value that is no whole number in range. */
+static int
+arg_num(struct MHD_Connection *c, const char *key, uint64_t def, uint64_t max, int clamp,
+    uint64_t *v)
+{
+	const char *s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
 	unsigned long long n;
 	char *end;
 
-	if (v == NULL || *v < '0' || *v > '9')
-		return def;
+	*v = def;
+	if (s == NULL)
+		return 0;
+	if (*s < '0' || *s > '9')
+		return -1;
 	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno || *end != '\0')
-		return def;
-	return n < max ? n : max;
+	n = strtoull(s, &end, 10);
+	if (*end != '\0' || (errno && !clamp) || (n > max && !clamp))
+		return -1;
+	*v = errno || n > max ? max : n;
+	return 0;
 }
 
 /* The job a path segment names: its id, or else its name. 0 found, 1 no
@@ -279,23 +326,33 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	struct page_recent recent;
 	struct store_job rec;
 	char buf[1024], *body = NULL;
-	const char *seg, *type = "text/html; charset=utf-8";
+	const char *seg, *host, *type = "text/html; charset=utf-8";
+	uint64_t after, limit;
+	int hosts;
 	size_t len = 0;
 	unsigned code = MHD_HTTP_OK;
 	int part, api, r = 0;
 	enum route what;
 	FILE *f;
 
-	(void)version;
 	(void)upload;
 	(void)upload_len;
 	(void)req;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return respond_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "read-only: GET and HEAD only\n");
-	if (h->loopback && !host_allowed(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_HOST)))
+	hosts = 0;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_host, &hosts);
+	host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	if (hosts > 1 || (hosts == 0 && strcmp(version, MHD_HTTP_VERSION_1_0) != 0))
+		return respond_text(c, MHD_HTTP_BAD_REQUEST, "one Host header, please\n");
+	if (h->loopback && host && !host_allowed(host))
 		return respond_text(c, MHD_HTTP_FORBIDDEN,
 		    "this server answers only to a loopback address or localhost\n");
+	if (arg_num(c, "after", 0, UINT64_MAX, 0, &after) < 0 ||
+	    arg_num(c, "limit", 100, PAGE_FILES_MAX, 1, &limit) < 0 || limit == 0)
+		return respond_text(c, MHD_HTTP_BAD_REQUEST,
+		    "after: a seq, a whole number; limit: a whole number from 1 (at most %d are given)\n",
+		    PAGE_FILES_MAX);
 	if (strcmp(url, "/static/corral.css") == 0)
 		return respond_static(c, "text/css; charset=utf-8", page_css);
 	if (strcmp(url, "/static/corral.js") == 0)
@@ -315,8 +372,7 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		page_status(f, s, &recent, part);
 		break;
 	case R_JOB:
-		page_job(f, s, &rec, arg_num(c, "after", 0, UINT64_MAX),
-		    (int)arg_num(c, "limit", 100, PAGE_FILES_MAX), part);
+		page_job(f, s, &rec, after, (int)limit, part);
 		break;
 	case R_API_STATUS:
 		recent = recent_list(h, list);
@@ -329,8 +385,7 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		api_job(f, s, &rec);
 		break;
 	case R_API_FAILED:
-		api_failed(f, s, &rec, arg_num(c, "after", 0, UINT64_MAX),
-		    (int)arg_num(c, "limit", 100, PAGE_FILES_MAX));
+		api_failed(f, s, &rec, after, (int)limit);
 		break;
 	case R_METRICS:
 		type = METRICS_CONTENT_TYPE;
@@ -433,7 +488,7 @@ sock_url(int fd, int *loopback, char *url, size_t ulen, char *err, size_t errlen
 static int
 listen_on(const char *addr, char *err, size_t errlen)
 {
-	char host[256], port[16];
+	char host[256], port[16], shown[300];
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai;
 	const char *colon, *p;
 	int fd, one = 1, r;
@@ -464,15 +519,16 @@ listen_on(const char *addr, char *err, size_t errlen)
 	    strspn(colon + 1, "0123456789") != strlen(colon + 1) || atol(colon + 1) > 65535)
 		goto bad;
 	snprintf(port, sizeof port, "%s", colon + 1);
+	snprintf(shown, sizeof shown, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port);
 	if ((r = getaddrinfo(host, port, &hints, &ai)) != 0) {
-		snprintf(err, errlen, "http: cannot listen on %s: %s", sup_esc(addr, strlen(addr)),
+		snprintf(err, errlen, "http: cannot listen on %s: %s", sup_esc(shown, strlen(shown)),
 		    gai_strerror(r));
 		return -1;
 	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 64) < 0) {
-		snprintf(err, errlen, "http: cannot listen on %s: %s", sup_esc(addr, strlen(addr)),
+		snprintf(err, errlen, "http: cannot listen on %s: %s", sup_esc(shown, strlen(shown)),
 		    strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -512,11 +568,12 @@ http_start(struct sup *s, const char *addr, int fd, char *err, size_t errlen)
 		return -1;
 	}
 	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, answer, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTIONS_MAX,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
 	    MHD_OPTION_END);
 	info = h->d ? MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	if (info == NULL) {

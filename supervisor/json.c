@@ -32,7 +32,7 @@ json_is_utf8(const char *s, size_t len)
 /* How escape() writes: a JSON string's inside, text for a terminal, or
  * text for an HTML page (a terminal's escapes, and the characters HTML
  * gives a meaning as entities, so no byte can open a tag or an attribute). */
-enum esc { ESC_JSON, ESC_TEXT, ESC_HTML };
+enum esc { ESC_JSON, ESC_TEXT, ESC_HTML, ESC_HTML_PLAIN };
 
 /* Valid UTF-8 goes out as it is; backslashes, quotes (for JSON), C0 and
  * C1 control characters, DEL and invalid bytes are escaped, the JSON way
@@ -48,11 +48,11 @@ escape(FILE *f, const char *s, size_t len, enum esc how)
 	while (i < len) {
 		unsigned char c = p[i];
 
-		if (c == '\\' || (c == '"' && json)) {
+		if ((c == '\\' && how != ESC_HTML_PLAIN) || (c == '"' && json)) {
 			putc('\\', f);
 			putc(c, f);
 			i++;
-		} else if (how == ESC_HTML && (c == '&' || c == '<' || c == '>' || c == '"' || c == '\'')) {
+		} else if ((how == ESC_HTML || how == ESC_HTML_PLAIN) && (c == '&' || c == '<' || c == '>' || c == '"' || c == '\'')) {
 			fputs(c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" :
 			    c == '"' ? "&quot;" : "&#39;", f);
 			i++;
@@ -101,6 +101,12 @@ void
 html_escaped(FILE *f, const char *s, size_t len)
 {
 	escape(f, s, len, ESC_HTML);
+}
+
+void
+html_text(FILE *f, const char *s, size_t len)
+{
+	escape(f, s, len, ESC_HTML_PLAIN);
 }
 
 void
@@ -518,6 +524,14 @@ void
 json_outcome(FILE *f, const char *job, uint64_t seq, const char *path, size_t plen,
     const struct store_outcome *o)
 {
+	json_outcome_open(f, job, seq, path, plen, o);
+	putc('}', f);
+}
+
+void
+json_outcome_open(FILE *f, const char *job, uint64_t seq, const char *path, size_t plen,
+    const struct store_outcome *o)
+{
 	fputs("{\"job\":", f);
 	json_str(f, job, strlen(job));
 	fprintf(f, ",\"seq\":%llu,\"path\":", (unsigned long long)seq);
@@ -545,5 +559,4 @@ json_outcome(FILE *f, const char *job, uint64_t seq, const char *path, size_t pl
 	fputs(",\"result\":", f);
 	if (o->result_len == 0 || json_msgpack(f, o->result, o->result_len) < 0)
 		fputs("{}", f);
-	putc('}', f);
 }

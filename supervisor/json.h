@@ -31,11 +31,19 @@ void json_ctl_worker(FILE *f, const struct ctl_worker *w);
 struct store_outcome;
 void json_outcome(FILE *f, const char *job, uint64_t seq, const char *path, size_t plen,
     const struct store_outcome *o);
+/* The same object left open after its "result", for the caller to add to
+ * and close. */
+void json_outcome_open(FILE *f, const char *job, uint64_t seq, const char *path, size_t plen,
+    const struct store_outcome *o);
 /* The bytes for a terminal: printable UTF-8 as is, the rest escaped. */
 void text_escaped(FILE *f, const char *s, size_t len);
 /* The same for an HTML page, as element text or a quoted attribute's
  * value: also & < > " ' as entities. */
 void html_escaped(FILE *f, const char *s, size_t len);
+/* Text already escaped for people (a job's inputs and reason, written by
+ * sup_esc), for an HTML page: & < > " ' as entities, its backslashes
+ * left as they are. */
+void html_text(FILE *f, const char *s, size_t len);
 
 /* What a result map says for people, HTML-escaped: its "verdict" and the
  * "code" of its first "reasons" (the archive handler's, docs/results.md),

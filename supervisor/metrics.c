@@ -371,11 +371,34 @@ metrics_write(FILE *f, struct sup *s, int (*visible)(const struct job *j, void *
 #define WARN_EVERY	60.0	/* seconds between logged failures */
 
 int
+metrics_file_check(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0 || S_ISREG(st.st_mode))
+		return 0;
+	snprintf(err, errlen, "--metrics-file: %s is %s, not a regular file: it would be replaced",
+	    sup_esc(path, strlen(path)), S_ISLNK(st.st_mode) ? "a symbolic link" :
+	    S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" :
+	    S_ISSOCK(st.st_mode) ? "a socket" : "a device");
+	return -1;
+}
+
+int
 metrics_file_write(struct metrics_file *mf)
 {
-	char tmp[4096];
+	char tmp[4096], why[512];
 	FILE *f = NULL;
 	int fd, e;
+
+	/* What came to be at PATH since the start is left alone too. */
+	if (metrics_file_check(mf->path, why, sizeof why) < 0) {
+		if (mf->warned == 0 || ev_time() - mf->warned >= WARN_EVERY) {
+			log_warnx("%s", why);
+			mf->warned = ev_time();
+		}
+		return -1;
+	}
 
 	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", mf->path, (long)getpid()) >= (int)sizeof tmp) {
 		errno = ENAMETOOLONG;

@@ -51,6 +51,10 @@ struct metrics_file {
 void metrics_file_start(struct metrics_file *mf, struct sup *s, const char *path);
 /* Stops the timer, then writes the file a last time. */
 void metrics_file_stop(struct metrics_file *mf);
+/* Whether PATH may be the file: missing, or a regular file (a FIFO, a
+ * device, a directory or a symbolic link there is never replaced). 0, or
+ * -1 with one line in err. */
+int metrics_file_check(const char *path, char *err, size_t errlen);
 /* Writes the file once: 0, or -1 (logged) with the file as it was. */
 int metrics_file_write(struct metrics_file *mf);
 

@@ -14,6 +14,8 @@
 #define ENDED_SHOWN	20	/* jobs that have ended the status page lists */
 #define LIVE_SHOWN	200	/* ... and jobs that have not, at most */
 #define CHUNKS_A_PAGE	64	/* store chunks one page of files may examine */
+#define PAGE_BYTES_MAX	(1u << 20)	/* a page of files stops past this much */
+#define TEXT_SHOWN	1024	/* bytes of an error or stderr a page shows */
 #define NOT_OK		(1u << OUT_FAILED | 1u << OUT_CRASHED | 1u << OUT_TIMEOUT | 1u << OUT_SKIPPED)
 
 static int
@@ -187,7 +189,7 @@ job_row(FILE *f, struct sup *s, const struct store_job *stored)
 		fputs("</code>", f);
 	}
 	fputs(" · ", f);
-	esc(f, r->inputs);
+	html_text(f, r->inputs, strlen(r->inputs));
 	fprintf(f, "</div></td><td class=\"state %s\">%s</td>", job_state_name(r->state),
 	    job_state_name(r->state));
 	fprintf(f, "<td class=\"bar\"><progress max=\"%llu\" value=\"%llu\"></progress> "
@@ -221,7 +223,7 @@ job_reason_row(FILE *f, struct sup *s, const struct store_job *stored)
 	if (reason[0] == '\0')
 		return;
 	fprintf(f, "<tr class=\"reason\"><td colspan=\"%d\">", 6 + OUT__COUNT);
-	esc(f, reason);
+	html_text(f, reason, strlen(reason));
 	fputs("</td></tr>\n", f);
 }
 
@@ -269,6 +271,15 @@ workers_table(FILE *f, struct sup *s, const struct job *only)
 	fputs("</tbody></table>\n", f);
 }
 
+/* Untrusted text, at most TEXT_SHOWN bytes of it (then how much more). */
+static void
+shown_text(FILE *f, const char *t, size_t len)
+{
+	html_escaped(f, t, len < TEXT_SHOWN ? len : TEXT_SHOWN);
+	if (len > TEXT_SHOWN)
+		fprintf(f, " <span class=\"more\">… %zu bytes more</span>", len - TEXT_SHOWN);
+}
+
 /* A row of a file that was not ok. job: its job's name, or NULL (a job's
  * own page). */
 static void
@@ -287,13 +298,13 @@ file_row(FILE *f, uint32_t job_id, const char *job, uint64_t seq, const char *pa
 	html_escaped(f, path, plen);
 	fprintf(f, "</td><td class=\"outcome %s\">%s</td><td>%u</td><td class=\"error\">",
 	    outcome_name(o->status), outcome_name(o->status), o->attempts);
-	html_escaped(f, o->error, o->error_len);
+	shown_text(f, o->error, o->error_len);
 	fputs("</td><td class=\"reasons\">", f);
 	if (o->result_len)
 		html_result_reasons(f, o->result, o->result_len);
 	if (o->tail_len) {
 		fputs("<details><summary>stderr</summary><pre>", f);
-		html_escaped(f, o->tail, o->tail_len);
+		shown_text(f, o->tail, o->tail_len);
 		fputs("</pre></details>", f);
 	}
 	fputs("</td></tr>\n", f);
@@ -361,7 +372,27 @@ struct files_page {
 	int n;
 	int json;
 	const char *job;
+	long start;			/* where the page began in f */
+	int full;			/* PAGE_BYTES_MAX reached */
 };
+
+/* An outcome as the API gives it: that of `results --json`, but a result
+ * map above PAGE_RESULT_MAX is left out ("result":{}) and its size given. */
+static void
+api_outcome(FILE *f, const char *job, uint64_t seq, const char *path, size_t plen,
+    const struct store_outcome *o)
+{
+	struct store_outcome cut = *o;
+
+	if (o->result_len <= PAGE_RESULT_MAX) {
+		json_outcome(f, job, seq, path, plen, o);
+		return;
+	}
+	cut.result = NULL;
+	cut.result_len = 0;
+	json_outcome_open(f, job, seq, path, plen, &cut);
+	fprintf(f, ",\"result_omitted_bytes\":%zu}", o->result_len);
+}
 
 static int
 file_one(uint64_t seq, const char *path, size_t plen, const struct store_outcome *o, void *arg)
@@ -371,11 +402,13 @@ file_one(uint64_t seq, const char *path, size_t plen, const struct store_outcome
 	if (p->json) {
 		if (p->n > 0)
 			putc(',', p->f);
-		json_outcome(p->f, p->job, seq, path, plen, o);
+		api_outcome(p->f, p->job, seq, path, plen, o);
 	} else
 		file_row(p->f, 0, NULL, seq, path, plen, o);
 	p->n++;
-	return 0;
+	/* Bounded in bytes as in rows: the next page goes on after this one. */
+	p->full = ftell(p->f) - p->start > (long)PAGE_BYTES_MAX;
+	return p->full;
 }
 
 /* The files not ok of job r past after, up to limit, through fn. Returns
@@ -387,7 +420,8 @@ files_not_ok(struct sup *s, const struct store_job *r, uint64_t after, int limit
 	uint64_t last = after;
 	int k, n;
 
-	for (k = 0; k < CHUNKS_A_PAGE && p->n < limit; k++) {
+	p->start = ftell(p->f);
+	for (k = 0; k < CHUNKS_A_PAGE && p->n < limit && !p->full; k++) {
 		n = store_results_page(s->st, r->id, after, limit - p->n, NOT_OK, file_one, p, &last);
 		if (n < 0)
 			return -1;
@@ -556,7 +590,10 @@ api_status(FILE *f, struct sup *s, const struct page_recent *recent)
 
 		if (i)
 			putc(',', f);
-		json_outcome(f, x->job, x->seq, x->path, x->path_len, &x->o);
+		json_outcome_open(f, x->job, x->seq, x->path, x->path_len, &x->o);
+		if (x->result_omitted)
+			fprintf(f, ",\"result_omitted_bytes\":%zu", x->result_omitted);
+		putc('}', f);
 	}
 	fputs("]}\n", f);
 }
@@ -639,6 +676,7 @@ const char page_js[] =
 	"    var u = new URL(location.href);\n"
 	"    u.searchParams.set(\"part\", \"main\");\n"
 	"    fetch(u, { cache: \"no-store\" }).then(function (r) {\n"
+	"      if (r.status === 404) throw new Error(\"gone: the server no longer has this page\");\n"
 	"      if (!r.ok) throw new Error(\"HTTP \" + r.status);\n"
 	"      return r.text();\n"
 	"    }).then(function (t) {\n"
@@ -646,8 +684,9 @@ const char page_js[] =
 	"      document.body.setAttribute(\"data-updates\", String(++polls));\n"
 	"      live.textContent = \"live\";\n"
 	"      live.className = \"live\";\n"
-	"    }).catch(function () {\n"
-	"      live.textContent = \"not reachable: the figures below are the last ones\";\n"
+	"    }).catch(function (e) {\n"
+	"      live.textContent = (/^gone/.test(e.message) ? e.message : \"not reachable\") +\n"
+	"        \": the figures below are the last ones\";\n"
 	"      live.className = \"stale\";\n"
 	"    }).then(function () { busy = false; });\n"
 	"  }\n"

@@ -22,7 +22,12 @@ struct page_failure {
 	const char *path;
 	size_t path_len;
 	struct store_outcome o;
+	size_t result_omitted;		/* bytes of a result map not kept, or 0 */
 };
+
+/* A result map above this is left out of the API's answers, its size
+ * given instead (docs/http.md). */
+#define PAGE_RESULT_MAX	(16u << 10)
 
 /* The failures the status page lists, newest first. */
 struct page_recent {

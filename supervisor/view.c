@@ -121,7 +121,7 @@ view_rate(const struct sup *s, const struct job *j)
 
 	if (took - s->stopped_for > 0)
 		took -= s->stopped_for;
-	if (done <= j->done_at_start || took <= 0)
+	if (j->rec.state != JOB_RUNNING || done <= j->done_at_start || took <= 0)
 		return 0;
 	return (double)(done - j->done_at_start) / took;
 }

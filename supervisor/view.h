@@ -29,7 +29,7 @@ void view_worker(const struct sup *s, int i, int show_job, struct ctl_worker *ou
 struct job *view_live_job(const struct sup *s, uint32_t id);
 /* Files per second this run, counting only the time the pool ran (not
  * stopped by SIGSTOP), and seconds to the end at that rate: 0 when it
- * cannot be told (nothing done yet, nothing left, not running). */
+ * cannot be told (not running, nothing done yet, nothing left). */
 double view_rate(const struct sup *s, const struct job *j);
 double view_eta(const struct sup *s, const struct job *j);
 

@@ -96,11 +96,24 @@ valid m2.prom "a job named q\"b\\s"
 is "$(value m2.prom 'corral_files_total{job="q\"b\\s",outcome="ok"}')" 1 "... its label escaped"
 
 # ---- a file that cannot be written: logged once, no outcome changed ----
-mkdir mdir
-"$CORRAL" run -q -s st3 -H sha256 --metrics-file mdir in2 2> bad.err
-is "$?" 0 "--metrics-file naming a directory: the run still exits 0"
+echo x > notadir
+"$CORRAL" run -q -s st3 -H sha256 --metrics-file notadir/m.prom in2 2> bad.err
+is "$?" 0 "--metrics-file under a file, not a directory: the run still exits 0"
 is "$(grep -c 'unable to write --metrics-file' bad.err)" 1 "... one line logged, though written twice"
-is "$(ls | grep -c '^mdir.tmp')" 0 "... its temporary removed"
+is "$(ls | grep -c '^notadir.*tmp')" 0 "... no temporary left"
+
+# ---- what is not a regular file is never replaced: refused at once ----
+mkdir mdir
+mkfifo mfifo
+ln -s m2.prom mlink
+for p in mdir mfifo mlink; do
+	"$CORRAL" run -q -s st5 -H sha256 --metrics-file "$p" in2 > /dev/null 2> refused.err
+	is "$?" 2 "--metrics-file naming $p: a usage error"
+	like "$(cat refused.err)" "--metrics-file: $p is a [a-zA-Z ]*, not a regular file" "... saying what is there"
+done
+ok "$([ -d mdir ] && [ -p mfifo ] && [ -L mlink ]; echo $?)" "... each left as it was"
+"$CORRAL" jobs -s st5 > /dev/null 2>&1
+ok "$([ $? -ne 0 ] || [ -z "$("$CORRAL" jobs -s st5 2>/dev/null)" ]; echo $?)" "... and no job was opened"
 "$CORRAL" run -q -s st4 -H sha256 --metrics-file nodir/m.prom in2 2> bad2.err
 is "$?:$("$CORRAL" status -s st4 --json | jq -r .ok)" "0:1" "a missing directory: exit 0, the file ok"
 

@@ -132,6 +132,38 @@ is "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x=1 "${URL}api/status")"
 is "$(curl -s -o /dev/null -w '%{http_code}' "${URL}nowhere")" 404 "an unknown path is 404"
 is "$(curl -s "${URL}api/jobs/99" | jq -r .error)" "no such job" "... an unknown job too, in JSON"
 
+# What a request may not say.
+is "$(curl -s -o /dev/null -w '%{http_code}' "${URL}api/jobs/1/failed?limit=abc")" 400 "a limit that is no number: 400"
+is "$(curl -s -o /dev/null -w '%{http_code}' "${URL}api/jobs/1/failed?limit=0")" 400 "... nor is 0"
+is "$(curl -s "${URL}api/jobs/1/failed?limit=99999999999999999999999" | jq '.files | length')" 2 \
+    "a limit past the most: the most"
+is "$(curl -s -o /dev/null -w '%{http_code}' "${URL}api/jobs/1/failed?after=99999999999999999999999")" 400 \
+    "an after past 2^64: 400, not the first page again"
+is "$(curl -s -o /dev/null -w '%{http_code}' "${URL}api/jobs/1%00x")" 404 "a %00 in a name names nothing"
+for h in '127.0.0.1:8080@evil.com' 'localhost:evil.com' '127.0.0.1:80.evil.com' '[::1].evil.com'; do
+	is "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $h" "$URL")" 403 "Host: $h is refused"
+done
+for h in '127.0.0.1' '[::1]:8080' 'LOCALHOST:1'; do
+	is "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $h" "$URL")" 200 "Host: $h is served"
+done
+port=$(echo "$URL" | sed 's/.*:\([0-9]*\)\/$/\1/')
+raw() {	# raw REQUEST: the status line of the answer to it (\r \n in it as such)
+	perl -MIO::Socket::INET -e '
+		my $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]") or die "$!\n";
+		my $r = $ARGV[1];
+		$r =~ s/\\r/\r/g;
+		$r =~ s/\\n/\n/g;
+		print $c $r;
+		my $l = <$c>;
+		$l =~ s/\r?\n$//;
+		print "$l\n";' "$port" "$1"
+}
+is "$(raw 'GET / HTTP/1.1\r\nConnection: close\r\n\r\n')" "HTTP/1.1 400 Bad Request" \
+    "HTTP/1.1 without a Host: 400"
+is "$(raw 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.com\r\nConnection: close\r\n\r\n')" \
+    "HTTP/1.1 400 Bad Request" "two Host headers: 400"
+is "$(raw 'GET / HTTP/1.0\r\n\r\n')" "HTTP/1.1 200 OK" "HTTP/1.0 without a Host: served"
+
 # Stalled clients: half a request, and a request never read. The job and
 # the page go on.
 port=$(echo "$URL" | sed 's/.*:\([0-9]*\)\/$/\1/')
@@ -190,6 +222,30 @@ like "$surl" '^http://127\.0\.0\.1:[0-9]+/$' "serve --http 0 logs its URL"
 is "$(curl -s "${surl}api/jobs" | jq -r '.jobs[] | select(.job == "svc") | .state + " " + (.ok|tostring)')" \
     "done 18" "the service's page has the job it ran, done"
 like "$(curl -s "${surl}")" '<a href="/job/[0-9]*">svc</a>' "... on its status page"
+is "$(curl -s "${surl}api/jobs/svc" | jq .rate_per_s)" 0 "a job that ended has no rate"
+like "$(curl -s "${surl}job/svc" | grep -o '<td class="rate">[^<]*</td>')" '<td class="rate">—</td>' \
+    "... on its page either"
+
+# Failures that say a lot: a page stops at 1 MiB, and a result map above
+# 16 KiB is left out of the API, its size given.
+# Their paths are long too: 7 directories of 240 characters.
+deep=many
+for d in 1 2 3 4 5 6 7; do deep=$deep/$(printf "%0240d" "$d"); done
+mkdir -p "$deep"
+i=0; while [ $i -lt 600 ]; do : > "$deep/f$i"; i=$((i + 1)); done
+cat > loud.sh <<'EOF'
+head -c 40000 /dev/zero | tr '\0' o
+head -c 3000 /dev/zero | tr '\0' e >&2
+exit 3
+EOF
+"$CORRAL" submit --socket "$SOCK" --wait --job loud -x "sh $T/loud.sh" "$T/many" > /dev/null 2>&1
+curl -s "${surl}api/jobs/loud/failed?limit=500" > loud.json
+n=$(jq '.files | length' loud.json)
+ok "$([ "$n" -gt 0 ] && [ "$n" -lt 500 ] && [ "$(jq .next loud.json)" -gt 0 ]; echo $?)" \
+    "a page of 500 large failures stops early ($n of them) and says where the next starts"
+ok "$([ "$(wc -c < loud.json)" -lt $((1100 * 1024)) ]; echo $?)" "... at about 1 MiB ($(wc -c < loud.json) bytes)"
+ok "$(jq -e '.files[0].result == {} and .files[0].result_omitted_bytes > 40000' loud.json > /dev/null; echo $?)" \
+    "... each result map above 16 KiB left out, its size given"
 # An archive that is cut short: its verdict and reason on the page.
 mkdir -p arch/d
 i=0; while [ $i -lt 400 ]; do echo "line $i of a file long enough to be cut"; i=$((i + 1)); done > arch/d/a.txt
