@@ -41,6 +41,8 @@ int cli_run(int argc, char **argv);
 int run_parse(int argc, char **argv, struct run_cmd *o, const char *cmd);
 /* Every option at its default, none given. */
 void run_init(struct run_cmd *o);
+/* The CPUs online (at least 1): what -j is relative to. */
+uint64_t cpus_online(void);
 /* Sets the option of run or submit whose long name is name (no dashes):
  * what the flag of that name does, checked as strictly. value is its
  * argument, kept in o and not copied; for an option that takes none, NULL

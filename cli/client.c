@@ -245,8 +245,9 @@ follow(struct conn *c, int json)
 				print_row(m.event.job, m.event.job_len, &m.event.row, 1);
 		}
 		if (m.event.kind == CTL_EV_STATE && !json)
-			fprintf(stderr, "corral: job %s %s: %llu of %llu files done\n", name, st,
-			    (unsigned long long)m.event.done, (unsigned long long)m.event.total);
+			fprintf(stderr, "corral: job %s %s: %llu of %llu file%s done\n", name, st,
+			    (unsigned long long)m.event.done, (unsigned long long)m.event.total,
+			    plural_s(m.event.total));
 		fflush(stdout);
 	}
 	state = st;

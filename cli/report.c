@@ -17,10 +17,10 @@
 struct report_opts {
 	const char *state_dir;
 	const char *job;
-	int json, failed;
+	int json, failed, utc;
 };
 
-enum { OPT_JSON = 256, OPT_FAILED };
+enum { OPT_JSON = 256, OPT_FAILED, OPT_UTC };
 
 static int
 report_args(int argc, char **argv, struct report_opts *o, int allow_failed, const char *usage)
@@ -29,6 +29,7 @@ report_args(int argc, char **argv, struct report_opts *o, int allow_failed, cons
 		{ "state", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "failed", no_argument, NULL, OPT_FAILED },
+		{ "utc", no_argument, NULL, OPT_UTC },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -45,6 +46,9 @@ report_args(int argc, char **argv, struct report_opts *o, int allow_failed, cons
 			break;
 		case OPT_JSON:
 			o->json = 1;
+			break;
+		case OPT_UTC:
+			o->utc = 1;
 			break;
 		case OPT_FAILED:
 			if (!allow_failed)
@@ -111,8 +115,10 @@ done_of(const struct store_job *j)
 	return n;
 }
 
+/* An instant for people: in the local time zone (TZ, else the system's)
+ * with its offset from UTC, or in UTC with --utc. */
 static void
-put_time(FILE *f, const char *label, uint64_t ms)
+put_time(FILE *f, const char *label, uint64_t ms, int utc)
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
@@ -120,8 +126,11 @@ put_time(FILE *f, const char *label, uint64_t ms)
 
 	if (ms == 0)
 		return;
-	gmtime_r(&t, &tm);
-	strftime(b, sizeof b, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	if (utc)
+		gmtime_r(&t, &tm);
+	else
+		localtime_r(&t, &tm);
+	strftime(b, sizeof b, utc ? "%Y-%m-%d %H:%M:%S UTC" : "%Y-%m-%d %H:%M:%S %z", &tm);
 	fprintf(f, "%-10s %s\n", label, b);
 }
 
@@ -167,7 +176,7 @@ report_status(int argc, char **argv)
 	store *st;
 	int i, state;
 
-	report_args(argc, argv, &o, 0, "corral status [-s DIR] [JOB] [--json]");
+	report_args(argc, argv, &o, 0, "corral status [-s DIR] [JOB] [--json] [--utc]");
 	st = report_open(&o);
 	report_find(st, &o, &j);
 	state = state_of(st, &j);
@@ -186,9 +195,9 @@ report_status(int argc, char **argv)
 		for (i = 0; i < OUT__COUNT; i++)
 			printf("%-10s %llu\n", outcome_name(i), (unsigned long long)j.count[i]);
 		printf("%-10s %llu\n", "runs", (unsigned long long)j.runs);
-		put_time(stdout, "created", j.created_ms);
-		put_time(stdout, "updated", j.updated_ms);
-		put_time(stdout, "finished", j.finished_ms);
+		put_time(stdout, "created", j.created_ms, o.utc);
+		put_time(stdout, "updated", j.updated_ms, o.utc);
+		put_time(stdout, "finished", j.finished_ms, o.utc);
 	}
 	store_close(st);
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;

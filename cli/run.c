@@ -33,7 +33,7 @@ cli_usage(FILE *f)
 {
 	fputs(
 "usage: corral run [OPTIONS] PATH...      process every file under PATHs\n"
-"       corral status [-s DIR] [JOB] [--json]\n"
+"       corral status [-s DIR] [JOB] [--json] [--utc]\n"
 "       corral results [-s DIR] [JOB] [--json] [--failed]\n"
 "       corral jobs [-s DIR] [--json]\n"
 "       corral serve [OPTIONS]             jobs from clients of a control socket\n"
@@ -80,7 +80,8 @@ cli_usage(FILE *f)
 "  The limit on a file is the service's --check-timeout, not -t.\n"
 "\n"
 "run options:\n"
-"  -j, --workers N        child processes (default: online CPUs)\n"
+"  -j, --workers N        child processes (default: online CPUs); also N% of\n"
+"                         the CPUs, or +N / -N more or fewer than them\n"
 "  -t, --timeout DUR      per-file limit: 250ms, 30s, 2m (default 60s)\n"
 "  -s, --state DIR        state directory (default ./.corral)\n"
 "  -H, --handler NAME     archive, sha256, exec, or a plugin .so path (default archive)\n"
@@ -175,7 +176,7 @@ static const struct run_option {
 } run_options[] = {
 	{ "wait", no_argument, OPT_WAIT, NOT_JOB, V_NONE, 0, 0 },
 	{ "socket", required_argument, OPT_SOCKET, NOT_JOB, V_NONE, 0, 0 },
-	{ "workers", required_argument, 'j', NOT_JOB, V_NUM, 1, 1024 },
+	{ "workers", required_argument, 'j', NOT_JOB, V_NONE, 1, 1024 },
 	{ "timeout", required_argument, 't', CTL_GIVEN_TIMEOUT, V_NONE, 0, 0 },
 	{ "state", required_argument, 's', NOT_JOB, V_NONE, 0, 0 },
 	{ "handler", required_argument, 'H', CTL_GIVEN_HANDLER, V_NONE, 0, 0 },
@@ -246,6 +247,14 @@ refuse(char *err, size_t len, const char *fmt, ...)
 	return -1;
 }
 
+uint64_t
+cpus_online(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return cpus > 0 ? (uint64_t)cpus : 1;
+}
+
 void
 run_init(struct run_cmd *o)
 {
@@ -286,6 +295,9 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 		    (unsigned long long)opt->max);
 	switch (opt->code) {
 	case 'j':
+		if (parse_workers(arg, cpus_online(), 1024, &v) < 0)
+			return refuse(err, len, "--workers: '%s' is not a count from 1 to 1024, a share of "
+			    "the CPUs like 50%%, or +N / -N from their number", sup_esc(arg, strlen(arg)));
 		o->pool.workers = (uint32_t)v;
 		break;
 	case 't':
@@ -565,15 +577,15 @@ job_summary(struct job *j, FILE *f)
 	ev_tstamp took = ev_time() - j->t0;
 	uint64_t done = job_done(j), now = done - j->done_at_start;
 
-	fprintf(f, "corral: job %s %s: %llu of %llu files done: %llu ok, %llu failed, %llu crashed, "
+	fprintf(f, "corral: job %s %s: %llu of %llu file%s done: %llu ok, %llu failed, %llu crashed, "
 	    "%llu timeout, %llu skipped\n", r->name, job_state_name(r->state),
-	    (unsigned long long)done, (unsigned long long)r->total,
+	    (unsigned long long)done, (unsigned long long)r->total, plural_s(r->total),
 	    (unsigned long long)r->count[OUT_OK], (unsigned long long)r->count[OUT_FAILED],
 	    (unsigned long long)r->count[OUT_CRASHED], (unsigned long long)r->count[OUT_TIMEOUT],
 	    (unsigned long long)r->count[OUT_SKIPPED]);
 	/* The rate leaves out the time the job was stopped (Ctrl-Z). */
-	fprintf(f, "corral: this run: %llu files in %.1fs (%.0f/s)%s\n", (unsigned long long)now,
-	    took, progress_rate(now, took, j->sup->stopped_for),
+	fprintf(f, "corral: this run: %llu file%s in %.1fs (%.0f/s)%s\n", (unsigned long long)now,
+	    plural_s(now), took, progress_rate(now, took, j->sup->stopped_for),
 	    r->state == JOB_DONE && now == 0 ? ", nothing left to do" : "");
 	if (r->state == JOB_INTERRUPTED || r->state == JOB_HALTED)
 		fprintf(f, "corral: run the same command again to resume\n");

@@ -109,7 +109,8 @@ serve_usage_text(void)
 "usage: corral serve [OPTIONS]            run jobs for clients of a control socket\n"
 "  -s, --state DIR          state directory (default /var/lib/corral)\n"
 "      --socket PATH        control socket (default /run/corral/control.sock)\n"
-"  -j, --workers N          child processes shared by every job (default: CPUs)\n"
+"  -j, --workers N          child processes shared by every job (default: CPUs;\n"
+"                           also N% of them, or +N / -N)\n"
 "      --depth N            tasks queued per child, 1 to 64 (default: by pace)\n"
 "      --config FILE        settings, the flags' names without dashes under\n"
 "                           [serve], and under [defaults] run's job options\n"
@@ -182,9 +183,9 @@ serve_set(struct serve_opts *o, const char *key, const char *val, char *err, siz
 			goto bad;
 		o->ctl.path = strcpy(o->socket_buf, val);	/* NOLINT(clang-analyzer-security.insecureAPI.strcpy): length checked above */
 	} else if (strcmp(key, "workers") == 0) {
-		if (parse_uint(val, 1, 1024, &v) < 0)
-			return snprintf(err, len, "workers: '%s' is not a whole number from 1 to 1024",
-			    sup_esc(val, strlen(val))), -1;
+		if (parse_workers(val, cpus_online(), 1024, &v) < 0)
+			return snprintf(err, len, "workers: '%s' is not a count from 1 to 1024, a share of "
+			    "the CPUs like 50%%, or +N / -N from their number", sup_esc(val, strlen(val))), -1;
 		o->pool.workers = (uint32_t)v;
 	} else if (strcmp(key, "depth") == 0) {
 		if (parse_uint(val, 1, DEPTH_MAX, &v) < 0)

@@ -22,4 +22,11 @@ void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void log_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 noreturn void log_diex(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* English for a count: "file%s" with plural_s(n) reads "1 file", "2 files". */
+static inline const char *
+plural_s(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 #endif

@@ -160,3 +160,30 @@ parse_rate(const char *s, double *out)
 	*out = v;
 	return 0;
 }
+
+int
+parse_workers(const char *s, uint64_t cpus, uint64_t max, uint64_t *out)
+{
+	char num[32];
+	size_t n = strlen(s);
+	uint64_t v;
+	double want;
+
+	if (n == 0 || n >= sizeof num)
+		return -1;
+	if (s[0] != '+' && s[0] != '-' && s[n - 1] != '%')
+		return parse_uint(s, 1, max, out);
+	if (s[0] == '+' || s[0] == '-') {
+		if (parse_uint(s + 1, 0, UINT32_MAX, &v) < 0)
+			return -1;
+		want = s[0] == '+' ? (double)cpus + (double)v : (double)cpus - (double)v;
+	} else {
+		memcpy(num, s, n - 1);
+		num[n - 1] = '\0';
+		if (parse_uint(num, 1, 100000, &v) < 0)
+			return -1;
+		want = (double)cpus * (double)v / 100;
+	}
+	*out = want < 1 ? 1 : want > (double)max ? max : (uint64_t)want;
+	return 0;
+}

@@ -15,5 +15,10 @@ int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* A share: "0.05", "5%", "0" (off). Result in [0, 1]. */
 int parse_rate(const char *s, double *out);
+/* A count of workers as GNU parallel's -j takes it, against cpus (> 0):
+ * "8"; "50%" of cpus (rounded down); "+2" and "-1" more or fewer than
+ * cpus. The result is clamped to [1, max] when it is relative; an absolute
+ * count must be in [1, max] itself. */
+int parse_workers(const char *s, uint64_t cpus, uint64_t max, uint64_t *out);
 
 #endif

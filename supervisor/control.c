@@ -698,8 +698,8 @@ do_store_job(struct client *c, const struct ctl_msg *m)
 		return;
 	}
 	sup_job_rerun(s, j);
-	log_infox("job %s: %llu files pending again, asked by uid %u", j->rec.name,
-	    (unsigned long long)total, (unsigned)c->uid);
+	log_infox("job %s: %llu file%s pending again, asked by uid %u", j->rec.name,
+	    (unsigned long long)total, plural_s(total), (unsigned)c->uid);
 	client_ok(c, m->rid, j);
 }
 

@@ -60,9 +60,9 @@ sup_adopt(struct sup *s, char *err, size_t errlen)
 			continue;	/* the others are still served */
 		}
 		sup_job_append(s, j);
-		log_infox("job %s taken up: %s, %llu of %llu files done", j->rec.name,
+		log_infox("job %s taken up: %s, %llu of %llu file%s done", j->rec.name,
 		    job_state_name(j->rec.state), (unsigned long long)job_done(j),
-		    (unsigned long long)j->rec.total);
+		    (unsigned long long)j->rec.total, plural_s(j->rec.total));
 		n++;
 	}
 	free(a.ids);

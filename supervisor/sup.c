@@ -640,8 +640,8 @@ halt_check(struct sup *s, struct job *j)
 		return;
 	if ((double)bad / (double)done <= r->halt_rate)
 		return;
-	snprintf(why, sizeof why, "%llu of %llu files not ok (%.1f%%), over --halt-on-error %.1f%%",
-	    (unsigned long long)bad, (unsigned long long)done,
+	snprintf(why, sizeof why, "%llu of %llu file%s not ok (%.1f%%), over --halt-on-error %.1f%%",
+	    (unsigned long long)bad, (unsigned long long)done, plural_s(done),
 	    100.0 * (double)bad / (double)done, 100.0 * r->halt_rate);
 	log_warnx("job %s halted: %s", j->rec.name, why);
 	sup_job_end(s, j, JOB_HALTED, why);
