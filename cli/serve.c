@@ -110,7 +110,7 @@ serve_usage_text(void)
 "  -s, --state DIR          state directory (default /var/lib/corral)\n"
 "      --socket PATH        control socket (default /run/corral/control.sock)\n"
 "  -j, --workers N          child processes shared by every job (default: CPUs;\n"
-"                           also N% of them, or +N / -N)\n"
+"                           also relative to them: 50%, +2)\n"
 "      --depth N            tasks queued per child, 1 to 64 (default: by pace)\n"
 "      --config FILE        settings, the flags' names without dashes under\n"
 "                           [serve], and under [defaults] run's job options\n"
