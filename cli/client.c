@@ -20,6 +20,7 @@
 
 #include "cli/cli.h"
 #include "cli/report.h"
+#include "cli/rows.h"
 #include "common/log.h"
 #include "ipc/ctl.h"
 #include "supervisor/json.h"
@@ -196,8 +197,9 @@ print_worker(const struct ctl_worker *w, int json, int first)
 	    (unsigned long long)(w->rss_bytes >> 10));
 }
 
+/* A row as `results` prints it (rows.c), from the service's words. */
 static void
-print_row(const char *job, size_t jlen, const struct ctl_row *r, int json)
+print_row(const char *job, size_t jlen, const struct ctl_row *r, struct rows *rows)
 {
 	struct store_outcome o = {
 		.status = r->status, .attempts = r->attempts, .duration_ms = r->duration_ms,
@@ -208,13 +210,7 @@ print_row(const char *job, size_t jlen, const struct ctl_row *r, int json)
 	char name[CTL_NAME_MAX + 1];
 
 	snprintf(name, sizeof name, "%.*s", (int)jlen, job);
-	if (json) {
-		json_outcome(stdout, name, r->seq, r->path, r->path_len, &o);
-		putc('\n', stdout);
-		return;
-	}
-	printf("%-8s %s%s%.*s\n", ctl_outcome_name(r->status), sup_esc(r->path, r->path_len),
-	    r->error_len ? "  " : "", (int)r->error_len, r->error);
+	rows_put(rows, stdout, name, r->seq, r->path, r->path_len, &o);
 }
 
 /* ---- commands ---- */
@@ -226,6 +222,7 @@ follow(struct conn *c, int json)
 	struct ctl_msg m;
 	const char *state = "running";
 	char st[CTL_WORD_MAX + 1] = "running", name[CTL_NAME_MAX + 1] = "";
+	struct rows jrows = { .form = ROWS_JSON };
 	uint64_t bad = 0;
 
 	for (;;) {
@@ -242,7 +239,7 @@ follow(struct conn *c, int json)
 			if (m.event.row.status != CTL_OUT_OK)
 				bad++;
 			if (json)
-				print_row(m.event.job, m.event.job_len, &m.event.row, 1);
+				print_row(m.event.job, m.event.job_len, &m.event.row, &jrows);
 		}
 		if (m.event.kind == CTL_EV_STATE && !json)
 			fprintf(stderr, "corral: job %s %s: %llu of %llu file%s done\n", name, st,
@@ -371,6 +368,9 @@ cli_control(const char *cmd, int argc, char **argv)
 		{ "socket", required_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "failed", no_argument, NULL, 'F' },
+		{ "status", required_argument, NULL, 'T' },
+		{ "format", required_argument, NULL, 'O' },
+		{ "csv", no_argument, NULL, 'C' },
 		{ "state", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -381,6 +381,8 @@ cli_control(const char *cmd, int argc, char **argv)
 	char job[CTL_NAME_MAX + 1] = "";
 	size_t k;
 	int ch, json = 0, failed = 0, status = EXIT_OK, open = 0, nworkers = 0;
+	struct rows rows = { .form = ROWS_TEXT };
+	char err[512];
 
 	for (k = 0; k < sizeof commands / sizeof commands[0]; k++)
 		if (strcmp(commands[k].name, cmd) == 0)
@@ -392,8 +394,25 @@ cli_control(const char *cmd, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, ":s:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'S': sock = optarg; break;
-		case 'J': json = 1; break;
-		case 'F': failed = 1; break;
+		case 'J':
+			json = 1;
+			if (rows_option(&rows, "json", NULL, err, sizeof err) < 0)
+				log_diex(EXIT_USAGE, "%s: %s", cmd, err);
+			break;
+		case 'F':
+			failed = 1;
+			rows_option(&rows, "failed", NULL, err, sizeof err);
+			break;
+		case 'T':
+		case 'O':
+		case 'C':
+			if (commands[k].type != CTL_RESULTS)
+				log_diex(EXIT_USAGE, "%s: unknown option '%s' (see 'corral --help')", cmd,
+				    cli_badopt(argv));
+			if (rows_option(&rows, ch == 'T' ? "status" : ch == 'O' ? "format" : "csv", optarg,
+			    err, sizeof err) < 0)
+				log_diex(EXIT_USAGE, "%s: %s", cmd, err);
+			break;
 		case 's': break;	/* a socket is named: the state dir is the service's */
 		case 'h':
 			cli_usage(stdout);
@@ -414,7 +433,8 @@ cli_control(const char *cmd, int argc, char **argv)
 		snprintf(job, sizeof job, "%s", argv[optind]);
 		m.target.job = job;
 		m.target.job_len = strlen(job);
-		m.target.failed = failed;
+		/* Only the files not ok are asked for when no ok one is shown. */
+		m.target.failed = failed || (rows.mask != 0 && !rows_shows(&rows, OUT_OK));
 	} else if (optind != argc)
 		log_diex(EXIT_USAGE, "%s: takes no JOB", cmd);
 	m.type = commands[k].type;
@@ -448,7 +468,7 @@ cli_control(const char *cmd, int argc, char **argv)
 			nworkers++;
 			break;
 		case CTL_ROW:
-			print_row(job, strlen(job), &m.row, json);
+			print_row(job, strlen(job), &m.row, &rows);
 			break;
 		case CTL_TEXT:
 			fwrite(m.text.text, 1, m.text.len, stdout);
@@ -616,8 +636,9 @@ cli_check(int argc, char **argv)
 				.error_len = m.verdict.error_len, .result = m.verdict.result,
 				.result_len = m.verdict.result_len,
 			};
+			struct rows jrows = { .form = ROWS_JSON };
 
-			print_row("check", 5, &r, 1);
+			print_row("check", 5, &r, &jrows);
 		} else
 			printf("%-8s %s%s%.*s\n", clean ? "clean" : m.verdict.status == CTL_OUT_OK ?
 			    "unclean" : ctl_outcome_name(m.verdict.status), sup_esc(path, strlen(path)),

@@ -12,15 +12,17 @@
 #include "supervisor/metrics.h"
 #include "cli/cli.h"
 #include "cli/report.h"
+#include "cli/rows.h"
 #include "supervisor/sup.h"
 
 struct report_opts {
 	const char *state_dir;
 	const char *job;
-	int json, failed, utc;
+	int json, utc;
+	struct rows rows;		/* results: what it shows, and how */
 };
 
-enum { OPT_JSON = 256, OPT_FAILED, OPT_UTC };
+enum { OPT_JSON = 256, OPT_FAILED, OPT_UTC, OPT_STATUS, OPT_FORMAT, OPT_CSV };
 
 static int
 report_args(int argc, char **argv, struct report_opts *o, int allow_failed, const char *usage)
@@ -30,9 +32,13 @@ report_args(int argc, char **argv, struct report_opts *o, int allow_failed, cons
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "failed", no_argument, NULL, OPT_FAILED },
 		{ "utc", no_argument, NULL, OPT_UTC },
+		{ "status", required_argument, NULL, OPT_STATUS },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "csv", no_argument, NULL, OPT_CSV },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char err[512];
 	int c;
 
 	memset(o, 0, sizeof *o);
@@ -46,6 +52,18 @@ report_args(int argc, char **argv, struct report_opts *o, int allow_failed, cons
 			break;
 		case OPT_JSON:
 			o->json = 1;
+			if (allow_failed && rows_option(&o->rows, "json", NULL, err, sizeof err) < 0)
+				log_diex(EXIT_USAGE, "%s: %s", argv[0], err);
+			break;
+		case OPT_STATUS:
+		case OPT_FORMAT:
+		case OPT_CSV:
+			if (!allow_failed)
+				log_diex(EXIT_USAGE, "%s: unknown option '%s' (usage: %s)", argv[0],
+				    cli_badopt(argv), usage);
+			if (rows_option(&o->rows, c == OPT_STATUS ? "status" : c == OPT_FORMAT ? "format" :
+			    "csv", optarg, err, sizeof err) < 0)
+				log_diex(EXIT_USAGE, "%s: %s", argv[0], err);
 			break;
 		case OPT_UTC:
 			o->utc = 1;
@@ -53,7 +71,7 @@ report_args(int argc, char **argv, struct report_opts *o, int allow_failed, cons
 		case OPT_FAILED:
 			if (!allow_failed)
 				log_diex(EXIT_USAGE, "%s: unknown option '--failed' (usage: %s)", argv[0], usage);
-			o->failed = 1;
+			rows_option(&o->rows, "failed", NULL, err, sizeof err);
 			break;
 		case 'h':
 			printf("usage: %s\n", usage);
@@ -204,9 +222,8 @@ report_status(int argc, char **argv)
 }
 
 struct results_ctx {
-	const struct report_opts *o;
+	struct report_opts *o;
 	const char *job;
-	uint64_t shown;
 };
 
 static int
@@ -214,22 +231,9 @@ results_one(uint64_t seq, const char *path, size_t plen, const struct store_outc
 {
 	struct results_ctx *c = arg;
 
-	if (o == NULL || (c->o->failed && o->status == OUT_OK))
+	if (o == NULL)
 		return 0;
-	c->shown++;
-	if (c->o->json) {
-		json_outcome(stdout, c->job, seq, path, plen, o);
-		putchar('\n');
-		return ferror(stdout) ? 1 : 0;
-	}
-	printf("%-7s %u %6llums  ", outcome_name(o->status), o->attempts,
-	    (unsigned long long)o->duration_ms);
-	text_escaped(stdout, path, plen);
-	if (o->status != OUT_OK && o->error_len) {
-		fputs("  ", stdout);
-		text_escaped(stdout, o->error, o->error_len);
-	}
-	putchar('\n');
+	rows_put(&c->o->rows, stdout, c->job, seq, path, plen, o);
 	return ferror(stdout) ? 1 : 0;
 }
 
@@ -241,12 +245,12 @@ report_results(int argc, char **argv)
 	struct results_ctx c;
 	store *st;
 
-	report_args(argc, argv, &o, 1, "corral results [-s DIR] [JOB] [--json] [--failed]");
+	report_args(argc, argv, &o, 1, "corral results [-s DIR] [JOB] [--json|--csv|--format FMT] "
+	    "[--failed|--status LIST]");
 	st = report_open(&o);
 	report_find(st, &o, &j);
 	c.o = &o;
 	c.job = j.name;
-	c.shown = 0;
 	if (store_results_each(st, j.id, results_one, &c) < 0)
 		log_diex(EXIT_USAGE, "unable to read results: %s", store_strerror(st));
 	store_close(st);

@@ -35,8 +35,14 @@ _corral_spec() {
 		for (i = 3; i <= n; i++) {
 			t = w[i]
 			if (t ~ /^\[-/) {
-				o = t; gsub(/[][]/, "", o); add(c, o); named[o] = 1
-				if (t !~ /\]$/) takes[o] = 1
+				# "[--json|--csv|--format FMT]": each one of a choice;
+				# the last takes the value that follows.
+				o = t; gsub(/[][]/, "", o)
+				m = split(o, alt, "|")
+				for (a = 1; a <= m; a++) {
+					add(c, alt[a]); named[alt[a]] = 1
+					if (a == m && t !~ /\]$/) takes[alt[a]] = 1
+				}
 			} else if (t == "[OPTIONS]") all[c] = 1
 			else if (t ~ /JOB/) operand[c] = "job"
 			else if (t ~ /^PATH/) operand[c] = "path"

@@ -49,7 +49,8 @@ checks() {	# checks MODE: the assertions, with MODE's helpers
 	    "$m: run and serve have --metrics-file"
 	is "$(comp "$CORRAL" metrics -)" "$(printf -- '--help\n--socket\n--state\n-s')" \
 	    "$m: metrics takes -s, and --socket as a client"
-	is "$(comp "$CORRAL" results --f)" --failed "$m: results --f is --failed, no run option"
+	is "$(comp "$CORRAL" results --f)" "$(printf -- '--failed\n--format')" \
+	    "$m: results --f is --failed or --format, no run option"
 	is "$(comp "$CORRAL" -H '')" "" "$m: no values before a command"
 	is "$(comp "$CORRAL" run -H '')" "archive
 exec

@@ -1,8 +1,10 @@
 #!/bin/sh
 # What a user of GNU parallel expects, each tried as such a user would:
 # counts in English ("1 file"), times in the local time zone (UTC with
-# --utc), and -j relative to the CPUs (50%, +2, -1).
-. "$(dirname "$0")/lib.sh"
+# --utc), -j relative to the CPUs (50%, +2, -1), and results of any outcome,
+# in CSV or in a line of one's own (--status, --csv, --format).
+. "$(dirname "$0")/lib-serve.sh"
+unset CORRAL_SOCKET	# state directories first; the service at the end
 
 mkdir in two
 echo x > in/a
@@ -48,5 +50,59 @@ for bad in 0 abc 1025 +x 50%% ''; do
 done
 like "$(cat bad.err)" "--workers: '' is not a count from 1 to 1024, a share of the CPUs like 50%" \
     "... saying what it takes"
+
+# ---- results: any outcome, a line of one's own, CSV ----
+mkdir mix
+echo ok > mix/good
+echo ok > 'mix/a, "quoted" name'
+echo bad > mix/bad
+echo slow > mix/slow
+printf 'ok\n' > "$(printf 'mix/new\nline')"
+cat > judge.sh <<'EOF'
+case $(cat "$1") in bad) echo "it is bad" >&2; exit 3;; slow) sleep 30;; esac
+EOF
+"$CORRAL" run -q -s sm -r 0 -t 0.5s -x "sh $T/judge.sh {}" mix > /dev/null 2>&1
+is "$("$CORRAL" results -s sm --status timeout --format '{status} {path}')" "timeout mix/slow" \
+    "--status timeout: the timed-out file alone"
+is "$("$CORRAL" results -s sm --status failed,timeout --format '{status}' | sort | tr '\n' ' ')" \
+    "failed timeout " "--status failed,timeout: both"
+is "$("$CORRAL" results -s sm --status ok --format '{path}' | sort | tr '\n' '|')" \
+    'mix/a, "quoted" name|mix/good|mix/new\nline|' "--status ok, and a path with a line break shown escaped on one line"
+is "$("$CORRAL" results -s sm --status failed --format '{seq}\t{attempts}\t{error}')" \
+    "$(printf '2\t1\texit status 3: it is bad')" "--format: fields and a tab"
+"$CORRAL" results -s sm --status crashedd > /dev/null 2> bad.err
+is "$?:$(cat bad.err)" "2:corral: results: --status: 'crashedd' is no outcome (ok, failed, crashed, timeout, skipped)" \
+    "an outcome that does not exist: one line, exit 2"
+"$CORRAL" results -s sm --format '{pathh}' > /dev/null 2> bad.err
+like "$?:$(cat bad.err)" "^2:corral: results: --format: '\{pathh\}' is no field" "a field that does not exist: one line, exit 2"
+"$CORRAL" results -s sm --csv --json > /dev/null 2> bad.err
+is "$?" 2 "--csv and --json at once: exit 2"
+"$CORRAL" results -s sm --csv > mix.csv
+/usr/bin/python3 - mix.csv > csv.out <<'EOF'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline='')))
+print(','.join(rows[0]))
+for r in sorted(rows[1:], key=lambda r: r[2]):
+    print(len(r), r[2], r[3], r[9])
+EOF
+is "$(cat csv.out)" "job,seq,path,status,attempts,duration_ms,finished_ms,signal,exit_code,error
+10 mix/a, \"quoted\" name ok 
+10 mix/bad failed exit status 3: it is bad
+10 mix/good ok 
+10 mix/new\\nline ok 
+10 mix/slow timeout timeout after 0.5s" "--csv: a header, then ten fields a file, quoted as RFC 4180 says"
+is "$(head -c 200 mix.csv | od -c | grep -c '\\r  \\n')" 1 "... lines end in CRLF"
+
+# The same from a service.
+export CORRAL_SOCKET=$SOCK
+start
+"$CORRAL" submit --wait -r 0 -t 0.5s --job mix -x "sh $T/judge.sh {}" "$T/mix" > /dev/null 2>&1
+is "$("$CORRAL" results --status timeout --format '{status} {job}' mix)" "timeout mix" \
+    "from a service: --status and --format"
+is "$("$CORRAL" results --csv mix | wc -l)" 6 "... and --csv: a header and five files"
+is "$("$CORRAL" results --status ok mix | wc -l)" 3 "... --status ok: the three ok"
+kill -TERM "$DPID"
+wait "$DPID"
+stop_notify
 
 done_testing
