@@ -20,6 +20,8 @@ struct task_in {
 	int fd;			/* the file, read-only, at offset 0 */
 	int dirfd;		/* with --extract: the directory to extract into; else -1 */
 	const char *path;	/* for messages only */
+	uint64_t seq;		/* its place in its job, from 1 (0: a check's) */
+	uint32_t slot;		/* the child's slot in the pool, from 0 */
 };
 
 struct handler {

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,6 +41,7 @@ enum {
 #define SPARE_BYTES	(1u << 20)
 
 struct worker {
+	uint32_t slot;			/* the supervisor's slot, from 0 */
 	int sock;
 	uint64_t running;		/* the task being processed; 0: none */
 	void *spare;			/* SPARE_BYTES mapped, or NULL */
@@ -51,6 +53,39 @@ struct worker {
 	char *name, *arg;		/* of the job's handler */
 	struct job_opts opts;
 };
+
+/* What ps shows of this process: the bytes of its arguments, which the
+ * supervisor pads (slot.c) so that a job's name fits. */
+static char *title;
+static size_t title_room;
+
+static void
+title_init(int argc, char **argv)
+{
+	if (argc < 1 || argv[0] == NULL)
+		return;
+	title = argv[0];
+	title_room = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
+	prctl(PR_SET_NAME, "corral-worker", 0, 0, 0);
+}
+
+/* "corral worker: NAME" (or without ": NAME"), cut to the room there is;
+ * bytes of the name that are not printable ASCII show as '?'. */
+static void
+title_set(const char *name)
+{
+	size_t n, i;
+
+	if (title == NULL || title_room < 2)
+		return;
+	n = (size_t)snprintf(title, title_room, "corral worker%s%s", name ? ": " : "", name ? name : "");
+	if (n >= title_room)
+		n = title_room - 1;
+	for (i = 15; i < n; i++)
+		if ((unsigned char)title[i] < 0x20 || (unsigned char)title[i] >= 0x7f)
+			title[i] = '?';
+	memset(title + n, '\0', title_room - n);
+}
 
 const struct handler *
 handler_find(const char *name)
@@ -274,9 +309,15 @@ static int
 job(struct worker *w, const struct ipc_msg *m)
 {
 	const char *arg;
-	char err[1024];
+	char err[1024], *name;
 	int root, r;
 
+	/* Named first, so that what the handler's set-up starts (exec's
+	 * keeper) has the name too. */
+	if (m->name_len > 0 && (name = cstring(m->name, m->name_len)) != NULL) {
+		title_set(name);
+		free(name);
+	}
 	free(w->name);
 	free(w->arg);
 	w->h = NULL;
@@ -315,6 +356,7 @@ job(struct worker *w, const struct ipc_msg *m)
 		on_exit(out_of_memory, NULL);
 	}
 	w->job = m->job;
+	w->slot = m->slot;
 	/* From here on, a FATAL from this child is not a set-up failure. */
 	if (ipc_put_ready(&w->out, w->job) < 0)
 		return WORKER_FAILED;
@@ -355,7 +397,8 @@ task(struct worker *w, const struct ipc_msg *m)
 	sandbox_task_begin();
 	w->running = m->id;
 	errno = 0;	/* an ENOMEM at exit is this task's own (out_of_memory) */
-	r = w->h->process(&(struct task_in){ .fd = fd, .dirfd = dirfd, .path = path }, w->res);
+	r = w->h->process(&(struct task_in){ .fd = fd, .dirfd = dirfd, .path = path, .seq = m->seq,
+	    .slot = w->slot }, w->res);
 	if (r < 0)
 		host = errno > 0 && errno < 4096 ? errno : EAGAIN;
 	ok = r == 0;
@@ -446,7 +489,8 @@ child_main(int argc, char **argv)
 	struct stat sb;
 	int status;
 
-	(void)argc, (void)argv;
+	title_init(argc, argv);
+	title_set(NULL);
 	job_opts_default(&w.opts);
 	if (fstat(w.sock, &sb) < 0 || !S_ISSOCK(sb.st_mode)) {
 		log_warnx("the worker runs only under a corral supervisor (no socket at fd %d)",

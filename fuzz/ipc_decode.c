@@ -56,10 +56,10 @@ roundtrip(const struct ipc_msg *m)
 		break;
 	case IPC_JOB:
 		r = ipc_put_job(&b, m->job, m->handler, m->handler_len, m->arg, m->arg_len,
-		    m->opts, m->opts_len);
+		    m->opts, m->opts_len, m->slot, m->name, m->name_len);
 		break;
 	case IPC_TASK:
-		r = ipc_put_task(&b, m->job, m->id, m->path, m->path_len);
+		r = ipc_put_task(&b, m->job, m->id, m->path, m->path_len, m->seq);
 		break;
 	case IPC_RESULT:
 		r = ipc_put_result(&b, m->id, m->ok, m->host, m->error, m->error_len, m->result,

@@ -148,9 +148,9 @@ ipc_seeds(void)
 		b.len = 0;
 		switch (i) {
 		case 0: r = ipc_put_hello(&b, 4242); break;
-		case 1: r = ipc_put_job(&b, 1, "archive", 7, "", 0, opts.data, opts.len); break;
-		case 2: r = ipc_put_job(&b, 2, "exec", 4, "bsdtar -tf {}", 13, NULL, 0); break;
-		case 3: r = ipc_put_task(&b, 1, 77, path, sizeof path - 1); break;
+		case 1: r = ipc_put_job(&b, 1, "archive", 7, "", 0, opts.data, opts.len, 0, NULL, 0); break;
+		case 2: r = ipc_put_job(&b, 2, "exec", 4, "bsdtar -tf {}", 13, NULL, 0, 0, NULL, 0); break;
+		case 3: r = ipc_put_task(&b, 1, 77, path, sizeof path - 1, 0); break;
 		case 4: r = ipc_put_result(&b, 77, 1, 0, NULL, 0, map.data, map.len); break;
 		case 5: r = ipc_put_result(&b, 78, 0, 0, error, sizeof error - 1, map.data, map.len); break;
 		case 6: r = ipc_put_result(&b, 79, 0, 0, error, sizeof error - 1, NULL, 0); break;

@@ -31,8 +31,8 @@
 
 enum ipc_type {
 	IPC_HELLO  = 1,	/* child -> sup: {t, v, pid}               */
-	IPC_JOB    = 2,	/* sup -> child: {t, job, handler, arg, opts} */
-	IPC_TASK   = 3,	/* sup -> child: {t, job, id, path}, + fd  */
+	IPC_JOB    = 2,	/* sup -> child: {t, job, handler, arg, opts, slot, name} */
+	IPC_TASK   = 3,	/* sup -> child: {t, job, id, path, seq}, + fd  */
 	IPC_RESULT = 4,	/* child -> sup: {t, id, ok, error, result, host} */
 	IPC_FATAL  = 5,	/* child -> sup: {t, error}; before READY: do not
 			 * respawn; after: last words of a dying child */
@@ -82,6 +82,9 @@ struct ipc_msg {
 	uint32_t pid;			/* HELLO */
 	uint32_t job;			/* JOB, TASK */
 	uint64_t id;			/* TASK, RESULT */
+	uint64_t seq;			/* TASK: the file's place in its job, from 1;
+					 * 0 for a check's (optional: absent, 0) */
+	uint32_t slot;			/* JOB: the child's slot, from 0 (optional) */
 	int ok;				/* RESULT: 1 ok, 0 failed */
 	int host;			/* RESULT: an errno (1..4095) when the host
 					 * refused what the file needed (no process,
@@ -91,6 +94,7 @@ struct ipc_msg {
 	const char *handler; size_t handler_len;	/* JOB */
 	const char *arg;     size_t arg_len;	/* JOB: command or plugin path */
 	const uint8_t *opts; size_t opts_len;	/* JOB: one msgpack map, validated, or empty */
+	const char *name;    size_t name_len;	/* JOB: the job's name (optional) */
 	const char *error;   size_t error_len;	/* RESULT, FATAL */
 	const uint8_t *result; size_t result_len; /* RESULT: one msgpack map, validated */
 };
@@ -104,8 +108,10 @@ struct ipc_buf {
 void ipc_buf_free(struct ipc_buf *b);
 int ipc_put_hello(struct ipc_buf *b, uint32_t pid);
 int ipc_put_job(struct ipc_buf *b, uint32_t job, const char *handler, size_t hlen,
-    const char *arg, size_t alen, const uint8_t *opts, size_t olen);
-int ipc_put_task(struct ipc_buf *b, uint32_t job, uint64_t id, const char *path, size_t plen);
+    const char *arg, size_t alen, const uint8_t *opts, size_t olen, uint32_t slot,
+    const char *name, size_t nlen);
+int ipc_put_task(struct ipc_buf *b, uint32_t job, uint64_t id, const char *path, size_t plen,
+    uint64_t seq);
 /* host: 0, or the errno of the host's refusal (ipc_msg.host). */
 int ipc_put_result(struct ipc_buf *b, uint64_t id, int ok, int host, const char *error, size_t elen,
     const uint8_t *result, size_t rlen);

@@ -60,7 +60,8 @@ ipc_put_hello(struct ipc_buf *b, uint32_t pid)
 
 int
 ipc_put_job(struct ipc_buf *b, uint32_t job, const char *handler, size_t hlen,
-    const char *arg, size_t alen, const uint8_t *opts, size_t olen)
+    const char *arg, size_t alen, const uint8_t *opts, size_t olen, uint32_t slot,
+    const char *name, size_t nlen)
 {
 	struct ipc_fields fs;
 
@@ -69,11 +70,14 @@ ipc_put_job(struct ipc_buf *b, uint32_t job, const char *handler, size_t hlen,
 	fs_bytes(&fs, F_HANDLER, handler, hlen);
 	fs_bytes(&fs, F_ARG, arg, alen);
 	fs_opt_bytes(&fs, F_OPTS, opts, olen);
+	fs_uint(&fs, F_SLOT, slot);
+	fs_opt_bytes(&fs, F_NAME, name, nlen);
 	return ipc_fields_put(b, &fs);
 }
 
 int
-ipc_put_task(struct ipc_buf *b, uint32_t job, uint64_t id, const char *path, size_t plen)
+ipc_put_task(struct ipc_buf *b, uint32_t job, uint64_t id, const char *path, size_t plen,
+    uint64_t seq)
 {
 	struct ipc_fields fs;
 
@@ -81,6 +85,7 @@ ipc_put_task(struct ipc_buf *b, uint32_t job, uint64_t id, const char *path, siz
 	fs_uint(&fs, F_JOB, job);
 	fs_uint(&fs, F_ID, id);
 	fs_bytes(&fs, F_PATH, path, plen);
+	fs_uint(&fs, F_SEQ, seq);
 	return ipc_fields_put(b, &fs);
 }
 
@@ -137,7 +142,10 @@ ipc_decode(const uint8_t *body, size_t len, struct ipc_msg *out, const char **wh
 	out->id = v[F_ID].u;
 	out->ok = (int)v[F_OK].u;
 	out->host = (int)v[F_HOST].u;
+	out->seq = v[F_SEQ].u;
+	out->slot = (uint32_t)v[F_SLOT].u;
 	FS_GET(&fs, F_PATH, out->path, out->path_len);
+	FS_GET(&fs, F_NAME, out->name, out->name_len);
 	FS_GET(&fs, F_HANDLER, out->handler, out->handler_len);
 	FS_GET(&fs, F_ARG, out->arg, out->arg_len);
 	FS_GET(&fs, F_OPTS, out->opts, out->opts_len);

@@ -202,8 +202,9 @@ static const struct {
 	uint64_t must, may;
 } schema[IPC_TYPE_MAX] = {
 	[IPC_HELLO] = { FBIT(F_T) | FBIT(F_V) | FBIT(F_PID), 0 },
-	[IPC_JOB] = { FBIT(F_T) | FBIT(F_JOB) | FBIT(F_HANDLER) | FBIT(F_ARG), FBIT(F_OPTS) },
-	[IPC_TASK] = { FBIT(F_T) | FBIT(F_JOB) | FBIT(F_ID) | FBIT(F_PATH), 0 },
+	[IPC_JOB] = { FBIT(F_T) | FBIT(F_JOB) | FBIT(F_HANDLER) | FBIT(F_ARG),
+	    FBIT(F_OPTS) | FBIT(F_SLOT) | FBIT(F_NAME) },
+	[IPC_TASK] = { FBIT(F_T) | FBIT(F_JOB) | FBIT(F_ID) | FBIT(F_PATH), FBIT(F_SEQ) },
 	[IPC_RESULT] = { FBIT(F_T) | FBIT(F_ID) | FBIT(F_OK), FBIT(F_ERROR) | FBIT(F_RESULT) | FBIT(F_HOST) },
 	[IPC_FATAL] = { FBIT(F_T) | FBIT(F_ERROR), 0 },
 	[IPC_READY] = { FBIT(F_T) | FBIT(F_JOB), 0 },

@@ -334,7 +334,10 @@ static void
 slot_spawn_child(struct slot *sl)
 {
 	struct sup *s = sl->sup;
-	char *argv[] = { (char *)s->opts.worker, "__worker", NULL };
+	/* The padding is room for the name the child takes once it knows
+	 * its job ("corral worker: JOB", what ps shows). */
+	char *argv[] = { (char *)s->opts.worker, "__worker",
+	    "                                                                ", NULL };
 	int sv[2], ep[2], op[2], err = 0;
 	pid_t pid;
 

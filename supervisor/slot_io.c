@@ -98,9 +98,12 @@ slot_send(struct slot *sl, struct task **t, int n, const int *fds, int nfds)
 			return -1;
 		}
 	if (sl->job == NULL) {
+		/* Its slot and its job's name: what the child calls itself
+		 * (ps) and what {%} of an exec command is. */
 		if (ipc_put_job(&sl->out, job, t[0]->job->rec.handler,
 		    strlen(t[0]->job->rec.handler), t[0]->job->rec.arg, strlen(t[0]->job->rec.arg),
-		    (const uint8_t *)t[0]->job->wire_opts, t[0]->job->wire_opts_len) < 0)
+		    (const uint8_t *)t[0]->job->wire_opts, t[0]->job->wire_opts_len, (uint32_t)sl->index,
+		    t[0]->job->rec.name, strnlen(t[0]->job->rec.name, sizeof t[0]->job->rec.name - 1)) < 0)
 			goto undo;
 		/* With --extract, the job's directory rides in front. */
 		if (t[0]->job->outfd >= 0 && nfds < IPC_FD_QUEUE) {
@@ -112,7 +115,7 @@ slot_send(struct slot *sl, struct task **t, int n, const int *fds, int nfds)
 		}
 	}
 	for (i = 0; i < n; i++)
-		if (ipc_put_task(&sl->out, job, t[i]->id, t[i]->path, t[i]->path_len) < 0)
+		if (ipc_put_task(&sl->out, job, t[i]->id, t[i]->path, t[i]->path_len, t[i]->seq) < 0)
 			goto undo;
 	/* The descriptors ride on the first byte of this write; the child
 	 * pairs them with TASK frames in order. */

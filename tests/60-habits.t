@@ -51,6 +51,34 @@ done
 like "$(cat bad.err)" "--workers: '' is not a count from 1 to 1024, a share of the CPUs like 50%" \
     "... saying what it takes"
 
+# ---- GNU parallel's replacement strings, quoted ----
+mkdir -p rep/sub
+echo x > rep/sub/a.tar.gz
+echo x > "rep/it's \$(touch pwned).txt"
+echo x > rep/.profile
+"$CORRAL" run -q -s sr -j 1 --json -x 'printf "%s|" {} {/} {.} {//} {/.} {#} {%}' rep 2> /dev/null |
+    jq -r .result.stdout > rep.out
+is "$(cat rep.out)" "rep/.profile|.profile|rep/.profile|rep|.profile|1|1|
+rep/it's \$(touch pwned).txt|it's \$(touch pwned).txt|rep/it's \$(touch pwned)|rep|it's \$(touch pwned)|2|1|
+rep/sub/a.tar.gz|a.tar.gz|rep/sub/a.tar|rep/sub|a.tar|3|1|" \
+    "{} {/} {.} {//} {/.} {#} {%}: as parallel expands them"
+ok "$([ ! -e pwned ]; echo $?)" "... each quoted: a name that holds \$(...) runs nothing"
+
+# {%}: the slot, from 1 to -j. Each command waits for its gate, so that
+# both children hold one.
+mkdir slots gates
+for i in 1 2 3 4; do echo "$i" > "slots/f$i"; done
+"$CORRAL" run -q -s ss -j 2 --depth 1 --job 'habits <slots>' --json \
+    -x 'while [ ! -e gates/{/} ]; do sleep 0.02; done; echo {%}' slots > slots.json 2> /dev/null &
+run=$!
+both_busy() { [ "$(pgrep -f -c 'corral worker: habits <slots>')" -ge 2 ]; }
+wait_until both_busy
+like "$(pgrep -f -a 'corral worker: habits' | head -1)" '^[0-9]+ corral worker: habits <slots>' \
+    "a worker shows in ps as 'corral worker: JOB'"
+: > gates/f1; : > gates/f2; : > gates/f3; : > gates/f4
+wait "$run"
+is "$(jq -j .result.stdout slots.json | sort -u | tr '\n' ' ')" "1 2 " "{%}: both slots, 1 and 2"
+
 # ---- results: any outcome, a line of one's own, CSV ----
 mkdir mix
 echo ok > mix/good
@@ -91,7 +119,7 @@ is "$(cat csv.out)" "job,seq,path,status,attempts,duration_ms,finished_ms,signal
 10 mix/good ok 
 10 mix/new\\nline ok 
 10 mix/slow timeout timeout after 0.5s" "--csv: a header, then ten fields a file, quoted as RFC 4180 says"
-is "$(head -c 200 mix.csv | od -c | grep -c '\\r  \\n')" 1 "... lines end in CRLF"
+is "$(grep -c "$(printf '\r')\$" mix.csv):$(wc -l < mix.csv)" "6:6" "... every line ends in CRLF"
 
 # The same from a service.
 export CORRAL_SOCKET=$SOCK

@@ -69,14 +69,14 @@ roundtrips(void)
 	is_int(b.len - IPC_HDR, (uint32_t)b.data[0] << 24 | b.data[1] << 16 | b.data[2] << 8 | b.data[3],
 	    "the length prefix is the body's length, big-endian");
 	b.len = 0;
-	ok(ipc_put_job(&b, UINT32_MAX, "exec", 4, "cat {}", 6, NULL, 0) == 0 && decode_at(&b, 0, &m, &why) == 0 &&
+	ok(ipc_put_job(&b, UINT32_MAX, "exec", 4, "cat {}", 6, NULL, 0, 0, NULL, 0) == 0 && decode_at(&b, 0, &m, &why) == 0 &&
 	    m.type == IPC_JOB && m.job == UINT32_MAX && m.handler_len == 4 &&
 	    memcmp(m.handler, "exec", 4) == 0 && m.arg_len == 6 && memcmp(m.arg, "cat {}", 6) == 0,
 	    "job round-trips");
 	ok(within(&b, m.handler, m.handler_len) && within(&b, m.arg, m.arg_len),
 	    "... its strings point into the frame");
 	b.len = 0;
-	ok(ipc_put_job(&b, 1, "sha256", 6, NULL, 0, NULL, 0) == 0 && decode_at(&b, 0, &m, &why) == 0 &&
+	ok(ipc_put_job(&b, 1, "sha256", 6, NULL, 0, NULL, 0, 0, NULL, 0) == 0 && decode_at(&b, 0, &m, &why) == 0 &&
 	    m.arg_len == 0 && m.opts_len == 0, "job with an empty arg and no options round-trips");
 	b.len = 0;
 	{
@@ -84,21 +84,28 @@ roundtrips(void)
 		static const uint8_t nested[] = { 0x81, 0xa1, 'a', 0x91, 0x01 };
 		static const uint8_t notmap[] = { 0x91, 0x01 };
 
-		ok(ipc_put_job(&b, 2, "archive", 7, "", 0, opts, sizeof opts) == 0 &&
+		ok(ipc_put_job(&b, 2, "archive", 7, "", 0, opts, sizeof opts, 0, NULL, 0) == 0 &&
 		    decode_at(&b, 0, &m, &why) == 0 && m.opts_len == sizeof opts &&
 		    memcmp(m.opts, opts, sizeof opts) == 0 && within(&b, m.opts, m.opts_len),
 		    "job with options round-trips, the map's bytes exact and in the frame");
 		b.len = 0;
-		ok(ipc_put_job(&b, 2, "archive", 7, "", 0, nested, sizeof nested) == 0 &&
+		ok(ipc_put_job(&b, 2, "archive", 7, "", 0, nested, sizeof nested, 0, NULL, 0) == 0 &&
 		    decode_at(&b, 0, &m, &why) == -1 && strstr(why, "opts") != NULL,
 		    "options holding a container refused: %s", why);
 		b.len = 0;
-		ok(ipc_put_job(&b, 2, "archive", 7, "", 0, notmap, sizeof notmap) == 0 &&
+		ok(ipc_put_job(&b, 2, "archive", 7, "", 0, notmap, sizeof notmap, 0, NULL, 0) == 0 &&
 		    decode_at(&b, 0, &m, &why) == -1 && strstr(why, "opts") != NULL,
 		    "options that are not a map refused");
 		b.len = 0;
 	}
-	ok(ipc_put_task(&b, 7, UINT64_MAX, path, sizeof path - 1) == 0 && decode_at(&b, 0, &m, &why) == 0 &&
+	ok(ipc_put_job(&b, 3, "exec", 4, "x", 1, NULL, 0, 41, "nightly <r>", 11) == 0 &&
+	    decode_at(&b, 0, &m, &why) == 0 && m.slot == 41 && m.name_len == 11 &&
+	    memcmp(m.name, "nightly <r>", 11) == 0, "job with its slot and its job's name round-trips");
+	b.len = 0;
+	ok(ipc_put_task(&b, 7, 1, "p", 1, UINT64_MAX) == 0 && decode_at(&b, 0, &m, &why) == 0 &&
+	    m.seq == UINT64_MAX, "task with its seq round-trips");
+	b.len = 0;
+	ok(ipc_put_task(&b, 7, UINT64_MAX, path, sizeof path - 1, 0) == 0 && decode_at(&b, 0, &m, &why) == 0 &&
 	    m.type == IPC_TASK && m.job == 7 && m.id == UINT64_MAX && m.path_len == sizeof path - 1 &&
 	    memcmp(m.path, path, m.path_len) == 0 && within(&b, m.path, m.path_len),
 	    "task round-trips, path bytes exact (NUL, newline, invalid UTF-8)");
@@ -144,7 +151,7 @@ roundtrips(void)
 	b.len = 0;
 	ipc_put_hello(&b, 1);
 	at = b.len;
-	ipc_put_task(&b, 2, 3, "p", 1);
+	ipc_put_task(&b, 2, 3, "p", 1, 0);
 	ok(ipc_decode(b.data + IPC_HDR, at - IPC_HDR, &m, &why) == 0 && m.type == IPC_HELLO &&
 	    decode_at(&b, at, &m, &why) == 0 && m.type == IPC_TASK && m.id == 3,
 	    "frames append, each decodes alone");
@@ -154,15 +161,15 @@ roundtrips(void)
 	big = malloc(IPC_FRAME_MAX + 1);
 	memset(big, 'x', IPC_FRAME_MAX + 1);
 	errno = 0;
-	ok(ipc_put_task(&b, 1, 1, big, IPC_FRAME_MAX + 1) == -1 && errno == EMSGSIZE && b.len == before,
+	ok(ipc_put_task(&b, 1, 1, big, IPC_FRAME_MAX + 1, 0) == -1 && errno == EMSGSIZE && b.len == before,
 	    "a path past the bound: EMSGSIZE, buffer unchanged");
 	errno = 0;
 	ok(ipc_put_result(&b, 1, 1, 0, big, IPC_FRAME_MAX - 10, (const uint8_t *)big, 20) == -1 &&
 	    errno == EMSGSIZE && b.len == before, "a result whose fields add up past it: EMSGSIZE");
 	errno = 0;
-	ok(ipc_put_task(&b, 1, 1, big, IPC_FRAME_MAX - 5) == -1 && errno == EMSGSIZE && b.len == before,
+	ok(ipc_put_task(&b, 1, 1, big, IPC_FRAME_MAX - 5, 0) == -1 && errno == EMSGSIZE && b.len == before,
 	    "a path that fits only without the rest of the frame: EMSGSIZE");
-	ok(ipc_put_task(&b, 1, 1, big, IPC_FRAME_MAX - 64) == 0 && decode_at(&b, before, &m, &why) == 0 &&
+	ok(ipc_put_task(&b, 1, 1, big, IPC_FRAME_MAX - 64, 0) == 0 && decode_at(&b, before, &m, &why) == 0 &&
 	    m.path_len == IPC_FRAME_MAX - 64, "a frame just under the bound round-trips");
 	free(big);
 
@@ -336,9 +343,9 @@ malformed(void)
 	REFUSED_SB("field id given twice", "a duplicate field");
 	begin(3), kv_uint("t", IPC_RESULT), kv_uint("t", IPC_RESULT), kv_true("ok");
 	REFUSED_SB("field t given twice", "a duplicate type");
-	begin(7), kv_uint("t", IPC_RESULT), kv_uint("id", 1), kv_true("ok"), kv_str("error", ""),
-	    kv_bin("result", "\x80", 1), kv_uint("host", 11), kv_uint("x", 1);
-	REFUSED_SB("more fields than any message has", "seven fields");
+	begin(8), kv_uint("t", IPC_RESULT), kv_uint("id", 1), kv_true("ok"), kv_str("error", ""),
+	    kv_bin("result", "\x80", 1), kv_uint("host", 11), kv_uint("x", 1), kv_uint("y", 1);
+	REFUSED_SB("more fields than any message has", "eight fields (a JOB has seven at most)");
 	begin(4), kv_uint("t", IPC_RESULT), kv_uint("id", 1), kv_true("ok"), kv_uint("host", 4096);
 	REFUSED_SB("field host out of range", "a host errno out of range");
 	begin(3), kv_uint("t", IPC_RESULT), kv_uint("id", 1), key("ok"), msgpack_pack_array(&pk, 0);
@@ -397,8 +404,8 @@ fuzz(void)
 	    0xa1, 'b', 0xc4, 0x02, 0xff, 0x00 };
 
 	starts[nframes++] = b.len, ipc_put_hello(&b, 4242);
-	starts[nframes++] = b.len, ipc_put_job(&b, 3, "exec", 4, "wc -c", 5, (const uint8_t *)"\x81\xa1x\x01", 4);
-	starts[nframes++] = b.len, ipc_put_task(&b, 3, 77, "a/b/c.zip", 9);
+	starts[nframes++] = b.len, ipc_put_job(&b, 3, "exec", 4, "wc -c", 5, (const uint8_t *)"\x81\xa1x\x01", 4, 0, NULL, 0);
+	starts[nframes++] = b.len, ipc_put_task(&b, 3, 77, "a/b/c.zip", 9, 0);
 	starts[nframes++] = b.len, ipc_put_result(&b, 77, 0, 0, "bad header", 10, map, sizeof map);
 	starts[nframes++] = b.len, ipc_put_result(&b, 78, 1, 0, NULL, 0, NULL, 0);
 	starts[nframes++] = b.len, ipc_put_fatal(&b, "no such handler", 15);
@@ -475,7 +482,7 @@ reader(void)
 	nonblock = fcntl(sv[1], F_GETFL);
 	fcntl(sv[1], F_SETFL, nonblock | O_NONBLOCK);
 	starts[0] = b.len, ipc_put_hello(&b, 1);
-	starts[1] = b.len, ipc_put_task(&b, 1, 2, "some/path", 9);
+	starts[1] = b.len, ipc_put_task(&b, 1, 2, "some/path", 9, 0);
 	starts[2] = b.len, ipc_put_result(&b, 2, 1, 0, NULL, 0, map, sizeof map);
 	starts[3] = b.len;
 
@@ -701,15 +708,15 @@ descriptors(void)
 	for (i = 0; i < 4; i++)
 		fds[i] = marked((char)('0' + i));
 	/* TASK + fd0, HELLO, TASK + fd1, RESULT, TASK + fd2 and fd3. */
-	ipc_put_task(&b, 1, 0, "a", 1);
+	ipc_put_task(&b, 1, 0, "a", 1, 0);
 	ipc_send(sv[0], b.data, b.len, fds[0]);
 	b.len = 0, ipc_put_hello(&b, 1);
 	ipc_send(sv[0], b.data, b.len, -1);
-	b.len = 0, ipc_put_task(&b, 1, 1, "b", 1);
+	b.len = 0, ipc_put_task(&b, 1, 1, "b", 1, 0);
 	ipc_send(sv[0], b.data, b.len, fds[1]);
 	b.len = 0, ipc_put_result(&b, 1, 1, 0, NULL, 0, NULL, 0);
 	ipc_send(sv[0], b.data, b.len, -1);
-	b.len = 0, ipc_put_task(&b, 1, 2, "c", 1);
+	b.len = 0, ipc_put_task(&b, 1, 2, "c", 1, 0);
 	ipc_send_fds(sv[0], b.data, b.len, fds + 2, 2);
 	for (i = 0; i < 4; i++)
 		close(fds[i]);

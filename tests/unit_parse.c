@@ -5,8 +5,39 @@
 #include <errno.h>
 #include <string.h>
 
+#include <stdlib.h>
+
+#include "common/expand.h"
 #include "common/parse.h"
 #include "tests/tap.h"
+
+static void
+expands(const char *cmd, const char *path, uint64_t seq, uint32_t slot, const char *want)
+{
+	char *got = expand_command(cmd, path, seq, slot);
+
+	ok(got != NULL && strcmp(got, want) == 0, "expand '%s' for '%s'", cmd, path);
+	if (got == NULL || strcmp(got, want) != 0)
+		printf("#   got  %s\n#   want %s\n", got ? got : "(null)", want);
+	free(got);
+}
+
+/* GNU parallel's replacement strings, each value quoted for sh. */
+static void
+replacements(void)
+{
+	expands("f {} {/} {.} {//} {/.} {#} {%}", "d/sub/a.tar.gz", 7, 0,
+	    "f 'd/sub/a.tar.gz' 'a.tar.gz' 'd/sub/a.tar' 'd/sub' 'a.tar' '7' '1'");
+	expands("{.}|{/.}|{//}", "noext", 1, 3, "'noext'|'noext'|'.'");
+	expands("{.}|{/.}", "d/.profile", 1, 0, "'d/.profile'|'.profile'");
+	expands("{//}", "/top", 1, 0, "'/'");
+	expands("{.}", "a.b/c", 1, 0, "'a.b/c'");
+	expands("cat", "it's $(x) `y`", 1, 0, "cat 'it'\\''s $(x) `y`'");
+	expands("echo {%} {#}", "p", 18446744073709551615ull, 4294967295u,
+	    "echo '4294967296' '18446744073709551615'");
+	expands("{x} {} {", "p", 1, 0, "{x} 'p' {");
+	expands("{{}}", "p", 1, 0, "{'p'}");
+}
 
 static void
 duration(const char *s, unsigned long long want)
@@ -57,6 +88,8 @@ main(void)
 	uint64_t v;
 	double rate;
 	size_t i;
+
+	replacements();
 
 	duration("250ms", 250);
 	duration("30s", 30000);

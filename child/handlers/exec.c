@@ -1,6 +1,6 @@
-/* exec: a command per file, like GNU parallel: `sh -c CMD` with every {}
- * replaced by the file's quoted path (or the path appended when there is no
- * {}), the file itself on stdin. Stdout and stderr are captured, bounded,
+/* exec: a command per file, like GNU parallel: `sh -c CMD` with {} and
+ * parallel's other replacement strings expanded, quoted (common/expand.h;
+ * the path appended when there is none), the file itself on stdin. Stdout and stderr are captured, bounded,
  * and drained so the command never blocks on a full pipe. The command runs
  * under a keeper (child/keeper.h): its outcome is taken when sh exits, not
  * when the last holder of its pipes lets go, and nothing it started
@@ -17,6 +17,7 @@
 
 #include "child/handler.h"
 #include "child/keeper.h"
+#include "common/expand.h"
 #include "common/utf8.h"
 
 #define STDOUT_MAX (64 * 1024)
@@ -61,63 +62,6 @@ exec_setup(const char *arg, const struct job_opts *o, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
-}
-
-/* path in single quotes for sh, each ' in it as '\'' ; malloc'd. */
-static char *
-quote(const char *path)
-{
-	size_t n = 3;
-	const char *p;
-	char *q, *o;
-
-	for (p = path; *p; p++)
-		n += *p == '\'' ? 4 : 1;
-	if ((q = o = malloc(n)) == NULL)
-		return NULL;
-	*o++ = '\'';
-	for (p = path; *p; p++)
-		if (*p == '\'')
-			o = stpcpy(o, "'\\''");
-		else
-			*o++ = *p;
-	*o++ = '\'';
-	*o = '\0';
-	return q;
-}
-
-/* cmd with every {} replaced by the quoted path, or with it appended
- * when there is no {}; malloc'd. */
-static char *
-build(const char *cmd, const char *path)
-{
-	size_t uses = 0, qlen;
-	const char *p;
-	char *q, *s, *o;
-
-	if ((q = quote(path)) == NULL)
-		return NULL;
-	qlen = strlen(q);
-	for (p = cmd; (p = strstr(p, "{}")) != NULL; p += 2)
-		uses++;
-	if ((s = o = malloc(strlen(cmd) + (uses ? uses : 1) * qlen + 2)) == NULL) {
-		free(q);
-		return NULL;
-	}
-	for (p = cmd; *p; ) {
-		if (p[0] == '{' && p[1] == '}') {
-			o = stpcpy(o, q);
-			p += 2;
-		} else
-			*o++ = *p++;
-	}
-	if (uses == 0) {
-		*o++ = ' ';
-		o = stpcpy(o, q);
-	}
-	*o = '\0';
-	free(q);
-	return s;
 }
 
 /* Keeps up to max bytes of what fd gives. Returns 1 when it read some, 0
@@ -219,7 +163,7 @@ exec_process(const struct task_in *t, struct corral_result *out)
 
 	if (term_asked)
 		_exit(0);
-	if ((cmd = build(command, t->path)) == NULL)
+	if ((cmd = expand_command(command, t->path, t->seq, t->slot)) == NULL)
 		return not_started(out, "unable to prepare the command", errno);
 	if (pipe2(op, O_CLOEXEC) < 0) {
 		e = errno;
