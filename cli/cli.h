@@ -25,6 +25,7 @@ struct run_cmd {
 	int json, quiet;
 	const char *stats;		/* --stats FILE, or NULL */
 	const char *http;		/* --http ADDR, or NULL */
+	int dry_run;			/* --dry-run */
 	const char *metrics_file;	/* --metrics-file PATH, or NULL */
 	int wait;			/* submit --wait */
 	const char *socket;		/* submit --socket PATH */
@@ -66,6 +67,9 @@ int run_check(struct run_cmd *o, char *err, size_t len);
  * "=VALUE"). Options are taken anywhere among the operands, as GNU tools
  * take them, and "--" ends them: no command stops at its first operand. */
 const char *cli_badopt(char **argv);
+
+/* dryrun.c: run --dry-run; the exit status. */
+int run_dry(const struct run_cmd *o);
 
 /* serve.c */
 int cli_serve(int argc, char **argv);

@@ -112,6 +112,9 @@ cli_usage(FILE *f)
 "  -v, --verbose          log every worker start and the descriptor count\n"
 "      --stats FILE       write this run's own figures (CPU, memory, commits,\n"
 "                         timeout and respawn latency) to FILE as JSON\n"
+"      --dry-run          say the job's name, whether it is new or resumed, and\n"
+"                         the files it would process (exec: their commands);\n"
+"                         run nothing, write nothing\n"
 "      --http ADDR        serve a live status page, its JSON API and /metrics\n"
 "                         while the run lasts: PORT (on 127.0.0.1), HOST:PORT\n"
 "                         or [IPV6]:PORT; read-only\n"
@@ -161,7 +164,7 @@ enum {
 	OPT_MAX_ENTRIES, OPT_MAX_BYTES, OPT_MAX_ENTRY_BYTES, OPT_MAX_RATIO, OPT_MAX_DEPTH,
 	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_EXTRACT_SUSPICIOUS,
 	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET,
-	OPT_HOST_WAIT, OPT_HTTP, OPT_METRICS_FILE
+	OPT_HOST_WAIT, OPT_HTTP, OPT_METRICS_FILE, OPT_DRY_RUN
 };
 
 #define NOT_JOB	(-1)
@@ -200,6 +203,7 @@ static const struct run_option {
 	{ "stats", required_argument, OPT_STATS, NOT_JOB, V_NONE, 0, 0 },
 	{ "http", required_argument, OPT_HTTP, NOT_JOB, V_NONE, 0, 0 },
 	{ "metrics-file", required_argument, OPT_METRICS_FILE, NOT_JOB, V_NONE, 0, 0 },
+	{ "dry-run", no_argument, OPT_DRY_RUN, NOT_JOB, V_NONE, 0, 0 },
 	{ "max-entries", required_argument, OPT_MAX_ENTRIES, CTL_GIVEN_MAX_ENTRIES, V_NUM, 1, UINT32_MAX },
 	{ "max-bytes", required_argument, OPT_MAX_BYTES, CTL_GIVEN_MAX_BYTES, V_SIZE, 1, UINT64_MAX },
 	{ "max-entry-bytes", required_argument, OPT_MAX_ENTRY_BYTES, CTL_GIVEN_MAX_ENTRY_BYTES, V_SIZE, 1,
@@ -362,6 +366,9 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 		break;
 	case OPT_HTTP:
 		o->http = arg;
+		break;
+	case OPT_DRY_RUN:
+		o->dry_run = on;
 		break;
 	case OPT_METRICS_FILE:
 		if (arg[0] == '\0')
@@ -859,5 +866,5 @@ cli_run(int argc, char **argv)
 
 	if (run_parse(argc, argv, &o, "run") < 0)
 		return EXIT_OK;
-	return run(&o);
+	return o.dry_run ? run_dry(&o) : run(&o);
 }

@@ -79,6 +79,36 @@ like "$(pgrep -f -a 'corral worker: habits' | head -1)" '^[0-9]+ corral worker: 
 wait "$run"
 is "$(jq -j .result.stdout slots.json | sort -u | tr '\n' ' ')" "1 2 " "{%}: both slots, 1 and 2"
 
+# ---- --dry-run: what would run, running and writing nothing ----
+echo x > "$(printf 'rep/new\nline')"
+"$CORRAL" run --dry-run -s sd -x 'wc -c {} > /dev/null; touch ran' rep > dry.out 2> dry.err
+is "$?" 0 "--dry-run: exit 0"
+like "$(cat dry.err)" "dry run: job rep-[0-9a-f]+ would be new, in sd" "... names the job, and that it is new"
+is "$(cat dry.out)" "wc -c 'rep/.profile' > /dev/null; touch ran
+wc -c 'rep/it'\\''s \$(touch pwned).txt' > /dev/null; touch ran
+wc -c 'rep/new\\nline' > /dev/null; touch ran
+wc -c 'rep/sub/a.tar.gz' > /dev/null; touch ran" \
+    "... lists each file's command, as sh -c would run it (a line break shown escaped)"
+ok "$([ ! -e sd ] && [ ! -e ran ]; echo $?)" "... and runs nothing, writes nothing"
+# A job stopped half-way: the dry run lists the files still to do.
+mkdir half
+for i in 1 2 3 4; do echo "$i" > "half/f$i"; done
+"$CORRAL" run -q -s sh -j 1 --depth 1 --job half -x 'while [ ! -e gates/h{/} ]; do sleep 0.02; done' half > /dev/null 2>&1 &
+run=$!
+: > gates/hf1
+wait_until done_at_least sh 1
+kill -INT "$run"
+wait "$run"
+"$CORRAL" run --dry-run -s sh -j 1 --depth 1 --job half -x 'while [ ! -e gates/h{/} ]; do sleep 0.02; done' half \
+    > half.out 2> half.err
+like "$(cat half.err)" "job half \(interrupted, [1-3] of 4 files done\) would be resumed" \
+    "a dry run of an interrupted job: it would be resumed"
+is "$(grep -c . half.out):$(grep -c f1 half.out)" "$((4 - $("$CORRAL" status -s sh --json | jq .done))):0" \
+    "... with the files still to do, and not those done"
+"$CORRAL" run --dry-run -s sh --job half -x 'true' half > /dev/null 2> refused.err
+like "$?:$(cat refused.err)" "^2:corral: dry run: job half would be refused: job half was run with -x" \
+    "... and of the same name with another command: it would be refused"
+
 # ---- results: any outcome, a line of one's own, CSV ----
 mkdir mix
 echo ok > mix/good

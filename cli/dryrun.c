@@ -1,0 +1,185 @@
+/* dryrun: `corral run --dry-run`: what a run would do, doing none of it.
+ * Says the job's name and whether it would be new, resumed or refused
+ * (read from the state directory read-only, if there is one), then lists
+ * the files it would process, one a line (for exec, the command each would
+ * run, as the exec handler expands it). Starts no child and writes
+ * nothing: not the state directory, not the stdin list's copy. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "cli/cli.h"
+#include "common/expand.h"
+#include "common/log.h"
+#include "supervisor/json.h"
+#include "supervisor/spec.h"
+#include "supervisor/sup.h"
+
+struct plan {
+	const struct run_cmd *o;
+	uint64_t n;			/* files listed */
+	uint64_t seq;			/* the seq the next file would get */
+	int exec;
+};
+
+/* A line as it is, when it is printable UTF-8 (a command can be copied
+ * from it); else escaped as for a terminal (\n, \xNN, \\). */
+static void
+put_line(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			break;
+	if (i == len && json_is_utf8(s, len))
+		fwrite(s, 1, len, stdout);
+	else
+		text_escaped(stdout, s, len);
+	putchar('\n');
+}
+
+/* One file the run would process: its path, or exec's command for it. */
+static void
+show(struct plan *p, const char *path, size_t len, uint64_t seq)
+{
+	char *cmd, *copy;
+
+	p->n++;
+	if (!p->exec || (copy = strndup(path, len)) == NULL) {
+		put_line(path, len);
+		return;
+	}
+	cmd = expand_command(p->o->spec.exec_cmd, copy, seq, 0);
+	free(copy);
+	if (cmd == NULL)
+		log_die(EXIT_USAGE, "dry run");
+	put_line(cmd, strlen(cmd));
+	free(cmd);
+}
+
+static int
+found(const char *path, size_t len, int regular, const char *error, void *arg)
+{
+	struct plan *p = arg;
+
+	(void)regular;
+	if (error == NULL)
+		show(p, path, len, p->seq);
+	p->seq++;
+	return 0;
+}
+
+/* The stdin list into a memory file, digested as a run digests it
+ * (docs/state.md: SHA-256 of the separator byte, then the list). */
+static int
+list_read(int sep, uint8_t id[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char c = (unsigned char)sep;
+	char buf[65536];
+	unsigned dlen = 0;
+	ssize_t n;
+	int fd = memfd_create("corral-list", MFD_CLOEXEC);
+
+	if (fd < 0 || md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL) ||
+	    !EVP_DigestUpdate(md, &c, 1))
+		log_diex(EXIT_USAGE, "dry run: unable to read the stdin list");
+	while ((n = read(STDIN_FILENO, buf, sizeof buf)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || write(fd, buf, (size_t)n) != n)
+			log_die(EXIT_USAGE, "dry run: unable to read the stdin list");
+		EVP_DigestUpdate(md, buf, (size_t)n);
+	}
+	EVP_DigestFinal_ex(md, id, &dlen);
+	EVP_MD_CTX_free(md);
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+int
+run_dry(const struct run_cmd *o)
+{
+	struct plan p = { .o = o, .seq = 1, .exec = o->spec.exec_cmd != NULL };
+	struct store_job spec, rec;
+	struct store_task t[256];
+	char cwd[4096], name[256], why[1024];
+	const char *whyo;
+	struct scan *sc;
+	uint64_t after = 0;
+	int i, r, listfd = -1, found_job = 0;
+	store *st;
+
+	memset(&spec, 0, sizeof spec);
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		cwd[0] = '\0';
+	for (i = 0; i < o->spec.ninputs; i++)
+		if (strcmp(o->spec.inputs[i], "-") == 0 && listfd < 0) {
+			listfd = list_read(o->spec.list_sep, spec.list_id);
+			spec.has_list = 1;
+		}
+	spec_fill(&o->spec, cwd, &spec);
+	if (o->spec.job_name)
+		snprintf(name, sizeof name, "%s", o->spec.job_name);
+	else
+		spec_name(&o->spec, &spec, cwd, name, sizeof name);
+
+	st = store_open(o->pool.state_dir, STORE_READ, &whyo);
+	if (st != NULL && (r = store_job_by_name(st, name, &rec)) == 0) {
+		if (spec_diff(&rec, &spec, why, sizeof why)) {
+			fprintf(stderr, "corral: dry run: job %s would be refused: %s\n", name, why);
+			store_close(st);
+			return EXIT_USAGE;
+		}
+		found_job = 1;
+	} else if (st != NULL && r < 0)
+		log_diex(EXIT_USAGE, "dry run: unable to read job %s: %s", name, store_strerror(st));
+	if (!found_job)
+		fprintf(stderr, "corral: dry run: job %s would be new, in %s\n", name,
+		    sup_esc(o->pool.state_dir, strlen(o->pool.state_dir)));
+	else
+		fprintf(stderr, "corral: dry run: job %s (%s, %llu of %llu file%s done) would be "
+		    "resumed%s\n", name, job_state_name(rec.state),
+		    (unsigned long long)(rec.count[OUT_OK] + rec.count[OUT_FAILED] +
+		    rec.count[OUT_CRASHED] + rec.count[OUT_TIMEOUT] + rec.count[OUT_SKIPPED]),
+		    (unsigned long long)rec.total, plural_s(rec.total),
+		    rec.scanned ? "" : "; its inputs are walked again for files not yet found");
+	if (p.exec)
+		fprintf(stderr, "corral: dry run: each file's command, as sh -c runs it:\n");
+
+	if (found_job) {
+		/* Its pending files, in the order they go out. */
+		while ((r = store_pending(st, rec.id, after, t, 256)) > 0) {
+			for (i = 0; i < r; i++) {
+				show(&p, t[i].path, t[i].path_len, t[i].seq);
+				after = t[i].seq;
+				store_task_free(&t[i]);
+			}
+		}
+		if (r < 0)
+			log_diex(EXIT_USAGE, "dry run: unable to read job %s: %s", name, store_strerror(st));
+	} else {
+		sc = scan_new(o->spec.inputs, o->spec.ninputs, o->spec.list_sep, listfd, NULL,
+		    o->pool.state_dir);
+		if (sc == NULL)
+			log_die(EXIT_USAGE, "dry run");
+		while ((r = scan_step(sc, 4096, found, &p)) == 1)
+			;
+		scan_free(sc);
+		if (r == SCAN_REFUSED)
+			log_die(EXIT_USAGE, "dry run: a directory the host refused to open");
+	}
+	if (st != NULL)
+		store_close(st);
+	if (listfd >= 0)
+		close(listfd);
+	fprintf(stderr, "corral: dry run: %llu file%s would be processed; nothing was run\n",
+	    (unsigned long long)p.n, plural_s(p.n));
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
+}
