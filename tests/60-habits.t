@@ -79,6 +79,16 @@ like "$(pgrep -f -a 'corral worker: habits' | head -1)" '^[0-9]+ corral worker: 
 wait "$run"
 is "$(jq -j .result.stdout slots.json | sort -u | tr '\n' ' ')" "1 2 " "{%}: both slots, 1 and 2"
 
+# ---- stdout that is not text: stdout_base64, the exact bytes ----
+mkdir bytes
+echo x > bytes/f
+"$CORRAL" run -q -s sb --json -x "printf 'caf\\351\\000!'" bytes > bytes.json 2> /dev/null
+is "$(jq -r '.result | has("stdout")' bytes.json):$(jq -r .result.stdout_base64 bytes.json | base64 -d | od -An -c | tr -s ' ')" \
+    "false: c a f 351 \\0 !" "stdout that is not UTF-8 is stdout_base64, its bytes exact"
+"$CORRAL" run -q -s sb2 --json -x "printf 'caf\\303\\251'" bytes > text.json 2> /dev/null
+is "$(jq -r '(.result | has("stdout_base64") | tostring) + " " + .result.stdout' text.json)" "false café" \
+    "... text stays stdout"
+
 # ---- --dry-run: what would run, running and writing nothing ----
 echo x > "$(printf 'rep/new\nline')"
 "$CORRAL" run --dry-run -s sd -x 'wc -c {} > /dev/null; touch ran' rep > dry.out 2> dry.err

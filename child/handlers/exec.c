@@ -88,16 +88,19 @@ drain(int fd, char *buf, size_t *len, size_t max, int *cut)
 	return 1;
 }
 
-/* Text stays text when it is one; anything else (a NUL included, which a
- * C string cannot carry) travels as bytes. buf has room for the NUL. */
+/* Text stays text when it is one, under key; anything else (a NUL
+ * included, which a C string cannot carry) travels as bytes, under
+ * key_base64 (JSON shows bytes as base64: the name says so, as path_base64
+ * does). buf has room for the NUL. */
 static void
-set_text(struct corral_result *out, const char *key, char *buf, size_t len)
+set_text(struct corral_result *out, const char *key, const char *key_base64, char *buf,
+    size_t len)
 {
 	buf[len] = '\0';
 	if (memchr(buf, '\0', len) == NULL && utf8_valid(buf, len))
 		corral_result_set_str(out, key, buf);
 	else
-		corral_result_set_bytes(out, key, buf, len);
+		corral_result_set_bytes(out, key_base64, buf, len);
 }
 
 /* "exit status N" or "killed by signal N (SIGNAME)", then the first line
@@ -234,11 +237,11 @@ exec_process(const struct task_in *t, struct corral_result *out)
 		corral_result_set_int(out, "exit", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
 		corral_result_set_int(out, "signal", WTERMSIG(status));
-	set_text(out, "stdout", obuf, olen);
+	set_text(out, "stdout", "stdout_base64", obuf, olen);
 	if (ocut)
 		corral_result_set_bool(out, "stdout_truncated", 1);
 	if (elen)
-		set_text(out, "stderr", ebuf, elen);
+		set_text(out, "stderr", "stderr_base64", ebuf, elen);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	set_failure(out, status, ebuf, elen);
