@@ -17,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "cli/config.h"
+#include "cli/output.h"
 #include "cli/report.h"
 #include "common/log.h"
 #include "common/parse.h"
@@ -112,6 +113,10 @@ cli_usage(FILE *f)
 "  -v, --verbose          log every worker start and the descriptor count\n"
 "      --stats FILE       write this run's own figures (CPU, memory, commits,\n"
 "                         timeout and respawn latency) to FILE as JSON\n"
+"      --tag              -x: each line of a command's output after its file's\n"
+"                         path and a tab\n"
+"  -k, --keep-order       -x: the commands' output in the order of the files\n"
+"      --no-output        -x: none of the commands' output on stdout\n"
 "      --dry-run          say the job's name, whether it is new or resumed, and\n"
 "                         the files it would process (exec: their commands);\n"
 "                         run nothing, write nothing\n"
@@ -164,7 +169,8 @@ enum {
 	OPT_MAX_ENTRIES, OPT_MAX_BYTES, OPT_MAX_ENTRY_BYTES, OPT_MAX_RATIO, OPT_MAX_DEPTH,
 	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_EXTRACT_SUSPICIOUS,
 	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET,
-	OPT_HOST_WAIT, OPT_HTTP, OPT_METRICS_FILE, OPT_DRY_RUN
+	OPT_HOST_WAIT, OPT_HTTP, OPT_METRICS_FILE, OPT_DRY_RUN, OPT_TAG, OPT_KEEP_ORDER,
+	OPT_NO_OUTPUT
 };
 
 #define NOT_JOB	(-1)
@@ -204,6 +210,9 @@ static const struct run_option {
 	{ "http", required_argument, OPT_HTTP, NOT_JOB, V_NONE, 0, 0 },
 	{ "metrics-file", required_argument, OPT_METRICS_FILE, NOT_JOB, V_NONE, 0, 0 },
 	{ "dry-run", no_argument, OPT_DRY_RUN, NOT_JOB, V_NONE, 0, 0 },
+	{ "tag", no_argument, OPT_TAG, NOT_JOB, V_NONE, 0, 0 },
+	{ "keep-order", no_argument, 'k', NOT_JOB, V_NONE, 0, 0 },
+	{ "no-output", no_argument, OPT_NO_OUTPUT, NOT_JOB, V_NONE, 0, 0 },
 	{ "max-entries", required_argument, OPT_MAX_ENTRIES, CTL_GIVEN_MAX_ENTRIES, V_NUM, 1, UINT32_MAX },
 	{ "max-bytes", required_argument, OPT_MAX_BYTES, CTL_GIVEN_MAX_BYTES, V_SIZE, 1, UINT64_MAX },
 	{ "max-entry-bytes", required_argument, OPT_MAX_ENTRY_BYTES, CTL_GIVEN_MAX_ENTRY_BYTES, V_SIZE, 1,
@@ -370,6 +379,15 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 	case OPT_DRY_RUN:
 		o->dry_run = on;
 		break;
+	case OPT_TAG:
+		o->tag = on;
+		break;
+	case 'k':
+		o->keep_order = on;
+		break;
+	case OPT_NO_OUTPUT:
+		o->no_output = on;
+		break;
 	case OPT_METRICS_FILE:
 		if (arg[0] == '\0')
 			return refuse(err, len, "--metrics-file: an empty PATH");
@@ -522,6 +540,7 @@ struct run_view {
 	const struct run_cmd *cmd;
 	int interrupted;		/* a signal, or stdout went away */
 	int stdout_gone;
+	struct output *out;		/* -x without --json: the commands' output */
 };
 
 /* --json: each outcome once it is durable. */
@@ -537,11 +556,33 @@ print_outcome(void *arg, struct job *j, uint64_t seq, const char *path, size_t p
 	}
 }
 
+/* -x without --json: each file's stdout (output.c). */
+static void
+output_one(void *arg, struct job *j, uint64_t seq, const char *path, size_t plen,
+    const struct store_outcome *o)
+{
+	struct run_view *v = arg;
+
+	(void)j;
+	if (!v->stdout_gone)
+		output_outcome(v->out, seq, path, plen, o);
+}
+
 static void
 flush_outcomes(void *arg)
 {
 	struct run_view *v = arg;
+	struct store_task t;
+	int n;
 
+	/* --keep-order: what comes before the job's first file still to do. */
+	if (v->out && !v->stdout_gone) {
+		n = store_pending(v->sup->st, v->job->rec.id, 0, &t, 1);
+		if (n >= 0)
+			output_release(v->out, n == 1 ? t.seq : 0);
+		if (n == 1)
+			store_task_free(&t);
+	}
 	if (v->stdout_gone || fflush(stdout) != EOF)
 		return;
 	/* The reader of --json went away: stop like an interrupt. */
@@ -734,6 +775,11 @@ run(const struct run_cmd *o)
 	if (o->json) {
 		sub.outcome = print_outcome;
 		sub.committed = flush_outcomes;
+	} else if (o->spec.exec_cmd != NULL && !o->no_output) {
+		if ((v.out = output_new(stdout, o->tag, o->keep_order)) == NULL)
+			log_die(EXIT_USAGE, "unable to allocate");
+		sub.outcome = output_one;
+		sub.committed = flush_outcomes;
 	}
 	sub.job = v.job;
 	sup_subscribe(&s, &sub);
@@ -750,6 +796,7 @@ run(const struct run_cmd *o)
 	if (o->metrics_file)
 		metrics_file_start(&mf, &s, o->metrics_file);
 	sup_run(&s);
+	output_free(v.out);
 	metrics_file_stop(&mf);
 	progress_stop(&s);
 	http_stop();
@@ -819,7 +866,7 @@ run_parse(int argc, char **argv, struct run_cmd *o, const char *cmd)
 	}
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":j:t:s:H:x:r:0qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":j:t:s:H:x:r:0qvhk", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			cli_usage(stdout);
 			return -1;

@@ -252,6 +252,34 @@ mp_find(struct mp_cursor *c, const char *key)
 	return -1;
 }
 
+/* A bin at the cursor: its bytes, or -1 if it is not one. */
+static int
+mp_bin(struct mp_cursor *c, const char **s, size_t *n)
+{
+	static const int width[3] = { 1, 2, 4 };
+	uint64_t v;
+	uint8_t b;
+
+	if (c->p >= c->end || c->p[0] < 0xc4 || c->p[0] > 0xc6)
+		return -1;
+	b = *c->p++;
+	if (mp_uint(c, width[b - 0xc4], &v) < 0 || (*s = (const char *)mp_take(c, v)) == NULL)
+		return -1;
+	*n = (size_t)v;
+	return 0;
+}
+
+int
+result_bytes(const void *mp, size_t len, const char *key, const char **v, size_t *n)
+{
+	const uint8_t *p = mp;
+	struct mp_cursor c = { p, p + len, 0 };
+
+	if (mp_find(&c, key) < 0)
+		return -1;
+	return mp_string(&c, v, n) == 0 || mp_bin(&c, v, n) == 0 ? 0 : -1;
+}
+
 void
 html_result_reasons(FILE *f, const void *mp, size_t len)
 {

@@ -50,5 +50,9 @@ void html_text(FILE *f, const char *s, size_t len);
  * as "malformed: truncated, path_traversal". Nothing for a map without
  * them; bytes that are no such map are left alone. */
 void html_result_reasons(FILE *f, const void *mp, size_t len);
+/* The string or bytes under key in a result map (one checked msgpack
+ * map): 0 with *v and *n pointing into it, or -1 when there is no such
+ * key, or its value is neither. */
+int result_bytes(const void *mp, size_t len, const char *key, const char **v, size_t *n);
 
 #endif

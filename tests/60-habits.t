@@ -79,6 +79,42 @@ like "$(pgrep -f -a 'corral worker: habits' | head -1)" '^[0-9]+ corral worker: 
 wait "$run"
 is "$(jq -j .result.stdout slots.json | sort -u | tr '\n' ' ')" "1 2 " "{%}: both slots, 1 and 2"
 
+# ---- each command's output on stdout, whole, as parallel gives it ----
+mkdir outs
+for i in 1 2 3 4; do echo "$i" > "outs/f$i"; done
+cmd='while [ ! -e gates/o{/} ]; do sleep 0.02; done; printf "%s says\nbye\n" {/}'
+"$CORRAL" run -q -s so1 -j 2 --depth 1 -x "$cmd" outs > plain.out 2> /dev/null &
+run=$!
+# f2 ends first, then f1, f4, f3: the output comes in that order, each
+# file's two lines together.
+for f in f2 f1 f4 f3; do
+	: > "gates/o$f"
+	n=$(($(cat plain.out 2>/dev/null | wc -l) + 2))
+	lines() { [ "$(wc -l < plain.out)" -ge "$n" ]; }
+	wait_until lines
+done
+wait "$run"
+is "$(tr '\n' ' ' < plain.out)" "f2 says bye f1 says bye f4 says bye f3 says bye " \
+    "-x: each file's output on stdout once it is done, its lines together"
+rm gates/o*
+"$CORRAL" run -q -s so2 -j 2 --depth 1 -k --tag -x "$cmd" outs > kept.out 2> /dev/null &
+run=$!
+for f in f2 f4 f3; do : > "gates/o$f"; done
+wait_until done_at_least so2 3
+is "$(cat kept.out)" "" "-k: nothing before the first file is done"
+: > gates/of1
+wait "$run"
+is "$(cat kept.out)" "outs/f1	f1 says
+outs/f1	bye
+outs/f2	f2 says
+outs/f2	bye
+outs/f3	f3 says
+outs/f3	bye
+outs/f4	f4 says
+outs/f4	bye" "-k --tag: in the order of the files, each line after its path and a tab"
+"$CORRAL" run -q -s so3 --no-output -x "$cmd" outs > none.out 2> /dev/null
+is "$(wc -c < none.out)" 0 "--no-output: nothing on stdout"
+
 # ---- stdout that is not text: stdout_base64, the exact bytes ----
 mkdir bytes
 echo x > bytes/f
