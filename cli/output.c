@@ -164,6 +164,8 @@ put(struct output *out, const char *tag, const char *b, size_t n)
 {
 	const char *nl;
 
+	if (n == 0)
+		return;		/* nothing: not even a tag */
 	if (tag == NULL) {
 		fwrite(b, 1, n, out->f);
 		return;
