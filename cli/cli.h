@@ -27,6 +27,7 @@ struct run_cmd {
 	const char *http;		/* --http ADDR, or NULL */
 	int dry_run;			/* --dry-run */
 	int tag, keep_order, no_output;	/* -x's output: --tag, -k, --no-output */
+	const char *results;		/* --results DIR, or NULL */
 	const char *metrics_file;	/* --metrics-file PATH, or NULL */
 	int wait;			/* submit --wait */
 	const char *socket;		/* submit --socket PATH */

@@ -13,8 +13,15 @@
 
 struct output;
 
-/* NULL: out of memory. */
+/* NULL: out of memory. f NULL: nothing on stdout (--no-output). */
 struct output *output_new(FILE *f, int tag, int keep_order);
+/* --results DIR: each file's stdout, stderr and exit status also go under
+ * dirfd (its own, closed by output_free), at the file's path: DIR/PATH/
+ * stdout, stderr and exit. A leading '/' of PATH is dropped, "." and empty
+ * components are skipped, and ".." is written "%2E%2E", so that nothing is
+ * written outside DIR; no symbolic link under DIR is followed. A failure
+ * is logged (once) and changes no outcome. */
+void output_results(struct output *out, int dirfd, const char *dir);
 /* One file's outcome: its stdout goes out now, or is held (keep_order)
  * until every file before it is out. */
 void output_outcome(struct output *out, uint64_t seq, const char *path, size_t plen,

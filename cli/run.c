@@ -117,6 +117,8 @@ cli_usage(FILE *f)
 "                         path and a tab\n"
 "  -k, --keep-order       -x: the commands' output in the order of the files\n"
 "      --no-output        -x: none of the commands' output on stdout\n"
+"      --results DIR      -x: each file's stdout, stderr and exit status in\n"
+"                         DIR/PATH/stdout, stderr and exit\n"
 "      --dry-run          say the job's name, whether it is new or resumed, and\n"
 "                         the files it would process (exec: their commands);\n"
 "                         run nothing, write nothing\n"
@@ -170,7 +172,7 @@ enum {
 	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_EXTRACT_SUSPICIOUS,
 	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET,
 	OPT_HOST_WAIT, OPT_HTTP, OPT_METRICS_FILE, OPT_DRY_RUN, OPT_TAG, OPT_KEEP_ORDER,
-	OPT_NO_OUTPUT
+	OPT_NO_OUTPUT, OPT_RESULTS
 };
 
 #define NOT_JOB	(-1)
@@ -213,6 +215,7 @@ static const struct run_option {
 	{ "tag", no_argument, OPT_TAG, NOT_JOB, V_NONE, 0, 0 },
 	{ "keep-order", no_argument, 'k', NOT_JOB, V_NONE, 0, 0 },
 	{ "no-output", no_argument, OPT_NO_OUTPUT, NOT_JOB, V_NONE, 0, 0 },
+	{ "results", required_argument, OPT_RESULTS, NOT_JOB, V_NONE, 0, 0 },
 	{ "max-entries", required_argument, OPT_MAX_ENTRIES, CTL_GIVEN_MAX_ENTRIES, V_NUM, 1, UINT32_MAX },
 	{ "max-bytes", required_argument, OPT_MAX_BYTES, CTL_GIVEN_MAX_BYTES, V_SIZE, 1, UINT64_MAX },
 	{ "max-entry-bytes", required_argument, OPT_MAX_ENTRY_BYTES, CTL_GIVEN_MAX_ENTRY_BYTES, V_SIZE, 1,
@@ -388,6 +391,11 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 	case OPT_NO_OUTPUT:
 		o->no_output = on;
 		break;
+	case OPT_RESULTS:
+		if (arg[0] == '\0')
+			return refuse(err, len, "--results: an empty DIR");
+		o->results = arg;
+		break;
 	case OPT_METRICS_FILE:
 		if (arg[0] == '\0')
 			return refuse(err, len, "--metrics-file: an empty PATH");
@@ -508,6 +516,9 @@ run_check(struct run_cmd *o, char *err, size_t len)
 			    strerror(errno));
 		o->spec.handler = o->plugin;
 	}
+	if (o->results && o->spec.exec_cmd == NULL)
+		return refuse(err, len, "--results: it keeps the output of -x's commands, and this "
+		    "job runs none");
 	return spec_check(&o->spec, err, len);
 }
 
@@ -543,28 +554,19 @@ struct run_view {
 	struct output *out;		/* -x without --json: the commands' output */
 };
 
-/* --json: each outcome once it is durable. */
+/* Each outcome once it is durable: --json's line; -x's output and
+ * --results (output.c). */
 static void
 print_outcome(void *arg, struct job *j, uint64_t seq, const char *path, size_t plen,
     const struct store_outcome *o)
 {
 	struct run_view *v = arg;
 
-	if (!v->stdout_gone) {
+	if (v->cmd->json && !v->stdout_gone) {
 		json_outcome(stdout, j->rec.name, seq, path, plen, o);
 		putc('\n', stdout);
 	}
-}
-
-/* -x without --json: each file's stdout (output.c). */
-static void
-output_one(void *arg, struct job *j, uint64_t seq, const char *path, size_t plen,
-    const struct store_outcome *o)
-{
-	struct run_view *v = arg;
-
-	(void)j;
-	if (!v->stdout_gone)
+	if (v->out && !v->stdout_gone)
 		output_outcome(v->out, seq, path, plen, o);
 }
 
@@ -728,6 +730,20 @@ run_status(const struct run_view *v)
 	}
 }
 
+/* --results DIR: made when missing, a directory of ours to write under.
+ * Its descriptor, or -1 with one line in err. */
+static int
+results_open(const char *dir, char *err, size_t len)
+{
+	int fd;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return refuse(err, len, "--results %s: %s", sup_esc(dir, strlen(dir)), strerror(errno));
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return refuse(err, len, "--results %s: %s", sup_esc(dir, strlen(dir)), strerror(errno));
+	return fd;
+}
+
 static int
 run(const struct run_cmd *o)
 {
@@ -737,7 +753,7 @@ run(const struct run_cmd *o)
 	struct metrics_file mf = { 0 };
 	ev_signal sig_int, sig_term, sig_hup, sig_tstp;
 	char err[9300];
-	int status, stats_fd = -1, stats_made = 0;
+	int status, stats_fd = -1, stats_made = 0, results_fd = -1;
 
 	if (o->stats)
 		stats_fd = stats_open(o->stats, &stats_made);
@@ -759,6 +775,11 @@ run(const struct run_cmd *o)
 		log_diex(EXIT_USAGE, "%s", err);
 	}
 	/* Refused before the job is opened, so its record is left as it was. */
+	if (o->results && (results_fd = results_open(o->results, err, sizeof err)) < 0) {
+		sup_free(&s);
+		stats_drop(stats_fd, o->stats, stats_made);
+		log_diex(EXIT_USAGE, "%s", err);
+	}
 	if ((o->metrics_file && metrics_file_check(o->metrics_file, err, sizeof err) < 0) ||
 	    (o->http && http_start(&s, o->http, -1, err, sizeof err) < 0)) {
 		sup_free(&s);
@@ -772,13 +793,15 @@ run(const struct run_cmd *o)
 		stats_drop(stats_fd, o->stats, stats_made);
 		log_diex(EXIT_USAGE, "%s", err);
 	}
-	if (o->json) {
-		sub.outcome = print_outcome;
-		sub.committed = flush_outcomes;
-	} else if (o->spec.exec_cmd != NULL && !o->no_output) {
-		if ((v.out = output_new(stdout, o->tag, o->keep_order)) == NULL)
+	if (o->spec.exec_cmd != NULL && ((!o->json && !o->no_output) || results_fd >= 0)) {
+		if ((v.out = output_new(!o->json && !o->no_output ? stdout : NULL, o->tag,
+		    o->keep_order)) == NULL)
 			log_die(EXIT_USAGE, "unable to allocate");
-		sub.outcome = output_one;
+		if (results_fd >= 0)
+			output_results(v.out, results_fd, o->results);
+	}
+	if (o->json || v.out) {
+		sub.outcome = print_outcome;
 		sub.committed = flush_outcomes;
 	}
 	sub.job = v.job;

@@ -29,7 +29,16 @@ enum ipc_field {
 	F_DONE, F_TEXT,
 	F_COUNT
 };
-#define FBIT(f)	(UINT64_C(1) << (f))
+/* A set of fields: bit f is field f. 128 bits, room for every field of
+ * both wires. */
+typedef unsigned __int128 fieldset;
+#define FBIT(f)	((fieldset)1 << (f))
+
+static inline int
+fieldset_count(fieldset s)
+{
+	return __builtin_popcountll((uint64_t)s) + __builtin_popcountll((uint64_t)(s >> 64));
+}
 
 /* The child's wire, both directions. */
 #define IPC_CHILD_TYPES	(IPC_BIT(IPC_HELLO) | IPC_BIT(IPC_JOB) | IPC_BIT(IPC_TASK) | \
@@ -48,7 +57,7 @@ struct ipc_val {
 /* A message as its fields: those present are the bits of seen. */
 struct ipc_fields {
 	int type;
-	uint64_t seen;
+	fieldset seen;
 	struct ipc_val v[F_COUNT];
 	struct job_opts opts;	/* F_COPTS read, once checked */
 };

@@ -187,7 +187,7 @@ static const struct field {
 	[F_TEXT] = FIELD("text", K_STR, 1, CTL_CHUNK_MAX, R_NONE, NULL, 0, ""),
 };
 
-_Static_assert(F_COUNT <= 64, "a message's fields are the bits of a uint64_t");
+_Static_assert(F_COUNT <= 128, "a message's fields are the bits of a fieldset");
 _Static_assert(IPC_TYPE_MAX <= 64, "a set of types is the bits of a uint64_t");
 
 /* A file's outcome, in a ROW and in an outcome's EVENT. */
@@ -199,7 +199,7 @@ _Static_assert(IPC_TYPE_MAX <= 64, "a set of types is the bits of a uint64_t");
 
 /* The fields each type must and may carry. */
 static const struct {
-	uint64_t must, may;
+	fieldset must, may;
 } schema[IPC_TYPE_MAX] = {
 	[IPC_HELLO] = { FBIT(F_T) | FBIT(F_V) | FBIT(F_PID), 0 },
 	[IPC_JOB] = { FBIT(F_T) | FBIT(F_JOB) | FBIT(F_HANDLER) | FBIT(F_ARG),
@@ -301,7 +301,7 @@ elem_type(const struct field *f)
 
 /* The field named [key, key+len) among those of cand, or F_COUNT. */
 static int
-lookup(const uint8_t *key, size_t len, uint64_t cand)
+lookup(const uint8_t *key, size_t len, fieldset cand)
 {
 	int k;
 
@@ -386,7 +386,8 @@ ipc_fields_read(const uint8_t *body, size_t len, uint64_t accept, struct ipc_fie
 	 * before decoding again, and each process decodes on one thread. */
 	static char bad_type[80];
 	struct mp_head map, key, val;
-	uint64_t cand = 0, t, i;
+	fieldset cand = 0;
+	uint64_t t, i;
 	size_t used, off, most = 0;
 	int k;
 
@@ -420,11 +421,11 @@ ipc_fields_read(const uint8_t *body, size_t len, uint64_t accept, struct ipc_fie
 	}
 	for (t = 1; t < IPC_TYPE_MAX; t++)
 		if ((accept & IPC_BIT(t)) && known_type(t)) {
-			uint64_t all = schema[t].must | schema[t].may;
+			fieldset all = schema[t].must | schema[t].may;
 
 			cand |= all;
-			if ((size_t)__builtin_popcountll(all) > most)
-				most = (size_t)__builtin_popcountll(all);
+			if ((size_t)fieldset_count(all) > most)
+				most = (size_t)fieldset_count(all);
 		}
 	if (ipc_mp_head(body, len, &map) < 0)
 		return refuse(why, "malformed msgpack");
@@ -520,7 +521,7 @@ check_value(int k, const struct ipc_val *v, const char **why)
 
 /* The first field of bits, refused as missing (want) or as stray. */
 static int
-refuse_first(uint64_t bits, int want, const char **why)
+refuse_first(fieldset bits, int want, const char **why)
 {
 	int k;
 
@@ -558,7 +559,7 @@ check_opts(const struct ipc_val *v, struct job_opts *o, const char **why)
 int
 ipc_fields_check(struct ipc_fields *fs, const char **why)
 {
-	uint64_t must, may, seen = fs->seen | FBIT(F_T);
+	fieldset must, may, seen = fs->seen | FBIT(F_T);
 	const struct ipc_val *v = fs->v;
 	int t = fs->type, k;
 
@@ -607,7 +608,7 @@ ipc_fields_put(struct ipc_buf *b, const struct ipc_fields *fs)
 {
 	static const char zero[IPC_HDR];
 	size_t start = b->len, body, max = frame_max(fs->type), sum = 0;
-	uint64_t seen = fs->seen & ~FBIT(F_T);
+	fieldset seen = fs->seen & ~FBIT(F_T);
 	msgpack_packer pk;
 	uint8_t *h;
 	int k, failed, bad = 0;
@@ -623,7 +624,7 @@ ipc_fields_put(struct ipc_buf *b, const struct ipc_fields *fs)
 		}
 	failed = ipc_buf_write(b, zero, sizeof zero) < 0;
 	msgpack_packer_init(&pk, b, ipc_buf_write);
-	failed |= msgpack_pack_map(&pk, 1 + (uint32_t)__builtin_popcountll(seen)) < 0;
+	failed |= msgpack_pack_map(&pk, 1 + (uint32_t)fieldset_count(seen)) < 0;
 	failed |= msgpack_pack_str_with_body(&pk, "t", 1) < 0;
 	failed |= msgpack_pack_uint32(&pk, (uint32_t)fs->type) < 0;
 	for (k = 0; k < F_COUNT && !failed && !bad; k++) {

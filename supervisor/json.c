@@ -280,6 +280,41 @@ result_bytes(const void *mp, size_t len, const char *key, const char **v, size_t
 	return mp_string(&c, v, n) == 0 || mp_bin(&c, v, n) == 0 ? 0 : -1;
 }
 
+int
+result_int(const void *mp, size_t len, const char *key, int64_t *v)
+{
+	static const int width[4] = { 1, 2, 4, 8 };
+	const uint8_t *p = mp;
+	struct mp_cursor c = { p, p + len, 0 };
+	uint64_t u;
+	uint8_t b;
+
+	if (mp_find(&c, key) < 0 || c.p >= c.end)
+		return -1;
+	b = *c.p++;
+	if (b <= 0x7f) {
+		*v = b;
+		return 0;
+	}
+	if (b >= 0xe0) {
+		*v = (int8_t)b;
+		return 0;
+	}
+	if (b >= 0xcc && b <= 0xcf) {
+		if (mp_uint(&c, width[b - 0xcc], &u) < 0 || u > INT64_MAX)
+			return -1;
+		*v = (int64_t)u;
+		return 0;
+	}
+	if (b >= 0xd0 && b <= 0xd3) {
+		if (mp_uint(&c, width[b - 0xd0], &u) < 0)
+			return -1;
+		*v = b == 0xd0 ? (int8_t)u : b == 0xd1 ? (int16_t)u : b == 0xd2 ? (int32_t)u : (int64_t)u;
+		return 0;
+	}
+	return -1;
+}
+
 void
 html_result_reasons(FILE *f, const void *mp, size_t len)
 {

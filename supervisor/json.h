@@ -54,5 +54,7 @@ void html_result_reasons(FILE *f, const void *mp, size_t len);
  * map): 0 with *v and *n pointing into it, or -1 when there is no such
  * key, or its value is neither. */
 int result_bytes(const void *mp, size_t len, const char *key, const char **v, size_t *n);
+/* The integer under key in a result map: 0 with *v, or -1. */
+int result_int(const void *mp, size_t len, const char *key, int64_t *v);
 
 #endif

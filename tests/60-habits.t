@@ -115,6 +115,31 @@ outs/f4	bye" "-k --tag: in the order of the files, each line after its path and 
 "$CORRAL" run -q -s so3 --no-output -x "$cmd" outs > none.out 2> /dev/null
 is "$(wc -c < none.out)" 0 "--no-output: nothing on stdout"
 
+# ---- --results DIR: each file's stdout, stderr and exit status in a tree ----
+mkdir -p res/sub
+echo 1 > res/one
+echo 2 > "res/sub/it's two"
+echo 3 > res/slow
+"$CORRAL" run -q -s sres -r 0 -t 0.5s --results rtree --no-output \
+    -x 'case $(cat {}) in 3) sleep 30;; esac; cat {}; echo "to stderr" >&2; [ "$(cat {})" = 2 ] && exit 4; exit 0' \
+    res > /dev/null 2>&1
+is "$(cat rtree/res/one/stdout):$(cat rtree/res/one/stderr):$(cat rtree/res/one/exit)" "1:to stderr:0" \
+    "--results: a file's stdout, stderr and exit status under DIR/PATH/"
+is "$(cat "rtree/res/sub/it's two/stdout"):$(cat "rtree/res/sub/it's two/exit")" "2:4" \
+    "... a failed one's too, its path as it is"
+is "$(cat rtree/res/slow/exit):$(wc -c < rtree/res/slow/stdout)" "timeout:0" \
+    "... a file that timed out: its outcome in exit"
+(cd res && "$CORRAL" run -q -s ../sres2 --results ../rtree2 --no-output -x 'echo up {/}' ../res/one > /dev/null 2>&1)
+is "$(cat 'rtree2/%2E%2E/res/one/stdout')" "up one" "... a path with .. stays under DIR (as %2E%2E)"
+mkdir -p rtree5/res
+ln -s "$T/elsewhere" rtree5/res/one
+mkdir elsewhere
+"$CORRAL" run -q -s sres5 --results rtree5 --no-output -x 'echo x' res/one > /dev/null 2> link.err
+is "$?:$(ls elsewhere | wc -l)" "0:0" "... a symbolic link under DIR is not followed: nothing written through it"
+like "$(cat link.err)" "--results rtree5: unable to write the output of res/one" "... and that is said"
+"$CORRAL" run -q -s sres6 --results rtree6 -H sha256 res > /dev/null 2> nox.err
+like "$?:$(cat nox.err)" "^2:corral: --results: it keeps the output of -x's commands" "--results without -x: refused"
+
 # ---- stdout that is not text: stdout_base64, the exact bytes ----
 mkdir bytes
 echo x > bytes/f
