@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "ipc/ctl.h"
 #include "supervisor/json.h"
 #include "supervisor/metrics.h"
 #include "cli/cli.h"
@@ -220,6 +221,8 @@ results_one(uint64_t seq, const char *path, size_t plen, const struct store_outc
 		fputs("  ", stdout);
 		text_escaped(stdout, o->error, o->error_len);
 	}
+	if (o->status == OUT_TIMEOUT && o->limit > TL_NONE && o->limit < TL__COUNT)
+		printf("  limit=%s", ctl_limit_name(o->limit));
 	putchar('\n');
 	return ferror(stdout) ? 1 : 0;
 }
