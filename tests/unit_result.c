@@ -110,7 +110,10 @@ test_progress(void)
 		ok(0, "socketpair");
 		return;
 	}
+	/* Both ends nonblocking: a sender that floods fills the socket and
+	 * fails this test, rather than blocking it for ever. */
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	fcntl(sv[1], F_SETFL, O_NONBLOCK);
 	ipc_reader_init(&rd, IPC_FRAME_MAX);
 
 	corral_progress(1, 2, "outside");
