@@ -87,11 +87,13 @@ samples_pct(const struct samples *s, double p)
 void
 median_add(struct median *m, double v)
 {
-	double sorted[MEDIAN_RING], x;
+	double sorted[MEDIAN_RING] = { 0 }, x;
 	size_t n, i, j;
 
 	m->v[m->n++ % MEDIAN_RING] = v;
 	n = m->n < MEDIAN_RING ? (size_t)m->n : MEDIAN_RING;
+	if (n == 0)
+		return;		/* 2^64 values: not in this life */
 	/* Thirty-one values at most: an insertion sort is plenty. */
 	for (i = 0; i < n; i++) {
 		x = m->v[i];
