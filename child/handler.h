@@ -58,6 +58,14 @@ int result_set_strv(struct corral_result *r, const char *key, const char *const 
  * archive handler's arrays of maps). */
 int result_set_packed(struct corral_result *r, const char *key, const void *mp, size_t len);
 
+/* Progress of the running task (child/result.c, behind corral_progress):
+ * between begin and end, child_progress sends a PROGRESS frame on sock
+ * at most once per IPC_PROGRESS_EVERY_MS, the first no sooner than that
+ * after begin; what (wlen bytes, any bytes) is cut and made printable.
+ * Outside a task it does nothing. */
+void child_progress_begin(int sock, uint64_t id);
+void child_progress(uint64_t done, uint64_t total, const char *what, size_t wlen);
+void child_progress_end(void);
 
 /* Runs the worker: the child's whole life (child/worker.c). */
 int child_main(int argc, char **argv);

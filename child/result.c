@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <msgpack.h>
 
 #include "child/handler.h"
+#include "common/utf8.h"
 
 /* The map's header goes in front of the pairs once their count is known,
  * so the body is never copied: a msgpack map header is at most 5 bytes. */
@@ -321,4 +323,116 @@ result_error(struct corral_result *r, size_t *len)
 {
 	*len = r->error_len;
 	return r->error;
+}
+
+/* ---- progress: what the running task says of itself (corral_progress) ---- */
+
+static struct {
+	int sock;			/* the supervisor's socket; -1: no task */
+	uint64_t id;			/* the running task */
+	struct timespec next;		/* no frame before this */
+	struct ipc_buf out;
+} progress = { .sock = -1 };
+
+static int
+progress_due(void)
+{
+	struct timespec now;
+
+	/* The coarse clock costs a few nanoseconds, so that a plugin calling
+	 * in a tight loop pays little more than a call. */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	if (now.tv_sec < progress.next.tv_sec ||
+	    (now.tv_sec == progress.next.tv_sec && now.tv_nsec < progress.next.tv_nsec))
+		return 0;
+	progress.next = now;
+	progress.next.tv_nsec += IPC_PROGRESS_EVERY_MS * 1000000L;
+	if (progress.next.tv_nsec >= 1000000000L) {
+		progress.next.tv_sec++;
+		progress.next.tv_nsec -= 1000000000L;
+	}
+	return 1;
+}
+
+void
+child_progress_begin(int sock, uint64_t id)
+{
+	progress.sock = sock;
+	progress.id = id;
+	progress.next.tv_sec = 0;
+	progress.next.tv_nsec = 0;
+	/* None at all for a task that ends within its first interval. */
+	(void)progress_due();
+}
+
+void
+child_progress_end(void)
+{
+	progress.sock = -1;
+}
+
+/* Untrusted words (an entry's name, a plugin's text) made fit for the
+ * wire: cut at IPC_PROGRESS_WHAT_MAX bytes on a character's edge, each
+ * byte of invalid UTF-8 and each control character a '?'. */
+static size_t
+progress_words(char *to, const char *s, size_t len)
+{
+	size_t i = 0, n = 0, k;
+
+	while (i < len && n < IPC_PROGRESS_WHAT_MAX) {
+		k = utf8_seq((const unsigned char *)s + i, len - i);
+		if (k == 0 || (k == 1 && ((unsigned char)s[i] < 0x20 || s[i] == 0x7f))) {
+			to[n++] = '?';
+			i++;
+			continue;
+		}
+		if (k > IPC_PROGRESS_WHAT_MAX - n)
+			break;
+		memcpy(to + n, s + i, k);
+		n += k;
+		i += k;
+	}
+	return n;
+}
+
+/* One frame, due now. */
+static void
+progress_send(uint64_t done, uint64_t total, const char *what, size_t wlen)
+{
+	char words[IPC_PROGRESS_WHAT_MAX];
+	size_t n = what != NULL ? progress_words(words, what, wlen) : 0;
+	size_t off = 0;
+	ssize_t sent;
+
+	progress.out.len = 0;
+	if (ipc_put_progress(&progress.out, progress.id, done, total, words, n) < 0)
+		return;
+	/* A blocking socket: the whole frame goes, or the supervisor is
+	 * gone and the result's own write will say so. */
+	while (off < progress.out.len) {
+		sent = ipc_send(progress.sock, progress.out.data + off, progress.out.len - off, -1);
+		if (sent < 0 && errno == EINTR)
+			continue;
+		if (sent <= 0) {
+			progress.sock = -1;
+			return;
+		}
+		off += (size_t)sent;
+	}
+}
+
+void
+child_progress(uint64_t done, uint64_t total, const char *what, size_t wlen)
+{
+	if (progress.sock >= 0 && progress_due())
+		progress_send(done, total, what, wlen);
+}
+
+void
+corral_progress(uint64_t done, uint64_t total, const char *what)
+{
+	/* Past twice the bound, nothing more is shown. */
+	if (progress.sock >= 0 && progress_due())
+		progress_send(done, total, what,
+		    what != NULL ? strnlen(what, 2 * IPC_PROGRESS_WHAT_MAX) : 0);
 }

@@ -396,9 +396,11 @@ task(struct worker *w, const struct ipc_msg *m)
 	result_reset(w->res);
 	sandbox_task_begin();
 	w->running = m->id;
+	child_progress_begin(w->sock, m->id);
 	errno = 0;	/* an ENOMEM at exit is this task's own (out_of_memory) */
 	r = w->h->process(&(struct task_in){ .fd = fd, .dirfd = dirfd, .path = path, .seq = m->seq,
 	    .slot = w->slot }, w->res);
+	child_progress_end();
 	if (r < 0)
 		host = errno > 0 && errno < 4096 ? errno : EAGAIN;
 	ok = r == 0;

@@ -206,6 +206,7 @@ print_row(const char *job, size_t jlen, const struct ctl_row *r, struct rows *ro
 		.finished_ms = r->finished_ms, .signal = r->signal, .exit_code = r->exit_code,
 		.error = r->error, .error_len = r->error_len, .result = r->result,
 		.result_len = r->result_len, .tail = r->tail, .tail_len = r->tail_len,
+		.limit = r->limit,
 	};
 	char name[CTL_NAME_MAX + 1];
 
@@ -316,6 +317,8 @@ cli_submit(int argc, char **argv)
 		m.submit.name_len = strlen(o.spec.job_name);
 	}
 	m.submit.timeout_ms = o.spec.timeout_ms;
+	m.submit.timeout_pct = o.spec.timeout_pct;
+	m.submit.stall_ms = o.spec.stall_ms;
 	m.submit.retries = o.spec.retries;
 	m.submit.halt_rate = o.spec.halt_rate;
 	m.submit.halt_min = o.spec.halt_min;

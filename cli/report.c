@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "ipc/ctl.h"
 #include "supervisor/json.h"
 #include "supervisor/metrics.h"
 #include "cli/cli.h"

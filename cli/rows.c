@@ -4,15 +4,16 @@
 #include <string.h>
 
 #include "cli/rows.h"
+#include "ipc/ctl.h"
 #include "supervisor/json.h"
 #include "supervisor/sup.h"
 
 /* --format's fields, in the order CSV writes them. */
 enum field { F_JOB, F_SEQ, F_PATH, F_STATUS, F_ATTEMPTS, F_DURATION, F_FINISHED, F_SIGNAL,
-	F_EXIT, F_ERROR, F__N };
+	F_EXIT, F_ERROR, F_LIMIT, F__N };
 static const char *const field_names[F__N] = {
 	"job", "seq", "path", "status", "attempts", "duration_ms", "finished_ms", "signal",
-	"exit_code", "error",
+	"exit_code", "error", "limit",
 };
 
 static int
@@ -44,7 +45,7 @@ format_check(const char *t, char *err, size_t len)
 			if ((end = strchr(p, '}')) == NULL || field_of(p + 1, (size_t)(end - p - 1)) < 0) {
 				snprintf(err, len, "--format: '%.*s' is no field; the fields are {job}, "
 				    "{seq}, {path}, {status}, {attempts}, {duration_ms}, {finished_ms}, "
-				    "{signal}, {exit_code}, {error}", end ? (int)(end - p + 1) : (int)strlen(p), p);
+				    "{signal}, {exit_code}, {error}, {limit}", end ? (int)(end - p + 1) : (int)strlen(p), p);
 				return -1;
 			}
 			p = end;
@@ -126,6 +127,10 @@ put_field(FILE *f, int k, const char *job, uint64_t seq, const char *path, size_
 		if (o->status != OUT_OK)
 			text_escaped(f, o->error, o->error_len);
 		break;
+	case F_LIMIT:
+		if (o->status == OUT_TIMEOUT)
+			fputs(ctl_limit_name(o->limit), f);
+		break;
 	}
 }
 
@@ -206,6 +211,8 @@ rows_put(struct rows *r, FILE *f, const char *job, uint64_t seq, const char *pat
 			fputs("  ", f);
 			text_escaped(f, o->error, o->error_len);
 		}
+		if (o->status == OUT_TIMEOUT && o->limit > TL_NONE && o->limit < TL__COUNT)
+			fprintf(f, "  limit=%s", ctl_limit_name(o->limit));
 		putc('\n', f);
 		break;
 	}

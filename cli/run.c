@@ -73,7 +73,8 @@ cli_usage(FILE *f)
 "      --csv              results: CSV with a header line (RFC 4180)\n"
 "      --format FMT       results: a line of FMT per file: {path}, {status},\n"
 "                         {seq}, {job}, {attempts}, {duration_ms},\n"
-"                         {finished_ms}, {signal}, {exit_code}, {error}; \\t \\n\n"
+"                         {finished_ms}, {signal}, {exit_code}, {error},\n"
+"                         {limit}; \\t \\n\n"
 "      --wait             submit: follow the job to its end and exit as run does;\n"
 "                         interrupting submit --wait cancels the job\n"
 "  submit takes the run options below that make a job; -j, -s, and\n"
@@ -91,11 +92,15 @@ cli_usage(FILE *f)
 "run options:\n"
 "  -j, --workers N        child processes (default: online CPUs); also relative\n"
 "                         to the CPUs: 50%, +2 (corral(1) has every form)\n"
-"  -t, --timeout DUR      per-file limit: 250ms, 30s, 2m (default 60s)\n"
+"  -t, --timeout DUR      per-file limit: 250ms, 30s, 2m (default 60s); or N%:\n"
+"                         N% of the median time of the job's ok files once 5\n"
+"                         were ok (at least 1s, at most the DUR given)\n"
 "  -s, --state DIR        state directory (default ./.corral)\n"
 "  -H, --handler NAME     archive, sha256, exec, or a plugin .so path (default archive)\n"
 "  -x, --exec CMD         command per file, {} is its path; implies -H exec\n"
 "  -r, --retries N        extra attempts after a crash or timeout (default 1)\n"
+"      --stall DUR        kill a file's child when it reports no progress for DUR\n"
+"                         (at least 200ms; default: off)\n"
 "      --depth N          tasks queued per child, 1 to 64 (default: by the pace\n"
 "                         of the files, 2 to 64)\n"
 "      --host-wait DUR    how long the host may refuse descriptors, processes\n"
@@ -172,7 +177,7 @@ enum {
 	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_EXTRACT_SUSPICIOUS,
 	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET,
 	OPT_HOST_WAIT, OPT_HTTP, OPT_METRICS_FILE, OPT_DRY_RUN, OPT_TAG, OPT_KEEP_ORDER,
-	OPT_NO_OUTPUT, OPT_RESULTS
+	OPT_NO_OUTPUT, OPT_RESULTS, OPT_STALL
 };
 
 #define NOT_JOB	(-1)
@@ -236,6 +241,7 @@ static const struct run_option {
 	{ "quiet", no_argument, 'q', NOT_JOB, V_NONE, 0, 0 },
 	{ "verbose", no_argument, 'v', NOT_JOB, V_NONE, 0, 0 },
 	{ "help", no_argument, 'h', NOT_JOB, V_NONE, 0, 0 },
+	{ "stall", required_argument, OPT_STALL, CTL_GIVEN_STALL, V_NONE, 0, 0 },
 };
 #define RUN_OPTIONS	(sizeof run_options / sizeof run_options[0])
 
@@ -308,7 +314,7 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 	uint32_t set;
 	double rate;
 	const char *bad;
-	size_t badlen;
+	size_t badlen, n;
 
 	if (opt->value == V_NUM && parse_uint(arg, opt->min, opt->max, &v) < 0)
 		return refuse(err, len, "--%s: '%s' is not a whole number from %llu to %llu", opt->name,
@@ -325,10 +331,29 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 		o->pool.workers = (uint32_t)v;
 		break;
 	case 't':
+		/* A share of the median, or the fixed cap: each its own. */
+		n = strlen(arg);
+		if (n > 1 && arg[n - 1] == '%') {
+			char pct[16];
+
+			snprintf(pct, sizeof pct, "%.*s", (int)(n - 1), arg);
+			if (n - 1 >= sizeof pct || parse_uint(pct, 1, TIMEOUT_PCT_MAX, &v) < 0)
+				return refuse(err, len, "--timeout: '%s' is not a share of the median "
+				    "like 200%% (1%% to %u%%)", sup_esc(arg, n), TIMEOUT_PCT_MAX);
+			o->spec.timeout_pct = (uint32_t)v;
+			break;
+		}
 		if (parse_duration_ms(arg, &v) < 0)
-			return refuse(err, len, "--timeout: '%s' is not a duration like 250ms, 30s, 2m",
-			    sup_esc(arg, strlen(arg)));
+			return refuse(err, len, "--timeout: '%s' is not a duration like 250ms, 30s, 2m, "
+			    "or a share of the median like 200%%", sup_esc(arg, strlen(arg)));
 		o->spec.timeout_ms = v;
+		break;
+	case OPT_STALL:
+		if (parse_duration_ms(arg, &v) < 0 || (v != 0 && v < STALL_MIN_MS) ||
+		    v > CTL_TIMEOUT_MAX)
+			return refuse(err, len, "--stall: '%s' is not a duration like 500ms, 10s, 2m "
+			    "(at least %ums; 0: off)", sup_esc(arg, strlen(arg)), STALL_MIN_MS);
+		o->spec.stall_ms = v;
 		break;
 	case 's':
 		o->pool.state_dir = arg;

@@ -72,6 +72,23 @@ int corral_result_set_double(struct corral_result *r, const char *key, double va
 int corral_result_set_error(struct corral_result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Says that the file is being worked on, and how far along: call it from
+ * corral_process as work goes on, as often as you like.
+ *	done	in: how much is done, in units of your choosing (bytes, entries)
+ *	total	in: how much there is in all, in the same units; 0 if unknown
+ *	what	in: what is being worked on (a member's name, a stage), or NULL;
+ *		any bytes, cut at 255 and made printable (invalid UTF-8 and
+ *		control characters become '?'); copied at once
+ * With --stall DUR, a file whose corral_process calls this less often than
+ * once per DUR is killed as stalled (outcome timeout, limit "stall"), while
+ * --timeout stays the cap on the whole file. It cannot fail and returns
+ * nothing. Cheap: at most one message goes to the supervisor per 100 ms
+ * (none in a file's first 100 ms), the other calls read a clock and return.
+ * So a DUR under 0.2 s is refused, and a call just inside a file's first
+ * 100 ms, or just after a message went, may tell the supervisor nothing.
+ * Outside corral_process it does nothing. */
+void corral_progress(uint64_t done, uint64_t total, const char *what);
+
 #ifdef __cplusplus
 }
 #endif

@@ -95,6 +95,8 @@ put_row(struct ipc_fields *fs, const struct ctl_row *r)
 	fs_opt_bytes(fs, F_ERROR, r->error, r->error_len);
 	fs_opt_bytes(fs, F_RESULT, r->result, r->result_len);
 	fs_opt_bytes(fs, F_TAIL, r->tail, r->tail_len);
+	if (r->limit > CTL_LIM_NONE && r->limit < CTL_LIM__N)
+		fs_uint(fs, F_LIMIT, (uint64_t)r->limit - 1);	/* none is not a word */
 }
 
 static void
@@ -113,6 +115,7 @@ get_row(const struct ipc_fields *fs, struct ctl_row *r)
 	FS_GET(fs, F_ERROR, r->error, r->error_len);
 	FS_GET(fs, F_RESULT, r->result, r->result_len);
 	FS_GET(fs, F_TAIL, r->tail, r->tail_len);
+	r->limit = fs->seen & FBIT(F_LIMIT) ? (int)v[F_LIMIT].u + 1 : CTL_LIM_NONE;
 }
 
 int
@@ -152,6 +155,10 @@ ctl_put(struct ipc_buf *b, const struct ctl_msg *m)
 		fs_uint(&fs, F_WAIT, s->wait != 0);
 		if (s->given != CTL_GIVEN_ALL)
 			fs_uint(&fs, F_GIVEN, s->given);
+		if (s->stall_ms != 0)
+			fs_uint(&fs, F_STALL, s->stall_ms);
+		if (s->timeout_pct != 0)
+			fs_uint(&fs, F_TIMEOUT_PCT, s->timeout_pct);
 		break;
 	}
 	case CTL_JOBS:
@@ -314,6 +321,8 @@ ctl_decode(const uint8_t *body, size_t len, uint64_t accept, struct ctl_msg *out
 		s->opts = fs.opts;
 		s->wait = (int)v[F_WAIT].u;
 		s->given = fs.seen & FBIT(F_GIVEN) ? v[F_GIVEN].u : CTL_GIVEN_ALL;
+		s->stall_ms = v[F_STALL].u;
+		s->timeout_pct = (uint32_t)v[F_TIMEOUT_PCT].u;
 		break;
 	}
 	case CTL_STATUS:

@@ -50,7 +50,7 @@
 enum ctl_given {
 	CTL_GIVEN_HANDLER,		/* "handler": handler, arg */
 	CTL_GIVEN_EXEC,			/* "exec": handler exec, arg */
-	CTL_GIVEN_TIMEOUT,		/* "timeout": timeout_ms */
+	CTL_GIVEN_TIMEOUT,		/* "timeout": timeout_ms, timeout_pct */
 	CTL_GIVEN_RETRIES,		/* "retries" */
 	CTL_GIVEN_HALT_RATE,		/* "halt-on-error": halt_rate */
 	CTL_GIVEN_HALT_MIN,		/* "halt-min-sample": halt_min */
@@ -67,6 +67,7 @@ enum ctl_given {
 	CTL_GIVEN_FORMATS,
 	CTL_GIVEN_EXTRACT_SUSPICIOUS,
 	CTL_GIVEN_MEMORY_LIMIT,		/* "memory-limit": the sandbox's */
+	CTL_GIVEN_STALL,		/* "stall": stall_ms */
 	CTL_GIVEN__N
 };
 #define CTL_GIVEN_ALL	((UINT64_C(1) << CTL_GIVEN__N) - 1)
@@ -92,6 +93,12 @@ enum ctl_outcome {
 	CTL_OUT_OK, CTL_OUT_FAILED, CTL_OUT_CRASHED, CTL_OUT_TIMEOUT, CTL_OUT_SKIPPED, CTL_OUT__N
 };
 
+/* Which limit ended a timeout, in the order of enum time_limit
+ * (supervisor/store.h): none, "stall", "total", "cpu", "adaptive". */
+enum ctl_limit {
+	CTL_LIM_NONE, CTL_LIM_STALL, CTL_LIM_TOTAL, CTL_LIM_CPU, CTL_LIM_ADAPTIVE, CTL_LIM__N
+};
+
 /* An EVENT's kind: "progress" (done or total moved), "outcome" (one file's,
  * committed), "state" (the job's state changed). */
 enum ctl_event_kind { CTL_EV_PROGRESS, CTL_EV_OUTCOME, CTL_EV_STATE, CTL_EV__N };
@@ -100,6 +107,8 @@ enum ctl_event_kind { CTL_EV_PROGRESS, CTL_EV_OUTCOME, CTL_EV_STATE, CTL_EV__N }
 const char *ctl_code_name(int code);
 const char *ctl_outcome_name(int status);
 const char *ctl_event_name(int kind);
+/* A limit's word; "" for CTL_LIM_NONE. */
+const char *ctl_limit_name(int limit);
 
 /* Absolute paths as they lie in a frame: the packed msgpack bin objects of
  * the inputs array, n of them in len bytes. Build one by appending each path
@@ -142,6 +151,8 @@ struct ctl_submit {			/* CTL_SUBMIT: a job's spec */
 	int wait;			/* 1: after OK, the job's EVENTs until it ends */
 	uint64_t given;			/* CTL_GIVEN_* bits; optional on the wire: left
 					 * out when CTL_GIVEN_ALL, and absent reads so */
+	uint64_t stall_ms;		/* optional: 0 (off), or 200..CTL_TIMEOUT_MAX */
+	uint32_t timeout_pct;		/* optional: 0 (off), or 1..100000 */
 };
 
 /* The job a request acts on: STATUS, RESULTS, PAUSE, RESUME, CANCEL,
@@ -197,6 +208,7 @@ struct ctl_row {			/* CTL_ROW, and an outcome's EVENT: store_outcome */
 	const char *error; size_t error_len;
 	const uint8_t *result; size_t result_len;	/* one msgpack map, or empty */
 	const char *tail; size_t tail_len;	/* a dead child's stderr, 0..CTL_TEXT_MAX */
+	int limit;			/* a timeout's: enum ctl_limit; else CTL_LIM_NONE */
 };
 
 struct ctl_worker {			/* CTL_WORKER: one child slot */

@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 /* Bump IPC_PROTO_VERSION when enum ipc_type or any payload changes. */
-#define IPC_PROTO_VERSION 5
+#define IPC_PROTO_VERSION 6
 #define IPC_FRAME_MAX     (4u << 20)	/* default bound on one frame's body */
 #define IPC_HDR           4		/* the length prefix */
 #define IPC_CHILD_FD      3		/* where a child finds its socket */
@@ -37,7 +37,10 @@ enum ipc_type {
 	IPC_FATAL  = 5,	/* child -> sup: {t, error}; before READY: do not
 			 * respawn; after: last words of a dying child */
 	IPC_READY  = 6,	/* child -> sup: {t, job}: set up for the job */
-	/* 7..15: unused. The control socket (ipc/ctl.h); every request
+	IPC_PROGRESS = 7,	/* child -> sup: {t, id, done, total, what}: the
+			 * running task is alive; at most one per
+			 * IPC_PROGRESS_EVERY_MS per task */
+	/* 8..15: unused. The control socket (ipc/ctl.h); every request
 	 * carries rid, and every answer echoes it. Client -> daemon: */
 	CTL_HELLO   = 16,	/* {rid, v}; answered by CTL_HELLO {rid, v, pid} */
 	CTL_SUBMIT  = 17,	/* {rid, a job spec}: OK, then EVENTs with wait */
@@ -97,6 +100,8 @@ struct ipc_msg {
 	const char *name;    size_t name_len;	/* JOB: the job's name (optional) */
 	const char *error;   size_t error_len;	/* RESULT, FATAL */
 	const uint8_t *result; size_t result_len; /* RESULT: one msgpack map, validated */
+	uint64_t done, total;		/* PROGRESS: in the handler's units; total 0: unknown */
+	const char *what;    size_t what_len;	/* PROGRESS: what it is at, or empty */
 };
 
 /* Encoding: each call appends one whole frame (length prefix included) to
@@ -124,9 +129,15 @@ int ipc_put_fatal(struct ipc_buf *b, const char *error, size_t elen);
 #define IPC_FATAL_FRAME_MAX	(IPC_HDR + 12 + IPC_FATAL_TEXT_MAX)
 size_t ipc_fatal_frame(uint8_t *buf, size_t cap, const char *error, size_t elen);
 int ipc_put_ready(struct ipc_buf *b, uint32_t job);
+/* what: valid UTF-8 of at most IPC_PROGRESS_WHAT_MAX bytes, no NUL (the
+ * decoder refuses anything else), or empty. */
+#define IPC_PROGRESS_WHAT_MAX	255
+#define IPC_PROGRESS_EVERY_MS	100
+int ipc_put_progress(struct ipc_buf *b, uint64_t id, uint64_t done, uint64_t total,
+    const char *what, size_t wlen);
 
 /* Decodes one frame body (without its length prefix) of the child's wire:
- * types HELLO to READY, either direction; a control type is refused. Returns
+ * types HELLO to PROGRESS, either direction; a control type is refused. Returns
  * 0, or -1 with a static description of what was wrong in *why (valid until
  * the next refusal): not a map, unknown type, missing or mistyped field,
  * trailing bytes, a result that is not one well-formed msgpack map. On -1

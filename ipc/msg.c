@@ -126,6 +126,20 @@ ipc_put_ready(struct ipc_buf *b, uint32_t job)
 }
 
 int
+ipc_put_progress(struct ipc_buf *b, uint64_t id, uint64_t done, uint64_t total, const char *what,
+    size_t wlen)
+{
+	struct ipc_fields fs;
+
+	fields_of(&fs, IPC_PROGRESS);
+	fs_uint(&fs, F_ID, id);
+	fs_uint(&fs, F_DONE, done);
+	fs_uint(&fs, F_TOTAL, total);
+	fs_opt_bytes(&fs, F_WHAT, what, wlen);
+	return ipc_fields_put(b, &fs);
+}
+
+int
 ipc_decode(const uint8_t *body, size_t len, struct ipc_msg *out, const char **why)
 {
 	struct ipc_fields fs;
@@ -151,6 +165,9 @@ ipc_decode(const uint8_t *body, size_t len, struct ipc_msg *out, const char **wh
 	FS_GET(&fs, F_OPTS, out->opts, out->opts_len);
 	FS_GET(&fs, F_ERROR, out->error, out->error_len);
 	FS_GET(&fs, F_RESULT, out->result, out->result_len);
+	out->done = v[F_DONE].u;
+	out->total = v[F_TOTAL].u;
+	FS_GET(&fs, F_WHAT, out->what, out->what_len);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 
 #include <msgpack.h>
 
+#include "common/utf8.h"
 #include "ipc/ctl.h"
 #include "ipc/ipc.h"
 #include "ipc/ipc_int.h"
@@ -26,6 +27,7 @@
 static const char *const type_names[IPC_TYPE_MAX] = {
 	[IPC_HELLO] = "hello", [IPC_JOB] = "job", [IPC_TASK] = "task",
 	[IPC_RESULT] = "result", [IPC_FATAL] = "fatal", [IPC_READY] = "ready",
+	[IPC_PROGRESS] = "progress",
 	[CTL_HELLO] = "ctl_hello", [CTL_SUBMIT] = "ctl_submit", [CTL_JOBS] = "ctl_jobs",
 	[CTL_STATUS] = "ctl_status", [CTL_RESULTS] = "ctl_results", [CTL_PAUSE] = "ctl_pause",
 	[CTL_RESUME] = "ctl_resume", [CTL_CANCEL] = "ctl_cancel", [CTL_DELETE] = "ctl_delete",
@@ -55,6 +57,10 @@ static const char *const outcome_words[CTL_OUT__N] = {
 	[CTL_OUT_OK] = "ok", [CTL_OUT_FAILED] = "failed", [CTL_OUT_CRASHED] = "crashed",
 	[CTL_OUT_TIMEOUT] = "timeout", [CTL_OUT_SKIPPED] = "skipped",
 };
+/* A word for each but none, which is never on the wire. */
+static const char *const limit_words[CTL_LIM__N - 1] = {
+	"stall", "total", "cpu", "adaptive",
+};
 static const char *const event_words[CTL_EV__N] = {
 	[CTL_EV_PROGRESS] = "progress", [CTL_EV_OUTCOME] = "outcome", [CTL_EV_STATE] = "state",
 };
@@ -83,6 +89,12 @@ ctl_event_name(int kind)
 	return word(event_words, CTL_EV__N, kind);
 }
 
+const char *
+ctl_limit_name(int limit)
+{
+	return limit == CTL_LIM_NONE ? "" : word(limit_words, CTL_LIM__N - 1, limit - 1);
+}
+
 /* What a field's value is on the wire. */
 enum kind {
 	K_UINT,		/* lo..hi */
@@ -96,7 +108,7 @@ enum kind {
 };
 
 /* What else makes a str or bin wrong. */
-enum rule { R_NONE, R_NONUL, R_ABSPATH };
+enum rule { R_NONE, R_NONUL, R_ABSPATH, R_UTF8 };
 
 /* Each field's name, kind and bounds, and the ways it can be wrong, spelled
  * out here so that *why is always a static string. */
@@ -185,6 +197,11 @@ static const struct field {
 	[F_KIND] = WORDF("kind", event_words),
 	[F_DONE] = UINTF("done", 0, ANY),
 	[F_TEXT] = FIELD("text", K_STR, 1, CTL_CHUNK_MAX, R_NONE, NULL, 0, ""),
+	[F_LIMIT] = WORDF("limit", limit_words),
+	[F_STALL] = UINTF("stall_ms", 0, CTL_TIMEOUT_MAX),
+	[F_TIMEOUT_PCT] = UINTF("timeout_pct", 0, 100000),
+	[F_WHAT] = FIELD("what", K_STR, 0, IPC_PROGRESS_WHAT_MAX, R_UTF8, NULL, 0,
+	    " is not UTF-8 or holds a NUL byte"),
 };
 
 _Static_assert(F_COUNT <= 128, "a message's fields are the bits of a fieldset");
@@ -194,7 +211,7 @@ _Static_assert(IPC_TYPE_MAX <= 64, "a set of types is the bits of a uint64_t");
 #define ROW_MUST	(FBIT(F_SEQ) | FBIT(F_PATH) | FBIT(F_STATUS) | FBIT(F_ATTEMPTS) | \
 	FBIT(F_DURATION) | FBIT(F_FINISHED))
 #define ROW_MAY		(FBIT(F_SIGNAL) | FBIT(F_EXIT) | FBIT(F_ERROR) | FBIT(F_RESULT) | \
-	FBIT(F_TAIL))
+	FBIT(F_TAIL) | FBIT(F_LIMIT))
 #define JOB_REQUEST	{ FBIT(F_T) | FBIT(F_RID) | FBIT(F_REF), 0 }
 
 /* The fields each type must and may carry. */
@@ -208,12 +225,14 @@ static const struct {
 	[IPC_RESULT] = { FBIT(F_T) | FBIT(F_ID) | FBIT(F_OK), FBIT(F_ERROR) | FBIT(F_RESULT) | FBIT(F_HOST) },
 	[IPC_FATAL] = { FBIT(F_T) | FBIT(F_ERROR), 0 },
 	[IPC_READY] = { FBIT(F_T) | FBIT(F_JOB), 0 },
+	[IPC_PROGRESS] = { FBIT(F_T) | FBIT(F_ID) | FBIT(F_DONE) | FBIT(F_TOTAL), FBIT(F_WHAT) },
 
 	[CTL_HELLO] = { FBIT(F_T) | FBIT(F_RID) | FBIT(F_V), FBIT(F_PID) },
 	[CTL_SUBMIT] = { FBIT(F_T) | FBIT(F_RID) | FBIT(F_INPUTS) | FBIT(F_CHANDLER) |
 	    FBIT(F_TIMEOUT) | FBIT(F_RETRIES) | FBIT(F_HALT_RATE) | FBIT(F_HALT_MIN) |
 	    FBIT(F_PRIORITY) | FBIT(F_COPTS) | FBIT(F_WAIT),
-	    FBIT(F_NAME) | FBIT(F_CARG) | FBIT(F_EXTRACT) | FBIT(F_GIVEN) },
+	    FBIT(F_NAME) | FBIT(F_CARG) | FBIT(F_EXTRACT) | FBIT(F_GIVEN) | FBIT(F_STALL) |
+	    FBIT(F_TIMEOUT_PCT) },
 	[CTL_JOBS] = { FBIT(F_T) | FBIT(F_RID), 0 },
 	[CTL_STATUS] = JOB_REQUEST,
 	[CTL_RESULTS] = { FBIT(F_T) | FBIT(F_RID) | FBIT(F_REF) | FBIT(F_FAILED) | FBIT(F_AFTER), 0 },
@@ -491,6 +510,9 @@ check_value(int k, const struct ipc_val *v, const char **why)
 		if (f->rule == R_NONUL && v->n > 0 && memchr(v->p, '\0', v->n) != NULL)
 			return refuse(why, f->bad);
 		if (f->rule == R_ABSPATH && v->n > 0 && !abs_path(v->p, v->n))
+			return refuse(why, f->bad);
+		if (f->rule == R_UTF8 && v->n > 0 && (memchr(v->p, '\0', v->n) != NULL ||
+		    !utf8_valid((const char *)v->p, v->n)))
 			return refuse(why, f->bad);
 		return 0;
 	case K_PATHS:

@@ -302,6 +302,7 @@ row_one(uint64_t seq, const char *path, size_t plen, const struct store_outcome 
 	m.row.result_len = o->result_len;
 	m.row.tail = o->tail;
 	m.row.tail_len = o->tail_len;
+	m.row.limit = o->limit;
 	client_put(c, &m);
 	p->n++;
 	return c->dead;
@@ -375,6 +376,7 @@ watch_outcome(void *arg, struct job *j, uint64_t seq, const char *path, size_t p
 	m.event.row.result_len = o->result_len;
 	m.event.row.tail = o->tail;
 	m.event.row.tail_len = o->tail_len;
+	m.event.row.limit = o->limit;
 	client_put(c, &m);
 }
 

@@ -59,7 +59,12 @@ death_classify(const struct death_in *in, struct death *d)
 		d->cause = DEATH_TIMEOUT;
 		if (in->running)
 			d->outcome = OUT_TIMEOUT;
-		snprintf(d->what, sizeof d->what, "timeout after %gs", in->timeout_s);
+		d->limit = in->limit == TL_NONE ? TL_TOTAL : in->limit;
+		if (d->limit == TL_STALL)
+			snprintf(d->what, sizeof d->what, "stalled: no progress for %gs", in->stall_s);
+		else
+			snprintf(d->what, sizeof d->what, "timeout after %gs%s", in->timeout_s,
+			    d->limit == TL_ADAPTIVE ? " (of the median of its job's ok files)" : "");
 		return;
 	case KILL_PROTOCOL:
 		d->cause = DEATH_PROTOCOL;
@@ -91,6 +96,17 @@ death_classify(const struct death_in *in, struct death *d)
 			d->cause = DEATH_SANDBOX;
 			snprintf(d->what, sizeof d->what,
 			    "sandbox: a refused system call (killed by signal %d (SIGSYS))", d->sig);
+			return;
+		}
+		if (d->sig == SIGXCPU && in->serving && in->running) {
+			/* The kernel's backstop, RLIMIT_CPU, which the child
+			 * arms per task above its timeout: a timeout, not a
+			 * crash. */
+			d->cause = DEATH_TIMEOUT;
+			d->outcome = OUT_TIMEOUT;
+			d->limit = TL_CPU;
+			snprintf(d->what, sizeof d->what,
+			    "CPU time limit reached (killed by signal %d (SIGXCPU))", d->sig);
 			return;
 		}
 		snprintf(d->what, sizeof d->what, "killed by signal %d (SIG%s)%s", d->sig,

@@ -11,7 +11,8 @@
 /* Why the supervisor killed a child; KILL_NONE: it died on its own. */
 enum slot_kill_why {
 	KILL_NONE,
-	KILL_TIMEOUT,		/* its running task passed its deadline */
+	KILL_TIMEOUT,		/* its running task passed its deadline, or its
+				 * stall (death_in.limit says which) */
 	KILL_PROTOCOL,		/* it broke the protocol (why says how) */
 	KILL_HELLO,		/* no hello in time */
 	KILL_WORDS,		/* FATAL while serving: a sandbox's refusal, say */
@@ -54,6 +55,8 @@ struct death_in {
 	int running;		/* a task was running in it */
 	pid_t pid;
 	double timeout_s;	/* the running task's timeout */
+	int limit;		/* KILL_TIMEOUT: which limit (enum time_limit) */
+	double stall_s;		/* the running task's --stall */
 	double hello_s;		/* what it had to say hello */
 	const char *worker;	/* the worker program, for set-up errors */
 };
@@ -66,6 +69,7 @@ struct death {
 	int job_failed;		/* its job's set-up failed (what says why): the
 				 * job fails, the pool goes on */
 	int sig, code;		/* the signal (or 0), the exit status (or -1) */
+	int limit;		/* OUT_TIMEOUT: the limit that fired (enum time_limit) */
 	char what[384];		/* in words; for RESPAWN_NEVER, the fatal error */
 };
 

@@ -301,6 +301,8 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 	j->rec.halt_rate = spec.halt_rate;
 	j->rec.halt_min = spec.halt_min;
 	memcpy(j->rec.extract, spec.extract, sizeof spec.extract);
+	j->rec.stall_ms = spec.stall_ms;
+	j->rec.timeout_pct = spec.timeout_pct;
 	j->rec.state = JOB_RUNNING;
 	j->rec.finished_ms = 0;
 	j->rec.reason[0] = '\0';

@@ -20,7 +20,8 @@
 /* An outcome's word is the control protocol's (ipc/ctl.c), whose order is
  * the store's. */
 _Static_assert((int)CTL_OUT_OK == (int)OUT_OK && (int)CTL_OUT_SKIPPED == (int)OUT_SKIPPED &&
-    (int)CTL_OUT__N == (int)OUT__COUNT,
+    (int)CTL_OUT__N == (int)OUT__COUNT && (int)CTL_LIM_STALL == (int)TL_STALL &&
+    (int)CTL_LIM_ADAPTIVE == (int)TL_ADAPTIVE && (int)CTL_LIM__N == (int)TL__COUNT,
     "enum ctl_outcome follows enum outcome");
 
 int
@@ -611,6 +612,8 @@ json_outcome_open(FILE *f, const char *job, uint64_t seq, const char *path, size
 		fputs(",\"error\":", f);
 		json_str(f, o->error, o->error_len);
 	}
+	if (o->status == OUT_TIMEOUT && o->limit > TL_NONE && o->limit < TL__COUNT)
+		fprintf(f, ",\"limit\":\"%s\"", ctl_limit_name(o->limit));
 	if (o->signal)
 		fprintf(f, ",\"signal\":%d", o->signal);
 	if (o->status == OUT_CRASHED && o->exit_code >= 0)

@@ -41,7 +41,7 @@ rec_job_encode(const struct store_job *j, msgpack_sbuffer *sb)
 	n += !!(j->has & STORE_HAS_TIMEOUT) + !!(j->has & STORE_HAS_RETRIES) +
 	    !!(j->has & STORE_HAS_OPTS) + !!(j->has & STORE_HAS_INPUTS) +
 	    !!(j->has & STORE_HAS_LIST) + 2 * !!(j->has & STORE_HAS_HALT) +
-	    !!(j->has & STORE_HAS_EXTRACT);
+	    !!(j->has & STORE_HAS_EXTRACT) + 2 * !!(j->has & STORE_HAS_STALL);
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	r |= msgpack_pack_map(&pk, n);
 	r |= sbuf_pack_u64(&pk, "id", j->id);
@@ -88,6 +88,10 @@ rec_job_encode(const struct store_job *j, msgpack_sbuffer *sb)
 	}
 	if (j->has & STORE_HAS_EXTRACT)
 		r |= sbuf_pack_str(&pk, "extract", j->extract);
+	if (j->has & STORE_HAS_STALL) {
+		r |= sbuf_pack_u64(&pk, "stall", j->stall_ms);
+		r |= sbuf_pack_u64(&pk, "timeout_pct", j->timeout_pct);
+	}
 	return r ? -1 : 0;
 }
 
@@ -214,7 +218,12 @@ rec_job_decode(const void *p, size_t len, struct store_job *j)
 		else if (key_is(k, "extract") && x->type == MSGPACK_OBJECT_STR) {
 			copy_str(j->extract, sizeof j->extract, x);
 			j->has |= STORE_HAS_EXTRACT;
-		} else if (key_is(k, "count") && x->type == MSGPACK_OBJECT_ARRAY)
+		} else if (key_is(k, "stall")) {
+			j->stall_ms = as_u64(x);
+			j->has |= STORE_HAS_STALL;
+		} else if (key_is(k, "timeout_pct"))
+			j->timeout_pct = (uint32_t)as_u64(x);
+		else if (key_is(k, "count") && x->type == MSGPACK_OBJECT_ARRAY)
 			for (c = 0; c < x->via.array.size && c < OUT__COUNT; c++)
 				j->count[c] = as_u64(&x->via.array.ptr[c]);
 	}
@@ -264,7 +273,7 @@ rec_outcome_encode(msgpack_sbuffer *sb, const struct store_outcome *o)
 	int r = 0;
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	r |= msgpack_pack_map(&pk, o->tail_len > 0 ? 9 : 8);
+	r |= msgpack_pack_map(&pk, 8 + (o->tail_len > 0) + (o->limit > TL_NONE && o->limit < TL__COUNT));
 	r |= sbuf_pack_u64(&pk, "s", (uint64_t)o->status);
 	r |= sbuf_pack_u64(&pk, "a", o->attempts);
 	r |= sbuf_pack_u64(&pk, "d", o->duration_ms);
@@ -278,6 +287,8 @@ rec_outcome_encode(msgpack_sbuffer *sb, const struct store_outcome *o)
 	if (o->tail_len > 0)
 		r |= msgpack_pack_str_with_body(&pk, "t", 1) |
 		    msgpack_pack_bin_with_body(&pk, o->tail, o->tail_len);
+	if (o->limit > TL_NONE && o->limit < TL__COUNT)
+		r |= sbuf_pack_u64(&pk, "lim", (uint64_t)o->limit);
 	return r ? -1 : 0;
 }
 
@@ -310,7 +321,9 @@ rec_outcome_decode(const void *p, size_t len, struct store_outcome *o)
 		} else if (key_is(k, "t") && x->type == MSGPACK_OBJECT_BIN) {
 			o->tail = x->via.bin.ptr;
 			o->tail_len = x->via.bin.size;
-		}
+		} else if (key_is(k, "lim") && x->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+		    x->via.u64 < TL__COUNT)
+			o->limit = (int)x->via.u64;
 	}
 	msgpack_unpacked_destroy(&u);
 	return 0;

@@ -36,6 +36,8 @@
 #define START_TRIES	3	/* never-started children before giving up */
 #define RESTART_TRIES	10	/* children in a row dying unused, later on */
 #define ERRLOG_WORDS	200	/* bytes of its last stderr line in an error */
+#define ADAPTIVE_OK	5	/* --timeout N%: ok files before the median counts */
+#define ADAPTIVE_FLOOR	1.0	/* ... and the least cap it gives, seconds */
 
 /* Teardown a step asks for, done by slot_settle(). */
 #define DROP_CONN	1u	/* socket, reader, stderr pipe */
@@ -65,7 +67,7 @@ static const char *const event_names[SE__COUNT] = {
 	[SE_HELLO] = "hello", [SE_READY] = "ready", [SE_ANSWER] = "answer", [SE_WORDS] = "fatal",
 	[SE_BAD_FRAME] = "bad frame", [SE_EOF] = "eof", [SE_WRITE_ERROR] = "write error",
 	[SE_SENT] = "sent", [SE_TIMER] = "timer", [SE_CONT] = "cont", [SE_REAPED] = "reaped",
-	[SE_STOP] = "stop", [SE_RECYCLE] = "recycle",
+	[SE_STOP] = "stop", [SE_RECYCLE] = "recycle", [SE_PROGRESS] = "progress",
 };
 
 const char *
@@ -134,26 +136,84 @@ slot_timer(struct slot *sl, ev_tstamp after)
 	ev_timer_start(sl->sup->loop, &sl->timer);
 }
 
-/* The running task's timeout: its job's, as its spec says. */
+/* The running task's cap on its whole run, and the limit that names it:
+ * its job's --timeout; with --timeout N%, once ADAPTIVE_OK files were ok,
+ * N% of their median duration, no less than ADAPTIVE_FLOOR and never more
+ * than the fixed cap. */
+static ev_tstamp
+slot_timeout_as(const struct slot *sl, int *limit)
+{
+	const struct job *j = sl->q != NULL ? sl->q->job : NULL;
+	ev_tstamp fixed, cap;
+
+	*limit = TL_TOTAL;
+	if (j == NULL)
+		return 0;
+	fixed = (ev_tstamp)j->rec.timeout_ms / 1000.0;
+	if (j->rec.timeout_pct == 0 || j->ok_s.n < ADAPTIVE_OK)
+		return fixed;
+	cap = j->ok_s.mid * j->rec.timeout_pct / 100.0;
+	if (cap < ADAPTIVE_FLOOR)
+		cap = ADAPTIVE_FLOOR;
+	if (cap >= fixed)
+		return fixed;
+	*limit = TL_ADAPTIVE;
+	return cap;
+}
+
 static ev_tstamp
 slot_timeout(const struct slot *sl)
 {
-	return (ev_tstamp)(sl->q != NULL ? sl->q->job->rec.timeout_ms : 0) / 1000.0;
+	int limit;
+
+	return slot_timeout_as(sl, &limit);
 }
 
-/* The running task's deadline: the rest of its timeout. */
+/* Its job's --stall: how long the running task may go unheard; 0: no
+ * limit. */
+static ev_tstamp
+slot_stall(const struct slot *sl)
+{
+	return (ev_tstamp)(sl->q != NULL ? sl->q->job->rec.stall_ms : 0) / 1000.0;
+}
+
+/* What is left of the running task's time: to its cap, or to its stall
+ * when that comes first (*limit says which). A PROGRESS only moves
+ * q->heard; the timer, when it fires early, comes back here. */
+static ev_tstamp
+slot_time_left(const struct slot *sl, int *limit)
+{
+	ev_tstamp now = ev_now(sl->sup->loop), stall = slot_stall(sl), left, quiet;
+
+	left = slot_timeout_as(sl, limit) - (now - sl->q->started);
+	if (stall > 0 && (quiet = stall - (now - sl->q->heard)) < left) {
+		left = quiet;
+		*limit = TL_STALL;
+	}
+	return left;
+}
+
+/* The running task's deadline: the rest of its time. */
 static void
 slot_arm_deadline(struct slot *sl)
 {
 	struct sup *s = sl->sup;
 	ev_tstamp left;
+	int limit;
 
 	if (sl->q == NULL) {
 		ev_timer_stop(s->loop, &sl->timer);
 		return;
 	}
-	left = slot_timeout(sl) - (ev_now(s->loop) - sl->q->started);
+	left = slot_time_left(sl, &limit);
 	slot_timer(sl, left > 0 ? left : 0);
+}
+
+/* The running task's clock starts: now. */
+static void
+slot_task_starts(struct slot *sl)
+{
+	sl->q->started = sl->q->heard = ev_now(sl->sup->loop);
 }
 
 static struct task *
@@ -235,6 +295,7 @@ slot_died(struct slot *sl, int reaped, int status)
 		.reaped = reaped, .status = status, .serving = sl->job_ready,
 		.setting_up = sl->job != NULL && !sl->job_ready,
 		.running = sl->q != NULL, .pid = sl->pid, .timeout_s = slot_timeout(sl),
+		.limit = sl->kill_limit, .stall_s = slot_stall(sl),
 		.hello_s = HELLO_WAIT, .worker = s->opts.worker,
 	};
 	struct death d;
@@ -262,6 +323,9 @@ slot_died(struct slot *sl, int reaped, int status)
 	sl->job_ready = 0;
 
 	t = d.outcome != DEATH_NO_OUTCOME ? slot_pop(sl) : NULL;
+	if (t)
+		t->limit = d.limit;
+	sl->kill_limit = TL_NONE;
 	snprintf(what, sizeof what, "%s", d.what);
 	if (d.respawn == RESPAWN_NEVER || d.respawn == RESPAWN_HOST || d.job_failed ||
 	    d.cause == DEATH_RECYCLE)
@@ -550,7 +614,7 @@ take_answer(struct slot *sl, const struct ipc_msg *m, enum slot_state when_empty
 	t = slot_pop(sl);
 	sl->tasks_done++;
 	if (sl->q)
-		sl->q->started = ev_now(s->loop);
+		slot_task_starts(sl);
 	else
 		sl->state = when_empty;
 	slot_arm_deadline(sl);
@@ -634,7 +698,7 @@ static void
 went_busy(struct slot *sl, const struct slot_input *in)
 {
 	(void)in;
-	sl->q->started = ev_now(sl->sup->loop);
+	slot_task_starts(sl);
 	sl->state = SLOT_BUSY;
 	slot_arm_deadline(sl);
 }
@@ -650,14 +714,38 @@ static void
 deadline(struct slot *sl, const struct slot_input *in)
 {
 	struct sup *s = sl->sup;
+	ev_tstamp left;
+	int limit;
 
 	(void)in;
-	if (ev_now(s->loop) - sl->q->started < slot_timeout(sl)) {
+	if ((left = slot_time_left(sl, &limit)) > 0) {
 		slot_arm_deadline(sl);
 		return;
 	}
-	samples_add(&s->stats.kill_late_ms, (ev_time() - sl->q->started - slot_timeout(sl)) * 1000);
+	samples_add(&s->stats.kill_late_ms, (ev_time() - ev_now(s->loop) - left) * 1000);
+	sl->kill_limit = limit;
 	start_kill(sl, KILL_TIMEOUT, NULL, strcmp(sl->q->job->rec.handler, "exec") == 0 ? TERM_GRACE : 0);
+}
+
+/* The running task is alive. Only its time moves: the timer, if it fires
+ * first, finds the stall further off and is set again. So a flood of
+ * frames costs a decode and a clock read each, and no timer work. */
+static void
+progress(struct slot *sl, const struct slot_input *in)
+{
+	if (sl->q == NULL || sl->q->id != in->m->id) {
+		protocol_error(sl, sl->q == NULL ? "progress while no task was running" :
+		    "progress for a task not running");
+		return;
+	}
+	sl->q->heard = ev_now(sl->sup->loop);
+}
+
+static void
+idle_progress(struct slot *sl, const struct slot_input *in)
+{
+	(void)in;
+	protocol_error(sl, "progress while no task was running");
 }
 
 /* It closed its socket but lives on: make it exit. */
@@ -744,6 +832,7 @@ static slot_action *const slot_table[SLOT__COUNT][SE__COUNT] = {
 		[SE_REAPED] = nop,		/* a stop ended it while its last answers were read */
 		[SE_STOP] = stop_empty,
 		[SE_RECYCLE] = nop,		/* no child: the next one is fresh */
+		[SE_PROGRESS] = bad_pair,
 	},
 	[SLOT_STARTING] = {
 		[SE_START] = bad_pair,		[SE_EXECED] = exec_ok,
@@ -755,6 +844,7 @@ static slot_action *const slot_table[SLOT__COUNT][SE__COUNT] = {
 		[SE_CONT] = restart_hello_wait,	[SE_REAPED] = reaped,
 		[SE_STOP] = stop_child,
 		[SE_RECYCLE] = nop,		/* no job yet: it is fresh */
+		[SE_PROGRESS] = unexpected,
 	},
 	[SLOT_IDLE] = {
 		[SE_START] = bad_pair,		[SE_EXECED] = exec_ok,	/* the hello came first */
@@ -766,6 +856,7 @@ static slot_action *const slot_table[SLOT__COUNT][SE__COUNT] = {
 		[SE_CONT] = nop,		[SE_REAPED] = reaped,
 		[SE_STOP] = stop_child,
 		[SE_RECYCLE] = recycle,
+		[SE_PROGRESS] = idle_progress,
 	},
 	[SLOT_BUSY] = {
 		[SE_START] = bad_pair,		[SE_EXECED] = exec_ok,
@@ -777,6 +868,7 @@ static slot_action *const slot_table[SLOT__COUNT][SE__COUNT] = {
 		[SE_CONT] = rearm_deadline,	[SE_REAPED] = reaped,
 		[SE_STOP] = stop_child,
 		[SE_RECYCLE] = recycle,
+		[SE_PROGRESS] = progress,
 	},
 	[SLOT_LOST] = {
 		[SE_START] = bad_pair,		[SE_EXECED] = exec_ok,
@@ -788,6 +880,7 @@ static slot_action *const slot_table[SLOT__COUNT][SE__COUNT] = {
 		[SE_CONT] = nop,		[SE_REAPED] = reaped,
 		[SE_STOP] = stop_child,
 		[SE_RECYCLE] = nop,		/* ending already; its successor is fresh */
+		[SE_PROGRESS] = progress,	/* read to the end of the stream */
 	},
 	[SLOT_KILLING] = {
 		[SE_START] = bad_pair,		[SE_EXECED] = exec_ok,
@@ -799,6 +892,7 @@ static slot_action *const slot_table[SLOT__COUNT][SE__COUNT] = {
 		[SE_CONT] = nop,		[SE_REAPED] = reaped,
 		[SE_STOP] = stop_killing,
 		[SE_RECYCLE] = nop,
+		[SE_PROGRESS] = bad_pair,
 	},
 };
 
@@ -871,8 +965,10 @@ slot_shift(struct slot *sl, ev_tstamp by)
 {
 	struct task *t;
 
-	for (t = sl->q; t; t = t->next)
+	for (t = sl->q; t; t = t->next) {
 		t->started += by;
+		t->heard += by;
+	}
 	slot_step(sl, SE_CONT, NULL);
 }
 

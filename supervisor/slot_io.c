@@ -208,6 +208,9 @@ slot_message(struct slot *sl, const uint8_t *body, size_t len)
 	case IPC_FATAL:
 		slot_step(sl, SE_WORDS, &in);
 		return;
+	case IPC_PROGRESS:
+		slot_step(sl, SE_PROGRESS, &in);
+		return;
 	default:
 		in.why = "unexpected message";
 		slot_step(sl, SE_BAD_FRAME, &in);

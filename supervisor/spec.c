@@ -139,8 +139,12 @@ spec_submitted(const struct job_spec *def, const struct ctl_submit *q, uint64_t 
 		spec->handler = handler;
 		spec->exec_cmd = strcmp(handler, "exec") == 0 ? arg : NULL;
 	}
-	if (GAVE(given, CTL_GIVEN_TIMEOUT))
+	if (GAVE(given, CTL_GIVEN_TIMEOUT)) {
 		spec->timeout_ms = q->timeout_ms;
+		spec->timeout_pct = q->timeout_pct;
+	}
+	if (GAVE(given, CTL_GIVEN_STALL))
+		spec->stall_ms = q->stall_ms;
 	if (GAVE(given, CTL_GIVEN_RETRIES))
 		spec->retries = q->retries;
 	if (GAVE(given, CTL_GIVEN_HALT_RATE))
@@ -213,6 +217,8 @@ spec_fill(const struct job_spec *o, const char *cwd, struct store_job *rec)
 	}
 	rec->opts = o->child;
 	rec->opts_raw_len = 0;
+	rec->stall_ms = o->stall_ms;
+	rec->timeout_pct = o->timeout_pct;
 	rec->has = STORE_HAS_ALL;
 }
 
@@ -272,9 +278,20 @@ show_value(char *out, size_t len, enum show how, uint64_t v)
 }
 
 static void
+show_pct(char *out, size_t len, uint32_t pct)
+{
+	if (pct == 0)
+		snprintf(out, len, "a fixed cap");
+	else
+		snprintf(out, len, "%u%%", pct);
+}
+
+static void
 show_ms(char *out, size_t len, uint64_t ms)
 {
-	if (ms % 60000 == 0)
+	if (ms == 0)
+		snprintf(out, len, "off");
+	else if (ms % 60000 == 0)
 		snprintf(out, len, "%llum", (unsigned long long)(ms / 60000));
 	else if (ms % 1000 == 0)
 		snprintf(out, len, "%llus", (unsigned long long)(ms / 1000));
@@ -419,6 +436,14 @@ spec_diff(const struct store_job *old, const struct store_job *new, char *why, s
 		    sup_esc(old->extract, strlen(old->extract)) : "off");
 		snprintf(now, sizeof now, "%s", new->extract[0] ?
 		    sup_esc(new->extract, strlen(new->extract)) : "off");
+	} else if ((old->has & STORE_HAS_STALL) && old->stall_ms != new->stall_ms) {
+		option = "--stall";
+		show_ms(was, sizeof was, old->stall_ms);
+		show_ms(now, sizeof now, new->stall_ms);
+	} else if ((old->has & STORE_HAS_STALL) && old->timeout_pct != new->timeout_pct) {
+		option = "--timeout";
+		show_pct(was, sizeof was, old->timeout_pct);
+		show_pct(now, sizeof now, new->timeout_pct);
 	} else if (!(old->has & STORE_HAS_OPTS) ||
 	    !opts_diff(old, new, &option, was, now, sizeof was))
 		return 0;

@@ -84,6 +84,26 @@ samples_pct(const struct samples *s, double p)
 	return r;
 }
 
+void
+median_add(struct median *m, double v)
+{
+	double sorted[MEDIAN_RING] = { 0 }, x;
+	size_t n, i, j;
+
+	m->v[m->n++ % MEDIAN_RING] = v;
+	n = m->n < MEDIAN_RING ? (size_t)m->n : MEDIAN_RING;
+	if (n == 0)
+		return;		/* 2^64 values: not in this life */
+	/* Thirty-one values at most: an insertion sort is plenty. */
+	for (i = 0; i < n; i++) {
+		x = m->v[i];
+		for (j = i; j > 0 && sorted[j - 1] > x; j--)
+			sorted[j] = sorted[j - 1];
+		sorted[j] = x;
+	}
+	m->mid = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
 static void
 put_samples(FILE *f, const char *name, const struct samples *s)
 {

@@ -51,6 +51,19 @@ void histogram_add(struct histogram *h, double v);
 /* Observations at or below le[i]; i == nle: all of them. */
 uint64_t histogram_cumulative(const struct histogram *h, int i);
 
+/* The median of the latest MEDIAN_RING values: a job's ok files'
+ * durations, for --timeout N%. Fixed memory; the median is kept up to
+ * date on each add, so reading it costs nothing. */
+#define MEDIAN_RING 31
+
+struct median {
+	double v[MEDIAN_RING];
+	uint64_t n;			/* ever added */
+	double mid;			/* the median of the kept ones; 0 when none */
+};
+
+void median_add(struct median *m, double v);
+
 void samples_add(struct samples *s, double v);
 /* The p-th percentile (0..100) of the kept samples; 0 when there are none. */
 double samples_pct(const struct samples *s, double p);

@@ -19,6 +19,13 @@ enum outcome {
 };
 const char *outcome_name(int status);	/* "ok", "failed", ... */
 
+/* Which limit ended a file as timeout: its running time past --timeout
+ * (total; adaptive when the cap came from --timeout N%), no progress for
+ * --stall (stall), or the kernel's RLIMIT_CPU (cpu). */
+enum time_limit {
+	TL_NONE, TL_STALL, TL_TOTAL, TL_CPU, TL_ADAPTIVE, TL__COUNT
+};
+
 /* A job's life: running, then done, halted (its --halt-on-error), failed
  * (its handler could not be set up), cancelled; interrupted when its owner
  * stopped or died first (resumable); paused by a request (resumable). */
@@ -62,12 +69,14 @@ struct store_job {
 	double halt_rate;		/* --halt-on-error; 0: off */
 	uint64_t halt_min;		/* --halt-min-sample; 0 when off */
 	char extract[4096];		/* --extract DIR, absolute; "" when none */
+	uint64_t stall_ms;		/* --stall; 0: off */
+	uint32_t timeout_pct;		/* --timeout N%: N; 0: a fixed timeout */
 };
 
 enum {
 	STORE_HAS_TIMEOUT = 1 << 0, STORE_HAS_RETRIES = 1 << 1, STORE_HAS_OPTS = 1 << 2,
 	STORE_HAS_INPUTS = 1 << 3, STORE_HAS_LIST = 1 << 4, STORE_HAS_HALT = 1 << 5,
-	STORE_HAS_EXTRACT = 1 << 6, STORE_HAS_ALL = (1 << 7) - 1
+	STORE_HAS_EXTRACT = 1 << 6, STORE_HAS_STALL = 1 << 7, STORE_HAS_ALL = (1 << 8) - 1
 };
 
 /* One outcome: what results holds per file. */
@@ -81,6 +90,7 @@ struct store_outcome {
 	const char *error; size_t error_len;	/* empty when ok */
 	const uint8_t *result; size_t result_len; /* raw msgpack map, or empty */
 	const char *tail; size_t tail_len;	/* a dead child's last stderr, or empty */
+	int limit;			/* timeout: enum time_limit; else TL_NONE */
 };
 
 /* A pending task as dispatch sees it. path is malloc'd: free it. */

@@ -57,7 +57,13 @@ struct job_spec {
 	int has_owner;			/* submitted to a service by ... */
 	uid_t owner;			/* ... this user: only what it may read is read */
 	struct job_opts child;		/* what the children are told */
+	uint64_t stall_ms;		/* --stall; 0: off */
+	uint32_t timeout_pct;		/* --timeout N%: N; 0: off */
 };
+/* --stall's least: a child reports progress at most once per
+ * IPC_PROGRESS_EVERY_MS, so less would kill a file between reports. */
+#define STALL_MIN_MS		(2 * IPC_PROGRESS_EVERY_MS)
+#define TIMEOUT_PCT_MAX		100000u
 
 /* A file on its way through: fetched from the store, queued, in a child. */
 struct task {
@@ -68,6 +74,8 @@ struct task {
 	uint32_t attempts;		/* crashes and timeouts charged so far */
 	int regular;			/* the scan saw a regular file there */
 	ev_tstamp started;		/* when it became its child's running task */
+	ev_tstamp heard;		/* ... or its last PROGRESS, when later */
+	int limit;			/* the time limit that ended it (enum time_limit) */
 	size_t path_len;
 	char *path;			/* NUL-terminated copy */
 	/* A check's: the file as its client opened it, and who waits for
@@ -137,6 +145,7 @@ struct job {
 	ev_timer hold;			/* refused by the host: waiting (hold.c) */
 	ev_tstamp hold_since;		/* the first refusal since an outcome; or 0 */
 	double hold_delay;		/* the wait after the next refusal */
+	struct median ok_s;		/* its ok files' durations, seconds (--timeout N%) */
 };
 
 /* A slot's states (slot.c has the table of what each event does in each). */
@@ -172,6 +181,7 @@ struct slot {
 	ev_tstamp job_since;		/* when it took the job */
 	int reading;			/* its socket is read (no EOF yet) */
 	enum slot_kill_why kill_why;	/* why we killed it, once KILLING */
+	int kill_limit;			/* KILL_TIMEOUT: which (enum time_limit) */
 	char why[256];			/* the words that go with kill_why */
 	int exec_errno;
 	int in_cb;			/* inside one of its own callbacks */

@@ -107,7 +107,7 @@ refused() {
 	echo "$? $(cat bad.err)"
 }
 is "$(refused '[serve]\nworkers = 2\n[defaults]\ntimeout = soon')" \
-    "2 corral: $T/bad.conf:4: timeout: 'soon' is not a duration like 250ms, 30s, 2m" \
+    "2 corral: $T/bad.conf:4: timeout: 'soon' is not a duration like 250ms, 30s, 2m, or a share of the median like 200%" \
     "a bad default at start: exit 2 and one line naming PATH:LINE"
 is "$(refused '[defaults]\nmax-entries = 0')" \
     "2 corral: $T/bad.conf:2: max-entries: '0' is not a whole number from 1 to 4294967295" \

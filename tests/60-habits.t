@@ -212,14 +212,14 @@ import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline='')))
 print(','.join(rows[0]))
 for r in sorted(rows[1:], key=lambda r: r[2]):
-    print(len(r), r[2], r[3], r[9])
+    print(len(r), r[2], r[3], r[9], r[10])
 EOF
-is "$(cat csv.out)" "job,seq,path,status,attempts,duration_ms,finished_ms,signal,exit_code,error
-10 mix/a, \"quoted\" name ok 
-10 mix/bad failed exit status 3: it is bad
-10 mix/good ok 
-10 mix/new\\nline ok 
-10 mix/slow timeout timeout after 0.5s" "--csv: a header, then ten fields a file, quoted as RFC 4180 says"
+is "$(cat csv.out)" "job,seq,path,status,attempts,duration_ms,finished_ms,signal,exit_code,error,limit
+11 mix/a, \"quoted\" name ok  
+11 mix/bad failed exit status 3: it is bad 
+11 mix/good ok  
+11 mix/new\\nline ok  
+11 mix/slow timeout timeout after 0.5s total" "--csv: a header, then eleven fields a file, quoted as RFC 4180 says"
 is "$(grep -c "$(printf '\r')\$" mix.csv):$(wc -l < mix.csv)" "6:6" "... every line ends in CRLF"
 
 # The same from a service.

@@ -6,7 +6,10 @@
  * and lives on), silent-exit, lastwords (a FATAL naming a refused system
  * call, then death by SIGSYS), sigsys (that death without a word), liar (a
  * FATAL mid-task, as if its set-up had failed, and lives on), readyagain (a
- * second READY); anything else gets a correct answer. A JOB gets READY.
+ * second READY), flood (100000 PROGRESS frames, as fast as the socket takes
+ * them, then its answer), progresswrong (a PROGRESS for another task),
+ * progressbad (a PROGRESS whose words are not UTF-8); anything else gets a
+ * correct answer. A JOB gets READY.
  * FAKEWORKER_NOHELLO set: exits at once, as a worker that cannot start. */
 #include <signal.h>
 #include <stdlib.h>
@@ -114,6 +117,28 @@ main(void)
 				pause();
 		} else if (named(m.path, m.path_len, "readyagain")) {
 			ipc_put_ready(&out, m.job);
+			send_buf(&out, out.len);
+			for (;;)
+				pause();
+		} else if (named(m.path, m.path_len, "flood")) {
+			int i;
+
+			/* Unlike the real child, no rate limit: in batches. */
+			for (i = 0; i < 100000; i++) {
+				ipc_put_progress(&out, m.id, (uint64_t)i, 100000, "flood", 5);
+				if (out.len > 60000)
+					send_buf(&out, out.len);
+			}
+			ipc_put_result(&out, m.id, 1, 0, NULL, 0, empty_map, 1);
+			send_buf(&out, out.len);
+		} else if (named(m.path, m.path_len, "progresswrong")) {
+			ipc_put_progress(&out, m.id + 1000, 1, 0, NULL, 0);
+			send_buf(&out, out.len);
+			for (;;)
+				pause();
+		} else if (named(m.path, m.path_len, "progressbad")) {
+			/* The encoder checks nothing: the words go as they are. */
+			ipc_put_progress(&out, m.id, 1, 0, "bad \xff", 5);
 			send_buf(&out, out.len);
 			for (;;)
 				pause();

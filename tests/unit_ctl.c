@@ -120,6 +120,12 @@ roundtrip_requests(void)
 	    d.submit.halt_min == 40 && d.submit.priority == 100 && d.submit.wait == 1,
 	    "... its numbers exact");
 	ok(memcmp(&d.submit.opts, &o, sizeof o) == 0, "... its options exact");
+	ok(d.submit.stall_ms == 0 && d.submit.timeout_pct == 0 && !has_key(&b, "stall_ms") &&
+	    !has_key(&b, "timeout_pct"), "... no stall, no share of the median: left out");
+	m.submit.stall_ms = 300, m.submit.timeout_pct = 250;
+	ok(cycle(&b, &m, CTL_REQUESTS, &d) == 0 && d.submit.stall_ms == 300 &&
+	    d.submit.timeout_pct == 250, "... a stall and a share of the median round-trip");
+	m.submit.stall_ms = 0, m.submit.timeout_pct = 0;
 	ok(d.submit.inputs.n == 2 && within(&b, d.submit.inputs.packed, d.submit.inputs.len) &&
 	    within(&b, d.submit.name, d.submit.name_len) &&
 	    within(&b, d.submit.handler, d.submit.handler_len), "... pointing into the frame");
@@ -145,7 +151,7 @@ roundtrip_requests(void)
 	m.submit.given = CTL_GIVEN_ALL;
 	ok(cycle(&b, &m, CTL_REQUESTS, &d) == 0 && d.submit.given == CTL_GIVEN_ALL && !has_key(&b, "given"),
 	    "... every option given: left out, and absent reads as all");
-	ok(CTL_GIVEN__N == 19 && CTL_GIVEN_ALL == 0x7ffff, "%d options a client may give", CTL_GIVEN__N);
+	ok(CTL_GIVEN__N == 20 && CTL_GIVEN_ALL == 0xfffff, "%d options a client may give", CTL_GIVEN__N);
 
 	m.submit = (struct ctl_submit){ .inputs = { inputs.data, inputs.len, 2 },
 	    .handler = "sha256", .handler_len = 6, .timeout_ms = 1, .priority = 1 };
@@ -249,6 +255,25 @@ roundtrip_replies(void)
 	ok(cycle(&b, &m, CTL_REPLIES, &d) == 0 && d.row.exit_code == -1 && d.row.status == CTL_OUT_OK &&
 	    d.row.error_len == 0 && d.row.result_len == 0 && d.row.tail_len == 0,
 	    "... an ok row: no exit code, no error");
+	ok(d.row.limit == CTL_LIM_NONE && !has_key(&b, "limit"), "... and no limit, none on the wire");
+	{
+		int lim, all = 1;
+
+		m.row.status = CTL_OUT_TIMEOUT;
+		for (lim = CTL_LIM_STALL; lim < CTL_LIM__N; lim++) {
+			m.row.limit = lim;
+			all &= cycle(&b, &m, CTL_REPLIES, &d) == 0 && d.row.limit == lim &&
+			    has_key(&b, "limit");
+		}
+		ok(all, "... a timeout's limit round-trips, each of them, as a word");
+		m.row.limit = CTL_LIM_NONE;
+	}
+	ok(strcmp(ctl_limit_name(CTL_LIM_STALL), "stall") == 0 &&
+	    strcmp(ctl_limit_name(CTL_LIM_TOTAL), "total") == 0 &&
+	    strcmp(ctl_limit_name(CTL_LIM_CPU), "cpu") == 0 &&
+	    strcmp(ctl_limit_name(CTL_LIM_ADAPTIVE), "adaptive") == 0 &&
+	    strcmp(ctl_limit_name(CTL_LIM_NONE), "") == 0 &&
+	    strcmp(ctl_limit_name(CTL_LIM__N), "unknown") == 0, "the limits' words");
 
 	m.type = CTL_WORKER;
 	m.worker = (struct ctl_worker){ .slot = 3, .pid = 999, .state = "busy", .state_len = 4,
@@ -895,10 +920,10 @@ decoder_refusals(void)
 	    "no rid from malformed bytes");
 	refused_as(ALL_CTL, "\x81\xa3rid\xa1x", 7, "field rid has the wrong type", 0,
 	    "a rid that is no uint");
-	REFUSE(status, "more fields than any message has", "19 fields",
+	REFUSE(status, "more fields than any message has", "21 fields",
 	    KU("a", 1), KU("b", 1), KU("c", 1), KU("d", 1), KU("e", 1), KU("f", 1), KU("g", 1),
 	    KU("h", 1), KU("i", 1), KU("j", 1), KU("k", 1), KU("l", 1), KU("m", 1), KU("n", 1),
-	    KU("o", 1), KU("p", 1));
+	    KU("o", 1), KU("p", 1), KU("q", 1), KU("r", 1));
 	REFUSE(status, "a field holds an array or a map", "job as an array", KR("job", "\x91\x01", 2));
 
 	/* A request past CTL_FRAME_MAX, though each field is within its bound. */

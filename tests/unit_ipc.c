@@ -831,6 +831,58 @@ descriptors(void)
 	ipc_buf_free(&b);
 }
 
+/* PROGRESS: the child's word that its running task is alive. What it
+ * says is untrusted text: bounded, UTF-8, no NUL, or refused. */
+static void
+progress(void)
+{
+	struct ipc_buf b = { 0 };
+	struct ipc_msg m;
+	const char *why;
+	char big[IPC_PROGRESS_WHAT_MAX + 1];
+
+	ok(ipc_put_progress(&b, 42, 1000, 5000, "a/b.txt", 7) == 0 &&
+	    decode_at(&b, 0, &m, &why) == 0 && m.type == IPC_PROGRESS && m.id == 42 &&
+	    m.done == 1000 && m.total == 5000 && m.what_len == 7 && memcmp(m.what, "a/b.txt", 7) == 0 &&
+	    within(&b, m.what, m.what_len), "progress round-trips");
+	b.len = 0;
+	ok(ipc_put_progress(&b, UINT64_MAX, UINT64_MAX, 0, NULL, 0) == 0 &&
+	    decode_at(&b, 0, &m, &why) == 0 && m.id == UINT64_MAX && m.done == UINT64_MAX &&
+	    m.total == 0 && m.what == NULL && m.what_len == 0,
+	    "progress without words round-trips, what absent");
+	memset(big, 'x', sizeof big);
+	b.len = 0;
+	ok(ipc_put_progress(&b, 1, 0, 0, big, IPC_PROGRESS_WHAT_MAX) == 0 &&
+	    decode_at(&b, 0, &m, &why) == 0 && m.what_len == IPC_PROGRESS_WHAT_MAX,
+	    "progress with %d bytes of words round-trips", IPC_PROGRESS_WHAT_MAX);
+	ipc_buf_free(&b);
+	ok(strcmp(ipc_type_name(IPC_PROGRESS), "progress") == 0, "its name: progress");
+
+	begin(5), kv_uint("t", IPC_PROGRESS), kv_uint("id", 1), kv_uint("done", 1),
+	    kv_uint("total", 0), key("what"), msgpack_pack_str_with_body(&pk, big, sizeof big);
+	REFUSED_SB("field what out of range", "progress with 256 bytes of words");
+	begin(5), kv_uint("t", IPC_PROGRESS), kv_uint("id", 1), kv_uint("done", 1),
+	    kv_uint("total", 0), kv_str("what", "bad \xff byte");
+	REFUSED_SB("field what is not UTF-8 or holds a NUL byte", "progress words not UTF-8");
+	begin(5), kv_uint("t", IPC_PROGRESS), kv_uint("id", 1), kv_uint("done", 1),
+	    kv_uint("total", 0), key("what"), msgpack_pack_str_with_body(&pk, "a\0b", 3);
+	REFUSED_SB("field what is not UTF-8 or holds a NUL byte", "progress words with a NUL");
+	begin(5), kv_uint("t", IPC_PROGRESS), kv_uint("id", 1), kv_uint("done", 1),
+	    kv_uint("total", 0), kv_bin("what", "x", 1);
+	REFUSED_SB("field what has the wrong type", "progress words as bin");
+	begin(3), kv_uint("t", IPC_PROGRESS), kv_uint("id", 1), kv_uint("done", 1);
+	REFUSED_SB("missing field total", "progress without its total");
+	begin(4), kv_uint("t", IPC_PROGRESS), kv_uint("done", 1), kv_uint("total", 1),
+	    kv_str("what", "x");
+	REFUSED_SB("missing field id", "progress without its task");
+	begin(5), kv_uint("t", IPC_PROGRESS), kv_uint("id", 1), kv_uint("done", 1),
+	    kv_uint("total", 0), kv_true("ok");
+	REFUSED_SB("field ok does not belong in this message", "progress with a result's field");
+	begin(4), kv_uint("t", IPC_PROGRESS), kv_uint("id", 1), kv_uint("done", 1),
+	    kv_str("total", "7");
+	REFUSED_SB("field total has the wrong type", "progress with a str total");
+}
+
 int
 main(void)
 {
@@ -839,6 +891,7 @@ main(void)
 	signal(SIGPIPE, SIG_DFL);
 	roundtrips();
 	malformed();
+	progress();
 	fuzz();
 	reader();
 	bounds();

@@ -3,9 +3,16 @@
  * with msgpack-c; the 1 MiB bound refuses a pair whole with E2BIG and marks
  * the result truncated once; the error text is bounded and cut between
  * characters; a value packed by the caller is kept as it is, under the
- * same bound; reset clears it all. */
+ * same bound; reset clears it all. Progress: corral_progress sends nothing
+ * outside a task nor in a task's first 100 ms, then at most one PROGRESS
+ * per 100 ms however often it is called, for the running task, its words
+ * made printable and cut at 255 bytes on a character's edge. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <msgpack.h>
 
@@ -49,6 +56,111 @@ count_key(msgpack_object m, const char *key)
 	for (i = 0; m.type == MSGPACK_OBJECT_MAP && i < m.via.map.size; i++)
 		n += key_is(&m.via.map.ptr[i], key);
 	return n;
+}
+
+static double
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Every PROGRESS frame waiting on fd (nonblocking): how many, the last
+ * (its words copied out of the reader's buffer). */
+static char last_what[IPC_PROGRESS_WHAT_MAX];
+
+static int
+frames(int fd, struct ipc_reader *rd, struct ipc_msg *last, int *bad)
+{
+	const uint8_t *body;
+	const char *why;
+	size_t len;
+	int n = 0;
+
+	for (;;) {
+		while (ipc_next(rd, &body, &len) == 1) {
+			if (ipc_decode(body, len, last, &why) < 0 || last->type != IPC_PROGRESS ||
+			    last->what_len > sizeof last_what) {
+				(*bad)++;
+				last->what_len = 0;
+			}
+			if (last->what_len > 0)
+				memcpy(last_what, last->what, last->what_len);
+			last->what = last_what;
+			n++;
+		}
+		if (ipc_read(rd, fd, 0) <= 0)
+			return n;
+	}
+}
+
+static void
+test_progress(void)
+{
+	struct ipc_reader rd;
+	struct ipc_msg m;
+	char long_name[600];
+	int sv[2], bad = 0, n;
+	double t0, took;
+	long calls = 0;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) {
+		ok(0, "socketpair");
+		return;
+	}
+	/* Both ends nonblocking: a sender that floods fills the socket and
+	 * fails this test, rather than blocking it for ever. */
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	fcntl(sv[1], F_SETFL, O_NONBLOCK);
+	ipc_reader_init(&rd, IPC_FRAME_MAX);
+
+	corral_progress(1, 2, "outside");
+	child_progress(1, 2, "outside", 7);
+	is_int(frames(sv[0], &rd, &m, &bad), 0, "outside a task: nothing sent");
+
+	t0 = mono_ms();
+	child_progress_begin(sv[1], 77);
+	corral_progress(1, 2, "at once");
+	took = mono_ms() - t0;
+	n = frames(sv[0], &rd, &m, &bad);
+	ok(n == 0 || took >= IPC_PROGRESS_EVERY_MS, "a call in the task's first 100 ms sends nothing");
+
+	/* A tight loop for 350 ms: 3 or 4 frames, whatever the calls. */
+	t0 = mono_ms();
+	while ((took = mono_ms() - t0) < 350) {
+		corral_progress((uint64_t)calls, 0, "loop");
+		calls++;
+	}
+	n = frames(sv[0], &rd, &m, &bad);
+	ok(n >= 1 && n <= (int)(took / IPC_PROGRESS_EVERY_MS) + 1 && bad == 0,
+	    "%ld calls in %.0f ms: %d frames, at most one per 100 ms", calls, took, n);
+	ok(m.id == 77 && m.total == 0 && m.what_len == 4 && memcmp(m.what, "loop", 4) == 0,
+	    "... each for the running task, with its words");
+
+	/* Words: invalid UTF-8 and control bytes become '?', cut at 255. */
+	memset(long_name, 'a', sizeof long_name);
+	memcpy(long_name, "x\ny\xff\xc3\xa9", 6);
+	long_name[sizeof long_name - 1] = '\0';
+	t0 = mono_ms();
+	while (mono_ms() - t0 < IPC_PROGRESS_EVERY_MS + 20)
+		;
+	corral_progress(5, 9, long_name);
+	n = frames(sv[0], &rd, &m, &bad);
+	ok(n == 1 && bad == 0 && m.done == 5 && m.total == 9 && m.what_len == IPC_PROGRESS_WHAT_MAX &&
+	    memcmp(m.what, "x?y?\xc3\xa9" "aa", 8) == 0, "untrusted words sent printable, cut at %d bytes",
+	    IPC_PROGRESS_WHAT_MAX);
+
+	child_progress_end();
+	t0 = mono_ms();
+	while (mono_ms() - t0 < IPC_PROGRESS_EVERY_MS + 20)
+		;
+	corral_progress(1, 1, "after");
+	is_int(frames(sv[0], &rd, &m, &bad), 0, "after the task: nothing sent");
+	ipc_reader_free(&rd);
+	close(sv[0]);
+	close(sv[1]);
 }
 
 int
@@ -195,5 +307,6 @@ main(void)
 	ok(len == 1 && map[0] == 0x80 && elen == 0, "reset clears the map and the error");
 	msgpack_unpacked_destroy(&u);
 	result_free(r);
+	test_progress();
 	return done_testing();
 }

@@ -19,6 +19,7 @@
 static int ended, ended_status, requeued, fatals, dispatched, job_failures, holds, hold_err,
     spawn_refusals;
 static struct slot *stop_on_end;
+static int ended_limit;
 static struct job *failed_job;
 
 const char *
@@ -64,9 +65,10 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
     const uint8_t *result, size_t rlen, int sig, int exit_code, const char *tail, size_t tlen)
 {
 	(void)error, (void)elen, (void)result, (void)rlen, (void)sig, (void)exit_code;
-	(void)tail, (void)tlen, (void)t;
+	(void)tail, (void)tlen;
 	ended++;
 	ended_status = status;
+	ended_limit = t->limit;
 	if (stop_on_end)	/* a halt: the run stops inside the step */
 		sup_stop(s);
 }
@@ -144,6 +146,13 @@ test_table(void)
 	ok(slot_table[SLOT_EMPTY][SE_HELLO] == bad_pair, "empty: no child to say hello");
 	ok(slot_table[SLOT_IDLE][SE_EXEC_FAILED] == bad_pair, "a child that said hello was executed");
 	ok(slot_table[SLOT_STARTING][SE_SENT] == bad_pair, "nothing is sent before hello");
+	ok(slot_table[SLOT_IDLE][SE_PROGRESS] == idle_progress,
+	    "a progress with nothing running is a protocol error");
+	ok(slot_table[SLOT_BUSY][SE_PROGRESS] == progress && slot_table[SLOT_LOST][SE_PROGRESS] == progress,
+	    "busy, lost: a progress is the running task's");
+	ok(slot_table[SLOT_STARTING][SE_PROGRESS] == unexpected, "starting: a progress is unexpected");
+	ok(slot_table[SLOT_KILLING][SE_PROGRESS] == bad_pair && slot_table[SLOT_EMPTY][SE_PROGRESS] == bad_pair,
+	    "killing, empty: no progress can arrive");
 	ok(slot_takes_tasks(&(struct slot){ .state = SLOT_IDLE }) &&
 	    slot_takes_tasks(&(struct slot){ .state = SLOT_BUSY }) &&
 	    !slot_takes_tasks(&(struct slot){ .state = SLOT_KILLING }) &&
@@ -335,6 +344,90 @@ test_lives(void)
 	slot_step(sl, SE_STOP, NULL);
 }
 
+/* Two tiers: --stall on what the running task last said, --timeout (or
+ * its share of the median) on the whole of it; which one fired goes with
+ * the outcome. */
+static void
+test_stall(void)
+{
+	struct slot *sl;
+	struct slot_input in = { 0 };
+	struct ipc_msg m = { 0 };
+	ev_tstamp now;
+	int i;
+
+	job.rec.stall_ms = 300;
+	sl = busy_slot(1);
+	now = ev_now(sup.loop);
+	tasks[0].started = now - 0.5;
+	tasks[0].heard = now - 0.1;
+	slot_step(sl, SE_TIMER, NULL);
+	ok(sl->state == SLOT_BUSY && ev_is_active(&sl->timer) &&
+	    ev_timer_remaining(sup.loop, &sl->timer) <= 0.2 + 1e-6,
+	    "heard 0.1s ago under a 0.3s stall: busy, the timer set for the stall's rest");
+	m.type = IPC_PROGRESS;
+	m.id = 1;
+	in.m = &m;
+	slot_step(sl, SE_PROGRESS, &in);
+	ok(sl->state == SLOT_BUSY && tasks[0].heard == ev_now(sup.loop) && tasks[0].started == now - 0.5,
+	    "a progress moves when it was heard, not when it started");
+	tasks[0].heard = now - 0.4;
+	slot_step(sl, SE_TIMER, NULL);
+	is_int(sl->state, SLOT_KILLING, "unheard for 0.4s under a 0.3s stall: KILLING");
+	in.status = SIGKILL;
+	slot_step(sl, SE_REAPED, &in);
+	ok(ended == 1 && ended_status == OUT_TIMEOUT && ended_limit == TL_STALL,
+	    "... a timeout, its limit the stall");
+	slot_step(sl, SE_STOP, NULL);
+
+	sl = busy_slot(1);
+	tasks[0].heard = ev_now(sup.loop);	/* past its 1s, heard just now */
+	slot_step(sl, SE_TIMER, NULL);
+	in.status = SIGKILL;
+	slot_step(sl, SE_REAPED, &in);
+	ok(ended == 1 && ended_status == OUT_TIMEOUT && ended_limit == TL_TOTAL,
+	    "heard just now but past its --timeout: a timeout, limit total");
+	slot_step(sl, SE_STOP, NULL);
+
+	sl = busy_slot(1);
+	m.id = 9;
+	slot_step(sl, SE_PROGRESS, &in);
+	ok(sl->state == SLOT_KILLING && strcmp(sl->why, "progress for a task not running") == 0,
+	    "a progress for another task: a protocol error");
+	slot_step(sl, SE_STOP, NULL);
+	sl = busy_slot(1);
+	sl->q = sl->q_tail = NULL;
+	sl->nq = 0;
+	sl->state = SLOT_IDLE;
+	m.id = 1;
+	slot_step(sl, SE_PROGRESS, &in);
+	ok(sl->state == SLOT_KILLING && strcmp(sl->why, "progress while no task was running") == 0,
+	    "a progress with nothing running: a protocol error");
+	slot_step(sl, SE_STOP, NULL);
+	job.rec.stall_ms = 0;
+
+	/* --timeout 300% over ok files of 0.5s: a cap of 1.5s, under the
+	 * fixed 10s; not before five were ok. */
+	job.rec.timeout_ms = 10000;
+	job.rec.timeout_pct = 300;
+	memset(&job.ok_s, 0, sizeof job.ok_s);
+	for (i = 0; i < 4; i++)
+		median_add(&job.ok_s, 0.5);
+	sl = busy_slot(1);
+	tasks[0].started = ev_now(sup.loop) - 2;
+	slot_step(sl, SE_TIMER, NULL);
+	ok(sl->state == SLOT_BUSY, "four ok files: the fixed cap still, 2s of 10s is in time");
+	median_add(&job.ok_s, 0.5);
+	slot_step(sl, SE_TIMER, NULL);
+	is_int(sl->state, SLOT_KILLING, "five ok files of 0.5s: past 300%% of the median at 2s");
+	in.status = SIGKILL;
+	slot_step(sl, SE_REAPED, &in);
+	ok(ended == 1 && ended_limit == TL_ADAPTIVE, "... a timeout, limit adaptive");
+	slot_step(sl, SE_STOP, NULL);
+	job.rec.timeout_ms = 1000;
+	job.rec.timeout_pct = 0;
+}
+
 /* A child's walls are its job's for life: tasks of another job are never
  * sent to it (no second JOB message), whatever asks. */
 static void
@@ -414,8 +507,28 @@ test_death(void)
 	d = classify(KILL_TIMEOUT, SIGKILL, 1, 1);
 	ok(d.cause == DEATH_TIMEOUT && d.outcome == OUT_TIMEOUT && d.respawn == RESPAWN_NOW && d.killed &&
 	    d.sig == 0 && strcmp(d.what, "timeout after 1s") == 0, "our SIGKILL for a deadline: timeout");
+	ok(d.limit == TL_TOTAL, "... its limit total when the slot named none");
 	d = classify(KILL_TIMEOUT, W_EXITCODE(0, 0), 1, 1);
 	ok(d.cause == DEATH_TIMEOUT && d.outcome == OUT_TIMEOUT, "... whatever its status");
+	{
+		struct death_in in = { .kill = KILL_TIMEOUT, .reaped = 1, .status = SIGKILL, .serving = 1,
+		    .running = 1, .timeout_s = 60, .stall_s = 0.3, .limit = TL_STALL, .worker = "/w" };
+
+		death_classify(&in, &d);
+		ok(d.outcome == OUT_TIMEOUT && d.limit == TL_STALL &&
+		    strcmp(d.what, "stalled: no progress for 0.3s") == 0, "a stall: timeout, limit stall (%s)",
+		    d.what);
+	}
+	d = classify(KILL_NONE, SIGXCPU, 1, 1);
+	ok(d.cause == DEATH_TIMEOUT && d.outcome == OUT_TIMEOUT && d.limit == TL_CPU && d.sig == SIGXCPU &&
+	    d.respawn == RESPAWN_NOW, "SIGXCPU on a file: the kernel's CPU limit, a timeout (%s)", d.what);
+	d = classify(KILL_NONE, SIGXCPU | 0x80, 1, 1);
+	ok(d.outcome == OUT_TIMEOUT && d.limit == TL_CPU, "... with a core the same");
+	d = classify(KILL_NONE, SIGXCPU, 0, 1);
+	ok(d.cause == DEATH_SIGNAL && d.outcome == DEATH_NO_OUTCOME && d.limit == TL_NONE,
+	    "SIGXCPU with nothing running: a plain signal");
+	d = classify(KILL_NONE, SIGSEGV, 1, 1);
+	ok(d.limit == TL_NONE, "a crash names no limit");
 	d = classify(KILL_PROTOCOL, SIGKILL, 1, 1);
 	ok(d.cause == DEATH_PROTOCOL && d.outcome == OUT_CRASHED && strcmp(d.what, "protocol error: words") == 0,
 	    "protocol error on a file: crashed");
@@ -462,6 +575,7 @@ main(void)
 	test_table();
 	test_lives();
 	test_one_job_for_life();
+	test_stall();
 	test_death();
 	return done_testing();
 }

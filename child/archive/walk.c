@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "child/archive/level.h"
+#include "child/handler.h"
 #include "common/utf8.h"
 
 /* Where lv's reading is in its compressed input: the file's, through the
@@ -39,6 +40,8 @@ account(struct level *lv, const void *buf, size_t len)
 
 	lv->ebytes += len;
 	in->bytes += len;
+	/* Bytes read so far, all levels, and the entry they are from. */
+	child_progress(in->bytes, 0, lv->name, lv->name ? strlen(lv->name) : 0);
 	if (lv->md != NULL)
 		EVP_DigestUpdate(lv->md, buf, len);
 	if (lv->ebytes > w->lim.max_entry_bytes)
@@ -515,6 +518,7 @@ walk_level(struct level *lv)
 			lv->plain = 1;
 			return;
 		}
+		child_progress(w->in->bytes, 0, NULL, 0);
 		if (++w->in->entries > w->lim.max_entries) {
 			level_hit(lv, R_TOO_MANY_ENTRIES, "over %llu", (unsigned long long)w->lim.max_entries);
 			return;

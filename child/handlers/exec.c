@@ -67,7 +67,7 @@ exec_setup(const char *arg, const struct job_opts *o, char *err, size_t errlen)
 /* Keeps up to max bytes of what fd gives. Returns 1 when it read some, 0
  * at EOF (or an error), -1 when there is nothing yet. */
 static int
-drain(int fd, char *buf, size_t *len, size_t max, int *cut)
+drain(int fd, char *buf, size_t *len, size_t max, int *cut, uint64_t *total)
 {
 	char tmp[8192];
 	ssize_t n = read(fd, tmp, sizeof tmp);
@@ -76,6 +76,7 @@ drain(int fd, char *buf, size_t *len, size_t max, int *cut)
 		return errno == EINTR || errno == EAGAIN ? -1 : 0;
 	if (n == 0)
 		return 0;
+	*total += (uint64_t)n;
 	if (*len < max) {
 		size_t k = (size_t)n < max - *len ? (size_t)n : max - *len;
 
@@ -130,8 +131,10 @@ drain_rest(int fd, char *buf, size_t *len, size_t max, int *cut)
 {
 	if (fd < 0)
 		return;
+	uint64_t total = 0;
+
 	fcntl(fd, F_SETFL, O_NONBLOCK);
-	while (drain(fd, buf, len, max, cut) == 1)
+	while (drain(fd, buf, len, max, cut, &total) == 1)
 		;
 }
 
@@ -160,6 +163,7 @@ exec_process(const struct task_in *t, struct corral_result *out)
 	size_t olen = 0, elen = 0;
 	int op[2], ep[2], ocut = 0, ecut = 0;	/* ecut: not reported */
 	int link, status = 0, have = 0, kstatus = 0, e;
+	uint64_t progress = 0;		/* bytes of output read, kept or not */
 	struct pollfd p[3];
 	char *cmd;
 	pid_t pid, r;
@@ -206,10 +210,12 @@ exec_process(const struct task_in *t, struct corral_result *out)
 				continue;
 			break;
 		}
-		if (p[0].revents && !drain(op[0], obuf, &olen, STDOUT_MAX, &ocut))
+		if (p[0].revents && !drain(op[0], obuf, &olen, STDOUT_MAX, &ocut, &progress))
 			p[0].fd = -1;
-		if (p[1].revents && !drain(ep[0], ebuf, &elen, STDERR_MAX, &ecut))
+		if (p[1].revents && !drain(ep[0], ebuf, &elen, STDERR_MAX, &ecut, &progress))
 			p[1].fd = -1;
+		/* Output, kept or not, is the command's sign of life. */
+		child_progress(progress, 0, NULL, 0);
 		if (p[2].revents && keeper_read(link, &status) == 1)
 			have = 1;
 		else if (p[2].revents)
