@@ -77,7 +77,7 @@ like "$(cat rss.err)" "recycled: resident memory [0-9]+ bytes above --max-child-
 mkdir hog
 echo hog > hog/a-hog
 echo x > hog/b
-"$CORRAL" run -q -j 1 -r 0 -t 10m -s st4 -H "$LEAK" --max-child-rss "$LIMIT" --json hog > hog.jsonl 2> hog.err
+"$CORRAL" run -q -j 1 -r 0 -t 30s -s st4 -H "$LEAK" --max-child-rss "$LIMIT" --json hog > hog.jsonl 2> hog.err
 is "$?" 1 "a file past the hard cap: exit 1 (not every file ok)"
 is "$(jq -r 'select(.path == "hog/a-hog") | .status' hog.jsonl)" crashed "... it is recorded crashed"
 like "$(jq -r 'select(.path == "hog/a-hog") | .error' hog.jsonl)" \
@@ -86,7 +86,7 @@ like "$(jq -r 'select(.path == "hog/a-hog") | .error' hog.jsonl)" \
 is "$(jq -r 'select(.path == "hog/b") | .status' hog.jsonl)" ok "... the other file is ok"
 like "$(cat hog.err)" "killed: resident memory" "... the kill is logged"
 # A crash like any: retried under -r, once.
-"$CORRAL" run -q -j 1 -r 1 -t 10m -s st5 -H "$LEAK" --max-child-rss "$LIMIT" --json hog > hog5.jsonl 2> /dev/null
+"$CORRAL" run -q -j 1 -r 1 -t 30s -s st5 -H "$LEAK" --max-child-rss "$LIMIT" --json hog > hog5.jsonl 2> /dev/null
 is "$(jq -r 'select(.path == "hog/a-hog") | "\(.status) \(.attempts)"' hog5.jsonl)" "crashed 2" \
     "... with -r 1 it is tried twice, as any crash"
 
