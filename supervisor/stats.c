@@ -109,7 +109,7 @@ stats_write(FILE *f, const struct stats *st, double wall_s, uint64_t files)
 	    (unsigned long long)st->commits,
 	    st->commits ? (double)st->committed / (double)st->commits : 0.0,
 	    (unsigned long long)st->respawns, (unsigned long long)st->host_refusals,
-	    (unsigned long long)(st->recycles[0] + st->recycles[1]));
+	    (unsigned long long)st->recycles[0] + (unsigned long long)st->recycles[1]);
 	put_samples(f, "commit_ms", &st->commit_ms);
 	put_samples(f, "deadline_to_kill_ms", &st->kill_late_ms);
 	put_samples(f, "kill_to_ready_ms", &st->replace_ms);
