@@ -494,6 +494,7 @@ test_recycle(void)
 	struct ipc_msg m = { .type = IPC_RESULT, .id = 1, .ok = 1 };
 	pid_t pid;
 
+	slot_free(slots[0]);	/* the buffer the test before wrote */
 	in.m = &m;
 	job.rec.opts.max_tasks = 1;
 	sl = busy_slot(1);
