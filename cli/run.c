@@ -113,6 +113,11 @@ cli_usage(FILE *f)
 "      --priority N       the job's weight, 1 to 100, when jobs share children\n"
 "                         (default 10)\n"
 "      --json             one JSON object per file on stdout as it is recorded\n"
+"      --max-tasks-per-child N  replace a child by a fresh one after N files\n"
+"                         (default 0: never)\n"
+"      --max-child-rss SIZE  replace a child whose resident memory after a\n"
+"                         file is above SIZE; one above twice SIZE while it\n"
+"                         works is killed, its file crashed (default 0: never)\n"
 "  -0, --null             the stdin list ('-') is NUL-separated, not by newlines\n"
 "  -q, --quiet            no progress display\n"
 "  -v, --verbose          log every worker start and the descriptor count\n"
@@ -177,7 +182,7 @@ enum {
 	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_EXTRACT_SUSPICIOUS,
 	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET,
 	OPT_HOST_WAIT, OPT_HTTP, OPT_METRICS_FILE, OPT_DRY_RUN, OPT_TAG, OPT_KEEP_ORDER,
-	OPT_NO_OUTPUT, OPT_RESULTS, OPT_STALL
+	OPT_NO_OUTPUT, OPT_RESULTS, OPT_STALL, OPT_MAX_TASKS, OPT_MAX_RSS
 };
 
 #define NOT_JOB	(-1)
@@ -242,6 +247,9 @@ static const struct run_option {
 	{ "verbose", no_argument, 'v', NOT_JOB, V_NONE, 0, 0 },
 	{ "help", no_argument, 'h', NOT_JOB, V_NONE, 0, 0 },
 	{ "stall", required_argument, OPT_STALL, CTL_GIVEN_STALL, V_NONE, 0, 0 },
+	{ "max-tasks-per-child", required_argument, OPT_MAX_TASKS, CTL_GIVEN_MAX_TASKS, V_NUM, 0,
+	    UINT32_MAX },
+	{ "max-child-rss", required_argument, OPT_MAX_RSS, CTL_GIVEN_MAX_RSS, V_SIZE, 0, UINT64_MAX / 2 },
 };
 #define RUN_OPTIONS	(sizeof run_options / sizeof run_options[0])
 
@@ -475,6 +483,15 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 		if (v != 0 && v < (64u << 20))
 			return refuse(err, len, "--memory-limit: at least 64M (or 0 for none)");
 		ch->sandbox.memory_limit = v;
+		break;
+	case OPT_MAX_TASKS:
+		ch->max_tasks = v;
+		break;
+	case OPT_MAX_RSS:
+		if (v != 0 && v < (1u << 20))
+			return refuse(err, len, "--max-child-rss: at least 1M (or 0 for none)");
+		ch->max_rss = v;
+		ch->max_rss_hard = 2 * v;
 		break;
 	case OPT_USER:
 		o->user = arg;

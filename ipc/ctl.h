@@ -68,6 +68,8 @@ enum ctl_given {
 	CTL_GIVEN_EXTRACT_SUSPICIOUS,
 	CTL_GIVEN_MEMORY_LIMIT,		/* "memory-limit": the sandbox's */
 	CTL_GIVEN_STALL,		/* "stall": stall_ms */
+	CTL_GIVEN_MAX_TASKS,		/* "max-tasks-per-child": opts' max_tasks */
+	CTL_GIVEN_MAX_RSS,		/* "max-child-rss": opts' max_rss, max_rss_hard */
 	CTL_GIVEN__N
 };
 #define CTL_GIVEN_ALL	((UINT64_C(1) << CTL_GIVEN__N) - 1)

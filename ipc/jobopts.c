@@ -137,6 +137,9 @@ static const struct {
 	INT("drop", sandbox.drop),
 	U32("uid", sandbox.uid),
 	U32("gid", sandbox.gid),
+	U64("max_tasks", max_tasks),
+	U64("max_rss", max_rss),
+	U64("max_rss_hard", max_rss_hard),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

@@ -68,6 +68,11 @@ struct job_opts {
 	int extract_suspicious;		/* archive: write out suspicious ones too, not
 					 * only clean ones */
 	struct sandbox_opts sandbox;
+	/* Recycling: read by the supervisor alone, which replaces a child
+	 * after max_tasks files, or when its RSS after a file is above
+	 * max_rss; one above max_rss_hard while it works is killed. 0: off. */
+	uint64_t max_tasks;
+	uint64_t max_rss, max_rss_hard;
 };
 
 /* The defaults above. */

@@ -622,6 +622,8 @@ do_check(struct client *c, const struct ctl_msg *m)
 	opts.sandbox = s->child_sandbox;
 	opts.sandbox.memory_limit = q->opts.sandbox.memory_limit;
 	opts.sandbox.cpu_s = (uint32_t)(s->check_timeout_ms / 1000 + 2);
+	/* The check lane's children are the service's to replace. */
+	opts.max_tasks = opts.max_rss = opts.max_rss_hard = 0;
 	if ((k = calloc(1, sizeof *k)) == NULL) {
 		client_error(c, m->rid, CTL_E_BUSY, "out of memory");
 		goto out;

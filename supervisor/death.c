@@ -55,6 +55,12 @@ death_classify(const struct death_in *in, struct death *d)
 		d->respawn = RESPAWN_NOW;
 		snprintf(d->what, sizeof d->what, "replaced by a fresh worker");
 		return;
+	case KILL_RSS:
+		/* The running file's doing, as any crash is: charged, and
+		 * retried under --retries like one. */
+		d->cause = DEATH_RSS;
+		snprintf(d->what, sizeof d->what, "%s", why);
+		return;
 	case KILL_TIMEOUT:
 		d->cause = DEATH_TIMEOUT;
 		if (in->running)

@@ -19,7 +19,11 @@ enum slot_kill_why {
 	KILL_SETUP,		/* FATAL before it was set up */
 	KILL_EXEC,		/* the worker program could not be executed */
 	KILL_SHUTDOWN,		/* the supervisor is stopping */
-	KILL_RECYCLE		/* replaced by a fresh child, for another job */
+	KILL_RECYCLE,		/* replaced by a fresh child, for another job or
+				 * at its job's --max-tasks-per-child or
+				 * --max-child-rss */
+	KILL_RSS		/* its resident memory passed its job's hard cap
+				 * while a task ran */
 };
 
 enum death_cause {
@@ -30,7 +34,8 @@ enum death_cause {
 	DEATH_SANDBOX,		/* a refused system call: FATAL words or SIGSYS */
 	DEATH_SETUP,		/* exit 78, FATAL before READY, exec failed */
 	DEATH_SHUTDOWN,
-	DEATH_RECYCLE		/* replaced: nobody's fault */
+	DEATH_RECYCLE,		/* replaced: nobody's fault */
+	DEATH_RSS		/* killed above the hard cap: a crash, charged */
 };
 
 enum death_respawn {

@@ -19,13 +19,18 @@
 #include "supervisor/metrics.h"
 #include "supervisor/sup.h"
 
-_Static_assert(KILL_RECYCLE + 1 == STATS_KILLS, "stats.kills has a count for each enum slot_kill_why");
+_Static_assert(KILL_RSS + 1 == STATS_KILLS, "stats.kills has a count for each enum slot_kill_why");
+_Static_assert(RECYCLE_RSS + 1 == STATS_RECYCLES, "stats.recycles has a count for each enum slot_recycle_why");
 
 /* The reasons of enum slot_kill_why, as corral_child_kills_total's label. */
 static const char *const kill_words[STATS_KILLS] = {
 	[KILL_TIMEOUT] = "timeout", [KILL_PROTOCOL] = "protocol", [KILL_HELLO] = "hello",
 	[KILL_WORDS] = "words", [KILL_SETUP] = "setup", [KILL_EXEC] = "exec",
-	[KILL_SHUTDOWN] = "shutdown", [KILL_RECYCLE] = "recycle",
+	[KILL_SHUTDOWN] = "shutdown", [KILL_RECYCLE] = "recycle", [KILL_RSS] = "rss",
+};
+
+static const char *const recycle_words[STATS_RECYCLES] = {
+	[RECYCLE_TASKS] = "tasks", [RECYCLE_RSS] = "rss",
 };
 
 static void
@@ -265,6 +270,11 @@ pool_series(FILE *f, const struct sup *s)
 	for (i = KILL_TIMEOUT; i < STATS_KILLS; i++)
 		fprintf(f, "corral_child_kills_total{reason=\"%s\"} %llu\n", kill_words[i],
 		    (unsigned long long)s->stats.kills[i]);
+	family(f, "corral_child_recycles_total", "counter",
+	    "Children replaced at their job's --max-tasks-per-child or --max-child-rss, by which.");
+	for (i = 0; i < STATS_RECYCLES; i++)
+		fprintf(f, "corral_child_recycles_total{reason=\"%s\"} %llu\n", recycle_words[i],
+		    (unsigned long long)s->stats.recycles[i]);
 	counter(f, "corral_host_refusals_total", "Opens, reads and forks the host refused "
 	    "(EMFILE, ENFILE, EAGAIN, ENOMEM).", s->stats.host_refusals);
 	histogram(f, "corral_commit_duration_seconds", "Time of each group commit that held outcomes.",

@@ -38,6 +38,8 @@
 #define ERRLOG_WORDS	200	/* bytes of its last stderr line in an error */
 #define ADAPTIVE_OK	5	/* --timeout N%: ok files before the median counts */
 #define ADAPTIVE_FLOOR	1.0	/* ... and the least cap it gives, seconds */
+#define RSS_POLL	0.1	/* seconds between reads of a working child's RSS
+				 * under --max-child-rss's hard cap */
 
 /* Teardown a step asks for, done by slot_settle(). */
 #define DROP_CONN	1u	/* socket, reader, stderr pipe */
@@ -85,6 +87,7 @@ slot_init(struct sup *s, struct slot *sl, int index)
 	sl->state = SLOT_EMPTY;
 	sl->sock = -1;
 	sl->execfd = -1;
+	sl->spent = RECYCLE_NONE;
 	slot_io_init(sl);
 	errlog_init(&sl->err, s->loop, index);
 }
@@ -193,7 +196,9 @@ slot_time_left(const struct slot *sl, int *limit)
 	return left;
 }
 
-/* The running task's deadline: the rest of its time. */
+/* The running task's deadline: the rest of its time. Under a hard cap
+ * on its RSS the same timer wakes every RSS_POLL to read it: a cost by
+ * time, never by byte. */
 static void
 slot_arm_deadline(struct slot *sl)
 {
@@ -206,6 +211,8 @@ slot_arm_deadline(struct slot *sl)
 		return;
 	}
 	left = slot_time_left(sl, &limit);
+	if (sl->q->job->rec.opts.max_rss_hard > 0 && left > RSS_POLL)
+		left = RSS_POLL;
 	slot_timer(sl, left > 0 ? left : 0);
 }
 
@@ -484,6 +491,7 @@ fail:
 	sl->kill_why = KILL_NONE;
 	sl->exec_errno = 0;
 	sl->tasks_done = 0;
+	sl->spent = RECYCLE_NONE;
 	ipc_reader_init(&sl->rd, IPC_FRAME_MAX);
 	sl->out.len = sl->out_off = 0;
 	fcntl(op[0], F_SETFL, fcntl(op[0], F_GETFL) | O_NONBLOCK);
@@ -599,6 +607,41 @@ idle_answer(struct slot *sl, const struct slot_input *in)
 	protocol_error(sl, "result while no task was running");
 }
 
+/* After a file: a child at its job's limits is sent nothing more and is
+ * replaced by a fresh one, nobody's fault (the recycle runs once this
+ * step is over). Past --max-tasks-per-child nothing is queued at it, as
+ * dispatch sent it no more than that (slot_budget); past --max-child-rss
+ * what is queued goes back to pending uncharged, so that no file runs in
+ * a child already over the limit. */
+static void
+check_spent(struct slot *sl)
+{
+	const struct job_opts *o;
+	uint64_t rss = 0;
+
+	if (sl->job == NULL || sl->spent != RECYCLE_NONE)
+		return;
+	o = &sl->job->rec.opts;
+	if (o->max_tasks > 0 && sl->tasks_done >= o->max_tasks)
+		sl->spent = RECYCLE_TASKS;
+	else if (o->max_rss > 0 && (rss = slot_rss(sl)) > o->max_rss)
+		sl->spent = RECYCLE_RSS;
+	else
+		return;
+	sl->sup->stats.recycles[sl->spent]++;
+	if (sl->sup->opts.verbose) {
+		if (sl->spent == RECYCLE_TASKS)
+			log_warnx("slot %d: worker %d (job %s) recycled: %llu files done, "
+			    "--max-tasks-per-child %llu", sl->index, (int)sl->pid, sl->job->rec.name,
+			    (unsigned long long)sl->tasks_done, (unsigned long long)o->max_tasks);
+		else
+			log_warnx("slot %d: worker %d (job %s) recycled: resident memory %llu bytes "
+			    "above --max-child-rss %llu", sl->index, (int)sl->pid, sl->job->rec.name,
+			    (unsigned long long)rss, (unsigned long long)o->max_rss);
+	}
+	slot_recycle(sl);
+}
+
 /* The running task's answer: it ends, the next one starts its time. */
 static int
 take_answer(struct slot *sl, const struct ipc_msg *m, enum slot_state when_empty)
@@ -618,6 +661,8 @@ take_answer(struct slot *sl, const struct ipc_msg *m, enum slot_state when_empty
 	else
 		sl->state = when_empty;
 	slot_arm_deadline(sl);
+	if (when_empty == SLOT_IDLE)
+		check_spent(sl);
 	if (m->host != 0) {
 		/* The host refused the child what the file needed. */
 		sup_task_refused(s, t, m->host, m->error, m->error_len, sl->pid);
@@ -714,10 +759,18 @@ static void
 deadline(struct slot *sl, const struct slot_input *in)
 {
 	struct sup *s = sl->sup;
+	uint64_t hard = sl->q->job->rec.opts.max_rss_hard, rss;
+	char words[160];
 	ev_tstamp left;
 	int limit;
 
 	(void)in;
+	if (hard > 0 && (rss = slot_rss(sl)) > hard) {
+		snprintf(words, sizeof words, "resident memory %llu bytes above the hard cap %llu "
+		    "(twice --max-child-rss)", (unsigned long long)rss, (unsigned long long)hard);
+		start_kill(sl, KILL_RSS, words, 0);
+		return;
+	}
 	if ((left = slot_time_left(sl, &limit)) > 0) {
 		slot_arm_deadline(sl);
 		return;

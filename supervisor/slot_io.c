@@ -68,10 +68,24 @@ slot_room(const struct slot *sl)
 	 * carries several tasks and their descriptors, and the child still
 	 * has work queued while the answer travels. Before a commit, which
 	 * holds the loop while it syncs, every queue is filled. */
-	if (!slot_takes_tasks(sl) || sl->out_off != sl->out.len ||
+	if (!slot_takes_tasks(sl) || sl->spent != RECYCLE_NONE || sl->out_off != sl->out.len ||
 	    (sl->nq > depth / 2 && !sl->sup->topup))
 		return 0;
 	return depth - sl->nq;
+}
+
+/* ... and within what its job lets one child do: no more than
+ * --max-tasks-per-child files, those done and those queued. */
+int
+slot_budget(const struct slot *sl, const struct job *j, int room)
+{
+	uint64_t max = j->rec.opts.max_tasks, sent = sl->tasks_done + (uint64_t)sl->nq;
+
+	if (max == 0 || (sl->job != NULL && sl->job != j))
+		return room;
+	if (sent >= max)
+		return 0;
+	return max - sent < (uint64_t)room ? (int)(max - sent) : room;
 }
 
 int

@@ -115,6 +115,9 @@ static const struct {
 	GIVEN_OPT(CTL_GIVEN_FORMATS, formats),
 	GIVEN_OPT(CTL_GIVEN_EXTRACT_SUSPICIOUS, extract_suspicious),
 	GIVEN_OPT(CTL_GIVEN_MEMORY_LIMIT, sandbox.memory_limit),
+	GIVEN_OPT(CTL_GIVEN_MAX_TASKS, max_tasks),
+	GIVEN_OPT(CTL_GIVEN_MAX_RSS, max_rss),
+	GIVEN_OPT(CTL_GIVEN_MAX_RSS, max_rss_hard),
 };
 
 void
@@ -245,6 +248,9 @@ static const struct {
 	{ "drop", "--user", SHOW_FLAG },
 	{ "uid", "--user (uid)", SHOW_NUM },
 	{ "gid", "--user (gid)", SHOW_NUM },
+	{ "max_tasks", "--max-tasks-per-child", SHOW_NUM },
+	{ "max_rss", "--max-child-rss", SHOW_SIZE },
+	{ "max_rss_hard", "--max-child-rss (its hard cap)", SHOW_SIZE },
 };
 
 static void

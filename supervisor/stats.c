@@ -122,12 +122,14 @@ stats_write(FILE *f, const struct stats *st, double wall_s, uint64_t files)
 	sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	fprintf(f, "{\"files\":%llu,\"wall_s\":%.3f,\"files_per_s\":%.1f,\"user_s\":%.3f,\"sys_s\":%.3f,"
 	    "\"cpu_us_per_file\":%.2f,\"maxrss_kb\":%ld,\"first_dispatch_ms\":%.3f,"
-	    "\"commits\":%llu,\"outcomes_per_commit\":%.1f,\"respawns\":%llu,\"host_refusals\":%llu",
+	    "\"commits\":%llu,\"outcomes_per_commit\":%.1f,\"respawns\":%llu,\"host_refusals\":%llu,"
+	    "\"recycled\":%llu",
 	    (unsigned long long)files, wall_s, wall_s > 0 ? (double)files / wall_s : 0.0, user, sys,
 	    files ? (user + sys) * 1e6 / (double)files : 0.0, ru.ru_maxrss, st->first_dispatch_ms,
 	    (unsigned long long)st->commits,
 	    st->commits ? (double)st->committed / (double)st->commits : 0.0,
-	    (unsigned long long)st->respawns, (unsigned long long)st->host_refusals);
+	    (unsigned long long)st->respawns, (unsigned long long)st->host_refusals,
+	    (unsigned long long)st->recycles[0] + (unsigned long long)st->recycles[1]);
 	put_samples(f, "commit_ms", &st->commit_ms);
 	put_samples(f, "deadline_to_kill_ms", &st->kill_late_ms);
 	put_samples(f, "kill_to_ready_ms", &st->replace_ms);

@@ -9,7 +9,8 @@
 #include <stdio.h>
 
 #define STATS_RING 8192
-#define STATS_KILLS 9			/* enum slot_kill_why's values */
+#define STATS_KILLS 10			/* enum slot_kill_why's values */
+#define STATS_RECYCLES 2		/* enum slot_recycle_why's values */
 
 struct samples {
 	double v[STATS_RING];
@@ -42,6 +43,8 @@ struct stats {
 	struct histogram commit_n;	/* ... and its outcomes */
 	struct histogram check_s;	/* each check: asked -> answered, seconds */
 	uint64_t kills[STATS_KILLS];	/* children we killed, by enum slot_kill_why */
+	uint64_t recycles[STATS_RECYCLES];	/* children replaced at their job's
+					 * limits, by enum slot_recycle_why */
 };
 
 /* The histograms' bounds set, every count zero. */

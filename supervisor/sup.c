@@ -523,7 +523,7 @@ sup_dispatch(struct sup *s)
 		if (s->disk_full && !sl->lane)
 			continue;
 		while ((room = slot_room(sl)) > 0 && !s->stopping) {
-			if ((j = sched_pick(s, sl)) == NULL)
+			if ((j = sched_pick(s, sl)) == NULL || (room = slot_budget(sl, j, room)) == 0)
 				break;
 			/* Two descriptors a task with --extract, and one for
 			 * the job's directory with the first. */

@@ -159,6 +159,13 @@ enum slot_state {
 	SLOT__COUNT
 };
 
+/* Why a child is replaced at its job's limits (stats' recycles). */
+enum slot_recycle_why {
+	RECYCLE_NONE = -1,
+	RECYCLE_TASKS,		/* --max-tasks-per-child files done */
+	RECYCLE_RSS		/* --max-child-rss passed after a file */
+};
+
 struct slot {
 	struct sup *sup;
 	int index;
@@ -193,6 +200,7 @@ struct slot {
 	ev_tstamp ended_at;		/* its child was lost: for --stats */
 	double busy_s, busy_n;		/* recent tasks' running time and count */
 	ev_tstamp read_at;		/* its last read of answers */
+	enum slot_recycle_why spent;	/* at its job's limits: being replaced */
 };
 
 /* Who hears what the pool did, once it is durable: each outcome and each
@@ -397,6 +405,8 @@ void slot_init(struct sup *s, struct slot *sl, int index);
 void slot_spawn(struct slot *sl);
 /* How many tasks the slot takes now (0: none). */
 int slot_room(const struct slot *sl);
+/* ... of job j: room, less what its --max-tasks-per-child leaves. */
+int slot_budget(const struct slot *sl, const struct job *j, int room);
 /* Sends n tasks of one job, with their descriptors, in one write: 0, or
  * -1 (the tasks untouched: requeue them). */
 int slot_send(struct slot *sl, struct task **t, int n, const int *fds, int nfds);

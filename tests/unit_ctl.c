@@ -102,6 +102,9 @@ roundtrip_requests(void)
 	o.limits.max_depth = 7;
 	o.extract = 1;
 	o.sandbox.memory_limit = 1ull << 40;
+	o.max_tasks = 3;
+	o.max_rss = 20u << 20;
+	o.max_rss_hard = 40u << 20;
 	memset(&m, 0, sizeof m);
 	m.type = CTL_SUBMIT;
 	m.rid = UINT64_MAX;
@@ -151,7 +154,7 @@ roundtrip_requests(void)
 	m.submit.given = CTL_GIVEN_ALL;
 	ok(cycle(&b, &m, CTL_REQUESTS, &d) == 0 && d.submit.given == CTL_GIVEN_ALL && !has_key(&b, "given"),
 	    "... every option given: left out, and absent reads as all");
-	ok(CTL_GIVEN__N == 20 && CTL_GIVEN_ALL == 0xfffff, "%d options a client may give", CTL_GIVEN__N);
+	ok(CTL_GIVEN__N == 22 && CTL_GIVEN_ALL == 0x3fffff, "%d options a client may give", CTL_GIVEN__N);
 
 	m.submit = (struct ctl_submit){ .inputs = { inputs.data, inputs.len, 2 },
 	    .handler = "sha256", .handler_len = 6, .timeout_ms = 1, .priority = 1 };

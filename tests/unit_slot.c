@@ -564,9 +564,100 @@ test_death(void)
 	d = classify(KILL_RECYCLE, SIGKILL, 0, 1);
 	ok(d.cause == DEATH_RECYCLE && d.outcome == DEATH_NO_OUTCOME && d.respawn == RESPAWN_NOW,
 	    "recycled: nobody's fault, respawn now");
+	d = classify(KILL_RECYCLE, SIGKILL, 1, 1);
+	ok(d.outcome == DEATH_NO_OUTCOME, "... with a file running: it goes back uncharged");
+	d = classify(KILL_RSS, SIGKILL, 1, 1);
+	ok(d.cause == DEATH_RSS && d.outcome == OUT_CRASHED && d.respawn == RESPAWN_NOW && d.killed &&
+	    strcmp(d.what, "words") == 0, "above the hard cap: crashed, its words, respawn now");
 	d = classify(KILL_SHUTDOWN, SIGKILL, 1, 1);
 	ok(d.cause == DEATH_SHUTDOWN && d.outcome == DEATH_NO_OUTCOME && d.respawn == RESPAWN_NEVER,
 	    "a stop charges nothing");
+}
+
+/* A child to stand for a slot's: alive, with a resident set, and ours to
+ * kill and reap. */
+static pid_t
+sleeper(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+static void
+reap(struct slot *sl, pid_t pid)
+{
+	struct slot_input in = { 0 };
+
+	waitpid(pid, &in.status, 0);
+	slot_step(sl, SE_REAPED, &in);
+}
+
+/* --max-tasks-per-child and --max-child-rss: a child at its job's limits
+ * is replaced, nobody's fault; the hard cap kills one mid-file, charged. */
+static void
+test_recycle(void)
+{
+	struct slot *sl;
+	struct slot_input in = { 0 };
+	struct ipc_msg m = { .type = IPC_RESULT, .id = 1, .ok = 1 };
+	pid_t pid;
+
+	slot_free(slots[0]);	/* the buffer the test before wrote */
+	in.m = &m;
+	job.rec.opts.max_tasks = 1;
+	sl = busy_slot(1);
+	sl->pid = pid = sleeper();
+	slot_step(sl, SE_ANSWER, &in);
+	is_int(sl->state, SLOT_KILLING, "its Nth file answered: replaced");
+	ok(sl->kill_why == KILL_RECYCLE && sup.stats.recycles[RECYCLE_TASKS] == 1 &&
+	    sup.stats.recycles[RECYCLE_RSS] == 0, "... as a recycle, counted by tasks");
+	reap(sl, pid);
+	ok(ended == 1 && ended_status == OUT_OK && requeued == 0, "... its file recorded ok, nothing else");
+	ok(sl->state == SLOT_EMPTY && ev_is_active(&sl->timer), "... and a fresh child is due");
+	slot_step(sl, SE_STOP, NULL);
+
+	sl = busy_slot(2);
+	sl->tasks_done = 0;
+	ok(slot_budget(sl, &job, 8) == 0, "a child sent its N: no room for the job");
+	job.rec.opts.max_tasks = 3;
+	ok(slot_budget(sl, &job, 8) == 1, "... N 3, 2 queued: room for 1");
+	sl->tasks_done = 1;
+	ok(slot_budget(sl, &job, 8) == 0, "... 1 done and 2 queued: none");
+	ok(slot_budget(sl, &other, 8) == 8, "... another job's limit is not this child's");
+	job.rec.opts.max_tasks = 0;
+	ok(slot_budget(sl, &job, 8) == 8, "... no limit: the room as it was");
+	slot_step(sl, SE_STOP, NULL);
+
+	job.rec.opts.max_rss = 1;
+	sl = busy_slot(2);
+	sl->pid = pid = sleeper();
+	slot_step(sl, SE_ANSWER, &in);
+	is_int(sl->state, SLOT_KILLING, "above --max-child-rss after a file: replaced");
+	ok(sl->kill_why == KILL_RECYCLE && sup.stats.recycles[RECYCLE_RSS] == 1, "... counted by rss");
+	ok(slot_room(sl) == 0, "... and sent nothing more");
+	reap(sl, pid);
+	ok(ended == 1 && ended_status == OUT_OK && requeued == 1,
+	    "... its file recorded, the one queued behind back uncharged");
+	slot_step(sl, SE_STOP, NULL);
+	job.rec.opts.max_rss = 0;
+
+	job.rec.opts.max_rss_hard = 1;
+	sl = busy_slot(1);
+	sl->pid = pid = sleeper();
+	tasks[0].started = ev_now(sup.loop);	/* far from its deadline */
+	slot_step(sl, SE_TIMER, NULL);
+	is_int(sl->state, SLOT_KILLING, "above the hard cap while a file runs: killed");
+	ok(sl->kill_why == KILL_RSS && strstr(sl->why, "above the hard cap 1 ") != NULL, "... saying so (%s)",
+	    sl->why);
+	reap(sl, pid);
+	ok(ended == 1 && ended_status == OUT_CRASHED && requeued == 0, "... its file crashed");
+	slot_step(sl, SE_STOP, NULL);
+	job.rec.opts.max_rss_hard = 0;
 }
 
 int
@@ -577,5 +668,6 @@ main(void)
 	test_one_job_for_life();
 	test_stall();
 	test_death();
+	test_recycle();
 	return done_testing();
 }
