@@ -20,7 +20,7 @@ B := build
 
 .DEFAULT_GOAL := all
 
-COMMON_SRC := common/log.c common/parse.c common/utf8.c
+COMMON_SRC := common/log.c common/parse.c common/utf8.c common/shard.c
 IPC_SRC    := ipc/frame.c ipc/schema.c ipc/msg.c ipc/ctl.c ipc/mpcheck.c ipc/jobopts.c
 CLI_SRC    := cli/main.c cli/run.c cli/report.c cli/progress.c cli/progress_text.c cli/config.c cli/serve.c cli/client.c
 SUP_SRC    := supervisor/sup.c supervisor/jobs.c supervisor/sched.c supervisor/full.c supervisor/hold.c supervisor/slot.c supervisor/slot_io.c supervisor/death.c \

@@ -20,6 +20,7 @@
 #include "cli/report.h"
 #include "common/log.h"
 #include "common/parse.h"
+#include "common/shard.h"
 #include "ipc/ctl.h"
 #include "ipc/jobopts.h"
 #include "supervisor/http.h"
@@ -95,6 +96,9 @@ cli_usage(FILE *f)
 "      --halt-on-error R  halt when the share of files not ok exceeds R (0.1 or 10%)\n"
 "      --halt-min-sample N  ... once N files are done (default 10)\n"
 "      --job NAME         job name (default: derived from the inputs and handler)\n"
+"      --shard K/N        only the files of shard K of N (1 <= K <= N <= 65536),\n"
+"                         by a hash of each path under its input; every shard\n"
+"                         walks every directory (docs/shards.md)\n"
 "      --priority N       the job's weight, 1 to 100, when jobs share children\n"
 "                         (default 10)\n"
 "      --json             one JSON object per file on stdout as it is recorded\n"
@@ -152,7 +156,7 @@ enum {
 	OPT_MAX_ENTRIES, OPT_MAX_BYTES, OPT_MAX_ENTRY_BYTES, OPT_MAX_RATIO, OPT_MAX_DEPTH,
 	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_EXTRACT_SUSPICIOUS,
 	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET,
-	OPT_HOST_WAIT, OPT_HTTP, OPT_METRICS_FILE
+	OPT_HOST_WAIT, OPT_HTTP, OPT_METRICS_FILE, OPT_SHARD
 };
 
 #define NOT_JOB	(-1)
@@ -211,6 +215,7 @@ static const struct run_option {
 	{ "quiet", no_argument, 'q', NOT_JOB, V_NONE, 0, 0 },
 	{ "verbose", no_argument, 'v', NOT_JOB, V_NONE, 0, 0 },
 	{ "help", no_argument, 'h', NOT_JOB, V_NONE, 0, 0 },
+	{ "shard", required_argument, OPT_SHARD, CTL_GIVEN_SHARD, V_NONE, 0, 0 },
 };
 #define RUN_OPTIONS	(sizeof run_options / sizeof run_options[0])
 
@@ -415,6 +420,11 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 		break;
 	case OPT_WAIT:
 		o->wait = on;
+		break;
+	case OPT_SHARD:
+		if (shard_parse(arg, &o->spec.shard_k, &o->spec.shard_n) < 0)
+			return refuse(err, len, "--shard: '%s' is not K/N with 1 <= K <= N <= %u",
+			    sup_esc(arg, strlen(arg)), SHARD_MAX);
 		break;
 	case OPT_SOCKET:
 		o->socket = arg;

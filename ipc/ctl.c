@@ -152,6 +152,10 @@ ctl_put(struct ipc_buf *b, const struct ctl_msg *m)
 		fs_uint(&fs, F_WAIT, s->wait != 0);
 		if (s->given != CTL_GIVEN_ALL)
 			fs_uint(&fs, F_GIVEN, s->given);
+		if (s->shard_n) {
+			fs_uint(&fs, F_SHARD_K, s->shard_k);
+			fs_uint(&fs, F_SHARD_N, s->shard_n);
+		}
 		break;
 	}
 	case CTL_JOBS:
@@ -314,6 +318,8 @@ ctl_decode(const uint8_t *body, size_t len, uint64_t accept, struct ctl_msg *out
 		s->opts = fs.opts;
 		s->wait = (int)v[F_WAIT].u;
 		s->given = fs.seen & FBIT(F_GIVEN) ? v[F_GIVEN].u : CTL_GIVEN_ALL;
+		s->shard_k = (uint32_t)v[F_SHARD_K].u;
+		s->shard_n = (uint32_t)v[F_SHARD_N].u;
 		break;
 	}
 	case CTL_STATUS:

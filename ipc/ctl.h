@@ -67,6 +67,7 @@ enum ctl_given {
 	CTL_GIVEN_FORMATS,
 	CTL_GIVEN_EXTRACT_SUSPICIOUS,
 	CTL_GIVEN_MEMORY_LIMIT,		/* "memory-limit": the sandbox's */
+	CTL_GIVEN_SHARD,		/* "shard": shard_k, shard_n */
 	CTL_GIVEN__N
 };
 #define CTL_GIVEN_ALL	((UINT64_C(1) << CTL_GIVEN__N) - 1)
@@ -142,6 +143,8 @@ struct ctl_submit {			/* CTL_SUBMIT: a job's spec */
 	int wait;			/* 1: after OK, the job's EVENTs until it ends */
 	uint64_t given;			/* CTL_GIVEN_* bits; optional on the wire: left
 					 * out when CTL_GIVEN_ALL, and absent reads so */
+	uint32_t shard_k, shard_n;	/* --shard K/N; optional, both or neither:
+					 * 1 <= K <= N <= SHARD_MAX; 0 when none */
 };
 
 /* The job a request acts on: STATUS, RESULTS, PAUSE, RESUME, CANCEL,

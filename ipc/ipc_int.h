@@ -27,6 +27,8 @@ enum ipc_field {
 	F_TOTAL, F_COUNTS, F_RUNS, F_WORKERS, F_REASON, F_SEQ, F_STATUS, F_ATTEMPTS,
 	F_DURATION, F_SIGNAL, F_EXIT, F_TAIL, F_SLOT, F_RUNNING, F_TASKS, F_RSS, F_KIND,
 	F_DONE, F_TEXT,
+	/* Requests again. */
+	F_SHARD_K, F_SHARD_N,
 	F_COUNT
 };
 #define FBIT(f)	(UINT64_C(1) << (f))

@@ -301,6 +301,8 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 	j->rec.halt_rate = spec.halt_rate;
 	j->rec.halt_min = spec.halt_min;
 	memcpy(j->rec.extract, spec.extract, sizeof spec.extract);
+	j->rec.shard_k = spec.shard_k;
+	j->rec.shard_n = spec.shard_n;
 	j->rec.state = JOB_RUNNING;
 	j->rec.finished_ms = 0;
 	j->rec.reason[0] = '\0';
@@ -326,8 +328,10 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 	if (o->has_owner)
 		job_set_owner(j, o->owner);
 	j->scan = scan_new(j->inputs, j->ninputs, o->list_sep, j->listfd, NULL, s->opts.state_dir);
-	if (j->scan)
+	if (j->scan) {
 		scan_guard(j->scan, owner_enters, j);
+		scan_shard(j->scan, j->rec.shard_k, j->rec.shard_n);
+	}
 	if (j->scan == NULL) {
 		failed(err, errlen, errno, "unable to start the scan");
 		goto fail;
@@ -428,8 +432,10 @@ job_adopt(struct sup *s, const struct store_job *rec, char *err, size_t errlen)
 				job_set_owner(j, (uid_t)rec->owner);
 			j->scan = scan_new(j->inputs, j->ninputs, in.sep, j->listfd, j->prefix,
 			    s->opts.state_dir);
-			if (j->scan)
+			if (j->scan) {
 				scan_guard(j->scan, owner_enters, j);
+				scan_shard(j->scan, j->rec.shard_k, j->rec.shard_n);
+			}
 			if (j->scan == NULL) {
 				failed(err, errlen, errno, "unable to start the scan");
 				goto fail;
@@ -623,6 +629,7 @@ job_rescan(struct job *j)
 	if (j->scan == NULL)
 		return -1;
 	scan_guard(j->scan, owner_enters, j);
+	scan_shard(j->scan, j->rec.shard_k, j->rec.shard_n);
 	return 0;
 }
 

@@ -62,12 +62,13 @@ struct store_job {
 	double halt_rate;		/* --halt-on-error; 0: off */
 	uint64_t halt_min;		/* --halt-min-sample; 0 when off */
 	char extract[4096];		/* --extract DIR, absolute; "" when none */
+	uint32_t shard_k, shard_n;	/* --shard K/N; both 0 when none */
 };
 
 enum {
 	STORE_HAS_TIMEOUT = 1 << 0, STORE_HAS_RETRIES = 1 << 1, STORE_HAS_OPTS = 1 << 2,
 	STORE_HAS_INPUTS = 1 << 3, STORE_HAS_LIST = 1 << 4, STORE_HAS_HALT = 1 << 5,
-	STORE_HAS_EXTRACT = 1 << 6, STORE_HAS_ALL = (1 << 7) - 1
+	STORE_HAS_EXTRACT = 1 << 6, STORE_HAS_SHARD = 1 << 7, STORE_HAS_ALL = (1 << 8) - 1
 };
 
 /* One outcome: what results holds per file. */

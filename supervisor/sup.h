@@ -57,6 +57,7 @@ struct job_spec {
 	int has_owner;			/* submitted to a service by ... */
 	uid_t owner;			/* ... this user: only what it may read is read */
 	struct job_opts child;		/* what the children are told */
+	uint32_t shard_k, shard_n;	/* --shard K/N: 1 <= K <= N; N 0: none */
 };
 
 /* A file on its way through: fetched from the store, queued, in a child. */
@@ -461,6 +462,8 @@ typedef int (*scan_fn)(const char *path, size_t len, int regular, const char *er
 /* A directory is walked only if may_enter(its stat, arg) says 1; else it
  * is reported unreadable (Permission denied). */
 void scan_guard(struct scan *sc, int (*may_enter)(const struct stat *, void *), void *arg);
+/* --shard K/N: only the paths of shard K (1..n) are yielded; n 0: all. */
+void scan_shard(struct scan *sc, uint32_t k, uint32_t n);
 /* Yields up to budget paths to fn. Returns 1 if more remain, 0 when done,
  * 2 when waiting for stdin, SCAN_REFUSED with errno when the host refused
  * to open a directory (sup_host_refused): nothing is yielded for it, and
