@@ -59,7 +59,8 @@ report_args(int argc, char **argv, struct report_opts *o, int allow_failed, cons
 	while ((c = getopt_long(argc, argv, ":s:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			o->state_dir = optarg;
+			if (optarg)	/* always, for a required argument */
+				o->state_dir = optarg;
 			break;
 		case OPT_JSON:
 			o->json = 1;
@@ -73,7 +74,7 @@ report_args(int argc, char **argv, struct report_opts *o, int allow_failed, cons
 			o->merge = 1;
 			break;
 		case OPT_JOB:
-			o->job = optarg;
+			o->job = optarg;	/* NULL never: a required argument */
 			break;
 		case 'h':
 			printf("usage: %s\n", usage);
@@ -221,6 +222,8 @@ merge_open(const struct report_opts *o)
 		const char *dir = o->dirs[i];
 		char d[PATH_MAX + 16];
 
+		if (dir == NULL)	/* argv ends in NULL, past ndirs */
+			log_diex(EXIT_USAGE, "--merge: a DIR is missing");
 		snprintf(d, sizeof d, "%s", sup_esc(dir, strlen(dir)));
 		one.state_dir = dir;
 		v[i].dir = dir;
