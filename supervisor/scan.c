@@ -90,10 +90,8 @@ kept_walked(const struct scan *sc, const char *path, size_t len)
 	return kept(sc, path + off, len - off);
 }
 
-/* An input that is not walked (a file, a directory that cannot be read)
- * is its own name: the last part of the path as named. */
-static int
-kept_input(const struct scan *sc, const char *in)
+const char *
+scan_base_name(const char *in, size_t *len)
 {
 	size_t n = strlen(in);
 	const char *slash;
@@ -105,7 +103,19 @@ kept_input(const struct scan *sc, const char *in)
 		n -= (size_t)(slash + 1 - in);
 		in = slash + 1;
 	}
-	return kept(sc, in, n);
+	*len = n;
+	return in;
+}
+
+/* An input that is not walked (a file, a directory that cannot be read)
+ * is its own name: the last part of the path as named. */
+static int
+kept_input(const struct scan *sc, const char *in)
+{
+	size_t n;
+	const char *base = scan_base_name(in, &n);
+
+	return kept(sc, base, n);
 }
 
 /* The path to give the system: as is, or under the prefix. */

@@ -35,7 +35,7 @@ spec_name(const struct job_spec *o, const struct store_job *spec, const char *cw
 	unsigned char dig[EVP_MAX_MD_SIZE];
 	unsigned dlen = 0;
 	char base[41], shard[32] = "";
-	const char *first = o->inputs[0], *slash;
+	const char *first = o->inputs[0];
 	size_t i, n = 0;
 	int k;
 
@@ -61,14 +61,7 @@ spec_name(const struct job_spec *o, const struct store_job *spec, const char *cw
 	}
 	EVP_MD_CTX_free(md);
 	/* The base name of the first input, trailing slashes aside. */
-	n = strlen(first);
-	while (n > 1 && first[n - 1] == '/')
-		n--;
-	slash = memrchr(first, '/', n);
-	if (slash && (size_t)(slash - first) + 1 < n) {
-		n -= (size_t)(slash + 1 - first);
-		first = slash + 1;
-	}
+	first = scan_base_name(first, &n);
 	for (i = 0; i < n && i < sizeof base - 1; i++) {
 		char c = first[i];
 		base[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||

@@ -462,6 +462,9 @@ typedef int (*scan_fn)(const char *path, size_t len, int regular, const char *er
 /* A directory is walked only if may_enter(its stat, arg) says 1; else it
  * is reported unreadable (Permission denied). */
 void scan_guard(struct scan *sc, int (*may_enter)(const struct stat *, void *), void *arg);
+/* The base name of an input as named, its trailing slashes aside: a
+ * pointer into in, and its length ("/" and "a/" are themselves). */
+const char *scan_base_name(const char *in, size_t *len);
 /* --shard K/N: only the paths of shard K (1..n) are yielded; n 0: all. */
 void scan_shard(struct scan *sc, uint32_t k, uint32_t n);
 /* Yields up to budget paths to fn. Returns 1 if more remain, 0 when done,
