@@ -20,7 +20,7 @@ B := build
 
 .DEFAULT_GOAL := all
 
-COMMON_SRC := common/log.c common/parse.c common/utf8.c common/expand.c
+COMMON_SRC := common/log.c common/parse.c common/utf8.c common/expand.c common/shard.c
 IPC_SRC    := ipc/frame.c ipc/schema.c ipc/msg.c ipc/ctl.c ipc/mpcheck.c ipc/jobopts.c
 CLI_SRC    := cli/main.c cli/run.c cli/report.c cli/progress.c cli/progress_text.c cli/config.c cli/serve.c cli/client.c cli/rows.c cli/dryrun.c cli/output.c
 SUP_SRC    := supervisor/sup.c supervisor/jobs.c supervisor/sched.c supervisor/full.c supervisor/hold.c supervisor/slot.c supervisor/slot_io.c supervisor/death.c \
@@ -69,6 +69,8 @@ $(B)/tests/unit_stats: $(B)/supervisor/stats.o
 $(B)/tests/unit_progress: $(B)/cli/progress_text.o $(COMMON_OBJ)
 $(B)/tests/unit_config: $(B)/cli/config.o $(COMMON_OBJ)
 $(B)/tests/unit_notify: $(B)/supervisor/notify.o
+UNIT_TESTS += $(B)/tests/unit_shard
+$(B)/tests/unit_shard: $(COMMON_OBJ)
 # A worker that speaks the protocol wrongly on purpose, for the protocol tests.
 TEST_BINS  := $(B)/tests/fakeworker
 $(B)/tests/fakeworker:  $(IPC_OBJ) $(COMMON_OBJ)

@@ -33,7 +33,8 @@ version(void)
 		printf("\n");
 }
 
-/* --socket PATH or --socket=PATH among a command's arguments, or NULL. */
+/* --socket PATH or --socket=PATH among a command's arguments, or NULL.
+ * --merge reads state directories, whatever socket is named: "" then. */
 static const char *
 socket_flag(int argc, char **argv)
 {
@@ -42,6 +43,8 @@ socket_flag(int argc, char **argv)
 	for (i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
+		if (strcmp(argv[i], "--merge") == 0)
+			return "";
 		if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
 			return argv[i + 1];
 		if (strncmp(argv[i], "--socket=", 9) == 0)
@@ -73,7 +76,9 @@ main(int argc, char **argv)
 	 * service's socket is named. */
 	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "results") == 0 || strcmp(cmd, "jobs") == 0 ||
 	    strcmp(cmd, "metrics") == 0) {
-		if (client_socket(socket_flag(argc, argv)) != NULL)
+		const char *sock = socket_flag(argc, argv);
+
+		if (!(sock && sock[0] == '\0') && client_socket(sock) != NULL)
 			return cli_control(cmd, argc - 1, argv + 1);
 		if (strcmp(cmd, "status") == 0)
 			return report_status(argc - 1, argv + 1);

@@ -1,6 +1,7 @@
 /* report: `corral status`, `corral results`, `corral jobs`. Each opens the
  * state directory read-only, so it works while a run owns it. */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "ipc/ctl.h"
 #include "supervisor/json.h"
 #include "supervisor/metrics.h"
+#include "supervisor/spec.h"
 #include "cli/cli.h"
 #include "cli/report.h"
 #include "cli/rows.h"
@@ -21,9 +23,22 @@ struct report_opts {
 	const char *job;
 	int json, utc;
 	struct rows rows;		/* results: what it shows, and how */
+	int merge;			/* --merge: the arguments are state dirs */
+	char **dirs;
+	int ndirs;
 };
 
-enum { OPT_JSON = 256, OPT_FAILED, OPT_UTC, OPT_STATUS, OPT_FORMAT, OPT_CSV };
+enum { OPT_JSON = 256, OPT_FAILED, OPT_UTC, OPT_STATUS, OPT_FORMAT, OPT_CSV, OPT_MERGE, OPT_JOB };
+/* --merge: one shard of a job (--shard K/N), read from its own state dir. */
+struct shard_view {
+	const char *dir;
+	store *st;
+	struct store_job j;
+	int state;
+};
+
+static int merge_status(const struct report_opts *o);
+static int merge_results(const struct report_opts *o);
 
 static int
 report_args(int argc, char **argv, struct report_opts *o, int allow_failed, const char *usage)
@@ -37,6 +52,8 @@ report_args(int argc, char **argv, struct report_opts *o, int allow_failed, cons
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "csv", no_argument, NULL, OPT_CSV },
 		{ "help", no_argument, NULL, 'h' },
+		{ "merge", no_argument, NULL, OPT_MERGE },
+		{ "job", required_argument, NULL, OPT_JOB },
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[512];
@@ -49,7 +66,8 @@ report_args(int argc, char **argv, struct report_opts *o, int allow_failed, cons
 	while ((c = getopt_long(argc, argv, ":s:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			o->state_dir = optarg;
+			if (optarg)	/* always, for a required argument */
+				o->state_dir = optarg;
 			break;
 		case OPT_JSON:
 			o->json = 1;
@@ -74,6 +92,12 @@ report_args(int argc, char **argv, struct report_opts *o, int allow_failed, cons
 				log_diex(EXIT_USAGE, "%s: unknown option '--failed' (usage: %s)", argv[0], usage);
 			rows_option(&o->rows, "failed", NULL, err, sizeof err);
 			break;
+		case OPT_MERGE:
+			o->merge = 1;
+			break;
+		case OPT_JOB:
+			o->job = optarg;	/* NULL never: a required argument */
+			break;
 		case 'h':
 			printf("usage: %s\n", usage);
 			exit(EXIT_OK);
@@ -85,9 +109,18 @@ report_args(int argc, char **argv, struct report_opts *o, int allow_failed, cons
 			    usage);
 		}
 	}
-	if (argc - optind > 1)
+	if (o->merge) {
+		if (optind == argc)
+			log_diex(EXIT_USAGE, "%s: --merge needs a state DIR at least (usage: %s)", argv[0],
+			    usage);
+		o->dirs = argv + optind;
+		o->ndirs = argc - optind;
+		return 0;
+	}
+	if (argc - optind > (o->job ? 0 : 1))
 		log_diex(EXIT_USAGE, "%s: one JOB at most (usage: %s)", argv[0], usage);
-	o->job = optind < argc ? argv[optind] : NULL;
+	if (optind < argc)
+		o->job = argv[optind];
 	return 0;
 }
 
@@ -163,12 +196,13 @@ state_of(store *st, const struct store_job *j)
 	return j->state == JOB_RUNNING && store_owned(st) == 0 ? JOB_INTERRUPTED : j->state;
 }
 
+/* A job's fields in JSON, the braces aside. */
 static void
-job_json(FILE *f, const struct store_job *j, int state)
+job_json_fields(FILE *f, const struct store_job *j, int state)
 {
 	int i;
 
-	fputs("{\"job\":", f);
+	fputs("\"job\":", f);
 	json_str(f, j->name, strlen(j->name));
 	fprintf(f, ",\"state\":\"%s\",\"handler\":", job_state_name(state));
 	json_str(f, j->handler, strlen(j->handler));
@@ -182,9 +216,182 @@ job_json(FILE *f, const struct store_job *j, int state)
 	    (unsigned long long)done_of(j), (unsigned long long)(j->total - done_of(j)));
 	for (i = 0; i < OUT__COUNT; i++)
 		fprintf(f, ",\"%s\":%llu", outcome_name(i), (unsigned long long)j->count[i]);
-	fprintf(f, ",\"runs\":%llu,\"created_ms\":%llu,\"updated_ms\":%llu,\"finished_ms\":%llu}\n",
+	fprintf(f, ",\"runs\":%llu,\"created_ms\":%llu,\"updated_ms\":%llu,\"finished_ms\":%llu",
 	    (unsigned long long)j->runs, (unsigned long long)j->created_ms,
 	    (unsigned long long)j->updated_ms, (unsigned long long)j->finished_ms);
+}
+
+static void
+job_json(FILE *f, const struct store_job *j, int state)
+{
+	putc('{', f);
+	job_json_fields(f, j, state);
+	fputs("}\n", f);
+}
+
+/* Each DIR's job (the one named, else its latest), checked to be the
+ * shards of one job: the same spec but for the inputs as named (each
+ * machine names its own), N the same, no K twice. Any failure is one line
+ * naming the DIR, and exit 2. */
+static struct shard_view *
+merge_open(const struct report_opts *o)
+{
+	static char was[4200], now[4200];
+	static struct store_job other;	/* a shard's job, compared as the first */
+	struct shard_view *v = calloc((size_t)o->ndirs, sizeof *v);
+	struct store_job *b = &other;
+	const char *option;
+	int i, m, r;
+
+	if (v == NULL)
+		log_diex(EXIT_USAGE, "out of memory");
+	for (i = 0; i < o->ndirs; i++) {
+		struct report_opts one = *o;
+		const char *dir = o->dirs[i];
+		char d[PATH_MAX + 16];
+
+		if (dir == NULL)	/* argv ends in NULL, past ndirs */
+			log_diex(EXIT_USAGE, "--merge: a DIR is missing");
+		snprintf(d, sizeof d, "%s", sup_esc(dir, strlen(dir)));
+		one.state_dir = dir;
+		v[i].dir = dir;
+		v[i].st = report_open(&one);
+		r = o->job ? store_job_by_name(v[i].st, o->job, &v[i].j) :
+		    store_job_latest(v[i].st, &v[i].j);
+		if (r < 0)
+			log_diex(EXIT_USAGE, "%s: unable to read the state: %s", d,
+			    store_strerror(v[i].st));
+		if (r == 1 && o->job)
+			log_diex(EXIT_USAGE, "%s: no job named %s", d, sup_esc(o->job, strlen(o->job)));
+		if (r == 1)
+			log_diex(EXIT_USAGE, "%s: no jobs", d);
+		if (v[i].j.shard_n == 0)
+			log_diex(EXIT_USAGE, "%s: job %s is not a shard (it was run without --shard)", d,
+			    v[i].j.name);
+		v[i].state = state_of(v[i].st, &v[i].j);
+		if (i == 0)
+			continue;
+		if (v[i].j.shard_n != v[0].j.shard_n)
+			log_diex(EXIT_USAGE, "%s: job %s is shard %u of %u, but %s holds shard %u of %u: "
+			    "shards of different jobs do not add up", d, v[i].j.name, v[i].j.shard_k,
+			    v[i].j.shard_n, sup_esc(v[0].dir, strlen(v[0].dir)), v[0].j.shard_k,
+			    v[0].j.shard_n);
+		for (m = 0; m < i; m++)
+			if (v[m].j.shard_k == v[i].j.shard_k)
+				log_diex(EXIT_USAGE, "%s: shard %u of %u is in %s too: each shard once", d,
+				    v[i].j.shard_k, v[i].j.shard_n, sup_esc(v[m].dir, strlen(v[m].dir)));
+		/* Compared as one job: what names the inputs and the shard aside. */
+		*b = v[i].j;
+		b->shard_k = v[0].j.shard_k;
+		memcpy(b->inputs, v[0].j.inputs, sizeof b->inputs);
+		memcpy(b->inputs_id, v[0].j.inputs_id, sizeof b->inputs_id);
+		memcpy(b->list_id, v[0].j.list_id, sizeof b->list_id);
+		b->has_list = v[0].j.has_list;
+		memcpy(b->extract, v[0].j.extract, sizeof b->extract);
+		if (spec_differs(&v[0].j, b, &option, was, now, sizeof was))
+			log_diex(EXIT_USAGE, "%s: job %s has %s %s, but the job in %s has %s %s: shards of "
+			    "different jobs do not add up", d, v[i].j.name, option, now,
+			    sup_esc(v[0].dir, strlen(v[0].dir)), option, was);
+	}
+	return v;
+}
+
+static void
+merge_close(struct shard_view *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		store_close(v[i].st);
+	free(v);
+}
+
+/* The state of the shards together: the first of these that one is in. */
+static int
+merge_state(const struct shard_view *v, int n)
+{
+	static const int order[] = { JOB_FAILED, JOB_HALTED, JOB_CANCELLED, JOB_INTERRUPTED,
+	    JOB_PAUSED, JOB_RUNNING, JOB_DONE };
+	size_t k;
+	int i;
+
+	for (k = 0; k < sizeof order / sizeof order[0]; k++)
+		for (i = 0; i < n; i++)
+			if (v[i].state == order[k])
+				return order[k];
+	return JOB_DONE;
+}
+
+static int
+merge_status(const struct report_opts *o)
+{
+	struct shard_view *v = merge_open(o);
+	uint64_t total = 0, count[OUT__COUNT] = { 0 }, done;
+	uint32_t n = v[0].j.shard_n, k, missing = 0;
+	int i, c, state = merge_state(v, o->ndirs), first;
+
+	for (i = 0; i < o->ndirs; i++) {
+		total += v[i].j.total;
+		for (c = 0; c < OUT__COUNT; c++)
+			count[c] += v[i].j.count[c];
+	}
+	for (done = 0, c = 0; c < OUT__COUNT; c++)
+		done += count[c];
+	missing = n - (uint32_t)o->ndirs;
+	if (o->json) {
+		printf("{\"shards\":%u,\"present\":%d,\"missing\":[", n, o->ndirs);
+		for (first = 1, k = 1; k <= n && missing > 0; k++) {
+			for (i = 0; i < o->ndirs && v[i].j.shard_k != k; i++)
+				;
+			if (i == o->ndirs) {
+				printf("%s%u", first ? "" : ",", k);
+				first = 0;
+			}
+		}
+		printf("],\"state\":\"%s\",\"total\":%llu,\"done\":%llu,\"pending\":%llu",
+		    job_state_name(state), (unsigned long long)total, (unsigned long long)done,
+		    (unsigned long long)(total - done));
+		for (c = 0; c < OUT__COUNT; c++)
+			printf(",\"%s\":%llu", outcome_name(c), (unsigned long long)count[c]);
+		fputs(",\"jobs\":[", stdout);
+		for (i = 0; i < o->ndirs; i++) {
+			printf("%s{\"state_dir\":", i ? "," : "");
+			json_str(stdout, v[i].dir, strlen(v[i].dir));
+			printf(",\"shard\":%u,", v[i].j.shard_k);
+			job_json_fields(stdout, &v[i].j, v[i].state);
+			putchar('}');
+		}
+		fputs("]}\n", stdout);
+	} else {
+		printf("%-10s %d of %u\n", "shards", o->ndirs, n);
+		if (missing > 0) {
+			printf("%-10s", "missing");
+			for (k = 1; k <= n; k++) {
+				for (i = 0; i < o->ndirs && v[i].j.shard_k != k; i++)
+					;
+				if (i == o->ndirs)
+					printf(" %u", k);
+			}
+			putchar('\n');
+		}
+		printf("%-10s %s\n", "state", job_state_name(state));
+		printf("%-10s %s\n", "handler", sup_esc(v[0].j.handler, strlen(v[0].j.handler)));
+		printf("%-10s %llu known, %llu done, %llu pending\n", "files", (unsigned long long)total,
+		    (unsigned long long)done, (unsigned long long)(total - done));
+		for (c = 0; c < OUT__COUNT; c++)
+			printf("%-10s %llu\n", outcome_name(c), (unsigned long long)count[c]);
+		for (i = 0; i < o->ndirs; i++) {
+			printf("shard %u/%u  %-11s %llu/%llu done, %llu not ok  %s  ", v[i].j.shard_k, n,
+			    job_state_name(v[i].state), (unsigned long long)done_of(&v[i].j),
+			    (unsigned long long)v[i].j.total,
+			    (unsigned long long)(done_of(&v[i].j) - v[i].j.count[OUT_OK]), v[i].j.name);
+			text_escaped(stdout, v[i].dir, strlen(v[i].dir));
+			printf("%s\n", v[i].state == JOB_INTERRUPTED ?
+			    "  (resumable: run its command again)" : "");
+		}
+	}
+	merge_close(v, o->ndirs);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
 }
 
 int
@@ -195,7 +402,10 @@ report_status(int argc, char **argv)
 	store *st;
 	int i, state;
 
-	report_args(argc, argv, &o, 0, "corral status [-s DIR] [JOB] [--json] [--utc]");
+	report_args(argc, argv, &o, 0, "corral status [-s DIR] [JOB] [--json] [--utc] | "
+	    "status --merge DIR... [--job NAME] [--json]");
+	if (o.merge)
+		return merge_status(&o);
 	st = report_open(&o);
 	report_find(st, &o, &j);
 	state = state_of(st, &j);
@@ -225,6 +435,7 @@ report_status(int argc, char **argv)
 struct results_ctx {
 	struct report_opts *o;
 	const char *job;
+	const struct shard_view *shard;	/* --merge: where the outcomes come from */
 };
 
 static int
@@ -234,8 +445,39 @@ results_one(uint64_t seq, const char *path, size_t plen, const struct store_outc
 
 	if (o == NULL)
 		return 0;
+	if (!rows_shows(&c->o->rows, o->status))
+		return 0;
+	if (c->o->json && c->shard) {
+		json_outcome_open(stdout, c->job, seq, path, plen, o);
+		fputs(",\"state_dir\":", stdout);
+		json_str(stdout, c->shard->dir, strlen(c->shard->dir));
+		printf(",\"shard\":%u,\"shards\":%u}\n", c->shard->j.shard_k, c->shard->j.shard_n);
+		return ferror(stdout) ? 1 : 0;
+	}
+	if (c->shard && c->o->rows.form == ROWS_TEXT)
+		printf("%u/%u  ", c->shard->j.shard_k, c->shard->j.shard_n);
 	rows_put(&c->o->rows, stdout, c->job, seq, path, plen, o);
 	return ferror(stdout) ? 1 : 0;
+}
+
+/* Every shard's outcomes: by DIR in the order given, then by seq. */
+static int
+merge_results(const struct report_opts *o)
+{
+	struct shard_view *v = merge_open(o);
+	struct results_ctx c;
+	int i;
+
+	for (i = 0; i < o->ndirs; i++) {
+		c.o = (struct report_opts *)o;
+		c.job = v[i].j.name;
+		c.shard = &v[i];
+		if (store_results_each(v[i].st, v[i].j.id, results_one, &c) < 0)
+			log_diex(EXIT_USAGE, "%s: unable to read results: %s",
+			    sup_esc(v[i].dir, strlen(v[i].dir)), store_strerror(v[i].st));
+	}
+	merge_close(v, o->ndirs);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
 }
 
 int
@@ -247,11 +489,14 @@ report_results(int argc, char **argv)
 	store *st;
 
 	report_args(argc, argv, &o, 1, "corral results [-s DIR] [JOB] [--json|--csv|--format FMT] "
-	    "[--failed|--status LIST]");
+	    "[--failed|--status LIST] | results --merge DIR... [--job NAME] [--json] [--failed]");
+	if (o.merge)
+		return merge_results(&o);
 	st = report_open(&o);
 	report_find(st, &o, &j);
 	c.o = &o;
 	c.job = j.name;
+	c.shard = NULL;
 	if (store_results_each(st, j.id, results_one, &c) < 0)
 		log_diex(EXIT_USAGE, "unable to read results: %s", store_strerror(st));
 	store_close(st);

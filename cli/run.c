@@ -21,6 +21,7 @@
 #include "cli/report.h"
 #include "common/log.h"
 #include "common/parse.h"
+#include "common/shard.h"
 #include "ipc/ctl.h"
 #include "ipc/jobopts.h"
 #include "supervisor/http.h"
@@ -110,6 +111,9 @@ cli_usage(FILE *f)
 "      --halt-on-error R  halt when the share of files not ok exceeds R (0.1 or 10%)\n"
 "      --halt-min-sample N  ... once N files are done (default 10)\n"
 "      --job NAME         job name (default: derived from the inputs and handler)\n"
+"      --shard K/N        only the files of shard K of N (1 <= K <= N <= 65536),\n"
+"                         by a hash of each path under its input; every shard\n"
+"                         walks every directory (docs/shards.md)\n"
 "      --priority N       the job's weight, 1 to 100, when jobs share children\n"
 "                         (default 10)\n"
 "      --json             one JSON object per file on stdout as it is recorded\n"
@@ -182,7 +186,7 @@ enum {
 	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_EXTRACT_SUSPICIOUS,
 	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET,
 	OPT_HOST_WAIT, OPT_HTTP, OPT_METRICS_FILE, OPT_DRY_RUN, OPT_TAG, OPT_KEEP_ORDER,
-	OPT_NO_OUTPUT, OPT_RESULTS, OPT_STALL, OPT_MAX_TASKS, OPT_MAX_RSS
+	OPT_NO_OUTPUT, OPT_RESULTS, OPT_STALL, OPT_MAX_TASKS, OPT_MAX_RSS, OPT_SHARD
 };
 
 #define NOT_JOB	(-1)
@@ -250,6 +254,7 @@ static const struct run_option {
 	{ "max-tasks-per-child", required_argument, OPT_MAX_TASKS, CTL_GIVEN_MAX_TASKS, V_NUM, 0,
 	    UINT32_MAX },
 	{ "max-child-rss", required_argument, OPT_MAX_RSS, CTL_GIVEN_MAX_RSS, V_SIZE, 0, UINT64_MAX / 2 },
+	{ "shard", required_argument, OPT_SHARD, CTL_GIVEN_SHARD, V_NONE, 0, 0 },
 };
 #define RUN_OPTIONS	(sizeof run_options / sizeof run_options[0])
 
@@ -510,6 +515,11 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 		break;
 	case OPT_WAIT:
 		o->wait = on;
+		break;
+	case OPT_SHARD:
+		if (shard_parse(arg, &o->spec.shard_k, &o->spec.shard_n) < 0)
+			return refuse(err, len, "--shard: '%s' is not K/N with 1 <= K <= N <= %u",
+			    sup_esc(arg, strlen(arg)), SHARD_MAX);
 		break;
 	case OPT_SOCKET:
 		o->socket = arg;

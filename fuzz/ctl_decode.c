@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/shard.h"
 #include "fuzz/fuzz.h"
 #include "ipc/ctl.h"
 #include "ipc/ipc.h"
@@ -100,6 +101,8 @@ bounds(const uint8_t *body, size_t len, const struct ctl_msg *m)
 		field(body, len, m->submit.extract, m->submit.extract_len, CTL_PATH_MAX);
 		CHECK(m->submit.extract_len == 0 || m->submit.extract[0] == '/');
 		CHECK((m->submit.given & ~CTL_GIVEN_ALL) == 0);
+		CHECK(m->submit.shard_k <= m->submit.shard_n && m->submit.shard_n <= SHARD_MAX &&
+		    (m->submit.shard_k == 0) == (m->submit.shard_n == 0));
 		break;
 	case CTL_STATUS: case CTL_RESULTS: case CTL_PAUSE: case CTL_RESUME:
 	case CTL_CANCEL: case CTL_DELETE: case CTL_RETRY: case CTL_WATCH:

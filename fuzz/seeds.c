@@ -204,7 +204,8 @@ ctl_seeds(void)
 			    .arg = "bsdtar -tf {}", .arg_len = 13, .timeout_ms = 60000, .retries = 1,
 			    .halt_rate = 0.1, .halt_min = 10, .priority = 50, .extract = "/var/out",
 			    .extract_len = 8, .opts = o, .wait = 1,
-			    .given = 1u << CTL_GIVEN_EXEC | 1u << CTL_GIVEN_TIMEOUT };
+			    .given = 1u << CTL_GIVEN_EXEC | 1u << CTL_GIVEN_TIMEOUT, .shard_k = 3,
+			    .shard_n = 4 };
 			break;
 		case 3: m.type = CTL_JOBS; break;
 		case 4: m.type = CTL_STATUS, m.target = (struct ctl_target){ "nightly", 7, 0, 0 }; break;

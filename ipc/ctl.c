@@ -159,6 +159,10 @@ ctl_put(struct ipc_buf *b, const struct ctl_msg *m)
 			fs_uint(&fs, F_STALL, s->stall_ms);
 		if (s->timeout_pct != 0)
 			fs_uint(&fs, F_TIMEOUT_PCT, s->timeout_pct);
+		if (s->shard_n) {
+			fs_uint(&fs, F_SHARD_K, s->shard_k);
+			fs_uint(&fs, F_SHARD_N, s->shard_n);
+		}
 		break;
 	}
 	case CTL_JOBS:
@@ -323,6 +327,8 @@ ctl_decode(const uint8_t *body, size_t len, uint64_t accept, struct ctl_msg *out
 		s->given = fs.seen & FBIT(F_GIVEN) ? v[F_GIVEN].u : CTL_GIVEN_ALL;
 		s->stall_ms = v[F_STALL].u;
 		s->timeout_pct = (uint32_t)v[F_TIMEOUT_PCT].u;
+		s->shard_k = (uint32_t)v[F_SHARD_K].u;
+		s->shard_n = (uint32_t)v[F_SHARD_N].u;
 		break;
 	}
 	case CTL_STATUS:

@@ -70,6 +70,7 @@ enum ctl_given {
 	CTL_GIVEN_STALL,		/* "stall": stall_ms */
 	CTL_GIVEN_MAX_TASKS,		/* "max-tasks-per-child": opts' max_tasks */
 	CTL_GIVEN_MAX_RSS,		/* "max-child-rss": opts' max_rss, max_rss_hard */
+	CTL_GIVEN_SHARD,		/* "shard": shard_k, shard_n */
 	CTL_GIVEN__N
 };
 #define CTL_GIVEN_ALL	((UINT64_C(1) << CTL_GIVEN__N) - 1)
@@ -155,6 +156,8 @@ struct ctl_submit {			/* CTL_SUBMIT: a job's spec */
 					 * out when CTL_GIVEN_ALL, and absent reads so */
 	uint64_t stall_ms;		/* optional: 0 (off), or 200..CTL_TIMEOUT_MAX */
 	uint32_t timeout_pct;		/* optional: 0 (off), or 1..100000 */
+	uint32_t shard_k, shard_n;	/* --shard K/N; optional, both or neither:
+					 * 1 <= K <= N <= SHARD_MAX; 0 when none */
 };
 
 /* The job a request acts on: STATUS, RESULTS, PAUSE, RESUME, CANCEL,

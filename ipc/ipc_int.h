@@ -29,6 +29,8 @@ enum ipc_field {
 	F_DONE, F_TEXT,
 	/* Added later, each where it belongs. */
 	F_WHAT, F_LIMIT, F_STALL, F_TIMEOUT_PCT,
+	/* Requests again. */
+	F_SHARD_K, F_SHARD_N,
 	F_COUNT
 };
 /* A set of fields: bit f is field f. 128 bits, room for every field of

@@ -13,6 +13,7 @@
 #include <msgpack.h>
 
 #include "common/utf8.h"
+#include "common/shard.h"
 #include "ipc/ctl.h"
 #include "ipc/ipc.h"
 #include "ipc/ipc_int.h"
@@ -202,6 +203,8 @@ static const struct field {
 	[F_TIMEOUT_PCT] = UINTF("timeout_pct", 0, 100000),
 	[F_WHAT] = FIELD("what", K_STR, 0, IPC_PROGRESS_WHAT_MAX, R_UTF8, NULL, 0,
 	    " is not UTF-8 or holds a NUL byte"),
+	[F_SHARD_K] = UINTF("shard_k", 1, SHARD_MAX),
+	[F_SHARD_N] = UINTF("shard_n", 1, SHARD_MAX),
 };
 
 _Static_assert(F_COUNT <= 128, "a message's fields are the bits of a fieldset");
@@ -232,7 +235,7 @@ static const struct {
 	    FBIT(F_TIMEOUT) | FBIT(F_RETRIES) | FBIT(F_HALT_RATE) | FBIT(F_HALT_MIN) |
 	    FBIT(F_PRIORITY) | FBIT(F_COPTS) | FBIT(F_WAIT),
 	    FBIT(F_NAME) | FBIT(F_CARG) | FBIT(F_EXTRACT) | FBIT(F_GIVEN) | FBIT(F_STALL) |
-	    FBIT(F_TIMEOUT_PCT) },
+	    FBIT(F_TIMEOUT_PCT) | FBIT(F_SHARD_K) | FBIT(F_SHARD_N) },
 	[CTL_JOBS] = { FBIT(F_T) | FBIT(F_RID), 0 },
 	[CTL_STATUS] = JOB_REQUEST,
 	[CTL_RESULTS] = { FBIT(F_T) | FBIT(F_RID) | FBIT(F_REF) | FBIT(F_FAILED) | FBIT(F_AFTER), 0 },
@@ -603,6 +606,10 @@ ipc_fields_check(struct ipc_fields *fs, const char **why)
 	}
 	if (t == IPC_HELLO && v[F_V].u != IPC_PROTO_VERSION)
 		return refuse(why, "unsupported protocol version");
+	/* A shard is K of N: both, and K <= N. */
+	if (t == CTL_SUBMIT && (!(seen & FBIT(F_SHARD_K)) != !(seen & FBIT(F_SHARD_N)) ||
+	    v[F_SHARD_K].u > v[F_SHARD_N].u))
+		return refuse(why, "shard_k and shard_n: both or neither, shard_k <= shard_n");
 	if (t == CTL_EVENT) {
 		/* The file's fields come with an outcome, and only with it. */
 		if (v[F_KIND].u == CTL_EV_OUTCOME ? lacking(ROW_MUST, seen, why) < 0 :

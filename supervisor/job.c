@@ -303,6 +303,8 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 	memcpy(j->rec.extract, spec.extract, sizeof spec.extract);
 	j->rec.stall_ms = spec.stall_ms;
 	j->rec.timeout_pct = spec.timeout_pct;
+	j->rec.shard_k = spec.shard_k;
+	j->rec.shard_n = spec.shard_n;
 	j->rec.state = JOB_RUNNING;
 	j->rec.finished_ms = 0;
 	j->rec.reason[0] = '\0';
@@ -328,8 +330,10 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 	if (o->has_owner)
 		job_set_owner(j, o->owner);
 	j->scan = scan_new(j->inputs, j->ninputs, o->list_sep, j->listfd, NULL, s->opts.state_dir);
-	if (j->scan)
+	if (j->scan) {
 		scan_guard(j->scan, owner_enters, j);
+		scan_shard(j->scan, j->rec.shard_k, j->rec.shard_n);
+	}
 	if (j->scan == NULL) {
 		failed(err, errlen, errno, "unable to start the scan");
 		goto fail;
@@ -430,8 +434,10 @@ job_adopt(struct sup *s, const struct store_job *rec, char *err, size_t errlen)
 				job_set_owner(j, (uid_t)rec->owner);
 			j->scan = scan_new(j->inputs, j->ninputs, in.sep, j->listfd, j->prefix,
 			    s->opts.state_dir);
-			if (j->scan)
+			if (j->scan) {
 				scan_guard(j->scan, owner_enters, j);
+				scan_shard(j->scan, j->rec.shard_k, j->rec.shard_n);
+			}
 			if (j->scan == NULL) {
 				failed(err, errlen, errno, "unable to start the scan");
 				goto fail;
@@ -625,6 +631,7 @@ job_rescan(struct job *j)
 	if (j->scan == NULL)
 		return -1;
 	scan_guard(j->scan, owner_enters, j);
+	scan_shard(j->scan, j->rec.shard_k, j->rec.shard_n);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include <msgpack.h>
 
+#include "common/shard.h"
 #include "ipc/jobopts.h"
 #include "ipc/ipc.h"
 #include "supervisor/record.h"
@@ -41,7 +42,8 @@ rec_job_encode(const struct store_job *j, msgpack_sbuffer *sb)
 	n += !!(j->has & STORE_HAS_TIMEOUT) + !!(j->has & STORE_HAS_RETRIES) +
 	    !!(j->has & STORE_HAS_OPTS) + !!(j->has & STORE_HAS_INPUTS) +
 	    !!(j->has & STORE_HAS_LIST) + 2 * !!(j->has & STORE_HAS_HALT) +
-	    !!(j->has & STORE_HAS_EXTRACT) + 2 * !!(j->has & STORE_HAS_STALL);
+	    !!(j->has & STORE_HAS_EXTRACT) + 2 * !!(j->has & STORE_HAS_STALL) +
+	    !!(j->has & STORE_HAS_SHARD);
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	r |= msgpack_pack_map(&pk, n);
 	r |= sbuf_pack_u64(&pk, "id", j->id);
@@ -92,6 +94,9 @@ rec_job_encode(const struct store_job *j, msgpack_sbuffer *sb)
 		r |= sbuf_pack_u64(&pk, "stall", j->stall_ms);
 		r |= sbuf_pack_u64(&pk, "timeout_pct", j->timeout_pct);
 	}
+	if (j->has & STORE_HAS_SHARD)
+		r |= msgpack_pack_str_with_body(&pk, "shard", 5) | msgpack_pack_array(&pk, 2) |
+		    msgpack_pack_uint32(&pk, j->shard_k) | msgpack_pack_uint32(&pk, j->shard_n);
 	return r ? -1 : 0;
 }
 
@@ -143,6 +148,27 @@ opts_decode(struct store_job *j, const msgpack_object *x)
 		j->opts_raw_len = sb.size;
 	}
 	msgpack_sbuffer_destroy(&sb);
+}
+
+/* --shard K/N as [K, N], [0, 0] for none; anything else counts as absent. */
+static void
+shard_decode(struct store_job *j, const msgpack_object *x)
+{
+	const msgpack_object *a;
+	uint64_t k, n;
+
+	if (x->type != MSGPACK_OBJECT_ARRAY || x->via.array.size != 2)
+		return;
+	a = x->via.array.ptr;
+	if (a[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER || a[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+		return;
+	k = a[0].via.u64;
+	n = a[1].via.u64;
+	if (k > n || n > SHARD_MAX || (k == 0) != (n == 0))
+		return;
+	j->shard_k = (uint32_t)k;
+	j->shard_n = (uint32_t)n;
+	j->has |= STORE_HAS_SHARD;
 }
 
 /* Decodes a record's bytes into u after checking them. 0 or -1. */
@@ -221,8 +247,10 @@ rec_job_decode(const void *p, size_t len, struct store_job *j)
 		} else if (key_is(k, "stall")) {
 			j->stall_ms = as_u64(x);
 			j->has |= STORE_HAS_STALL;
-		} else if (key_is(k, "timeout_pct"))
+		} else if (key_is(k, "timeout_pct")) {
 			j->timeout_pct = (uint32_t)as_u64(x);
+		} else if (key_is(k, "shard"))
+			shard_decode(j, x);
 		else if (key_is(k, "count") && x->type == MSGPACK_OBJECT_ARRAY)
 			for (c = 0; c < x->via.array.size && c < OUT__COUNT; c++)
 				j->count[c] = as_u64(&x->via.array.ptr[c]);

@@ -5,7 +5,9 @@
  * followed (dispatch records them as skipped). Memory is the entry names of
  * the directories on the current path, never the whole tree. Relative
  * paths are yielded as named and looked up under the job's directory (its
- * prefix), so a job resumed from elsewhere sees the same files. */
+ * prefix), so a job resumed from elsewhere sees the same files. With
+ * --shard K/N only the paths of shard K are yielded (docs/shards.md):
+ * every shard walks every directory. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/shard.h"
 #include "supervisor/sup.h"
 
 #define READ_CHUNK	1024	/* entries read from a directory per step */
@@ -53,6 +56,8 @@ struct scan {
 	char full[PATH_MAX * 2];	/* prefix and path, for a system call */
 	int (*may_enter)(const struct stat *, void *);	/* or NULL */
 	void *may_arg;
+	uint32_t shard_k, shard_n;	/* --shard K/N; n 0: every path */
+	size_t root_off;	/* where a walked path's part under its input starts */
 };
 
 void
@@ -60,6 +65,57 @@ scan_guard(struct scan *sc, int (*may_enter)(const struct stat *, void *), void 
 {
 	sc->may_enter = may_enter;
 	sc->may_arg = arg;
+}
+
+void
+scan_shard(struct scan *sc, uint32_t k, uint32_t n)
+{
+	sc->shard_k = k;
+	sc->shard_n = n;
+}
+
+/* Whether the path rel (relative to its input root) is this scan's. */
+static int
+kept(const struct scan *sc, const char *rel, size_t len)
+{
+	return sc->shard_n == 0 || shard_of(rel, len, sc->shard_n) == sc->shard_k;
+}
+
+/* A walked path, relative to the input directory it was found under. */
+static int
+kept_walked(const struct scan *sc, const char *path, size_t len)
+{
+	size_t off = sc->root_off < len ? sc->root_off : len;
+
+	return kept(sc, path + off, len - off);
+}
+
+const char *
+scan_base_name(const char *in, size_t *len)
+{
+	size_t n = strlen(in);
+	const char *slash;
+
+	while (n > 1 && in[n - 1] == '/')
+		n--;
+	slash = memrchr(in, '/', n);
+	if (slash && (size_t)(slash - in) + 1 < n) {
+		n -= (size_t)(slash + 1 - in);
+		in = slash + 1;
+	}
+	*len = n;
+	return in;
+}
+
+/* An input that is not walked (a file, a directory that cannot be read)
+ * is its own name: the last part of the path as named. */
+static int
+kept_input(const struct scan *sc, const char *in)
+{
+	size_t n;
+	const char *base = scan_base_name(in, &n);
+
+	return kept(sc, base, n);
 }
 
 /* The path to give the system: as is, or under the prefix. */
@@ -268,18 +324,21 @@ frame_read(struct frame *f)
 /* One directory entry or input path: recurse into directories, yield the
  * rest. Returns what fn returned, or 0. */
 static int
-visit(struct scan *sc, const char *path, size_t len, int is_dir, int regular, scan_fn fn, void *arg)
+visit(struct scan *sc, const char *path, size_t len, int is_dir, int regular, int mine, scan_fn fn,
+    void *arg)
 {
 	char why[300];
 	int r;
 
 	if (!is_dir)
-		return fn(path, len, regular, NULL, arg);
+		return mine ? fn(path, len, regular, NULL, arg) : 0;
 	r = push(sc, path, len);
 	if (r >= 0)
 		return 0;
 	if (sup_host_refused(errno))
 		return SCAN_REFUSED;
+	if (!mine)
+		return 0;
 	snprintf(why, sizeof why, "unable to read directory: %s", strerror(errno));
 	return fn(path, len, 0, why, arg);
 }
@@ -302,6 +361,8 @@ list_path(struct scan *sc, scan_fn fn, void *arg)
 	char why[160];
 	int cr;
 
+	if (!kept(sc, path, len))
+		return 0;
 	if (lstat(fs(sc, path), &sb) == 0)
 		return fn(path, len, S_ISREG(sb.st_mode), NULL, arg);
 	if (errno != ENOENT && errno != ENOTDIR)
@@ -400,7 +461,8 @@ scan_step(struct scan *sc, int budget, scan_fn fn, void *arg)
 						closedir(f->dir);
 					f->dir = NULL;
 					f->n = f->next = 0;
-					if (fn(f->path, f->len, 0, why, arg) < 0)
+					if (kept_walked(sc, f->path, f->len) &&
+					    fn(f->path, f->len, 0, why, arg) < 0)
 						return -1;
 				}
 				budget -= 16;
@@ -420,7 +482,8 @@ scan_step(struct scan *sc, int budget, scan_fn fn, void *arg)
 				return -1;
 			if (type == DT_UNKNOWN)
 				is_dir = lstat(fs(sc, path), &sb) == 0 && S_ISDIR(sb.st_mode);
-			r = visit(sc, path, len, is_dir, type == DT_REG, fn, arg);
+			r = visit(sc, path, len, is_dir, type == DT_REG, kept_walked(sc, path, len),
+			    fn, arg);
 			if (r == SCAN_REFUSED) {
 				/* The stack may have moved; this entry again. */
 				sc->stack[sc->depth - 1].next--;
@@ -459,13 +522,17 @@ scan_step(struct scan *sc, int budget, scan_fn fn, void *arg)
 			}
 
 			snprintf(why, sizeof why, "vanished before processing: %s", strerror(errno));
-			r = fn(in, strlen(in), 0, why, arg);
+			r = kept_input(sc, in) ? fn(in, strlen(in), 0, why, arg) : 0;
 		} else if (!S_ISDIR(sb.st_mode) && lstat(fs(sc, in), &lsb) == 0 && S_ISLNK(lsb.st_mode) &&
 		    (real = realpath(fs(sc, in), NULL)) != NULL) {
-			r = visit(sc, real, strlen(real), 0, S_ISREG(sb.st_mode), fn, arg);
+			r = visit(sc, real, strlen(real), 0, S_ISREG(sb.st_mode), kept_input(sc, in),
+			    fn, arg);
 			free(real);
-		} else
-			r = visit(sc, in, strlen(in), S_ISDIR(sb.st_mode), 0, fn, arg);
+		} else {
+			len = strlen(in);
+			sc->root_off = len + (len > 0 && in[len - 1] != '/');
+			r = visit(sc, in, len, S_ISDIR(sb.st_mode), 0, kept_input(sc, in), fn, arg);
+		}
 		if (r == SCAN_REFUSED) {
 			sc->next_input--;
 			return r;

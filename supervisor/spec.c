@@ -34,12 +34,14 @@ spec_name(const struct job_spec *o, const struct store_job *spec, const char *cw
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char dig[EVP_MAX_MD_SIZE];
 	unsigned dlen = 0;
-	char base[41];
-	const char *first = o->inputs[0], *slash;
+	char base[41], shard[32] = "";
+	const char *first = o->inputs[0];
 	size_t i, n = 0;
 	int k;
 
 	memset(dig, 0, sizeof dig);
+	if (spec->shard_n)
+		snprintf(shard, sizeof shard, "-%uof%u", spec->shard_k, spec->shard_n);
 	if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
 		EVP_DigestUpdate(md, cwd, strlen(cwd) + 1);
 		EVP_DigestUpdate(md, o->handler, strlen(o->handler) + 1);
@@ -52,18 +54,14 @@ spec_name(const struct job_spec *o, const struct store_job *spec, const char *cw
 		 * stay what they were. */
 		if (spec->has_list)
 			EVP_DigestUpdate(md, spec->list_id, sizeof spec->list_id);
+		/* Likewise only with --shard: the shards of one tree differ. */
+		if (spec->shard_n)
+			EVP_DigestUpdate(md, shard, strlen(shard) + 1);
 		EVP_DigestFinal_ex(md, dig, &dlen);
 	}
 	EVP_MD_CTX_free(md);
 	/* The base name of the first input, trailing slashes aside. */
-	n = strlen(first);
-	while (n > 1 && first[n - 1] == '/')
-		n--;
-	slash = memrchr(first, '/', n);
-	if (slash && (size_t)(slash - first) + 1 < n) {
-		n -= (size_t)(slash + 1 - first);
-		first = slash + 1;
-	}
+	first = scan_base_name(first, &n);
 	for (i = 0; i < n && i < sizeof base - 1; i++) {
 		char c = first[i];
 		base[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -73,7 +71,7 @@ spec_name(const struct job_spec *o, const struct store_job *spec, const char *cw
 	if (strcmp(first, "-") == 0 || i == 0 || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
 	    strcmp(base, "/") == 0)
 		snprintf(base, sizeof base, "%s", strcmp(first, "-") == 0 ? "stdin" : "job");
-	snprintf(out, len, "%s-%02x%02x%02x%02x", base, dig[0], dig[1], dig[2], dig[3]);
+	snprintf(out, len, "%s%s-%02x%02x%02x%02x", base, shard, dig[0], dig[1], dig[2], dig[3]);
 }
 
 int
@@ -156,6 +154,10 @@ spec_submitted(const struct job_spec *def, const struct ctl_submit *q, uint64_t 
 		spec->halt_min = q->halt_min;
 	if (GAVE(given, CTL_GIVEN_PRIORITY))
 		spec->priority = q->priority;
+	if (GAVE(given, CTL_GIVEN_SHARD)) {
+		spec->shard_k = q->shard_k;
+		spec->shard_n = q->shard_n;
+	}
 	if (GAVE(given, CTL_GIVEN_EXTRACT)) {
 		snprintf(extract, CTL_PATH_MAX + 1, "%.*s", (int)q->extract_len, q->extract);
 		spec->extract_dir = q->extract_len > 0 ? extract : NULL;
@@ -222,6 +224,8 @@ spec_fill(const struct job_spec *o, const char *cwd, struct store_job *rec)
 	rec->opts_raw_len = 0;
 	rec->stall_ms = o->stall_ms;
 	rec->timeout_pct = o->timeout_pct;
+	rec->shard_k = o->shard_n ? o->shard_k : 0;
+	rec->shard_n = o->shard_n;
 	rec->has = STORE_HAS_ALL;
 }
 
@@ -388,70 +392,97 @@ show_rate(char *out, size_t len, double rate)
 		snprintf(out, len, "%g%%", rate * 100);
 }
 
+static void
+show_shard(char *out, size_t len, const struct store_job *j)
+{
+	if (j->shard_n == 0)
+		snprintf(out, len, "off");
+	else
+		snprintf(out, len, "%u/%u", j->shard_k, j->shard_n);
+}
+
+/* The first option in which new differs from old, and its two values
+ * (len bytes each). A field the old record does not hold (it is older than
+ * the field) is not compared. 1 or 0. */
+int
+spec_differs(const struct store_job *old, const struct store_job *new, const char **optionp,
+    char *was, char *now, size_t len)
+{
+	const char *option = NULL;
+
+	if (strcmp(old->handler, new->handler) != 0) {
+		option = "-H";
+		snprintf(was, len, "%s", sup_esc(old->handler, strlen(old->handler)));
+		snprintf(now, len, "%s", sup_esc(new->handler, strlen(new->handler)));
+	} else if (strcmp(old->arg, new->arg) != 0) {
+		option = "-x";
+		snprintf(was, len, "%s", sup_esc(old->arg, strlen(old->arg)));
+		snprintf(now, len, "%s", sup_esc(new->arg, strlen(new->arg)));
+	} else if ((old->has & STORE_HAS_INPUTS) &&
+	    memcmp(old->inputs_id, new->inputs_id, sizeof old->inputs_id) != 0) {
+		option = "inputs";
+		snprintf(was, len, "%s", old->inputs);
+		snprintf(now, len, "%s%s", new->inputs, strcmp(old->inputs, new->inputs) == 0 ?
+		    " (named from another directory)" : "");
+	} else if ((old->has & STORE_HAS_LIST) && old->has_list && new->has_list &&
+	    memcmp(old->list_id, new->list_id, sizeof old->list_id) != 0) {
+		option = "the stdin list";
+		snprintf(was, len, "sha256:%02x%02x%02x%02x...", old->list_id[0],
+		    old->list_id[1], old->list_id[2], old->list_id[3]);
+		snprintf(now, len, "sha256:%02x%02x%02x%02x...", new->list_id[0],
+		    new->list_id[1], new->list_id[2], new->list_id[3]);
+	} else if ((old->has & STORE_HAS_TIMEOUT) && old->timeout_ms != new->timeout_ms) {
+		option = "--timeout";
+		show_ms(was, len, old->timeout_ms);
+		show_ms(now, len, new->timeout_ms);
+	} else if ((old->has & STORE_HAS_RETRIES) && old->retries != new->retries) {
+		option = "--retries";
+		snprintf(was, len, "%u", old->retries);
+		snprintf(now, len, "%u", new->retries);
+	} else if ((old->has & STORE_HAS_HALT) && old->halt_rate != new->halt_rate &&
+	    !(old->halt_rate > 0 && new->halt_rate > 0 &&
+	    fabs(old->halt_rate - new->halt_rate) <= 1e-12 * new->halt_rate)) {
+		option = "--halt-on-error";
+		show_rate(was, len, old->halt_rate);
+		show_rate(now, len, new->halt_rate);
+	} else if ((old->has & STORE_HAS_HALT) && old->halt_min != new->halt_min) {
+		option = "--halt-min-sample";
+		snprintf(was, len, "%llu", (unsigned long long)old->halt_min);
+		snprintf(now, len, "%llu", (unsigned long long)new->halt_min);
+	} else if ((old->has & STORE_HAS_EXTRACT) && strcmp(old->extract, new->extract) != 0) {
+		option = "--extract";
+		snprintf(was, len, "%s", old->extract[0] ?
+		    sup_esc(old->extract, strlen(old->extract)) : "off");
+		snprintf(now, len, "%s", new->extract[0] ?
+		    sup_esc(new->extract, strlen(new->extract)) : "off");
+	} else if ((old->has & STORE_HAS_STALL) && old->stall_ms != new->stall_ms) {
+		option = "--stall";
+		show_ms(was, len, old->stall_ms);
+		show_ms(now, len, new->stall_ms);
+	} else if ((old->has & STORE_HAS_STALL) && old->timeout_pct != new->timeout_pct) {
+		option = "--timeout";
+		show_pct(was, len, old->timeout_pct);
+		show_pct(now, len, new->timeout_pct);
+	} else if ((old->has & STORE_HAS_SHARD) &&
+	    (old->shard_k != new->shard_k || old->shard_n != new->shard_n)) {
+		option = "--shard";
+		show_shard(was, len, old);
+		show_shard(now, len, new);
+	} else if (!(old->has & STORE_HAS_OPTS) || !opts_diff(old, new, &option, was, now, len))
+		return 0;
+	*optionp = option;
+	return 1;
+}
+
 /* Whether this command asks another spec of a job that exists: the first
- * option that differs, old and new, in why. A field the old record does
- * not hold (it is older than the field) is not compared. 1 or 0. */
+ * option that differs, old and new, in why. 1 or 0. */
 int
 spec_diff(const struct store_job *old, const struct store_job *new, char *why, size_t len)
 {
 	char was[4200], now[4200];
 	const char *option = NULL;
 
-	if (strcmp(old->handler, new->handler) != 0) {
-		option = "-H";
-		snprintf(was, sizeof was, "%s", sup_esc(old->handler, strlen(old->handler)));
-		snprintf(now, sizeof now, "%s", sup_esc(new->handler, strlen(new->handler)));
-	} else if (strcmp(old->arg, new->arg) != 0) {
-		option = "-x";
-		snprintf(was, sizeof was, "%s", sup_esc(old->arg, strlen(old->arg)));
-		snprintf(now, sizeof now, "%s", sup_esc(new->arg, strlen(new->arg)));
-	} else if ((old->has & STORE_HAS_INPUTS) &&
-	    memcmp(old->inputs_id, new->inputs_id, sizeof old->inputs_id) != 0) {
-		option = "inputs";
-		snprintf(was, sizeof was, "%s", old->inputs);
-		snprintf(now, sizeof now, "%s%s", new->inputs, strcmp(old->inputs, new->inputs) == 0 ?
-		    " (named from another directory)" : "");
-	} else if ((old->has & STORE_HAS_LIST) && old->has_list && new->has_list &&
-	    memcmp(old->list_id, new->list_id, sizeof old->list_id) != 0) {
-		option = "the stdin list";
-		snprintf(was, sizeof was, "sha256:%02x%02x%02x%02x...", old->list_id[0],
-		    old->list_id[1], old->list_id[2], old->list_id[3]);
-		snprintf(now, sizeof now, "sha256:%02x%02x%02x%02x...", new->list_id[0],
-		    new->list_id[1], new->list_id[2], new->list_id[3]);
-	} else if ((old->has & STORE_HAS_TIMEOUT) && old->timeout_ms != new->timeout_ms) {
-		option = "--timeout";
-		show_ms(was, sizeof was, old->timeout_ms);
-		show_ms(now, sizeof now, new->timeout_ms);
-	} else if ((old->has & STORE_HAS_RETRIES) && old->retries != new->retries) {
-		option = "--retries";
-		snprintf(was, sizeof was, "%u", old->retries);
-		snprintf(now, sizeof now, "%u", new->retries);
-	} else if ((old->has & STORE_HAS_HALT) && old->halt_rate != new->halt_rate &&
-	    !(old->halt_rate > 0 && new->halt_rate > 0 &&
-	    fabs(old->halt_rate - new->halt_rate) <= 1e-12 * new->halt_rate)) {
-		option = "--halt-on-error";
-		show_rate(was, sizeof was, old->halt_rate);
-		show_rate(now, sizeof now, new->halt_rate);
-	} else if ((old->has & STORE_HAS_HALT) && old->halt_min != new->halt_min) {
-		option = "--halt-min-sample";
-		snprintf(was, sizeof was, "%llu", (unsigned long long)old->halt_min);
-		snprintf(now, sizeof now, "%llu", (unsigned long long)new->halt_min);
-	} else if ((old->has & STORE_HAS_EXTRACT) && strcmp(old->extract, new->extract) != 0) {
-		option = "--extract";
-		snprintf(was, sizeof was, "%s", old->extract[0] ?
-		    sup_esc(old->extract, strlen(old->extract)) : "off");
-		snprintf(now, sizeof now, "%s", new->extract[0] ?
-		    sup_esc(new->extract, strlen(new->extract)) : "off");
-	} else if ((old->has & STORE_HAS_STALL) && old->stall_ms != new->stall_ms) {
-		option = "--stall";
-		show_ms(was, sizeof was, old->stall_ms);
-		show_ms(now, sizeof now, new->stall_ms);
-	} else if ((old->has & STORE_HAS_STALL) && old->timeout_pct != new->timeout_pct) {
-		option = "--timeout";
-		show_pct(was, sizeof was, old->timeout_pct);
-		show_pct(now, sizeof now, new->timeout_pct);
-	} else if (!(old->has & STORE_HAS_OPTS) ||
-	    !opts_diff(old, new, &option, was, now, sizeof was))
+	if (!spec_differs(old, new, &option, was, now, sizeof was))
 		return 0;
 	snprintf(why, len, "job %s was run with %s %s; this command has %s %s: a job's inputs and "
 	    "options are fixed when it starts; give --job NEWNAME to run this as a new job", old->name,

@@ -39,5 +39,9 @@ void spec_name(const struct job_spec *o, const struct store_job *spec, const cha
  * 1 with one line in why naming the first differing option, its old and
  * new value, and the way out; else 0. */
 int spec_diff(const struct store_job *old, const struct store_job *spec, char *why, size_t len);
+/* The same comparison, its answer in parts: the option (as the command
+ * line names it) and its old and new value, len bytes each. 1 or 0. */
+int spec_differs(const struct store_job *old, const struct store_job *spec, const char **option,
+    char *was, char *now, size_t len);
 
 #endif

@@ -71,12 +71,14 @@ struct store_job {
 	char extract[4096];		/* --extract DIR, absolute; "" when none */
 	uint64_t stall_ms;		/* --stall; 0: off */
 	uint32_t timeout_pct;		/* --timeout N%: N; 0: a fixed timeout */
+	uint32_t shard_k, shard_n;	/* --shard K/N; both 0 when none */
 };
 
 enum {
 	STORE_HAS_TIMEOUT = 1 << 0, STORE_HAS_RETRIES = 1 << 1, STORE_HAS_OPTS = 1 << 2,
 	STORE_HAS_INPUTS = 1 << 3, STORE_HAS_LIST = 1 << 4, STORE_HAS_HALT = 1 << 5,
-	STORE_HAS_EXTRACT = 1 << 6, STORE_HAS_STALL = 1 << 7, STORE_HAS_ALL = (1 << 8) - 1
+	STORE_HAS_EXTRACT = 1 << 6, STORE_HAS_STALL = 1 << 7, STORE_HAS_SHARD = 1 << 8,
+	STORE_HAS_ALL = (1 << 9) - 1
 };
 
 /* One outcome: what results holds per file. */

@@ -59,6 +59,7 @@ struct job_spec {
 	struct job_opts child;		/* what the children are told */
 	uint64_t stall_ms;		/* --stall; 0: off */
 	uint32_t timeout_pct;		/* --timeout N%: N; 0: off */
+	uint32_t shard_k, shard_n;	/* --shard K/N: 1 <= K <= N; N 0: none */
 };
 /* --stall's least: a child reports progress at most once per
  * IPC_PROGRESS_EVERY_MS, so less would kill a file between reports. */
@@ -481,6 +482,11 @@ typedef int (*scan_fn)(const char *path, size_t len, int regular, const char *er
 /* A directory is walked only if may_enter(its stat, arg) says 1; else it
  * is reported unreadable (Permission denied). */
 void scan_guard(struct scan *sc, int (*may_enter)(const struct stat *, void *), void *arg);
+/* The base name of an input as named, its trailing slashes aside: a
+ * pointer into in, and its length ("/" and "a/" are themselves). */
+const char *scan_base_name(const char *in, size_t *len);
+/* --shard K/N: only the paths of shard K (1..n) are yielded; n 0: all. */
+void scan_shard(struct scan *sc, uint32_t k, uint32_t n);
 /* Yields up to budget paths to fn. Returns 1 if more remain, 0 when done,
  * 2 when waiting for stdin, SCAN_REFUSED with errno when the host refused
  * to open a directory (sup_host_refused): nothing is yielded for it, and
