@@ -135,10 +135,11 @@ deps:
 $(B)/bench/floor: bench/floor.c $(B)/child/handlers/archive.o $(B)/child/result.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LDLIBS)
+# result.c sends a handler's progress frames (ipc/).
 $(B)/bench/floor: $(B)/child/archive/walk.o $(B)/child/archive/judge.o $(B)/child/archive/reasons.o \
-                 $(B)/child/archive/names.o $(B)/common/utf8.o $(B)/child/extract.o $(B)/child/extract_names.o \
+                 $(B)/child/archive/names.o $(B)/child/extract.o $(B)/child/extract_names.o \
                  $(B)/child/archive/zip.o $(B)/child/archive/formats.o $(B)/child/archive/survey.o \
-                 $(B)/ipc/jobopts.o
+                 $(IPC_OBJ) $(COMMON_OBJ)
 
 # What `corral check` costs a service's clients (bench/run.sh).
 $(B)/bench/checkbench: bench/checkbench.c $(IPC_OBJ) $(COMMON_OBJ)
