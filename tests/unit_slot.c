@@ -458,6 +458,8 @@ test_one_job_for_life(void)
 	ok(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT) > 0, "... its JOB and TASK sent");
 	close(sv[0]);
 	close(sv[1]);
+	ipc_buf_free(&sl->out);
+	sl->out_off = 0;
 	sl->sock = -1;
 	sl->q = sl->q_tail = NULL;
 	sl->nq = 0;
