@@ -75,6 +75,17 @@ found(const char *path, size_t len, int regular, const char *error, void *arg)
 	return 0;
 }
 
+static uint64_t
+done_of(const struct store_job *r)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < OUT__COUNT; i++)
+		n += r->count[i];
+	return n;
+}
+
 /* The stdin list into a memory file, digested as a run digests it
  * (docs/state.md: SHA-256 of the separator byte, then the list). */
 static int
@@ -145,9 +156,7 @@ run_dry(const struct run_cmd *o)
 		    sup_esc(o->pool.state_dir, strlen(o->pool.state_dir)));
 	else
 		fprintf(stderr, "corral: dry run: job %s (%s, %llu of %llu file%s done) would be "
-		    "resumed%s\n", name, job_state_name(rec.state),
-		    (unsigned long long)(rec.count[OUT_OK] + rec.count[OUT_FAILED] +
-		    rec.count[OUT_CRASHED] + rec.count[OUT_TIMEOUT] + rec.count[OUT_SKIPPED]),
+		    "resumed%s\n", name, job_state_name(rec.state), (unsigned long long)done_of(&rec),
 		    (unsigned long long)rec.total, plural_s(rec.total),
 		    rec.scanned ? "" : "; its inputs are walked again for files not yet found");
 	if (p.exec)

@@ -213,7 +213,10 @@ emit_top(struct output *out)
 	struct held top = out->h[0];
 	size_t i = 0, c;
 
-	out->h[0] = out->h[--out->n];
+	/* The last one takes the top's place; its old place is empty. */
+	out->n--;
+	out->h[0] = out->h[out->n];
+	out->h[out->n] = (struct held){ .seq = 0 };
 	for (;;) {
 		c = 2 * i + 1;
 		if (c >= out->n)

@@ -298,7 +298,7 @@ result_int(const void *mp, size_t len, const char *key, int64_t *v)
 		return 0;
 	}
 	if (b >= 0xe0) {
-		*v = (int8_t)b;
+		*v = (int64_t)b - 256;	/* a negative fixint */
 		return 0;
 	}
 	if (b >= 0xcc && b <= 0xcf) {
