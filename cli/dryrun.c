@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "cli/cli.h"
+#include "cli/report.h"
 #include "common/expand.h"
 #include "common/log.h"
 #include "supervisor/json.h"
@@ -73,17 +74,6 @@ found(const char *path, size_t len, int regular, const char *error, void *arg)
 		show(p, path, len, p->seq);
 	p->seq++;
 	return 0;
-}
-
-static uint64_t
-done_of(const struct store_job *r)
-{
-	uint64_t n = 0;
-	int i;
-
-	for (i = 0; i < OUT__COUNT; i++)
-		n += r->count[i];
-	return n;
 }
 
 /* The stdin list into a memory file, digested as a run digests it

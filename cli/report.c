@@ -156,7 +156,7 @@ report_find(store *st, const struct report_opts *o, struct store_job *j)
 	}
 }
 
-static uint64_t
+uint64_t
 done_of(const struct store_job *j)
 {
 	uint64_t n = 0;

@@ -12,6 +12,8 @@
 int report_status(int argc, char **argv);
 int report_results(int argc, char **argv);
 int report_jobs(int argc, char **argv);
+/* Files of a job's record with an outcome: the sum of its counts. */
+uint64_t done_of(const struct store_job *j);
 /* `corral metrics -s DIR`: the job-record series alone (supervisor/metrics.h). */
 int report_metrics(int argc, char **argv);
 
