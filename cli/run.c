@@ -98,6 +98,9 @@ cli_usage(FILE *f)
 "      --priority N       the job's weight, 1 to 100, when jobs share children\n"
 "                         (default 10)\n"
 "      --json             one JSON object per file on stdout as it is recorded\n"
+"      --reuse            a file whose content (SHA-256) matches an earlier ok\n"
+"                         outcome of the same handler and spec in this state\n"
+"                         directory is recorded ok, reused, without running\n"
 "  -0, --null             the stdin list ('-') is NUL-separated, not by newlines\n"
 "  -q, --quiet            no progress display\n"
 "  -v, --verbose          log every worker start and the descriptor count\n"
@@ -152,7 +155,7 @@ enum {
 	OPT_MAX_ENTRIES, OPT_MAX_BYTES, OPT_MAX_ENTRY_BYTES, OPT_MAX_RATIO, OPT_MAX_DEPTH,
 	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_EXTRACT_SUSPICIOUS,
 	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET,
-	OPT_HOST_WAIT, OPT_HTTP, OPT_METRICS_FILE
+	OPT_HOST_WAIT, OPT_HTTP, OPT_METRICS_FILE, OPT_REUSE
 };
 
 #define NOT_JOB	(-1)
@@ -207,6 +210,7 @@ static const struct run_option {
 	{ "memory-limit", required_argument, OPT_MEMORY, CTL_GIVEN_MEMORY_LIMIT, V_SIZE, 0, UINT64_MAX },
 	{ "user", required_argument, OPT_USER, NOT_JOB, V_NONE, 0, 0 },
 	{ "no-sandbox", no_argument, OPT_NO_SANDBOX, NOT_JOB, V_NONE, 0, 0 },
+	{ "reuse", no_argument, OPT_REUSE, CTL_GIVEN_REUSE, V_NONE, 0, 0 },
 	{ "null", no_argument, '0', NOT_JOB, V_NONE, 0, 0 },
 	{ "quiet", no_argument, 'q', NOT_JOB, V_NONE, 0, 0 },
 	{ "verbose", no_argument, 'v', NOT_JOB, V_NONE, 0, 0 },
@@ -368,6 +372,9 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 		break;
 	case OPT_ENTRY_SHA256:
 		ch->entry_sha256 = on;
+		break;
+	case OPT_REUSE:
+		ch->reuse = on;
 		break;
 	case OPT_FAIL_ON:
 		if (strcmp(arg, "suspicious") != 0)

@@ -67,6 +67,7 @@ enum ctl_given {
 	CTL_GIVEN_FORMATS,
 	CTL_GIVEN_EXTRACT_SUSPICIOUS,
 	CTL_GIVEN_MEMORY_LIMIT,		/* "memory-limit": the sandbox's */
+	CTL_GIVEN_REUSE,		/* "reuse" */
 	CTL_GIVEN__N
 };
 #define CTL_GIVEN_ALL	((UINT64_C(1) << CTL_GIVEN__N) - 1)

@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 /* Bump IPC_PROTO_VERSION when enum ipc_type or any payload changes. */
-#define IPC_PROTO_VERSION 5
+#define IPC_PROTO_VERSION 6
 #define IPC_FRAME_MAX     (4u << 20)	/* default bound on one frame's body */
 #define IPC_HDR           4		/* the length prefix */
 #define IPC_CHILD_FD      3		/* where a child finds its socket */
@@ -37,7 +37,12 @@ enum ipc_type {
 	IPC_FATAL  = 5,	/* child -> sup: {t, error}; before READY: do not
 			 * respawn; after: last words of a dying child */
 	IPC_READY  = 6,	/* child -> sup: {t, job}: set up for the job */
-	/* 7..15: unused. The control socket (ipc/ctl.h); every request
+	IPC_HASH   = 7,	/* child -> sup: {t, id, sha256}: with --reuse, the
+			 * running task's content digest, before its handler */
+	IPC_REUSE  = 8,	/* sup -> child: {t, id, reuse}: HASH's answer; 1:
+			 * an earlier outcome stands, answer ok and empty
+			 * without running the handler; 0: run it */
+	/* 9..15: unused. The control socket (ipc/ctl.h); every request
 	 * carries rid, and every answer echoes it. Client -> daemon: */
 	CTL_HELLO   = 16,	/* {rid, v}; answered by CTL_HELLO {rid, v, pid} */
 	CTL_SUBMIT  = 17,	/* {rid, a job spec}: OK, then EVENTs with wait */
@@ -93,7 +98,10 @@ struct ipc_msg {
 	const uint8_t *opts; size_t opts_len;	/* JOB: one msgpack map, validated, or empty */
 	const char *error;   size_t error_len;	/* RESULT, FATAL */
 	const uint8_t *result; size_t result_len; /* RESULT: one msgpack map, validated */
+	const uint8_t *sha256;		/* HASH: IPC_SHA256 bytes */
+	int reuse;			/* REUSE: 1 or 0 */
 };
+#define IPC_SHA256	32
 
 /* Encoding: each call appends one whole frame (length prefix included) to
  * *buf, growing it; returns 0, or -1 with errno ENOMEM or EMSGSIZE. */
@@ -118,9 +126,11 @@ int ipc_put_fatal(struct ipc_buf *b, const char *error, size_t elen);
 #define IPC_FATAL_FRAME_MAX	(IPC_HDR + 12 + IPC_FATAL_TEXT_MAX)
 size_t ipc_fatal_frame(uint8_t *buf, size_t cap, const char *error, size_t elen);
 int ipc_put_ready(struct ipc_buf *b, uint32_t job);
+int ipc_put_hash(struct ipc_buf *b, uint64_t id, const uint8_t sha256[IPC_SHA256]);
+int ipc_put_reuse(struct ipc_buf *b, uint64_t id, int reuse);
 
 /* Decodes one frame body (without its length prefix) of the child's wire:
- * types HELLO to READY, either direction; a control type is refused. Returns
+ * types HELLO to REUSE, either direction; a control type is refused. Returns
  * 0, or -1 with a static description of what was wrong in *why (valid until
  * the next refusal): not a map, unknown type, missing or mistyped field,
  * trailing bytes, a result that is not one well-formed msgpack map. On -1

@@ -27,13 +27,16 @@ enum ipc_field {
 	F_TOTAL, F_COUNTS, F_RUNS, F_WORKERS, F_REASON, F_SEQ, F_STATUS, F_ATTEMPTS,
 	F_DURATION, F_SIGNAL, F_EXIT, F_TAIL, F_SLOT, F_RUNNING, F_TASKS, F_RSS, F_KIND,
 	F_DONE, F_TEXT,
+	/* The child's wire, later: --reuse. */
+	F_SHA256, F_REUSE,
 	F_COUNT
 };
 #define FBIT(f)	(UINT64_C(1) << (f))
 
 /* The child's wire, both directions. */
 #define IPC_CHILD_TYPES	(IPC_BIT(IPC_HELLO) | IPC_BIT(IPC_JOB) | IPC_BIT(IPC_TASK) | \
-	IPC_BIT(IPC_RESULT) | IPC_BIT(IPC_FATAL) | IPC_BIT(IPC_READY))
+	IPC_BIT(IPC_RESULT) | IPC_BIT(IPC_FATAL) | IPC_BIT(IPC_READY) | \
+	IPC_BIT(IPC_HASH) | IPC_BIT(IPC_REUSE))
 
 /* One field's value. uint, bool (0 or 1) and a word's index in its
  * vocabulary are in u; a share in f; str and bin are p[0, n); an array is

@@ -137,6 +137,7 @@ static const struct {
 	INT("drop", sandbox.drop),
 	U32("uid", sandbox.uid),
 	U32("gid", sandbox.gid),
+	INT("reuse", reuse),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

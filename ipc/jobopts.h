@@ -68,6 +68,8 @@ struct job_opts {
 	int extract_suspicious;		/* archive: write out suspicious ones too, not
 					 * only clean ones */
 	struct sandbox_opts sandbox;
+	int reuse;			/* hash each file first (HASH): an earlier ok
+					 * outcome of the same spec may stand for it */
 };
 
 /* The defaults above. */

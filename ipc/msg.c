@@ -121,6 +121,28 @@ ipc_put_ready(struct ipc_buf *b, uint32_t job)
 }
 
 int
+ipc_put_hash(struct ipc_buf *b, uint64_t id, const uint8_t sha256[IPC_SHA256])
+{
+	struct ipc_fields fs;
+
+	fields_of(&fs, IPC_HASH);
+	fs_uint(&fs, F_ID, id);
+	fs_bytes(&fs, F_SHA256, sha256, IPC_SHA256);
+	return ipc_fields_put(b, &fs);
+}
+
+int
+ipc_put_reuse(struct ipc_buf *b, uint64_t id, int reuse)
+{
+	struct ipc_fields fs;
+
+	fields_of(&fs, IPC_REUSE);
+	fs_uint(&fs, F_ID, id);
+	fs_uint(&fs, F_REUSE, reuse != 0);
+	return ipc_fields_put(b, &fs);
+}
+
+int
 ipc_decode(const uint8_t *body, size_t len, struct ipc_msg *out, const char **why)
 {
 	struct ipc_fields fs;
@@ -143,6 +165,9 @@ ipc_decode(const uint8_t *body, size_t len, struct ipc_msg *out, const char **wh
 	FS_GET(&fs, F_OPTS, out->opts, out->opts_len);
 	FS_GET(&fs, F_ERROR, out->error, out->error_len);
 	FS_GET(&fs, F_RESULT, out->result, out->result_len);
+	if (fs.seen & FBIT(F_SHA256))
+		out->sha256 = v[F_SHA256].p;
+	out->reuse = (int)v[F_REUSE].u;
 	return 0;
 }
 

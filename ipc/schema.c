@@ -34,6 +34,7 @@ static const char *const type_names[IPC_TYPE_MAX] = {
 	[CTL_JOB] = "ctl_job", [CTL_ROW] = "ctl_row", [CTL_WORKER] = "ctl_worker",
 	[CTL_EVENT] = "ctl_event", [CTL_VERDICT] = "ctl_verdict", [CTL_END] = "ctl_end",
 	[CTL_METRICS] = "ctl_metrics", [CTL_TEXT] = "ctl_text",
+	[IPC_HASH] = "hash", [IPC_REUSE] = "reuse",
 };
 
 const char *
@@ -185,6 +186,8 @@ static const struct field {
 	[F_KIND] = WORDF("kind", event_words),
 	[F_DONE] = UINTF("done", 0, ANY),
 	[F_TEXT] = FIELD("text", K_STR, 1, CTL_CHUNK_MAX, R_NONE, NULL, 0, ""),
+	[F_SHA256] = BINF("sha256", IPC_SHA256, IPC_SHA256),
+	[F_REUSE] = BOOLF("reuse"),
 };
 
 _Static_assert(F_COUNT <= 64, "a message's fields are the bits of a uint64_t");
@@ -207,6 +210,8 @@ static const struct {
 	[IPC_RESULT] = { FBIT(F_T) | FBIT(F_ID) | FBIT(F_OK), FBIT(F_ERROR) | FBIT(F_RESULT) | FBIT(F_HOST) },
 	[IPC_FATAL] = { FBIT(F_T) | FBIT(F_ERROR), 0 },
 	[IPC_READY] = { FBIT(F_T) | FBIT(F_JOB), 0 },
+	[IPC_HASH] = { FBIT(F_T) | FBIT(F_ID) | FBIT(F_SHA256), 0 },
+	[IPC_REUSE] = { FBIT(F_T) | FBIT(F_ID) | FBIT(F_REUSE), 0 },
 
 	[CTL_HELLO] = { FBIT(F_T) | FBIT(F_RID) | FBIT(F_V), FBIT(F_PID) },
 	[CTL_SUBMIT] = { FBIT(F_T) | FBIT(F_RID) | FBIT(F_INPUTS) | FBIT(F_CHANDLER) |

@@ -205,6 +205,9 @@ slot_message(struct slot *sl, const uint8_t *body, size_t len)
 	case IPC_FATAL:
 		slot_step(sl, SE_WORDS, &in);
 		return;
+	case IPC_HASH:
+		slot_step(sl, SE_HASH, &in);
+		return;
 	default:
 		in.why = "unexpected message";
 		slot_step(sl, SE_BAD_FRAME, &in);

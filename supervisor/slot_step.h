@@ -23,6 +23,7 @@ enum slot_event {
 	SE_REAPED,
 	SE_STOP,		/* the supervisor stops */
 	SE_RECYCLE,		/* a fresh child wanted (another job's, or none) */
+	SE_HASH,		/* a HASH: --reuse asks about the running task */
 	SE__COUNT
 };
 

@@ -92,6 +92,9 @@ spec_check(const struct job_spec *o, char *err, size_t len)
 	if (o->child.extract_suspicious && o->child.fail_on_suspicious)
 		return snprintf(err, len, "--extract-suspicious with --fail-on suspicious: "
 		    "a failed archive is never extracted"), -1;
+	if (o->child.reuse && o->child.extract)
+		return snprintf(err, len, "--reuse with --extract: a reused outcome writes "
+		    "nothing out"), -1;
 	return 0;
 }
 
@@ -115,6 +118,7 @@ static const struct {
 	GIVEN_OPT(CTL_GIVEN_FORMATS, formats),
 	GIVEN_OPT(CTL_GIVEN_EXTRACT_SUSPICIOUS, extract_suspicious),
 	GIVEN_OPT(CTL_GIVEN_MEMORY_LIMIT, sandbox.memory_limit),
+	GIVEN_OPT(CTL_GIVEN_REUSE, reuse),
 };
 
 void
@@ -216,6 +220,36 @@ spec_fill(const struct job_spec *o, const char *cwd, struct store_job *rec)
 	rec->has = STORE_HAS_ALL;
 }
 
+void
+spec_reuse_key(const struct store_job *rec, uint8_t out[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	struct job_opts opts = rec->opts;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint8_t num[12];
+	unsigned dlen = 0;
+	int i;
+
+	memset(out, 0, 32);
+	opts.reuse = 0;
+	for (i = 0; i < 8; i++)
+		num[i] = (uint8_t)(rec->timeout_ms >> (56 - 8 * i));
+	for (i = 0; i < 4; i++)
+		num[8 + i] = (uint8_t)(rec->retries >> (24 - 8 * i));
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	if (md && job_opts_pack(&opts, &pk) == 0 && EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		EVP_DigestUpdate(md, rec->handler, strlen(rec->handler) + 1);
+		EVP_DigestUpdate(md, rec->arg, strlen(rec->arg) + 1);
+		EVP_DigestUpdate(md, num, sizeof num);
+		EVP_DigestUpdate(md, sb.data, sb.size);
+		EVP_DigestFinal_ex(md, out, &dlen);
+	}
+	msgpack_sbuffer_destroy(&sb);
+	EVP_MD_CTX_free(md);
+}
+
 /* How the spec's fields are named on the command line, and shown. */
 enum show { SHOW_NUM, SHOW_SIZE, SHOW_FLAG, SHOW_NOFLAG, SHOW_FORMATS };
 static const struct {
@@ -239,6 +273,7 @@ static const struct {
 	{ "drop", "--user", SHOW_FLAG },
 	{ "uid", "--user (uid)", SHOW_NUM },
 	{ "gid", "--user (gid)", SHOW_NUM },
+	{ "reuse", "--reuse", SHOW_FLAG },
 };
 
 static void
