@@ -6,7 +6,9 @@
 # command, another --max-entries or a run without --reuse runs the handler.
 # A deleted job's outcomes are never reused. kill -9 during a --reuse run
 # and the same command again: every file once.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-serve.sh"
+# The runs below read the state dirs, not a service.
+CORRAL_SOCKET=
 
 # The command: one line per run in runs.log; a file named *hold* waits
 # for the file gate first.
@@ -98,5 +100,32 @@ bad=$(jq -s -r 'INDEX(.seq|tostring) as $by | .[] | select(.reused) |
 is "$bad" "" "each reused outcome points at a recorded outcome of its content"
 ok "$([ "$(grep -vc hold runs.log)" -le 8 ]; echo $?)" \
     "the handler ran at most twice per content across the kill ($(grep -vc hold runs.log) runs)"
+
+# A service: submit carries --reuse; a deleted job's outcomes are never
+# reused, and nothing breaks for it.
+CORRAL_SOCKET=$SOCK
+start
+ok $? "a service started"
+sres() { CORRAL_SOCKET= "$CORRAL" results -s "$S" --json "$1"; }
+nreused() { sres "$1" | jq -r 'select(.reused) | .seq' | wc -l | tr -d ' '; }
+"$CORRAL" submit --wait -q -H sha256 --reuse --job d1 in2 > /dev/null 2>&1
+is "$?" 0 "submit --reuse --wait: exit 0"
+is "$(nreused d1)" 0 "the first job reuses nothing"
+"$CORRAL" submit --wait -q -H sha256 --reuse --job d2 in2 > /dev/null 2>&1
+is "$(nreused d2)" 2 "the second job of the same spec reuses both"
+d1=$("$CORRAL" status --json d1 | jq -r .id)
+is "$(sres d2 | jq -r .reused.job_id | sort -u)" "$d1" "... from the first"
+"$CORRAL" delete d1 2> /dev/null && "$CORRAL" delete d2 2> /dev/null
+is "$?" 0 "both deleted"
+"$CORRAL" submit --wait -q -H sha256 --reuse --job d3 in2 > /dev/null 2>&1
+is "$?" 0 "a job after the deletion: exit 0"
+is "$(sres d3 | jq -r .status | sort | uniq -c | tr -s ' ')" " 2 ok" "... both ok"
+is "$(nreused d3)" 0 "... and neither reuses a deleted job's outcome"
+"$CORRAL" submit --wait -q -H sha256 --reuse --job d4 in2 > /dev/null 2>&1
+d3=$("$CORRAL" status --json d3 | jq -r .id)
+is "$(sres d4 | jq -r .reused.job_id | sort -u)" "$d3" "the next one reuses the new outcomes"
+kill -TERM "$DPID"
+wait "$DPID"
+stop_notify
 
 done_testing
