@@ -745,7 +745,7 @@ store_reuse_find(store *st, const uint8_t key[32], const uint8_t sha256[32], uin
 {
 	struct store_outcome o;
 	uint8_t rk[64];
-	MDB_val k = { sizeof rk, rk }, v, ok;
+	MDB_val k = { sizeof rk, rk }, v, ok = { 0, NULL }, jk, jv;
 	MDB_txn *txn;
 	int rc, r = 0;
 
@@ -758,10 +758,14 @@ store_reuse_find(store *st, const uint8_t key[32], const uint8_t sha256[32], uin
 	if ((txn = rbegin(st)) == NULL)
 		return -1;
 	rc = mdb_get(txn, st->reuse, &k, &ok);
-	if (rc == 0 && ok.mv_size == TASK_KEY)
-		rc = mdb_get(txn, st->results, &ok, &v);
-	else if (rc == 0)
+	if (rc == 0 && ok.mv_size != TASK_KEY)
 		rc = MDB_NOTFOUND;
+	/* A deleted job's record goes first, its rows later: no record, no
+	 * reuse, whatever rows are left. */
+	jk.mv_size = 4;
+	jk.mv_data = ok.mv_data;
+	if (rc == 0 && (rc = mdb_get(txn, st->jobs, &jk, &jv)) == 0)
+		rc = mdb_get(txn, st->results, &ok, &v);
 	if (rc == 0 && rec_outcome_decode(v.mv_data, v.mv_size, &o) == 0 && o.status == OUT_OK &&
 	    o.sha256 != NULL && memcmp(o.sha256, sha256, 32) == 0 && o.reused_job == 0) {
 		*job = (uint32_t)store_get_be(ok.mv_data, 4);
