@@ -285,6 +285,10 @@ slot_nap(struct slot *sl)
 
 	if (!ev_is_active(&sl->rio) || s->stopping || sl->nq < NAP_QUEUE || sl->busy_n < 8)
 		return;
+	/* With --reuse, each task's HASH waits for our answer: a child that
+	 * waits on us has no work while we nap. */
+	if (sl->job != NULL && sl->job->rec.opts.reuse)
+		return;
 	/* Whole milliseconds: the loop's timers have no finer grain, and a
 	 * nap rounded up would leave the child idle. */
 	nap = floor(sl->nq / 2 * sl->busy_s / sl->busy_n * 1000) / 1000;	/* NOLINT(bugprone-integer-division): half the queue in whole tasks */
