@@ -239,7 +239,8 @@ mf=$(med mix:floor) mc=$(med mix:corral)
 bf=$(med big:floor) bc_=$(med big:corral)
 ts=$(med tiny:corral_sha256) tx=$(med tiny:xargs_sha256sum)
 ss=$(med sync:corral) sn=$(med sync:corral_nosync)
-dc=$(med dup:corral) dr=$(med dup:corral_reuse)
+dc=$(med dup:corral) dr=$(med dup:corral_reuse) dup_exec_row=""
+[ -n "$DUP_EXEC" ] && dup_exec_row=$'\n'"| the same, \`-x 'bsdtar -tf {}'\` | $(ratio "$(med dup:corral_exec)" "$(med dup:corral_exec_reuse)")× | — |"
 {
 cat <<EOF
 # Benchmarks
@@ -265,8 +266,7 @@ $(machine)
 | \`corral -H sha256\` vs \`xargs -P2 -n1 sha256sum\`, $N_TINY tiny files | $(ratio "$tx" "$ts")× | ≥ 10× |
 | supervisor CPU per file, small zips | $(echo "$ZIP_STATS" | jq -r .cpu_us_per_file) µs | ≤ 12 µs |
 | durable commits vs unsynced (time ratio) | $(ratio "$ss" "$sn")× | ≤ 1.05× |
-| \`--reuse\` on $N_DUP small zips, 80% copies: time without / with, \`-H archive\` | $(ratio "$dc" "$dr")× | — |
-$([ -n "$DUP_EXEC" ] && echo "| the same, \`-x 'bsdtar -tf {}'\` | $(ratio "$(med dup:corral_exec)" "$(med dup:corral_exec_reuse)")× | — |")
+| \`--reuse\` on $N_DUP small zips, 80% copies: time without / with, \`-H archive\` | $(ratio "$dc" "$dr")× | — |$dup_exec_row
 | timeout: deadline → kill, p99 | $(stat_of "$W/h.json" .deadline_to_kill_ms.p99) ms | < 100 ms |
 | timeout: kill → replacement ready, p99 | $(stat_of "$W/h.json" .kill_to_ready_ms.p99) ms | < 100 ms |
 | resume, $RESUME_N done and $LEFT pending: first dispatch | $(fmt "$RESUME_FIRST") ms | < 1000 ms |
