@@ -8,7 +8,7 @@
 # and the same command again: every file once.
 . "$(dirname "$0")/lib-serve.sh"
 # The runs below read the state dirs, not a service.
-CORRAL_SOCKET=
+export CORRAL_SOCKET=''
 
 # The command: one line per run in runs.log; a file named *hold* waits
 # for the file gate first.
@@ -103,10 +103,10 @@ ok "$([ "$(grep -vc hold runs.log)" -le 8 ]; echo $?)" \
 
 # A service: submit carries --reuse; a deleted job's outcomes are never
 # reused, and nothing breaks for it.
-CORRAL_SOCKET=$SOCK
+export CORRAL_SOCKET="$SOCK"
 start
 ok $? "a service started"
-sres() { CORRAL_SOCKET= "$CORRAL" results -s "$S" --json "$1"; }
+sres() { CORRAL_SOCKET='' "$CORRAL" results -s "$S" --json "$1"; }
 nreused() { sres "$1" | jq -r 'select(.reused) | .seq' | wc -l | tr -d ' '; }
 "$CORRAL" submit --wait -q -H sha256 --reuse --job d1 in2 > /dev/null 2>&1
 is "$?" 0 "submit --reuse --wait: exit 0"
