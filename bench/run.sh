@@ -134,8 +134,9 @@ CUR=$BIG; group big floor corral
 CUR=$TINY; group tiny corral_sha256 xargs_sha256sum parallel_sha256sum xargs_sha256sum_n500
 CUR=$ZIP; group sync corral corral_nosync
 # The exec pair (~45 s) only in full: quick stays under 3 minutes.
+CUR=$DUP
 # shellcheck disable=SC2086
-CUR=$DUP; group dup corral corral_reuse $DUP_EXEC
+group dup corral corral_reuse $DUP_EXEC
 
 # The cost curve: sha256 of empty files, one run per size.
 CURVE=""
