@@ -6,6 +6,8 @@
 #          bytes, zeros), alternating zip and tar.gz
 #   tiny   text files of a few dozen bytes
 #   empty  empty files
+#   dup    small zip archives, one in five distinct and the rest copies of
+#          those (for --reuse)
 # Files are spread over subdirectories of 1,000. A few source variants are
 # made once and copied, so generating 10,000 files takes seconds.
 set -euo pipefail
@@ -43,6 +45,8 @@ nvar=16
 case $kind in
 zip|mix) for i in $(seq 0 $((nvar - 1))); do variant small "$i"; done ;;
 big) nvar=4; for i in $(seq 0 $((nvar - 1))); do variant big "$i"; done ;;
+dup) nvar=$(( n / 5 > 0 ? n / 5 : 1 ))
+	for i in $(seq 0 $((nvar - 1))); do variant small "$((100 + i))"; done ;;
 tiny|empty) ;;
 *) echo "corpus.sh: unknown kind $kind" >&2; exit 2 ;;
 esac
@@ -62,7 +66,8 @@ while [ "$i" -lt "$n" ]; do
 	*)
 		for ((j = i; j < end; j++)); do
 			v=$((j % nvar))
-			if [ "$kind" = zip ] || [ $((j % 2)) -eq 0 ]; then
+			[ "$kind" = dup ] && v=$((100 + v))
+			if [ "$kind" = zip ] || [ "$kind" = dup ] || [ $((j % 2)) -eq 0 ]; then
 				cp "$work/v$v.zip" "$sub/a$j.zip"
 			else
 				cp "$work/v$v.tgz" "$sub/a$j.tar.gz"

@@ -20,11 +20,11 @@ export LC_ALL=C
 
 case $mode in
 full)
-	N_SMALL=10000 N_BIG=1000 N_TINY=10000 SCALE="1000 10000 100000 1000000"
+	N_SMALL=10000 N_BIG=1000 N_TINY=10000 N_DUP=2000 DUP_EXEC="corral_exec corral_exec_reuse" SCALE="1000 10000 100000 1000000"
 	ROUNDS=5 HANGS=200 CRASHES=1000 RESUME_N=1000000 RESUME_LEFT=1000
 	OUT=$TOP/docs/benchmarks.md ;;
 quick)
-	N_SMALL=1000 N_BIG=50 N_TINY=1000 SCALE="1000 10000"
+	N_SMALL=1000 N_BIG=50 N_TINY=1000 N_DUP=2000 DUP_EXEC="" SCALE="1000 10000"
 	ROUNDS=5 HANGS=40 CRASHES=200 RESUME_N=10000 RESUME_LEFT=100
 	OUT=$TOP/$BUILD/bench/benchmarks-quick.md ;;
 *) echo "usage: run.sh full|quick" >&2; exit 2 ;;
@@ -102,6 +102,8 @@ run_corral_nosync() { CORRAL_NOSYNC=1 "$CORRAL" run -q -j 2 -s "$W/st" "$CUR"; }
 run_parallel() { parallel -j2 --timeout 60 --joblog "$W/joblog" bsdtar -tf {} < "$CUR.list"; }
 run_xargs() { xargs -0 -P2 -n1 bsdtar -tf < "$CUR.list0"; }
 run_corral_exec() { "$CORRAL" run -q -j 2 -s "$W/st" -x 'bsdtar -tf {}' "$CUR"; }
+run_corral_reuse() { "$CORRAL" run -q -j 2 -s "$W/st" --reuse "$CUR"; }
+run_corral_exec_reuse() { "$CORRAL" run -q -j 2 -s "$W/st" --reuse -x 'bsdtar -tf {}' "$CUR"; }
 run_corral_sha256() { "$CORRAL" run -q -j 2 -H sha256 -s "$W/st" --stats "$W/stats.json" "$CUR"; }
 run_xargs_sha256sum() { xargs -0 -P2 -n1 sha256sum < "$CUR.list0"; }
 run_parallel_sha256sum() { parallel -j2 sha256sum {} < "$CUR.list"; }
@@ -123,6 +125,7 @@ ZIP=$(corpus zip "$N_SMALL")
 MIX=$(corpus mix "$N_SMALL")
 BIG=$(corpus big "$N_BIG")
 TINY=$(corpus tiny "$N_TINY")
+DUP=$(corpus dup "$N_DUP")
 
 CUR=$ZIP; group zip floor corral parallel xargs corral_exec
 ZIP_STATS=$(cat "$W/stats.json")
@@ -130,6 +133,10 @@ CUR=$MIX; group mix floor corral parallel xargs corral_exec
 CUR=$BIG; group big floor corral
 CUR=$TINY; group tiny corral_sha256 xargs_sha256sum parallel_sha256sum xargs_sha256sum_n500
 CUR=$ZIP; group sync corral corral_nosync
+# The exec pair (~45 s) only in full: quick stays under 3 minutes.
+CUR=$DUP
+# shellcheck disable=SC2086
+group dup corral corral_reuse $DUP_EXEC
 
 # The cost curve: sha256 of empty files, one run per size.
 CURVE=""
@@ -233,6 +240,8 @@ mf=$(med mix:floor) mc=$(med mix:corral)
 bf=$(med big:floor) bc_=$(med big:corral)
 ts=$(med tiny:corral_sha256) tx=$(med tiny:xargs_sha256sum)
 ss=$(med sync:corral) sn=$(med sync:corral_nosync)
+dc=$(med dup:corral) dr=$(med dup:corral_reuse) dup_exec_row=""
+[ -n "$DUP_EXEC" ] && dup_exec_row=$'\n'"| the same, \`-x 'bsdtar -tf {}'\` | $(ratio "$(med dup:corral_exec)" "$(med dup:corral_exec_reuse)")× | — |"
 {
 cat <<EOF
 # Benchmarks
@@ -258,6 +267,7 @@ $(machine)
 | \`corral -H sha256\` vs \`xargs -P2 -n1 sha256sum\`, $N_TINY tiny files | $(ratio "$tx" "$ts")× | ≥ 10× |
 | supervisor CPU per file, small zips | $(echo "$ZIP_STATS" | jq -r .cpu_us_per_file) µs | ≤ 12 µs |
 | durable commits vs unsynced (time ratio) | $(ratio "$ss" "$sn")× | ≤ 1.05× |
+| \`--reuse\` on $N_DUP small zips, 80% copies: time without / with, \`-H archive\` | $(ratio "$dc" "$dr")× | — |$dup_exec_row
 | timeout: deadline → kill, p99 | $(stat_of "$W/h.json" .deadline_to_kill_ms.p99) ms | < 100 ms |
 | timeout: kill → replacement ready, p99 | $(stat_of "$W/h.json" .kill_to_ready_ms.p99) ms | < 100 ms |
 | resume, $RESUME_N done and $LEFT pending: first dispatch | $(fmt "$RESUME_FIRST") ms | < 1000 ms |
@@ -286,6 +296,15 @@ $(table tiny "$N_TINY" corral_sha256 corral_sha256 xargs_sha256sum parallel_sha2
 $(table sync "$N_SMALL" corral_nosync corral_nosync corral)
 
 \`corral_nosync\` is the same run with \`CORRAL_NOSYNC=1\` (LMDB's MDB_NOSYNC).
+
+## $N_DUP small zips, one in five distinct, the rest copies: \`--reuse\`
+
+$(table dup "$N_DUP" corral corral corral_reuse $DUP_EXEC)
+
+\`corral_reuse\` and \`corral_exec_reuse\` are the same runs with \`--reuse\`, from an empty state
+directory each round: each file is hashed in its child first, and a copy
+whose original's outcome is already recorded is recorded from it, its
+handler not run.
 
 ## The supervisor alone (\`--stats\`, last round on the small zips)
 

@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include <msgpack.h>
 
 #include "child/handler.h"
@@ -52,6 +54,15 @@ struct worker {
 	uint32_t job;
 	char *name, *arg;		/* of the job's handler */
 	struct job_opts opts;
+	/* With --reuse: tasks that came while one waited for REUSE, in
+	 * order; their descriptors wait in rd's queue, in the same order. */
+	struct stashed {
+		uint32_t job;
+		uint64_t id, seq;
+		char *path;
+		size_t path_len;
+	} *stash;
+	size_t nstash, stash_head, stash_cap;
 };
 
 /* What ps shows of this process: the bytes of its arguments, which the
@@ -363,16 +374,117 @@ job(struct worker *w, const struct ipc_msg *m)
 	return flush(w) < 0 ? WORKER_DONE : WORKER_GO_ON;
 }
 
-/* TASK: run the handler on the descriptor that came with it and answer.
- * Returns WORKER_GO_ON, or an exit status. */
+/* A TASK that came while another waited for its REUSE: kept, path copied. */
 static int
-task(struct worker *w, const struct ipc_msg *m)
+stash_push(struct worker *w, const struct ipc_msg *m)
 {
+	struct stashed *s;
+
+	if (w->stash_head > 0 && w->stash_head == w->nstash)
+		w->stash_head = w->nstash = 0;
+	if (w->nstash == w->stash_cap) {
+		size_t cap = w->stash_cap ? w->stash_cap * 2 : 8;
+
+		if ((s = realloc(w->stash, cap * sizeof *s)) == NULL)
+			return -1;
+		w->stash = s;
+		w->stash_cap = cap;
+	}
+	s = &w->stash[w->nstash];
+	if ((s->path = malloc(m->path_len + 1)) == NULL)
+		return -1;
+	memcpy(s->path, m->path, m->path_len);
+	s->path[m->path_len] = '\0';
+	s->path_len = m->path_len;
+	s->job = m->job;
+	s->id = m->id;
+	s->seq = m->seq;
+	w->nstash++;
+	return 0;
+}
+
+/* The file's SHA-256 from its start, the offset left alone for the
+ * handler. -1 when it cannot be read: the handler runs, and says so. */
+static int
+content_digest(int fd, uint8_t out[IPC_SHA256])
+{
+	static uint8_t buf[1 << 16];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned dlen = 0;
+	off_t off = 0;
+	ssize_t n;
+	int r = -1;
+
+	if (md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+		goto out;
+	while ((n = pread(fd, buf, sizeof buf, off)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		EVP_DigestUpdate(md, buf, (size_t)n);
+		off += n;
+		child_progress((uint64_t)off, 0, NULL, 0);	/* alive, for --stall */
+	}
+	if (EVP_DigestFinal_ex(md, out, &dlen) && dlen == IPC_SHA256)
+		r = 0;
+out:
+	EVP_MD_CTX_free(md);
+	return r;
+}
+
+/* HASH sent for task id: reads until its REUSE, stashing the TASKs that
+ * come first. Returns 1 (reuse), 0 (run the handler), or an exit status. */
+static int
+await_reuse(struct worker *w, uint64_t id)
+{
+	const uint8_t *body;
+	const char *why;
+	struct ipc_msg m;
+	size_t len;
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		if ((r = ipc_next(&w->rd, &body, &len)) < 0)
+			return WORKER_BAD_PEER;
+		if (r == 0) {
+			n = ipc_read(&w->rd, w->sock, 1);
+			if (n == 0 || (n < 0 && errno == ECONNRESET))
+				return WORKER_DONE;
+			if (n < 0 && errno != EINTR)
+				return WORKER_BAD_PEER;
+			continue;
+		}
+		if (ipc_decode(body, len, &m, &why) < 0) {
+			log_warnx("worker %d: bad message from the supervisor: %s", (int)getpid(), why);
+			return WORKER_BAD_PEER;
+		}
+		if (m.type == IPC_TASK) {
+			if (stash_push(w, &m) < 0)
+				return WORKER_FAILED;
+			continue;
+		}
+		if (m.type == IPC_REUSE && m.id == id)
+			return m.reuse;
+		log_warnx("worker %d: unexpected %s message while waiting for reuse", (int)getpid(),
+		    ipc_type_name(m.type));
+		return WORKER_BAD_PEER;
+	}
+}
+
+/* TASK: run the handler on the descriptor that came with it and answer;
+ * with --reuse, first ask whether an earlier outcome stands for the
+ * file's content. Returns WORKER_GO_ON, or an exit status. */
+static int
+task(struct worker *w, uint32_t job, uint64_t id, uint64_t seq, const char *mpath, size_t mpath_len)
+{
+	uint8_t digest[IPC_SHA256];
 	const uint8_t *map;
 	const char *error;
 	size_t mlen, elen;
 	char *path;
-	int fd, dirfd = -1, ok, r, host = 0;
+	int fd, dirfd = -1, ok, r = -1, host = 0;
 
 	/* The file, and with --extract the directory to extract it into. */
 	if ((fd = ipc_take_fd(&w->rd)) < 0 || (w->opts.extract && (dirfd = ipc_take_fd(&w->rd)) < 0)) {
@@ -382,23 +494,51 @@ task(struct worker *w, const struct ipc_msg *m)
 			close(fd);
 		return WORKER_BAD_PEER;
 	}
-	if (w->h == NULL || m->job != w->job) {
+	if (w->h == NULL || job != w->job) {
 		log_warnx("worker %d: a task for job %u, set up for %s", (int)getpid(),
-		    (unsigned)m->job, w->h ? "another" : "none");
+		    (unsigned)job, w->h ? "another" : "none");
 		ok = WORKER_BAD_PEER;
 		goto out;
 	}
+	if (w->opts.reuse) {
+		child_progress_begin(w->sock, id);
+		r = content_digest(fd, digest);
+		child_progress_end();
+	}
+	if (w->opts.reuse && r == 0) {
+		if (ipc_put_hash(&w->out, id, digest) < 0) {
+			ok = WORKER_FAILED;
+			goto out;
+		}
+		if (flush(w) < 0) {
+			ok = WORKER_DONE;
+			goto out;
+		}
+		if ((r = await_reuse(w, id)) != 0 && r != 1) {
+			ok = r;
+			goto out;
+		}
+		if (r == 1) {
+			/* An earlier outcome stands: the supervisor records it. */
+			close(fd);
+			if (dirfd >= 0)
+				close(dirfd);
+			if (ipc_put_result(&w->out, id, 1, 0, NULL, 0, NULL, 0) < 0)
+				return WORKER_FAILED;
+			return flush(w) < 0 ? WORKER_DONE : WORKER_GO_ON;
+		}
+	}
 	/* For messages only; a NUL inside cuts it short, nothing worse. */
-	if ((path = strndup(m->path, m->path_len)) == NULL) {
+	if ((path = strndup(mpath, mpath_len)) == NULL) {
 		ok = WORKER_FAILED;
 		goto out;
 	}
 	result_reset(w->res);
 	sandbox_task_begin();
-	w->running = m->id;
-	child_progress_begin(w->sock, m->id);
+	w->running = id;
+	child_progress_begin(w->sock, id);
 	errno = 0;	/* an ENOMEM at exit is this task's own (out_of_memory) */
-	r = w->h->process(&(struct task_in){ .fd = fd, .dirfd = dirfd, .path = path, .seq = m->seq,
+	r = w->h->process(&(struct task_in){ .fd = fd, .dirfd = dirfd, .path = path, .seq = seq,
 	    .slot = w->slot }, w->res);
 	child_progress_end();
 	if (r < 0)
@@ -419,7 +559,7 @@ task(struct worker *w, const struct ipc_msg *m)
 		elen = strlen(error);
 	}
 	/* An empty map (one byte) is left out: it reads as {} all the same. */
-	if (ipc_put_result(&w->out, m->id, ok, host, error, elen, map, mlen > 1 ? mlen : 0) < 0) {
+	if (ipc_put_result(&w->out, id, ok, host, error, elen, map, mlen > 1 ? mlen : 0) < 0) {
 		log_warn("worker %d: unable to encode a result", (int)getpid());
 		return WORKER_FAILED;
 	}
@@ -471,7 +611,14 @@ serve(struct worker *w)
 			r = job(w, &m);
 			break;
 		case IPC_TASK:
-			r = task(w, &m);
+			r = task(w, m.job, m.id, m.seq, m.path, m.path_len);
+			/* Those that came while it waited for REUSE, in order. */
+			while (r == WORKER_GO_ON && w->stash_head < w->nstash) {
+				struct stashed s = w->stash[w->stash_head++];
+
+				r = task(w, s.job, s.id, s.seq, s.path, s.path_len);
+				free(s.path);
+			}
 			break;
 		default:
 			log_warnx("worker %d: unexpected %s message from the supervisor",
@@ -525,5 +672,8 @@ child_main(int argc, char **argv)
 	ipc_buf_free(&w.out);
 	free(w.name);
 	free(w.arg);
+	while (w.stash_head < w.nstash)
+		free(w.stash[w.stash_head++].path);
+	free(w.stash);
 	return status;
 }

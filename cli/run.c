@@ -122,6 +122,10 @@ cli_usage(FILE *f)
 "      --max-child-rss SIZE  replace a child whose resident memory after a\n"
 "                         file is above SIZE; one above twice SIZE while it\n"
 "                         works is killed, its file crashed (default 0: never)\n"
+"      --reuse            a file whose content (SHA-256) matches an earlier ok\n"
+"                         outcome of the same handler and spec in this state\n"
+"                         directory is recorded ok, reused, without running\n"
+"                         the handler\n"
 "  -0, --null             the stdin list ('-') is NUL-separated, not by newlines\n"
 "  -q, --quiet            no progress display\n"
 "  -v, --verbose          log every worker start and the descriptor count\n"
@@ -186,7 +190,8 @@ enum {
 	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_EXTRACT_SUSPICIOUS,
 	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET,
 	OPT_HOST_WAIT, OPT_HTTP, OPT_METRICS_FILE, OPT_DRY_RUN, OPT_TAG, OPT_KEEP_ORDER,
-	OPT_NO_OUTPUT, OPT_RESULTS, OPT_STALL, OPT_MAX_TASKS, OPT_MAX_RSS, OPT_SHARD
+	OPT_NO_OUTPUT, OPT_RESULTS, OPT_STALL, OPT_MAX_TASKS, OPT_MAX_RSS, OPT_SHARD,
+	OPT_REUSE
 };
 
 #define NOT_JOB	(-1)
@@ -246,6 +251,7 @@ static const struct run_option {
 	{ "memory-limit", required_argument, OPT_MEMORY, CTL_GIVEN_MEMORY_LIMIT, V_SIZE, 0, UINT64_MAX },
 	{ "user", required_argument, OPT_USER, NOT_JOB, V_NONE, 0, 0 },
 	{ "no-sandbox", no_argument, OPT_NO_SANDBOX, NOT_JOB, V_NONE, 0, 0 },
+	{ "reuse", no_argument, OPT_REUSE, CTL_GIVEN_REUSE, V_NONE, 0, 0 },
 	{ "null", no_argument, '0', NOT_JOB, V_NONE, 0, 0 },
 	{ "quiet", no_argument, 'q', NOT_JOB, V_NONE, 0, 0 },
 	{ "verbose", no_argument, 'v', NOT_JOB, V_NONE, 0, 0 },
@@ -459,6 +465,9 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 		break;
 	case OPT_ENTRY_SHA256:
 		ch->entry_sha256 = on;
+		break;
+	case OPT_REUSE:
+		ch->reuse = on;
 		break;
 	case OPT_FAIL_ON:
 		if (strcmp(arg, "suspicious") != 0)

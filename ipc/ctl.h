@@ -71,6 +71,7 @@ enum ctl_given {
 	CTL_GIVEN_MAX_TASKS,		/* "max-tasks-per-child": opts' max_tasks */
 	CTL_GIVEN_MAX_RSS,		/* "max-child-rss": opts' max_rss, max_rss_hard */
 	CTL_GIVEN_SHARD,		/* "shard": shard_k, shard_n */
+	CTL_GIVEN_REUSE = 23,		/* "reuse": opts' reuse */
 	CTL_GIVEN__N
 };
 #define CTL_GIVEN_ALL	((UINT64_C(1) << CTL_GIVEN__N) - 1)

@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 /* Bump IPC_PROTO_VERSION when enum ipc_type or any payload changes. */
-#define IPC_PROTO_VERSION 6
+#define IPC_PROTO_VERSION 7
 #define IPC_FRAME_MAX     (4u << 20)	/* default bound on one frame's body */
 #define IPC_HDR           4		/* the length prefix */
 #define IPC_CHILD_FD      3		/* where a child finds its socket */
@@ -40,7 +40,12 @@ enum ipc_type {
 	IPC_PROGRESS = 7,	/* child -> sup: {t, id, done, total, what}: the
 			 * running task is alive; at most one per
 			 * IPC_PROGRESS_EVERY_MS per task */
-	/* 8..15: unused. The control socket (ipc/ctl.h); every request
+	IPC_HASH   = 8,	/* child -> sup: {t, id, sha256}: with --reuse, the
+			 * running task's content digest, before its handler */
+	IPC_REUSE  = 9,	/* sup -> child: {t, id, reuse}: HASH's answer; 1:
+			 * an earlier outcome stands, answer ok and empty
+			 * without running the handler; 0: run it */
+	/* 10..15: unused. The control socket (ipc/ctl.h); every request
 	 * carries rid, and every answer echoes it. Client -> daemon: */
 	CTL_HELLO   = 16,	/* {rid, v}; answered by CTL_HELLO {rid, v, pid} */
 	CTL_SUBMIT  = 17,	/* {rid, a job spec}: OK, then EVENTs with wait */
@@ -102,7 +107,10 @@ struct ipc_msg {
 	const uint8_t *result; size_t result_len; /* RESULT: one msgpack map, validated */
 	uint64_t done, total;		/* PROGRESS: in the handler's units; total 0: unknown */
 	const char *what;    size_t what_len;	/* PROGRESS: what it is at, or empty */
+	const uint8_t *sha256;		/* HASH: IPC_SHA256 bytes */
+	int reuse;			/* REUSE: 1 or 0 */
 };
+#define IPC_SHA256	32
 
 /* Encoding: each call appends one whole frame (length prefix included) to
  * *buf, growing it; returns 0, or -1 with errno ENOMEM or EMSGSIZE. */
@@ -135,9 +143,11 @@ int ipc_put_ready(struct ipc_buf *b, uint32_t job);
 #define IPC_PROGRESS_EVERY_MS	100
 int ipc_put_progress(struct ipc_buf *b, uint64_t id, uint64_t done, uint64_t total,
     const char *what, size_t wlen);
+int ipc_put_hash(struct ipc_buf *b, uint64_t id, const uint8_t sha256[IPC_SHA256]);
+int ipc_put_reuse(struct ipc_buf *b, uint64_t id, int reuse);
 
 /* Decodes one frame body (without its length prefix) of the child's wire:
- * types HELLO to PROGRESS, either direction; a control type is refused. Returns
+ * types HELLO to REUSE, either direction; a control type is refused. Returns
  * 0, or -1 with a static description of what was wrong in *why (valid until
  * the next refusal): not a map, unknown type, missing or mistyped field,
  * trailing bytes, a result that is not one well-formed msgpack map. On -1

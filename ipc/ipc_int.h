@@ -31,6 +31,8 @@ enum ipc_field {
 	F_WHAT, F_LIMIT, F_STALL, F_TIMEOUT_PCT,
 	/* Requests again. */
 	F_SHARD_K, F_SHARD_N,
+	/* The child's wire, later: --reuse. */
+	F_SHA256, F_REUSE,
 	F_COUNT
 };
 /* A set of fields: bit f is field f. 128 bits, room for every field of
@@ -46,7 +48,8 @@ fieldset_count(fieldset s)
 
 /* The child's wire, both directions. */
 #define IPC_CHILD_TYPES	(IPC_BIT(IPC_HELLO) | IPC_BIT(IPC_JOB) | IPC_BIT(IPC_TASK) | \
-	IPC_BIT(IPC_RESULT) | IPC_BIT(IPC_FATAL) | IPC_BIT(IPC_READY) | IPC_BIT(IPC_PROGRESS))
+	IPC_BIT(IPC_RESULT) | IPC_BIT(IPC_FATAL) | IPC_BIT(IPC_READY) | IPC_BIT(IPC_PROGRESS) | \
+	IPC_BIT(IPC_HASH) | IPC_BIT(IPC_REUSE))
 
 /* One field's value. uint, bool (0 or 1) and a word's index in its
  * vocabulary are in u; a share in f; str and bin are p[0, n); an array is

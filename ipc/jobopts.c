@@ -140,6 +140,7 @@ static const struct {
 	U64("max_tasks", max_tasks),
 	U64("max_rss", max_rss),
 	U64("max_rss_hard", max_rss_hard),
+	INT("reuse", reuse),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

@@ -73,6 +73,8 @@ struct job_opts {
 	 * max_rss; one above max_rss_hard while it works is killed. 0: off. */
 	uint64_t max_tasks;
 	uint64_t max_rss, max_rss_hard;
+	int reuse;			/* hash each file first (HASH): an earlier ok
+					 * outcome of the same spec may stand for it */
 };
 
 /* The defaults above. */

@@ -140,6 +140,28 @@ ipc_put_progress(struct ipc_buf *b, uint64_t id, uint64_t done, uint64_t total, 
 }
 
 int
+ipc_put_hash(struct ipc_buf *b, uint64_t id, const uint8_t sha256[IPC_SHA256])
+{
+	struct ipc_fields fs;
+
+	fields_of(&fs, IPC_HASH);
+	fs_uint(&fs, F_ID, id);
+	fs_bytes(&fs, F_SHA256, sha256, IPC_SHA256);
+	return ipc_fields_put(b, &fs);
+}
+
+int
+ipc_put_reuse(struct ipc_buf *b, uint64_t id, int reuse)
+{
+	struct ipc_fields fs;
+
+	fields_of(&fs, IPC_REUSE);
+	fs_uint(&fs, F_ID, id);
+	fs_uint(&fs, F_REUSE, reuse != 0);
+	return ipc_fields_put(b, &fs);
+}
+
+int
 ipc_decode(const uint8_t *body, size_t len, struct ipc_msg *out, const char **why)
 {
 	struct ipc_fields fs;
@@ -168,6 +190,9 @@ ipc_decode(const uint8_t *body, size_t len, struct ipc_msg *out, const char **wh
 	out->done = v[F_DONE].u;
 	out->total = v[F_TOTAL].u;
 	FS_GET(&fs, F_WHAT, out->what, out->what_len);
+	if (fs.seen & FBIT(F_SHA256))
+		out->sha256 = v[F_SHA256].p;
+	out->reuse = (int)v[F_REUSE].u;
 	return 0;
 }
 

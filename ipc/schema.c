@@ -28,7 +28,7 @@
 static const char *const type_names[IPC_TYPE_MAX] = {
 	[IPC_HELLO] = "hello", [IPC_JOB] = "job", [IPC_TASK] = "task",
 	[IPC_RESULT] = "result", [IPC_FATAL] = "fatal", [IPC_READY] = "ready",
-	[IPC_PROGRESS] = "progress",
+	[IPC_PROGRESS] = "progress", [IPC_HASH] = "hash", [IPC_REUSE] = "reuse",
 	[CTL_HELLO] = "ctl_hello", [CTL_SUBMIT] = "ctl_submit", [CTL_JOBS] = "ctl_jobs",
 	[CTL_STATUS] = "ctl_status", [CTL_RESULTS] = "ctl_results", [CTL_PAUSE] = "ctl_pause",
 	[CTL_RESUME] = "ctl_resume", [CTL_CANCEL] = "ctl_cancel", [CTL_DELETE] = "ctl_delete",
@@ -205,6 +205,8 @@ static const struct field {
 	    " is not UTF-8 or holds a NUL byte"),
 	[F_SHARD_K] = UINTF("shard_k", 1, SHARD_MAX),
 	[F_SHARD_N] = UINTF("shard_n", 1, SHARD_MAX),
+	[F_SHA256] = BINF("sha256", IPC_SHA256, IPC_SHA256),
+	[F_REUSE] = BOOLF("reuse"),
 };
 
 _Static_assert(F_COUNT <= 128, "a message's fields are the bits of a fieldset");
@@ -229,6 +231,8 @@ static const struct {
 	[IPC_FATAL] = { FBIT(F_T) | FBIT(F_ERROR), 0 },
 	[IPC_READY] = { FBIT(F_T) | FBIT(F_JOB), 0 },
 	[IPC_PROGRESS] = { FBIT(F_T) | FBIT(F_ID) | FBIT(F_DONE) | FBIT(F_TOTAL), FBIT(F_WHAT) },
+	[IPC_HASH] = { FBIT(F_T) | FBIT(F_ID) | FBIT(F_SHA256), 0 },
+	[IPC_REUSE] = { FBIT(F_T) | FBIT(F_ID) | FBIT(F_REUSE), 0 },
 
 	[CTL_HELLO] = { FBIT(F_T) | FBIT(F_RID) | FBIT(F_V), FBIT(F_PID) },
 	[CTL_SUBMIT] = { FBIT(F_T) | FBIT(F_RID) | FBIT(F_INPUTS) | FBIT(F_CHANDLER) |

@@ -622,6 +622,17 @@ json_outcome_open(FILE *f, const char *job, uint64_t seq, const char *path, size
 		fputs(",\"stderr\":", f);
 		json_str(f, o->tail, o->tail_len);
 	}
+	if (o->sha256 != NULL) {
+		int i;
+
+		fputs(",\"sha256\":\"", f);
+		for (i = 0; i < 32; i++)
+			fprintf(f, "%02x", o->sha256[i]);
+		putc('"', f);
+	}
+	if (o->reused_job != 0)
+		fprintf(f, ",\"reused\":{\"job_id\":%u,\"seq\":%llu}", (unsigned)o->reused_job,
+		    (unsigned long long)o->reused_seq);
 	fputs(",\"result\":", f);
 	if (o->result_len == 0 || json_msgpack(f, o->result, o->result_len) < 0)
 		fputs("{}", f);

@@ -301,7 +301,8 @@ rec_outcome_encode(msgpack_sbuffer *sb, const struct store_outcome *o)
 	int r = 0;
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	r |= msgpack_pack_map(&pk, 8 + (o->tail_len > 0) + (o->limit > TL_NONE && o->limit < TL__COUNT));
+	r |= msgpack_pack_map(&pk, 8 + (o->tail_len > 0) + (o->limit > TL_NONE && o->limit < TL__COUNT) +
+	    (o->sha256 != NULL) + (o->reused_job != 0));
 	r |= sbuf_pack_u64(&pk, "s", (uint64_t)o->status);
 	r |= sbuf_pack_u64(&pk, "a", o->attempts);
 	r |= sbuf_pack_u64(&pk, "d", o->duration_ms);
@@ -317,6 +318,12 @@ rec_outcome_encode(msgpack_sbuffer *sb, const struct store_outcome *o)
 		    msgpack_pack_bin_with_body(&pk, o->tail, o->tail_len);
 	if (o->limit > TL_NONE && o->limit < TL__COUNT)
 		r |= sbuf_pack_u64(&pk, "lim", (uint64_t)o->limit);
+	if (o->sha256 != NULL)
+		r |= msgpack_pack_str_with_body(&pk, "h", 1) |
+		    msgpack_pack_bin_with_body(&pk, o->sha256, 32);
+	if (o->reused_job != 0)
+		r |= msgpack_pack_str_with_body(&pk, "u", 1) | msgpack_pack_array(&pk, 2) |
+		    msgpack_pack_uint32(&pk, o->reused_job) | msgpack_pack_uint64(&pk, o->reused_seq);
 	return r ? -1 : 0;
 }
 
@@ -352,6 +359,15 @@ rec_outcome_decode(const void *p, size_t len, struct store_outcome *o)
 		} else if (key_is(k, "lim") && x->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
 		    x->via.u64 < TL__COUNT)
 			o->limit = (int)x->via.u64;
+		else if (key_is(k, "h") && x->type == MSGPACK_OBJECT_BIN && x->via.bin.size == 32) {
+			o->sha256 = (const uint8_t *)x->via.bin.ptr;
+		} else if (key_is(k, "u") && x->type == MSGPACK_OBJECT_ARRAY && x->via.array.size == 2 &&
+		    x->via.array.ptr[0].type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+		    x->via.array.ptr[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+		    x->via.array.ptr[0].via.u64 > 0 && x->via.array.ptr[0].via.u64 <= UINT32_MAX) {
+			o->reused_job = (uint32_t)x->via.array.ptr[0].via.u64;
+			o->reused_seq = x->via.array.ptr[1].via.u64;
+		}
 	}
 	msgpack_unpacked_destroy(&u);
 	return 0;

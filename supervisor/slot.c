@@ -70,6 +70,7 @@ static const char *const event_names[SE__COUNT] = {
 	[SE_BAD_FRAME] = "bad frame", [SE_EOF] = "eof", [SE_WRITE_ERROR] = "write error",
 	[SE_SENT] = "sent", [SE_TIMER] = "timer", [SE_CONT] = "cont", [SE_REAPED] = "reaped",
 	[SE_STOP] = "stop", [SE_RECYCLE] = "recycle", [SE_PROGRESS] = "progress",
+	[SE_HASH] = "hash",
 };
 
 const char *
@@ -642,6 +643,34 @@ check_spent(struct slot *sl)
 	slot_recycle(sl);
 }
 
+static void
+idle_hash(struct slot *sl, const struct slot_input *in)
+{
+	(void)in;
+	protocol_error(sl, "hash while no task was running");
+}
+
+/* HASH: once per running task, of a job with --reuse; answered at once,
+ * on the socket's own turn, before anything sent after it. */
+static void
+hash_asked(struct slot *sl, const struct slot_input *in)
+{
+	struct task *t = sl->q;
+	int reuse;
+
+	if (t == NULL || t->id != in->m->id || t->hashed || !t->job->rec.opts.reuse) {
+		protocol_error(sl, t == NULL || t->id != in->m->id ? "hash for a task not running" :
+		    t->hashed ? "a second hash for a task" : "hash without --reuse");
+		return;
+	}
+	reuse = sup_task_hashed(sl->sup, t, in->m->sha256);
+	if (ipc_put_reuse(&sl->out, t->id, reuse) < 0) {
+		sup_fatal(sl->sup, "out of memory");
+		return;
+	}
+	ev_io_start(sl->sup->loop, &sl->wio);
+}
+
 /* The running task's answer: it ends, the next one starts its time. */
 static int
 take_answer(struct slot *sl, const struct ipc_msg *m, enum slot_state when_empty)
@@ -654,6 +683,13 @@ take_answer(struct slot *sl, const struct ipc_msg *m, enum slot_state when_empty
 		    "result for a task not running");
 		return -1;
 	}
+	/* A child told to reuse answers ok with nothing; anything else is
+	 * a lie. */
+	if (sl->q->reused_job != 0 && (!m->ok || m->host != 0 || m->result_len != 0 ||
+	    m->error_len != 0)) {
+		protocol_error(sl, "a reused task answered with a result of its own");
+		return -1;
+	}
 	t = slot_pop(sl);
 	sl->tasks_done++;
 	if (sl->q)
@@ -663,6 +699,11 @@ take_answer(struct slot *sl, const struct ipc_msg *m, enum slot_state when_empty
 	slot_arm_deadline(sl);
 	if (when_empty == SLOT_IDLE)
 		check_spent(sl);
+	if (t->reused_job != 0) {
+		/* Its earlier outcome, not the child's word. */
+		sup_task_end(s, t, OUT_OK, NULL, 0, t->reused_result, t->reused_result_len, 0, -1, NULL, 0);
+		return 0;
+	}
 	if (m->host != 0) {
 		/* The host refused the child what the file needed. */
 		sup_task_refused(s, t, m->host, m->error, m->error_len, sl->pid);
@@ -886,6 +927,7 @@ static slot_action *const slot_table[SLOT__COUNT][SE__COUNT] = {
 		[SE_STOP] = stop_empty,
 		[SE_RECYCLE] = nop,		/* no child: the next one is fresh */
 		[SE_PROGRESS] = bad_pair,
+		[SE_HASH] = bad_pair,
 	},
 	[SLOT_STARTING] = {
 		[SE_START] = bad_pair,		[SE_EXECED] = exec_ok,
@@ -898,6 +940,7 @@ static slot_action *const slot_table[SLOT__COUNT][SE__COUNT] = {
 		[SE_STOP] = stop_child,
 		[SE_RECYCLE] = nop,		/* no job yet: it is fresh */
 		[SE_PROGRESS] = unexpected,
+		[SE_HASH] = unexpected,
 	},
 	[SLOT_IDLE] = {
 		[SE_START] = bad_pair,		[SE_EXECED] = exec_ok,	/* the hello came first */
@@ -910,6 +953,7 @@ static slot_action *const slot_table[SLOT__COUNT][SE__COUNT] = {
 		[SE_STOP] = stop_child,
 		[SE_RECYCLE] = recycle,
 		[SE_PROGRESS] = idle_progress,
+		[SE_HASH] = idle_hash,
 	},
 	[SLOT_BUSY] = {
 		[SE_START] = bad_pair,		[SE_EXECED] = exec_ok,
@@ -922,6 +966,7 @@ static slot_action *const slot_table[SLOT__COUNT][SE__COUNT] = {
 		[SE_STOP] = stop_child,
 		[SE_RECYCLE] = recycle,
 		[SE_PROGRESS] = progress,
+		[SE_HASH] = hash_asked,
 	},
 	[SLOT_LOST] = {
 		[SE_START] = bad_pair,		[SE_EXECED] = exec_ok,
@@ -934,6 +979,7 @@ static slot_action *const slot_table[SLOT__COUNT][SE__COUNT] = {
 		[SE_STOP] = stop_child,
 		[SE_RECYCLE] = nop,		/* ending already; its successor is fresh */
 		[SE_PROGRESS] = progress,	/* read to the end of the stream */
+		[SE_HASH] = nop,		/* no answer can reach it: it runs again */
 	},
 	[SLOT_KILLING] = {
 		[SE_START] = bad_pair,		[SE_EXECED] = exec_ok,
@@ -946,6 +992,7 @@ static slot_action *const slot_table[SLOT__COUNT][SE__COUNT] = {
 		[SE_STOP] = stop_killing,
 		[SE_RECYCLE] = nop,
 		[SE_PROGRESS] = bad_pair,
+		[SE_HASH] = bad_pair,
 	},
 };
 

@@ -225,6 +225,9 @@ slot_message(struct slot *sl, const uint8_t *body, size_t len)
 	case IPC_PROGRESS:
 		slot_step(sl, SE_PROGRESS, &in);
 		return;
+	case IPC_HASH:
+		slot_step(sl, SE_HASH, &in);
+		return;
 	default:
 		in.why = "unexpected message";
 		slot_step(sl, SE_BAD_FRAME, &in);
@@ -301,6 +304,10 @@ slot_nap(struct slot *sl)
 	double nap;
 
 	if (!ev_is_active(&sl->rio) || s->stopping || sl->nq < NAP_QUEUE || sl->busy_n < 8)
+		return;
+	/* With --reuse, each task's HASH waits for our answer: a child that
+	 * waits on us has no work while we nap. */
+	if (sl->job != NULL && sl->job->rec.opts.reuse)
 		return;
 	/* Whole milliseconds: the loop's timers have no finer grain, and a
 	 * nap rounded up would leave the child idle. */

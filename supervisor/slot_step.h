@@ -24,6 +24,7 @@ enum slot_event {
 	SE_STOP,		/* the supervisor stops */
 	SE_RECYCLE,		/* a fresh child wanted (another job's, or none) */
 	SE_PROGRESS,		/* a PROGRESS: the running task is alive */
+	SE_HASH,		/* a HASH: --reuse asks about the running task */
 	SE__COUNT
 };
 

@@ -90,6 +90,9 @@ spec_check(const struct job_spec *o, char *err, size_t len)
 	if (o->child.extract_suspicious && o->child.fail_on_suspicious)
 		return snprintf(err, len, "--extract-suspicious with --fail-on suspicious: "
 		    "a failed archive is never extracted"), -1;
+	if (o->child.reuse && o->child.extract)
+		return snprintf(err, len, "--reuse with --extract: a reused outcome writes "
+		    "nothing out"), -1;
 	return 0;
 }
 
@@ -116,6 +119,7 @@ static const struct {
 	GIVEN_OPT(CTL_GIVEN_MAX_TASKS, max_tasks),
 	GIVEN_OPT(CTL_GIVEN_MAX_RSS, max_rss),
 	GIVEN_OPT(CTL_GIVEN_MAX_RSS, max_rss_hard),
+	GIVEN_OPT(CTL_GIVEN_REUSE, reuse),
 };
 
 void
@@ -229,6 +233,37 @@ spec_fill(const struct job_spec *o, const char *cwd, struct store_job *rec)
 	rec->has = STORE_HAS_ALL;
 }
 
+void
+spec_reuse_key(const struct store_job *rec, uint8_t out[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	struct job_opts opts = rec->opts;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint64_t v[4] = { rec->timeout_ms, rec->retries, rec->stall_ms, rec->timeout_pct };
+	uint8_t num[sizeof v];
+	unsigned dlen = 0;
+	size_t i;
+
+	memset(out, 0, 32);
+	/* Recycling replaces children, never changes an outcome. */
+	opts.reuse = 0;
+	opts.max_tasks = opts.max_rss = opts.max_rss_hard = 0;
+	for (i = 0; i < sizeof num; i++)
+		num[i] = (uint8_t)(v[i / 8] >> (56 - 8 * (i % 8)));
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	if (md && job_opts_pack(&opts, &pk) == 0 && EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		EVP_DigestUpdate(md, rec->handler, strlen(rec->handler) + 1);
+		EVP_DigestUpdate(md, rec->arg, strlen(rec->arg) + 1);
+		EVP_DigestUpdate(md, num, sizeof num);
+		EVP_DigestUpdate(md, sb.data, sb.size);
+		EVP_DigestFinal_ex(md, out, &dlen);
+	}
+	msgpack_sbuffer_destroy(&sb);
+	EVP_MD_CTX_free(md);
+}
+
 /* How the spec's fields are named on the command line, and shown. */
 enum show { SHOW_NUM, SHOW_SIZE, SHOW_FLAG, SHOW_NOFLAG, SHOW_FORMATS };
 static const struct {
@@ -255,6 +290,7 @@ static const struct {
 	{ "max_tasks", "--max-tasks-per-child", SHOW_NUM },
 	{ "max_rss", "--max-child-rss", SHOW_SIZE },
 	{ "max_rss_hard", "--max-child-rss (its hard cap)", SHOW_SIZE },
+	{ "reuse", "--reuse", SHOW_FLAG },
 };
 
 static void

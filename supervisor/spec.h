@@ -31,6 +31,12 @@ void spec_submitted(const struct job_spec *def, const struct ctl_submit *q, uint
  * list's digest (list_id, has_list) is the caller's, set before. cwd: the
  * working directory, for inputs and --extract named relative to it. */
 void spec_fill(const struct job_spec *o, const char *cwd, struct store_job *rec);
+/* --reuse's key of a job: a SHA-256 of what decides a file's outcome, the
+ * spec_diff fields but the inputs, the stdin list, the halt rule and
+ * --extract (refused with --reuse) and --shard: handler, command, timeout
+ * (--stall and N% with it), retries and the children's options with reuse
+ * and recycling left out. */
+void spec_reuse_key(const struct store_job *rec, uint8_t out[32]);
 /* The name of a job given no --job: the first input's base name and a
  * digest of the working directory, inputs, handler, command and list. */
 void spec_name(const struct job_spec *o, const struct store_job *spec, const char *cwd,

@@ -292,6 +292,12 @@ store_init(store *st, enum store_mode mode, const char **why)
 		return store_fail(st, rc);
 	for (i = 0; rc == 0 && i < sizeof names / sizeof names[0]; i++)
 		rc = mdb_dbi_open(txn, names[i], mode == STORE_READ ? 0 : MDB_CREATE, dbi[i]);
+	/* Apart: a state dir from before it is read without one. */
+	if (rc == 0 && (rc = mdb_dbi_open(txn, "reuse", mode == STORE_READ ? 0 : MDB_CREATE,
+	    &st->reuse)) == MDB_NOTFOUND && mode == STORE_READ) {
+		st->reuse = 0;
+		rc = 0;
+	}
 	if (rc == MDB_NOTFOUND) {
 		/* Read-only, and the owner has not made its first commit. */
 		mdb_txn_abort(txn);
@@ -328,7 +334,7 @@ env_open(store *st, const char *dir, unsigned flags)
 	int rc;
 
 	if ((rc = mdb_env_create(&st->env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(st->env, 8)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(st->env, 16)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->env, map_size())) != 0)
 		return rc;
 	return mdb_env_open(st->env, dir, flags, 0600);
@@ -719,6 +725,61 @@ store_outcome_put(store *st, struct store_job *job, uint64_t seq, const struct s
 	rc = mdb_del(st->wtxn, st->pending, &k, NULL);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return store_fail(st, rc);
+	/* In the outcome's own transaction: the index never names an
+	 * outcome that was not committed. */
+	if (o->status == OUT_OK && o->sha256 != NULL && o->reuse_key != NULL && o->reused_job == 0) {
+		uint8_t rk[64];
+
+		memcpy(rk, o->reuse_key, 32);
+		memcpy(rk + 32, o->sha256, 32);
+		if (put(st, st->reuse, rk, sizeof rk, tk, TASK_KEY, 0) < 0)
+			return -1;
+	}
 	job->count[o->status]++;
 	return 0;
+}
+
+int
+store_reuse_find(store *st, const uint8_t key[32], const uint8_t sha256[32], uint32_t *job,
+    uint64_t *seq, uint8_t **result, size_t *rlen)
+{
+	struct store_outcome o;
+	uint8_t rk[64];
+	MDB_val k = { sizeof rk, rk }, v, ok = { 0, NULL }, jk, jv;
+	MDB_txn *txn;
+	int rc, r = 0;
+
+	*result = NULL;
+	*rlen = 0;
+	if (st->reuse == 0)
+		return 0;
+	memcpy(rk, key, 32);
+	memcpy(rk + 32, sha256, 32);
+	if ((txn = rbegin(st)) == NULL)
+		return -1;
+	rc = mdb_get(txn, st->reuse, &k, &ok);
+	if (rc == 0 && ok.mv_size != TASK_KEY)
+		rc = MDB_NOTFOUND;
+	/* A deleted job's record goes first, its rows later: no record, no
+	 * reuse, whatever rows are left. */
+	jk.mv_size = 4;
+	jk.mv_data = ok.mv_data;
+	if (rc == 0 && (rc = mdb_get(txn, st->jobs, &jk, &jv)) == 0)
+		rc = mdb_get(txn, st->results, &ok, &v);
+	if (rc == 0 && rec_outcome_decode(v.mv_data, v.mv_size, &o) == 0 && o.status == OUT_OK &&
+	    o.sha256 != NULL && memcmp(o.sha256, sha256, 32) == 0 && o.reused_job == 0) {
+		*job = (uint32_t)store_get_be(ok.mv_data, 4);
+		*seq = store_get_be((const uint8_t *)ok.mv_data + 4, 8);
+		if (o.result_len > 0 && (*result = malloc(o.result_len)) == NULL)
+			r = store_fail(st, ENOMEM);
+		else {
+			if (o.result_len > 0)
+				memcpy(*result, o.result, o.result_len);
+			*rlen = o.result_len;
+			r = 1;
+		}
+	} else if (rc != 0 && rc != MDB_NOTFOUND)
+		r = store_fail(st, rc);
+	rend(st, txn);
+	return r;
 }

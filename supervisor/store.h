@@ -93,6 +93,13 @@ struct store_outcome {
 	const uint8_t *result; size_t result_len; /* raw msgpack map, or empty */
 	const char *tail; size_t tail_len;	/* a dead child's last stderr, or empty */
 	int limit;			/* timeout: enum time_limit; else TL_NONE */
+	/* --reuse: the file's SHA-256 as its child sent it (HASH), or NULL;
+	 * the job's reuse key (spec_reuse_key) with it when written, which
+	 * indexes an ok outcome that is not itself reused. */
+	const uint8_t *sha256;
+	const uint8_t *reuse_key;
+	uint32_t reused_job;		/* not 0: recorded from that job's ... */
+	uint64_t reused_seq;		/* ... outcome of this seq, unrun */
 };
 
 /* A pending task as dispatch sees it. path is malloc'd: free it. */
@@ -206,6 +213,13 @@ int store_task_attempts(store *st, uint32_t job, uint64_t seq, uint32_t attempts
 /* Records the outcome of task seq, removes it from pending and counts it in
  * job->count: 0 recorded, 1 it already had one (nothing changed), -1 error. */
 int store_outcome_put(store *st, struct store_job *job, uint64_t seq, const struct store_outcome *o);
+/* --reuse: the ok outcome indexed under the job's reuse key and a file's
+ * SHA-256, when it is still there, ok, and of that content (a deleted
+ * job's entries stay behind and are found missing here). 1 with its job,
+ * seq and a malloc'd copy of its result map (*rlen bytes, NULL when
+ * empty), 0 when there is none, -1 with the error kept. */
+int store_reuse_find(store *st, const uint8_t key[32], const uint8_t sha256[32], uint32_t *job,
+    uint64_t *seq, uint8_t **result, size_t *rlen);
 /* The writes that walk a whole job do at most STORE_CHUNK rows a call (a
  * few milliseconds), so that an owner serving clients from an event loop
  * spreads a large job over many short transactions, committing between

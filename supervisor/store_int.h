@@ -20,6 +20,8 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, jobs, jobnames, tasks, paths, pending, results;
+	MDB_dbi reuse;		/* --reuse's index; 0 in a reader of a state
+				 * dir written before it */
 	MDB_txn *wtxn;		/* the open write transaction, if any */
 	MDB_txn *rtxn;		/* a read transaction, reset between calls */
 	int rdepth;		/* reads under way: a callback may read too */

@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "supervisor/json.h"
 #include "supervisor/outdir.h"
+#include "supervisor/spec.h"
 #include "supervisor/sup.h"
 
 #define COMMIT_WINDOW	0.05		/* seconds an outcome may wait to commit */
@@ -80,6 +81,7 @@ task_free(struct task *t)
 		close(t->fd);
 	if (t->wait)
 		t->wait->t = NULL;
+	free(t->reused_result);
 	free(t->path);
 	free(t);
 }
@@ -277,7 +279,7 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
 		/* Kept until the commit, to be published once it is durable. */
 		f = calloc(1, sizeof *f);
 		if (f == NULL || (f->path = malloc(plen + 1)) == NULL ||
-		    (f->bytes = malloc(o->error_len + o->result_len + o->tail_len + 1)) == NULL) {
+		    (f->bytes = malloc(o->error_len + o->result_len + o->tail_len + 32 + 1)) == NULL) {
 			if (f)
 				finished_free(f);
 			sup_fatal(s, "out of memory");
@@ -298,6 +300,13 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
 		f->o.error = f->bytes;
 		f->o.result = (const uint8_t *)f->bytes + o->error_len;
 		f->o.tail = f->bytes + o->error_len + o->result_len;
+		/* The task that owns the digest is freed before the commit. */
+		f->o.reuse_key = NULL;
+		if (o->sha256) {
+			memcpy(f->bytes + o->error_len + o->result_len + o->tail_len, o->sha256, 32);
+			f->o.sha256 = (const uint8_t *)f->bytes + o->error_len + o->result_len +
+			    o->tail_len;
+		}
 		if (s->fin_tail)
 			s->fin_tail->next = f;
 		else
@@ -315,6 +324,12 @@ sup_requeue(struct sup *s, struct task *t)
 {
 	(void)s;
 	t->job->inflight--;
+	/* Its next child hashes it again and asks again. */
+	t->hashed = 0;
+	t->reused_job = 0;
+	free(t->reused_result);
+	t->reused_result = NULL;
+	t->reused_result_len = 0;
 	if (t->job->check && t->wait == NULL) {
 		task_free(t);	/* a check whose client went away */
 		return;
@@ -382,9 +397,41 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 	o.limit = status == OUT_TIMEOUT ? t->limit : TL_NONE;
 	if (status == OUT_OK)
 		median_add(&j->ok_s, took > 0 ? took : 0);
+	if (t->hashed) {
+		o.sha256 = t->sha256;
+		o.reuse_key = j->reuse_key;
+		o.reused_job = status == OUT_OK ? t->reused_job : 0;
+		o.reused_seq = t->reused_seq;
+	}
 	job_hold_lifted(s, j);
 	sup_record(s, j, t->seq, t->path, t->path_len, &o);
 	task_free(t);
+}
+
+int
+sup_task_hashed(struct sup *s, struct task *t, const uint8_t sha256[32])
+{
+	struct job *j = t->job;
+	int r;
+
+	t->hashed = 1;
+	memcpy(t->sha256, sha256, sizeof t->sha256);
+	if (j->check || !j->rec.opts.reuse)
+		return 0;	/* a check stores nothing, and finds nothing */
+	if (!j->has_reuse_key) {
+		spec_reuse_key(&j->rec, j->reuse_key);
+		j->has_reuse_key = 1;
+	}
+	r = store_reuse_find(s->st, j->reuse_key, sha256, &t->reused_job, &t->reused_seq,
+	    &t->reused_result, &t->reused_result_len);
+	if (r < 0) {
+		/* Not the file's fault, nor a reason to stop: it runs. */
+		log_warnx("job %s: unable to look up an earlier outcome: %s", j->rec.name,
+		    store_strerror(s->st));
+		t->reused_job = 0;
+		return 0;
+	}
+	return r == 1;
 }
 
 int

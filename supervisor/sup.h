@@ -83,6 +83,15 @@ struct task {
 	 * the verdict (sup_check). -1 and NULL for a job's file. */
 	int fd;
 	struct check_wait *wait;
+	/* --reuse: its content's digest once its child sent HASH; and when
+	 * an earlier outcome stands for it, that one's job, seq and result
+	 * map (malloc'd), recorded when the child answers. */
+	int hashed;
+	uint8_t sha256[32];
+	uint32_t reused_job;
+	uint64_t reused_seq;
+	uint8_t *reused_result;
+	size_t reused_result_len;
 };
 
 /* An outcome written into the open transaction, shown once it commits. */
@@ -147,6 +156,8 @@ struct job {
 	ev_tstamp hold_since;		/* the first refusal since an outcome; or 0 */
 	double hold_delay;		/* the wait after the next refusal */
 	struct median ok_s;		/* its ok files' durations, seconds (--timeout N%) */
+	int has_reuse_key;		/* --reuse: spec_reuse_key(rec), once asked */
+	uint8_t reuse_key[32];
 };
 
 /* A slot's states (slot.c has the table of what each event does in each). */
@@ -351,6 +362,10 @@ void sup_requeue(struct sup *s, struct task *t);
  * fails with why; the pool goes on. */
 void sup_job_setup_failed(struct sup *s, struct job *j, const char *why);
 void task_free(struct task *t);
+/* HASH: t's content digest came (t is its child's running task). Returns
+ * 1 when an earlier ok outcome of the same spec stands for it (kept in
+ * t), else 0: the handler runs. */
+int sup_task_hashed(struct sup *s, struct task *t, const uint8_t sha256[32]);
 /* Writes an outcome into the open transaction; it is published once that
  * commits. 0 or -1 (fatal). */
 int sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t plen,

@@ -73,6 +73,13 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 		sup_stop(s);
 }
 
+int
+sup_task_hashed(struct sup *s, struct task *t, const uint8_t sha256[32])
+{
+	(void)s, (void)t, (void)sha256;
+	return 0;
+}
+
 void
 sup_requeue(struct sup *s, struct task *t)
 {
