@@ -324,6 +324,7 @@ cli_submit(int argc, char **argv)
 	m.submit.halt_min = o.spec.halt_min;
 	m.submit.shard_k = o.spec.shard_k;
 	m.submit.shard_n = o.spec.shard_n;
+	m.submit.recheck = o.spec.recheck;
 	m.submit.priority = o.spec.priority ? o.spec.priority : PRIORITY_DEFAULT;
 	if (o.spec.extract_dir) {
 		if (realpath(o.spec.extract_dir, extract) == NULL)

@@ -24,11 +24,16 @@ struct report_opts {
 	int json, utc;
 	struct rows rows;		/* results: what it shows, and how */
 	int merge;			/* --merge: the arguments are state dirs */
+	int changed;			/* status --changed */
 	char **dirs;
 	int ndirs;
 };
 
-enum { OPT_JSON = 256, OPT_FAILED, OPT_UTC, OPT_STATUS, OPT_FORMAT, OPT_CSV, OPT_MERGE, OPT_JOB };
+enum { OPT_JSON = 256, OPT_FAILED, OPT_UTC, OPT_STATUS, OPT_FORMAT, OPT_CSV, OPT_MERGE, OPT_JOB,
+	OPT_CHANGED };
+/* What report_args takes beyond the common options: results' rows, and
+ * status's --changed. */
+enum { TAKES_ROWS = 1, TAKES_CHANGED = 2 };
 /* --merge: one shard of a job (--shard K/N), read from its own state dir. */
 struct shard_view {
 	const char *dir;
@@ -41,7 +46,7 @@ static int merge_status(const struct report_opts *o);
 static int merge_results(const struct report_opts *o);
 
 static int
-report_args(int argc, char **argv, struct report_opts *o, int allow_failed, const char *usage)
+report_args(int argc, char **argv, struct report_opts *o, int takes, const char *usage)
 {
 	static const struct option longopts[] = {
 		{ "state", required_argument, NULL, 's' },
@@ -54,10 +59,11 @@ report_args(int argc, char **argv, struct report_opts *o, int allow_failed, cons
 		{ "help", no_argument, NULL, 'h' },
 		{ "merge", no_argument, NULL, OPT_MERGE },
 		{ "job", required_argument, NULL, OPT_JOB },
+		{ "changed", no_argument, NULL, OPT_CHANGED },
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[512];
-	int c;
+	int c, allow_failed = takes & TAKES_ROWS;
 
 	memset(o, 0, sizeof *o);
 	o->state_dir = "./.corral";
@@ -98,6 +104,12 @@ report_args(int argc, char **argv, struct report_opts *o, int allow_failed, cons
 		case OPT_JOB:
 			o->job = optarg;	/* NULL never: a required argument */
 			break;
+		case OPT_CHANGED:
+			if (!(takes & TAKES_CHANGED))
+				log_diex(EXIT_USAGE, "%s: unknown option '--changed' (usage: %s)", argv[0],
+				    usage);
+			o->changed = 1;
+			break;
 		case 'h':
 			printf("usage: %s\n", usage);
 			exit(EXIT_OK);
@@ -109,6 +121,9 @@ report_args(int argc, char **argv, struct report_opts *o, int allow_failed, cons
 			    usage);
 		}
 	}
+	if (o->merge && o->changed)
+		log_diex(EXIT_USAGE, "%s: --changed reads one state dir, not --merge (usage: %s)", argv[0],
+		    usage);
 	if (o->merge) {
 		if (optind == argc)
 			log_diex(EXIT_USAGE, "%s: --merge needs a state DIR at least (usage: %s)", argv[0],
@@ -402,12 +417,17 @@ report_status(int argc, char **argv)
 	store *st;
 	int i, state;
 
-	report_args(argc, argv, &o, 0, "corral status [-s DIR] [JOB] [--json] [--utc] | "
-	    "status --merge DIR... [--job NAME] [--json]");
+	report_args(argc, argv, &o, TAKES_CHANGED, "corral status [-s DIR] [JOB] [--json] [--utc] "
+	    "[--changed] | status --merge DIR... [--job NAME] [--json]");
 	if (o.merge)
 		return merge_status(&o);
 	st = report_open(&o);
 	report_find(st, &o, &j);
+	if (o.changed) {
+		report_changed(st, &j, o.json);
+		store_close(st);
+		return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
+	}
 	state = state_of(st, &j);
 	if (o.json)
 		job_json(stdout, &j, state);
@@ -488,7 +508,7 @@ report_results(int argc, char **argv)
 	struct results_ctx c;
 	store *st;
 
-	report_args(argc, argv, &o, 1, "corral results [-s DIR] [JOB] [--json|--csv|--format FMT] "
+	report_args(argc, argv, &o, TAKES_ROWS, "corral results [-s DIR] [JOB] [--json|--csv|--format FMT] "
 	    "[--failed|--status LIST] | results --merge DIR... [--job NAME] [--json] [--failed]");
 	if (o.merge)
 		return merge_results(&o);

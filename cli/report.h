@@ -10,6 +10,11 @@
 #include "supervisor/store.h"
 
 int report_status(int argc, char **argv);
+/* status --changed: the files of job j whose size or mtime differs now
+ * from when their outcome was recorded, or that are gone, one a line (or
+ * one JSON object a line); files without both kept are not compared
+ * (cli/changed.c). 0; dies with EXIT_USAGE on a read error. */
+int report_changed(store *st, const struct store_job *j, int json);
 int report_results(int argc, char **argv);
 int report_jobs(int argc, char **argv);
 /* Files of a job's record with an outcome: the sum of its counts. */

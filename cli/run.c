@@ -35,7 +35,7 @@ cli_usage(FILE *f)
 {
 	fputs(
 "usage: corral run [OPTIONS] PATH...      process every file under PATHs\n"
-"       corral status [-s DIR] [JOB] [--json] [--utc]\n"
+"       corral status [-s DIR] [JOB] [--json] [--utc] [--changed]\n"
 "       corral results [-s DIR] [JOB] [--json|--csv|--format FMT]\n"
 "                      [--failed|--status LIST]\n"
 "       corral jobs [-s DIR] [--json]\n"
@@ -126,6 +126,9 @@ cli_usage(FILE *f)
 "                         outcome of the same handler and spec in this state\n"
 "                         directory is recorded ok, reused, without running\n"
 "                         the handler\n"
+"      --recheck          the job again: a file whose size or mtime differs\n"
+"                         from when its outcome was recorded (or that is\n"
+"                         gone) is processed again, its old outcome replaced\n"
 "  -0, --null             the stdin list ('-') is NUL-separated, not by newlines\n"
 "  -q, --quiet            no progress display\n"
 "  -v, --verbose          log every worker start and the descriptor count\n"
@@ -191,7 +194,7 @@ enum {
 	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET,
 	OPT_HOST_WAIT, OPT_HTTP, OPT_METRICS_FILE, OPT_DRY_RUN, OPT_TAG, OPT_KEEP_ORDER,
 	OPT_NO_OUTPUT, OPT_RESULTS, OPT_STALL, OPT_MAX_TASKS, OPT_MAX_RSS, OPT_SHARD,
-	OPT_REUSE
+	OPT_REUSE, OPT_RECHECK
 };
 
 #define NOT_JOB	(-1)
@@ -252,6 +255,7 @@ static const struct run_option {
 	{ "user", required_argument, OPT_USER, NOT_JOB, V_NONE, 0, 0 },
 	{ "no-sandbox", no_argument, OPT_NO_SANDBOX, NOT_JOB, V_NONE, 0, 0 },
 	{ "reuse", no_argument, OPT_REUSE, CTL_GIVEN_REUSE, V_NONE, 0, 0 },
+	{ "recheck", no_argument, OPT_RECHECK, CTL_GIVEN_RECHECK, V_NONE, 0, 0 },
 	{ "null", no_argument, '0', NOT_JOB, V_NONE, 0, 0 },
 	{ "quiet", no_argument, 'q', NOT_JOB, V_NONE, 0, 0 },
 	{ "verbose", no_argument, 'v', NOT_JOB, V_NONE, 0, 0 },
@@ -468,6 +472,9 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 		break;
 	case OPT_REUSE:
 		ch->reuse = on;
+		break;
+	case OPT_RECHECK:
+		o->spec.recheck = on;
 		break;
 	case OPT_FAIL_ON:
 		if (strcmp(arg, "suspicious") != 0)

@@ -163,6 +163,8 @@ ctl_put(struct ipc_buf *b, const struct ctl_msg *m)
 			fs_uint(&fs, F_SHARD_K, s->shard_k);
 			fs_uint(&fs, F_SHARD_N, s->shard_n);
 		}
+		if (s->recheck)
+			fs_uint(&fs, F_RECHECK, 1);
 		break;
 	}
 	case CTL_JOBS:
@@ -329,6 +331,7 @@ ctl_decode(const uint8_t *body, size_t len, uint64_t accept, struct ctl_msg *out
 		s->timeout_pct = (uint32_t)v[F_TIMEOUT_PCT].u;
 		s->shard_k = (uint32_t)v[F_SHARD_K].u;
 		s->shard_n = (uint32_t)v[F_SHARD_N].u;
+		s->recheck = (int)v[F_RECHECK].u;
 		break;
 	}
 	case CTL_STATUS:

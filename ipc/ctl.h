@@ -72,6 +72,7 @@ enum ctl_given {
 	CTL_GIVEN_MAX_RSS,		/* "max-child-rss": opts' max_rss, max_rss_hard */
 	CTL_GIVEN_SHARD,		/* "shard": shard_k, shard_n */
 	CTL_GIVEN_REUSE = 23,		/* "reuse": opts' reuse */
+	CTL_GIVEN_RECHECK = 24,		/* "recheck" */
 	CTL_GIVEN__N
 };
 #define CTL_GIVEN_ALL	((UINT64_C(1) << CTL_GIVEN__N) - 1)
@@ -159,6 +160,8 @@ struct ctl_submit {			/* CTL_SUBMIT: a job's spec */
 	uint32_t timeout_pct;		/* optional: 0 (off), or 1..100000 */
 	uint32_t shard_k, shard_n;	/* --shard K/N; optional, both or neither:
 					 * 1 <= K <= N <= SHARD_MAX; 0 when none */
+	int recheck;			/* optional: 1, files changed since their
+					 * outcome are processed again */
 };
 
 /* The job a request acts on: STATUS, RESULTS, PAUSE, RESUME, CANCEL,

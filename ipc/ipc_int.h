@@ -33,6 +33,8 @@ enum ipc_field {
 	F_SHARD_K, F_SHARD_N,
 	/* The child's wire, later: --reuse. */
 	F_SHA256, F_REUSE,
+	/* Requests, later: --recheck. */
+	F_RECHECK,
 	F_COUNT
 };
 /* A set of fields: bit f is field f. 128 bits, room for every field of

@@ -207,6 +207,7 @@ static const struct field {
 	[F_SHARD_N] = UINTF("shard_n", 1, SHARD_MAX),
 	[F_SHA256] = BINF("sha256", IPC_SHA256, IPC_SHA256),
 	[F_REUSE] = BOOLF("reuse"),
+	[F_RECHECK] = BOOLF("recheck"),
 };
 
 _Static_assert(F_COUNT <= 128, "a message's fields are the bits of a fieldset");
@@ -239,7 +240,7 @@ static const struct {
 	    FBIT(F_TIMEOUT) | FBIT(F_RETRIES) | FBIT(F_HALT_RATE) | FBIT(F_HALT_MIN) |
 	    FBIT(F_PRIORITY) | FBIT(F_COPTS) | FBIT(F_WAIT),
 	    FBIT(F_NAME) | FBIT(F_CARG) | FBIT(F_EXTRACT) | FBIT(F_GIVEN) | FBIT(F_STALL) |
-	    FBIT(F_TIMEOUT_PCT) | FBIT(F_SHARD_K) | FBIT(F_SHARD_N) },
+	    FBIT(F_TIMEOUT_PCT) | FBIT(F_SHARD_K) | FBIT(F_SHARD_N) | FBIT(F_RECHECK) },
 	[CTL_JOBS] = { FBIT(F_T) | FBIT(F_RID), 0 },
 	[CTL_STATUS] = JOB_REQUEST,
 	[CTL_RESULTS] = { FBIT(F_T) | FBIT(F_RID) | FBIT(F_REF) | FBIT(F_FAILED) | FBIT(F_AFTER), 0 },

@@ -22,6 +22,7 @@
 
 #include "common/log.h"
 #include "supervisor/outdir.h"
+#include "supervisor/recheck.h"
 #include "supervisor/spec.h"
 #include "supervisor/sup.h"
 
@@ -348,6 +349,16 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 	    o->list_sep) < 0 || store_commit(s->st) < 0) {
 		failed(err, errlen, 0, "unable to write job %s: %s", name, store_strerror(s->st));
 		goto fail;
+	}
+	if (o->recheck && r == 0) {
+		int64_t n = recheck_job(s, j, err, errlen);
+
+		if (n < 0)
+			goto fail;
+		if (s->opts.verbose)
+			log_infox("job %s: %lld file%s changed since %s outcome, pending again", name,
+			    (long long)n, n == 1 ? "" : "s", n == 1 ? "its" : "their");
+		j->done_at_start = job_done(j);
 	}
 	return j;
 fail:

@@ -302,7 +302,7 @@ rec_outcome_encode(msgpack_sbuffer *sb, const struct store_outcome *o)
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	r |= msgpack_pack_map(&pk, 8 + (o->tail_len > 0) + (o->limit > TL_NONE && o->limit < TL__COUNT) +
-	    (o->sha256 != NULL) + (o->reused_job != 0));
+	    (o->sha256 != NULL) + (o->reused_job != 0) + 2 * (o->has_stat != 0));
 	r |= sbuf_pack_u64(&pk, "s", (uint64_t)o->status);
 	r |= sbuf_pack_u64(&pk, "a", o->attempts);
 	r |= sbuf_pack_u64(&pk, "d", o->duration_ms);
@@ -324,6 +324,8 @@ rec_outcome_encode(msgpack_sbuffer *sb, const struct store_outcome *o)
 	if (o->reused_job != 0)
 		r |= msgpack_pack_str_with_body(&pk, "u", 1) | msgpack_pack_array(&pk, 2) |
 		    msgpack_pack_uint32(&pk, o->reused_job) | msgpack_pack_uint64(&pk, o->reused_seq);
+	if (o->has_stat)
+		r |= sbuf_pack_u64(&pk, "z", o->size) | sbuf_pack_u64(&pk, "m", o->mtime_ns);
 	return r ? -1 : 0;
 }
 
@@ -367,8 +369,15 @@ rec_outcome_decode(const void *p, size_t len, struct store_outcome *o)
 		    x->via.array.ptr[0].via.u64 > 0 && x->via.array.ptr[0].via.u64 <= UINT32_MAX) {
 			o->reused_job = (uint32_t)x->via.array.ptr[0].via.u64;
 			o->reused_seq = x->via.array.ptr[1].via.u64;
+		} else if (key_is(k, "z") && x->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+			o->size = x->via.u64;
+			o->has_stat |= 1;
+		} else if (key_is(k, "m") && x->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+			o->mtime_ns = x->via.u64;
+			o->has_stat |= 2;
 		}
 	}
 	msgpack_unpacked_destroy(&u);
+	o->has_stat = o->has_stat == 3;	/* both, or it cannot be compared */
 	return 0;
 }

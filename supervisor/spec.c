@@ -158,6 +158,8 @@ spec_submitted(const struct job_spec *def, const struct ctl_submit *q, uint64_t 
 		spec->halt_min = q->halt_min;
 	if (GAVE(given, CTL_GIVEN_PRIORITY))
 		spec->priority = q->priority;
+	if (GAVE(given, CTL_GIVEN_RECHECK))
+		spec->recheck = q->recheck;
 	if (GAVE(given, CTL_GIVEN_SHARD)) {
 		spec->shard_k = q->shard_k;
 		spec->shard_n = q->shard_n;

@@ -100,6 +100,12 @@ struct store_outcome {
 	const uint8_t *reuse_key;
 	uint32_t reused_job;		/* not 0: recorded from that job's ... */
 	uint64_t reused_seq;		/* ... outcome of this seq, unrun */
+	/* The file as the supervisor opened it for this outcome (--recheck,
+	 * status --changed): its size and mtime; has_stat 0 when it was not
+	 * opened (skipped before, or a record from before they were kept). */
+	int has_stat;
+	uint64_t size;
+	uint64_t mtime_ns;		/* ns since the epoch */
 };
 
 /* A pending task as dispatch sees it. path is malloc'd: free it. */
@@ -256,6 +262,13 @@ int store_job_leftover(store *st, uint32_t *job);
  * sees tasks requeued behind it only once it starts again from 0. */
 int store_retry(store *st, struct store_job *job, unsigned mask, uint64_t *after,
     uint64_t *requeued);
+/* The same walk, requeueing the tasks for which pick returns non-zero;
+ * pick gets each outcome and its task's path (plen bytes, valid during
+ * the call). EBADMSG when an outcome has no task record. */
+typedef int (*store_pick_fn)(const struct store_outcome *o, const char *path, size_t plen,
+    void *arg);
+int store_requeue_if(store *st, struct store_job *job, store_pick_fn pick, void *arg,
+    uint64_t *after, uint64_t *requeued);
 /* Commits (durably, unless the store was opened with CORRAL_NOSYNC set in the
  * environment, a benchmark-only switch). 0 or -1; on -1 nothing was written. */
 int store_commit(store *st);

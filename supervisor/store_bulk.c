@@ -151,20 +151,26 @@ requeue(store *st, struct store_job *job, MDB_cursor *c, uint64_t seq, int statu
 	return 0;
 }
 
-/* Walks results, not tasks: tasks without an outcome are never examined. */
-int
-store_retry(store *st, struct store_job *job, unsigned mask, uint64_t *after, uint64_t *requeued)
+/* Walks results, not tasks: tasks without an outcome are never examined.
+ * pick says which to requeue; with want_path it is given the task's path
+ * (else NULL), read before anything of the task is written. */
+static int
+requeue_walk(store *st, struct store_job *job, int want_path, store_pick_fn pick, void *arg,
+    uint64_t *after, uint64_t *requeued)
 {
 	uint8_t kb[TASK_KEY];
-	MDB_val k = { TASK_KEY, kb }, v;
+	MDB_val k = { TASK_KEY, kb }, v, tv;
 	MDB_cursor_op op = MDB_SET_RANGE;
 	struct store_outcome o;
 	MDB_cursor *c;
+	const char *path;
+	size_t plen;
+	uint32_t attempts;
 	uint64_t seq;
-	int rc, r = 0, n = 0;
+	int rc, r = 0, n = 0, regular;
 
 	*requeued = 0;
-	if (st->wtxn == NULL || job->id == 0 || (mask & ((1u << OUT__COUNT) - 1)) == 0)
+	if (st->wtxn == NULL || job->id == 0)
 		return store_fail(st, EINVAL);
 	if (*after == UINT64_MAX)
 		return 0;
@@ -184,7 +190,16 @@ store_retry(store *st, struct store_job *job, unsigned mask, uint64_t *after, ui
 		}
 		seq = store_get_be((const uint8_t *)k.mv_data + 4, 8);
 		*after = seq;
-		if ((mask & 1u << o.status) == 0)
+		path = NULL;
+		plen = 0;
+		if (want_path) {
+			if ((rc = mdb_get(st->wtxn, st->tasks, &k, &tv)) != 0 ||
+			    rec_task_decode(tv.mv_data, tv.mv_size, &path, &plen, &attempts, &regular) < 0) {
+				rc = rc == 0 || rc == MDB_NOTFOUND ? BAD_RECORD : rc;
+				break;
+			}
+		}
+		if (!pick(&o, path, plen, arg))
 			continue;
 		if ((r = requeue(st, job, c, seq, o.status)) < 0)
 			break;
@@ -194,4 +209,27 @@ store_retry(store *st, struct store_job *job, unsigned mask, uint64_t *after, ui
 	if (r == 0 && rc != 0 && rc != MDB_NOTFOUND)
 		return store_fail(st, rc);
 	return r;
+}
+
+static int
+status_in_mask(const struct store_outcome *o, const char *path, size_t plen, void *arg)
+{
+	(void)path, (void)plen;
+	return (*(const unsigned *)arg & 1u << o->status) != 0;
+}
+
+int
+store_retry(store *st, struct store_job *job, unsigned mask, uint64_t *after, uint64_t *requeued)
+{
+	*requeued = 0;
+	if ((mask & ((1u << OUT__COUNT) - 1)) == 0)
+		return store_fail(st, EINVAL);
+	return requeue_walk(st, job, 0, status_in_mask, &mask, after, requeued);
+}
+
+int
+store_requeue_if(store *st, struct store_job *job, store_pick_fn pick, void *arg, uint64_t *after,
+    uint64_t *requeued)
+{
+	return requeue_walk(st, job, 1, pick, arg, after, requeued);
 }

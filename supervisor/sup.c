@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "supervisor/json.h"
 #include "supervisor/outdir.h"
+#include "supervisor/recheck.h"
 #include "supervisor/spec.h"
 #include "supervisor/sup.h"
 
@@ -395,6 +396,9 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 	o.tail = tail;
 	o.tail_len = tail ? tlen : 0;
 	o.limit = status == OUT_TIMEOUT ? t->limit : TL_NONE;
+	o.has_stat = t->has_stat;
+	o.size = t->size;
+	o.mtime_ns = t->mtime_ns;
 	if (status == OUT_OK)
 		median_add(&j->ok_s, took > 0 ? took : 0);
 	if (t->hashed) {
@@ -517,6 +521,9 @@ task_open(struct task *t, char *why, size_t len)
 		    (unsigned)t->job->rec.owner);
 		return -1;
 	}
+	t->has_stat = 1;
+	t->size = (uint64_t)sb.st_size;
+	t->mtime_ns = recheck_mtime_ns(&sb);
 	return fd;
 fail:
 	if (sup_host_refused(errno))

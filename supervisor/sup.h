@@ -60,6 +60,9 @@ struct job_spec {
 	uint64_t stall_ms;		/* --stall; 0: off */
 	uint32_t timeout_pct;		/* --timeout N%: N; 0: off */
 	uint32_t shard_k, shard_n;	/* --shard K/N: 1 <= K <= N; N 0: none */
+	int recheck;			/* --recheck: taken up again, a file changed
+					 * since its outcome is pending again (not
+					 * part of the spec) */
 };
 /* --stall's least: a child reports progress at most once per
  * IPC_PROGRESS_EVERY_MS, so less would kill a file between reports. */
@@ -92,6 +95,9 @@ struct task {
 	uint64_t reused_seq;
 	uint8_t *reused_result;
 	size_t reused_result_len;
+	/* The file as task_open found it, kept with its outcome. */
+	int has_stat;
+	uint64_t size, mtime_ns;
 };
 
 /* An outcome written into the open transaction, shown once it commits. */

@@ -154,7 +154,7 @@ roundtrip_requests(void)
 	m.submit.given = CTL_GIVEN_ALL;
 	ok(cycle(&b, &m, CTL_REQUESTS, &d) == 0 && d.submit.given == CTL_GIVEN_ALL && !has_key(&b, "given"),
 	    "... every option given: left out, and absent reads as all");
-	ok(CTL_GIVEN__N == 24 && CTL_GIVEN_ALL == 0xffffff, "%d options a client may give", CTL_GIVEN__N);
+	ok(CTL_GIVEN__N == 25 && CTL_GIVEN_ALL == 0x1ffffff, "%d options a client may give", CTL_GIVEN__N);
 
 	m.submit = (struct ctl_submit){ .inputs = { inputs.data, inputs.len, 2 },
 	    .handler = "sha256", .handler_len = 6, .timeout_ms = 1, .priority = 1 };
