@@ -56,9 +56,9 @@ check "corral: run: unknown option '--bogus' (see 'corral run --help')" run d --
 check "corral: run: option '--extract' needs a value (see 'corral run --help')" run d --extract
 check "corral: run: option '-x' needs a value (see 'corral run --help')" run d -x
 check "corral: run: unknown option '--socket' (see 'corral run --help')" run --socket x d
-check "corral: status: unknown option '--bogus' (usage: corral status [-s DIR] [JOB] [--json] [--utc] | status --merge DIR... [--job NAME] [--json])" status --bogus
-check "corral: status: option '-s' needs a value (usage: corral status [-s DIR] [JOB] [--json] [--utc] | status --merge DIR... [--job NAME] [--json])" status -s
-check "corral: status: unknown option '--failed' (usage: corral status [-s DIR] [JOB] [--json] [--utc] | status --merge DIR... [--job NAME] [--json])" status --failed
+check "corral: status: unknown option '--bogus' (usage: corral status [-s DIR] [JOB] [--json] [--utc] [--changed] | status --merge DIR... [--job NAME] [--json])" status --bogus
+check "corral: status: option '-s' needs a value (usage: corral status [-s DIR] [JOB] [--json] [--utc] [--changed] | status --merge DIR... [--job NAME] [--json])" status -s
+check "corral: status: unknown option '--failed' (usage: corral status [-s DIR] [JOB] [--json] [--utc] [--changed] | status --merge DIR... [--job NAME] [--json])" status --failed
 check "corral: results: one JOB at most (usage: corral results [-s DIR] [JOB] [--json|--csv|--format FMT] [--failed|--status LIST] | results --merge DIR... [--job NAME] [--json] [--failed])" results a b
 check "corral: pause: option '-s' needs a value (see 'corral --help')" pause x -s
 check "corral: pause: unknown option '-Z' (see 'corral --help')" pause x -Z

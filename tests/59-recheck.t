@@ -50,6 +50,12 @@ is "$?" 2 "status --changed with an unknown option: exit 2"
 "$CORRAL" results -s st --changed rc > /dev/null 2> err.txt
 is "$?" 2 "results has no --changed: exit 2"
 is "$(wc -l < err.txt | tr -d ' ')" 1 "... and one line: $(cat err.txt)"
+"$CORRAL" status --changed --merge st > /dev/null 2> err.txt
+is "$?" 2 "status --changed --merge: exit 2"
+like "$(cat err.txt)" "^corral: status: --changed reads one state dir, not --merge" "... one line: $(cat err.txt)"
+"$CORRAL" run -q -s st -H sha256 --job rc --recheck=yes in > /dev/null 2> err.txt
+is "$?" 2 "--recheck=yes: exit 2"
+is "$(wc -l < err.txt | tr -d ' ')" 1 "... one line: $(cat err.txt)"
 
 # The same run again, without --recheck: nothing is processed.
 "$CORRAL" run -q -s st -H sha256 --job rc in > /dev/null 2>&1
