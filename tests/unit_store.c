@@ -1041,6 +1041,77 @@ test_retry(store *st)
 	    "the requeued get new outcomes, counted once");
 }
 
+/* An outcome keeps the file's size and mtime (z, m); store_requeue_if
+ * requeues the tasks its pick names, given each one's path. */
+struct pick_log {
+	int calls, nopath;
+};
+
+static int
+pick_b(const struct store_outcome *o, const char *path, size_t plen, void *arg)
+{
+	struct pick_log *l = arg;
+
+	l->calls++;
+	if (path == NULL || !o->has_stat || o->size != plen * 100 || o->mtime_ns != 7000000000123ull)
+		l->nopath++;
+	return plen == 6 && memcmp(path, "stat/b", 6) == 0;
+}
+
+static int
+stat_check(uint64_t seq, const char *path, size_t plen, const struct store_outcome *o, void *arg)
+{
+	int *bad = arg;
+
+	(void)seq;
+	if (o != NULL && o->status == OUT_SKIPPED)
+		*bad += o->has_stat;
+	else if (o != NULL && (!o->has_stat || o->size != plen * 100 || o->mtime_ns != 7000000000123ull))
+		++*bad;
+	if (o == NULL && !(plen == 6 && memcmp(path, "stat/b", 6) == 0))
+		++*bad;
+	return 0;
+}
+
+static void
+test_requeue_if(store *st)
+{
+	static const char *const paths[] = { "stat/a", "stat/b", "stat/cc", "stat/skip" };
+	struct store_job j, got;
+	struct store_outcome o;
+	struct pick_log l = { 0, 0 };
+	uint64_t seq, after = 0, n = 0;
+	int i, bad;
+
+	memset(&j, 0, sizeof j);
+	snprintf(j.name, sizeof j.name, "stat");
+	bad = store_begin(st) < 0 || store_job_put(st, &j) < 0;
+	for (i = 0; !bad && i < 4; i++) {
+		memset(&o, 0, sizeof o);
+		o.exit_code = -1;
+		o.status = i == 3 ? OUT_SKIPPED : OUT_OK;
+		if (i < 3) {	/* a skipped file was never opened */
+			o.has_stat = 1;
+			o.size = strlen(paths[i]) * 100;
+			o.mtime_ns = 7000000000123ull;
+		}
+		bad = store_task_add(st, &j, paths[i], strlen(paths[i]), 1, &seq) != 0 ||
+		    store_outcome_put(st, &j, seq, &o) != 0;
+	}
+	ok(!bad && store_job_put(st, &j) == 0 && store_commit(st) == 0, "a job of 4 outcomes, 3 with z and m");
+	ok(store_begin(st) == 0 && store_requeue_if(st, &j, pick_b, &l, &after, &n) == 0 &&
+	    store_job_put(st, &j) == 0 && store_commit(st) == 0, "store_requeue_if: one call, done");
+	ok(l.calls == 4 && l.nopath == 1, "pick saw each outcome with its path, z and m read back "
+	    "(absent for the skipped one): %d calls, %d without", l.calls, l.nopath);
+	ok(n == 1 && after == 4 && j.count[OUT_OK] == 2 && j.count[OUT_SKIPPED] == 1,
+	    "the picked one requeued, out of the counts");
+	ok(store_job_by_id(st, j.id, &got) == 0 && got.count[OUT_OK] == 2, "... and the record says so");
+	is_int(pending_count(st, j.id), 1, "it is pending");
+	bad = 0;
+	ok(store_results_each(st, j.id, stat_check, &bad) == 0 && bad == 0,
+	    "it has no outcome; the others keep theirs, z and m with them");
+}
+
 static int
 delete_all(store *st, const struct store_job *j, int commit_each)
 {
@@ -1160,6 +1231,7 @@ test_ops(void)
 		return;
 	test_page(st);
 	test_retry(st);
+	test_requeue_if(st);
 	test_delete(&st, d);
 	store_close(st);
 }
