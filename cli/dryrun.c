@@ -1,8 +1,9 @@
 /* dryrun: `corral run --dry-run`: what a run would do, doing none of it.
  * Says the job's name and whether it would be new, resumed or refused
  * (read from the state directory read-only, if there is one), then lists
- * the files it would process, one a line (for exec, the command each would
- * run, as the exec handler expands it). Starts no child and writes
+ * the files it would process (with --recheck, the changed ones too), one
+ * a line (for exec, the command each would run, as the exec handler
+ * expands it). Starts no child and writes
  * nothing: not the state directory, not the stdin list's copy. */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "common/expand.h"
 #include "common/log.h"
 #include "supervisor/json.h"
+#include "supervisor/recheck.h"
 #include "supervisor/spec.h"
 #include "supervisor/sup.h"
 
@@ -73,6 +75,16 @@ found(const char *path, size_t len, int regular, const char *error, void *arg)
 	if (error == NULL)
 		show(p, path, len, p->seq);
 	p->seq++;
+	return 0;
+}
+
+/* --recheck: a file without an outcome (pending), or one changed since. */
+static int
+pending_or_changed(uint64_t seq, const char *path, size_t plen, const struct store_outcome *o,
+    void *arg)
+{
+	if (o == NULL || recheck_compare(o, path, plen, NULL) > RECHECK_SAME)
+		show(arg, path, plen, seq);
 	return 0;
 }
 
@@ -152,7 +164,12 @@ run_dry(const struct run_cmd *o)
 	if (p.exec)
 		fprintf(stderr, "corral: dry run: each file's command, as sh -c runs it:\n");
 
-	if (found_job) {
+	if (found_job && o->spec.recheck) {
+		/* Its pending files and those --recheck makes pending, in the
+		 * order they go out. */
+		if (store_results_each(st, rec.id, pending_or_changed, &p) < 0)
+			log_diex(EXIT_USAGE, "dry run: unable to read job %s: %s", name, store_strerror(st));
+	} else if (found_job) {
 		/* Its pending files, in the order they go out. */
 		while ((r = store_pending(st, rec.id, after, t, 256)) > 0) {
 			for (i = 0; i < r; i++) {

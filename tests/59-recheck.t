@@ -57,6 +57,10 @@ like "$(cat err.txt)" "^corral: status: --changed reads one state dir, not --mer
 is "$?" 2 "--recheck=yes: exit 2"
 is "$(wc -l < err.txt | tr -d ' ')" 1 "... one line: $(cat err.txt)"
 
+"$CORRAL" run --dry-run -s st -H sha256 --job rc --recheck in > dry.txt 2> /dev/null
+is "$(sort dry.txt | tr '\n' ' ')" 'in/b in/c in/d in/e in/n\nl ' "--dry-run --recheck lists the same files"
+is "$("$CORRAL" run --dry-run -s st -H sha256 --job rc in 2> /dev/null)" "" "... and none without --recheck"
+
 # The same run again, without --recheck: nothing is processed.
 "$CORRAL" run -q -s st -H sha256 --job rc in > /dev/null 2>&1
 is "$?" 0 "a run again without --recheck: exit 0"
