@@ -433,33 +433,50 @@ out:
 	return r;
 }
 
-/* HASH sent for task id: reads until its REUSE, stashing the TASKs that
- * come first. Returns 1 (reuse), 0 (run the handler), or an exit status. */
+/* The supervisor's next message into *m: WORKER_GO_ON, or an exit status
+ * (its end, or a bad frame, said on stderr). */
 static int
-await_reuse(struct worker *w, uint64_t id)
+next_message(struct worker *w, struct ipc_msg *m)
 {
 	const uint8_t *body;
 	const char *why;
-	struct ipc_msg m;
 	size_t len;
 	ssize_t n;
 	int r;
 
 	for (;;) {
-		if ((r = ipc_next(&w->rd, &body, &len)) < 0)
-			return WORKER_BAD_PEER;
-		if (r == 0) {
-			n = ipc_read(&w->rd, w->sock, 1);
-			if (n == 0 || (n < 0 && errno == ECONNRESET))
-				return WORKER_DONE;
-			if (n < 0 && errno != EINTR)
-				return WORKER_BAD_PEER;
-			continue;
-		}
-		if (ipc_decode(body, len, &m, &why) < 0) {
-			log_warnx("worker %d: bad message from the supervisor: %s", (int)getpid(), why);
+		r = ipc_next(&w->rd, &body, &len);
+		if (r < 0) {
+			log_warnx("worker %d: frame length out of bounds from the supervisor",
+			    (int)getpid());
 			return WORKER_BAD_PEER;
 		}
+		if (r > 0)
+			break;
+		n = ipc_read(&w->rd, w->sock, 1);
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return WORKER_DONE;
+		if (n < 0 && errno != EINTR) {
+			log_warn("worker %d: unable to read from the supervisor", (int)getpid());
+			return WORKER_BAD_PEER;
+		}
+	}
+	if (ipc_decode(body, len, m, &why) < 0) {
+		log_warnx("worker %d: bad message from the supervisor: %s", (int)getpid(), why);
+		return WORKER_BAD_PEER;
+	}
+	return WORKER_GO_ON;
+}
+
+/* HASH sent for task id: reads until its REUSE, stashing the TASKs that
+ * come first. Returns 1 (reuse), 0 (run the handler), or an exit status. */
+static int
+await_reuse(struct worker *w, uint64_t id)
+{
+	struct ipc_msg m;
+	int r;
+
+	while ((r = next_message(w, &m)) == WORKER_GO_ON) {
 		if (m.type == IPC_TASK) {
 			if (stash_push(w, &m) < 0)
 				return WORKER_FAILED;
@@ -471,6 +488,7 @@ await_reuse(struct worker *w, uint64_t id)
 		    ipc_type_name(m.type));
 		return WORKER_BAD_PEER;
 	}
+	return r;
 }
 
 /* TASK: run the handler on the descriptor that came with it and answer;
@@ -483,7 +501,7 @@ task(struct worker *w, uint32_t job, uint64_t id, uint64_t seq, const char *mpat
 	const uint8_t *map;
 	const char *error;
 	size_t mlen, elen;
-	char *path;
+	char *path = NULL;
 	int fd, dirfd = -1, ok, r = -1, host = 0;
 
 	/* The file, and with --extract the directory to extract it into. */
@@ -498,6 +516,13 @@ task(struct worker *w, uint32_t job, uint64_t id, uint64_t seq, const char *mpat
 		log_warnx("worker %d: a task for job %u, set up for %s", (int)getpid(),
 		    (unsigned)job, w->h ? "another" : "none");
 		ok = WORKER_BAD_PEER;
+		goto out;
+	}
+	/* Copied first: mpath lies in the reader's buffer, which waiting
+	 * for REUSE reads on into. For messages and exec's replacement
+	 * strings; a NUL inside cuts it short, nothing worse. */
+	if ((path = strndup(mpath, mpath_len)) == NULL) {
+		ok = WORKER_FAILED;
 		goto out;
 	}
 	if (w->opts.reuse) {
@@ -523,15 +548,11 @@ task(struct worker *w, uint32_t job, uint64_t id, uint64_t seq, const char *mpat
 			close(fd);
 			if (dirfd >= 0)
 				close(dirfd);
+			free(path);
 			if (ipc_put_result(&w->out, id, 1, 0, NULL, 0, NULL, 0) < 0)
 				return WORKER_FAILED;
 			return flush(w) < 0 ? WORKER_DONE : WORKER_GO_ON;
 		}
-	}
-	/* For messages only; a NUL inside cuts it short, nothing worse. */
-	if ((path = strndup(mpath, mpath_len)) == NULL) {
-		ok = WORKER_FAILED;
-		goto out;
 	}
 	result_reset(w->res);
 	sandbox_task_begin();
@@ -568,6 +589,7 @@ out:
 	close(fd);
 	if (dirfd >= 0)
 		close(dirfd);
+	free(path);
 	return ok;
 }
 
@@ -576,36 +598,12 @@ out:
 static int
 serve(struct worker *w)
 {
-	const uint8_t *body;
-	const char *why;
 	struct ipc_msg m;
-	size_t len;
-	ssize_t n;
 	int r;
 
 	for (;;) {
-		r = ipc_next(&w->rd, &body, &len);
-		if (r < 0) {
-			log_warnx("worker %d: frame length out of bounds from the supervisor",
-			    (int)getpid());
-			return WORKER_BAD_PEER;
-		}
-		if (r == 0) {
-			n = ipc_read(&w->rd, w->sock, 1);
-			if (n == 0 || (n < 0 && errno == ECONNRESET))
-				return WORKER_DONE;
-			if (n < 0 && errno != EINTR) {
-				log_warn("worker %d: unable to read from the supervisor",
-				    (int)getpid());
-				return WORKER_BAD_PEER;
-			}
-			continue;
-		}
-		if (ipc_decode(body, len, &m, &why) < 0) {
-			log_warnx("worker %d: bad message from the supervisor: %s",
-			    (int)getpid(), why);
-			return WORKER_BAD_PEER;
-		}
+		if ((r = next_message(w, &m)) != WORKER_GO_ON)
+			return r;
 		switch (m.type) {
 		case IPC_JOB:
 			r = job(w, &m);
