@@ -216,7 +216,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	decode(data, size, CTL_REPLIES);
 	/* The child's decoder takes no control message. */
 	if (ipc_decode(data, size, &im, &why) == 0)
-		CHECK(im.type >= IPC_HELLO && im.type <= IPC_READY);
+		CHECK(im.type >= IPC_HELLO && im.type <= IPC_REUSE);
 
 	/* As a daemon reads a client: frames of at most CTL_FRAME_MAX. */
 	while (size - off >= IPC_HDR) {
