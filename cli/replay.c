@@ -169,7 +169,7 @@ find_task(const struct replay_opts *o, struct found *f)
 	char cwd[PATH_MAX], want[PATH_MAX * 2];
 	const char *why;
 	store *st;
-	int r;
+	int r, named = 0;
 
 	if (getcwd(cwd, sizeof cwd) == NULL)
 		log_die(EXIT_USAGE, "replay: unable to read the working directory");
@@ -191,6 +191,7 @@ find_task(const struct replay_opts *o, struct found *f)
 		snprintf(id, sizeof id, "%u", (unsigned)j->id);
 		if (o->job != NULL && strcmp(o->job, j->name) != 0 && strcmp(o->job, id) != 0)
 			continue;
+		named = 1;
 		if ((r = store_inputs_get(st, j->id, &in)) < 0)
 			log_diex(EXIT_USAGE, "replay: job %s: unable to read its inputs: %s", j->name,
 			    store_strerror(st));
@@ -214,6 +215,9 @@ find_task(const struct replay_opts *o, struct found *f)
 	free(jobs);
 	/* Read, then closed: the worker never sees the store. */
 	store_close(st);
+	if (o->job != NULL && !named)
+		log_diex(EXIT_USAGE, "replay: no job named %s in %s", sup_esc(o->job, strlen(o->job)),
+		    sup_esc(o->state_dir, strlen(o->state_dir)));
 	if (!f->any && o->job != NULL)
 		log_diex(EXIT_USAGE, "replay: %s is no file of job %s in %s",
 		    sup_esc(o->file, strlen(o->file)), sup_esc(o->job, strlen(o->job)),
@@ -419,12 +423,14 @@ message(struct session *s, const uint8_t *body, size_t len, int fd, int jobfd, i
 	case IPC_READY:
 		if (!s->sent || s->ready || m.job != s->f->job.id)
 			session_kill(s, KILL_PROTOCOL, "unexpected message");
-		s->ready = 1;
+		else
+			s->ready = 1;
 		return;
 	case IPC_PROGRESS:
 		if (!s->sent || m.id != TASK_ID)
 			session_kill(s, KILL_PROTOCOL, "progress for a task not running");
-		s->heard_at = now_s();
+		else
+			s->heard_at = now_s();
 		return;
 	case IPC_RESULT:
 		if (!s->sent || m.id != TASK_ID || s->answered) {

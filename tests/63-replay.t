@@ -137,6 +137,7 @@ bad() {	# bad DESCRIPTION REGEX ARGS...
 bad "a file no job has" '^corral: replay: in/nothing is no file of any job in st$' -s st in/nothing
 bad "a state dir that is not there" '^corral: replay: no corral state in nost$' -s nost in/good
 bad "a job that does not have it" '^corral: replay: in/good is no file of job arch in st$' -s st --job arch in/good
+bad "a job that is not there" '^corral: replay: no job named nojob in st$' -s st --job nojob in/good
 bad "no FILE" '^corral: replay: no FILE given' -s st
 bad "two FILEs" '^corral: replay: one FILE at most' -s st in/good in/crash-me
 bad "an unknown option" "^corral: replay: unknown option '--bogus'" -s st --bogus in/good
