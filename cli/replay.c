@@ -133,9 +133,12 @@ match_one(uint64_t seq, const char *path, size_t plen, const struct store_outcom
 		f->rec = *o;
 		if ((f->bytes = malloc(o->error_len + o->result_len + o->tail_len + 1)) == NULL)
 			log_diex(EXIT_USAGE, "replay: out of memory");
-		memcpy(f->bytes, o->error, o->error_len);
-		memcpy(f->bytes + o->error_len, o->result, o->result_len);
-		memcpy(f->bytes + o->error_len + o->result_len, o->tail, o->tail_len);
+		if (o->error_len > 0)
+			memcpy(f->bytes, o->error, o->error_len);
+		if (o->result_len > 0)
+			memcpy(f->bytes + o->error_len, o->result, o->result_len);
+		if (o->tail_len > 0)
+			memcpy(f->bytes + o->error_len + o->result_len, o->tail, o->tail_len);
 		f->rec.error = f->bytes;
 		f->rec.result = (const uint8_t *)f->bytes + o->error_len;
 		f->rec.tail = f->bytes + o->error_len + o->result_len;
@@ -393,7 +396,8 @@ copy(const void *p, size_t n)
 
 	if (c == NULL)
 		log_diex(EXIT_USAGE, "replay: out of memory");
-	memcpy(c, p, n);
+	if (n > 0)
+		memcpy(c, p, n);
 	c[n] = '\0';
 	return c;
 }
