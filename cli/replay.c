@@ -303,18 +303,20 @@ replay_args(int argc, char **argv, struct replay_opts *o)
 
 /* ---- the one worker ---- */
 
+/* One child's life, as a slot would see it: what it said, what we sent,
+ * why we killed it, and its answer. */
 struct session {
 	const struct replay_opts *o;
 	const struct found *f;
-	struct spawned c;
-	int sigfd;
+	struct spawned c;		/* the worker, or gdb with it */
+	int sigfd;			/* SIGCHLD, and the signals that end a replay */
 	struct ipc_reader rd;
 	struct ipc_buf out;
 	int hello, ready, sent, answered, eof;
-	double sent_at, heard_at;
-	enum slot_kill_why kill;
-	int limit;
-	char why[256];
+	double sent_at, heard_at;	/* the task sent; its last PROGRESS */
+	enum slot_kill_why kill;	/* why we killed it, or KILL_NONE */
+	int limit;			/* KILL_TIMEOUT: which (enum time_limit) */
+	char why[256];			/* the words that go with kill */
 	int ok;				/* RESULT: ok or failed */
 	int host;			/* ... refused by the host */
 	char *error, *result;		/* ... its error and map (copies) */
@@ -330,8 +332,8 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Under gdb the debugger is the child's parent, and its user sets the
- * pace: no time limit, and only gdb is ours to kill. */
+/* The child killed, and why (the first reason stands). Under gdb, gdb is
+ * the child, and the worker, its inferior, ends with it. */
 static void
 session_kill(struct session *s, enum slot_kill_why why, const char *words)
 {
