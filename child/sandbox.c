@@ -91,13 +91,22 @@ static struct {
 	uint32_t uid, gid;
 } state;
 
+/* Whether the child stays dumpable (replay --gdb). */
+static int dumpable;
+
+void
+sandbox_allow_tracing(void)
+{
+	dumpable = 1;
+}
+
 void
 sandbox_early(void)
 {
 	struct rlimit none = { 0, 0 };
 
 	setrlimit(RLIMIT_CORE, &none);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
@@ -324,7 +333,7 @@ drop_user(uint32_t uid, uint32_t gid, char *err, size_t errlen)
 		    (unsigned)uid);
 		return -1;
 	}
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
 	if (pdeath != 0) {
 		prctl(PR_SET_PDEATHSIG, pdeath, 0, 0, 0);
 		if (getppid() != parent)

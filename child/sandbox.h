@@ -15,6 +15,13 @@
  * user, /proc/PID owned by root), no_new_privs. Never fails. */
 void sandbox_early(void);
 
+/* Before sandbox_early, for `corral replay --gdb` only (the worker's
+ * "--traced" argument): the child stays dumpable, so that the debugger
+ * that started it may trace it and read its memory and /proc/PID; every
+ * other wall (the seccomp filter, its refusal of ptrace by the child
+ * included, Landlock, limits, the user change, namespaces) stays up. */
+void sandbox_allow_tracing(void);
+
 /* After the job's handler is set up (a plugin is loaded, files it needs
  * are open) and before the first task. o is the job's options, is_exec
  * whether the handler runs commands (it keeps fork and exec: only the

@@ -635,9 +635,17 @@ child_main(int argc, char **argv)
 	struct worker w = { .sock = IPC_CHILD_FD };
 	struct stat sb;
 	int status;
+	int traced = argc > 2 && strcmp(argv[2], IPC_TRACED_ARG) == 0;
 
+	/* Read before the title takes the room of the arguments. */
 	title_init(argc, argv);
 	title_set(NULL);
+	/* Started under a debugger by `corral replay --gdb`: it says so. */
+	if (traced) {
+		sandbox_allow_tracing();
+		log_warnx("worker %d: left dumpable for the debugger that started it (replay --gdb)",
+		    (int)getpid());
+	}
 	job_opts_default(&w.opts);
 	if (fstat(w.sock, &sb) < 0 || !S_ISSOCK(sb.st_mode)) {
 		log_warnx("the worker runs only under a corral supervisor (no socket at fd %d)",

@@ -70,6 +70,12 @@ int run_check(struct run_cmd *o, char *err, size_t len);
  * take them, and "--" ends them: no command stops at its first operand. */
 const char *cli_badopt(char **argv);
 
+/* The worker program: $CORRAL_WORKER, else this program (/proc/self/exe). */
+const char *cli_worker(void);
+
+/* replay.c: `corral replay FILE`: 0 ok, 1 not ok, 2 error. */
+int cli_replay(int argc, char **argv);
+
 /* dryrun.c: run --dry-run; the exit status. */
 int run_dry(const struct run_cmd *o);
 

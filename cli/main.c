@@ -72,6 +72,8 @@ main(int argc, char **argv)
 		return cli_submit(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return cli_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "replay") == 0)
+		return cli_replay(argc - 1, argv + 1);
 	/* status, results and jobs read the state directory, unless a
 	 * service's socket is named. */
 	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "results") == 0 || strcmp(cmd, "jobs") == 0 ||

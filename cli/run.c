@@ -39,6 +39,9 @@ cli_usage(FILE *f)
 "       corral results [-s DIR] [JOB] [--json|--csv|--format FMT]\n"
 "                      [--failed|--status LIST]\n"
 "       corral jobs [-s DIR] [--json]\n"
+"       corral replay [-s DIR] [--job NAME] [--json] [--gdb] [--gdb-batch] [--gdb-ex CMD] FILE\n"
+"                                          one recorded file again, in the foreground,\n"
+"                                          as its job ran it (under gdb with --gdb)\n"
 "       corral serve [OPTIONS]             jobs from clients of a control socket\n"
 "                                          (its options, --keep, --check-workers\n"
 "                                          and --check-timeout among them: see\n"
@@ -937,13 +940,20 @@ run_option_code(int c)
 	return NULL;
 }
 
+const char *
+cli_worker(void)
+{
+	const char *worker = getenv("CORRAL_WORKER");
+
+	return worker && worker[0] ? worker : "/proc/self/exe";
+}
+
 int
 run_parse(int argc, char **argv, struct run_cmd *o, const char *cmd)
 {
 	struct option longopts[RUN_OPTIONS + 1];
 	const struct run_option *opt;
 	int submit = strcmp(cmd, "submit") == 0 || strcmp(cmd, "check") == 0;
-	const char *worker;
 	char err[2048];
 	size_t k;
 	int c, i;
@@ -992,8 +1002,7 @@ run_parse(int argc, char **argv, struct run_cmd *o, const char *cmd)
 	if (!o->spec.child.sandbox.enabled)
 		log_warnx("--no-sandbox: children run without seccomp, Landlock, namespaces or a user change; "
 		    "a hostile file that compromises a child can reach everything this user can");
-	worker = getenv("CORRAL_WORKER");
-	o->pool.worker = worker && worker[0] ? worker : "/proc/self/exe";
+	o->pool.worker = cli_worker();
 	return 0;
 }
 

@@ -614,14 +614,13 @@ cli_serve(int argc, char **argv)
 {
 	static struct serve sv;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	const char *worker = getenv("CORRAL_WORKER");
 	char err[9300];
 	int c, n, idx, http_fd = -1;
 
 	memset(&sv, 0, sizeof sv);
 	sv.o.pool.state_dir = "/var/lib/corral";
 	sv.o.pool.workers = cpus > 0 ? (uint32_t)cpus : 1;
-	sv.o.pool.worker = worker && worker[0] ? worker : "/proc/self/exe";
+	sv.o.pool.worker = cli_worker();
 	sv.o.pool.service = 1;
 	sv.o.ctl.path = "/run/corral/control.sock";
 	sv.o.ctl.fd = -1;

@@ -28,6 +28,9 @@
 /* The exit status of a child whose set-up for its job failed (FATAL said
  * why): the supervisor does not respawn it. */
 #define CHILD_EXIT_SETUP  78
+/* The worker's second word ("PROGRAM __worker --traced ...") that keeps it
+ * dumpable: `corral replay --gdb` only (child/sandbox.h). */
+#define IPC_TRACED_ARG    "--traced"
 
 enum ipc_type {
 	IPC_HELLO  = 1,	/* child -> sup: {t, v, pid}               */

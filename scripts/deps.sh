@@ -27,12 +27,13 @@ set -eu
 # jlha (jlha-utils, which brings a Java runtime) is left to those who have
 # it: its cases are skipped without it.
 # python3-prometheus-client parses the metrics in tests/57-metrics.t.
+# gdb (with its Python) runs the worker in tests/63-replay.t's replay --gdb.
 # python3-yaml parses docs/k8s-indexed-job.yaml in tests/60-shard-examples.t.
 # scripts/freshroot.sh checks this list in such a root.
 PKGS="pkg-config libev-dev libmsgpack-dev liblmdb-dev libarchive-dev libssl-dev libseccomp-dev
       libinih-dev libsystemd-dev libmicrohttpd-dev systemd scdoc
       zlib1g-dev libarchive-tools perl procps lmdb-utils jq man-db curl chromium
-      clang libclang-rt-dev
+      clang libclang-rt-dev gdb
       python3 python3-prometheus-client python3-yaml zip unzip p7zip-full gcab cabextract genisoimage rpm bzip2 xz-utils zstd lzop binutils"
 # `deps.sh bench`: what the benchmark's contenders need too.
 [ "${1:-}" = bench ] && PKGS="$PKGS parallel coreutils findutils bc openssl"

@@ -172,18 +172,7 @@ summarize_inputs(const struct job_spec *o, char *out, size_t len)
 static int
 pack_opts(struct job *j)
 {
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	if (job_opts_pack(&j->rec.opts, &pk) < 0) {
-		msgpack_sbuffer_destroy(&sb);
-		return -1;
-	}
-	j->wire_opts = sb.data;
-	j->wire_opts_len = sb.size;
-	return 0;
+	return spec_wire_opts(&j->rec.opts, &j->wire_opts, &j->wire_opts_len);
 }
 
 /* A job of the pool, empty: no descriptor, no timer running. */

@@ -14,18 +14,16 @@
  * socket, the reader's buffer, the exec pipe) is closed and freed after
  * the callback that ran the step returns (slot_settle). */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "supervisor/slot_step.h"
+#include "supervisor/spawn.h"
 #include "supervisor/sup.h"
 
 #define HELLO_WAIT	10.0	/* seconds a new child has to say hello */
@@ -406,85 +404,21 @@ static void
 slot_spawn_child(struct slot *sl)
 {
 	struct sup *s = sl->sup;
-	/* The padding is room for the name the child takes once it knows
-	 * its job ("corral worker: JOB", what ps shows). */
-	char *argv[] = { (char *)s->opts.worker, "__worker",
-	    "                                                                ", NULL };
-	int sv[2], ep[2], op[2], err = 0;
-	pid_t pid;
+	struct spawned c;
+	const char *what;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		spawn_failed(sl, "socketpair");
+	if (spawn_worker(s->opts.worker, NULL, SPAWN_OWN_GROUP | SPAWN_ERR_PIPE, s->pid, &c,
+	    &what) < 0) {
+		spawn_failed(sl, what);
 		return;
 	}
-	/* ep: exec's errno; op: the child's stderr, whose read end no other
-	 * child inherits (close-on-exec, and never the child's own). */
-	if (pipe2(ep, O_CLOEXEC) < 0) {
-		err = errno;
-		close(sv[0]), close(sv[1]);
-		errno = err;
-		spawn_failed(sl, "pipe");
-		return;
-	}
-	if (pipe2(op, O_CLOEXEC) < 0) {
-		err = errno;
-		close(sv[0]), close(sv[1]), close(ep[0]), close(ep[1]);
-		errno = err;
-		spawn_failed(sl, "pipe");
-		return;
-	}
-	pid = fork();
-	if (pid < 0) {
-		err = errno;
-		close(sv[0]), close(sv[1]), close(ep[0]), close(ep[1]), close(op[0]), close(op[1]);
-		errno = err;
-		spawn_failed(sl, "fork");
-		return;
-	}
-	if (pid == 0) {
-		sigset_t none;
-		int e = fcntl(ep[1], F_DUPFD_CLOEXEC, IPC_CHILD_FD + 1);
-		/* Both ends lifted clear of 2 and 3 first, so that placing one
-		 * cannot overwrite the other. */
-		int sock = fcntl(sv[1], F_DUPFD_CLOEXEC, IPC_CHILD_FD + 1);
-		int out = fcntl(op[1], F_DUPFD_CLOEXEC, IPC_CHILD_FD + 1);
-
-		/* No descriptor to spare: the errno goes where it is. */
-		if (e < 0)
-			e = ep[1];
-
-		/* Its own process group, so a kill takes the handler's
-		 * subprocesses too; and it dies with the supervisor. The
-		 * getppid() check closes the race with a parent that died
-		 * before prctl. */
-		setpgid(0, 0);
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != s->pid)
-			_exit(1);
-		if (sock < 0 || out < 0 || dup2(out, STDERR_FILENO) < 0 ||
-		    dup2(sock, IPC_CHILD_FD) < 0)
-			goto fail;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execv(argv[0], argv);
-fail:
-		err = errno;
-		if (write(e, &err, sizeof err) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(sv[1]);
-	close(ep[1]);
-	close(op[1]);
-	setpgid(pid, pid);	/* both sides set it: whoever runs first wins */
-	/* The exec-status pipe closes on exec; bytes on it are exec's errno.
-	 * It is watched, not waited for: a failed exec is an event. */
-	fcntl(ep[0], F_SETFL, fcntl(ep[0], F_GETFL) | O_NONBLOCK);
-	sl->execfd = ep[0];
+	/* The exec-status pipe is watched, not waited for: a failed exec is
+	 * an event. */
+	sl->execfd = c.execfd;
 	ev_io_set(&sl->eio, sl->execfd, EV_READ);
 	ev_io_start(s->loop, &sl->eio);
-	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
-	sl->pid = pid;
-	sl->sock = sv[0];
+	sl->pid = c.pid;
+	sl->sock = c.sock;
 	sl->reading = 1;
 	sl->job = NULL;
 	sl->job_ready = 0;
@@ -495,17 +429,16 @@ fail:
 	sl->spent = RECYCLE_NONE;
 	ipc_reader_init(&sl->rd, IPC_FRAME_MAX);
 	sl->out.len = sl->out_off = 0;
-	fcntl(op[0], F_SETFL, fcntl(op[0], F_GETFL) | O_NONBLOCK);
-	errlog_open(&sl->err, op[0], pid);
+	errlog_open(&sl->err, c.errfd, c.pid);
 	ev_io_set(&sl->rio, sl->sock, EV_READ);
 	ev_io_start(s->loop, &sl->rio);
 	ev_io_set(&sl->wio, sl->sock, EV_WRITE);
-	ev_child_set(&sl->cw, pid, 0);
+	ev_child_set(&sl->cw, c.pid, 0);
 	ev_child_start(s->loop, &sl->cw);
 	sl->state = SLOT_STARTING;
 	slot_timer(sl, HELLO_WAIT);
 	if (s->opts.verbose)
-		log_warnx("slot %d: started worker %d", sl->index, (int)pid);
+		log_warnx("slot %d: started worker %d", sl->index, (int)c.pid);
 }
 
 /* ---- actions: table entries, one per (state, event) that can happen ---- */

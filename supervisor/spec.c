@@ -527,3 +527,20 @@ spec_diff(const struct store_job *old, const struct store_job *new, char *why, s
 	    option, was, option, now);
 	return 1;
 }
+
+int
+spec_wire_opts(const struct job_opts *o, char **data, size_t *len)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	if (job_opts_pack(o, &pk) < 0) {
+		msgpack_sbuffer_destroy(&sb);
+		return -1;
+	}
+	*data = sb.data;
+	*len = sb.size;
+	return 0;
+}

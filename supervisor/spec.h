@@ -49,5 +49,10 @@ int spec_diff(const struct store_job *old, const struct store_job *spec, char *w
  * line names it) and its old and new value, len bytes each. 1 or 0. */
 int spec_differs(const struct store_job *old, const struct store_job *spec, const char **option,
     char *was, char *now, size_t len);
+/* The children's options (a job record's opts) as the JOB message carries
+ * them, packed into *data (malloc'd, the caller's to free) of *len bytes:
+ * what a pool's child and `corral replay`'s are told alike. 0, or -1 when
+ * memory ran out. */
+int spec_wire_opts(const struct job_opts *o, char **data, size_t *len);
 
 #endif

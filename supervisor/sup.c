@@ -457,22 +457,59 @@ job_owner_may(const struct job *j, const struct stat *sb, int want)
 	return (bits & (mode_t)want) == (mode_t)want;
 }
 
-/* The supervisor's own check before a file goes to a child: never follow a
- * link, never open a FIFO or a device, only regular files pass. Returns
- * the descriptor; -1 with why, the file's own reason to be skipped; or
- * -2 with errno when the host refused (sup_host_refused): no outcome. */
-static int
-task_open(struct task *t, char *why, size_t len)
+int
+sup_file_open(const char *path, int regular, struct stat *sb, char *why, size_t len)
 {
-	char full[PATH_MAX * 2];
-	const char *path = t->path;
 	static const struct { mode_t type; const char *name; } kinds[] = {
 		{ S_IFDIR, "a directory" }, { S_IFIFO, "a FIFO" }, { S_IFSOCK, "a socket" },
 		{ S_IFCHR, "a character device" }, { S_IFBLK, "a block device" },
 		{ S_IFLNK, "a symbolic link (not followed)" },
 	};
-	struct stat sb;
 	size_t i;
+	int fd;
+
+	/* What the walk saw as a regular file is opened at once (open and
+	 * fstat decide); anything else is looked at first, so a device or a
+	 * FIFO is never opened. */
+	if (!regular && lstat(path, sb) < 0)
+		goto fail;
+	if (!regular && !S_ISREG(sb->st_mode)) {
+		for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+			if ((sb->st_mode & S_IFMT) == kinds[i].type)
+				break;
+		snprintf(why, len, "not a regular file: %s",
+		    i < sizeof kinds / sizeof kinds[0] ? kinds[i].name : "unknown type");
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		goto fail;
+	if (fstat(fd, sb) < 0 || !S_ISREG(sb->st_mode)) {
+		close(fd);
+		snprintf(why, len, "not a regular file: replaced while being opened");
+		return -1;
+	}
+	return fd;
+fail:
+	if (sup_host_refused(errno))
+		return -2;
+	if (errno == ENOENT)
+		snprintf(why, len, "vanished before processing");
+	else if (errno == ELOOP)
+		snprintf(why, len, "not a regular file: a symbolic link (not followed)");
+	else
+		snprintf(why, len, "unable to open: %s", strerror(errno));
+	return -1;
+}
+
+/* The same for a task: a check's file as its client opened it; a job's
+ * relative paths under its directory, and only what its owner may read. */
+static int
+task_open(struct task *t, char *why, size_t len)
+{
+	char full[PATH_MAX * 2];
+	const char *path = t->path;
+	struct stat sb;
 	int fd;
 
 	/* A check's file: opened by its client, passed as is. */
@@ -490,31 +527,13 @@ task_open(struct task *t, char *why, size_t len)
 	if (t->job->prefix != NULL && path[0] != '/') {
 		if ((size_t)snprintf(full, sizeof full, "%s%s", t->job->prefix, path) >= sizeof full) {
 			errno = ENAMETOOLONG;
-			goto fail;
+			snprintf(why, len, "unable to open: %s", strerror(errno));
+			return -1;
 		}
 		path = full;
 	}
-	/* What the walk saw as a regular file is opened at once (open and
-	 * fstat decide); anything else is looked at first, so a device or a
-	 * FIFO is never opened. */
-	if (!t->regular && lstat(path, &sb) < 0)
-		goto fail;
-	if (!t->regular && !S_ISREG(sb.st_mode)) {
-		for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-			if ((sb.st_mode & S_IFMT) == kinds[i].type)
-				break;
-		snprintf(why, len, "not a regular file: %s",
-		    i < sizeof kinds / sizeof kinds[0] ? kinds[i].name : "unknown type");
-		return -1;
-	}
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		goto fail;
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		snprintf(why, len, "not a regular file: replaced while being opened");
-		return -1;
-	}
+	if ((fd = sup_file_open(path, t->regular, &sb, why, len)) < 0)
+		return fd;
 	if (!job_owner_may(t->job, &sb, R_OK)) {
 		close(fd);
 		snprintf(why, len, "unable to open: Permission denied (to uid %u, who submitted the job)",
@@ -525,16 +544,6 @@ task_open(struct task *t, char *why, size_t len)
 	t->size = (uint64_t)sb.st_size;
 	t->mtime_ns = recheck_mtime_ns(&sb);
 	return fd;
-fail:
-	if (sup_host_refused(errno))
-		return -2;
-	if (errno == ENOENT)
-		snprintf(why, len, "vanished before processing");
-	else if (errno == ELOOP)
-		snprintf(why, len, "not a regular file: a symbolic link (not followed)");
-	else
-		snprintf(why, len, "unable to open: %s", strerror(errno));
-	return -1;
 }
 
 static void

@@ -416,6 +416,13 @@ struct job *sched_pick(struct sup *s, struct slot *sl);
 void sup_job_append(struct sup *s, struct job *j);
 /* Opens the group-commit transaction if none is: 0 or -1 (fatal). */
 int sup_txn(struct sup *s);
+/* The supervisor's own check before a file goes to a child: never follow a
+ * link, never open a FIFO or a device, only regular files pass (regular:
+ * a walk saw one there, so open and fstat decide alone). Returns the
+ * descriptor (read-only, non-blocking, close-on-exec) with *sb its fstat;
+ * -1 with why, the file's own reason to be skipped; or -2 with errno when
+ * the host refused (sup_host_refused): no outcome. */
+int sup_file_open(const char *path, int regular, struct stat *sb, char *why, size_t len);
 /* The bytes as a terminal-safe string, in one of a few rotating static
  * buffers: for log lines naming untrusted paths and messages. */
 const char *sup_esc(const char *str, size_t len);

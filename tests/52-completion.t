@@ -45,6 +45,10 @@ checks() {	# checks MODE: the assertions, with MODE's helpers
 	is "$(comp "$CORRAL" run --wa)" "" "$m: run has no --wait"
 	is "$(comp "$CORRAL" serve --check-t)" --check-timeout "$m: serve's options from serve --help"
 	is "$(comp "$CORRAL" met)" metrics "$m: 'met' is metrics"
+	is "$(comp "$CORRAL" rep)" replay "$m: 'rep' is replay"
+	is "$(comp "$CORRAL" replay --gdb)" "$(printf -- '--gdb\n--gdb-batch\n--gdb-ex')" \
+	    "$m: replay --gdb is --gdb, --gdb-batch or --gdb-ex"
+	is "$(comp "$CORRAL" replay in/)" in/a "$m: replay takes a FILE"
 	is "$(comp "$CORRAL" run --metrics-f):$(comp "$CORRAL" serve --metrics-f)" --metrics-file:--metrics-file \
 	    "$m: run and serve have --metrics-file"
 	is "$(comp "$CORRAL" metrics -)" "$(printf -- '--help\n--socket\n--state\n-s')" \

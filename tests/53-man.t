@@ -49,7 +49,7 @@ options() {
 
 # Every --help there is: the program's, run's, serve's, and each command's.
 for cmd in "" run serve submit jobs status results pause resume cancel delete retry workers \
-	watch check; do
+	watch check replay; do
 	# shellcheck disable=SC2086
 	"$CORRAL" $cmd --help 2>&1
 done > help.txt

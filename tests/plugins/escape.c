@@ -1,8 +1,10 @@
 /* escape.so: a plugin for the sandbox tests that tries what a compromised
  * child would, picked by the first line of its file: "open" (/etc/passwd),
  * "creat" (/tmp/corral-escape), "socket", "execve", "fork", "ptrace" (of
- * its parent), or anything else, which does nothing and is ok. The result
- * says what it tried and what came back, in case the try was let through. */
+ * its parent), "traceme" (PTRACE_TRACEME: harmless unsandboxed, so that a
+ * test whose walls are lost fails rather than stops its parent), or
+ * anything else, which does nothing and is ok. The result says what it
+ * tried and what came back, in case the try was let through. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -46,6 +48,8 @@ try(const char *what)
 	}
 	if (strcmp(what, "ptrace") == 0)
 		return ptrace(PTRACE_ATTACH, getppid(), NULL, NULL);
+	if (strcmp(what, "traceme") == 0)
+		return ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 	return 0;
 }
 
