@@ -87,9 +87,15 @@ is "$(jq -r '.job + " " + (.result | has("sha256") | tostring)' two.json)" "seco
 is "$("$CORRAL" replay -s st --job plug --json in/good 2>/dev/null | jq -r .job)" "plug" \
 	"--job names the other"
 
+# A job with --reuse: the replay runs the handler, it asks for no earlier
+# outcome (a HASH would be a message the replay does not take).
+"$CORRAL" run -q -s st --job reusing --reuse -H sha256 in/good > /dev/null 2>&1
+is "$("$CORRAL" replay -s st --job reusing --json in/good 2>/dev/null | jq -r '.status + " " + (.result | has("sha256") | tostring)')" \
+	"ok true" "a --reuse job's file replays ok through its handler"
+
 # Nothing of the state directory changed: results, the data file.
 snapshot() {
-	for j in plug arch unpack slow escape second; do "$CORRAL" results -s st --json "$j"; done
+	for j in plug arch unpack slow escape second reusing; do "$CORRAL" results -s st --json "$j"; done
 	sha256sum st/data.mdb
 	stat -c %Y.%s st/data.mdb
 }
