@@ -6,7 +6,8 @@
 # a service), far fewer files than the corpus are tried meanwhile, one
 # probe at a time; once the flag is gone the next probe is answered, the
 # pause ends, and every file first tried after that ends ok on its first
-# attempt, charged nothing. Concentrated: 3 files that always crash among
+# attempt, charged nothing. A file that was in a child when the pause began
+# and died in it is not charged either. Concentrated: 3 files that always crash among
 # 200 good ones never pause the job: no log line, no reason, 200 ok, 3
 # crashed.
 . "$(dirname "$0")/lib-serve.sh"
@@ -15,13 +16,18 @@ mkdir in pub
 chmod 777 pub	# children run as another user when the test is root
 i=0
 while [ $i -lt 200 ]; do echo "$i" > "in/f$(printf %03d $i)"; i=$((i + 1)); done
+# The first file dispatched holds its child, the first time, until the
+# test opens the gate.
+echo held > in/a-held
+mkfifo pub/gate
+chmod 666 pub/gate
 # The command: each attempt logged; while pub/broken exists, its child's
 # whole group dies of SIGSEGV, as a worker whose library is broken would;
 # a name with "bad" in it always does.
 cat > cmd.sh <<EOS
 #!/bin/sh
 echo "\$1" >> $T/pub/attempts
-case "\$1" in *bad*) kill -SEGV 0 ;; esac
+case "\$1" in *bad*) kill -SEGV 0 ;; *held*) [ -e $T/pub/held ] || { : > $T/pub/held; cat $T/pub/gate > /dev/null; } ;; esac
 [ -e $T/pub/broken ] && kill -SEGV 0
 cat > /dev/null
 EOS
@@ -40,11 +46,14 @@ like "$(grep -m1 'crash loop: ' err.txt)" \
     "... with its reason and the first back-off"
 wait_until grep -q "crash loop: probe 1 (.*) died too; next probe in 1.0 s" err.txt
 ok $? "a probe went, died, and the back-off doubled"
+echo go > pub/gate	# the held file's command goes on, and its child dies in the pause
+wait_until grep -q "killed by signal 11 (SIGSEGV) on in/a-held" err.txt
+ok $? "the file held in a child since before the pause died in it"
 like "$(local_status -s st)" "reason +crash loop: [0-9]+ children in a row died on 12 different files" \
     "status -s DIR shows the reason (stored with the job)"
 like "$(local_status -s st --json | jq -r .reason)" "^crash loop: " "... and status --json"
-tried=$(sort -u pub/attempts | wc -l)
-ok "$([ "$tried" -lt 40 ]; echo $?)" "far fewer files than the 200 were tried in the pause ($tried)"
+tries=$(wc -l < pub/attempts)
+ok "$([ "$tries" -lt 50 ]; echo $?)" "far fewer attempts than the 200 files were made by then ($tries, on $(sort -u pub/attempts | wc -l) files)"
 is "$(grep -c 'crash loop: probe [0-9]*: ' err.txt)" "$(grep -c 'crash loop: probe [0-9]* (.*) died too' err.txt)" \
     "one probe at a time: each sent probe died before the next"
 rm pub/broken
@@ -53,10 +62,15 @@ wait "$RPID"
 rc=$?
 wait_until grep -q "crash loop over after" err.txt
 ok $? "the pause ends by itself"
-like "$(grep 'crash loop over' err.txt)" "crash loop over after [0-9.]+ s: in/f[0-9]+ was answered \\(ok\\); full dispatch again" \
+like "$(grep 'crash loop over' err.txt)" "crash loop over after [0-9.]+ s: in/[a-z0-9-]+ was answered \\(ok\\); full dispatch again" \
     "... logged with the probe that was answered"
 is "$(grep -c 'crash loop: [0-9]* children' err.txt)" 1 "it paused once"
-is "$(wc -l < out.jsonl)" 200 "every file has an outcome"
+is "$(wc -l < out.jsonl)" 201 "every file has an outcome"
+# Gone back to the front of the queue, it may have been a probe (charged)
+# before the flag was gone.
+is "$(jq -r 'select(.path == "in/a-held") | "\(.status) \(.attempts)"' out.jsonl)" \
+    "ok $(($(grep -c 'probe [0-9]* (in/a-held) died too' err.txt) + 1))" \
+    "... which was not charged for it: ok, its probes' deaths and its answer counted"
 is "$(jq -r .path out.jsonl | sort | comm -23 - "$(sort -u tried.txt > t.s; echo t.s)" | wc -l)" \
     "$(jq -r 'select(.status == "ok" and .attempts == 1) | .path' out.jsonl | sort | comm -23 - t.s | wc -l)" \
     "every file first tried after the fix: ok on its first attempt, never charged"
@@ -83,7 +97,10 @@ is "$(local_status -s st2 | grep -c -e '^reason' -e '^state *done')" 1 "no reaso
 touch pub/broken
 start
 ok $? "a service"
-"$CORRAL" submit -q -r 0 -x "$T/cmd.sh {}" --job loop "$T/in" > /dev/null
+mkdir svc
+i=0
+while [ $i -lt 40 ]; do echo "$i" > "svc/s$i"; i=$((i + 1)); done
+"$CORRAL" submit -q -r 0 -x "$T/cmd.sh {}" --job loop "$T/svc" > /dev/null
 is "$?" 0 "a job of the broken command submitted"
 damped() { "$CORRAL" status --json loop | jq -r .reason | grep -q '^crash loop: '; }
 wait_until damped
