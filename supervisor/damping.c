@@ -108,7 +108,6 @@ job_damp_end(struct sup *s, struct task *t, int status, const char *error, size_
 	case DAMP_PROBE_DIED:
 		log_warnx("job %s: crash loop: probe %u (%s) died too; next probe in %.1f s",
 		    j->rec.name, j->damp.probes, sup_esc(t->path, t->path_len), j->damp.delay);
-		store_reason(s, j);
 		arm(j, j->damp.delay);
 		return 0;
 	case DAMP_UNCHARGED:
