@@ -20,17 +20,17 @@ test_concentrated(void)
 	damp_init(&d);
 	/* Three poison files, each dying again and again, among answers. */
 	for (i = 0; i < 1000; i++)
-		paused |= damp_death(&d, (uint64_t)(1 + i % 3), segv, i) != DAMP_CHARGE;
+		paused |= damp_death(&d, 1 + (uint64_t)(i % 3), segv, i) != DAMP_CHARGE;
 	ok(!paused && !d.on, "1000 deaths on 3 files in a row: never paused");
 	is_int(damp_room(&d, 1000, 4), 4, "... dispatch at full speed");
 	is_int(d.nfiles, 3, "... 3 different files in the window");
 	/* DAMP_SPREAD - 1 different files, an answer, then as many again. */
 	damp_init(&d);
 	for (i = 0; i < DAMP_SPREAD - 1; i++)
-		paused |= damp_death(&d, (uint64_t)(100 + i), segv, 0) != DAMP_CHARGE;
+		paused |= damp_death(&d, (uint64_t)100 + (uint64_t)i, segv, 0) != DAMP_CHARGE;
 	is_int(damp_answer(&d), 0, "an answer outside a pause ends none");
 	for (i = 0; i < DAMP_SPREAD - 1; i++)
-		paused |= damp_death(&d, (uint64_t)(200 + i), segv, 0) != DAMP_CHARGE;
+		paused |= damp_death(&d, (uint64_t)200 + (uint64_t)i, segv, 0) != DAMP_CHARGE;
 	ok(!paused && !d.on, "%d different files, an answer, %d more: an answer between resets the window",
 	    DAMP_SPREAD - 1, DAMP_SPREAD - 1);
 	is_int(d.run, DAMP_SPREAD - 1, "... the run counts from the answer");
@@ -45,7 +45,7 @@ test_spread(void)
 
 	damp_init(&d);
 	for (i = 0; i < DAMP_SPREAD - 1; i++)
-		if (damp_death(&d, (uint64_t)(i + 1), segv, 10) != DAMP_CHARGE)
+		if (damp_death(&d, (uint64_t)i + 1, segv, 10) != DAMP_CHARGE)
 			break;
 	is_int(i, DAMP_SPREAD - 1, "the first %d different files: charged, no pause", DAMP_SPREAD - 1);
 	is_int(damp_death(&d, 5, segv, 10), DAMP_CHARGE, "a file of the window again: still no pause");
@@ -99,7 +99,7 @@ test_spread(void)
 	is_int(strlen(why), 0, "... no reason");
 	/* It pauses again from a fresh back-off. */
 	for (i = 0; i < DAMP_SPREAD; i++)
-		damp_death(&d, (uint64_t)(900 + i), segv, 50);
+		damp_death(&d, (uint64_t)900 + (uint64_t)i, segv, 50);
 	ok(d.on && d.delay == DAMP_FIRST && d.probes == 0, "a second pause starts from DAMP_FIRST");
 }
 
