@@ -37,7 +37,7 @@ local_status() { CORRAL_SOCKET= "$CORRAL" status "$@"; }
 
 # ---- spread: a broken library ----
 touch pub/broken
-"$CORRAL" run -q -j 2 -r 1 -s st -x "$T/cmd.sh {}" --json in > out.jsonl 2> err.txt &
+"$CORRAL" run -q -j 2 -r 1 -s st --http 0 -x "$T/cmd.sh {}" --json in > out.jsonl 2> err.txt &
 RPID=$!
 wait_until grep -q "crash loop: .* died on 12 different files" err.txt
 ok $? "the pause is logged once 12 different files died in a row"
@@ -52,6 +52,15 @@ ok $? "the file held in a child since before the pause died in it"
 like "$(local_status -s st)" "reason +crash loop: [0-9]+ children in a row died on 12 different files" \
     "status -s DIR shows the reason (stored with the job)"
 like "$(local_status -s st --json | jq -r .reason)" "^crash loop: " "... and status --json"
+if have curl; then
+	URL=$(grep -o 'http://127.0.0.1:[0-9]*/' err.txt)
+	like "$(curl -s "${URL}api/status" | jq -r '.jobs[0].reason')" \
+	    "^crash loop: .*(next probe in [0-9.]+ s|probe [0-9]+ running)$" "the status page's API gives the live reason"
+	like "$(curl -s "$URL")" "<tr class=\"reason\"><td [^>]*>crash loop: " "... and the page shows it"
+else
+	skip "no curl"
+	skip "no curl"
+fi
 tries=$(wc -l < pub/attempts)
 ok "$([ "$tries" -lt 50 ]; echo $?)" "far fewer attempts than the 200 files were made by then ($tries, on $(sort -u pub/attempts | wc -l) files)"
 is "$(grep -c 'crash loop: probe [0-9]*: ' err.txt)" "$(grep -c 'crash loop: probe [0-9]* (.*) died too' err.txt)" \
