@@ -1,15 +1,15 @@
 #!/bin/sh
-# Crash-loop damping looks at where the crashes are. Spread: a command that
-# kills its child on every file while a flag file exists (a broken library)
-# makes the job pause once 12 different files have died in a row: the
-# reason is logged and shown by `status` (from the state directory and from
-# a service), far fewer files than the corpus are tried meanwhile, one
-# probe at a time; once the flag is gone the next probe is answered, the
-# pause ends, and every file first tried after that ends ok on its first
-# attempt, charged nothing. A file that was in a child when the pause began
-# and died in it is not charged either. Concentrated: 3 files that always crash among
-# 200 good ones never pause the job: no log line, no reason, 200 ok, 3
-# crashed.
+# Crash-loop damping looks at where the crashes are. Spread: a command
+# that kills its child on every file while a flag file exists (a broken
+# library) makes the job pause once 12 different files have died in a row:
+# the reason is logged and shown by `status` (from the state directory and
+# from a service) and by the status page, far fewer files than the corpus
+# are tried meanwhile, one probe at a time; once the flag is gone the next
+# probe is answered, the pause ends, and every file first tried after that
+# ends ok on its first attempt, charged nothing. A file that was in a child
+# when the pause began and died in it is not charged either. Concentrated:
+# 3 files that always crash among 200 good ones never pause the job: no log
+# line, no reason, 200 ok, 3 crashed.
 . "$(dirname "$0")/lib-serve.sh"
 
 mkdir in pub
