@@ -23,7 +23,7 @@ B := build
 COMMON_SRC := common/log.c common/parse.c common/utf8.c common/expand.c common/shard.c
 IPC_SRC    := ipc/frame.c ipc/schema.c ipc/msg.c ipc/ctl.c ipc/mpcheck.c ipc/jobopts.c
 CLI_SRC    := cli/main.c cli/run.c cli/report.c cli/progress.c cli/progress_text.c cli/config.c cli/serve.c cli/client.c cli/rows.c cli/dryrun.c cli/output.c cli/changed.c cli/replay.c
-SUP_SRC    := supervisor/sup.c supervisor/jobs.c supervisor/sched.c supervisor/full.c supervisor/hold.c supervisor/slot.c supervisor/spawn.c supervisor/slot_io.c supervisor/death.c \
+SUP_SRC    := supervisor/sup.c supervisor/jobs.c supervisor/sched.c supervisor/full.c supervisor/hold.c supervisor/slot.c supervisor/spawn.c supervisor/slot_io.c supervisor/death.c supervisor/damp.c supervisor/damping.c \
               supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/store_read.c supervisor/store_bulk.c supervisor/store_inputs.c supervisor/record.c supervisor/json.c supervisor/stats.c \
               supervisor/outdir.c supervisor/recheck.c supervisor/errlog.c supervisor/spec.c supervisor/notify.c supervisor/control.c supervisor/view.c supervisor/http.c supervisor/page.c supervisor/metrics.c
 CHILD_SRC  := child/worker.c child/result.c child/handlers/archive.c \
@@ -61,10 +61,11 @@ UNIT_TESTS += $(B)/tests/unit_sandbox
 $(B)/tests/unit_sandbox: $(B)/child/sandbox.o $(B)/child/extract.o $(B)/child/extract_names.o $(B)/child/archive/reasons.o $(B)/child/archive/formats.o \
                         $(IPC_OBJ) $(COMMON_OBJ)
 UNIT_TESTS += $(B)/tests/unit_slot
-$(B)/tests/unit_slot: $(B)/supervisor/slot_io.o $(B)/supervisor/spawn.o $(B)/supervisor/death.o $(B)/supervisor/errlog.o $(B)/supervisor/stats.o \
+$(B)/tests/unit_slot: $(B)/supervisor/slot_io.o $(B)/supervisor/spawn.o $(B)/supervisor/death.o $(B)/supervisor/damp.o $(B)/supervisor/errlog.o $(B)/supervisor/stats.o \
                      $(IPC_OBJ) $(COMMON_OBJ) supervisor/slot.c
 UNIT_TESTS += $(B)/tests/unit_config $(B)/tests/unit_notify $(B)/tests/unit_progress
-UNIT_TESTS += $(B)/tests/unit_stats
+UNIT_TESTS += $(B)/tests/unit_stats $(B)/tests/unit_damp
+$(B)/tests/unit_damp: $(B)/supervisor/damp.o
 $(B)/tests/unit_stats: $(B)/supervisor/stats.o
 $(B)/tests/unit_progress: $(B)/cli/progress_text.o $(COMMON_OBJ)
 $(B)/tests/unit_config: $(B)/cli/config.o $(COMMON_OBJ)

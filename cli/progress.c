@@ -134,16 +134,26 @@ draw(struct sup *s)
 	char line[1024], secs[32], head[128], path[sizeof line - sizeof head];
 	int width = term_width(), i, n = 0, room;
 	ev_tstamp now = ev_time();
+	struct job *j;
 
 	if (!tty) {
 		headline(s, line, sizeof line, 0);
 		fprintf(stderr, "corral: progress: %s\n", line);
+		for (j = s->jobs; j; j = j->next)
+			if (job_damp_reason(j, line, sizeof line))
+				fprintf(stderr, "corral: progress: job %s: %s\n", j->rec.name, line);
 		fflush(stderr);
 		return;
 	}
 	headline(s, line, sizeof line, width - 1);
 	clear_block();
 	block_line(line, width, &n);
+	/* Why it is not going faster, when a crash loop paused it. */
+	for (j = s->jobs; j; j = j->next)
+		if (job_damp_reason(j, path, sizeof path)) {
+			snprintf(line, sizeof line, "  %s", path);
+			block_line(line, width, &n);
+		}
 	for (i = 0; i < s->nslots && i < MAX_WORKER_LINES; i++) {
 		struct slot *sl = s->slots[i];
 

@@ -234,6 +234,10 @@ job_json_fields(FILE *f, const struct store_job *j, int state)
 	fprintf(f, ",\"runs\":%llu,\"created_ms\":%llu,\"updated_ms\":%llu,\"finished_ms\":%llu",
 	    (unsigned long long)j->runs, (unsigned long long)j->created_ms,
 	    (unsigned long long)j->updated_ms, (unsigned long long)j->finished_ms);
+	if (j->reason[0] != '\0') {
+		fputs(",\"reason\":", f);
+		json_str(f, j->reason, strlen(j->reason));
+	}
 }
 
 static void
@@ -444,6 +448,8 @@ report_status(int argc, char **argv)
 		for (i = 0; i < OUT__COUNT; i++)
 			printf("%-10s %llu\n", outcome_name(i), (unsigned long long)j.count[i]);
 		printf("%-10s %llu\n", "runs", (unsigned long long)j.runs);
+		if (j.reason[0] != '\0')
+			printf("%-10s %s\n", "reason", sup_esc(j.reason, strlen(j.reason)));
 		put_time(stdout, "created", j.created_ms, o.utc);
 		put_time(stdout, "updated", j.updated_ms, o.utc);
 		put_time(stdout, "finished", j.finished_ms, o.utc);

@@ -187,6 +187,7 @@ job_alloc(struct sup *s)
 	j->outfd = -1;
 	j->listfd = -1;
 	job_hold_init(j);
+	job_damp_init(j);
 	return j;
 }
 
@@ -398,6 +399,7 @@ job_adopt(struct sup *s, const struct store_job *rec, char *err, size_t errlen)
 		return NULL;
 	}
 	j->rec = *rec;
+	job_damp_forget(j);
 	/* Its inputs: the directory its relative paths are under, and what
 	 * is left to scan. */
 	{
@@ -485,6 +487,7 @@ job_free(struct job *j)
 	if (j == NULL)
 		return;
 	job_hold_stop(j);
+	job_damp_stop(j);
 	while ((t = j->ready) != NULL) {
 		j->ready = t->next;
 		task_free(t);

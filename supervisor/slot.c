@@ -310,6 +310,7 @@ slot_died(struct slot *sl, int reaped, int status)
 	char what[sizeof d.what + ERRLOG_WORDS + 16];
 	const char *tail = NULL, *last;
 	size_t tlen = 0, llen;
+	int charged;
 
 	death_classify(&in, &d);
 	/* Reaped: what is left of its group. Not (a stop): the child too,
@@ -354,6 +355,7 @@ slot_died(struct slot *sl, int reaped, int status)
 	}
 	while ((rest = slot_pop(sl)) != NULL)
 		sup_requeue(s, rest);
+	charged = t != NULL;
 	if (t)
 		sup_task_end(s, t, d.outcome, what, strlen(what), NULL, 0, d.sig, d.code, tail, tlen);
 	if (d.job_failed && job != NULL && !s->stopping)
@@ -364,8 +366,9 @@ slot_died(struct slot *sl, int reaped, int status)
 		return;
 	switch (d.respawn) {
 	case RESPAWN_NOW:
+		/* In a crash loop's pause, respawns back off with its probes. */
 		sl->ended_at = ev_time();
-		slot_timer(sl, 0);
+		slot_timer(sl, charged && job ? damp_respawn(&job->damp) : 0);
 		break;
 	case RESPAWN_BACKOFF:
 		slot_backoff(sl);

@@ -325,6 +325,7 @@ sup_requeue(struct sup *s, struct task *t)
 {
 	(void)s;
 	t->job->inflight--;
+	job_damp_back(t->job, t);
 	/* Its next child hashes it again and asks again. */
 	t->hashed = 0;
 	t->reused_job = 0;
@@ -348,6 +349,11 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 
 	if (s->disk_full && !j->check) {
 		/* Nowhere to record it: it runs again once there is room. */
+		sup_requeue(s, t);
+		return;
+	}
+	/* Died in a crash loop's pause, not the probe: not the file's fault. */
+	if (!j->check && job_damp_end(s, t, status, error, elen)) {
 		sup_requeue(s, t);
 		return;
 	}
@@ -586,7 +592,8 @@ sup_dispatch(struct sup *s)
 		if (s->disk_full && !sl->lane)
 			continue;
 		while ((room = slot_room(sl)) > 0 && !s->stopping) {
-			if ((j = sched_pick(s, sl)) == NULL || (room = slot_budget(sl, j, room)) == 0)
+			if ((j = sched_pick(s, sl)) == NULL || (room = slot_budget(sl, j, room)) == 0 ||
+			    (room = job_damp_room(j, room)) == 0)
 				break;
 			/* Two descriptors a task with --extract, and one for
 			 * the job's directory with the first. */
@@ -648,6 +655,7 @@ sup_dispatch(struct sup *s)
 			}
 			while (nfds-- > 0)
 				close(fds[nfds]);
+			job_damp_sent(j, batch[0]);
 			if (s->stats.first_dispatch_ms == 0) {
 				s->stats.first_dispatch_ms = (ev_time() - s->started) * 1000;
 				if (s->opts.verbose)

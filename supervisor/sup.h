@@ -13,6 +13,7 @@
 #include <ev.h>
 
 #include "ipc/ipc.h"
+#include "supervisor/damp.h"
 #include "supervisor/death.h"
 #include "supervisor/errlog.h"
 #include "supervisor/stats.h"
@@ -164,6 +165,8 @@ struct job {
 	struct median ok_s;		/* its ok files' durations, seconds (--timeout N%) */
 	int has_reuse_key;		/* --reuse: spec_reuse_key(rec), once asked */
 	uint8_t reuse_key[32];
+	struct damp damp;		/* crash-loop damping (damping.c) */
+	ev_timer damp_timer;		/* ... the next probe's back-off */
 };
 
 /* A slot's states (slot.c has the table of what each event does in each). */
@@ -409,6 +412,22 @@ void sup_task_refused(struct sup *s, struct task *t, int err, const char *error,
 int job_held(const struct job *j);
 double sup_spawn_refused(struct sup *s, int err, const char *what);
 void sup_spawn_given(struct sup *s);
+/* damping.c: a job's crash-loop damping (damp.h). job_damp_end: a task
+ * of the job ended with status (sup_task_end); returns 1 when it goes back
+ * pending uncharged (it died in a pause, not the probe). job_damp_back: a
+ * task went back uncharged. job_damp_room: how many of room dispatch may
+ * send it now (0 while paused, 1 for a probe that is due).
+ * job_damp_sent: t was sent. job_damp_reason: the live reason; returns
+ * whether it is paused. job_damp_forget: a stored reason of an old pause
+ * dropped (a job taken up again). */
+void job_damp_init(struct job *j);
+void job_damp_stop(struct job *j);
+void job_damp_forget(struct job *j);
+int job_damp_end(struct sup *s, struct task *t, int status, const char *error, size_t elen);
+void job_damp_back(struct job *j, struct task *t);
+int job_damp_room(const struct job *j, int room);
+void job_damp_sent(struct job *j, const struct task *t);
+int job_damp_reason(const struct job *j, char *out, size_t len);
 /* sched.c: the job a slot serves next, or NULL (nothing to do, or the
  * slot is being recycled to move to another job). */
 struct job *sched_pick(struct sup *s, struct slot *sl);

@@ -24,6 +24,8 @@ job_reason(const struct sup *s, const struct store_job *r, const struct job *j, 
 	int i, busy = 0, workers = s->nslots - s->nlanes;
 
 	out[0] = '\0';
+	if (j != NULL && r->state == JOB_RUNNING && job_damp_reason(j, out, len))
+		return;
 	if (r->reason[0] != '\0') {
 		snprintf(out, len, "%s", r->reason);
 		return;
