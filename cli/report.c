@@ -159,12 +159,7 @@ report_find(store *st, const struct report_opts *o, struct store_job *j)
 uint64_t
 done_of(const struct store_job *j)
 {
-	uint64_t n = 0;
-	int i;
-
-	for (i = 0; i < OUT__COUNT; i++)
-		n += j->count[i];
-	return n;
+	return store_done(j);
 }
 
 /* An instant for people: in the local time zone (TZ, else the system's)

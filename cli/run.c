@@ -100,6 +100,9 @@ cli_usage(FILE *f)
 "  -H, --handler NAME     archive, sha256, exec, or a plugin .so path (default archive)\n"
 "  -x, --exec CMD         command per file, {} is its path; implies -H exec\n"
 "  -r, --retries N        extra attempts after a crash or timeout (default 1)\n"
+"      --max-strikes N    crashes and timeouts, over all runs and retries, after\n"
+"                         which a file is quarantined: never run again until\n"
+"                         'corral retry --quarantined' (1 to 100, default 2)\n"
 "      --stall DUR        kill a file's child when it reports no progress for DUR\n"
 "                         (at least 200ms; default: off)\n"
 "      --depth N          tasks queued per child, 1 to 64 (default: by the pace\n"
@@ -186,7 +189,8 @@ enum {
 	OPT_MAX_NAME, OPT_ENTRY_SHA256, OPT_FAIL_ON, OPT_EXTRACT, OPT_EXTRACT_SUSPICIOUS,
 	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET,
 	OPT_HOST_WAIT, OPT_HTTP, OPT_METRICS_FILE, OPT_DRY_RUN, OPT_TAG, OPT_KEEP_ORDER,
-	OPT_NO_OUTPUT, OPT_RESULTS, OPT_STALL, OPT_MAX_TASKS, OPT_MAX_RSS, OPT_SHARD
+	OPT_NO_OUTPUT, OPT_RESULTS, OPT_STALL, OPT_MAX_TASKS, OPT_MAX_RSS, OPT_SHARD,
+	OPT_MAX_STRIKES
 };
 
 #define NOT_JOB	(-1)
@@ -255,6 +259,8 @@ static const struct run_option {
 	    UINT32_MAX },
 	{ "max-child-rss", required_argument, OPT_MAX_RSS, CTL_GIVEN_MAX_RSS, V_SIZE, 0, UINT64_MAX / 2 },
 	{ "shard", required_argument, OPT_SHARD, CTL_GIVEN_SHARD, V_NONE, 0, 0 },
+	{ "max-strikes", required_argument, OPT_MAX_STRIKES, CTL_GIVEN_MAX_STRIKES, V_NUM, 1,
+	    MAX_STRIKES_MAX },
 };
 #define RUN_OPTIONS	(sizeof run_options / sizeof run_options[0])
 
@@ -491,6 +497,9 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 		break;
 	case OPT_MAX_TASKS:
 		ch->max_tasks = v;
+		break;
+	case OPT_MAX_STRIKES:
+		ch->max_strikes = (uint32_t)v;
 		break;
 	case OPT_MAX_RSS:
 		if (v != 0 && v < (1u << 20))

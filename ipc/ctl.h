@@ -71,6 +71,8 @@ enum ctl_given {
 	CTL_GIVEN_MAX_TASKS,		/* "max-tasks-per-child": opts' max_tasks */
 	CTL_GIVEN_MAX_RSS,		/* "max-child-rss": opts' max_rss, max_rss_hard */
 	CTL_GIVEN_SHARD,		/* "shard": shard_k, shard_n */
+	/* 23 and 24 are other options'. */
+	CTL_GIVEN_MAX_STRIKES = 25,	/* "max-strikes": opts' max_strikes */
 	CTL_GIVEN__N
 };
 #define CTL_GIVEN_ALL	((UINT64_C(1) << CTL_GIVEN__N) - 1)
@@ -91,9 +93,10 @@ enum ctl_code {
 
 /* A file's outcome, in the order of enum outcome (supervisor/store.h), so
  * that the daemon copies store_job.count[] and store_outcome.status as they
- * are: "ok", "failed", "crashed", "timeout", "skipped". */
+ * are: "ok", "failed", "crashed", "timeout", "skipped", "quarantined". */
 enum ctl_outcome {
-	CTL_OUT_OK, CTL_OUT_FAILED, CTL_OUT_CRASHED, CTL_OUT_TIMEOUT, CTL_OUT_SKIPPED, CTL_OUT__N
+	CTL_OUT_OK, CTL_OUT_FAILED, CTL_OUT_CRASHED, CTL_OUT_TIMEOUT, CTL_OUT_SKIPPED,
+	CTL_OUT_QUARANTINED, CTL_OUT__N
 };
 
 /* Which limit ended a timeout, in the order of enum time_limit
@@ -167,6 +170,8 @@ struct ctl_target {
 	const char *job; size_t job_len;	/* 1..CTL_NAME_MAX bytes */
 	int failed;			/* RESULTS: only the files not ok */
 	uint64_t after;			/* RESULTS: only the files of seq > after */
+	int quarantined;		/* RETRY: release the quarantined files (only
+					 * them); optional, absent 0 */
 };
 
 struct ctl_check {			/* CTL_CHECK; the file's descriptor rides with it */

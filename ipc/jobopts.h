@@ -73,7 +73,12 @@ struct job_opts {
 	 * max_rss; one above max_rss_hard while it works is killed. 0: off. */
 	uint64_t max_tasks;
 	uint64_t max_rss, max_rss_hard;
+	/* Read by the supervisor alone: crashes and timeouts a file may be
+	 * charged before it is quarantined (--max-strikes). */
+	uint32_t max_strikes;
 };
+#define MAX_STRIKES_DEFAULT	2
+#define MAX_STRIKES_MAX		100
 
 /* The defaults above. */
 void job_opts_default(struct job_opts *o);

@@ -221,6 +221,9 @@ static void
 slot_task_starts(struct slot *sl)
 {
 	sl->q->started = sl->q->heard = ev_now(sl->sup->loop);
+	sl->q->pid = sl->pid;
+	memset(&sl->crash, 0, sizeof sl->crash);
+	sl->sup->inflight_dirty = 1;
 }
 
 static struct task *
@@ -230,6 +233,7 @@ slot_pop(struct slot *sl)
 
 	if (t == NULL)
 		return NULL;
+	sl->sup->inflight_dirty = 1;	/* it ran: the next commit says it ended */
 	sl->q = t->next;
 	if (sl->q == NULL)
 		sl->q_tail = NULL;
@@ -330,8 +334,11 @@ slot_died(struct slot *sl, int reaped, int status)
 	sl->job_ready = 0;
 
 	t = d.outcome != DEATH_NO_OUTCOME ? slot_pop(sl) : NULL;
-	if (t)
+	if (t) {
 		t->limit = d.limit;
+		sl->crash.code = strike_code(reaped, status);
+		t->crash = &sl->crash;
+	}
 	sl->kill_limit = TL_NONE;
 	snprintf(what, sizeof what, "%s", d.what);
 	if (d.respawn == RESPAWN_NEVER || d.respawn == RESPAWN_HOST || d.job_failed ||
@@ -777,6 +784,8 @@ deadline(struct slot *sl, const struct slot_input *in)
 	}
 	samples_add(&s->stats.kill_late_ms, (ev_time() - ev_now(s->loop) - left) * 1000);
 	sl->kill_limit = limit;
+	/* Where it is stuck, while it still is: for its signature. */
+	strike_proc(sl->pid, &sl->crash);
 	start_kill(sl, KILL_TIMEOUT, NULL, strcmp(sl->q->job->rec.handler, "exec") == 0 ? TERM_GRACE : 0);
 }
 
@@ -792,6 +801,11 @@ progress(struct slot *sl, const struct slot_input *in)
 		return;
 	}
 	sl->q->heard = ev_now(sl->sup->loop);
+	/* Its last frame, for a signature should it die. */
+	sl->crash.has_progress = 1;
+	sl->crash.done = in->m->done;
+	sl->crash.total = in->m->total;
+	snprintf(sl->crash.what, sizeof sl->crash.what, "%.*s", (int)in->m->what_len, in->m->what);
 }
 
 static void

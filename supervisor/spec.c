@@ -116,6 +116,7 @@ static const struct {
 	GIVEN_OPT(CTL_GIVEN_MAX_TASKS, max_tasks),
 	GIVEN_OPT(CTL_GIVEN_MAX_RSS, max_rss),
 	GIVEN_OPT(CTL_GIVEN_MAX_RSS, max_rss_hard),
+	GIVEN_OPT(CTL_GIVEN_MAX_STRIKES, max_strikes),
 };
 
 void
@@ -255,6 +256,7 @@ static const struct {
 	{ "max_tasks", "--max-tasks-per-child", SHOW_NUM },
 	{ "max_rss", "--max-child-rss", SHOW_SIZE },
 	{ "max_rss_hard", "--max-child-rss (its hard cap)", SHOW_SIZE },
+	{ "max_strikes", "--max-strikes", SHOW_NUM },
 };
 
 static void

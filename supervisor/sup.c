@@ -191,6 +191,10 @@ sup_commit(struct sup *s)
 	ev_timer_stop(s->loop, &s->commit_timer);
 	if (!store_in_txn(s->st))
 		return 0;
+	if (strike_commit(s) < 0) {
+		store_abort(s->st);
+		goto fail;
+	}
 	for (j = s->jobs; j; j = j->next) {
 		if (j->dirty && !j->check && store_job_put(s->st, &j->rec) < 0) {
 			store_abort(s->st);
@@ -352,25 +356,12 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 		task_free(t);
 		return;
 	}
-	if ((status == OUT_CRASHED || status == OUT_TIMEOUT) && t->attempts <= j->rec.retries) {
-		/* Charge the attempt durably, so a file that keeps killing
-		 * children stops being retried even across restarts. */
-		if (sup_txn(s) == 0 && store_task_attempts(s->st, j->rec.id, t->seq, t->attempts) < 0)
-			sup_store_error(s, "unable to record an attempt");
-		sup_requeue(s, t);
-		return;
-	}
-	j->inflight--;
-	/* Nothing was extracted from a file that is not ok, nor from one
-	 * the handler left unwritten: no directory. The child's word can
-	 * cost no more than that, since only an empty one goes. */
-	if (j->outfd >= 0 && (status != OUT_OK || !outdir_extracted(result, rlen)))
-		outdir_prune(j->outfd, t->path, t->path_len);
 	memset(&o, 0, sizeof o);
 	o.status = status;
-	o.attempts = t->attempts;
 	o.duration_ms = took > 0 ? (uint64_t)(took * 1000) : 0;
 	o.finished_ms = wall_ms();
+	o.started_ms = t->started > 0 ? (uint64_t)(t->started * 1000) : 0;
+	o.pid = t->pid > 0 ? (uint32_t)t->pid : 0;
 	o.signal = sig;
 	o.exit_code = exit_code;
 	o.error = error;
@@ -380,6 +371,15 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 	o.tail = tail;
 	o.tail_len = tail ? tlen : 0;
 	o.limit = status == OUT_TIMEOUT ? t->limit : TL_NONE;
+	if ((status == OUT_CRASHED || status == OUT_TIMEOUT) && strike_end(s, t, &status, &o))
+		return;
+	j->inflight--;
+	/* Nothing was extracted from a file that is not ok, nor from one
+	 * the handler left unwritten: no directory. The child's word can
+	 * cost no more than that, since only an empty one goes. */
+	if (j->outfd >= 0 && (status != OUT_OK || !outdir_extracted(result, rlen)))
+		outdir_prune(j->outfd, t->path, t->path_len);
+	o.attempts = t->attempts;
 	if (status == OUT_OK)
 		median_add(&j->ok_s, took > 0 ? took : 0);
 	job_hold_lifted(s, j);
@@ -593,6 +593,10 @@ sup_dispatch(struct sup *s)
 			}
 		}
 	}
+	/* What runs now goes into the window's commit: one is opened for
+	 * it if no outcome has opened it yet. */
+	if (s->inflight_dirty && !s->stopping)
+		(void)sup_txn(s);
 	complete_check(s);
 }
 

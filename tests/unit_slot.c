@@ -73,6 +73,24 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 		sup_stop(s);
 }
 
+/* strike.c's, as the slot calls them: the /proc read counted, the code
+ * as strike.c gives it. */
+static int proc_reads;
+
+void
+strike_proc(pid_t pid, struct store_sig *g)
+{
+	(void)pid;
+	proc_reads++;
+	g->proc = SIG_PROC_UNAVAILABLE;
+}
+
+int
+strike_code(int reaped, int status)
+{
+	return reaped && WIFSIGNALED(status) ? CLD_KILLED : reaped ? CLD_EXITED : 0;
+}
+
 void
 sup_requeue(struct sup *s, struct task *t)
 {

@@ -195,7 +195,7 @@ test_open(void)
 	ok(st2 == NULL && errno == EBUSY && strcmp(why, "lock") == 0, "a second owner in-process: EBUSY");
 	is_int(in_child(rival_owner, NULL), 0, "a second owner in another process: EBUSY");
 	ok(!store_in_txn(st), "no transaction yet");
-	ok(store_task_attempts(st, 1, 1, 1) < 0 && errno == EINVAL, "a write outside a transaction: EINVAL");
+	ok(store_task_attempts(st, 1, 1, 1, 0) < 0 && errno == EINVAL, "a write outside a transaction: EINVAL");
 	store_close(st);
 	st = store_open(dir, STORE_WRITE, &why);
 	ok(st != NULL, "closing releases the lock");
@@ -372,8 +372,8 @@ test_outcomes(store *st, struct store_job *a)
 	o.status = OUT__COUNT;
 	ok(store_outcome_put(st, a, 1, &o) < 0 && errno == EINVAL, "an unknown status: EINVAL");
 	o.status = OUT_CRASHED;
-	ok(store_task_attempts(st, a->id, 3, 1) == 0, "an attempt charged to seq 3");
-	ok(store_task_attempts(st, a->id, 999, 1) < 0, "an attempt on no task: -1");
+	ok(store_task_attempts(st, a->id, 3, 1, 0) == 0, "an attempt charged to seq 3");
+	ok(store_task_attempts(st, a->id, 999, 1, 0) < 0, "an attempt on no task: -1");
 	ok(store_in_txn(st) && store_job_put(st, a) == 0 && store_commit(st) == 0,
 	    "the failed calls did not spoil the transaction");
 	is_int(pending_count(st, a->id), 2, "pending shrank to 2");
@@ -742,11 +742,11 @@ make_mixed(store *st, struct store_job *j, const char *name, int n)
 		snprintf(path, sizeof path, "%s/%05d", name, i + 1);
 		bad |= store_task_add(st, j, path, strlen(path), 1, &seq) != 0;
 		if ((s = mixed_status(seq)) < 0) {
-			bad |= store_task_attempts(st, j->id, seq, 1) < 0;
+			bad |= store_task_attempts(st, j->id, seq, 1, 0) < 0;
 			continue;
 		}
 		if (s == OUT_CRASHED || s == OUT_TIMEOUT)
-			bad |= store_task_attempts(st, j->id, seq, 2) < 0;
+			bad |= store_task_attempts(st, j->id, seq, 2, 0) < 0;
 		o.status = s;
 		bad |= store_outcome_put(st, j, seq, &o) != 0;
 	}
@@ -1006,7 +1006,8 @@ test_retry(store *st)
 	    "the requeued have no attempts charged; the never-done keep theirs");
 	memset(&s, 0, sizeof s);
 	ok(store_results_each(st, r.id, results_check, &s) == 0 &&
-	    s.with == (int)(r.count[OUT_OK] + r.count[OUT_TIMEOUT] + r.count[OUT_SKIPPED]) &&
+	    s.with == (int)(r.count[OUT_OK] + r.count[OUT_TIMEOUT] + r.count[OUT_SKIPPED] +
+	    r.count[OUT_QUARANTINED]) &&
 	    s.without == 6000 - s.with, "results: the requeued have no outcome");
 
 	after = 0;
