@@ -689,6 +689,19 @@ tstp_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	progress_start(v->sup, v->cmd->quiet);
 }
 
+/* ", N quarantined", when some are: a line that tests and scripts read
+ * keeps its old words otherwise. */
+static const char *
+quarantined_words(const struct store_job *r)
+{
+	static char b[48];
+
+	b[0] = '\0';
+	if (r->count[OUT_QUARANTINED] > 0)
+		snprintf(b, sizeof b, ", %llu quarantined", (unsigned long long)r->count[OUT_QUARANTINED]);
+	return b;
+}
+
 static void
 job_summary(struct job *j, FILE *f)
 {
@@ -697,11 +710,11 @@ job_summary(struct job *j, FILE *f)
 	uint64_t done = job_done(j), now = done - j->done_at_start;
 
 	fprintf(f, "corral: job %s %s: %llu of %llu file%s done: %llu ok, %llu failed, %llu crashed, "
-	    "%llu timeout, %llu skipped\n", r->name, job_state_name(r->state),
+	    "%llu timeout, %llu skipped%s\n", r->name, job_state_name(r->state),
 	    (unsigned long long)done, (unsigned long long)r->total, plural_s(r->total),
 	    (unsigned long long)r->count[OUT_OK], (unsigned long long)r->count[OUT_FAILED],
 	    (unsigned long long)r->count[OUT_CRASHED], (unsigned long long)r->count[OUT_TIMEOUT],
-	    (unsigned long long)r->count[OUT_SKIPPED]);
+	    (unsigned long long)r->count[OUT_SKIPPED], quarantined_words(r));
 	/* The rate leaves out the time the job was stopped (Ctrl-Z). */
 	fprintf(f, "corral: this run: %llu file%s in %.1fs (%.0f/s)%s\n", (unsigned long long)now,
 	    plural_s(now), took, progress_rate(now, took, j->sup->stopped_for),
