@@ -110,7 +110,7 @@ text_signature(FILE *f, const struct store_outcome *o)
 
 	if (g->code == 0)
 		return;
-	fprintf(f, " signal=%d code=%s exit=%d", o->signal, json_code_name(g->code), o->exit_code);
+	fprintf(f, " signal=%d code=%s exit=%d", g->signal, json_code_name(g->code), o->exit_code);
 	if (o->limit > TL_NONE && o->limit < TL__COUNT)
 		fprintf(f, " limit=%s", ctl_limit_name(o->limit));
 	if (g->has_progress)
@@ -220,8 +220,11 @@ why_job(const struct store_job *j, void *arg)
 	if (store_attempts_each(c->st, j->id, seq, history_one, &h) < 0 ||
 	    store_outcome_get(c->st, j->id, seq, history_last, &h) < 0)
 		log_diex(EXIT_USAGE, "unable to read the state: %s", store_strerror(c->st));
-	running = !h.have && store_inflight_get(c->st, j->id, seq, &f) == 0 && store_owned(c->st) == 1;
-	now = h.have ? outcome_name(h.status) : running ? "running" : "pending";
+	/* In flight at the last commit: running, while an owner runs; else
+	 * its supervisor died, and the next owner records it interrupted. */
+	running = !h.have && store_inflight_get(c->st, j->id, seq, &f) == 0;
+	now = h.have ? outcome_name(h.status) : !running ? "pending" :
+	    store_owned(c->st) == 1 ? "running" : "interrupted";
 	if (!h.have)
 		h.strikes = t.strikes;
 	if (o->json) {
@@ -239,7 +242,7 @@ why_job(const struct store_job *j, void *arg)
 			char when[64];
 
 			put_when(when, sizeof when, f.started_ms, o->utc);
-			printf(" (in worker %u since %s)", f.pid, when);
+			printf(" (%s worker %u since %s)", now[0] == 'r' ? "in" : "was in", f.pid, when);
 		}
 		putchar('\n');
 	}
@@ -312,7 +315,7 @@ struct sig_walk {
 static int
 same_bug(const struct store_outcome *a, const struct store_outcome *b)
 {
-	return a->signal == b->signal && a->sig.code == b->sig.code && a->exit_code == b->exit_code &&
+	return a->sig.signal == b->sig.signal && a->sig.code == b->sig.code && a->exit_code == b->exit_code &&
 	    a->limit == b->limit && a->sig.proc == b->sig.proc && a->sig.syscall == b->sig.syscall &&
 	    strcmp(a->sig.wchan, b->sig.wchan) == 0 && strcmp(a->sig.what, b->sig.what) == 0;
 }

@@ -606,7 +606,7 @@ json_signature(FILE *f, const struct store_outcome *o)
 {
 	const struct store_sig *g = &o->sig;
 
-	fprintf(f, "{\"signal\":%d,\"code\":\"%s\",\"exit_code\":%d", o->signal,
+	fprintf(f, "{\"signal\":%d,\"code\":\"%s\",\"exit_code\":%d", g->signal,
 	    json_code_name(g->code), o->exit_code);
 	if (o->limit > TL_NONE && o->limit < TL__COUNT)
 		fprintf(f, ",\"limit\":\"%s\"", ctl_limit_name(o->limit));

@@ -305,7 +305,7 @@ sig_keys(const struct store_sig *g)
 {
 	if (g->code == 0)
 		return 0;
-	return 1 + 3 * !!g->has_progress + (g->proc != SIG_PROC_NONE) + 2 * (g->proc == SIG_PROC_READ);
+	return 1 + (g->signal > 0) + 3 * !!g->has_progress + (g->proc != SIG_PROC_NONE) + 2 * (g->proc == SIG_PROC_READ);
 }
 
 static int
@@ -316,6 +316,8 @@ sig_encode(msgpack_packer *pk, const struct store_sig *g)
 	if (g->code == 0)
 		return 0;
 	r |= sbuf_pack_u64(pk, "c", (uint64_t)g->code);
+	if (g->signal > 0)
+		r |= sbuf_pack_u64(pk, "ks", (uint64_t)g->signal);
 	if (g->has_progress) {
 		r |= sbuf_pack_u64(pk, "pd", g->done);
 		r |= sbuf_pack_u64(pk, "pt", g->total);
@@ -414,6 +416,7 @@ rec_outcome_decode(const void *p, size_t len, struct store_outcome *o)
 		else if (key_is(k, "p")) o->pid = (uint32_t)as_u64(x);
 		else if (key_is(k, "st")) o->started_ms = as_u64(x);
 		else if (key_is(k, "c")) o->sig.code = (int)(as_u64(x) & 0xff);
+		else if (key_is(k, "ks")) o->sig.signal = (int)(as_u64(x) & 0xff);
 		else if (key_is(k, "pd")) o->sig.done = as_u64(x), o->sig.has_progress = 1;
 		else if (key_is(k, "pt")) o->sig.total = as_u64(x);
 		else if (key_is(k, "pw") && x->type == MSGPACK_OBJECT_BIN)

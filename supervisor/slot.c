@@ -336,7 +336,7 @@ slot_died(struct slot *sl, int reaped, int status)
 	t = d.outcome != DEATH_NO_OUTCOME ? slot_pop(sl) : NULL;
 	if (t) {
 		t->limit = d.limit;
-		sl->crash.code = strike_code(reaped, status);
+		sl->crash.code = strike_code(reaped, status, &sl->crash.signal);
 		t->crash = &sl->crash;
 	}
 	sl->kill_limit = TL_NONE;

@@ -91,6 +91,8 @@ enum { SIG_PROC_NONE, SIG_PROC_READ, SIG_PROC_UNAVAILABLE };
 struct store_sig {
 	int code;			/* si_code of its end: CLD_EXITED, CLD_KILLED,
 					 * CLD_DUMPED; 0: not reaped */
+	int signal;			/* the signal in its wait status (ours too,
+					 * for a kill); 0 none */
 	int has_progress;		/* the task sent a PROGRESS: ... */
 	uint64_t done, total;		/* ... its last one's units */
 	char what[256];			/* ... and what it was at ("" none) */

@@ -134,8 +134,9 @@ strike_proc(pid_t pid, struct store_sig *g)
 }
 
 int
-strike_code(int reaped, int status)
+strike_code(int reaped, int status, int *sig)
 {
+	*sig = reaped && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	if (!reaped)
 		return 0;
 	if (WIFSIGNALED(status))

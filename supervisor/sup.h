@@ -374,11 +374,11 @@ void sup_fin_clear(struct sup *s);
  * OUT_QUARANTINED) is to be recorded in o. strike_commit: the running
  * tasks into the open transaction, when they changed. strike_proc: the
  * child's /proc wchan and syscall into g, before a timeout kill.
- * strike_code: the si_code of a wait status. */
+ * strike_code: the si_code of a wait status, and its signal in *sig. */
 int strike_end(struct sup *s, struct task *t, int *status, struct store_outcome *o);
 int strike_commit(struct sup *s);
 void strike_proc(pid_t pid, struct store_sig *g);
-int strike_code(int reaped, int status);
+int strike_code(int reaped, int status, int *sig);
 /* The job's --max-strikes (its opts'; never 0). */
 uint32_t strike_max(const struct job *j);
 

@@ -86,8 +86,9 @@ strike_proc(pid_t pid, struct store_sig *g)
 }
 
 int
-strike_code(int reaped, int status)
+strike_code(int reaped, int status, int *sig)
 {
+	*sig = reaped && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	return reaped && WIFSIGNALED(status) ? CLD_KILLED : reaped ? CLD_EXITED : 0;
 }
 
