@@ -51,7 +51,7 @@ is "$("$CORRAL" why -s stc --json calm/await | jq -r '[.attempts[].outcome] | jo
 is "$("$CORRAL" why -s st --json "$T/held/b" | jq -r .path)" held/b "an absolute FILE finds a relative path"
 is "$("$CORRAL" why -s st --json ./held/b | jq -r .path)" held/b "./FILE too"
 "$CORRAL" run -q -s st --job second -H sha256 held > /dev/null 2>&1
-first=$("$CORRAL" jobs -s st --json | jq -r .name | grep '^held-')
+first=$("$CORRAL" jobs -s st --json | jq -r .job | grep '^held-')
 is "$("$CORRAL" why -s st --json held/b | jq -r .job | sort | tr '\n' ' ')" "$first second " \
 	"a file in two jobs: both shown"
 is "$("$CORRAL" why -s st --job second --json held/b | jq -r .job)" second "--job picks one"
