@@ -114,6 +114,22 @@ fi
 like "$("$CORRAL" why -s sth h/hang-1)" "quarantined signal=9 code=killed exit=-1 limit=total" \
 	"why shows the signature"
 
+# docs/results.md lists every field printed here, and every key of a
+# signature (its Signatures table).
+doc_keys() {	# doc_keys HEADING: the first column's keys of the table under it
+	awk -v h="$1" '/^#/ { on = ($0 ~ "^#+ " h "$"); next }
+		on && /^\| `/ { split($0, c, "`"); print c[2] }' "$TOP/docs/results.md" | sort -u
+}
+doc_keys "Results: every field of one file's outcome" > fields.doc
+doc_keys Signatures > sig.doc
+for d in st sth; do "$CORRAL" results -s $d --json; done > all.jsonl
+jq -r 'keys[]' all.jsonl | sort -u > fields.out
+jq -r '.signature // empty | keys[]' all.jsonl | sort -u > sig.out
+is "$(comm -23 fields.out fields.doc | tr '\n' ' ')" "" "every field of results --json is in docs/results.md"
+is "$(comm -23 sig.out sig.doc | tr '\n' ' ')" "" "every key of a signature is in its table"
+is "$(comm -13 sig.out sig.doc | tr '\n' ' ')" "$(printf 'progress\nproc\n' | sort | tr '\n' ' ')" \
+	"and the table's others are those no file here has (no progress, /proc read)"
+
 # Bad values: one line, exit 2.
 : > "$POISON_LOG"
 "$CORRAL" run -q --max-strikes 0 -s stx in > /dev/null 2> bad.err
