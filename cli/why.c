@@ -115,10 +115,10 @@ text_signature(FILE *f, const struct store_outcome *o)
 		fprintf(f, " limit=%s", ctl_limit_name(o->limit));
 	if (g->has_progress)
 		fprintf(f, " progress=%llu/%llu at=%s", (unsigned long long)g->done,
-		    (unsigned long long)g->total, g->what[0] ? sup_esc(g->what, strlen(g->what)) : "-");
+		    (unsigned long long)g->total, g->what_len ? sup_esc(g->what, g->what_len) : "-");
 	if (g->proc == SIG_PROC_READ)
 		fprintf(f, " syscall=%lld wchan=%s", (long long)g->syscall,
-		    g->wchan[0] ? sup_esc(g->wchan, strlen(g->wchan)) : "-");
+		    g->wchan_len ? sup_esc(g->wchan, g->wchan_len) : "-");
 	else if (g->proc == SIG_PROC_UNAVAILABLE)
 		fputs(" proc=unavailable", f);
 }
@@ -177,10 +177,14 @@ history_one(uint32_t n, const struct store_outcome *a, void *arg)
 }
 
 static int
-history_last(const struct store_outcome *a, void *arg)
+history_last(const struct store_outcome *o, void *arg)
 {
 	struct history *h = arg;
+	struct store_outcome copy = *o, *a = &copy;
 
+	/* An outcome not struck keeps no start: its finish less its time. */
+	if (a->started_ms == 0 && a->finished_ms > a->duration_ms)
+		a->started_ms = a->finished_ms - a->duration_ms;
 	h->have = 1;
 	h->status = a->status;
 	h->strikes = a->strikes;
@@ -302,7 +306,8 @@ report_why(int argc, char **argv)
  * limit, the system call, the wait channel and the entry the child was at;
  * never the pid, the time, the byte count or the path. */
 struct sig_group {
-	struct store_outcome o;		/* the first one's, no pointers kept */
+	struct store_outcome o;		/* the first one's; its bytes below */
+	char what[SIG_WHAT_MAX + 1], wchan[SIG_WCHAN_MAX + 1];
 	uint64_t count;
 	char *example;
 };
@@ -313,11 +318,27 @@ struct sig_walk {
 };
 
 static int
+same_bytes(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
+
+static int
 same_bug(const struct store_outcome *a, const struct store_outcome *b)
 {
 	return a->sig.signal == b->sig.signal && a->sig.code == b->sig.code && a->exit_code == b->exit_code &&
 	    a->limit == b->limit && a->sig.proc == b->sig.proc && a->sig.syscall == b->sig.syscall &&
-	    strcmp(a->sig.wchan, b->sig.wchan) == 0 && strcmp(a->sig.what, b->sig.what) == 0;
+	    same_bytes(a->sig.wchan, a->sig.wchan_len, b->sig.wchan, b->sig.wchan_len) &&
+	    same_bytes(a->sig.what, a->sig.what_len, b->sig.what, b->sig.what_len);
+}
+
+/* The group's outcome, its strings its own (the array may have moved). */
+static const struct store_outcome *
+group_outcome(struct sig_group *g)
+{
+	g->o.sig.what = g->what;
+	g->o.sig.wchan = g->wchan;
+	return &g->o;
 }
 
 static int
@@ -330,7 +351,7 @@ sig_one(uint64_t seq, const char *path, size_t plen, const struct store_outcome 
 	(void)seq;
 	if (o == NULL || o->status != OUT_QUARANTINED)
 		return 0;
-	for (i = 0; i < w->n && !same_bug(&w->g[i].o, o); i++)
+	for (i = 0; i < w->n && !same_bug(group_outcome(&w->g[i]), o); i++)
 		;
 	if (i < w->n) {
 		w->g[i].count++;
@@ -347,6 +368,12 @@ sig_one(uint64_t seq, const char *path, size_t plen, const struct store_outcome 
 	w->g[i].o.error = w->g[i].o.tail = NULL;
 	w->g[i].o.result = NULL;
 	w->g[i].o.error_len = w->g[i].o.tail_len = w->g[i].o.result_len = 0;
+	w->g[i].o.sig.what_len = o->sig.what_len > SIG_WHAT_MAX ? SIG_WHAT_MAX : o->sig.what_len;
+	w->g[i].o.sig.wchan_len = o->sig.wchan_len > SIG_WCHAN_MAX ? SIG_WCHAN_MAX : o->sig.wchan_len;
+	if (w->g[i].o.sig.what_len)
+		memcpy(w->g[i].what, o->sig.what, w->g[i].o.sig.what_len);
+	if (w->g[i].o.sig.wchan_len)
+		memcpy(w->g[i].wchan, o->sig.wchan, w->g[i].o.sig.wchan_len);
 	w->g[i].count = 1;
 	if ((w->g[i].example = strndup(path, plen)) == NULL)
 		log_diex(EXIT_USAGE, "out of memory");
@@ -374,6 +401,7 @@ why_signatures(store *st, const struct store_job *j, int json)
 	for (i = 0; i < w.n; i++) {
 		const struct sig_group *g = &w.g[i];
 
+		group_outcome(&w.g[i]);
 		if (json) {
 			fputs("{\"job\":", stdout);
 			json_str(stdout, j->name, strlen(j->name));

@@ -613,12 +613,12 @@ json_signature(FILE *f, const struct store_outcome *o)
 	if (g->has_progress) {
 		fprintf(f, ",\"progress\":{\"done\":%llu,\"total\":%llu,\"what\":",
 		    (unsigned long long)g->done, (unsigned long long)g->total);
-		json_str(f, g->what, strlen(g->what));
+		json_str(f, g->what, g->what_len);
 		putc('}', f);
 	}
 	if (g->proc == SIG_PROC_READ) {
 		fprintf(f, ",\"syscall\":%lld,\"wchan\":", (long long)g->syscall);
-		json_str(f, g->wchan, strlen(g->wchan));
+		json_str(f, g->wchan, g->wchan_len);
 	} else if (g->proc == SIG_PROC_UNAVAILABLE)
 		fputs(",\"proc\":\"unavailable\"", f);
 	putc('}', f);

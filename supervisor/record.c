@@ -322,27 +322,16 @@ sig_encode(msgpack_packer *pk, const struct store_sig *g)
 		r |= sbuf_pack_u64(pk, "pd", g->done);
 		r |= sbuf_pack_u64(pk, "pt", g->total);
 		r |= msgpack_pack_str_with_body(pk, "pw", 2) |
-		    msgpack_pack_bin_with_body(pk, g->what, strlen(g->what));
+		    msgpack_pack_bin_with_body(pk, g->what, g->what_len);
 	}
 	if (g->proc != SIG_PROC_NONE)
 		r |= sbuf_pack_u64(pk, "pr", (uint64_t)g->proc);
 	if (g->proc == SIG_PROC_READ) {
 		r |= msgpack_pack_str_with_body(pk, "sc", 2) | msgpack_pack_int64(pk, g->syscall);
 		r |= msgpack_pack_str_with_body(pk, "wc", 2) |
-		    msgpack_pack_bin_with_body(pk, g->wchan, strlen(g->wchan));
+		    msgpack_pack_bin_with_body(pk, g->wchan, g->wchan_len);
 	}
 	return r ? -1 : 0;
-}
-
-/* A bin into a NUL-terminated buffer, cut at its size and at a NUL. */
-static void
-copy_bin(char *out, size_t size, const msgpack_object *x)
-{
-	size_t n = x->via.bin.size < size - 1 ? x->via.bin.size : size - 1;
-
-	memcpy(out, x->via.bin.ptr, n);
-	out[n] = '\0';
-	out[strnlen(out, n)] = '\0';
 }
 
 int
@@ -419,15 +408,19 @@ rec_outcome_decode(const void *p, size_t len, struct store_outcome *o)
 		else if (key_is(k, "ks")) o->sig.signal = (int)(as_u64(x) & 0xff);
 		else if (key_is(k, "pd")) o->sig.done = as_u64(x), o->sig.has_progress = 1;
 		else if (key_is(k, "pt")) o->sig.total = as_u64(x);
-		else if (key_is(k, "pw") && x->type == MSGPACK_OBJECT_BIN)
-			copy_bin(o->sig.what, sizeof o->sig.what, x);
+		else if (key_is(k, "pw") && x->type == MSGPACK_OBJECT_BIN) {
+			o->sig.what = x->via.bin.ptr;
+			o->sig.what_len = x->via.bin.size;
+		}
 		else if (key_is(k, "pr")) o->sig.proc = (int)(as_u64(x) % 3);
 		else if (key_is(k, "sc") && x->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
 			o->sig.syscall = (int64_t)(x->via.u64 & 0xffff);
 		else if (key_is(k, "sc") && x->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
 			o->sig.syscall = -1;
-		else if (key_is(k, "wc") && x->type == MSGPACK_OBJECT_BIN)
-			copy_bin(o->sig.wchan, sizeof o->sig.wchan, x);
+		else if (key_is(k, "wc") && x->type == MSGPACK_OBJECT_BIN) {
+			o->sig.wchan = x->via.bin.ptr;
+			o->sig.wchan_len = x->via.bin.size;
+		}
 	}
 	msgpack_unpacked_destroy(&u);
 	return 0;

@@ -222,7 +222,11 @@ slot_task_starts(struct slot *sl)
 {
 	sl->q->started = sl->q->heard = ev_now(sl->sup->loop);
 	sl->q->pid = sl->pid;
-	memset(&sl->crash, 0, sizeof sl->crash);
+	/* What the last task left is not this one's (the rest is only read
+	 * under these). */
+	sl->crash.has_progress = 0;
+	sl->crash.proc = SIG_PROC_NONE;
+	sl->crash.code = sl->crash.signal = 0;
 	sl->sup->inflight_dirty = 1;
 }
 
@@ -785,7 +789,7 @@ deadline(struct slot *sl, const struct slot_input *in)
 	samples_add(&s->stats.kill_late_ms, (ev_time() - ev_now(s->loop) - left) * 1000);
 	sl->kill_limit = limit;
 	/* Where it is stuck, while it still is: for its signature. */
-	strike_proc(sl->pid, &sl->crash);
+	strike_proc(sl->pid, &sl->crash, sl->crash_wchan, sizeof sl->crash_wchan);
 	start_kill(sl, KILL_TIMEOUT, NULL, strcmp(sl->q->job->rec.handler, "exec") == 0 ? TERM_GRACE : 0);
 }
 
@@ -805,7 +809,10 @@ progress(struct slot *sl, const struct slot_input *in)
 	sl->crash.has_progress = 1;
 	sl->crash.done = in->m->done;
 	sl->crash.total = in->m->total;
-	snprintf(sl->crash.what, sizeof sl->crash.what, "%.*s", (int)in->m->what_len, in->m->what);
+	sl->crash.what_len = in->m->what_len < SIG_WHAT_MAX ? in->m->what_len : SIG_WHAT_MAX;
+	if (sl->crash.what_len)
+		memcpy(sl->crash_what, in->m->what, sl->crash.what_len);
+	sl->crash.what = sl->crash_what;
 }
 
 static void

@@ -95,12 +95,15 @@ struct store_sig {
 					 * for a kill); 0 none */
 	int has_progress;		/* the task sent a PROGRESS: ... */
 	uint64_t done, total;		/* ... its last one's units */
-	char what[256];			/* ... and what it was at ("" none) */
+	const char *what; size_t what_len;	/* ... and what it was at */
 	int proc;			/* SIG_PROC_*: /proc read before a timeout kill */
 	int64_t syscall;		/* ... the system call it was in; -1 none
 					 * (running in user space) */
-	char wchan[64];			/* ... where the kernel had it wait */
+	const char *wchan; size_t wchan_len;	/* ... where the kernel had it wait */
 };
+/* The longest what and wchan kept. */
+#define SIG_WHAT_MAX	255
+#define SIG_WCHAN_MAX	63
 
 /* One outcome: what results holds per file. The same map, one per
  * earlier attempt, is what the attempts database holds. */

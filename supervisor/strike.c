@@ -31,6 +31,9 @@ strike_end(struct sup *s, struct task *t, int *status, struct store_outcome *o)
 
 	t->strikes++;
 	o->strikes = t->strikes;
+	/* An ok file's start is its finish less its duration; a struck one's
+	 * is kept, as its attempts are read apart. */
+	o->started_ms = t->started > 0 ? (uint64_t)(t->started * 1000) : 0;
 	if (t->crash)
 		o->sig = *t->crash;
 	if (t->strikes >= strike_max(j)) {
@@ -109,14 +112,15 @@ proc_read(pid_t pid, const char *name, char *buf, size_t len)
 }
 
 void
-strike_proc(pid_t pid, struct store_sig *g)
+strike_proc(pid_t pid, struct store_sig *g, char *wchan, size_t len)
 {
-	char sc[256], wc[sizeof g->wchan];
+	char sc[256], wc[SIG_WCHAN_MAX + 1];
 	ssize_t ns, nw;
 
 	g->proc = SIG_PROC_UNAVAILABLE;
 	g->syscall = -1;
-	g->wchan[0] = '\0';
+	g->wchan = wchan;
+	g->wchan_len = 0;
 	if (pid <= 0)
 		return;
 	/* A child that is not dumpable, or another user's, may be refused
@@ -130,7 +134,7 @@ strike_proc(pid_t pid, struct store_sig *g)
 	if (ns > 0 && sc[0] >= '0' && sc[0] <= '9')
 		g->syscall = strtol(sc, NULL, 10);
 	if (nw > 0 && strcmp(wc, "0") != 0)
-		snprintf(g->wchan, sizeof g->wchan, "%s", wc);
+		g->wchan_len = (size_t)snprintf(wchan, len, "%.*s", (int)(len - 1), wc);
 }
 
 int

@@ -260,6 +260,7 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
     const struct store_outcome *o)
 {
 	struct finished *f;
+	size_t at;
 	int r;
 
 	if (sup_txn(s) < 0)
@@ -281,7 +282,8 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
 		/* Kept until the commit, to be published once it is durable. */
 		f = calloc(1, sizeof *f);
 		if (f == NULL || (f->path = malloc(plen + 1)) == NULL ||
-		    (f->bytes = malloc(o->error_len + o->result_len + o->tail_len + 1)) == NULL) {
+		    (f->bytes = malloc(o->error_len + o->result_len + o->tail_len +
+		    o->sig.what_len + o->sig.wchan_len + 1)) == NULL) {
 			if (f)
 				finished_free(f);
 			sup_fatal(s, "out of memory");
@@ -302,6 +304,15 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
 		f->o.error = f->bytes;
 		f->o.result = (const uint8_t *)f->bytes + o->error_len;
 		f->o.tail = f->bytes + o->error_len + o->result_len;
+		/* The signature's words, behind them. */
+		at = o->error_len + o->result_len + o->tail_len;
+		if (o->sig.what_len)
+			memcpy(f->bytes + at, o->sig.what, o->sig.what_len);
+		f->o.sig.what = f->bytes + at;
+		at += o->sig.what_len;
+		if (o->sig.wchan_len)
+			memcpy(f->bytes + at, o->sig.wchan, o->sig.wchan_len);
+		f->o.sig.wchan = f->bytes + at;
 		if (s->fin_tail)
 			s->fin_tail->next = f;
 		else
@@ -360,7 +371,6 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 	o.status = status;
 	o.duration_ms = took > 0 ? (uint64_t)(took * 1000) : 0;
 	o.finished_ms = wall_ms();
-	o.started_ms = t->started > 0 ? (uint64_t)(t->started * 1000) : 0;
 	o.pid = t->pid > 0 ? (uint32_t)t->pid : 0;
 	o.signal = sig;
 	o.exit_code = exit_code;

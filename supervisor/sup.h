@@ -204,7 +204,9 @@ struct slot {
 	ev_tstamp ended_at;		/* its child was lost: for --stats */
 	double busy_s, busy_n;		/* recent tasks' running time and count */
 	struct store_sig crash;		/* the running task's last progress, and
-					 * /proc read before its timeout kill */
+					 * /proc read before its timeout kill; */
+	char crash_what[SIG_WHAT_MAX + 1];	/* ... their bytes */
+	char crash_wchan[SIG_WCHAN_MAX + 1];
 	ev_tstamp read_at;		/* its last read of answers */
 	enum slot_recycle_why spent;	/* at its job's limits: being replaced */
 };
@@ -377,7 +379,7 @@ void sup_fin_clear(struct sup *s);
  * strike_code: the si_code of a wait status, and its signal in *sig. */
 int strike_end(struct sup *s, struct task *t, int *status, struct store_outcome *o);
 int strike_commit(struct sup *s);
-void strike_proc(pid_t pid, struct store_sig *g);
+void strike_proc(pid_t pid, struct store_sig *g, char *wchan, size_t len);
 int strike_code(int reaped, int status, int *sig);
 /* The job's --max-strikes (its opts'; never 0). */
 uint32_t strike_max(const struct job *j);

@@ -78,9 +78,9 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 static int proc_reads;
 
 void
-strike_proc(pid_t pid, struct store_sig *g)
+strike_proc(pid_t pid, struct store_sig *g, char *wchan, size_t len)
 {
-	(void)pid;
+	(void)pid, (void)wchan, (void)len;
 	proc_reads++;
 	g->proc = SIG_PROC_UNAVAILABLE;
 }
