@@ -44,6 +44,19 @@ struct shard_view {
 static int merge_status(const struct report_opts *o);
 static int merge_results(const struct report_opts *o);
 
+void
+report_opt_end(int c, char **argv, const char *usage)
+{
+	if (c == 'h') {
+		printf("usage: %s\n", usage);
+		exit(EXIT_OK);
+	}
+	if (c == ':')
+		log_diex(EXIT_USAGE, "%s: option '%s' needs a value (usage: %s)", argv[0],
+		    cli_badopt(argv), usage);
+	log_diex(EXIT_USAGE, "%s: unknown option '%s' (usage: %s)", argv[0], cli_badopt(argv), usage);
+}
+
 static int
 report_args(int argc, char **argv, struct report_opts *o, int allow_failed, const char *usage)
 {
@@ -112,15 +125,8 @@ report_args(int argc, char **argv, struct report_opts *o, int allow_failed, cons
 		case OPT_JOB:
 			o->job = optarg;	/* NULL never: a required argument */
 			break;
-		case 'h':
-			printf("usage: %s\n", usage);
-			exit(EXIT_OK);
-		case ':':
-			log_diex(EXIT_USAGE, "%s: option '%s' needs a value (usage: %s)", argv[0],
-			    cli_badopt(argv), usage);
 		default:
-			log_diex(EXIT_USAGE, "%s: unknown option '%s' (usage: %s)", argv[0], cli_badopt(argv),
-			    usage);
+			report_opt_end(c, argv, usage);
 		}
 	}
 	if (o->merge) {

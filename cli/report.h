@@ -19,6 +19,9 @@ uint64_t done_of(const struct store_job *j);
  * same. */
 store *report_open_dir(const char *dir, enum store_mode mode);
 void report_find_job(store *st, const char *dir, const char *job, struct store_job *j);
+/* A getopt_long code no reader option takes: 'h' prints usage and exits
+ * 0; ':' (a value missing) and anything else are one line and exit 2. */
+_Noreturn void report_opt_end(int c, char **argv, const char *usage);
 /* why.c: `corral why FILE`; `results --signatures` of job j (exit status);
  * `corral retry -s DIR JOB` with no service. */
 int report_why(int argc, char **argv);

@@ -56,20 +56,11 @@ why_args(int argc, char **argv, struct why_opts *o, int retry, const char *usage
 		case OPT_UTC: o->utc = 1; break;
 		case OPT_JOB: o->job = optarg; break;
 		case OPT_QUARANTINED: o->quarantined = 1; break;
-		case 'h':
-			printf("usage: %s\n", usage);
-			exit(EXIT_OK);
-		case ':':
-			log_diex(EXIT_USAGE, "%s: option '%s' needs a value (usage: %s)", argv[0],
-			    cli_badopt(argv), usage);
-		default:
-			log_diex(EXIT_USAGE, "%s: unknown option '%s' (usage: %s)", argv[0],
-			    cli_badopt(argv), usage);
+		default: report_opt_end(c, argv, usage);
 		}
 		if ((retry && (c == OPT_JSON || c == OPT_UTC || c == OPT_JOB)) ||
 		    (!retry && c == OPT_QUARANTINED))
-			log_diex(EXIT_USAGE, "%s: unknown option '%s' (usage: %s)", argv[0],
-			    cli_badopt(argv), usage);
+			report_opt_end('?', argv, usage);
 	}
 	if (optind != argc - 1 || argv[optind][0] == '\0')
 		log_diex(EXIT_USAGE, "%s: name one %s (usage: %s)", argv[0], retry ? "JOB" : "FILE",
