@@ -51,7 +51,6 @@ strike_end(struct sup *s, struct task *t, int *status, struct store_outcome *o)
 	    (store_task_attempts(s->st, j->rec.id, t->seq, t->attempts, t->strikes) < 0 ||
 	    store_attempt_put(s->st, j->rec.id, t->seq, o) < 0))
 		sup_store_error(s, "unable to record an attempt");
-	t->crash = NULL;
 	t->pid = 0;
 	sup_requeue(s, t);
 	return 1;

@@ -329,6 +329,7 @@ void
 sup_requeue(struct sup *s, struct task *t)
 {
 	(void)s;
+	t->crash = NULL;	/* its child's, which is gone */
 	t->job->inflight--;
 	if (t->job->check && t->wait == NULL) {
 		task_free(t);	/* a check whose client went away */
