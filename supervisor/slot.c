@@ -227,7 +227,9 @@ slot_task_starts(struct slot *sl)
 	sl->crash.has_progress = 0;
 	sl->crash.proc = SIG_PROC_NONE;
 	sl->crash.code = sl->crash.signal = 0;
-	sl->sup->inflight_dirty = 1;
+	/* A check is never stored: what runs for one is nobody's record. */
+	if (!sl->q->job->check)
+		sl->sup->inflight_dirty = 1;
 }
 
 static struct task *
@@ -237,7 +239,8 @@ slot_pop(struct slot *sl)
 
 	if (t == NULL)
 		return NULL;
-	sl->sup->inflight_dirty = 1;	/* it ran: the next commit says it ended */
+	if (!t->job->check)
+		sl->sup->inflight_dirty = 1;	/* it ran: the next commit says it ended */
 	sl->q = t->next;
 	if (sl->q == NULL)
 		sl->q_tail = NULL;
