@@ -113,6 +113,15 @@ else
 fi
 like "$("$CORRAL" why -s sth h/hang-1)" "quarantined signal=9 code=killed exit=-1 limit=total" \
 	"why shows the signature"
+# A stall: the last progress frame is in the signature (pulse.so's fade:
+# frames for 400 ms, then silence).
+mkdir f
+echo "fade 400 20000" > f/fades
+"$CORRAL" run -q --stall 300ms -t 10s -r 0 --max-strikes 1 -s stf -H "$BUILD/tests/plugins/pulse.so" f \
+	> /dev/null 2>&1
+sig=$("$CORRAL" results -s stf --json | jq -c .signature)
+is "$(printf '%s' "$sig" | jq -r '"\(.limit) \(.progress.done > 0) \(.progress.what)"')" "stall true " \
+	"a stall's signature: limit stall, its last progress frame ($sig)"
 
 # docs/results.md lists every field printed here, and every key of a
 # signature (its Signatures table).
@@ -122,13 +131,13 @@ doc_keys() {	# doc_keys HEADING: the first column's keys of the table under it
 }
 doc_keys "Results: every field of one file's outcome" > fields.doc
 doc_keys Signatures > sig.doc
-for d in st sth; do "$CORRAL" results -s $d --json; done > all.jsonl
+for d in st sth stf; do "$CORRAL" results -s $d --json; done > all.jsonl
 jq -r 'keys[]' all.jsonl | sort -u > fields.out
 jq -r '.signature // empty | keys[]' all.jsonl | sort -u > sig.out
 is "$(comm -23 fields.out fields.doc | tr '\n' ' ')" "" "every field of results --json is in docs/results.md"
 is "$(comm -23 sig.out sig.doc | tr '\n' ' ')" "" "every key of a signature is in its table"
-is "$(comm -13 sig.out sig.doc | tr '\n' ' ')" "$(printf 'progress\nproc\n' | sort | tr '\n' ' ')" \
-	"and the table's others are those no file here has (no progress, /proc read)"
+is "$(comm -13 sig.out sig.doc | tr '\n' ' ')" "proc " \
+	"and the table's other key is the one no file here has (/proc read)"
 
 # Bad values: one line, exit 2.
 : > "$POISON_LOG"
