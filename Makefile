@@ -22,10 +22,10 @@ B := build
 
 COMMON_SRC := common/log.c common/parse.c common/utf8.c common/expand.c common/shard.c
 IPC_SRC    := ipc/frame.c ipc/schema.c ipc/msg.c ipc/ctl.c ipc/mpcheck.c ipc/jobopts.c
-CLI_SRC    := cli/main.c cli/run.c cli/report.c cli/progress.c cli/progress_text.c cli/config.c cli/serve.c cli/client.c cli/rows.c cli/dryrun.c cli/output.c cli/changed.c cli/replay.c
+CLI_SRC    := cli/main.c cli/run.c cli/report.c cli/progress.c cli/progress_text.c cli/config.c cli/serve.c cli/client.c cli/rows.c cli/dryrun.c cli/output.c cli/changed.c cli/replay.c cli/why.c
 SUP_SRC    := supervisor/sup.c supervisor/jobs.c supervisor/sched.c supervisor/full.c supervisor/hold.c supervisor/slot.c supervisor/spawn.c supervisor/slot_io.c supervisor/death.c supervisor/damp.c supervisor/damping.c \
-              supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/store_read.c supervisor/store_bulk.c supervisor/store_inputs.c supervisor/record.c supervisor/json.c supervisor/stats.c \
-              supervisor/outdir.c supervisor/recheck.c supervisor/errlog.c supervisor/spec.c supervisor/notify.c supervisor/control.c supervisor/view.c supervisor/http.c supervisor/page.c supervisor/metrics.c
+              supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/store_read.c supervisor/store_bulk.c supervisor/store_inputs.c supervisor/store_history.c supervisor/record.c supervisor/json.c supervisor/stats.c \
+              supervisor/outdir.c supervisor/recheck.c supervisor/errlog.c supervisor/spec.c supervisor/notify.c supervisor/control.c supervisor/view.c supervisor/http.c supervisor/page.c supervisor/metrics.c supervisor/strike.c
 CHILD_SRC  := child/worker.c child/result.c child/handlers/archive.c \
               child/handlers/sha256.c child/handlers/exec.c child/handlers/plugin.c \
               child/keeper.c
@@ -48,7 +48,7 @@ $(B)/tests/unit_ipc:    $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_ctl:    $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_mpcheck: $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_json:   $(B)/supervisor/json.o $(IPC_OBJ) $(COMMON_OBJ)
-$(B)/tests/unit_store:  $(B)/supervisor/store.o $(B)/supervisor/store_read.o $(B)/supervisor/store_bulk.o $(B)/supervisor/store_inputs.o $(B)/supervisor/record.o $(IPC_OBJ) $(COMMON_OBJ)
+$(B)/tests/unit_store:  $(B)/supervisor/store.o $(B)/supervisor/store_read.o $(B)/supervisor/store_bulk.o $(B)/supervisor/store_inputs.o $(B)/supervisor/store_history.o $(B)/supervisor/record.o $(IPC_OBJ) $(COMMON_OBJ)
 $(B)/tests/unit_result: $(B)/child/result.o $(IPC_OBJ) $(COMMON_OBJ)
 UNIT_TESTS += $(B)/tests/unit_extract
 $(B)/tests/unit_extract: $(B)/child/extract.o $(B)/child/extract_names.o $(B)/child/archive/reasons.o $(B)/child/archive/formats.o $(COMMON_OBJ)

@@ -379,6 +379,8 @@ cli_control(const char *cmd, int argc, char **argv)
 		{ "csv", no_argument, NULL, 'C' },
 		{ "state", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "quarantined", no_argument, NULL, 'Q' },
+		{ "signatures", no_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl_msg m = { .rid = 2 };
@@ -420,6 +422,21 @@ cli_control(const char *cmd, int argc, char **argv)
 				log_diex(EXIT_USAGE, "%s: %s", cmd, err);
 			break;
 		case 's': break;	/* a socket is named: the state dir is the service's */
+		case 'Q':
+			if (commands[k].type == CTL_RETRY)
+				m.target.quarantined = 1;
+			else if (commands[k].type == CTL_RESULTS)
+				rows_option(&rows, "quarantined", NULL, err, sizeof err);
+			else
+				log_diex(EXIT_USAGE, "%s: unknown option '%s' (see 'corral --help')", cmd,
+				    cli_badopt(argv));
+			break;
+		case 'G':
+			if (commands[k].type != CTL_RESULTS)
+				log_diex(EXIT_USAGE, "%s: unknown option '%s' (see 'corral --help')", cmd,
+				    cli_badopt(argv));
+			log_diex(EXIT_USAGE, "results: --signatures reads the state directory: give -s "
+			    "DIR (the service's)");
 		case 'h':
 			cli_usage(stdout);
 			return EXIT_OK;

@@ -53,6 +53,22 @@ socket_flag(int argc, char **argv)
 	return NULL;
 }
 
+/* Whether -s DIR (--state) is among the arguments. */
+static int
+state_flag(int argc, char **argv)
+{
+	int i;
+
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-s") == 0 || strncmp(argv[i], "-s", 2) == 0 ||
+		    strcmp(argv[i], "--state") == 0 || strncmp(argv[i], "--state=", 8) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -90,6 +106,13 @@ main(int argc, char **argv)
 			return report_metrics(argc - 1, argv + 1);
 		return report_jobs(argc - 1, argv + 1);
 	}
+	if (strcmp(cmd, "why") == 0)
+		return report_why(argc - 1, argv + 1);
+	/* retry -s DIR with no socket named: the state directory itself, when
+	 * no service owns it. */
+	if (strcmp(cmd, "retry") == 0 && client_socket(socket_flag(argc, argv)) == NULL &&
+	    state_flag(argc, argv))
+		return report_retry(argc - 1, argv + 1);
 	if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0 || strcmp(cmd, "cancel") == 0 ||
 	    strcmp(cmd, "delete") == 0 || strcmp(cmd, "retry") == 0 || strcmp(cmd, "workers") == 0 ||
 	    strcmp(cmd, "watch") == 0)

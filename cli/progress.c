@@ -61,6 +61,7 @@ headline(struct sup *s, char *b, size_t len, int width)
 	static const char *const bad_name[OUT__COUNT] = {
 		[OUT_FAILED] = "failed", [OUT_CRASHED] = "crashed",
 		[OUT_TIMEOUT] = "timeout", [OUT_SKIPPED] = "skipped",
+		[OUT_QUARANTINED] = "quarantined",
 	};
 	struct job *j = s->jobs;
 	uint64_t done = 0, total = 0, ran = 0, count[OUT__COUNT] = { 0 };

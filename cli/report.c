@@ -25,12 +25,15 @@ struct report_opts {
 	struct rows rows;		/* results: what it shows, and how */
 	int merge;			/* --merge: the arguments are state dirs */
 	int changed;			/* status --changed */
+	int signatures;			/* results --signatures */
 	char **dirs;
 	int ndirs;
 };
 
-enum { OPT_JSON = 256, OPT_FAILED, OPT_UTC, OPT_STATUS, OPT_FORMAT, OPT_CSV, OPT_MERGE, OPT_JOB,
-	OPT_CHANGED };
+enum {
+	OPT_JSON = 256, OPT_FAILED, OPT_UTC, OPT_STATUS, OPT_FORMAT, OPT_CSV, OPT_MERGE, OPT_JOB,
+	OPT_QUARANTINED, OPT_SIGNATURES, OPT_CHANGED
+};
 /* What report_args takes beyond the common options: results' rows, and
  * status's --changed. */
 enum { TAKES_ROWS = 1, TAKES_CHANGED = 2 };
@@ -44,6 +47,19 @@ struct shard_view {
 
 static int merge_status(const struct report_opts *o);
 static int merge_results(const struct report_opts *o);
+
+void
+report_opt_end(int c, char **argv, const char *usage)
+{
+	if (c == 'h') {
+		printf("usage: %s\n", usage);
+		exit(EXIT_OK);
+	}
+	if (c == ':')
+		log_diex(EXIT_USAGE, "%s: option '%s' needs a value (usage: %s)", argv[0],
+		    cli_badopt(argv), usage);
+	log_diex(EXIT_USAGE, "%s: unknown option '%s' (usage: %s)", argv[0], cli_badopt(argv), usage);
+}
 
 static int
 report_args(int argc, char **argv, struct report_opts *o, int takes, const char *usage)
@@ -60,6 +76,8 @@ report_args(int argc, char **argv, struct report_opts *o, int takes, const char 
 		{ "merge", no_argument, NULL, OPT_MERGE },
 		{ "job", required_argument, NULL, OPT_JOB },
 		{ "changed", no_argument, NULL, OPT_CHANGED },
+		{ "quarantined", no_argument, NULL, OPT_QUARANTINED },
+		{ "signatures", no_argument, NULL, OPT_SIGNATURES },
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[512];
@@ -94,9 +112,17 @@ report_args(int argc, char **argv, struct report_opts *o, int takes, const char 
 			o->utc = 1;
 			break;
 		case OPT_FAILED:
+		case OPT_QUARANTINED:
 			if (!allow_failed)
-				log_diex(EXIT_USAGE, "%s: unknown option '--failed' (usage: %s)", argv[0], usage);
-			rows_option(&o->rows, "failed", NULL, err, sizeof err);
+				log_diex(EXIT_USAGE, "%s: unknown option '%s' (usage: %s)", argv[0],
+				    cli_badopt(argv), usage);
+			rows_option(&o->rows, c == OPT_FAILED ? "failed" : "quarantined", NULL, err, sizeof err);
+			break;
+		case OPT_SIGNATURES:
+			if (!allow_failed)
+				log_diex(EXIT_USAGE, "%s: unknown option '--signatures' (usage: %s)", argv[0],
+				    usage);
+			o->signatures = 1;
 			break;
 		case OPT_MERGE:
 			o->merge = 1;
@@ -110,15 +136,8 @@ report_args(int argc, char **argv, struct report_opts *o, int takes, const char 
 				    usage);
 			o->changed = 1;
 			break;
-		case 'h':
-			printf("usage: %s\n", usage);
-			exit(EXIT_OK);
-		case ':':
-			log_diex(EXIT_USAGE, "%s: option '%s' needs a value (usage: %s)", argv[0],
-			    cli_badopt(argv), usage);
 		default:
-			log_diex(EXIT_USAGE, "%s: unknown option '%s' (usage: %s)", argv[0], cli_badopt(argv),
-			    usage);
+			report_opt_end(c, argv, usage);
 		}
 	}
 	if (o->merge && o->changed)
@@ -139,47 +158,56 @@ report_args(int argc, char **argv, struct report_opts *o, int takes, const char 
 	return 0;
 }
 
-static store *
-report_open(const struct report_opts *o)
+store *
+report_open_dir(const char *dir, enum store_mode mode)
 {
 	const char *why;
-	store *st = store_open(o->state_dir, STORE_READ, &why);
+	store *st = store_open(dir, mode, &why);
 
 	if (st == NULL) {
 		if (errno == ENOENT)
-			log_diex(EXIT_USAGE, "no corral state in %s", sup_esc(o->state_dir, strlen(o->state_dir)));
+			log_diex(EXIT_USAGE, "no corral state in %s", sup_esc(dir, strlen(dir)));
+		if (errno == EBUSY && mode == STORE_WRITE)
+			log_diex(EXIT_USAGE, "state dir %s is in use by another corral process (a "
+			    "service: give --socket)", sup_esc(dir, strlen(dir)));
 		if (errno == EBUSY)
 			log_diex(EXIT_USAGE, "unable to read state dir %s while its owner runs: readers "
-			    "must be able to write its lock.mdb", sup_esc(o->state_dir, strlen(o->state_dir)));
-		log_die(EXIT_USAGE, "unable to %s state dir %s", why,
-		    sup_esc(o->state_dir, strlen(o->state_dir)));
+			    "must be able to write its lock.mdb", sup_esc(dir, strlen(dir)));
+		log_die(EXIT_USAGE, "unable to %s state dir %s", why, sup_esc(dir, strlen(dir)));
 	}
 	return st;
+}
+
+static store *
+report_open(const struct report_opts *o)
+{
+	return report_open_dir(o->state_dir, STORE_READ);
+}
+
+void
+report_find_job(store *st, const char *dir, const char *job, struct store_job *j)
+{
+	int r = job ? store_job_by_name(st, job, j) : store_job_latest(st, j);
+
+	if (r < 0)
+		log_diex(EXIT_USAGE, "unable to read the state: %s", store_strerror(st));
+	if (r == 1) {
+		if (job)
+			log_diex(EXIT_USAGE, "no job named %s", sup_esc(job, strlen(job)));
+		log_diex(EXIT_USAGE, "no jobs in %s", sup_esc(dir, strlen(dir)));
+	}
 }
 
 static void
 report_find(store *st, const struct report_opts *o, struct store_job *j)
 {
-	int r = o->job ? store_job_by_name(st, o->job, j) : store_job_latest(st, j);
-
-	if (r < 0)
-		log_diex(EXIT_USAGE, "unable to read the state: %s", store_strerror(st));
-	if (r == 1) {
-		if (o->job)
-			log_diex(EXIT_USAGE, "no job named %s", sup_esc(o->job, strlen(o->job)));
-		log_diex(EXIT_USAGE, "no jobs in %s", sup_esc(o->state_dir, strlen(o->state_dir)));
-	}
+	report_find_job(st, o->state_dir, o->job, j);
 }
 
 uint64_t
 done_of(const struct store_job *j)
 {
-	uint64_t n = 0;
-	int i;
-
-	for (i = 0; i < OUT__COUNT; i++)
-		n += j->count[i];
-	return n;
+	return store_done(j);
 }
 
 /* An instant for people: in the local time zone (TZ, else the system's)
@@ -515,11 +543,20 @@ report_results(int argc, char **argv)
 	store *st;
 
 	report_args(argc, argv, &o, TAKES_ROWS, "corral results [-s DIR] [JOB] [--json|--csv|--format FMT] "
-	    "[--failed|--status LIST] | results --merge DIR... [--job NAME] [--json] [--failed]");
+	    "[--failed|--quarantined|--status LIST] | results [-s DIR] [JOB] --signatures [--json] | "
+	    "results --merge DIR... [--job NAME] [--json] [--failed]");
+	if (o.signatures && (o.merge || (o.rows.form != ROWS_TEXT && o.rows.form != ROWS_JSON)))
+		log_diex(EXIT_USAGE, "results: --signatures takes --json alone, and no --merge");
 	if (o.merge)
 		return merge_results(&o);
 	st = report_open(&o);
 	report_find(st, &o, &j);
+	if (o.signatures) {
+		int r = why_signatures(st, &j, o.json);
+
+		store_close(st);
+		return r;
+	}
 	c.o = &o;
 	c.job = j.name;
 	c.shard = NULL;

@@ -61,6 +61,10 @@ rows_option(struct rows *r, const char *name, const char *value, char *err, size
 	char *list, *tok, *save;
 	int i;
 
+	if (strcmp(name, "quarantined") == 0) {
+		r->mask |= 1u << OUT_QUARANTINED;
+		return 0;
+	}
 	if (strcmp(name, "failed") == 0 || strcmp(name, "status") == 0) {
 		if (name[0] == 'f') {
 			r->mask |= ~(1u << OUT_OK) & ((1u << OUT__COUNT) - 1);
@@ -73,7 +77,7 @@ rows_option(struct rows *r, const char *name, const char *value, char *err, size
 				;
 			if (i == OUT__COUNT) {
 				snprintf(err, len, "--status: '%s' is no outcome (ok, failed, crashed, "
-				    "timeout, skipped)", sup_esc(tok, strlen(tok)));
+				    "timeout, skipped, quarantined)", sup_esc(tok, strlen(tok)));
 				free(list);
 				return -1;
 			}
@@ -128,7 +132,7 @@ put_field(FILE *f, int k, const char *job, uint64_t seq, const char *path, size_
 			text_escaped(f, o->error, o->error_len);
 		break;
 	case F_LIMIT:
-		if (o->status == OUT_TIMEOUT)
+		if (o->status == OUT_TIMEOUT || o->status == OUT_QUARANTINED)
 			fputs(ctl_limit_name(o->limit), f);
 		break;
 	}
@@ -211,7 +215,8 @@ rows_put(struct rows *r, FILE *f, const char *job, uint64_t seq, const char *pat
 			fputs("  ", f);
 			text_escaped(f, o->error, o->error_len);
 		}
-		if (o->status == OUT_TIMEOUT && o->limit > TL_NONE && o->limit < TL__COUNT)
+		if ((o->status == OUT_TIMEOUT || o->status == OUT_QUARANTINED) && o->limit > TL_NONE &&
+		    o->limit < TL__COUNT)
 			fprintf(f, "  limit=%s", ctl_limit_name(o->limit));
 		putc('\n', f);
 		break;

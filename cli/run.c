@@ -37,7 +37,13 @@ cli_usage(FILE *f)
 "usage: corral run [OPTIONS] PATH...      process every file under PATHs\n"
 "       corral status [-s DIR] [JOB] [--json] [--utc] [--changed]\n"
 "       corral results [-s DIR] [JOB] [--json|--csv|--format FMT]\n"
-"                      [--failed|--status LIST]\n"
+"                      [--failed|--quarantined|--status LIST]\n"
+"       corral results [-s DIR] [JOB] [--signatures] [--json]\n"
+"                                          quarantined files, one line a signature\n"
+"       corral why [-s DIR] [--job JOB] [--json] [--utc] FILE\n"
+"                                          a file's every attempt, outcome, strikes\n"
+"       corral retry [-s DIR] [--quarantined] JOB   retry below, on a state dir\n"
+"                                          no service owns (-s given)\n"
 "       corral jobs [-s DIR] [--json]\n"
 "       corral replay [-s DIR] [--job NAME] [--json] [--gdb] [--gdb-batch] [--gdb-ex CMD] FILE\n"
 "                                          one recorded file again, in the foreground,\n"
@@ -55,7 +61,9 @@ cli_usage(FILE *f)
 "       corral resume JOB                  ... they go again\n"
 "       corral cancel JOB                  end it; its pending files stay undone\n"
 "       corral delete JOB                  forget an ended job and its results\n"
-"       corral retry JOB                   run its failed/crashed/timeout files\n"
+"       corral retry [--quarantined] JOB   run its failed/crashed/timeout files;\n"
+"                                          --quarantined: its quarantined ones\n"
+"                                          only, their strikes forgiven\n"
 "       corral workers [--json]            what each child process is doing\n"
 "       corral watch [--json] JOB          follow a job to its end\n"
 "       corral check [--json] [OPTIONS] FILE...   each FILE's verdict at once,\n"
@@ -73,7 +81,10 @@ cli_usage(FILE *f)
 "                         each file's outcome, as run --json)\n"
 "      --failed           results: only the files not ok\n"
 "      --status LIST      results: only those of these outcomes (ok,failed,\n"
-"                         crashed,timeout,skipped)\n"
+"                         crashed,timeout,skipped,quarantined)\n"
+"      --quarantined      results: as --status quarantined; retry: release them\n"
+"      --signatures       results -s DIR: the quarantined files grouped by\n"
+"                         crash signature, a count and an example each\n"
 "      --csv              results: CSV with a header line (RFC 4180)\n"
 "      --format FMT       results: a line of FMT per file: {path}, {status},\n"
 "                         {seq}, {job}, {attempts}, {duration_ms},\n"
@@ -103,6 +114,9 @@ cli_usage(FILE *f)
 "  -H, --handler NAME     archive, sha256, exec, or a plugin .so path (default archive)\n"
 "  -x, --exec CMD         command per file, {} is its path; implies -H exec\n"
 "  -r, --retries N        extra attempts after a crash or timeout (default 1)\n"
+"      --max-strikes N    crashes and timeouts, over all runs and retries, after\n"
+"                         which a file is quarantined: never run again until\n"
+"                         'corral retry --quarantined' (1 to 100, default 2)\n"
 "      --stall DUR        kill a file's child when it reports no progress for DUR\n"
 "                         (at least 200ms; default: off)\n"
 "      --depth N          tasks queued per child, 1 to 64 (default: by the pace\n"
@@ -197,7 +211,8 @@ enum {
 	OPT_MEMORY, OPT_USER, OPT_NO_SANDBOX, OPT_FORMATS, OPT_PRIORITY, OPT_WAIT, OPT_SOCKET,
 	OPT_HOST_WAIT, OPT_HTTP, OPT_METRICS_FILE, OPT_DRY_RUN, OPT_TAG, OPT_KEEP_ORDER,
 	OPT_NO_OUTPUT, OPT_RESULTS, OPT_STALL, OPT_MAX_TASKS, OPT_MAX_RSS, OPT_SHARD,
-	OPT_REUSE, OPT_RECHECK
+	OPT_REUSE, OPT_RECHECK,
+	OPT_MAX_STRIKES
 };
 
 #define NOT_JOB	(-1)
@@ -268,6 +283,8 @@ static const struct run_option {
 	    UINT32_MAX },
 	{ "max-child-rss", required_argument, OPT_MAX_RSS, CTL_GIVEN_MAX_RSS, V_SIZE, 0, UINT64_MAX / 2 },
 	{ "shard", required_argument, OPT_SHARD, CTL_GIVEN_SHARD, V_NONE, 0, 0 },
+	{ "max-strikes", required_argument, OPT_MAX_STRIKES, CTL_GIVEN_MAX_STRIKES, V_NUM, 1,
+	    MAX_STRIKES_MAX },
 };
 #define RUN_OPTIONS	(sizeof run_options / sizeof run_options[0])
 
@@ -511,6 +528,9 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 	case OPT_MAX_TASKS:
 		ch->max_tasks = v;
 		break;
+	case OPT_MAX_STRIKES:
+		ch->max_strikes = (uint32_t)v;
+		break;
 	case OPT_MAX_RSS:
 		if (v != 0 && v < (1u << 20))
 			return refuse(err, len, "--max-child-rss: at least 1M (or 0 for none)");
@@ -699,6 +719,19 @@ tstp_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	progress_start(v->sup, v->cmd->quiet);
 }
 
+/* ", N quarantined", when some are: a line that tests and scripts read
+ * keeps its old words otherwise. */
+static const char *
+quarantined_words(const struct store_job *r)
+{
+	static char b[48];
+
+	b[0] = '\0';
+	if (r->count[OUT_QUARANTINED] > 0)
+		snprintf(b, sizeof b, ", %llu quarantined", (unsigned long long)r->count[OUT_QUARANTINED]);
+	return b;
+}
+
 static void
 job_summary(struct job *j, FILE *f)
 {
@@ -707,11 +740,11 @@ job_summary(struct job *j, FILE *f)
 	uint64_t done = job_done(j), now = done - j->done_at_start;
 
 	fprintf(f, "corral: job %s %s: %llu of %llu file%s done: %llu ok, %llu failed, %llu crashed, "
-	    "%llu timeout, %llu skipped\n", r->name, job_state_name(r->state),
+	    "%llu timeout, %llu skipped%s\n", r->name, job_state_name(r->state),
 	    (unsigned long long)done, (unsigned long long)r->total, plural_s(r->total),
 	    (unsigned long long)r->count[OUT_OK], (unsigned long long)r->count[OUT_FAILED],
 	    (unsigned long long)r->count[OUT_CRASHED], (unsigned long long)r->count[OUT_TIMEOUT],
-	    (unsigned long long)r->count[OUT_SKIPPED]);
+	    (unsigned long long)r->count[OUT_SKIPPED], quarantined_words(r));
 	/* The rate leaves out the time the job was stopped (Ctrl-Z). */
 	fprintf(f, "corral: this run: %llu file%s in %.1fs (%.0f/s)%s\n", (unsigned long long)now,
 	    plural_s(now), took, progress_rate(now, took, j->sup->stopped_for),

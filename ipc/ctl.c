@@ -187,6 +187,8 @@ ctl_put(struct ipc_buf *b, const struct ctl_msg *m)
 	case CTL_RETRY:
 	case CTL_WATCH:
 		fs_bytes(&fs, F_REF, m->target.job, m->target.job_len);
+		if (m->type == CTL_RETRY && m->target.quarantined)
+			fs_uint(&fs, F_QUARANTINED, 1);
 		break;
 	case CTL_CHECK:
 		fs_bytes(&fs, F_CHANDLER, m->check.handler, m->check.handler_len);
@@ -345,6 +347,7 @@ ctl_decode(const uint8_t *body, size_t len, uint64_t accept, struct ctl_msg *out
 		FS_GET(&fs, F_REF, out->target.job, out->target.job_len);
 		out->target.failed = (int)v[F_FAILED].u;
 		out->target.after = v[F_AFTER].u;
+		out->target.quarantined = (int)v[F_QUARANTINED].u;
 		break;
 	case CTL_CHECK:
 		FS_GET(&fs, F_CHANDLER, out->check.handler, out->check.handler_len);

@@ -73,6 +73,7 @@ enum ctl_given {
 	CTL_GIVEN_SHARD,		/* "shard": shard_k, shard_n */
 	CTL_GIVEN_REUSE = 23,		/* "reuse": opts' reuse */
 	CTL_GIVEN_RECHECK = 24,		/* "recheck" */
+	CTL_GIVEN_MAX_STRIKES = 25,	/* "max-strikes": opts' max_strikes */
 	CTL_GIVEN__N
 };
 #define CTL_GIVEN_ALL	((UINT64_C(1) << CTL_GIVEN__N) - 1)
@@ -93,9 +94,10 @@ enum ctl_code {
 
 /* A file's outcome, in the order of enum outcome (supervisor/store.h), so
  * that the daemon copies store_job.count[] and store_outcome.status as they
- * are: "ok", "failed", "crashed", "timeout", "skipped". */
+ * are: "ok", "failed", "crashed", "timeout", "skipped", "quarantined". */
 enum ctl_outcome {
-	CTL_OUT_OK, CTL_OUT_FAILED, CTL_OUT_CRASHED, CTL_OUT_TIMEOUT, CTL_OUT_SKIPPED, CTL_OUT__N
+	CTL_OUT_OK, CTL_OUT_FAILED, CTL_OUT_CRASHED, CTL_OUT_TIMEOUT, CTL_OUT_SKIPPED,
+	CTL_OUT_QUARANTINED, CTL_OUT__N
 };
 
 /* Which limit ended a timeout, in the order of enum time_limit
@@ -171,6 +173,8 @@ struct ctl_target {
 	const char *job; size_t job_len;	/* 1..CTL_NAME_MAX bytes */
 	int failed;			/* RESULTS: only the files not ok */
 	uint64_t after;			/* RESULTS: only the files of seq > after */
+	int quarantined;		/* RETRY: release the quarantined files (only
+					 * them); optional, absent 0 */
 };
 
 struct ctl_check {			/* CTL_CHECK; the file's descriptor rides with it */

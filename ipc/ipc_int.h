@@ -35,6 +35,8 @@ enum ipc_field {
 	F_SHA256, F_REUSE,
 	/* Requests, later: --recheck. */
 	F_RECHECK,
+	/* Requests, later: retry --quarantined. */
+	F_QUARANTINED,
 	F_COUNT
 };
 /* A set of fields: bit f is field f. 128 bits, room for every field of

@@ -19,6 +19,7 @@ job_opts_default(struct job_opts *o)
 	o->formats = FORMATS_DEFAULT;
 	o->sandbox.enabled = 1;
 	o->sandbox.memory_limit = SANDBOX_MEMORY;
+	o->max_strikes = MAX_STRIKES_DEFAULT;
 }
 
 static const char *const format_names[FMT__N] = {
@@ -141,6 +142,7 @@ static const struct {
 	U64("max_rss", max_rss),
 	U64("max_rss_hard", max_rss_hard),
 	INT("reuse", reuse),
+	U32("max_strikes", max_strikes),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

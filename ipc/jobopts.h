@@ -75,7 +75,12 @@ struct job_opts {
 	uint64_t max_rss, max_rss_hard;
 	int reuse;			/* hash each file first (HASH): an earlier ok
 					 * outcome of the same spec may stand for it */
+	/* Read by the supervisor alone: crashes and timeouts a file may be
+	 * charged before it is quarantined (--max-strikes). */
+	uint32_t max_strikes;
 };
+#define MAX_STRIKES_DEFAULT	2
+#define MAX_STRIKES_MAX		100
 
 /* The defaults above. */
 void job_opts_default(struct job_opts *o);

@@ -57,6 +57,7 @@ static const char *const code_words[CTL_E__N] = {
 static const char *const outcome_words[CTL_OUT__N] = {
 	[CTL_OUT_OK] = "ok", [CTL_OUT_FAILED] = "failed", [CTL_OUT_CRASHED] = "crashed",
 	[CTL_OUT_TIMEOUT] = "timeout", [CTL_OUT_SKIPPED] = "skipped",
+	[CTL_OUT_QUARANTINED] = "quarantined",
 };
 /* A word for each but none, which is never on the wire. */
 static const char *const limit_words[CTL_LIM__N - 1] = {
@@ -180,7 +181,7 @@ static const struct field {
 	[F_UPDATED] = UINTF("updated_ms", 0, ANY),
 	[F_FINISHED] = UINTF("finished_ms", 0, ANY),
 	[F_TOTAL] = UINTF("total", 0, ANY),
-	[F_COUNTS] = FIELD("counts", K_UINTS, CTL_OUT__N, CTL_OUT__N, R_NONE, NULL, 0, ""),
+	[F_COUNTS] = FIELD("counts", K_UINTS, CTL_OUT__N - 1, CTL_OUT__N, R_NONE, NULL, 0, ""),
 	[F_RUNS] = UINTF("runs", 0, ANY),
 	[F_WORKERS] = UINTF("workers", 0, UINT32_MAX),
 	[F_REASON] = STRF("reason", CTL_TEXT_MAX),
@@ -208,6 +209,7 @@ static const struct field {
 	[F_SHA256] = BINF("sha256", IPC_SHA256, IPC_SHA256),
 	[F_REUSE] = BOOLF("reuse"),
 	[F_RECHECK] = BOOLF("recheck"),
+	[F_QUARANTINED] = BOOLF("quarantined"),
 };
 
 _Static_assert(F_COUNT <= 128, "a message's fields are the bits of a fieldset");
@@ -248,7 +250,7 @@ static const struct {
 	[CTL_RESUME] = JOB_REQUEST,
 	[CTL_CANCEL] = JOB_REQUEST,
 	[CTL_DELETE] = JOB_REQUEST,
-	[CTL_RETRY] = JOB_REQUEST,
+	[CTL_RETRY] = { FBIT(F_T) | FBIT(F_RID) | FBIT(F_REF), FBIT(F_QUARANTINED) },
 	[CTL_WORKERS] = { FBIT(F_T) | FBIT(F_RID), 0 },
 	[CTL_WATCH] = JOB_REQUEST,
 	[CTL_CHECK] = { FBIT(F_T) | FBIT(F_RID) | FBIT(F_CHANDLER) | FBIT(F_COPTS), FBIT(F_CARG) },

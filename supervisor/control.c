@@ -691,8 +691,8 @@ do_store_job(struct client *c, const struct ctl_msg *m)
 	do {
 		if ((r = sup_txn(s)) < 0)
 			break;
-		r = store_retry(s->st, &j->rec, 1u << OUT_FAILED | 1u << OUT_CRASHED |
-		    1u << OUT_TIMEOUT, &after, &n);
+		r = store_retry(s->st, &j->rec, m->target.quarantined ? 1u << OUT_QUARANTINED :
+		    STORE_RETRY_MASK, &after, &n);
 		total += n;
 		j->dirty = 1;
 	} while (r == 1);
@@ -896,8 +896,7 @@ do_job(struct client *c, const struct ctl_msg *m)
 			e.event.job = rec.name;
 			e.event.job_len = strlen(rec.name);
 			e.event.kind = CTL_EV_STATE;
-			e.event.done = rec.count[OUT_OK] + rec.count[OUT_FAILED] + rec.count[OUT_CRASHED] +
-			    rec.count[OUT_TIMEOUT] + rec.count[OUT_SKIPPED];
+			e.event.done = store_done(&rec);
 			e.event.total = rec.total;
 			e.event.state = job_state_name(rec.state);
 			e.event.state_len = strlen(e.event.state);

@@ -314,8 +314,7 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 		failed(err, errlen, 0, "%s: %s", sup_esc(o->extract_dir, strlen(o->extract_dir)), why);
 		goto fail;
 	}
-	j->done_at_start = j->rec.count[OUT_OK] + j->rec.count[OUT_FAILED] +
-	    j->rec.count[OUT_CRASHED] + j->rec.count[OUT_TIMEOUT] + j->rec.count[OUT_SKIPPED];
+	j->done_at_start = store_done(&j->rec);
 	j->t0 = ev_time();
 	j->list_sep = o->list_sep;
 	if (o->has_owner)
@@ -582,6 +581,7 @@ job_fetch(struct job *j)
 		t->fd = -1;
 		t->seq = batch[i].seq;
 		t->attempts = batch[i].attempts;
+		t->strikes = batch[i].strikes;
 		t->regular = batch[i].regular;
 		t->path = batch[i].path;	/* taken over */
 		t->path_len = batch[i].path_len;
@@ -697,10 +697,5 @@ job_complete(struct job *j)
 uint64_t
 job_done(const struct job *j)
 {
-	uint64_t n = 0;
-	int i;
-
-	for (i = 0; i < OUT__COUNT; i++)
-		n += j->rec.count[i];
-	return n;
+	return store_done(&j->rec);
 }

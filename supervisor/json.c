@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "common/utf8.h"
 #include "ipc/ctl.h"
@@ -20,6 +21,7 @@
 /* An outcome's word is the control protocol's (ipc/ctl.c), whose order is
  * the store's. */
 _Static_assert((int)CTL_OUT_OK == (int)OUT_OK && (int)CTL_OUT_SKIPPED == (int)OUT_SKIPPED &&
+    (int)CTL_OUT_QUARANTINED == (int)OUT_QUARANTINED &&
     (int)CTL_OUT__N == (int)OUT__COUNT && (int)CTL_LIM_STALL == (int)TL_STALL &&
     (int)CTL_LIM_ADAPTIVE == (int)TL_ADAPTIVE && (int)CTL_LIM__N == (int)TL__COUNT,
     "enum ctl_outcome follows enum outcome");
@@ -592,6 +594,36 @@ json_outcome(FILE *f, const char *job, uint64_t seq, const char *path, size_t pl
 	putc('}', f);
 }
 
+const char *
+json_code_name(int code)
+{
+	return code == CLD_DUMPED ? "dumped" : code == CLD_KILLED ? "killed" :
+	    code == CLD_EXITED ? "exited" : "unknown";
+}
+
+void
+json_signature(FILE *f, const struct store_outcome *o)
+{
+	const struct store_sig *g = &o->sig;
+
+	fprintf(f, "{\"signal\":%d,\"code\":\"%s\",\"exit_code\":%d", g->signal,
+	    json_code_name(g->code), o->exit_code);
+	if (o->limit > TL_NONE && o->limit < TL__COUNT)
+		fprintf(f, ",\"limit\":\"%s\"", ctl_limit_name(o->limit));
+	if (g->has_progress) {
+		fprintf(f, ",\"progress\":{\"done\":%llu,\"total\":%llu,\"what\":",
+		    (unsigned long long)g->done, (unsigned long long)g->total);
+		json_str(f, g->what, g->what_len);
+		putc('}', f);
+	}
+	if (g->proc == SIG_PROC_READ) {
+		fprintf(f, ",\"syscall\":%lld,\"wchan\":", (long long)g->syscall);
+		json_str(f, g->wchan, g->wchan_len);
+	} else if (g->proc == SIG_PROC_UNAVAILABLE)
+		fputs(",\"proc\":\"unavailable\"", f);
+	putc('}', f);
+}
+
 void
 json_outcome_open(FILE *f, const char *job, uint64_t seq, const char *path, size_t plen,
     const struct store_outcome *o)
@@ -612,11 +644,12 @@ json_outcome_open(FILE *f, const char *job, uint64_t seq, const char *path, size
 		fputs(",\"error\":", f);
 		json_str(f, o->error, o->error_len);
 	}
-	if (o->status == OUT_TIMEOUT && o->limit > TL_NONE && o->limit < TL__COUNT)
+	if ((o->status == OUT_TIMEOUT || o->status == OUT_QUARANTINED) && o->limit > TL_NONE &&
+	    o->limit < TL__COUNT)
 		fprintf(f, ",\"limit\":\"%s\"", ctl_limit_name(o->limit));
 	if (o->signal)
 		fprintf(f, ",\"signal\":%d", o->signal);
-	if (o->status == OUT_CRASHED && o->exit_code >= 0)
+	if ((o->status == OUT_CRASHED || o->status == OUT_QUARANTINED) && o->exit_code >= 0)
 		fprintf(f, ",\"exit_code\":%d", o->exit_code);
 	if (o->tail_len > 0) {
 		fputs(",\"stderr\":", f);
@@ -633,6 +666,14 @@ json_outcome_open(FILE *f, const char *job, uint64_t seq, const char *path, size
 	if (o->reused_job != 0)
 		fprintf(f, ",\"reused\":{\"job_id\":%u,\"seq\":%llu}", (unsigned)o->reused_job,
 		    (unsigned long long)o->reused_seq);
+	if (o->strikes > 0)
+		fprintf(f, ",\"strikes\":%u", o->strikes);
+	if (o->pid > 0)
+		fprintf(f, ",\"pid\":%u", o->pid);
+	if (o->sig.code != 0) {
+		fputs(",\"signature\":", f);
+		json_signature(f, o);
+	}
 	fputs(",\"result\":", f);
 	if (o->result_len == 0 || json_msgpack(f, o->result, o->result_len) < 0)
 		fputs("{}", f);

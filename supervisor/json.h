@@ -33,6 +33,10 @@ void json_outcome(FILE *f, const char *job, uint64_t seq, const char *path, size
     const struct store_outcome *o);
 /* The same object left open after its "result", for the caller to add to
  * and close. */
+/* A crash's or a kill's signature as one JSON object (docs/results.md,
+ * signature); the name of its si_code ("killed", "dumped", "exited"). */
+void json_signature(FILE *f, const struct store_outcome *o);
+const char *json_code_name(int code);
 void json_outcome_open(FILE *f, const char *job, uint64_t seq, const char *path, size_t plen,
     const struct store_outcome *o);
 /* The bytes for a terminal: printable UTF-8 as is, the rest escaped. */

@@ -16,7 +16,8 @@
 #define CHUNKS_A_PAGE	64	/* store chunks one page of files may examine */
 #define PAGE_BYTES_MAX	(1u << 20)	/* a page of files stops past this much */
 #define TEXT_SHOWN	1024	/* bytes of an error or stderr a page shows */
-#define NOT_OK		(1u << OUT_FAILED | 1u << OUT_CRASHED | 1u << OUT_TIMEOUT | 1u << OUT_SKIPPED)
+#define NOT_OK		(1u << OUT_FAILED | 1u << OUT_CRASHED | 1u << OUT_TIMEOUT | 1u << OUT_SKIPPED | \
+    1u << OUT_QUARANTINED)
 
 static int
 ended(int state)

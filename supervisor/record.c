@@ -261,7 +261,7 @@ rec_job_decode(const void *p, size_t len, struct store_job *j)
 
 int
 rec_task_decode(const void *p, size_t len, const char **path, size_t *plen, uint32_t *attempts,
-    int *regular)
+    int *regular, uint32_t *strikes)
 {
 	msgpack_unpacked u;
 	const msgpack_object *a;
@@ -277,6 +277,8 @@ rec_task_decode(const void *p, size_t len, const char **path, size_t *plen, uint
 		*attempts = (uint32_t)a[1].via.u64;
 		*regular = u.data.via.array.size > 2 && a[2].type == MSGPACK_OBJECT_BOOLEAN &&
 		    a[2].via.boolean;
+		*strikes = u.data.via.array.size > 3 && a[3].type == MSGPACK_OBJECT_POSITIVE_INTEGER ?
+		    (uint32_t)a[3].via.u64 : 0;
 		r = 0;
 	}
 	msgpack_unpacked_destroy(&u);
@@ -284,14 +286,52 @@ rec_task_decode(const void *p, size_t len, const char **path, size_t *plen, uint
 }
 
 int
-rec_task_encode(msgpack_sbuffer *sb, const char *path, size_t len, uint32_t attempts, int regular)
+rec_task_encode(msgpack_sbuffer *sb, const char *path, size_t len, uint32_t attempts, int regular,
+    uint32_t strikes)
 {
 	msgpack_packer pk;
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	return (msgpack_pack_array(&pk, 3) | msgpack_pack_bin_with_body(&pk, path, len) |
+	return (msgpack_pack_array(&pk, strikes ? 4 : 3) | msgpack_pack_bin_with_body(&pk, path, len) |
 	    msgpack_pack_uint32(&pk, attempts) |
-	    (regular ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk))) ? -1 : 0;
+	    (regular ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk)) |
+	    (strikes ? msgpack_pack_uint32(&pk, strikes) : 0)) ? -1 : 0;
+}
+
+/* The signature's keys (docs/state.md): c, then pd pt pw with a
+ * progress frame, then pr, and sc wc when /proc was read. */
+static int
+sig_keys(const struct store_sig *g)
+{
+	if (g->code == 0)
+		return 0;
+	return 1 + (g->signal > 0) + 3 * !!g->has_progress + (g->proc != SIG_PROC_NONE) + 2 * (g->proc == SIG_PROC_READ);
+}
+
+static int
+sig_encode(msgpack_packer *pk, const struct store_sig *g)
+{
+	int r = 0;
+
+	if (g->code == 0)
+		return 0;
+	r |= sbuf_pack_u64(pk, "c", (uint64_t)g->code);
+	if (g->signal > 0)
+		r |= sbuf_pack_u64(pk, "ks", (uint64_t)g->signal);
+	if (g->has_progress) {
+		r |= sbuf_pack_u64(pk, "pd", g->done);
+		r |= sbuf_pack_u64(pk, "pt", g->total);
+		r |= msgpack_pack_str_with_body(pk, "pw", 2) |
+		    msgpack_pack_bin_with_body(pk, g->what, g->what_len);
+	}
+	if (g->proc != SIG_PROC_NONE)
+		r |= sbuf_pack_u64(pk, "pr", (uint64_t)g->proc);
+	if (g->proc == SIG_PROC_READ) {
+		r |= msgpack_pack_str_with_body(pk, "sc", 2) | msgpack_pack_int64(pk, g->syscall);
+		r |= msgpack_pack_str_with_body(pk, "wc", 2) |
+		    msgpack_pack_bin_with_body(pk, g->wchan, g->wchan_len);
+	}
+	return r ? -1 : 0;
 }
 
 int
@@ -302,7 +342,8 @@ rec_outcome_encode(msgpack_sbuffer *sb, const struct store_outcome *o)
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	r |= msgpack_pack_map(&pk, 8 + (o->tail_len > 0) + (o->limit > TL_NONE && o->limit < TL__COUNT) +
-	    (o->sha256 != NULL) + (o->reused_job != 0) + 2 * (o->has_stat != 0));
+	    (o->sha256 != NULL) + (o->reused_job != 0) + 2 * (o->has_stat != 0) +
+	    (o->strikes > 0) + (o->pid > 0) + (o->started_ms > 0) + sig_keys(&o->sig));
 	r |= sbuf_pack_u64(&pk, "s", (uint64_t)o->status);
 	r |= sbuf_pack_u64(&pk, "a", o->attempts);
 	r |= sbuf_pack_u64(&pk, "d", o->duration_ms);
@@ -326,7 +367,13 @@ rec_outcome_encode(msgpack_sbuffer *sb, const struct store_outcome *o)
 		    msgpack_pack_uint32(&pk, o->reused_job) | msgpack_pack_uint64(&pk, o->reused_seq);
 	if (o->has_stat)
 		r |= sbuf_pack_u64(&pk, "z", o->size) | sbuf_pack_u64(&pk, "m", o->mtime_ns);
-	return r ? -1 : 0;
+	if (o->strikes > 0)
+		r |= sbuf_pack_u64(&pk, "k", o->strikes);
+	if (o->pid > 0)
+		r |= sbuf_pack_u64(&pk, "p", o->pid);
+	if (o->started_ms > 0)
+		r |= sbuf_pack_u64(&pk, "st", o->started_ms);
+	return r || sig_encode(&pk, &o->sig) < 0 ? -1 : 0;
 }
 
 int
@@ -342,7 +389,9 @@ rec_outcome_decode(const void *p, size_t len, struct store_outcome *o)
 	for (i = 0; i < u.data.via.map.size; i++) {
 		const msgpack_object *k = &u.data.via.map.ptr[i].key, *x = &u.data.via.map.ptr[i].val;
 
-		if (key_is(k, "s")) o->status = (int)(as_u64(x) % OUT__COUNT);
+		if (key_is(k, "s"))
+			o->status = as_u64(x) == ATTEMPT_INTERRUPTED ? ATTEMPT_INTERRUPTED :
+			    (int)(as_u64(x) % OUT__COUNT);
 		else if (key_is(k, "a")) o->attempts = (uint32_t)as_u64(x);
 		else if (key_is(k, "d")) o->duration_ms = as_u64(x);
 		else if (key_is(k, "f")) o->finished_ms = as_u64(x);
@@ -375,6 +424,25 @@ rec_outcome_decode(const void *p, size_t len, struct store_outcome *o)
 		} else if (key_is(k, "m") && x->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
 			o->mtime_ns = x->via.u64;
 			o->has_stat |= 2;
+		} else if (key_is(k, "k")) o->strikes = (uint32_t)as_u64(x);
+		else if (key_is(k, "p")) o->pid = (uint32_t)as_u64(x);
+		else if (key_is(k, "st")) o->started_ms = as_u64(x);
+		else if (key_is(k, "c")) o->sig.code = (int)(as_u64(x) & 0xff);
+		else if (key_is(k, "ks")) o->sig.signal = (int)(as_u64(x) & 0xff);
+		else if (key_is(k, "pd")) o->sig.done = as_u64(x), o->sig.has_progress = 1;
+		else if (key_is(k, "pt")) o->sig.total = as_u64(x);
+		else if (key_is(k, "pw") && x->type == MSGPACK_OBJECT_BIN) {
+			o->sig.what = x->via.bin.ptr;
+			o->sig.what_len = x->via.bin.size;
+		}
+		else if (key_is(k, "pr")) o->sig.proc = (int)(as_u64(x) % 3);
+		else if (key_is(k, "sc") && x->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+			o->sig.syscall = (int64_t)(x->via.u64 & 0xffff);
+		else if (key_is(k, "sc") && x->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+			o->sig.syscall = -1;
+		else if (key_is(k, "wc") && x->type == MSGPACK_OBJECT_BIN) {
+			o->sig.wchan = x->via.bin.ptr;
+			o->sig.wchan_len = x->via.bin.size;
 		}
 	}
 	msgpack_unpacked_destroy(&u);

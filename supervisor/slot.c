@@ -220,6 +220,15 @@ static void
 slot_task_starts(struct slot *sl)
 {
 	sl->q->started = sl->q->heard = ev_now(sl->sup->loop);
+	sl->q->pid = sl->pid;
+	/* What the last task left is not this one's (the rest is only read
+	 * under these). */
+	sl->crash.has_progress = 0;
+	sl->crash.proc = SIG_PROC_NONE;
+	sl->crash.code = sl->crash.signal = 0;
+	/* A check is never stored: what runs for one is nobody's record. */
+	if (!sl->q->job->check)
+		sl->sup->inflight_dirty = 1;
 }
 
 static struct task *
@@ -229,6 +238,8 @@ slot_pop(struct slot *sl)
 
 	if (t == NULL)
 		return NULL;
+	if (!t->job->check)
+		sl->sup->inflight_dirty = 1;	/* it ran: the next commit says it ended */
 	sl->q = t->next;
 	if (sl->q == NULL)
 		sl->q_tail = NULL;
@@ -330,8 +341,11 @@ slot_died(struct slot *sl, int reaped, int status)
 	sl->job_ready = 0;
 
 	t = d.outcome != DEATH_NO_OUTCOME ? slot_pop(sl) : NULL;
-	if (t)
+	if (t) {
 		t->limit = d.limit;
+		sl->crash.code = strike_code(reaped, status, &sl->crash.signal);
+		t->crash = &sl->crash;
+	}
 	sl->kill_limit = TL_NONE;
 	snprintf(what, sizeof what, "%s", d.what);
 	if (d.respawn == RESPAWN_NEVER || d.respawn == RESPAWN_HOST || d.job_failed ||
@@ -754,6 +768,8 @@ deadline(struct slot *sl, const struct slot_input *in)
 	}
 	samples_add(&s->stats.kill_late_ms, (ev_time() - ev_now(s->loop) - left) * 1000);
 	sl->kill_limit = limit;
+	/* Where it is stuck, while it still is: for its signature. */
+	strike_proc(sl->pid, &sl->crash, sl->crash_wchan, sizeof sl->crash_wchan);
 	start_kill(sl, KILL_TIMEOUT, NULL, strcmp(sl->q->job->rec.handler, "exec") == 0 ? TERM_GRACE : 0);
 }
 
@@ -769,6 +785,14 @@ progress(struct slot *sl, const struct slot_input *in)
 		return;
 	}
 	sl->q->heard = ev_now(sl->sup->loop);
+	/* Its last frame, for a signature should it die. */
+	sl->crash.has_progress = 1;
+	sl->crash.done = in->m->done;
+	sl->crash.total = in->m->total;
+	sl->crash.what_len = in->m->what_len < SIG_WHAT_MAX ? in->m->what_len : SIG_WHAT_MAX;
+	if (sl->crash.what_len)
+		memcpy(sl->crash_what, in->m->what, sl->crash.what_len);
+	sl->crash.what = sl->crash_what;
 }
 
 static void

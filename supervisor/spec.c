@@ -120,6 +120,7 @@ static const struct {
 	GIVEN_OPT(CTL_GIVEN_MAX_RSS, max_rss),
 	GIVEN_OPT(CTL_GIVEN_MAX_RSS, max_rss_hard),
 	GIVEN_OPT(CTL_GIVEN_REUSE, reuse),
+	GIVEN_OPT(CTL_GIVEN_MAX_STRIKES, max_strikes),
 };
 
 void
@@ -293,6 +294,7 @@ static const struct {
 	{ "max_rss", "--max-child-rss", SHOW_SIZE },
 	{ "max_rss_hard", "--max-child-rss (its hard cap)", SHOW_SIZE },
 	{ "reuse", "--reuse", SHOW_FLAG },
+	{ "max_strikes", "--max-strikes", SHOW_NUM },
 };
 
 static void

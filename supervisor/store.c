@@ -4,10 +4,12 @@
  *	          "inputs" + job id (u32 BE) -> the job's inputs (store_inputs.c)
  *	jobs      job id (u32 BE)                -> job record
  *	jobnames  name                           -> job id
- *	tasks     job id + seq (u32 + u64, BE)   -> [path, attempts, regular]
+ *	tasks     job id + seq (u32 + u64, BE)   -> [path, attempts, regular, strikes]
  *	paths     job id + path (long: a prefix, NUL, 16 bytes of SHA-256) -> seq
  *	pending   task key                       -> ""   (until an outcome commits)
  *	results   task key                       -> outcome record
+ *	attempts  task key + attempt (u32 BE)    -> an earlier attempt, as an outcome
+ *	inflight  task key                       -> {p pid, st start}: running at the commit
  *
  * Big-endian keys make a job's tasks one key range in seq order. Records are
  * msgpack (supervisor/record.c), checked before they are decoded. */
@@ -32,7 +34,7 @@
 #include "supervisor/store_int.h"
 
 static const char *const outcome_names[OUT__COUNT] = {
-	"ok", "failed", "crashed", "timeout", "skipped",
+	"ok", "failed", "crashed", "timeout", "skipped", "quarantined",
 };
 static const char *const state_names[JOB__COUNT] = {
 	"running", "done", "halted", "interrupted", "failed", "paused", "cancelled",
@@ -42,6 +44,23 @@ const char *
 outcome_name(int status)
 {
 	return status >= 0 && status < OUT__COUNT ? outcome_names[status] : "unknown";
+}
+
+uint64_t
+store_done(const struct store_job *j)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < OUT__COUNT; i++)
+		n += j->count[i];
+	return n;
+}
+
+const char *
+attempt_name(int status)
+{
+	return status == ATTEMPT_INTERRUPTED ? "interrupted" : outcome_name(status);
 }
 
 const char *
@@ -260,6 +279,8 @@ interrupt_orphans(store *st)
 			break;
 	}
 	mdb_cursor_close(c);
+	if (rc == 0 || rc == MDB_NOTFOUND)
+		rc = store_inflight_recover(st, txn);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
 		mdb_txn_abort(txn);
 		return store_fail(st, rc);
@@ -298,6 +319,13 @@ store_init(store *st, enum store_mode mode, const char **why)
 		st->reuse = 0;
 		rc = 0;
 	}
+	/* Younger than the others: a reader of an older directory has none. */
+	if (rc == 0 && mdb_dbi_open(txn, "attempts", mode == STORE_READ ? 0 : MDB_CREATE,
+	    &st->attempts) != 0)
+		st->attempts = 0;
+	if (rc == 0 && mdb_dbi_open(txn, "inflight", mode == STORE_READ ? 0 : MDB_CREATE,
+	    &st->inflight) != 0)
+		st->inflight = 0;
 	if (rc == MDB_NOTFOUND) {
 		/* Read-only, and the owner has not made its first commit. */
 		mdb_txn_abort(txn);
@@ -611,8 +639,8 @@ store_job_put(store *st, struct store_job *job)
  * long for an LMDB key keeps its first bytes, then a NUL (never part of a
  * path, so no short path's key can equal it) and 16 bytes of its SHA-256.
  * Returns the key's length, or 0 when the digest fails. */
-static size_t
-path_key(uint8_t k[PATH_KEY_MAX], uint32_t job, const char *path, size_t len)
+size_t
+store_path_key(uint8_t k[PATH_KEY_MAX], uint32_t job, const char *path, size_t len)
 {
 	unsigned char dig[EVP_MAX_MD_SIZE];
 	unsigned dlen = 0;
@@ -642,7 +670,7 @@ store_task_add(store *st, struct store_job *job, const char *path, size_t len, i
 
 	if (st->wtxn == NULL || job->id == 0 || len == 0)
 		return store_fail(st, EINVAL);
-	if ((k.mv_size = path_key(pk, job->id, path, len)) == 0)
+	if ((k.mv_size = store_path_key(pk, job->id, path, len)) == 0)
 		return store_fail(st, ENOMEM);
 	rc = mdb_get(st->wtxn, st->paths, &k, &v);
 	if (rc == 0) {
@@ -658,7 +686,7 @@ store_task_add(store *st, struct store_job *job, const char *path, size_t len, i
 	store_task_key(tk, job->id, s);
 	store_put_be(sv, s, 8);
 	msgpack_sbuffer_init(&sb);
-	r = rec_task_encode(&sb, path, len, 0, regular) < 0 ? store_fail(st, ENOMEM) :
+	r = rec_task_encode(&sb, path, len, 0, regular, 0) < 0 ? store_fail(st, ENOMEM) :
 	    put(st, st->tasks, tk, TASK_KEY, sb.data, sb.size, 0);
 	msgpack_sbuffer_destroy(&sb);
 	if (r == 0)
@@ -675,14 +703,14 @@ store_task_add(store *st, struct store_job *job, const char *path, size_t len, i
 }
 
 int
-store_task_attempts(store *st, uint32_t job, uint64_t seq, uint32_t attempts)
+store_task_attempts(store *st, uint32_t job, uint64_t seq, uint32_t attempts, uint32_t strikes)
 {
 	uint8_t tk[TASK_KEY];
 	MDB_val k = { TASK_KEY, tk }, v;
 	msgpack_sbuffer sb;
 	const char *path;
 	size_t plen;
-	uint32_t old;
+	uint32_t old, old_strikes;
 	int rc, r, regular;
 
 	if (st->wtxn == NULL)
@@ -690,12 +718,12 @@ store_task_attempts(store *st, uint32_t job, uint64_t seq, uint32_t attempts)
 	store_task_key(tk, job, seq);
 	if ((rc = mdb_get(st->wtxn, st->tasks, &k, &v)) != 0)
 		return store_fail(st, rc);
-	if (rec_task_decode(v.mv_data, v.mv_size, &path, &plen, &old, &regular) < 0)
+	if (rec_task_decode(v.mv_data, v.mv_size, &path, &plen, &old, &regular, &old_strikes) < 0)
 		return store_fail(st, BAD_RECORD);
-	if (old == attempts)
+	if (old == attempts && old_strikes == strikes)
 		return 0;
 	msgpack_sbuffer_init(&sb);
-	r = rec_task_encode(&sb, path, plen, attempts, regular) < 0 ? store_fail(st, ENOMEM) :
+	r = rec_task_encode(&sb, path, plen, attempts, regular, strikes) < 0 ? store_fail(st, ENOMEM) :
 	    put(st, st->tasks, tk, TASK_KEY, sb.data, sb.size, 0);
 	msgpack_sbuffer_destroy(&sb);
 	return r;

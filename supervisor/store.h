@@ -15,9 +15,13 @@ typedef struct store store;
 #define STORE_FORMAT 1	/* bump when a record format changes */
 
 enum outcome {
-	OUT_OK, OUT_FAILED, OUT_CRASHED, OUT_TIMEOUT, OUT_SKIPPED, OUT__COUNT
+	OUT_OK, OUT_FAILED, OUT_CRASHED, OUT_TIMEOUT, OUT_SKIPPED, OUT_QUARANTINED, OUT__COUNT
 };
-const char *outcome_name(int status);	/* "ok", "failed", ... */
+const char *outcome_name(int status);	/* "ok", "failed", ..., "quarantined" */
+/* An attempt's status beyond the outcomes: its supervisor died while it
+ * ran (docs/state.md, attempts). Never a file's outcome; never a strike. */
+#define ATTEMPT_INTERRUPTED	16
+const char *attempt_name(int status);	/* outcome_name, or "interrupted" */
 
 /* Which limit ended a file as timeout: its running time past --timeout
  * (total; adaptive when the cap came from --timeout N%), no progress for
@@ -81,7 +85,28 @@ enum {
 	STORE_HAS_ALL = (1 << 9) - 1
 };
 
-/* One outcome: what results holds per file. */
+/* What a crash or a kill left behind, to tell one bug from another
+ * (docs/state.md, the outcome record's signature keys). */
+enum { SIG_PROC_NONE, SIG_PROC_READ, SIG_PROC_UNAVAILABLE };
+struct store_sig {
+	int code;			/* si_code of its end: CLD_EXITED, CLD_KILLED,
+					 * CLD_DUMPED; 0: not reaped */
+	int signal;			/* the signal in its wait status (ours too,
+					 * for a kill); 0 none */
+	int has_progress;		/* the task sent a PROGRESS: ... */
+	uint64_t done, total;		/* ... its last one's units */
+	const char *what; size_t what_len;	/* ... and what it was at */
+	int proc;			/* SIG_PROC_*: /proc read before a timeout kill */
+	int64_t syscall;		/* ... the system call it was in; -1 none
+					 * (running in user space) */
+	const char *wchan; size_t wchan_len;	/* ... where the kernel had it wait */
+};
+/* The longest what and wchan kept. */
+#define SIG_WHAT_MAX	255
+#define SIG_WCHAN_MAX	63
+
+/* One outcome: what results holds per file. The same map, one per
+ * earlier attempt, is what the attempts database holds. */
 struct store_outcome {
 	int status;			/* enum outcome */
 	uint32_t attempts;
@@ -106,12 +131,17 @@ struct store_outcome {
 	int has_stat;
 	uint64_t size;
 	uint64_t mtime_ns;		/* ns since the epoch */
+	uint32_t strikes;		/* crashes and timeouts charged, durably */
+	uint32_t pid;			/* the child that ran it; 0 none */
+	uint64_t started_ms;		/* when it started; 0 unknown */
+	struct store_sig sig;		/* a crash's or a kill's; code 0 else */
 };
 
 /* A pending task as dispatch sees it. path is malloc'd: free it. */
 struct store_task {
 	uint64_t seq;
 	uint32_t attempts;		/* crashes/timeouts already charged */
+	uint32_t strikes;		/* ... and not forgiven by a retry */
 	int regular;			/* the scan saw a regular file */
 	char *path;
 	size_t path_len;
@@ -214,8 +244,10 @@ int store_job_put(store *st, struct store_job *job);
  * regular: the scan saw a regular file there (dispatch may skip its lstat). */
 int store_task_add(store *st, struct store_job *job, const char *path, size_t len, int regular,
     uint64_t *seq);
-/* Charges a crash or timeout that will be retried. */
-int store_task_attempts(store *st, uint32_t job, uint64_t seq, uint32_t attempts);
+/* Charges a crash or timeout that will be retried: attempts (reset by a
+ * retry) and strikes (reset only by a release of a quarantined file). */
+int store_task_attempts(store *st, uint32_t job, uint64_t seq, uint32_t attempts,
+    uint32_t strikes);
 /* Records the outcome of task seq, removes it from pending and counts it in
  * job->count: 0 recorded, 1 it already had one (nothing changed), -1 error. */
 int store_outcome_put(store *st, struct store_job *job, uint64_t seq, const struct store_outcome *o);
@@ -269,6 +301,39 @@ typedef int (*store_pick_fn)(const struct store_outcome *o, const char *path, si
     void *arg);
 int store_requeue_if(store *st, struct store_job *job, store_pick_fn pick, void *arg,
     uint64_t *after, uint64_t *requeued);
+/* What a plain retry makes pending again: failed, crashed and timed out,
+ * never quarantined (that takes a release, mask 1 << OUT_QUARANTINED,
+ * which also forgives the strikes). */
+#define STORE_RETRY_MASK	(1u << OUT_FAILED | 1u << OUT_CRASHED | 1u << OUT_TIMEOUT)
+/* Files of a job's record with an outcome: the sum of its counts. */
+uint64_t store_done(const struct store_job *j);
+/* The attempt history (store_history.c; docs/state.md, attempts). */
+/* Adds an attempt that did not end the file (a retried crash, an
+ * interrupted one) as the task's next: 0 or -1. Inside the write
+ * transaction only. */
+int store_attempt_put(store *st, uint32_t job, uint64_t seq, const struct store_outcome *o);
+/* Calls fn for each earlier attempt of task seq in order (1, 2, ...); the
+ * outcome's pointers live for the call. 0, or -1 (EBADMSG). */
+typedef int (*store_attempt_fn)(uint32_t n, const struct store_outcome *o, void *arg);
+int store_attempts_each(store *st, uint32_t job, uint64_t seq, store_attempt_fn fn, void *arg);
+/* What runs now, as the owner last committed it: one entry per running
+ * task. set: replaces them all (inside the write transaction). */
+struct store_inflight {
+	uint32_t job;
+	uint64_t seq;
+	uint32_t pid;
+	uint64_t started_ms;
+};
+int store_inflight_set(store *st, const struct store_inflight *v, int n);
+/* Whether task seq ran at the last commit: 0 with *out, 1 no, -1. */
+int store_inflight_get(store *st, uint32_t job, uint64_t seq, struct store_inflight *out);
+/* A file's task, its outcome: 0 found, 1 not, -1. find: the seq of path
+ * in job. get: the task's path (malloc'd into *path), attempts, strikes.
+ * outcome: fn's arg gets the outcome (pointers for the call). */
+int store_task_find(store *st, uint32_t job, const char *path, size_t len, uint64_t *seq);
+int store_task_get(store *st, uint32_t job, uint64_t seq, struct store_task *out);
+int store_outcome_get(store *st, uint32_t job, uint64_t seq,
+    int (*fn)(const struct store_outcome *o, void *arg), void *arg);
 /* Commits (durably, unless the store was opened with CORRAL_NOSYNC set in the
  * environment, a benchmark-only switch). 0 or -1; on -1 nothing was written. */
 int store_commit(store *st);

@@ -4,6 +4,7 @@
  * stays flat and an owner with an event loop can spread a job of a million
  * files over many short transactions. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lmdb.h>
@@ -75,7 +76,7 @@ drop_rows(store *st, MDB_dbi dbi, uint32_t job, int *budget)
 int
 store_job_delete(store *st, const struct store_job *job)
 {
-	MDB_dbi order[] = { st->pending, st->results, st->paths, st->tasks };
+	MDB_dbi order[] = { st->pending, st->results, st->attempts, st->inflight, st->paths, st->tasks };
 	uint8_t kb[4];
 	MDB_val k = { 4, kb }, v;
 	int budget = STORE_CHUNK, r = 0, rc;
@@ -132,19 +133,32 @@ store_job_leftover(store *st, uint32_t *job)
 	return rc != 0 && rc != MDB_NOTFOUND ? store_fail(st, rc) : r;
 }
 
-/* One task back to pending: its outcome goes (c stands on it), its
- * attempts start again from 0, and the job counts one outcome less. */
+/* One task back to pending: its outcome goes (c stands on it) into the
+ * task's attempt history, its attempts start again from 0, its strikes
+ * stay (but for a quarantined file, released), and the job counts one
+ * outcome less. */
 static int
-requeue(store *st, struct store_job *job, MDB_cursor *c, uint64_t seq, int status)
+requeue(store *st, struct store_job *job, MDB_cursor *c, uint64_t seq, const MDB_val *ov,
+    const struct store_outcome *o)
 {
 	uint8_t tk[TASK_KEY];
 	MDB_val k = { TASK_KEY, tk }, v = { 0, "" };
-	int rc;
+	int rc, status = o->status;
+	void *copy;
+	uint32_t strikes = status == OUT_QUARANTINED ? 0 : o->strikes;
 
 	store_task_key(tk, job->id, seq);
+	if ((copy = malloc(ov->mv_size ? ov->mv_size : 1)) == NULL)
+		return store_fail(st, ENOMEM);
+	/* Copied: a write may move the page the value is on. */
+	memcpy(copy, ov->mv_data, ov->mv_size);
+	rc = store_attempt_raw(st, job->id, seq, copy, ov->mv_size);
+	free(copy);
+	if (rc < 0)
+		return -1;
 	if ((rc = mdb_cursor_del(c, 0)) != 0 || (rc = mdb_put(st->wtxn, st->pending, &k, &v, 0)) != 0)
 		return store_fail(st, rc);
-	if (store_task_attempts(st, job->id, seq, 0) < 0)
+	if (store_task_attempts(st, job->id, seq, 0, strikes) < 0)
 		return st->rc == MDB_NOTFOUND ? store_fail(st, BAD_RECORD) : -1;	/* an outcome without its task */
 	if (job->count[status] > 0)
 		job->count[status]--;
@@ -165,7 +179,7 @@ requeue_walk(store *st, struct store_job *job, int want_path, store_pick_fn pick
 	MDB_cursor *c;
 	const char *path;
 	size_t plen;
-	uint32_t attempts;
+	uint32_t attempts, strikes;
 	uint64_t seq;
 	int rc, r = 0, n = 0, regular;
 
@@ -194,14 +208,15 @@ requeue_walk(store *st, struct store_job *job, int want_path, store_pick_fn pick
 		plen = 0;
 		if (want_path) {
 			if ((rc = mdb_get(st->wtxn, st->tasks, &k, &tv)) != 0 ||
-			    rec_task_decode(tv.mv_data, tv.mv_size, &path, &plen, &attempts, &regular) < 0) {
+			    rec_task_decode(tv.mv_data, tv.mv_size, &path, &plen, &attempts, &regular,
+			    &strikes) < 0) {
 				rc = rc == 0 || rc == MDB_NOTFOUND ? BAD_RECORD : rc;
 				break;
 			}
 		}
 		if (!pick(&o, path, plen, arg))
 			continue;
-		if ((r = requeue(st, job, c, seq, o.status)) < 0)
+		if ((r = requeue(st, job, c, seq, &v, &o)) < 0)
 			break;
 		++*requeued;
 	}

@@ -22,6 +22,7 @@ struct store {
 	MDB_dbi meta, jobs, jobnames, tasks, paths, pending, results;
 	MDB_dbi reuse;		/* --reuse's index; 0 in a reader of a state
 				 * dir written before it */
+	MDB_dbi attempts, inflight;	/* 0 in a reader of an older directory */
 	MDB_txn *wtxn;		/* the open write transaction, if any */
 	MDB_txn *rtxn;		/* a read transaction, reset between calls */
 	int rdepth;		/* reads under way: a callback may read too */
@@ -46,6 +47,17 @@ uint64_t store_get_be(const void *p, int n);
 void store_task_key(uint8_t k[TASK_KEY], uint32_t job, uint64_t seq);
 /* Finds data.mdb's map, for store_trim. */
 void store_find_map(store *st);
+
+/* A path's key in paths: its length. 0 when it cannot be made. */
+size_t store_path_key(uint8_t k[PATH_KEY_MAX], uint32_t job, const char *path, size_t len);
+/* store_history.c: a new owner turns what was running when the last one
+ * died into interrupted attempts (in txn). 0 or an LMDB code. */
+int store_inflight_recover(store *st, MDB_txn *txn);
+/* Adds an attempt from its record's bytes (an outcome's, moved by a
+ * retry) as the task's next, in the write transaction: 0 or -1. */
+int store_attempt_raw(store *st, uint32_t job, uint64_t seq, const void *p, size_t len);
+/* The key of attempt n of a task. */
+#define ATTEMPT_KEY	(TASK_KEY + 4)
 
 /* store_read.c */
 /* The transaction a read runs in (the write one, if open), and its end;

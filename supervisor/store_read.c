@@ -185,7 +185,7 @@ store_pending(store *st, uint32_t job, uint64_t after, struct store_task *out, i
 	MDB_cursor_op op = MDB_SET_RANGE;
 	const char *path;
 	size_t plen;
-	uint32_t attempts;
+	uint32_t attempts, strikes;
 	int rc = 0, n, regular;
 
 	if (max <= 0 || after == UINT64_MAX)
@@ -202,7 +202,8 @@ store_pending(store *st, uint32_t job, uint64_t after, struct store_task *out, i
 			rc = rc == MDB_NOTFOUND ? BAD_RECORD : rc;	/* pending without its task */
 			break;
 		}
-		if (rec_task_decode(tv.mv_data, tv.mv_size, &path, &plen, &attempts, &regular) < 0) {
+		if (rec_task_decode(tv.mv_data, tv.mv_size, &path, &plen, &attempts, &regular,
+		    &strikes) < 0) {
 			rc = BAD_RECORD;
 			break;
 		}
@@ -215,6 +216,7 @@ store_pending(store *st, uint32_t job, uint64_t after, struct store_task *out, i
 		out[n].path_len = plen;
 		out[n].seq = store_get_be((const uint8_t *)k.mv_data + 4, 8);
 		out[n].attempts = attempts;
+		out[n].strikes = strikes;
 		out[n].regular = regular;
 	}
 	rclose(st, c);
@@ -249,7 +251,7 @@ results_walk(store *st, uint32_t job, uint64_t after, int max, uint64_t scan, un
 	struct store_outcome o;
 	const char *path;
 	size_t plen;
-	uint32_t attempts;
+	uint32_t attempts, strikes;
 	uint64_t seq;
 	int rc = 0, n = 0, regular, have;
 
@@ -287,7 +289,7 @@ results_walk(store *st, uint32_t job, uint64_t after, int max, uint64_t scan, un
 				rc = BAD_RECORD;
 		}
 		if (rc == 0 && rec_task_decode(tv.mv_data, tv.mv_size, &path, &plen, &attempts,
-		    &regular) < 0)
+		    &regular, &strikes) < 0)
 			rc = BAD_RECORD;
 		if (rc != 0)
 			break;

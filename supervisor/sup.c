@@ -194,6 +194,10 @@ sup_commit(struct sup *s)
 	ev_timer_stop(s->loop, &s->commit_timer);
 	if (!store_in_txn(s->st))
 		return 0;
+	if (strike_commit(s) < 0) {
+		store_abort(s->st);
+		goto fail;
+	}
 	for (j = s->jobs; j; j = j->next) {
 		if (j->dirty && !j->check && store_job_put(s->st, &j->rec) < 0) {
 			store_abort(s->st);
@@ -259,6 +263,7 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
     const struct store_outcome *o)
 {
 	struct finished *f;
+	size_t at;
 	int r;
 
 	if (sup_txn(s) < 0)
@@ -280,7 +285,8 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
 		/* Kept until the commit, to be published once it is durable. */
 		f = calloc(1, sizeof *f);
 		if (f == NULL || (f->path = malloc(plen + 1)) == NULL ||
-		    (f->bytes = malloc(o->error_len + o->result_len + o->tail_len + 32 + 1)) == NULL) {
+		    (f->bytes = malloc(o->error_len + o->result_len + o->tail_len + 32 +
+		    o->sig.what_len + o->sig.wchan_len + 1)) == NULL) {
 			if (f)
 				finished_free(f);
 			sup_fatal(s, "out of memory");
@@ -301,12 +307,21 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
 		f->o.error = f->bytes;
 		f->o.result = (const uint8_t *)f->bytes + o->error_len;
 		f->o.tail = f->bytes + o->error_len + o->result_len;
+		/* The signature's words, behind them. */
+		at = o->error_len + o->result_len + o->tail_len;
+		if (o->sig.what_len)
+			memcpy(f->bytes + at, o->sig.what, o->sig.what_len);
+		f->o.sig.what = f->bytes + at;
+		at += o->sig.what_len;
+		if (o->sig.wchan_len)
+			memcpy(f->bytes + at, o->sig.wchan, o->sig.wchan_len);
+		f->o.sig.wchan = f->bytes + at;
+		at += o->sig.wchan_len;
 		/* The task that owns the digest is freed before the commit. */
 		f->o.reuse_key = NULL;
 		if (o->sha256) {
-			memcpy(f->bytes + o->error_len + o->result_len + o->tail_len, o->sha256, 32);
-			f->o.sha256 = (const uint8_t *)f->bytes + o->error_len + o->result_len +
-			    o->tail_len;
+			memcpy(f->bytes + at, o->sha256, 32);
+			f->o.sha256 = (const uint8_t *)f->bytes + at;
 		}
 		if (s->fin_tail)
 			s->fin_tail->next = f;
@@ -324,6 +339,7 @@ void
 sup_requeue(struct sup *s, struct task *t)
 {
 	(void)s;
+	t->crash = NULL;	/* its child's, which is gone */
 	t->job->inflight--;
 	job_damp_back(t->job, t);
 	/* Its next child hashes it again and asks again. */
@@ -374,25 +390,11 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 		task_free(t);
 		return;
 	}
-	if ((status == OUT_CRASHED || status == OUT_TIMEOUT) && t->attempts <= j->rec.retries) {
-		/* Charge the attempt durably, so a file that keeps killing
-		 * children stops being retried even across restarts. */
-		if (sup_txn(s) == 0 && store_task_attempts(s->st, j->rec.id, t->seq, t->attempts) < 0)
-			sup_store_error(s, "unable to record an attempt");
-		sup_requeue(s, t);
-		return;
-	}
-	j->inflight--;
-	/* Nothing was extracted from a file that is not ok, nor from one
-	 * the handler left unwritten: no directory. The child's word can
-	 * cost no more than that, since only an empty one goes. */
-	if (j->outfd >= 0 && (status != OUT_OK || !outdir_extracted(result, rlen)))
-		outdir_prune(j->outfd, t->path, t->path_len);
 	memset(&o, 0, sizeof o);
 	o.status = status;
-	o.attempts = t->attempts;
 	o.duration_ms = took > 0 ? (uint64_t)(took * 1000) : 0;
 	o.finished_ms = wall_ms();
+	o.pid = t->pid > 0 ? (uint32_t)t->pid : 0;
 	o.signal = sig;
 	o.exit_code = exit_code;
 	o.error = error;
@@ -405,6 +407,15 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 	o.has_stat = t->has_stat;
 	o.size = t->size;
 	o.mtime_ns = t->mtime_ns;
+	if ((status == OUT_CRASHED || status == OUT_TIMEOUT) && strike_end(s, t, &status, &o))
+		return;
+	j->inflight--;
+	/* Nothing was extracted from a file that is not ok, nor from one
+	 * the handler left unwritten: no directory. The child's word can
+	 * cost no more than that, since only an empty one goes. */
+	if (j->outfd >= 0 && (status != OUT_OK || !outdir_extracted(result, rlen)))
+		outdir_prune(j->outfd, t->path, t->path_len);
+	o.attempts = t->attempts;
 	if (status == OUT_OK)
 		median_add(&j->ok_s, took > 0 ? took : 0);
 	if (t->hashed) {
@@ -664,6 +675,10 @@ sup_dispatch(struct sup *s)
 			}
 		}
 	}
+	/* What runs now goes into the window's commit: one is opened for
+	 * it if no outcome has opened it yet. */
+	if (s->inflight_dirty && !s->stopping)
+		(void)sup_txn(s);
 	complete_check(s);
 }
 

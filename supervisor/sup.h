@@ -77,7 +77,10 @@ struct task {
 	uint64_t seq;			/* its key in the store */
 	uint64_t id;			/* its id on the wire */
 	uint32_t attempts;		/* crashes and timeouts charged so far */
+	uint32_t strikes;		/* ... and not forgiven by a retry */
 	int regular;			/* the scan saw a regular file there */
+	pid_t pid;			/* the child it runs in, once running */
+	const struct store_sig *crash;	/* how that child ended, during sup_task_end */
 	ev_tstamp started;		/* when it became its child's running task */
 	ev_tstamp heard;		/* ... or its last PROGRESS, when later */
 	int limit;			/* the time limit that ended it (enum time_limit) */
@@ -220,6 +223,10 @@ struct slot {
 	uint64_t tasks_done;
 	ev_tstamp ended_at;		/* its child was lost: for --stats */
 	double busy_s, busy_n;		/* recent tasks' running time and count */
+	struct store_sig crash;		/* the running task's last progress, and
+					 * /proc read before its timeout kill; */
+	char crash_what[SIG_WHAT_MAX + 1];	/* ... their bytes */
+	char crash_wchan[SIG_WCHAN_MAX + 1];
 	ev_tstamp read_at;		/* its last read of answers */
 	enum slot_recycle_why spent;	/* at its job's limits: being replaced */
 };
@@ -261,6 +268,8 @@ struct sup {
 	int failed;			/* stopped by a fatal error of the pool */
 	char failure[1024];		/* ... in one line */
 	int store_failed;		/* a commit failed: write nothing more */
+	int inflight_dirty;		/* a running task started or ended: the
+					 * next commit records what runs (strike.c) */
 	int fds_at_start;
 	ev_tstamp started;		/* when the pool began */
 	ev_tstamp stopped_for;		/* time spent stopped by sup_suspend, in all */
@@ -384,6 +393,21 @@ int sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, siz
 int sup_commit(struct sup *s);
 /* Drops the outcomes gathered for a commit that will not be. */
 void sup_fin_clear(struct sup *s);
+/* strike.c: strikes, quarantine, signatures and what runs (docs/state.md,
+ * "Attempts and strikes"). strike_end: the running task t crashed or timed
+ * out (*status): charges its strike and attempt; 1 when it runs again
+ * (requeued, the attempt in its history), 0 when *status (now perhaps
+ * OUT_QUARANTINED) is to be recorded in o. strike_commit: the running
+ * tasks into the open transaction, when they changed. strike_proc: the
+ * child's /proc wchan and syscall into g, before a timeout kill.
+ * strike_code: the si_code of a wait status, and its signal in *sig. */
+int strike_end(struct sup *s, struct task *t, int *status, struct store_outcome *o);
+int strike_commit(struct sup *s);
+void strike_proc(pid_t pid, struct store_sig *g, char *wchan, size_t len);
+int strike_code(int reaped, int status, int *sig);
+/* The job's --max-strikes (its opts'; never 0). */
+uint32_t strike_max(const struct job *j);
+
 /* hold.c: the host's refusals (EMFILE, ENFILE, EAGAIN, ENOMEM, ENOBUFS)
  * are no file's outcome. sup_host_refused says whether errno is one;
  * sup_host_limit names the limit in words. job_hold: the caller has put

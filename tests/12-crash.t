@@ -3,6 +3,8 @@
 # recorded as crashed with the signal or exit code, the child replaced, and
 # the job finishes with every other file done. A file is retried --retries
 # times and then left recorded, never retried forever, also across runs.
+# (--max-strikes 3 keeps these below quarantine, which tests/62-strikes.t
+# covers: here --retries runs out first.)
 . "$(dirname "$0")/lib.sh"
 
 mkdir in
@@ -10,7 +12,7 @@ for i in 1 2 3 4 5 6 7 8 9 10; do echo "$i" > "in/ok$i"; done
 echo x > in/segv-1
 echo x > in/abort-1
 echo x > in/exit-1
-"$CORRAL" run -q -j 2 -r 1 -s st -H "$PLUGIN" --json in > out.jsonl 2> err.txt
+"$CORRAL" run -q -j 2 -r 1 --max-strikes 3 -s st -H "$PLUGIN" --json in > out.jsonl 2> err.txt
 is "$?" 1 "exit 1"
 is "$(wc -l < out.jsonl)" 13 "every file once"
 is "$(jq -r 'select(.path=="in/segv-1") | [.status, .signal, .attempts] | join(" ")' out.jsonl)" "crashed 11 2" "SIGSEGV: crashed, signal 11, two attempts"

@@ -14,7 +14,7 @@ done
 for i in 1 2 3 4 5 6; do echo x > "in/fine$i"; done
 start=$(now_ms)
 # in/fine1 is named twice: once in the directory, once on its own.
-CORRAL_WORKER=$FAKEWORKER timeout 60 "$CORRAL" run -q -j 2 -r 1 -s st --json in in/fine1 > out.jsonl 2> err.txt
+CORRAL_WORKER=$FAKEWORKER timeout 60 "$CORRAL" run -q -j 2 -r 1 --max-strikes 3 -s st --json in in/fine1 > out.jsonl 2> err.txt
 rc=$?
 took=$(( $(now_ms) - start ))
 is "$rc" 1 "the job finishes (exit 1)"

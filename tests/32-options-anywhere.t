@@ -59,7 +59,7 @@ check "corral: run: unknown option '--socket' (see 'corral run --help')" run --s
 check "corral: status: unknown option '--bogus' (usage: corral status [-s DIR] [JOB] [--json] [--utc] [--changed] | status --merge DIR... [--job NAME] [--json])" status --bogus
 check "corral: status: option '-s' needs a value (usage: corral status [-s DIR] [JOB] [--json] [--utc] [--changed] | status --merge DIR... [--job NAME] [--json])" status -s
 check "corral: status: unknown option '--failed' (usage: corral status [-s DIR] [JOB] [--json] [--utc] [--changed] | status --merge DIR... [--job NAME] [--json])" status --failed
-check "corral: results: one JOB at most (usage: corral results [-s DIR] [JOB] [--json|--csv|--format FMT] [--failed|--status LIST] | results --merge DIR... [--job NAME] [--json] [--failed])" results a b
+check "corral: results: one JOB at most (usage: corral results [-s DIR] [JOB] [--json|--csv|--format FMT] [--failed|--quarantined|--status LIST] | results [-s DIR] [JOB] --signatures [--json] | results --merge DIR... [--job NAME] [--json] [--failed])" results a b
 check "corral: pause: option '-s' needs a value (see 'corral --help')" pause x -s
 check "corral: pause: unknown option '-Z' (see 'corral --help')" pause x -Z
 check "corral: serve: unknown option '--bogus' (see 'corral serve --help')" serve --bogus

@@ -31,6 +31,7 @@ workers = 3
 handler = $PLUGIN
 timeout = 100ms
 max-entries = 2
+max-strikes = 3
 EOF
 start --config "$CONF" --check-workers 0
 ok $? "the service starts with [defaults]"

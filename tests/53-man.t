@@ -32,7 +32,7 @@ has() {	# has PAGE LINE DESCRIPTION
 has corral.1 '       -j, --workers N' "corral(1): -j, --workers N"
 has corral.1 '       --check-timeout DUR' "corral(1): --check-timeout DUR"
 has corral.1 '       --extract-suspicious' "corral(1): --extract-suspicious"
-has corral.1 '       corral retry JOB' "corral(1): corral retry JOB"
+has corral.1 '       corral retry [--quarantined] JOB' "corral(1): corral retry [--quarantined] JOB"
 for section in SYNOPSIS 'EXIT STATUS' ENVIRONMENT FILES EXAMPLES 'SEE ALSO'; do
 	has corral.1 "$section" "corral(1) has $section"
 done

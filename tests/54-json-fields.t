@@ -112,7 +112,7 @@ done
 
 # ---- the values ----
 for w in dir svc-status svc-jobs; do
-	is "$(q -r 'select(.done != .ok + .failed + .crashed + .timeout + .skipped or
+	is "$(q -r 'select(.done != .ok + .failed + .crashed + .timeout + .skipped + .quarantined or
 	    .pending != .total - .done) | .job' $w.json)" "" "$w: done and pending add up"
 done
 words() { awk '/^static const char \*const state_names\[/, /};/' "$TOP/$1" | grep -o '"[a-z]*"' | tr -d '"' | sort | tr '\n' ' '; }

@@ -85,10 +85,11 @@ like "$(jq -r 'select(.path == "hog/a-hog") | .error' hog.jsonl)" \
     "... the error names the cap"
 is "$(jq -r 'select(.path == "hog/b") | .status' hog.jsonl)" ok "... the other file is ok"
 like "$(cat hog.err)" "killed: resident memory" "... the kill is logged"
-# A crash like any: retried under -r, once.
+# A crash like any: retried under -r, once, and a strike each time: two
+# strikes quarantine it (--max-strikes 2).
 "$CORRAL" run -q -j 1 -r 1 -t 30s -s st5 -H "$LEAK" --max-child-rss "$LIMIT" --json hog > hog5.jsonl 2> /dev/null
-is "$(jq -r 'select(.path == "hog/a-hog") | "\(.status) \(.attempts)"' hog5.jsonl)" "crashed 2" \
-    "... with -r 1 it is tried twice, as any crash"
+is "$(jq -r 'select(.path == "hog/a-hog") | "\(.status) \(.attempts) \(.strikes)"' hog5.jsonl)" \
+    "quarantined 2 2" "... with -r 1 it is tried twice, as any crash, then quarantined"
 
 # ---- the job's spec ----
 "$CORRAL" run -q -j 1 -s st1 -H "$LEAK" --max-tasks-per-child 4 in > /dev/null 2> again.err

@@ -200,7 +200,7 @@ is "$("$CORRAL" results -s sm --status ok --format '{path}' | sort | tr '\n' '|'
 is "$("$CORRAL" results -s sm --status failed --format '{seq}\t{attempts}\t{error}')" \
     "$(printf '2\t1\texit status 3: it is bad')" "--format: fields and a tab"
 "$CORRAL" results -s sm --status crashedd > /dev/null 2> bad.err
-is "$?:$(cat bad.err)" "2:corral: results: --status: 'crashedd' is no outcome (ok, failed, crashed, timeout, skipped)" \
+is "$?:$(cat bad.err)" "2:corral: results: --status: 'crashedd' is no outcome (ok, failed, crashed, timeout, skipped, quarantined)" \
     "an outcome that does not exist: one line, exit 2"
 "$CORRAL" results -s sm --format '{pathh}' > /dev/null 2> bad.err
 like "$?:$(cat bad.err)" "^2:corral: results: --format: '\{pathh\}' is no field" "a field that does not exist: one line, exit 2"

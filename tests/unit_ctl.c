@@ -154,7 +154,8 @@ roundtrip_requests(void)
 	m.submit.given = CTL_GIVEN_ALL;
 	ok(cycle(&b, &m, CTL_REQUESTS, &d) == 0 && d.submit.given == CTL_GIVEN_ALL && !has_key(&b, "given"),
 	    "... every option given: left out, and absent reads as all");
-	ok(CTL_GIVEN__N == 25 && CTL_GIVEN_ALL == 0x1ffffff, "%d options a client may give", CTL_GIVEN__N);
+	ok(CTL_GIVEN__N == 26 && CTL_GIVEN_ALL == 0x3ffffff && CTL_GIVEN_MAX_STRIKES == 25,
+	    "%d options a client may give", CTL_GIVEN__N);
 
 	m.submit = (struct ctl_submit){ .inputs = { inputs.data, inputs.len, 2 },
 	    .handler = "sha256", .handler_len = 6, .timeout_ms = 1, .priority = 1 };
@@ -176,9 +177,16 @@ roundtrip_requests(void)
 		    d.target.failed == 0 && d.target.after == 0, "%s round-trips", ipc_type_name(targets[i]));
 	}
 	m.type = CTL_RESULTS;
-	m.target = (struct ctl_target){ "nightly", 7, 1, 1ull << 40 };
+	m.target = (struct ctl_target){ "nightly", 7, 1, 1ull << 40, 0 };
 	ok(cycle(&b, &m, CTL_REQUESTS, &d) == 0 && same(d.target.job, d.target.job_len, "nightly") &&
 	    d.target.failed == 1 && d.target.after == 1ull << 40, "results round-trips");
+	m.type = CTL_RETRY;
+	m.target = (struct ctl_target){ "nightly", 7, 0, 0, 1 };
+	ok(cycle(&b, &m, CTL_REQUESTS, &d) == 0 && d.target.quarantined == 1 &&
+	    has_key(&b, "quarantined"), "retry --quarantined round-trips");
+	m.target.quarantined = 0;
+	ok(cycle(&b, &m, CTL_REQUESTS, &d) == 0 && d.target.quarantined == 0 &&
+	    !has_key(&b, "quarantined"), "a plain retry has no quarantined key");
 
 	m.type = CTL_CHECK;
 	m.check = (struct ctl_check){ .handler = "archive", .handler_len = 7 };
@@ -313,6 +321,7 @@ roundtrip_replies(void)
 	    "an outcome event round-trips with its row");
 	ok(strcmp(ctl_event_name(CTL_EV_OUTCOME), "outcome") == 0 &&
 	    strcmp(ctl_outcome_name(CTL_OUT_SKIPPED), "skipped") == 0 &&
+	    strcmp(ctl_outcome_name(CTL_OUT_QUARANTINED), "quarantined") == 0 &&
 	    strcmp(ctl_outcome_name(CTL_OUT__N), "unknown") == 0, "event and outcome names");
 
 	m.type = CTL_VERDICT;
@@ -779,8 +788,8 @@ decoder_refusals(void)
 	REFUSE(sub, "field name holds a NUL byte", "a name with a NUL byte", KS("name", "a\0b"));
 	REFUSE(status, "field job holds a NUL byte", "a job with a NUL byte", KS("job", "1\0"));
 	REFUSE(job, "field counts out of range", "four counts", KR("counts", "\x94\x01\x02\x03\x04", 5));
-	REFUSE(job, "field counts out of range", "six counts",
-	    KR("counts", "\x96\x01\x02\x03\x04\x05\x06", 7));
+	REFUSE(job, "field counts out of range", "seven counts",
+	    KR("counts", "\x97\x01\x02\x03\x04\x05\x06\x07", 8));
 
 	/* Numbers past their bounds. */
 	REFUSE(sub, "field priority out of range", "priority 0", KU("priority", 0));

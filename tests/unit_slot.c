@@ -80,6 +80,25 @@ sup_task_hashed(struct sup *s, struct task *t, const uint8_t sha256[32])
 	return 0;
 }
 
+/* strike.c's, as the slot calls them: the /proc read counted, the code
+ * as strike.c gives it. */
+static int proc_reads;
+
+void
+strike_proc(pid_t pid, struct store_sig *g, char *wchan, size_t len)
+{
+	(void)pid, (void)wchan, (void)len;
+	proc_reads++;
+	g->proc = SIG_PROC_UNAVAILABLE;
+}
+
+int
+strike_code(int reaped, int status, int *sig)
+{
+	*sig = reaped && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	return reaped && WIFSIGNALED(status) ? CLD_KILLED : reaped ? CLD_EXITED : 0;
+}
+
 void
 sup_requeue(struct sup *s, struct task *t)
 {

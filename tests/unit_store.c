@@ -195,7 +195,7 @@ test_open(void)
 	ok(st2 == NULL && errno == EBUSY && strcmp(why, "lock") == 0, "a second owner in-process: EBUSY");
 	is_int(in_child(rival_owner, NULL), 0, "a second owner in another process: EBUSY");
 	ok(!store_in_txn(st), "no transaction yet");
-	ok(store_task_attempts(st, 1, 1, 1) < 0 && errno == EINVAL, "a write outside a transaction: EINVAL");
+	ok(store_task_attempts(st, 1, 1, 1, 0) < 0 && errno == EINVAL, "a write outside a transaction: EINVAL");
 	store_close(st);
 	st = store_open(dir, STORE_WRITE, &why);
 	ok(st != NULL, "closing releases the lock");
@@ -372,8 +372,8 @@ test_outcomes(store *st, struct store_job *a)
 	o.status = OUT__COUNT;
 	ok(store_outcome_put(st, a, 1, &o) < 0 && errno == EINVAL, "an unknown status: EINVAL");
 	o.status = OUT_CRASHED;
-	ok(store_task_attempts(st, a->id, 3, 1) == 0, "an attempt charged to seq 3");
-	ok(store_task_attempts(st, a->id, 999, 1) < 0, "an attempt on no task: -1");
+	ok(store_task_attempts(st, a->id, 3, 1, 0) == 0, "an attempt charged to seq 3");
+	ok(store_task_attempts(st, a->id, 999, 1, 0) < 0, "an attempt on no task: -1");
 	ok(store_in_txn(st) && store_job_put(st, a) == 0 && store_commit(st) == 0,
 	    "the failed calls did not spoil the transaction");
 	is_int(pending_count(st, a->id), 2, "pending shrank to 2");
@@ -742,11 +742,11 @@ make_mixed(store *st, struct store_job *j, const char *name, int n)
 		snprintf(path, sizeof path, "%s/%05d", name, i + 1);
 		bad |= store_task_add(st, j, path, strlen(path), 1, &seq) != 0;
 		if ((s = mixed_status(seq)) < 0) {
-			bad |= store_task_attempts(st, j->id, seq, 1) < 0;
+			bad |= store_task_attempts(st, j->id, seq, 1, 0) < 0;
 			continue;
 		}
 		if (s == OUT_CRASHED || s == OUT_TIMEOUT)
-			bad |= store_task_attempts(st, j->id, seq, 2) < 0;
+			bad |= store_task_attempts(st, j->id, seq, 2, 0) < 0;
 		o.status = s;
 		bad |= store_outcome_put(st, j, seq, &o) != 0;
 	}
@@ -1006,7 +1006,8 @@ test_retry(store *st)
 	    "the requeued have no attempts charged; the never-done keep theirs");
 	memset(&s, 0, sizeof s);
 	ok(store_results_each(st, r.id, results_check, &s) == 0 &&
-	    s.with == (int)(r.count[OUT_OK] + r.count[OUT_TIMEOUT] + r.count[OUT_SKIPPED]) &&
+	    s.with == (int)(r.count[OUT_OK] + r.count[OUT_TIMEOUT] + r.count[OUT_SKIPPED] +
+	    r.count[OUT_QUARANTINED]) &&
 	    s.without == 6000 - s.with, "results: the requeued have no outcome");
 
 	after = 0;
@@ -1236,6 +1237,135 @@ test_ops(void)
 	store_close(st);
 }
 
+/* Attempts and strikes (store_history.c): strikes in the task record,
+ * attempt rows in order, a retry that moves the outcome into the history
+ * and keeps or forgives strikes, the in-flight set turned into interrupted
+ * attempts by the next owner, and the lookups `corral why` makes. */
+struct tries {
+	int n, last_status;
+	uint32_t last_n, last_pid;
+};
+
+static int
+count_attempt(uint32_t n, const struct store_outcome *o, void *arg)
+{
+	struct tries *s = arg;
+
+	s->n++;
+	s->last_n = n;
+	s->last_status = o->status;
+	s->last_pid = o->pid;
+	return 0;
+}
+
+static int
+take_outcome(const struct store_outcome *o, void *arg)
+{
+	struct store_outcome *out = arg;
+
+	*out = *o;
+	out->error = out->tail = NULL;
+	out->result = NULL;
+	out->sig.what = out->sig.wchan = NULL;
+	return 0;
+}
+
+static void
+test_history(void)
+{
+	char d[256];
+	const char *why;
+	struct store_job j;
+	struct store_task t;
+	struct store_outcome o, got;
+	struct store_inflight f = { 0 };
+	struct tries sn;
+	uint64_t seq = 0, after = 0, n = 0;
+	store *st;
+	int r;
+
+	snprintf(d, sizeof d, "%s/history", top);
+	st = store_open(d, STORE_WRITE, &why);
+	ok(st != NULL, "a store for the history");
+	if (st == NULL)
+		return;
+	memset(&j, 0, sizeof j);
+	snprintf(j.name, sizeof j.name, "hist");
+	snprintf(j.handler, sizeof j.handler, "sha256");
+	ok(store_begin(st) == 0 && store_job_put(st, &j) == 0 &&
+	    store_task_add(st, &j, "a/poison", 8, 1, &seq) == 0 && store_task_add(st, &j, "a/held", 6, 1, NULL) == 0 &&
+	    store_commit(st) == 0, "a job of two tasks");
+	/* A crash retried: the attempt and the strike, durable. */
+	memset(&o, 0, sizeof o);
+	o.status = OUT_CRASHED;
+	o.signal = 11;
+	o.exit_code = -1;
+	o.pid = 4242;
+	o.strikes = 1;
+	o.started_ms = 1000;
+	o.sig.code = 2;
+	o.sig.signal = 11;
+	o.sig.has_progress = 1;
+	o.sig.done = 7;
+	o.sig.what = "entry";
+	o.sig.what_len = 5;
+	ok(store_begin(st) == 0 && store_task_attempts(st, j.id, seq, 1, 1) == 0 &&
+	    store_attempt_put(st, j.id, seq, &o) == 0 && store_commit(st) == 0, "a crash charged and kept");
+	ok(store_task_get(st, j.id, seq, &t) == 0 && t.attempts == 1 && t.strikes == 1 &&
+	    strcmp(t.path, "a/poison") == 0, "the task record holds its strike");
+	store_task_free(&t);
+	memset(&sn, 0, sizeof sn);
+	ok(store_attempts_each(st, j.id, seq, count_attempt, &sn) == 0 && sn.n == 1 && sn.last_n == 1 &&
+	    sn.last_status == OUT_CRASHED && sn.last_pid == 4242, "its attempt is row 1, as written");
+	/* The second crash quarantines it; a plain retry passes it over; a
+	 * release moves the outcome into the history, strikes 0. */
+	o.strikes = 2;
+	o.status = OUT_QUARANTINED;
+	ok(store_begin(st) == 0 && store_outcome_put(st, &j, seq, &o) == 0 && store_commit(st) == 0 &&
+	    j.count[OUT_QUARANTINED] == 1, "quarantined: counted");
+	ok(store_outcome_get(st, j.id, seq, take_outcome, &got) == 0 && got.strikes == 2 &&
+	    got.sig.code == 2 && got.sig.signal == 11 && got.sig.has_progress && got.sig.done == 7,
+	    "the outcome keeps strikes and signature");
+	ok(store_begin(st) == 0 && store_retry(st, &j, STORE_RETRY_MASK, &after, &n) == 0 && n == 0 &&
+	    store_commit(st) == 0, "a plain retry leaves it quarantined");
+	after = 0;
+	ok(store_begin(st) == 0 && store_retry(st, &j, 1u << OUT_QUARANTINED, &after, &n) == 0 && n == 1 &&
+	    store_commit(st) == 0 && j.count[OUT_QUARANTINED] == 0, "a release requeues it");
+	ok(store_task_get(st, j.id, seq, &t) == 0 && t.attempts == 0 && t.strikes == 0,
+	    "released: no attempt, no strike");
+	store_task_free(&t);
+	memset(&sn, 0, sizeof sn);
+	ok(store_attempts_each(st, j.id, seq, count_attempt, &sn) == 0 && sn.n == 2 && sn.last_n == 2 &&
+	    sn.last_status == OUT_QUARANTINED, "the released outcome is attempt 2");
+	ok(store_outcome_get(st, j.id, seq, take_outcome, &got) == 1, "and no outcome is left");
+	/* What runs: the next owner turns it into an interrupted attempt. */
+	f.job = j.id;
+	f.seq = seq + 1;
+	f.pid = 777;
+	f.started_ms = 5000;
+	ok(store_begin(st) == 0 && store_inflight_set(st, &f, 1) == 0 && store_commit(st) == 0,
+	    "the in-flight set committed");
+	ok(store_inflight_get(st, j.id, seq + 1, &f) == 0 && f.pid == 777, "read back");
+	store_close(st);
+	st = store_open(d, STORE_WRITE, &why);
+	ok(st != NULL, "a new owner");
+	if (st == NULL)
+		return;
+	memset(&sn, 0, sizeof sn);
+	ok(store_attempts_each(st, j.id, seq + 1, count_attempt, &sn) == 0 && sn.n == 1 &&
+	    sn.last_status == ATTEMPT_INTERRUPTED && sn.last_pid == 777, "an interrupted attempt, its pid");
+	ok(store_inflight_get(st, j.id, seq + 1, &f) == 1, "and the set is empty");
+	ok(store_task_get(st, j.id, seq + 1, &t) == 0 && t.attempts == 0 && t.strikes == 0,
+	    "no attempt, no strike charged");
+	store_task_free(&t);
+	r = store_task_find(st, j.id, "a/held", 6, &n);
+	ok(r == 0 && n == seq + 1, "a task found by its path");
+	ok(store_task_find(st, j.id, "a/none", 6, &n) == 1, "a path it has not: 1");
+	ok(strcmp(attempt_name(ATTEMPT_INTERRUPTED), "interrupted") == 0 &&
+	    strcmp(attempt_name(OUT_QUARANTINED), "quarantined") == 0, "the attempts' names");
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -1272,6 +1402,7 @@ main(void)
 	test_format();
 	test_growth();
 	test_ops();
+	test_history();
 
 	snprintf(cmd, sizeof cmd, "rm -rf %s", top);
 	if (system(cmd) != 0)
