@@ -97,8 +97,8 @@ for i in 1 2 3; do echo x > "mixed/g05$i-bad"; done
 "$CORRAL" run -q -j 2 -r 1 -s st2 -x "$T/cmd.sh {}" --json mixed > out2.jsonl 2> err2.txt
 is "$?" 1 "3 poison files among 200: exit 1"
 is "$(jq -r 'select(.status == "ok") | .path' out2.jsonl | wc -l)" 200 "the 200 good files are ok"
-is "$(jq -r 'select(.status == "crashed") | "\(.path) \(.attempts)"' out2.jsonl | sort | tr '\n' ' ')" \
-    "mixed/g051-bad 2 mixed/g052-bad 2 mixed/g053-bad 2 " "the 3 poison files crashed, each retried once"
+is "$(jq -r 'select(.status == "quarantined") | "\(.path) \(.attempts) \(.strikes)"' out2.jsonl | sort | tr '\n' ' ')" \
+    "mixed/g051-bad 2 2 mixed/g052-bad 2 2 mixed/g053-bad 2 2 " "the 3 poison files quarantined after 2 strikes each"
 is "$(grep -c 'crash loop' err2.txt)" 0 "no pause: nothing logged"
 is "$(local_status -s st2 | grep -c -e '^reason' -e '^state *done')" 1 "no reason"
 
