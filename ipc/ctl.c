@@ -163,6 +163,15 @@ ctl_put(struct ipc_buf *b, const struct ctl_msg *m)
 			fs_uint(&fs, F_SHARD_K, s->shard_k);
 			fs_uint(&fs, F_SHARD_N, s->shard_n);
 		}
+		fs_opt_bytes(&fs, F_FILTERS, s->filters, s->filters_len);
+		if (s->min_size != 0)
+			fs_uint(&fs, F_MIN_SIZE, s->min_size);
+		if (s->has_max_size)
+			fs_uint(&fs, F_MAX_SIZE, s->max_size);
+		if (s->halt_fail != 0)
+			fs_uint(&fs, F_HALT_FAIL, s->halt_fail);
+		if (s->halt_soon)
+			fs_uint(&fs, F_HALT_SOON, 1);
 		break;
 	}
 	case CTL_JOBS:
@@ -329,6 +338,12 @@ ctl_decode(const uint8_t *body, size_t len, uint64_t accept, struct ctl_msg *out
 		s->timeout_pct = (uint32_t)v[F_TIMEOUT_PCT].u;
 		s->shard_k = (uint32_t)v[F_SHARD_K].u;
 		s->shard_n = (uint32_t)v[F_SHARD_N].u;
+		FS_GET(&fs, F_FILTERS, s->filters, s->filters_len);
+		s->min_size = v[F_MIN_SIZE].u;
+		s->has_max_size = (fs.seen & FBIT(F_MAX_SIZE)) != 0;
+		s->max_size = v[F_MAX_SIZE].u;
+		s->halt_fail = v[F_HALT_FAIL].u;
+		s->halt_soon = (int)v[F_HALT_SOON].u;
 		break;
 	}
 	case CTL_STATUS:

@@ -71,6 +71,10 @@ enum ctl_given {
 	CTL_GIVEN_MAX_TASKS,		/* "max-tasks-per-child": opts' max_tasks */
 	CTL_GIVEN_MAX_RSS,		/* "max-child-rss": opts' max_rss, max_rss_hard */
 	CTL_GIVEN_SHARD,		/* "shard": shard_k, shard_n */
+	/* 23 to 25 are other options' (taken in other versions). */
+	CTL_GIVEN_INCLUDE = 26,		/* "include", "exclude": filters */
+	CTL_GIVEN_SIZE = 27,		/* "min-size", "max-size": min_size, max_size */
+	CTL_GIVEN_HALT = 28,		/* "halt": halt_fail, halt_soon */
 	CTL_GIVEN__N
 };
 #define CTL_GIVEN_ALL	((UINT64_C(1) << CTL_GIVEN__N) - 1)
@@ -158,6 +162,13 @@ struct ctl_submit {			/* CTL_SUBMIT: a job's spec */
 	uint32_t timeout_pct;		/* optional: 0 (off), or 1..100000 */
 	uint32_t shard_k, shard_n;	/* --shard K/N; optional, both or neither:
 					 * 1 <= K <= N <= SHARD_MAX; 0 when none */
+	const char *filters; size_t filters_len;	/* optional: packed as common/filter.h
+					 * packs them, each checked by filter_check */
+	uint64_t min_size;		/* optional: --min-size; 0: none */
+	uint64_t max_size;		/* optional: --max-size, when has_max_size */
+	int has_max_size;
+	uint64_t halt_fail;		/* optional: --halt W,fail=N: N; 0: none */
+	int halt_soon;			/* optional: --halt soon,...; 0: now */
 };
 
 /* The job a request acts on: STATUS, RESULTS, PAUSE, RESUME, CANCEL,

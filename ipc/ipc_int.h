@@ -30,7 +30,7 @@ enum ipc_field {
 	/* Added later, each where it belongs. */
 	F_WHAT, F_LIMIT, F_STALL, F_TIMEOUT_PCT,
 	/* Requests again. */
-	F_SHARD_K, F_SHARD_N,
+	F_SHARD_K, F_SHARD_N, F_FILTERS, F_MIN_SIZE, F_MAX_SIZE, F_HALT_FAIL, F_HALT_SOON,
 	F_COUNT
 };
 /* A set of fields: bit f is field f. 128 bits, room for every field of

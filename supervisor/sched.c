@@ -27,7 +27,7 @@ job_vtime(const struct job *j)
 static int
 job_runnable(struct job *j)
 {
-	return j->rec.state == JOB_RUNNING && !job_held(j) && job_has_work(j);
+	return j->rec.state == JOB_RUNNING && !j->halting && !job_held(j) && job_has_work(j);
 }
 
 /* A slot of the check lane: the checks, the profile it is set up for

@@ -529,7 +529,7 @@ sup_dispatch(struct sup *s)
 			 * the job's directory with the first. */
 			if (room > IPC_FD_QUEUE / 2 - 1)
 				room = IPC_FD_QUEUE / 2 - 1;
-			for (n = nfds = 0; n < room && j->rec.state == JOB_RUNNING; ) {
+			for (n = nfds = 0; n < room && j->rec.state == JOB_RUNNING && !j->halting; ) {
 				if ((t = job_next(j)) == NULL)
 					break;
 				if ((fd = task_open(t, why, sizeof why)) == -2) {
@@ -631,21 +631,38 @@ sup_job_setup_failed(struct sup *s, struct job *j, const char *why)
 	sup_job_end(s, j, JOB_FAILED, why);
 }
 
-/* The job's halt rule, from its spec. */
+/* The job's halt rules, from its spec: --halt-on-error's share of files
+ * not ok, --halt W,fail=N's count of files failed, crashed or timed out
+ * in this run. Now: the job ends, its files in children go back pending.
+ * Soon: nothing more goes out, and it ends once they are back
+ * (complete_check). */
 static void
 halt_check(struct sup *s, struct job *j)
 {
 	const struct store_job *r = &j->rec;
 	uint64_t done = job_done(j), bad = done - j->rec.count[OUT_OK];
-	char why[256];
+	uint64_t failed = job_bad(j) - j->bad_at_start;
+	char why[sizeof j->halt_why];
 
-	if (r->state != JOB_RUNNING || r->halt_rate <= 0 || done < r->halt_min || done == 0)
+	if (r->state != JOB_RUNNING || j->halting)
 		return;
-	if ((double)bad / (double)done <= r->halt_rate)
+	if (r->halt_fail > 0 && failed >= r->halt_fail)
+		snprintf(why, sizeof why, "%llu file%s failed, crashed or timed out in this run, "
+		    "--halt %s,fail=%llu", (unsigned long long)failed, plural_s(failed),
+		    r->halt_soon ? "soon" : "now", (unsigned long long)r->halt_fail);
+	else if (r->halt_rate > 0 && done >= r->halt_min && done > 0 &&
+	    (double)bad / (double)done > r->halt_rate)
+		snprintf(why, sizeof why, "%llu of %llu file%s not ok (%.1f%%), over --halt-on-error "
+		    "%.1f%%", (unsigned long long)bad, (unsigned long long)done, plural_s(done),
+		    100.0 * (double)bad / (double)done, 100.0 * r->halt_rate);
+	else
 		return;
-	snprintf(why, sizeof why, "%llu of %llu file%s not ok (%.1f%%), over --halt-on-error %.1f%%",
-	    (unsigned long long)bad, (unsigned long long)done, plural_s(done),
-	    100.0 * (double)bad / (double)done, 100.0 * r->halt_rate);
+	if (r->halt_soon && j->inflight > 0) {
+		log_warnx("job %s halting: %s; the files in children finish", j->rec.name, why);
+		snprintf(j->halt_why, sizeof j->halt_why, "%s", why);
+		j->halting = 1;
+		return;
+	}
 	log_warnx("job %s halted: %s", j->rec.name, why);
 	sup_job_end(s, j, JOB_HALTED, why);
 }
@@ -662,6 +679,16 @@ complete_check(struct sup *s)
 	for (j = s->jobs; j; j = j->next) {
 		if (j->rec.state != JOB_RUNNING || j->check)
 			continue;
+		if (j->halting && j->inflight == 0) {
+			/* --halt soon: the last of its files is back. */
+			if (sup_commit(s) < 0 || s->stopping)
+				return;
+			log_warnx("job %s halted: %s", j->rec.name, j->halt_why);
+			sup_job_end(s, j, JOB_HALTED, j->halt_why);
+			if (s->stopping)
+				return;
+			continue;
+		}
 		if (j->scan || j->ready || j->inflight)
 			continue;
 		if (j->unseen) {

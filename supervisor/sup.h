@@ -12,6 +12,7 @@
 
 #include <ev.h>
 
+#include "common/filter.h"
 #include "ipc/ipc.h"
 #include "supervisor/death.h"
 #include "supervisor/errlog.h"
@@ -60,6 +61,9 @@ struct job_spec {
 	uint64_t stall_ms;		/* --stall; 0: off */
 	uint32_t timeout_pct;		/* --timeout N%: N; 0: off */
 	uint32_t shard_k, shard_n;	/* --shard K/N: 1 <= K <= N; N 0: none */
+	struct filter filter;		/* --include, --exclude, --min-size, --max-size */
+	uint64_t halt_fail;		/* --halt W,fail=N: N; 0: none */
+	int halt_soon;			/* --halt soon,...: in-flight files finish */
 };
 /* --stall's least: a child reports progress at most once per
  * IPC_PROGRESS_EVERY_MS, so less would kill a file between reports. */
@@ -140,6 +144,10 @@ struct job {
 	gid_t owner_groups[64];
 	double usage;			/* slot-seconds its tasks have run, this run */
 	uint64_t done_at_start;		/* for this run's rate */
+	uint64_t bad_at_start;		/* failed, crashed, timeout: for --halt W,fail=N */
+	uint64_t filtered;		/* files its scans' filters left out, this run */
+	int halting;			/* --halt soon: no new file goes out */
+	char halt_why[256];		/* ... and why, for when the last one is back */
 	ev_tstamp t0;
 	int check;			/* a check lane's profile: never stored, never ends */
 	ev_tstamp used_at;		/* a check profile's last task */
@@ -465,6 +473,8 @@ int job_has_work(struct job *j);
 int job_complete(struct job *j);
 /* Outcomes committed so far. */
 uint64_t job_done(const struct job *j);
+/* Its files failed, crashed or timed out, all runs. */
+uint64_t job_bad(const struct job *j);
 /* Runs the scan for a bounded number of entries: 1 more to do, 0 done,
  * 2 waiting for stdin, SCAN_REFUSED refused by the host (the job is held). */
 int job_scan_step(struct job *j, int budget);
@@ -487,6 +497,10 @@ void scan_guard(struct scan *sc, int (*may_enter)(const struct stat *, void *), 
 const char *scan_base_name(const char *in, size_t *len);
 /* --shard K/N: only the paths of shard K (1..n) are yielded; n 0: all. */
 void scan_shard(struct scan *sc, uint32_t k, uint32_t n);
+/* Only the files f lets through are yielded (a copy of f is kept). */
+void scan_filter(struct scan *sc, const struct filter *f);
+/* The files the filter left out since the last call. */
+uint64_t scan_filtered(struct scan *sc);
 /* Yields up to budget paths to fn. Returns 1 if more remain, 0 when done,
  * 2 when waiting for stdin, SCAN_REFUSED with errno when the host refused
  * to open a directory (sup_host_refused): nothing is yielded for it, and
