@@ -131,16 +131,18 @@ is "$("$CORRAL" results -s kill --json | jq -r 'select(.path == "gate/0-await.zi
 
 # ---- through a service: submit's filters, and [defaults] ----
 CONF=$T/corral.conf
-printf '[defaults]\nhandler = sha256\ninclude = *.zip\nexclude = skip*\nmin-size = 1\n' > "$CONF"
+echo 1 > "$T/in/c/x.tar"
+printf '[defaults]\nhandler = sha256\ninclude = *.zip\nexclude = skip*\ninclude = *.tar\nmin-size = 1\n' \
+    > "$CONF"
 start --config "$CONF" --check-workers 0
-ok $? "the service starts with [defaults] include, exclude and min-size"
+ok $? "the service starts with [defaults] include twice, exclude and min-size"
 export CORRAL_SOCKET=$SOCK
 "$CORRAL" submit --wait -q --job d "$T/in/c" > /dev/null 2>&1
 is "$?" 0 "submit without filters"
 is "$("$CORRAL" results --json d | jq -c '.path_base64 // .path' | LC_ALL=C sort | tr '\n' ' ')" \
-    "$(printf '"%s/in/c/[x].zip"\n"%s"\n"%s/in/c/star*.zip"\n' "$T" \
-    "$(printf '%s/in/c/bad\377.zip' "$T" | base64 -w0)" "$T" | LC_ALL=C sort | tr '\n' ' ')" \
-    "... takes [defaults]' include and exclude"
+    "$(printf '"%s/in/c/[x].zip"\n"%s"\n"%s/in/c/star*.zip"\n"%s/in/c/x.tar"\n' "$T" \
+    "$(printf '%s/in/c/bad\377.zip' "$T" | base64 -w0)" "$T" "$T" | LC_ALL=C sort | tr '\n' ' ')" \
+    "... takes [defaults]' include (given twice) and exclude"
 "$CORRAL" submit --wait -q --job e --include '*.txt' --max-size 1 "$T/in" "$T/sz" > /dev/null 2>&1
 is "$?" 0 "submit --include '*.txt' --max-size 1"
 is "$("$CORRAL" results --json e | jq -r .path | sed "s|^$T/||" | LC_ALL=C sort | tr '\n' ' ')" \
