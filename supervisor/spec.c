@@ -460,11 +460,14 @@ show_bound(char *out, size_t len, int has, uint64_t v)
 static void
 show_halt(char *out, size_t len, const struct store_job *j)
 {
-	if (j->halt_fail == 0)
-		snprintf(out, len, "%s", j->halt_soon ? "soon (by --halt-on-error)" : "off");
+	const char *when = j->halt_soon ? "soon" : "now";
+
+	if (j->halt_fail > 0)
+		snprintf(out, len, "%s,fail=%llu", when, (unsigned long long)j->halt_fail);
+	else if (j->halt_rate > 0)
+		snprintf(out, len, "%s,fail=%g%%", when, j->halt_rate * 100);
 	else
-		snprintf(out, len, "%s,fail=%llu", j->halt_soon ? "soon" : "now",
-		    (unsigned long long)j->halt_fail);
+		snprintf(out, len, "off");
 }
 
 /* The filters and --halt W,fail=N: the first that differs, as
