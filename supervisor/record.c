@@ -163,17 +163,22 @@ opts_decode(struct store_job *j, const msgpack_object *x)
 	msgpack_sbuffer_destroy(&sb);
 }
 
+/* The n elements of x, an array of n; else NULL. */
+static const msgpack_object *
+tuple(const msgpack_object *x, uint32_t n)
+{
+	return x->type == MSGPACK_OBJECT_ARRAY && x->via.array.size == n ? x->via.array.ptr : NULL;
+}
+
 /* --shard K/N as [K, N], [0, 0] for none; anything else counts as absent. */
 static void
 shard_decode(struct store_job *j, const msgpack_object *x)
 {
-	const msgpack_object *a;
+	const msgpack_object *a = tuple(x, 2);
 	uint64_t k, n;
 
-	if (x->type != MSGPACK_OBJECT_ARRAY || x->via.array.size != 2)
-		return;
-	a = x->via.array.ptr;
-	if (a[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER || a[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+	if (a == NULL || a[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+	    a[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
 		return;
 	k = a[0].via.u64;
 	n = a[1].via.u64;
@@ -189,12 +194,9 @@ shard_decode(struct store_job *j, const msgpack_object *x)
 static void
 filter_decode(struct store_job *j, const msgpack_object *x)
 {
-	const msgpack_object *a;
+	const msgpack_object *a = tuple(x, 3);
 
-	if (x->type != MSGPACK_OBJECT_ARRAY || x->via.array.size != 3)
-		return;
-	a = x->via.array.ptr;
-	if (a[0].type != MSGPACK_OBJECT_BIN || a[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+	if (a == NULL || a[0].type != MSGPACK_OBJECT_BIN || a[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
 	    (a[2].type != MSGPACK_OBJECT_NIL && a[2].type != MSGPACK_OBJECT_POSITIVE_INTEGER) ||
 	    filter_check(a[0].via.bin.ptr, a[0].via.bin.size) < 0)
 		return;
@@ -210,12 +212,10 @@ filter_decode(struct store_job *j, const msgpack_object *x)
 static void
 halt_fail_decode(struct store_job *j, const msgpack_object *x)
 {
-	const msgpack_object *a;
+	const msgpack_object *a = tuple(x, 2);
 
-	if (x->type != MSGPACK_OBJECT_ARRAY || x->via.array.size != 2)
-		return;
-	a = x->via.array.ptr;
-	if (a[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER || a[1].type != MSGPACK_OBJECT_BOOLEAN)
+	if (a == NULL || a[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+	    a[1].type != MSGPACK_OBJECT_BOOLEAN)
 		return;
 	j->halt_fail = a[0].via.u64;
 	j->halt_soon = a[1].via.boolean;
