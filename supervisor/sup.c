@@ -125,7 +125,6 @@ finished_free(struct finished *f)
 	free(f);
 }
 
-static void halt_check(struct sup *s, struct job *j);
 static void complete_check(struct sup *s);
 
 /* What a commit made durable, to its subscribers: each outcome, then each
@@ -304,7 +303,7 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
 			s->fin = f;
 		s->fin_tail = f;
 	}
-	halt_check(s, j);	/* may end the job */
+	sup_halt_check(s, j);	/* may end the job */
 	if (!s->stopping && (s->nfin >= COMMIT_COUNT || s->fin_bytes >= COMMIT_BYTES))
 		return sup_commit(s);
 	return 0;
@@ -631,42 +630,6 @@ sup_job_setup_failed(struct sup *s, struct job *j, const char *why)
 	sup_job_end(s, j, JOB_FAILED, why);
 }
 
-/* The job's halt rules, from its spec: --halt-on-error's share of files
- * not ok, --halt W,fail=N's count of files failed, crashed or timed out
- * in this run. Now: the job ends, its files in children go back pending.
- * Soon: nothing more goes out, and it ends once they are back
- * (complete_check). */
-static void
-halt_check(struct sup *s, struct job *j)
-{
-	const struct store_job *r = &j->rec;
-	uint64_t done = job_done(j), bad = done - j->rec.count[OUT_OK];
-	uint64_t failed = job_bad(j) - j->bad_at_start;
-	char why[sizeof j->halt_why];
-
-	if (r->state != JOB_RUNNING || j->halting)
-		return;
-	if (r->halt_fail > 0 && failed >= r->halt_fail)
-		snprintf(why, sizeof why, "%llu file%s failed, crashed or timed out in this run, "
-		    "--halt %s,fail=%llu", (unsigned long long)failed, plural_s(failed),
-		    r->halt_soon ? "soon" : "now", (unsigned long long)r->halt_fail);
-	else if (r->halt_rate > 0 && done >= r->halt_min && done > 0 &&
-	    (double)bad / (double)done > r->halt_rate)
-		snprintf(why, sizeof why, "%llu of %llu file%s not ok (%.1f%%), over --halt-on-error "
-		    "%.1f%%", (unsigned long long)bad, (unsigned long long)done, plural_s(done),
-		    100.0 * (double)bad / (double)done, 100.0 * r->halt_rate);
-	else
-		return;
-	if (r->halt_soon && j->inflight > 0) {
-		log_warnx("job %s halting: %s; the files in children finish", j->rec.name, why);
-		snprintf(j->halt_why, sizeof j->halt_why, "%s", why);
-		j->halting = 1;
-		return;
-	}
-	log_warnx("job %s halted: %s", j->rec.name, why);
-	sup_job_end(s, j, JOB_HALTED, why);
-}
-
 /* A job whose inputs are all scanned and whose every task has a committed
  * outcome is done. */
 static void
@@ -679,13 +642,8 @@ complete_check(struct sup *s)
 	for (j = s->jobs; j; j = j->next) {
 		if (j->rec.state != JOB_RUNNING || j->check)
 			continue;
-		if (j->halting && j->inflight == 0) {
-			/* --halt soon: the last of its files is back. */
-			if (sup_commit(s) < 0 || s->stopping)
-				return;
-			log_warnx("job %s halted: %s", j->rec.name, j->halt_why);
-			sup_job_end(s, j, JOB_HALTED, j->halt_why);
-			if (s->stopping)
+		if (j->halting) {
+			if (sup_halt_settle(s, j) < 0 || s->stopping)
 				return;
 			continue;
 		}

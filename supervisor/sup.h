@@ -333,6 +333,11 @@ void sup_unsubscribe(struct sup *s, struct sup_sub *sub);
  * NULL). It takes no more tasks; its children are recycled, their tasks
  * pending again. Published once committed. The pool goes on. */
 void sup_job_end(struct sup *s, struct job *j, int state, const char *why);
+/* After an outcome of j is recorded: its halt rules (halt.c). It may end
+ * the job, or mark it halting: no file goes out, and sup_halt_settle ends
+ * it once those in children are back (0, or -1 when the commit failed). */
+void sup_halt_check(struct sup *s, struct job *j);
+int sup_halt_settle(struct sup *s, struct job *j);
 /* Stops the pool: children killed, running jobs interrupted (resumable),
  * everything committed, the loop left. */
 void sup_stop(struct sup *s);
