@@ -408,14 +408,16 @@ list_path(struct scan *sc, scan_fn fn, void *arg)
 	size_t len = sc->line_len;
 	struct stat sb;
 	char why[160];
-	int cr;
+	int cr, e;
 
 	if (!kept(sc, path, len))
 		return 0;
 	if (lstat(fs(sc, path), &sb) == 0)
 		return passes(sc, path, len, &sb) ? fn(path, len, S_ISREG(sb.st_mode), NULL, arg) : 0;
+	e = errno;	/* lstat's, past the filters' matching */
 	if (!passes(sc, path, len, NULL))
 		return 0;
+	errno = e;
 	if (errno != ENOENT && errno != ENOTDIR)
 		return fn(path, len, 0, NULL, arg);
 	cr = sc->list_sep == '\n' && path[len - 1] == '\r';
