@@ -325,6 +325,13 @@ cli_submit(int argc, char **argv)
 	m.submit.shard_k = o.spec.shard_k;
 	m.submit.shard_n = o.spec.shard_n;
 	m.submit.recheck = o.spec.recheck;
+	m.submit.filters = o.spec.filter.pat;
+	m.submit.filters_len = o.spec.filter.len;
+	m.submit.min_size = o.spec.filter.min_size;
+	m.submit.has_max_size = o.spec.filter.has_max;
+	m.submit.max_size = o.spec.filter.max_size;
+	m.submit.halt_fail = o.spec.halt_fail;
+	m.submit.halt_soon = o.spec.halt_soon;
 	m.submit.priority = o.spec.priority ? o.spec.priority : PRIORITY_DEFAULT;
 	if (o.spec.extract_dir) {
 		if (realpath(o.spec.extract_dir, extract) == NULL)

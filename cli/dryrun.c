@@ -125,7 +125,7 @@ run_dry(const struct run_cmd *o)
 	char cwd[4096], name[256], why[1024];
 	const char *whyo;
 	struct scan *sc;
-	uint64_t after = 0;
+	uint64_t after = 0, filtered = 0;
 	int i, r, listfd = -1, found_job = 0;
 	store *st;
 
@@ -185,8 +185,11 @@ run_dry(const struct run_cmd *o)
 		    o->pool.state_dir);
 		if (sc == NULL)
 			log_die(EXIT_USAGE, "dry run");
+		scan_shard(sc, spec.shard_k, spec.shard_n);
+		scan_filter(sc, &spec.filter);
 		while ((r = scan_step(sc, 4096, found, &p)) == 1)
 			;
+		filtered = scan_filtered(sc);
 		scan_free(sc);
 		if (r == SCAN_REFUSED)
 			log_die(EXIT_USAGE, "dry run: a directory the host refused to open");
@@ -195,7 +198,11 @@ run_dry(const struct run_cmd *o)
 		store_close(st);
 	if (listfd >= 0)
 		close(listfd);
-	fprintf(stderr, "corral: dry run: %llu file%s would be processed; nothing was run\n",
-	    (unsigned long long)p.n, plural_s(p.n));
+	fprintf(stderr, "corral: dry run: %llu file%s would be processed", (unsigned long long)p.n,
+	    plural_s(p.n));
+	if (filtered > 0)
+		fprintf(stderr, "; %llu file%s filtered out", (unsigned long long)filtered,
+		    plural_s(filtered));
+	fprintf(stderr, "; nothing was run\n");
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
 }

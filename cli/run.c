@@ -30,180 +30,6 @@
 #include "supervisor/spec.h"
 #include "supervisor/sup.h"
 
-void
-cli_usage(FILE *f)
-{
-	fputs(
-"usage: corral run [OPTIONS] PATH...      process every file under PATHs\n"
-"       corral status [-s DIR] [JOB] [--json] [--utc] [--changed]\n"
-"       corral results [-s DIR] [JOB] [--json|--csv|--format FMT]\n"
-"                      [--failed|--quarantined|--status LIST]\n"
-"       corral results [-s DIR] [JOB] [--signatures] [--json]\n"
-"                                          quarantined files, one line a signature\n"
-"       corral why [-s DIR] [--job JOB] [--json] [--utc] FILE\n"
-"                                          a file's every attempt, outcome, strikes\n"
-"       corral retry [-s DIR] [--quarantined] JOB   retry below, on a state dir\n"
-"                                          no service owns (-s given)\n"
-"       corral jobs [-s DIR] [--json]\n"
-"       corral replay [-s DIR] [--job NAME] [--json] [--gdb] [--gdb-batch] [--gdb-ex CMD] FILE\n"
-"                                          one recorded file again, in the foreground,\n"
-"                                          as its job ran it (under gdb with --gdb)\n"
-"       corral serve [OPTIONS]             jobs from clients of a control socket\n"
-"                                          (its options, --keep, --check-workers\n"
-"                                          and --check-timeout among them: see\n"
-"                                          'corral serve --help')\n"
-"       corral submit [--wait] [--json] [OPTIONS] PATH...   a job for the service\n"
-"       corral jobs [--json]               the service's jobs\n"
-"       corral status [--json] JOB         a job and the children working for it\n"
-"       corral results [--json|--csv|--format FMT] [--failed|--status LIST] JOB\n"
-"                                          a job's files with an outcome\n"
-"       corral pause JOB                   no new files go to the job\n"
-"       corral resume JOB                  ... they go again\n"
-"       corral cancel JOB                  end it; its pending files stay undone\n"
-"       corral delete JOB                  forget an ended job and its results\n"
-"       corral retry [--quarantined] JOB   run its failed/crashed/timeout files;\n"
-"                                          --quarantined: its quarantined ones\n"
-"                                          only, their strikes forgiven\n"
-"       corral workers [--json]            what each child process is doing\n"
-"       corral watch [--json] JOB          follow a job to its end\n"
-"       corral check [--json] [OPTIONS] FILE...   each FILE's verdict at once,\n"
-"                                          from the service's check lane;\n"
-"                                          nothing stored; '-' is stdin\n"
-"       corral metrics [-s DIR]            Prometheus metrics: the service's,\n"
-"                                          or the job records of -s DIR\n"
-"       corral --help | --version\n"
-"\n"
-"client options (submit and the commands after it talk to a corral serve):\n"
-"      --socket PATH      the service's control socket (default: $CORRAL_SOCKET,\n"
-"                         else /run/corral/control.sock); status, results and\n"
-"                         jobs read the state directory (-s) if neither is set\n"
-"      --json             one JSON object a line (submit --wait, watch, check:\n"
-"                         each file's outcome, as run --json)\n"
-"      --failed           results: only the files not ok\n"
-"      --status LIST      results: only those of these outcomes (ok,failed,\n"
-"                         crashed,timeout,skipped,quarantined)\n"
-"      --quarantined      results: as --status quarantined; retry: release them\n"
-"      --signatures       results -s DIR: the quarantined files grouped by\n"
-"                         crash signature, a count and an example each\n"
-"      --csv              results: CSV with a header line (RFC 4180)\n"
-"      --format FMT       results: a line of FMT per file: {path}, {status},\n"
-"                         {seq}, {job}, {attempts}, {duration_ms},\n"
-"                         {finished_ms}, {signal}, {exit_code}, {error},\n"
-"                         {limit}; \\t \\n\n"
-"      --wait             submit: follow the job to its end and exit as run does;\n"
-"                         interrupting submit --wait cancels the job\n"
-"  submit takes the run options below that make a job; -j, -s, and\n"
-"  the options --depth, --stats, --http, --metrics-file and --user are the\n"
-"  service's and are not sent, and '-' is refused. The service decides the\n"
-"  sandbox and its user, and refuses the option --no-sandbox; each PATH is\n"
-"  made absolute and must be one you may read, and the job reads only the\n"
-"  files you may read; the option --extract is for root and the service's\n"
-"  own user only. A client sees and acts on its own jobs only (root and the\n"
-"  service's user: on every one).\n"
-"  check opens each FILE itself and passes its descriptor, never its path;\n"
-"  it takes -H, -x, the archive options but --extract, and --memory-limit.\n"
-"  The limit on a file is the service's --check-timeout, not -t.\n"
-"\n"
-"run options:\n"
-"  -j, --workers N        child processes (default: online CPUs); also relative\n"
-"                         to the CPUs: 50%, +2 (corral(1) has every form)\n"
-"  -t, --timeout DUR      per-file limit: 250ms, 30s, 2m (default 60s); or N%:\n"
-"                         N% of the median time of the job's ok files once 5\n"
-"                         were ok (at least 1s, at most the DUR given)\n"
-"  -s, --state DIR        state directory (default ./.corral)\n"
-"  -H, --handler NAME     archive, sha256, exec, or a plugin .so path (default archive)\n"
-"  -x, --exec CMD         command per file, {} is its path; implies -H exec\n"
-"  -r, --retries N        extra attempts after a crash or timeout (default 1)\n"
-"      --max-strikes N    crashes and timeouts, over all runs and retries, after\n"
-"                         which a file is quarantined: never run again until\n"
-"                         'corral retry --quarantined' (1 to 100, default 2)\n"
-"      --stall DUR        kill a file's child when it reports no progress for DUR\n"
-"                         (at least 200ms; default: off)\n"
-"      --depth N          tasks queued per child, 1 to 64 (default: by the pace\n"
-"                         of the files, 2 to 64)\n"
-"      --host-wait DUR    how long the host may refuse descriptors, processes\n"
-"                         or memory with nothing recorded before the run\n"
-"                         stops, resumable (default 1m); files refused are\n"
-"                         never recorded for it\n"
-"      --halt-on-error R  halt when the share of files not ok exceeds R (0.1 or 10%)\n"
-"      --halt-min-sample N  ... once N files are done (default 10)\n"
-"      --job NAME         job name (default: derived from the inputs and handler)\n"
-"      --shard K/N        only the files of shard K of N (1 <= K <= N <= 65536),\n"
-"                         by a hash of each path under its input; every shard\n"
-"                         walks every directory (docs/shards.md)\n"
-"      --priority N       the job's weight, 1 to 100, when jobs share children\n"
-"                         (default 10)\n"
-"      --json             one JSON object per file on stdout as it is recorded\n"
-"      --max-tasks-per-child N  replace a child by a fresh one after N files\n"
-"                         (default 0: never)\n"
-"      --max-child-rss SIZE  replace a child whose resident memory after a\n"
-"                         file is above SIZE; one above twice SIZE while it\n"
-"                         works is killed, its file crashed (default 0: never)\n"
-"      --reuse            a file whose content (SHA-256) matches an earlier ok\n"
-"                         outcome of the same handler and spec in this state\n"
-"                         directory is recorded ok, reused, without running\n"
-"                         the handler\n"
-"      --recheck          the job again: a file whose size or mtime differs\n"
-"                         from when its outcome was recorded (or that is\n"
-"                         gone) is processed again, its old outcome replaced\n"
-"  -0, --null             the stdin list ('-') is NUL-separated, not by newlines\n"
-"  -q, --quiet            no progress display\n"
-"  -v, --verbose          log every worker start and the descriptor count\n"
-"      --stats FILE       write this run's own figures (CPU, memory, commits,\n"
-"                         timeout and respawn latency) to FILE as JSON\n"
-"      --tag              -x: each line of a command's output after its file's\n"
-"                         path and a tab\n"
-"  -k, --keep-order       -x: the commands' output in the order of the files\n"
-"      --no-output        -x: none of the commands' output on stdout\n"
-"      --results DIR      -x: each file's stdout, stderr and exit status in\n"
-"                         DIR/PATH/stdout, stderr and exit\n"
-"      --dry-run          say the job's name, whether it is new or resumed, and\n"
-"                         the files it would process (exec: their commands);\n"
-"                         run nothing, write nothing\n"
-"      --http ADDR        serve a live status page, its JSON API and /metrics\n"
-"                         while the run lasts: PORT (on 127.0.0.1), HOST:PORT\n"
-"                         or [IPV6]:PORT; read-only\n"
-"      --metrics-file PATH  rewrite PATH atomically every 5s with the run's\n"
-"                         metrics in Prometheus's text format\n"
-"\n"
-"archive options (each limit applies to the whole tree of nested archives):\n"
-"      --max-entries N    entries (default 100000)\n"
-"      --max-bytes SIZE   uncompressed bytes, all entries (default 4G)\n"
-"      --max-entry-bytes SIZE  uncompressed bytes of one entry (default 1G)\n"
-"      --max-ratio N      uncompressed:compressed, per entry and whole (default 1000)\n"
-"      --max-depth N      archives inside archives looked into (default 3)\n"
-"      --max-name N       bytes of an entry's name (default 4096)\n"
-"      --entry-sha256     a SHA-256 of every entry in the manifest\n"
-"      --fail-on suspicious  a suspicious archive is failed, not ok\n"
-"      --formats LIST     formats read: names (zip,tar), or +NAME / -NAME from the\n"
-"                         default, all but mtree and empty\n"
-"      --extract DIR      write out each clean archive under DIR/JOB/PATH/\n"
-"      --extract-suspicious  ... and each suspicious one too, still held to\n"
-"                         the rules at write time\n"
-"\n"
-"sandbox options:\n"
-"      --memory-limit SIZE  address space of a child (default 1G; 0: none)\n"
-"      --user NAME        started as root, children run as NAME (default nobody)\n"
-"      --no-sandbox       children run without seccomp, Landlock, namespaces\n"
-"                         or the user change: for debugging only\n"
-"\n"
-"PATH '-' reads a list of files from stdin. Running the same command again\n"
-"with the same state directory resumes the job. A job is its inputs and the\n"
-"options that decide outcomes (not -j, --depth, -q, -v, --json, --stats,\n"
-"--metrics-file):\n"
-"the same job name with other ones is refused; --job NAME starts a new job.\n"
-"\n"
-"exit status: 0 every file ok; 1 some files not ok; 2 usage or set-up error;\n"
-"             3 halted by --halt-on-error; 130 interrupted (resumable)\n"
-"  submit --wait and watch exit the same way, by the job's whole record: 2\n"
-"  also when the service refuses the job, or it is cancelled or fails; 130\n"
-"  when the service stops. check: 0 every FILE clean; 1 some FILE not clean\n"
-"  (a verdict other than clean, a failure, a crash or a timeout); 2 an error\n"
-"  (no service, a FILE it cannot open, refused). The other client commands:\n"
-"  0 done, 2 an error (no service, no such job, refused, not in a state that\n"
-"  allows it).\n", f);
-}
-
 enum {
 	OPT_DEPTH = 256, OPT_HALT, OPT_HALT_MIN, OPT_JOB, OPT_JSON, OPT_STATS,
 	OPT_MAX_ENTRIES, OPT_MAX_BYTES, OPT_MAX_ENTRY_BYTES, OPT_MAX_RATIO, OPT_MAX_DEPTH,
@@ -212,7 +38,8 @@ enum {
 	OPT_HOST_WAIT, OPT_HTTP, OPT_METRICS_FILE, OPT_DRY_RUN, OPT_TAG, OPT_KEEP_ORDER,
 	OPT_NO_OUTPUT, OPT_RESULTS, OPT_STALL, OPT_MAX_TASKS, OPT_MAX_RSS, OPT_SHARD,
 	OPT_REUSE, OPT_RECHECK,
-	OPT_MAX_STRIKES
+	OPT_MAX_STRIKES,
+	OPT_INCLUDE, OPT_EXCLUDE, OPT_MIN_SIZE, OPT_MAX_SIZE, OPT_HALT_WHEN
 };
 
 #define NOT_JOB	(-1)
@@ -285,6 +112,11 @@ static const struct run_option {
 	{ "shard", required_argument, OPT_SHARD, CTL_GIVEN_SHARD, V_NONE, 0, 0 },
 	{ "max-strikes", required_argument, OPT_MAX_STRIKES, CTL_GIVEN_MAX_STRIKES, V_NUM, 1,
 	    MAX_STRIKES_MAX },
+	{ "include", required_argument, OPT_INCLUDE, CTL_GIVEN_INCLUDE, V_NONE, 0, 0 },
+	{ "exclude", required_argument, OPT_EXCLUDE, CTL_GIVEN_INCLUDE, V_NONE, 0, 0 },
+	{ "min-size", required_argument, OPT_MIN_SIZE, CTL_GIVEN_SIZE, V_SIZE, 0, UINT64_MAX },
+	{ "max-size", required_argument, OPT_MAX_SIZE, CTL_GIVEN_SIZE, V_SIZE, 0, UINT64_MAX },
+	{ "halt", required_argument, OPT_HALT_WHEN, CTL_GIVEN_HALT, V_NONE, 0, 0 },
 };
 #define RUN_OPTIONS	(sizeof run_options / sizeof run_options[0])
 
@@ -560,6 +392,28 @@ opt_apply(struct run_cmd *o, const struct run_option *opt, const char *arg, int 
 			return refuse(err, len, "--shard: '%s' is not K/N with 1 <= K <= N <= %u",
 			    sup_esc(arg, strlen(arg)), SHARD_MAX);
 		break;
+	case OPT_INCLUDE:
+	case OPT_EXCLUDE:
+		if (filter_add(&o->spec.filter, opt->code == OPT_INCLUDE, arg) < 0)
+			return refuse(err, len, "--%s: %s", opt->name, errno == EINVAL ?
+			    "an empty GLOB matches nothing" : "the patterns pass 4096 bytes in all");
+		break;
+	case OPT_MIN_SIZE:
+		o->spec.filter.min_size = v;
+		break;
+	case OPT_MAX_SIZE:
+		o->spec.filter.max_size = v;
+		o->spec.filter.has_max = 1;
+		break;
+	case OPT_HALT_WHEN:
+		if (parse_halt(arg, &o->spec.halt_soon, &v, &rate) < 0)
+			return refuse(err, len, "--halt: '%s' is not now,fail=N or soon,fail=N (N >= 1), "
+			    "or now,fail=P%% or soon,fail=P%% (0 < P <= 100)", sup_esc(arg, strlen(arg)));
+		if (rate > 0)
+			o->spec.halt_rate = rate;
+		else
+			o->spec.halt_fail = v;
+		break;
 	case OPT_SOCKET:
 		o->socket = arg;
 		break;
@@ -586,6 +440,9 @@ run_opt_set(struct run_cmd *o, const char *name, const char *value, char *err, s
 		return -1;
 	if (opt->given != NOT_JOB)
 		o->given |= UINT64_C(1) << opt->given;
+	/* --halt W,fail=P% is --halt-on-error P% too. */
+	if (opt->code == OPT_HALT_WHEN && strchr(value, '%'))
+		o->given |= UINT64_C(1) << CTL_GIVEN_HALT_RATE;
 	return 0;
 }
 
@@ -746,9 +603,13 @@ job_summary(struct job *j, FILE *f)
 	    (unsigned long long)r->count[OUT_CRASHED], (unsigned long long)r->count[OUT_TIMEOUT],
 	    (unsigned long long)r->count[OUT_SKIPPED], quarantined_words(r));
 	/* The rate leaves out the time the job was stopped (Ctrl-Z). */
-	fprintf(f, "corral: this run: %llu file%s in %.1fs (%.0f/s)%s\n", (unsigned long long)now,
+	fprintf(f, "corral: this run: %llu file%s in %.1fs (%.0f/s)%s", (unsigned long long)now,
 	    plural_s(now), took, progress_rate(now, took, j->sup->stopped_for),
 	    r->state == JOB_DONE && now == 0 ? ", nothing left to do" : "");
+	if (j->filtered > 0)
+		fprintf(f, "; %llu file%s filtered out", (unsigned long long)j->filtered,
+		    plural_s(j->filtered));
+	putc('\n', f);
 	if (r->state == JOB_INTERRUPTED || r->state == JOB_HALTED)
 		fprintf(f, "corral: run the same command again to resume\n");
 }

@@ -187,3 +187,29 @@ parse_workers(const char *s, uint64_t cpus, uint64_t max, uint64_t *out)
 	*out = want < 1 ? 1 : want > (double)max ? max : (uint64_t)want;
 	return 0;
 }
+
+int
+parse_halt(const char *s, int *soon, uint64_t *fail, double *rate)
+{
+	const char *v;
+	size_t n;
+
+	if (strncmp(s, "now,fail=", 9) == 0)
+		*soon = 0;
+	else if (strncmp(s, "soon,fail=", 10) == 0)
+		*soon = 1;
+	else
+		return errno = EINVAL, -1;
+	v = strchr(s, '=') + 1;
+	n = strlen(v);
+	if (n > 1 && v[n - 1] == '%') {
+		if (parse_rate(v, rate) < 0 || *rate <= 0)
+			return errno = EINVAL, -1;
+		*fail = 0;
+		return 0;
+	}
+	if (parse_uint(v, 1, UINT64_MAX, fail) < 0)
+		return -1;
+	*rate = 0;
+	return 0;
+}

@@ -20,5 +20,9 @@ int parse_rate(const char *s, double *out);
  * cpus. The result is clamped to [1, max] when it is relative; an absolute
  * count must be in [1, max] itself. */
 int parse_workers(const char *s, uint64_t cpus, uint64_t max, uint64_t *out);
+/* --halt in GNU parallel's form: "now,fail=N" or "soon,fail=N" (N >= 1:
+ * *fail, *rate 0), "now,fail=P%" or "soon,fail=P%" (0 < P <= 100: *rate,
+ * *fail 0); *soon 1 for soon. */
+int parse_halt(const char *s, int *soon, uint64_t *fail, double *rate);
 
 #endif

@@ -217,6 +217,12 @@ _corral() {
 		mapfile -t COMPREPLY < <(compgen -W "suspicious" -- "$cur")
 		return
 		;;
+	--halt)
+		# The count or share after fail= is the user's to type.
+		mapfile -t COMPREPLY < <(compgen -W "now,fail= soon,fail=" -- "$cur")
+		compopt -o nospace 2>/dev/null
+		return
+		;;
 	-s | --state | --extract)
 		_corral_files -d
 		return

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/filter.h"
 #include "common/shard.h"
 #include "fuzz/fuzz.h"
 #include "ipc/ctl.h"
@@ -103,6 +104,10 @@ bounds(const uint8_t *body, size_t len, const struct ctl_msg *m)
 		CHECK((m->submit.given & ~CTL_GIVEN_ALL) == 0);
 		CHECK(m->submit.shard_k <= m->submit.shard_n && m->submit.shard_n <= SHARD_MAX &&
 		    (m->submit.shard_k == 0) == (m->submit.shard_n == 0));
+		field(body, len, m->submit.filters, m->submit.filters_len, FILTER_BYTES);
+		CHECK(filter_check(m->submit.filters, m->submit.filters_len) == 0);
+		CHECK(m->submit.halt_soon == 0 || m->submit.halt_soon == 1);
+		CHECK(m->submit.has_max_size || m->submit.max_size == 0);
 		break;
 	case CTL_STATUS: case CTL_RESULTS: case CTL_PAUSE: case CTL_RESUME:
 	case CTL_CANCEL: case CTL_DELETE: case CTL_RETRY: case CTL_WATCH:

@@ -205,7 +205,9 @@ ctl_seeds(void)
 			    .halt_rate = 0.1, .halt_min = 10, .priority = 50, .extract = "/var/out",
 			    .extract_len = 8, .opts = o, .wait = 1,
 			    .given = 1u << CTL_GIVEN_EXEC | 1u << CTL_GIVEN_TIMEOUT, .shard_k = 3,
-			    .shard_n = 4 };
+			    .shard_n = 4, .filters = "+*.zip\0-a/b/*\0", .filters_len = 14,
+			    .min_size = 1, .has_max_size = 1, .max_size = 1 << 20, .halt_fail = 3,
+			    .halt_soon = 1 };
 			break;
 		case 3: m.type = CTL_JOBS; break;
 		case 4: m.type = CTL_STATUS, m.target = (struct ctl_target){ "nightly", 7, 0, 0 }; break;

@@ -165,6 +165,15 @@ ctl_put(struct ipc_buf *b, const struct ctl_msg *m)
 		}
 		if (s->recheck)
 			fs_uint(&fs, F_RECHECK, 1);
+		fs_opt_bytes(&fs, F_FILTERS, s->filters, s->filters_len);
+		if (s->min_size != 0)
+			fs_uint(&fs, F_MIN_SIZE, s->min_size);
+		if (s->has_max_size)
+			fs_uint(&fs, F_MAX_SIZE, s->max_size);
+		if (s->halt_fail != 0)
+			fs_uint(&fs, F_HALT_FAIL, s->halt_fail);
+		if (s->halt_soon)
+			fs_uint(&fs, F_HALT_SOON, 1);
 		break;
 	}
 	case CTL_JOBS:
@@ -334,6 +343,12 @@ ctl_decode(const uint8_t *body, size_t len, uint64_t accept, struct ctl_msg *out
 		s->shard_k = (uint32_t)v[F_SHARD_K].u;
 		s->shard_n = (uint32_t)v[F_SHARD_N].u;
 		s->recheck = (int)v[F_RECHECK].u;
+		FS_GET(&fs, F_FILTERS, s->filters, s->filters_len);
+		s->min_size = v[F_MIN_SIZE].u;
+		s->has_max_size = (fs.seen & FBIT(F_MAX_SIZE)) != 0;
+		s->max_size = v[F_MAX_SIZE].u;
+		s->halt_fail = v[F_HALT_FAIL].u;
+		s->halt_soon = (int)v[F_HALT_SOON].u;
 		break;
 	}
 	case CTL_STATUS:

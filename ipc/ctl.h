@@ -74,6 +74,9 @@ enum ctl_given {
 	CTL_GIVEN_REUSE = 23,		/* "reuse": opts' reuse */
 	CTL_GIVEN_RECHECK = 24,		/* "recheck" */
 	CTL_GIVEN_MAX_STRIKES = 25,	/* "max-strikes": opts' max_strikes */
+	CTL_GIVEN_INCLUDE = 26,		/* "include", "exclude": filters */
+	CTL_GIVEN_SIZE = 27,		/* "min-size", "max-size": min_size, max_size */
+	CTL_GIVEN_HALT = 28,		/* "halt": halt_fail, halt_soon */
 	CTL_GIVEN__N
 };
 #define CTL_GIVEN_ALL	((UINT64_C(1) << CTL_GIVEN__N) - 1)
@@ -164,6 +167,13 @@ struct ctl_submit {			/* CTL_SUBMIT: a job's spec */
 					 * 1 <= K <= N <= SHARD_MAX; 0 when none */
 	int recheck;			/* optional: 1, files changed since their
 					 * outcome are processed again */
+	const char *filters; size_t filters_len;	/* optional: packed as common/filter.h
+					 * packs them, each checked by filter_check */
+	uint64_t min_size;		/* optional: --min-size; 0: none */
+	uint64_t max_size;		/* optional: --max-size, when has_max_size */
+	int has_max_size;
+	uint64_t halt_fail;		/* optional: --halt W,fail=N: N; 0: none */
+	int halt_soon;			/* optional: --halt soon,...; 0: now */
 };
 
 /* The job a request acts on: STATUS, RESULTS, PAUSE, RESUME, CANCEL,

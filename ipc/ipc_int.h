@@ -37,6 +37,8 @@ enum ipc_field {
 	F_RECHECK,
 	/* Requests, later: retry --quarantined. */
 	F_QUARANTINED,
+	/* Requests, later: filters and --halt. */
+	F_FILTERS, F_MIN_SIZE, F_MAX_SIZE, F_HALT_FAIL, F_HALT_SOON,
 	F_COUNT
 };
 /* A set of fields: bit f is field f. 128 bits, room for every field of

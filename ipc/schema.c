@@ -13,6 +13,7 @@
 #include <msgpack.h>
 
 #include "common/utf8.h"
+#include "common/filter.h"
 #include "common/shard.h"
 #include "ipc/ctl.h"
 #include "ipc/ipc.h"
@@ -210,6 +211,11 @@ static const struct field {
 	[F_REUSE] = BOOLF("reuse"),
 	[F_RECHECK] = BOOLF("recheck"),
 	[F_QUARANTINED] = BOOLF("quarantined"),
+	[F_FILTERS] = FIELD("filters", K_BIN, 0, FILTER_BYTES, R_NONE, NULL, 0, ""),
+	[F_MIN_SIZE] = UINTF("min_size", 0, ANY),
+	[F_MAX_SIZE] = UINTF("max_size", 0, ANY),
+	[F_HALT_FAIL] = UINTF("halt_fail", 0, ANY),
+	[F_HALT_SOON] = BOOLF("halt_soon"),
 };
 
 _Static_assert(F_COUNT <= 128, "a message's fields are the bits of a fieldset");
@@ -242,7 +248,8 @@ static const struct {
 	    FBIT(F_TIMEOUT) | FBIT(F_RETRIES) | FBIT(F_HALT_RATE) | FBIT(F_HALT_MIN) |
 	    FBIT(F_PRIORITY) | FBIT(F_COPTS) | FBIT(F_WAIT),
 	    FBIT(F_NAME) | FBIT(F_CARG) | FBIT(F_EXTRACT) | FBIT(F_GIVEN) | FBIT(F_STALL) |
-	    FBIT(F_TIMEOUT_PCT) | FBIT(F_SHARD_K) | FBIT(F_SHARD_N) | FBIT(F_RECHECK) },
+	    FBIT(F_TIMEOUT_PCT) | FBIT(F_SHARD_K) | FBIT(F_SHARD_N) | FBIT(F_RECHECK) | FBIT(F_FILTERS) |
+	    FBIT(F_MIN_SIZE) | FBIT(F_MAX_SIZE) | FBIT(F_HALT_FAIL) | FBIT(F_HALT_SOON) },
 	[CTL_JOBS] = { FBIT(F_T) | FBIT(F_RID), 0 },
 	[CTL_STATUS] = JOB_REQUEST,
 	[CTL_RESULTS] = { FBIT(F_T) | FBIT(F_RID) | FBIT(F_REF) | FBIT(F_FAILED) | FBIT(F_AFTER), 0 },
@@ -617,6 +624,9 @@ ipc_fields_check(struct ipc_fields *fs, const char **why)
 	if (t == CTL_SUBMIT && (!(seen & FBIT(F_SHARD_K)) != !(seen & FBIT(F_SHARD_N)) ||
 	    v[F_SHARD_K].u > v[F_SHARD_N].u))
 		return refuse(why, "shard_k and shard_n: both or neither, shard_k <= shard_n");
+	if (t == CTL_SUBMIT && v[F_FILTERS].n > 0 && filter_check((const char *)v[F_FILTERS].p, v[F_FILTERS].n) < 0)
+		return refuse(why, "field filters: not one or more of a kind byte '+' or '-', a "
+		    "pattern and a NUL");
 	if (t == CTL_EVENT) {
 		/* The file's fields come with an outcome, and only with it. */
 		if (v[F_KIND].u == CTL_EV_OUTCOME ? lacking(ROW_MUST, seen, why) < 0 :

@@ -49,6 +49,15 @@ owner_enters(const struct stat *sb, void *arg)
 	return job_owner_may(arg, sb, R_OK | X_OK);
 }
 
+/* What the job's scan may enter and what it keeps: its spec's. */
+static void
+scan_rules(struct job *j)
+{
+	scan_guard(j->scan, owner_enters, j);
+	scan_shard(j->scan, j->rec.shard_k, j->rec.shard_n);
+	scan_filter(j->scan, &j->rec.filter);
+}
+
 /* The stdin list is part of the job's identity, so it is read to its end
  * before the job is opened: the same list again resumes its job, another
  * list is another job. It is spooled into DIR/lists/, hashed on the way
@@ -296,6 +305,9 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 	j->rec.timeout_pct = spec.timeout_pct;
 	j->rec.shard_k = spec.shard_k;
 	j->rec.shard_n = spec.shard_n;
+	j->rec.filter = spec.filter;
+	j->rec.halt_fail = spec.halt_fail;
+	j->rec.halt_soon = spec.halt_soon;
 	j->rec.state = JOB_RUNNING;
 	j->rec.finished_ms = 0;
 	j->rec.reason[0] = '\0';
@@ -314,16 +326,15 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 		failed(err, errlen, 0, "%s: %s", sup_esc(o->extract_dir, strlen(o->extract_dir)), why);
 		goto fail;
 	}
-	j->done_at_start = store_done(&j->rec);
+	j->done_at_start = job_done(j);
+	j->bad_at_start = job_bad(j);
 	j->t0 = ev_time();
 	j->list_sep = o->list_sep;
 	if (o->has_owner)
 		job_set_owner(j, o->owner);
 	j->scan = scan_new(j->inputs, j->ninputs, o->list_sep, j->listfd, NULL, s->opts.state_dir);
-	if (j->scan) {
-		scan_guard(j->scan, owner_enters, j);
-		scan_shard(j->scan, j->rec.shard_k, j->rec.shard_n);
-	}
+	if (j->scan)
+		scan_rules(j);
 	if (j->scan == NULL) {
 		failed(err, errlen, errno, "unable to start the scan");
 		goto fail;
@@ -435,10 +446,8 @@ job_adopt(struct sup *s, const struct store_job *rec, char *err, size_t errlen)
 				job_set_owner(j, (uid_t)rec->owner);
 			j->scan = scan_new(j->inputs, j->ninputs, in.sep, j->listfd, j->prefix,
 			    s->opts.state_dir);
-			if (j->scan) {
-				scan_guard(j->scan, owner_enters, j);
-				scan_shard(j->scan, j->rec.shard_k, j->rec.shard_n);
-			}
+			if (j->scan)
+				scan_rules(j);
 			if (j->scan == NULL) {
 				failed(err, errlen, errno, "unable to start the scan");
 				goto fail;
@@ -466,6 +475,7 @@ job_adopt(struct sup *s, const struct store_job *rec, char *err, size_t errlen)
 	if (rec->has_owner)
 		job_set_owner(j, (uid_t)rec->owner);
 	j->done_at_start = job_done(j);
+	j->bad_at_start = job_bad(j);
 	j->t0 = ev_time();
 	if (store_begin(s->st) < 0 || store_job_put(s->st, &j->rec) < 0 || store_commit(s->st) < 0) {
 		failed(err, errlen, 0, "unable to write job %s: %s", rec->name, store_strerror(s->st));
@@ -541,6 +551,7 @@ job_scan_step(struct job *j, int budget)
 	if (j->scan == NULL)
 		return 0;
 	r = scan_step(j->scan, budget, scan_found, j);
+	j->filtered += scan_filtered(j->scan);
 	if (r == SCAN_REFUSED) {
 		/* The host's refusal: the directory is read again later. */
 		job_hold(j->sup, j, errno, "unable to read a directory");
@@ -633,8 +644,7 @@ job_rescan(struct job *j)
 	    j->sup->opts.state_dir);
 	if (j->scan == NULL)
 		return -1;
-	scan_guard(j->scan, owner_enters, j);
-	scan_shard(j->scan, j->rec.shard_k, j->rec.shard_n);
+	scan_rules(j);
 	return 0;
 }
 
@@ -692,6 +702,13 @@ job_complete(struct job *j)
 {
 	return j->scan == NULL && j->ready == NULL && j->inflight == 0 &&
 	    job_fetch(j) == 0;
+}
+
+uint64_t
+job_bad(const struct job *j)
+{
+	return j->rec.count[OUT_FAILED] + j->rec.count[OUT_CRASHED] + j->rec.count[OUT_TIMEOUT] +
+	    j->rec.count[OUT_QUARANTINED];
 }
 
 uint64_t

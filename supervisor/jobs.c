@@ -211,6 +211,8 @@ sup_job_rerun(struct sup *s, struct job *j)
 	/* What is pending is read again from the start: the files made
 	 * pending again lie behind where dispatch had got to. */
 	job_reread(j);
+	j->bad_at_start = job_bad(j);
+	j->halting = 0;
 	j->rec.state = JOB_RUNNING;
 	j->rec.finished_ms = 0;
 	j->rec.reason[0] = '\0';

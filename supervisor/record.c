@@ -5,6 +5,7 @@
 
 #include <msgpack.h>
 
+#include "common/filter.h"
 #include "common/shard.h"
 #include "ipc/jobopts.h"
 #include "ipc/ipc.h"
@@ -43,7 +44,8 @@ rec_job_encode(const struct store_job *j, msgpack_sbuffer *sb)
 	    !!(j->has & STORE_HAS_OPTS) + !!(j->has & STORE_HAS_INPUTS) +
 	    !!(j->has & STORE_HAS_LIST) + 2 * !!(j->has & STORE_HAS_HALT) +
 	    !!(j->has & STORE_HAS_EXTRACT) + 2 * !!(j->has & STORE_HAS_STALL) +
-	    !!(j->has & STORE_HAS_SHARD);
+	    !!(j->has & STORE_HAS_SHARD) + !!(j->has & STORE_HAS_FILTER) +
+	    !!(j->has & STORE_HAS_HALT_FAIL);
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	r |= msgpack_pack_map(&pk, n);
 	r |= sbuf_pack_u64(&pk, "id", j->id);
@@ -97,6 +99,17 @@ rec_job_encode(const struct store_job *j, msgpack_sbuffer *sb)
 	if (j->has & STORE_HAS_SHARD)
 		r |= msgpack_pack_str_with_body(&pk, "shard", 5) | msgpack_pack_array(&pk, 2) |
 		    msgpack_pack_uint32(&pk, j->shard_k) | msgpack_pack_uint32(&pk, j->shard_n);
+	if (j->has & STORE_HAS_FILTER) {
+		r |= msgpack_pack_str_with_body(&pk, "filter", 6) | msgpack_pack_array(&pk, 3) |
+		    msgpack_pack_bin_with_body(&pk, j->filter.pat, j->filter.len) |
+		    msgpack_pack_uint64(&pk, j->filter.min_size);
+		r |= j->filter.has_max ? msgpack_pack_uint64(&pk, j->filter.max_size) :
+		    msgpack_pack_nil(&pk);
+	}
+	if (j->has & STORE_HAS_HALT_FAIL)
+		r |= msgpack_pack_str_with_body(&pk, "halt_fail", 9) | msgpack_pack_array(&pk, 2) |
+		    msgpack_pack_uint64(&pk, j->halt_fail) |
+		    (j->halt_soon ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk));
 	return r ? -1 : 0;
 }
 
@@ -150,17 +163,22 @@ opts_decode(struct store_job *j, const msgpack_object *x)
 	msgpack_sbuffer_destroy(&sb);
 }
 
+/* The n elements of x, an array of n; else NULL. */
+static const msgpack_object *
+tuple(const msgpack_object *x, uint32_t n)
+{
+	return x->type == MSGPACK_OBJECT_ARRAY && x->via.array.size == n ? x->via.array.ptr : NULL;
+}
+
 /* --shard K/N as [K, N], [0, 0] for none; anything else counts as absent. */
 static void
 shard_decode(struct store_job *j, const msgpack_object *x)
 {
-	const msgpack_object *a;
+	const msgpack_object *a = tuple(x, 2);
 	uint64_t k, n;
 
-	if (x->type != MSGPACK_OBJECT_ARRAY || x->via.array.size != 2)
-		return;
-	a = x->via.array.ptr;
-	if (a[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER || a[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+	if (a == NULL || a[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+	    a[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
 		return;
 	k = a[0].via.u64;
 	n = a[1].via.u64;
@@ -169,6 +187,39 @@ shard_decode(struct store_job *j, const msgpack_object *x)
 	j->shard_k = (uint32_t)k;
 	j->shard_n = (uint32_t)n;
 	j->has |= STORE_HAS_SHARD;
+}
+
+/* The filters as [patterns, min_size, max_size or nil]; anything else
+ * counts as absent. */
+static void
+filter_decode(struct store_job *j, const msgpack_object *x)
+{
+	const msgpack_object *a = tuple(x, 3);
+
+	if (a == NULL || a[0].type != MSGPACK_OBJECT_BIN || a[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+	    (a[2].type != MSGPACK_OBJECT_NIL && a[2].type != MSGPACK_OBJECT_POSITIVE_INTEGER) ||
+	    filter_check(a[0].via.bin.ptr, a[0].via.bin.size) < 0)
+		return;
+	memcpy(j->filter.pat, a[0].via.bin.ptr, a[0].via.bin.size);
+	j->filter.len = a[0].via.bin.size;
+	j->filter.min_size = a[1].via.u64;
+	j->filter.has_max = a[2].type != MSGPACK_OBJECT_NIL;
+	j->filter.max_size = j->filter.has_max ? a[2].via.u64 : 0;
+	j->has |= STORE_HAS_FILTER;
+}
+
+/* --halt W,fail=N as [N, soon]; anything else counts as absent. */
+static void
+halt_fail_decode(struct store_job *j, const msgpack_object *x)
+{
+	const msgpack_object *a = tuple(x, 2);
+
+	if (a == NULL || a[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+	    a[1].type != MSGPACK_OBJECT_BOOLEAN)
+		return;
+	j->halt_fail = a[0].via.u64;
+	j->halt_soon = a[1].via.boolean;
+	j->has |= STORE_HAS_HALT_FAIL;
 }
 
 /* Decodes a record's bytes into u after checking them. 0 or -1. */
@@ -251,6 +302,10 @@ rec_job_decode(const void *p, size_t len, struct store_job *j)
 			j->timeout_pct = (uint32_t)as_u64(x);
 		} else if (key_is(k, "shard"))
 			shard_decode(j, x);
+		else if (key_is(k, "filter"))
+			filter_decode(j, x);
+		else if (key_is(k, "halt_fail"))
+			halt_fail_decode(j, x);
 		else if (key_is(k, "count") && x->type == MSGPACK_OBJECT_ARRAY)
 			for (c = 0; c < x->via.array.size && c < OUT__COUNT; c++)
 				j->count[c] = as_u64(&x->via.array.ptr[c]);

@@ -7,7 +7,9 @@
  * paths are yielded as named and looked up under the job's directory (its
  * prefix), so a job resumed from elsewhere sees the same files. With
  * --shard K/N only the paths of shard K are yielded (docs/shards.md):
- * every shard walks every directory. */
+ * every shard walks every directory. The filters (docs/filters.md) leave
+ * out files, never directories: every directory is walked, and one that
+ * cannot be read is reported whatever its name. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -18,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/filter.h"
 #include "common/log.h"
 #include "common/shard.h"
 #include "supervisor/sup.h"
@@ -57,6 +60,8 @@ struct scan {
 	int (*may_enter)(const struct stat *, void *);	/* or NULL */
 	void *may_arg;
 	uint32_t shard_k, shard_n;	/* --shard K/N; n 0: every path */
+	struct filter filter;	/* --include ... --max-size */
+	uint64_t filtered;	/* files the filter left out */
 	size_t root_off;	/* where a walked path's part under its input starts */
 };
 
@@ -74,6 +79,21 @@ scan_shard(struct scan *sc, uint32_t k, uint32_t n)
 	sc->shard_n = n;
 }
 
+void
+scan_filter(struct scan *sc, const struct filter *f)
+{
+	sc->filter = *f;
+}
+
+uint64_t
+scan_filtered(struct scan *sc)
+{
+	uint64_t n = sc->filtered;
+
+	sc->filtered = 0;
+	return n;
+}
+
 /* Whether the path rel (relative to its input root) is this scan's. */
 static int
 kept(const struct scan *sc, const char *rel, size_t len)
@@ -81,13 +101,50 @@ kept(const struct scan *sc, const char *rel, size_t len)
 	return sc->shard_n == 0 || shard_of(rel, len, sc->shard_n) == sc->shard_k;
 }
 
-/* A walked path, relative to the input directory it was found under. */
+/* Whether a file is let through by the filters: its path rel, and its
+ * size when sb says it is a regular file (anything else has no size that
+ * counts, and goes on to be recorded as it would be without them). */
 static int
-kept_walked(const struct scan *sc, const char *path, size_t len)
+passes(struct scan *sc, const char *rel, size_t len, const struct stat *sb)
+{
+	if (filter_path(&sc->filter, rel, len) &&
+	    (sb == NULL || !S_ISREG(sb->st_mode) || filter_size(&sc->filter, (uint64_t)sb->st_size)))
+		return 1;
+	sc->filtered++;
+	return 0;
+}
+
+/* The path to give the system: as is, or under the prefix. */
+static const char *
+fs(struct scan *sc, const char *path)
+{
+	if (sc->prefix_len == 0 || path[0] == '/')
+		return path;
+	if ((size_t)snprintf(sc->full, sizeof sc->full, "%s%s", sc->prefix, path) >= sizeof sc->full)
+		return "";	/* too long: ENOENT */
+	return sc->full;
+}
+
+/* The size bounds need a file's stat, which a walk does not take. */
+static const struct stat *
+sized(struct scan *sc, const char *path, struct stat *sb)
+{
+	if (!filter_sizes(&sc->filter) || lstat(fs(sc, path), sb) < 0)
+		return NULL;
+	return sb;
+}
+
+/* A walked path, relative to the input directory it was found under: its
+ * shard, and for a file the filters. */
+static int
+kept_walked(struct scan *sc, const char *path, size_t len, int is_dir)
 {
 	size_t off = sc->root_off < len ? sc->root_off : len;
+	struct stat sb;
 
-	return kept(sc, path + off, len - off);
+	if (!kept(sc, path + off, len - off))
+		return 0;
+	return is_dir || passes(sc, path + off, len - off, sized(sc, path, &sb));
 }
 
 const char *
@@ -108,25 +165,17 @@ scan_base_name(const char *in, size_t *len)
 }
 
 /* An input that is not walked (a file, a directory that cannot be read)
- * is its own name: the last part of the path as named. */
+ * is its own name: the last part of the path as named. A file (sb its
+ * stat, or NULL when it has none) goes through the filters. */
 static int
-kept_input(const struct scan *sc, const char *in)
+kept_input(struct scan *sc, const char *in, int is_dir, const struct stat *sb)
 {
 	size_t n;
 	const char *base = scan_base_name(in, &n);
 
-	return kept(sc, base, n);
-}
-
-/* The path to give the system: as is, or under the prefix. */
-static const char *
-fs(struct scan *sc, const char *path)
-{
-	if (sc->prefix_len == 0 || path[0] == '/')
-		return path;
-	if ((size_t)snprintf(sc->full, sizeof sc->full, "%s%s", sc->prefix, path) >= sizeof sc->full)
-		return "";	/* too long: ENOENT */
-	return sc->full;
+	if (!kept(sc, base, n))
+		return 0;
+	return is_dir || passes(sc, base, n, sb);
 }
 
 struct scan *
@@ -359,12 +408,16 @@ list_path(struct scan *sc, scan_fn fn, void *arg)
 	size_t len = sc->line_len;
 	struct stat sb;
 	char why[160];
-	int cr;
+	int cr, e;
 
 	if (!kept(sc, path, len))
 		return 0;
 	if (lstat(fs(sc, path), &sb) == 0)
-		return fn(path, len, S_ISREG(sb.st_mode), NULL, arg);
+		return passes(sc, path, len, &sb) ? fn(path, len, S_ISREG(sb.st_mode), NULL, arg) : 0;
+	e = errno;	/* lstat's, past the filters' matching */
+	if (!passes(sc, path, len, NULL))
+		return 0;
+	errno = e;
 	if (errno != ENOENT && errno != ENOTDIR)
 		return fn(path, len, 0, NULL, arg);
 	cr = sc->list_sep == '\n' && path[len - 1] == '\r';
@@ -461,7 +514,7 @@ scan_step(struct scan *sc, int budget, scan_fn fn, void *arg)
 						closedir(f->dir);
 					f->dir = NULL;
 					f->n = f->next = 0;
-					if (kept_walked(sc, f->path, f->len) &&
+					if (kept_walked(sc, f->path, f->len, 1) &&
 					    fn(f->path, f->len, 0, why, arg) < 0)
 						return -1;
 				}
@@ -482,8 +535,8 @@ scan_step(struct scan *sc, int budget, scan_fn fn, void *arg)
 				return -1;
 			if (type == DT_UNKNOWN)
 				is_dir = lstat(fs(sc, path), &sb) == 0 && S_ISDIR(sb.st_mode);
-			r = visit(sc, path, len, is_dir, type == DT_REG, kept_walked(sc, path, len),
-			    fn, arg);
+			r = visit(sc, path, len, is_dir, type == DT_REG,
+			    kept_walked(sc, path, len, is_dir), fn, arg);
 			if (r == SCAN_REFUSED) {
 				/* The stack may have moved; this entry again. */
 				sc->stack[sc->depth - 1].next--;
@@ -522,16 +575,17 @@ scan_step(struct scan *sc, int budget, scan_fn fn, void *arg)
 			}
 
 			snprintf(why, sizeof why, "vanished before processing: %s", strerror(errno));
-			r = kept_input(sc, in) ? fn(in, strlen(in), 0, why, arg) : 0;
+			r = kept_input(sc, in, 0, NULL) ? fn(in, strlen(in), 0, why, arg) : 0;
 		} else if (!S_ISDIR(sb.st_mode) && lstat(fs(sc, in), &lsb) == 0 && S_ISLNK(lsb.st_mode) &&
 		    (real = realpath(fs(sc, in), NULL)) != NULL) {
-			r = visit(sc, real, strlen(real), 0, S_ISREG(sb.st_mode), kept_input(sc, in),
-			    fn, arg);
+			r = visit(sc, real, strlen(real), 0, S_ISREG(sb.st_mode),
+			    kept_input(sc, in, 0, &sb), fn, arg);
 			free(real);
 		} else {
 			len = strlen(in);
 			sc->root_off = len + (len > 0 && in[len - 1] != '/');
-			r = visit(sc, in, len, S_ISDIR(sb.st_mode), 0, kept_input(sc, in), fn, arg);
+			r = visit(sc, in, len, S_ISDIR(sb.st_mode), 0,
+			    kept_input(sc, in, S_ISDIR(sb.st_mode), &sb), fn, arg);
 		}
 		if (r == SCAN_REFUSED) {
 			sc->next_input--;

@@ -27,7 +27,7 @@ job_vtime(const struct job *j)
 static int
 job_runnable(struct job *j)
 {
-	return j->rec.state == JOB_RUNNING && !job_held(j) && job_damp_room(j, 1) > 0 &&
+	return j->rec.state == JOB_RUNNING && !j->halting && !job_held(j) && job_damp_room(j, 1) > 0 &&
 	    job_has_work(j);
 }
 

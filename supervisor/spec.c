@@ -57,6 +57,14 @@ spec_name(const struct job_spec *o, const struct store_job *spec, const char *cw
 		/* Likewise only with --shard: the shards of one tree differ. */
 		if (spec->shard_n)
 			EVP_DigestUpdate(md, shard, strlen(shard) + 1);
+		/* And with filters: they choose another set of files. */
+		if (filter_globs(&spec->filter) || filter_sizes(&spec->filter)) {
+			uint64_t b[3] = { spec->filter.min_size, (uint64_t)spec->filter.has_max,
+			    spec->filter.max_size };
+
+			EVP_DigestUpdate(md, spec->filter.pat, spec->filter.len);
+			EVP_DigestUpdate(md, b, sizeof b);
+		}
 		EVP_DigestFinal_ex(md, dig, &dlen);
 	}
 	EVP_MD_CTX_free(md);
@@ -93,6 +101,10 @@ spec_check(const struct job_spec *o, char *err, size_t len)
 	if (o->child.reuse && o->child.extract)
 		return snprintf(err, len, "--reuse with --extract: a reused outcome writes "
 		    "nothing out"), -1;
+	if (o->filter.has_max && o->filter.min_size > o->filter.max_size)
+		return snprintf(err, len, "--min-size %llu is more than --max-size %llu: no file "
+		    "would be left", (unsigned long long)o->filter.min_size,
+		    (unsigned long long)o->filter.max_size), -1;
 	return 0;
 }
 
@@ -165,6 +177,19 @@ spec_submitted(const struct job_spec *def, const struct ctl_submit *q, uint64_t 
 		spec->shard_k = q->shard_k;
 		spec->shard_n = q->shard_n;
 	}
+	if (GAVE(given, CTL_GIVEN_INCLUDE)) {
+		memcpy(spec->filter.pat, q->filters, q->filters_len);
+		spec->filter.len = (uint32_t)q->filters_len;
+	}
+	if (GAVE(given, CTL_GIVEN_SIZE)) {
+		spec->filter.min_size = q->min_size;
+		spec->filter.has_max = q->has_max_size;
+		spec->filter.max_size = q->max_size;
+	}
+	if (GAVE(given, CTL_GIVEN_HALT)) {
+		spec->halt_fail = q->halt_fail;
+		spec->halt_soon = q->halt_soon;
+	}
 	if (GAVE(given, CTL_GIVEN_EXTRACT)) {
 		snprintf(extract, CTL_PATH_MAX + 1, "%.*s", (int)q->extract_len, q->extract);
 		spec->extract_dir = q->extract_len > 0 ? extract : NULL;
@@ -233,6 +258,9 @@ spec_fill(const struct job_spec *o, const char *cwd, struct store_job *rec)
 	rec->timeout_pct = o->timeout_pct;
 	rec->shard_k = o->shard_n ? o->shard_k : 0;
 	rec->shard_n = o->shard_n;
+	rec->filter = o->filter;
+	rec->halt_fail = o->halt_fail;
+	rec->halt_soon = o->halt_fail > 0 || o->halt_rate > 0 ? o->halt_soon : 0;
 	rec->has = STORE_HAS_ALL;
 }
 
@@ -441,6 +469,79 @@ show_shard(char *out, size_t len, const struct store_job *j)
 		snprintf(out, len, "%u/%u", j->shard_k, j->shard_n);
 }
 
+/* The patterns as a command line gives them, or "none". */
+static void
+show_globs(char *out, size_t len, const struct filter *f)
+{
+	const char *pat;
+	uint32_t off = 0;
+	size_t at = 0;
+	int include, n;
+
+	snprintf(out, len, "none");
+	while (at < len && filter_next(f, &off, &pat, &include)) {
+		n = snprintf(out + at, len - at, "%s--%s '%s'", at ? " " : "",
+		    include ? "include" : "exclude", sup_esc(pat, strlen(pat)));
+		if (n < 0)
+			break;
+		at += (size_t)n;
+	}
+}
+
+static void
+show_bound(char *out, size_t len, int has, uint64_t v)
+{
+	if (!has)
+		snprintf(out, len, "off");
+	else
+		snprintf(out, len, "%llu", (unsigned long long)v);
+}
+
+static void
+show_halt(char *out, size_t len, const struct store_job *j)
+{
+	const char *when = j->halt_soon ? "soon" : "now";
+
+	if (j->halt_fail > 0)
+		snprintf(out, len, "%s,fail=%llu", when, (unsigned long long)j->halt_fail);
+	else if (j->halt_rate > 0)
+		snprintf(out, len, "%s,fail=%g%%", when, j->halt_rate * 100);
+	else
+		snprintf(out, len, "off");
+}
+
+/* The filters and --halt W,fail=N: the first that differs, as
+ * spec_differs says it. 1 or 0. */
+static int
+later_differs(const struct store_job *old, const struct store_job *new, const char **option,
+    char *was, char *now, size_t len)
+{
+	const struct filter *o = &old->filter, *n = &new->filter;
+
+	if ((old->has & STORE_HAS_FILTER) &&
+	    (o->len != n->len || memcmp(o->pat, n->pat, o->len) != 0)) {
+		*option = "--include/--exclude";
+		show_globs(was, len, o);
+		show_globs(now, len, n);
+	} else if ((old->has & STORE_HAS_FILTER) && o->min_size != n->min_size) {
+		*option = "--min-size";
+		show_bound(was, len, o->min_size > 0, o->min_size);
+		show_bound(now, len, n->min_size > 0, n->min_size);
+	} else if ((old->has & STORE_HAS_FILTER) &&
+	    (o->has_max != n->has_max || o->max_size != n->max_size)) {
+		*option = "--max-size";
+		show_bound(was, len, o->has_max, o->max_size);
+		show_bound(now, len, n->has_max, n->max_size);
+	} else if ((old->has & STORE_HAS_HALT_FAIL) &&
+	    (old->halt_fail != new->halt_fail || old->halt_soon != new->halt_soon)) {
+		*option = "--halt";
+		show_halt(was, len, old);
+		show_halt(now, len, new);
+	} else
+		return 0;
+	return 1;
+}
+
 /* The first option in which new differs from old, and its two values
  * (len bytes each). A field the old record does not hold (it is older than
  * the field) is not compared. 1 or 0. */
@@ -508,7 +609,9 @@ spec_differs(const struct store_job *old, const struct store_job *new, const cha
 		option = "--shard";
 		show_shard(was, len, old);
 		show_shard(now, len, new);
-	} else if (!(old->has & STORE_HAS_OPTS) || !opts_diff(old, new, &option, was, now, len))
+	} else if (later_differs(old, new, &option, was, now, len))
+		;
+	else if (!(old->has & STORE_HAS_OPTS) || !opts_diff(old, new, &option, was, now, len))
 		return 0;
 	*optionp = option;
 	return 1;

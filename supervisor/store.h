@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/filter.h"
 #include "ipc/jobopts.h"
 
 typedef struct store store;
@@ -76,13 +77,16 @@ struct store_job {
 	uint64_t stall_ms;		/* --stall; 0: off */
 	uint32_t timeout_pct;		/* --timeout N%: N; 0: a fixed timeout */
 	uint32_t shard_k, shard_n;	/* --shard K/N; both 0 when none */
+	struct filter filter;		/* --include ... --max-size; zeros when none */
+	uint64_t halt_fail;		/* --halt W,fail=N: N; 0 when none */
+	int halt_soon;			/* --halt soon,...; 0: now */
 };
 
 enum {
 	STORE_HAS_TIMEOUT = 1 << 0, STORE_HAS_RETRIES = 1 << 1, STORE_HAS_OPTS = 1 << 2,
 	STORE_HAS_INPUTS = 1 << 3, STORE_HAS_LIST = 1 << 4, STORE_HAS_HALT = 1 << 5,
 	STORE_HAS_EXTRACT = 1 << 6, STORE_HAS_STALL = 1 << 7, STORE_HAS_SHARD = 1 << 8,
-	STORE_HAS_ALL = (1 << 9) - 1
+	STORE_HAS_FILTER = 1 << 9, STORE_HAS_HALT_FAIL = 1 << 10, STORE_HAS_ALL = (1 << 11) - 1
 };
 
 /* What a crash or a kill left behind, to tell one bug from another

@@ -128,7 +128,6 @@ finished_free(struct finished *f)
 	free(f);
 }
 
-static void halt_check(struct sup *s, struct job *j);
 static void complete_check(struct sup *s);
 
 /* What a commit made durable, to its subscribers: each outcome, then each
@@ -329,7 +328,7 @@ sup_record(struct sup *s, struct job *j, uint64_t seq, const char *path, size_t 
 			s->fin = f;
 		s->fin_tail = f;
 	}
-	halt_check(s, j);	/* may end the job */
+	sup_halt_check(s, j);	/* may end the job */
 	if (!s->stopping && (s->nfin >= COMMIT_COUNT || s->fin_bytes >= COMMIT_BYTES))
 		return sup_commit(s);
 	return 0;
@@ -610,7 +609,7 @@ sup_dispatch(struct sup *s)
 			 * the job's directory with the first. */
 			if (room > IPC_FD_QUEUE / 2 - 1)
 				room = IPC_FD_QUEUE / 2 - 1;
-			for (n = nfds = 0; n < room && j->rec.state == JOB_RUNNING; ) {
+			for (n = nfds = 0; n < room && j->rec.state == JOB_RUNNING && !j->halting; ) {
 				if ((t = job_next(j)) == NULL)
 					break;
 				if ((fd = task_open(t, why, sizeof why)) == -2) {
@@ -717,25 +716,6 @@ sup_job_setup_failed(struct sup *s, struct job *j, const char *why)
 	sup_job_end(s, j, JOB_FAILED, why);
 }
 
-/* The job's halt rule, from its spec. */
-static void
-halt_check(struct sup *s, struct job *j)
-{
-	const struct store_job *r = &j->rec;
-	uint64_t done = job_done(j), bad = done - j->rec.count[OUT_OK];
-	char why[256];
-
-	if (r->state != JOB_RUNNING || r->halt_rate <= 0 || done < r->halt_min || done == 0)
-		return;
-	if ((double)bad / (double)done <= r->halt_rate)
-		return;
-	snprintf(why, sizeof why, "%llu of %llu file%s not ok (%.1f%%), over --halt-on-error %.1f%%",
-	    (unsigned long long)bad, (unsigned long long)done, plural_s(done),
-	    100.0 * (double)bad / (double)done, 100.0 * r->halt_rate);
-	log_warnx("job %s halted: %s", j->rec.name, why);
-	sup_job_end(s, j, JOB_HALTED, why);
-}
-
 /* A job whose inputs are all scanned and whose every task has a committed
  * outcome is done. */
 static void
@@ -748,6 +728,11 @@ complete_check(struct sup *s)
 	for (j = s->jobs; j; j = j->next) {
 		if (j->rec.state != JOB_RUNNING || j->check)
 			continue;
+		if (j->halting) {
+			if (sup_halt_settle(s, j) < 0 || s->stopping)
+				return;
+			continue;
+		}
 		if (j->scan || j->ready || j->inflight)
 			continue;
 		if (j->unseen) {

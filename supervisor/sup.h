@@ -12,6 +12,7 @@
 
 #include <ev.h>
 
+#include "common/filter.h"
 #include "ipc/ipc.h"
 #include "supervisor/damp.h"
 #include "supervisor/death.h"
@@ -64,6 +65,9 @@ struct job_spec {
 	int recheck;			/* --recheck: taken up again, a file changed
 					 * since its outcome is pending again (not
 					 * part of the spec) */
+	struct filter filter;		/* --include, --exclude, --min-size, --max-size */
+	uint64_t halt_fail;		/* --halt W,fail=N: N; 0: none */
+	int halt_soon;			/* --halt soon,...: in-flight files finish */
 };
 /* --stall's least: a child reports progress at most once per
  * IPC_PROGRESS_EVERY_MS, so less would kill a file between reports. */
@@ -159,6 +163,10 @@ struct job {
 	gid_t owner_groups[64];
 	double usage;			/* slot-seconds its tasks have run, this run */
 	uint64_t done_at_start;		/* for this run's rate */
+	uint64_t bad_at_start;		/* failed, crashed, timeout: for --halt W,fail=N */
+	uint64_t filtered;		/* files its scans' filters left out, this run */
+	int halting;			/* --halt soon: no new file goes out */
+	char halt_why[256];		/* ... and why, for when the last one is back */
 	ev_tstamp t0;
 	int check;			/* a check lane's profile: never stored, never ends */
 	ev_tstamp used_at;		/* a check profile's last task */
@@ -354,6 +362,11 @@ void sup_unsubscribe(struct sup *s, struct sup_sub *sub);
  * NULL). It takes no more tasks; its children are recycled, their tasks
  * pending again. Published once committed. The pool goes on. */
 void sup_job_end(struct sup *s, struct job *j, int state, const char *why);
+/* After an outcome of j is recorded: its halt rules (halt.c). It may end
+ * the job, or mark it halting: no file goes out, and sup_halt_settle ends
+ * it once those in children are back (0, or -1 when the commit failed). */
+void sup_halt_check(struct sup *s, struct job *j);
+int sup_halt_settle(struct sup *s, struct job *j);
 /* Stops the pool: children killed, running jobs interrupted (resumable),
  * everything committed, the loop left. */
 void sup_stop(struct sup *s);
@@ -536,6 +549,8 @@ int job_has_work(struct job *j);
 int job_complete(struct job *j);
 /* Outcomes committed so far. */
 uint64_t job_done(const struct job *j);
+/* Its files failed, crashed, timed out or quarantined, all runs. */
+uint64_t job_bad(const struct job *j);
 /* Runs the scan for a bounded number of entries: 1 more to do, 0 done,
  * 2 waiting for stdin, SCAN_REFUSED refused by the host (the job is held). */
 int job_scan_step(struct job *j, int budget);
@@ -558,6 +573,10 @@ void scan_guard(struct scan *sc, int (*may_enter)(const struct stat *, void *), 
 const char *scan_base_name(const char *in, size_t *len);
 /* --shard K/N: only the paths of shard K (1..n) are yielded; n 0: all. */
 void scan_shard(struct scan *sc, uint32_t k, uint32_t n);
+/* Only the files f lets through are yielded (a copy of f is kept). */
+void scan_filter(struct scan *sc, const struct filter *f);
+/* The files the filter left out since the last call. */
+uint64_t scan_filtered(struct scan *sc);
 /* Yields up to budget paths to fn. Returns 1 if more remain, 0 when done,
  * 2 when waiting for stdin, SCAN_REFUSED with errno when the host refused
  * to open a directory (sup_host_refused): nothing is yielded for it, and

@@ -26,6 +26,22 @@ for args in "-j 0 ." "-t 5parsecs ." "-t 0 ." "-r -1 ." "--depth 100 ." "-H nosu
 	is "$rc" 2 "bad usage 'run $args': exit 2"
 	is "$(echo "$out" | wc -l)" 1 "bad usage 'run $args': one line ($out)"
 done
+# --halt, the filters: one line each, naming what the value must be.
+halt_want="is not now,fail=N or soon,fail=N (N >= 1), or now,fail=P% or soon,fail=P% (0 < P <= 100)"
+for v in now now,fail=0 later,fail=1 soon,fail=101%; do
+	out=$("$CORRAL" run -q -s st --halt "$v" . 2>&1 < /dev/null); rc=$?
+	is "$rc $out" "2 corral: --halt: '$v' $halt_want" "bad halt '--halt $v': exit 2, one line"
+done
+for o in include exclude; do
+	out=$("$CORRAL" run -q -s st --$o '' . 2>&1 < /dev/null); rc=$?
+	is "$rc $out" "2 corral: --$o: an empty GLOB matches nothing" "bad filter '--$o EMPTY': exit 2, one line"
+done
+out=$("$CORRAL" run -q -s st --min-size 5 --max-size 4 . 2>&1 < /dev/null); rc=$?
+is "$rc $out" "2 corral: --min-size 5 is more than --max-size 4: no file would be left" \
+    "bad filter '--min-size 5 --max-size 4': exit 2, one line"
+out=$("$CORRAL" run -q -s st --max-size 4Q . 2>&1 < /dev/null); rc=$?
+like "$rc $out" "^2 corral: --max-size: '4Q' is not a size like 4096, 512K" \
+    "bad filter '--max-size 4Q': exit 2, one line"
 : > afile
 out=$("$CORRAL" run -q -s afile/state . 2>&1); rc=$?
 is "$rc" 2 "a state dir under a file: exit 2"

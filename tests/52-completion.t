@@ -65,6 +65,11 @@ plug.so
 sha256
 st" "$m: -H: the handlers, plugins and directories, not notes.txt"
 	is "$(comp "$CORRAL" check --fail-on '')" suspicious "$m: --fail-on suspicious"
+	is "$(comp "$CORRAL" run --halt '')" "$(printf 'now,fail=\nsoon,fail=')" "$m: --halt now,fail= or soon,fail="
+	is "$(comp "$CORRAL" submit --halt s)" "soon,fail=" "$m: submit --halt s is soon,fail="
+	is "$(comp "$CORRAL" run --inc):$(comp "$CORRAL" run --exc):$(comp "$CORRAL" submit --min-s)" \
+	    "--include:--exclude:--min-size" "$m: run and submit have the filters"
+	is "$(comp "$CORRAL" run --include '')" "" "$m: --include takes a GLOB: nothing offered"
 	is "$(comp "$CORRAL" run -s n)" nost "$m: -s: directories"
 	is "$(comp "$CORRAL" run -j '')" "" "$m: -j takes a number: nothing offered"
 	is "$(comp "$CORRAL" status -s st '')" 'two\ \"words\"' "$m: status: the job name, quoted"

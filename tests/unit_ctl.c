@@ -74,6 +74,8 @@ has_key(const struct ipc_buf *b, const char *key)
 }
 
 /* Two inputs, one of them with bytes no terminal should see raw. */
+static void put_refused(const struct ctl_msg *m, int want, const char *name);
+
 static struct ipc_buf inputs;
 static const char in1[] = "/srv/in/a.zip", in2[] = "/srv/in/new\nline\xff.tar";
 
@@ -129,6 +131,25 @@ roundtrip_requests(void)
 	ok(cycle(&b, &m, CTL_REQUESTS, &d) == 0 && d.submit.stall_ms == 300 &&
 	    d.submit.timeout_pct == 250, "... a stall and a share of the median round-trip");
 	m.submit.stall_ms = 0, m.submit.timeout_pct = 0;
+	ok(!has_key(&b, "filters") && !has_key(&b, "min_size") && !has_key(&b, "max_size") &&
+	    !has_key(&b, "halt_fail") && !has_key(&b, "halt_soon") && d.submit.filters_len == 0 &&
+	    !d.submit.has_max_size && d.submit.halt_fail == 0,
+	    "... no filters, no --halt W,fail=N: left out");
+	m.submit.filters = "+*.zip\0-a/b/*\0", m.submit.filters_len = 14;
+	m.submit.min_size = 1, m.submit.has_max_size = 1, m.submit.max_size = 0;
+	m.submit.halt_fail = 7, m.submit.halt_soon = 1;
+	ok(cycle(&b, &m, CTL_REQUESTS, &d) == 0 && d.submit.filters_len == 14 &&
+	    memcmp(d.submit.filters, "+*.zip\0-a/b/*\0", 14) == 0 && d.submit.min_size == 1 &&
+	    d.submit.has_max_size && d.submit.max_size == 0 && d.submit.halt_fail == 7 &&
+	    d.submit.halt_soon == 1, "... filters, a max size of 0 and --halt soon,fail=7 round-trip");
+	m.submit.filters = "+\0", m.submit.filters_len = 2;
+	put_refused(&m, EINVAL, "an empty pattern in filters");
+	m.submit.filters = "*.zip\0", m.submit.filters_len = 6;
+	put_refused(&m, EINVAL, "a pattern in filters without its kind byte");
+	m.submit.filters = "+*.zip", m.submit.filters_len = 6;
+	put_refused(&m, EINVAL, "a pattern in filters without its NUL");
+	m.submit.filters = NULL, m.submit.filters_len = 0, m.submit.min_size = 0;
+	m.submit.has_max_size = 0, m.submit.max_size = 0, m.submit.halt_fail = 0, m.submit.halt_soon = 0;
 	ok(d.submit.inputs.n == 2 && within(&b, d.submit.inputs.packed, d.submit.inputs.len) &&
 	    within(&b, d.submit.name, d.submit.name_len) &&
 	    within(&b, d.submit.handler, d.submit.handler_len), "... pointing into the frame");
@@ -154,7 +175,7 @@ roundtrip_requests(void)
 	m.submit.given = CTL_GIVEN_ALL;
 	ok(cycle(&b, &m, CTL_REQUESTS, &d) == 0 && d.submit.given == CTL_GIVEN_ALL && !has_key(&b, "given"),
 	    "... every option given: left out, and absent reads as all");
-	ok(CTL_GIVEN__N == 26 && CTL_GIVEN_ALL == 0x3ffffff && CTL_GIVEN_MAX_STRIKES == 25,
+	ok(CTL_GIVEN__N == 29 && CTL_GIVEN_ALL == 0x1fffffff && CTL_GIVEN_MAX_STRIKES == 25,
 	    "%d options a client may give", CTL_GIVEN__N);
 
 	m.submit = (struct ctl_submit){ .inputs = { inputs.data, inputs.len, 2 },
@@ -812,6 +833,12 @@ decoder_refusals(void)
 	REFUSE(job, "field id out of range", "job id 2^32", KU("id", 1ull << 32));
 	REFUSE(job, "field workers out of range", "workers past 2^32-1", KU("workers", 1ull << 32));
 	ACCEPT(sub, "a given of 0: nothing given", KU("given", 0));
+	REFUSE(sub, "field filters: not one or more of a kind byte '+' or '-', a pattern and a NUL",
+	    "filters whose last pattern has no NUL", KB("filters", "+*.zip\0-x"));
+	REFUSE(sub, "field filters: not one or more of a kind byte '+' or '-', a pattern and a NUL",
+	    "filters of another kind byte", KB("filters", "!x\0"));
+	ACCEPT(sub, "filters of an include and an exclude", KB("filters", "+*.zip\0-a b\n\0"));
+	REFUSE(sub, "field halt_soon has the wrong type", "halt_soon as a number", KU("halt_soon", 1));
 	ACCEPT(sub, "a given of every known bit", KU("given", CTL_GIVEN_ALL));
 	{
 		struct ctl_msg d;
@@ -932,10 +959,11 @@ decoder_refusals(void)
 	    "no rid from malformed bytes");
 	refused_as(ALL_CTL, "\x81\xa3rid\xa1x", 7, "field rid has the wrong type", 0,
 	    "a rid that is no uint");
-	REFUSE(status, "more fields than any message has", "21 fields",
+	REFUSE(status, "more fields than any message has", "26 fields",
 	    KU("a", 1), KU("b", 1), KU("c", 1), KU("d", 1), KU("e", 1), KU("f", 1), KU("g", 1),
 	    KU("h", 1), KU("i", 1), KU("j", 1), KU("k", 1), KU("l", 1), KU("m", 1), KU("n", 1),
-	    KU("o", 1), KU("p", 1), KU("q", 1), KU("r", 1));
+	    KU("o", 1), KU("p", 1), KU("q", 1), KU("r", 1), KU("s", 1), KU("u", 1), KU("v", 1),
+	    KU("w", 1), KU("x", 1));
 	REFUSE(status, "a field holds an array or a map", "job as an array", KR("job", "\x91\x01", 2));
 
 	/* A request past CTL_FRAME_MAX, though each field is within its bound. */
