@@ -39,7 +39,6 @@ sup_halt_check(struct sup *s, struct job *j)
 		j->halting = 1;
 		return;
 	}
-	log_warnx("job %s halted: %s", j->rec.name, why);
 	sup_job_end(s, j, JOB_HALTED, why);
 }
 
@@ -53,7 +52,6 @@ sup_halt_settle(struct sup *s, struct job *j)
 		return -1;
 	if (s->stopping)
 		return 0;
-	log_warnx("job %s halted: %s", j->rec.name, j->halt_why);
 	sup_job_end(s, j, JOB_HALTED, j->halt_why);
 	return 0;
 }

@@ -690,7 +690,11 @@ sup_job_end(struct sup *s, struct job *j, int state, const char *why)
 
 	if (j->rec.state != JOB_RUNNING && j->rec.state != JOB_PAUSED)
 		return;
-	if (state != JOB_DONE)
+	/* Said here once: a halt and a failure as warnings. */
+	if (state == JOB_HALTED || state == JOB_FAILED)
+		log_warnx("job %s %s%s%s", j->rec.name, job_state_name(state), why ? ": " : "",
+		    why ? why : "");
+	else if (state != JOB_DONE)
 		log_infox("job %s %s%s%s", j->rec.name, job_state_name(state), why ? ": " : "",
 		    why ? why : "");
 	j->rec.state = state;
@@ -712,7 +716,6 @@ sup_job_setup_failed(struct sup *s, struct job *j, const char *why)
 {
 	if (j->rec.state != JOB_RUNNING)
 		return;
-	log_warnx("job %s failed: %s", j->rec.name, why);
 	sup_job_end(s, j, JOB_FAILED, why);
 }
 

@@ -38,6 +38,7 @@ wait "$RPID"
 is "$?" 3 "--halt now,fail=1: the run ends at the crash, exit status 3"
 like "$(cat now.err)" "halted: 1 file failed, crashed or timed out in this run, --halt now,fail=1" \
     "... the reason said"
+is "$(grep -c 'halted: 1 file failed' now.err)" 1 "... once"
 is "$(grep -c 'await: waiting' now.err)" 2 "... while two files were held in children"
 is "$(status stn)" "halted 0 0 1 4" "... the job halted: the crash recorded, four files pending"
 is "$("$CORRAL" results -s stn --json | jq -r '"\(.path) \(.status)"')" "now/c-segv crashed" \
@@ -71,6 +72,7 @@ is "$?" 3 "... which finishes: the run ends, status 3"
 is "$(status sts)" "halted 1 1 0 2" "... that file ok, nothing else sent"
 like "$(cat soon.err)" "halted: 1 file failed, crashed or timed out in this run, --halt soon,fail=1" \
     "... the reason said"
+is "$(grep -c 'halted: 1 file failed' soon.err)" 1 "... once"
 
 # ---- soon,fail=N counts exactly, in this run ----
 mkdir count
