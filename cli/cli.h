@@ -75,6 +75,11 @@ const char *cli_worker(void);
 
 /* replay.c: `corral replay FILE`: 0 ok, 1 not ok, 2 error. */
 int cli_replay(int argc, char **argv);
+/* p (plen bytes), made absolute against base and lexically normal: no
+ * "." or empty component, ".." taking the one before; how replay and why
+ * match FILE against a job's paths. 0, or -1 when it does not fit cap or
+ * holds a NUL. */
+int cli_path_norm(const char *base, const char *p, size_t plen, char *out, size_t cap);
 
 /* dryrun.c: run --dry-run; the exit status. */
 int run_dry(const struct run_cmd *o);

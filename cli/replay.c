@@ -60,11 +60,8 @@ struct found {
 	char *bytes;
 };
 
-/* p (plen bytes), made absolute against base and lexically normal:
- * no "." or empty component, ".." taking the one before. 0, or -1 when
- * it does not fit or holds a NUL. */
-static int
-path_norm(const char *base, const char *p, size_t plen, char *out, size_t cap)
+int
+cli_path_norm(const char *base, const char *p, size_t plen, char *out, size_t cap)
 {
 	const char *parts[2] = { p[0] == '/' ? "" : base, p };
 	size_t lens[2] = { p[0] == '/' ? 0 : strlen(base), plen }, at = 0, i, n;
@@ -114,7 +111,7 @@ match_one(uint64_t seq, const char *path, size_t plen, const struct store_outcom
 	char norm[PATH_MAX * 2];
 
 	if (!((plen == strlen(c->file) && memcmp(path, c->file, plen) == 0) ||
-	    (path_norm(c->base, path, plen, norm, sizeof norm) == 0 && strcmp(norm, c->want) == 0)))
+	    (cli_path_norm(c->base, path, plen, norm, sizeof norm) == 0 && strcmp(norm, c->want) == 0)))
 		return 0;
 	c->hit = 1;
 	/* Jobs come in id order: the last to match is the newest. */
@@ -176,7 +173,7 @@ find_task(const struct replay_opts *o, struct found *f)
 
 	if (getcwd(cwd, sizeof cwd) == NULL)
 		log_die(EXIT_USAGE, "replay: unable to read the working directory");
-	if (path_norm(cwd, o->file, strlen(o->file), want, sizeof want) < 0)
+	if (cli_path_norm(cwd, o->file, strlen(o->file), want, sizeof want) < 0)
 		log_diex(EXIT_USAGE, "replay: %s: path too long", sup_esc(o->file, strlen(o->file)));
 	c.want = want;
 	if ((st = store_open(o->state_dir, STORE_READ, &why)) == NULL) {

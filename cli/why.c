@@ -76,8 +76,11 @@ why_args(int argc, char **argv, struct why_opts *o, int retry, const char *usage
 struct why_ctx {
 	const struct why_opts *o;
 	store *st;
-	char cands[3][PATH_MAX * 2];	/* FILE as given, absolute, relative to the job */
-	int ncands;
+	char cwd[PATH_MAX];
+	char want[PATH_MAX * 2];	/* FILE made absolute and normal, or "" */
+	const char *base;		/* the job's directory, for its relative paths */
+	uint64_t seq;			/* the match, when hit */
+	int hit;
 	int found;
 };
 
@@ -183,6 +186,39 @@ history_last(const struct store_outcome *o, void *arg)
 	return 0;
 }
 
+/* A path of the job that is FILE by another spelling: both made absolute
+ * (the job's relative paths against its own directory) and lexically
+ * normal, as replay matches them. */
+static int
+why_match(uint64_t seq, const char *path, size_t plen, const struct store_outcome *o, void *arg)
+{
+	struct why_ctx *c = arg;
+	char norm[PATH_MAX * 2];
+
+	(void)o;
+	if (cli_path_norm(c->base, path, plen, norm, sizeof norm) < 0 || strcmp(norm, c->want) != 0)
+		return 0;
+	c->seq = seq;
+	c->hit = 1;
+	return 1;
+}
+
+static int
+why_scan(struct why_ctx *c, const struct store_job *j)
+{
+	struct store_inputs in;
+	int r, rc;
+
+	if ((r = store_inputs_get(c->st, j->id, &in)) < 0)
+		return -1;
+	c->base = r == 0 && in.cwd[0] != '\0' ? in.cwd : c->cwd;
+	c->hit = 0;
+	rc = store_results_each(c->st, j->id, why_match, c);
+	if (r == 0)
+		store_inputs_free(&in);
+	return rc < 0 ? -1 : 0;
+}
+
 /* One job's record of the file: its attempts, the outcome last. */
 static int
 why_job(const struct store_job *j, void *arg)
@@ -194,10 +230,15 @@ why_job(const struct store_job *j, void *arg)
 	struct store_task t;
 	uint64_t seq = 0;
 	const char *now;
-	int i, r = 1, running;
+	int r, running;
 
-	for (i = 0; i < c->ncands && r == 1; i++)
-		r = store_task_find(c->st, j->id, c->cands[i], strlen(c->cands[i]), &seq);
+	r = store_task_find(c->st, j->id, o->file, strlen(o->file), &seq);
+	if (r == 1 && c->want[0] != '\0') {
+		if (why_scan(c, j) < 0)
+			log_diex(EXIT_USAGE, "unable to read the state: %s", store_strerror(c->st));
+		r = c->hit ? 0 : 1;
+		seq = c->seq;
+	}
 	if (r == 1)
 		return 0;
 	if (r < 0 || store_task_get(c->st, j->id, seq, &t) != 0)
@@ -245,26 +286,6 @@ why_job(const struct store_job *j, void *arg)
 	return ferror(stdout) ? 1 : 0;
 }
 
-/* FILE as given, as an absolute path, and relative to the directory the
- * job's relative paths are under: a recorded path is one of them. */
-static void
-why_candidates(struct why_ctx *c, const char *file)
-{
-	char cwd[PATH_MAX];
-	const char *rel = file;
-
-	while (rel[0] == '.' && rel[1] == '/')
-		rel += 2;
-	snprintf(c->cands[c->ncands++], sizeof c->cands[0], "%s", rel);
-	if (getcwd(cwd, sizeof cwd) == NULL)
-		return;
-	if (file[0] != '/')
-		snprintf(c->cands[c->ncands++], sizeof c->cands[0], "%s/%s", strcmp(cwd, "/") ? cwd : "",
-		    rel);
-	else if (strncmp(file, cwd, strlen(cwd)) == 0 && file[strlen(cwd)] == '/')
-		snprintf(c->cands[c->ncands++], sizeof c->cands[0], "%s", file + strlen(cwd) + 1);
-}
-
 int
 report_why(int argc, char **argv)
 {
@@ -276,7 +297,9 @@ report_why(int argc, char **argv)
 	why_args(argc, argv, &o, 0, usage);
 	memset(&c, 0, sizeof c);
 	c.o = &o;
-	why_candidates(&c, o.file);
+	if (getcwd(c.cwd, sizeof c.cwd) == NULL ||
+	    cli_path_norm(c.cwd, o.file, strlen(o.file), c.want, sizeof c.want) < 0)
+		c.want[0] = '\0';	/* the exact path alone */
 	c.st = report_open_dir(o.state_dir, STORE_READ);
 	if (o.job) {
 		report_find_job(c.st, o.state_dir, o.job, &j);

@@ -56,6 +56,17 @@ is "$("$CORRAL" why -s st --json held/b | jq -r .job | sort | tr '\n' ' ')" "$fi
 	"a file in two jobs: both shown"
 is "$("$CORRAL" why -s st --job second --json held/b | jq -r .job)" second "--job picks one"
 
+# Another spelling of a recorded path: as results prints it (./ kept), with
+# // and .., from another directory, absolute from elsewhere.
+mkdir -p sp/d
+echo a > sp/d/f
+"$CORRAL" run -q -s stsp -H sha256 ./sp/ > /dev/null 2>&1
+is "$("$CORRAL" results -s stsp --format '{path}')" "./sp/d/f" "a path recorded with ./"
+like "$("$CORRAL" why -s stsp ./sp/d/f)" "file \./sp/d/f  \(seq 1\)" "why FILE as results prints it"
+like "$("$CORRAL" why -s stsp sp//d/../d/f)" "file \./sp/d/f " "... with // and .."
+like "$(cd sp/d && "$CORRAL" why -s ../../stsp f)" "file \./sp/d/f " "... relative to another directory"
+like "$(cd / && "$CORRAL" why -s "$T/stsp" "$T/sp/d/f")" "file \./sp/d/f " "... absolute, from elsewhere"
+
 # Hostile input: one line, exit 2.
 "$CORRAL" why -s st held/none 2> e1
 is "$?" 2 "a file in no job: exit 2"
