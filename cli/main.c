@@ -69,6 +69,18 @@ state_flag(int argc, char **argv)
 	return 0;
 }
 
+/* Whether the long option opt is among the arguments. */
+static int
+has_flag(int argc, char **argv, const char *opt)
+{
+	int i;
+
+	for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], opt) == 0)
+			return 1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -96,6 +108,10 @@ main(int argc, char **argv)
 	    strcmp(cmd, "metrics") == 0) {
 		const char *sock = socket_flag(argc, argv);
 
+		/* --signatures reads a state directory only: -s DIR is one. */
+		if (strcmp(cmd, "results") == 0 && has_flag(argc, argv, "--signatures") &&
+		    state_flag(argc, argv))
+			sock = "";
 		if (!(sock && sock[0] == '\0') && client_socket(sock) != NULL)
 			return cli_control(cmd, argc - 1, argv + 1);
 		if (strcmp(cmd, "status") == 0)

@@ -41,6 +41,8 @@ is "$(env -u CORRAL_SOCKET "$CORRAL" results -s "$S" defaulted --signatures --js
 "$CORRAL" results --signatures defaulted > /dev/null 2> sig.err
 is "$?" 2 "--signatures over the socket: exit 2"
 like "$(cat sig.err)" "^corral: results: --signatures reads the state directory" "... saying to give -s"
+is "$("$CORRAL" results -s "$S" --signatures --json defaulted | jq -r .count)" 2 \
+    "... but with -s DIR it reads DIR, CORRAL_SOCKET set or not"
 env -u CORRAL_SOCKET "$CORRAL" retry -s "$S" defaulted 2> owned.err
 is "$?" 2 "retry -s on a directory a service owns: exit 2"
 like "$(cat owned.err)" "^corral: state dir .* is in use by another corral process \(a service: give --socket\)$" \
