@@ -328,6 +328,7 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 	}
 	j->done_at_start = job_done(j);
 	j->bad_at_start = job_bad(j);
+	j->seq_at_start = j->rec.next_seq;
 	j->t0 = ev_time();
 	j->list_sep = o->list_sep;
 	if (o->has_owner)
@@ -476,6 +477,7 @@ job_adopt(struct sup *s, const struct store_job *rec, char *err, size_t errlen)
 		job_set_owner(j, (uid_t)rec->owner);
 	j->done_at_start = job_done(j);
 	j->bad_at_start = job_bad(j);
+	j->seq_at_start = j->rec.next_seq;
 	j->t0 = ev_time();
 	if (store_begin(s->st) < 0 || store_job_put(s->st, &j->rec) < 0 || store_commit(s->st) < 0) {
 		failed(err, errlen, 0, "unable to write job %s: %s", rec->name, store_strerror(s->st));
@@ -593,7 +595,9 @@ job_fetch(struct job *j)
 		t->seq = batch[i].seq;
 		t->attempts = batch[i].attempts;
 		t->strikes = batch[i].strikes;
-		t->regular = batch[i].regular;
+		/* A walk of an earlier run is no proof: a FIFO or a device
+		 * may have taken the file's place since, and is never opened. */
+		t->regular = batch[i].regular && t->seq >= j->seq_at_start;
 		t->path = batch[i].path;	/* taken over */
 		t->path_len = batch[i].path_len;
 		j->cursor = t->seq;

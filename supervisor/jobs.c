@@ -212,6 +212,7 @@ sup_job_rerun(struct sup *s, struct job *j)
 	 * pending again lie behind where dispatch had got to. */
 	job_reread(j);
 	j->bad_at_start = job_bad(j);
+	j->seq_at_start = j->rec.next_seq;
 	j->halting = 0;
 	j->rec.state = JOB_RUNNING;
 	j->rec.finished_ms = 0;

@@ -164,6 +164,8 @@ struct job {
 	double usage;			/* slot-seconds its tasks have run, this run */
 	uint64_t done_at_start;		/* for this run's rate */
 	uint64_t bad_at_start;		/* failed, crashed, timeout: for --halt W,fail=N */
+	uint64_t seq_at_start;		/* tasks before it were walked before this run (or
+					 * retry): what they were then is looked at again */
 	uint64_t filtered;		/* files its scans' filters left out, this run */
 	int halting;			/* --halt soon: no new file goes out */
 	char halt_why[256];		/* ... and why, for when the last one is back */

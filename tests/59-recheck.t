@@ -117,5 +117,23 @@ is "$(jq -c 'select(.path | endswith("/in/a") | not)' s3.json)" \
 kill -TERM "$DPID"
 wait "$DPID"
 stop_notify
+export CORRAL_SOCKET=''
+
+# A file that a FIFO replaced since its outcome is looked at, not opened as
+# the earlier walk's regular file: recorded as what it is now. So too for a
+# file a plain retry makes pending again.
+mkdir ff
+echo a > ff/a
+echo b > ff/b
+"$CORRAL" run -q -s stf -x 'exit 1' ff > /dev/null 2>&1
+rm ff/a ff/b
+mkfifo ff/a ff/b
+"$CORRAL" run -q -s stf --recheck -x 'exit 1' ff > /dev/null 2>&1
+is "$("$CORRAL" results -s stf --format '{path} {error}' | head -1)" "ff/a not a regular file: a FIFO" \
+    "--recheck: a file now a FIFO is said to be one"
+"$CORRAL" retry -s stf "$("$CORRAL" status -s stf --json | jq -r .job)" 2> /dev/null
+"$CORRAL" run -q -s stf -x 'exit 1' ff > /dev/null 2>&1
+is "$("$CORRAL" results -s stf --format '{path} {error}' | tail -1)" "ff/b not a regular file: a FIFO" \
+    "retry: so is one a retry makes pending again"
 
 done_testing
