@@ -545,8 +545,10 @@ report_results(int argc, char **argv)
 	report_args(argc, argv, &o, TAKES_ROWS, "corral results [-s DIR] [JOB] [--json|--csv|--format FMT] "
 	    "[--failed|--quarantined|--status LIST] | results [-s DIR] [JOB] --signatures [--json] | "
 	    "results --merge DIR... [--job NAME] [--json] [--failed]");
-	if (o.signatures && (o.merge || (o.rows.form != ROWS_TEXT && o.rows.form != ROWS_JSON)))
-		log_diex(EXIT_USAGE, "results: --signatures takes --json alone, and no --merge");
+	if (o.signatures && (o.merge || (o.rows.form != ROWS_TEXT && o.rows.form != ROWS_JSON) ||
+	    (o.rows.mask != 0 && o.rows.mask != 1u << OUT_QUARANTINED)))
+		log_diex(EXIT_USAGE, "results: --signatures takes --json alone, and no --merge, "
+		    "--failed or --status: it groups the quarantined files");
 	if (o.merge)
 		return merge_results(&o);
 	st = report_open(&o);

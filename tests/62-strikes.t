@@ -46,6 +46,13 @@ is "$(printf '%s\n' "$sigs" | wc -l)" 1 "results --signatures: one line"
 like "$sigs" "^ +5 +signal=11 code=killed exit=-1  e\.g\. in/poison-" "... with the count and an example"
 is "$("$CORRAL" results -s st --signatures --json | jq -r '.count, .signature.signal' | tr '\n' ' ')" \
 	"5 11 " "... and in JSON"
+"$CORRAL" results -s st --signatures --status ok > sig-ok.out 2> sig-ok.err
+is "$?" 2 "--signatures --status ok: refused, exit 2"
+like "$(cat sig-ok.err)" "^corral: results: --signatures takes --json alone.*--status" "... in one line"
+is "$(cat sig-ok.out)" "" "... not the quarantined groups as if ok"
+"$CORRAL" results -s st --signatures --failed > /dev/null 2>&1
+is "$?" 2 "--signatures --failed: refused too"
+is "$("$CORRAL" results -s st --signatures --quarantined | wc -l)" 1 "--signatures --quarantined: what it shows"
 
 # A resume and a plain retry dispatch none of them again.
 : > "$POISON_LOG"
