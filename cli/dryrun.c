@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -143,6 +144,16 @@ run_dry(const struct run_cmd *o)
 	else
 		spec_name(&o->spec, &spec, cwd, name, sizeof name);
 
+	/* Refused, as the run refuses it, before any job is looked at. */
+	for (i = 0; i < o->spec.ninputs; i++) {
+		struct stat sb;
+
+		if (strcmp(o->spec.inputs[i], "-") != 0 && stat(o->spec.inputs[i], &sb) < 0) {
+			fprintf(stderr, "corral: dry run: job %s would be refused: %s: %s\n", name,
+			    sup_esc(o->spec.inputs[i], strlen(o->spec.inputs[i])), strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
 	st = store_open(o->pool.state_dir, STORE_READ, &whyo);
 	if (st != NULL && (r = store_job_by_name(st, name, &rec)) == 0) {
 		if (spec_diff(&rec, &spec, why, sizeof why)) {

@@ -179,6 +179,10 @@ is "$(grep -c . half.out):$(grep -c f1 half.out)" "$((4 - $("$CORRAL" status -s 
 "$CORRAL" run --dry-run -s sh --job half -x 'true' half > /dev/null 2> refused.err
 like "$?:$(cat refused.err)" "^2:corral: dry run: job half would be refused: job half was run with -x" \
     "... and of the same name with another command: it would be refused"
+"$CORRAL" run --dry-run -s sh -x 'true' half nowhere > nowhere.out 2> nowhere.err
+like "$?:$(cat nowhere.err)" "would be refused: nowhere: No such file or directory$" \
+    "... and with an input that is not there, as the run refuses it"
+is "$(cat nowhere.out)" "" "... listing nothing"
 
 # ---- results: any outcome, a line of one's own, CSV ----
 mkdir mix
