@@ -88,6 +88,14 @@ for sec in serve defaults; do
 		"corral.conf(5) has an entry for each key of [$sec], and for no other"
 done
 
+# run's exit status 1 names every outcome that is not ok, and 3 every halt
+# rule, in the man page and in the README.
+sed -n '/^EXIT STATUS/,/^ENVIRONMENT/p' corral.1.txt | tr -s ' \n' '  ' > exit.txt
+like "$(cat exit.txt)" "some files were not ok \(failed, crashed, .*, skipped or quarantined\)" \
+	"corral(1): exit status 1 names quarantined files too"
+like "$(tr -s ' \n' '  ' < "$TOP/README.md")" "3 halted by \`--halt-on-error\` or \`--halt\`" \
+	"README: exit status 3 names --halt too"
+
 # corral-plugin(3): every function of the header.
 grep -oE 'corral_[a-z_]+\(' "$TOP/include/corral.h" | sort -u > api.fns
 sed -n '/^SYNOPSIS/,/^[A-Z]/p' corral-plugin.3.txt | grep -oE 'corral_[a-z_]+\(' | sort -u > syn.fns
