@@ -467,6 +467,9 @@ run_check(struct run_cmd *o, char *err, size_t len)
 	if (o->results && o->spec.exec_cmd == NULL)
 		return refuse(err, len, "--results: it keeps the output of -x's commands, and this "
 		    "job runs none");
+	if ((o->tag || o->keep_order || o->no_output) && o->spec.exec_cmd == NULL)
+		return refuse(err, len, "%s: it is about the output of -x's commands, and this job "
+		    "runs none", o->tag ? "--tag" : o->no_output ? "--no-output" : "-k");
 	return spec_check(&o->spec, err, len);
 }
 

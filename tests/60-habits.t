@@ -139,6 +139,12 @@ is "$?:$(ls elsewhere | wc -l)" "0:0" "... a symbolic link under DIR is not foll
 like "$(cat link.err)" "--results rtree5: unable to write the output of res/one" "... and that is said"
 "$CORRAL" run -q -s sres6 --results rtree6 -H sha256 res > /dev/null 2> nox.err
 like "$?:$(cat nox.err)" "^2:corral: --results: it keeps the output of -x's commands" "--results without -x: refused"
+for o in --tag -k --keep-order --no-output; do
+	"$CORRAL" run -q -s "sres7$o" "$o" -H sha256 res > /dev/null 2> nox.err
+	rc=$?
+	case $o in --keep-order) said=-k ;; *) said=$o ;; esac
+	like "$rc:$(cat nox.err)" "^2:corral: $said: it is about the output of -x's" "$o without -x: refused"
+done
 
 # ---- stdout that is not text: stdout_base64, the exact bytes ----
 mkdir bytes
