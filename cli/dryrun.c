@@ -29,6 +29,8 @@ struct plan {
 	uint64_t n;			/* files listed */
 	uint64_t seq;			/* the seq the next file would get */
 	int exec;
+	store *st;			/* a job resumed: the walk lists only ... */
+	uint32_t job;			/* ... the files it does not have yet */
 };
 
 /* A line as it is, when it is printable UTF-8 (a command can be copied
@@ -71,8 +73,15 @@ static int
 found(const char *path, size_t len, int regular, const char *error, void *arg)
 {
 	struct plan *p = arg;
+	uint64_t seq;
+	int r;
 
 	(void)regular;
+	if (p->job != 0 && (r = store_task_find(p->st, p->job, path, len, &seq)) != 1) {
+		if (r < 0)
+			log_diex(EXIT_USAGE, "dry run: unable to read the job: %s", store_strerror(p->st));
+		return 0;
+	}
 	if (error == NULL)
 		show(p, path, len, p->seq);
 	p->seq++;
@@ -191,7 +200,15 @@ run_dry(const struct run_cmd *o)
 		}
 		if (r < 0)
 			log_diex(EXIT_USAGE, "dry run: unable to read job %s: %s", name, store_strerror(st));
-	} else {
+	}
+	/* A new job's files, or those a job resumed finds under its inputs
+	 * since: the run walks them again. */
+	if (found_job) {
+		p.st = st;
+		p.job = rec.id;
+		p.seq = rec.next_seq ? rec.next_seq : 1;
+	}
+	{
 		sc = scan_new(o->spec.inputs, o->spec.ninputs, o->spec.list_sep, listfd, NULL,
 		    o->pool.state_dir);
 		if (sc == NULL)

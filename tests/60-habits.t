@@ -189,6 +189,13 @@ like "$?:$(cat refused.err)" "^2:corral: dry run: job half would be refused: job
 like "$?:$(cat nowhere.err)" "would be refused: nowhere: No such file or directory$" \
     "... and with an input that is not there, as the run refuses it"
 is "$(cat nowhere.out)" "" "... listing nothing"
+mkdir grown
+echo a > grown/a
+"$CORRAL" run -q -s sg -H sha256 grown > /dev/null 2>&1
+echo b > grown/b
+"$CORRAL" run --dry-run -s sg -H sha256 grown > grown.out 2> grown.err
+is "$(cat grown.out)" "grown/b" "a dry run of a done job lists the file added under its inputs since"
+like "$(cat grown.err)" "1 file would be processed" "... and counts it, as the run processes it"
 
 # ---- results: any outcome, a line of one's own, CSV ----
 mkdir mix
