@@ -288,6 +288,10 @@ cli_submit(int argc, char **argv)
 
 	if (run_parse(argc, argv, &o, "submit") < 0)
 		return EXIT_OK;
+	/* A run's alone: a job submitted without them would be wrong. */
+	if (o.dry_run || o.results || o.tag || o.keep_order || o.no_output)
+		log_diex(EXIT_USAGE, "submit: %s is for 'corral run'", o.dry_run ? "--dry-run" :
+		    o.results ? "--results" : o.tag ? "--tag" : o.keep_order ? "-k" : "--no-output");
 	if (getcwd(cwd, sizeof cwd) == NULL)
 		log_die(EXIT_USAGE, "getcwd");
 	/* The service has another working directory: every path absolute. */

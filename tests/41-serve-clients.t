@@ -205,6 +205,15 @@ like "$(field badplug reason)" "set-up failed" "... its reason says the set-up f
 "$CORRAL" submit --wait -q -H sha256 --job after-bad small > /dev/null 2>&1
 is "$?" 0 "the service serves the next job"
 
+# What only a run does is refused, not a job run without it.
+for o in --dry-run "--results $T/rr -x cat" "--tag -x cat" "-k -x cat" "--no-output -x cat"; do
+	# shellcheck disable=SC2086 # $o is words
+	"$CORRAL" submit -q $o --job "dry${o%% *}" small > /dev/null 2> dry.err
+	is "$?:$(cat dry.err)" "2:corral: submit: ${o%% *} is for 'corral run'" "submit ${o%% *}: refused"
+	"$CORRAL" status "dry${o%% *}" > /dev/null 2>&1
+	is "$?" 2 "... and no job submitted"
+done
+
 mkdir hang
 echo x > hang/h-hang
 "$CORRAL" submit --wait -q -H "$PLUGIN" -t 10m --job hang hang > /dev/null 2>&1 &
