@@ -741,7 +741,7 @@ report(const struct session *s, int status, double took)
 	if (s->answered && s->host != 0) {
 		log_warnx("replay: the host refused the worker what the file needed (%s): %s; "
 		    "no outcome", strerror(s->host), sup_esc(s->error, s->elen));
-		return EXIT_NOTOK;
+		return EXIT_USAGE;
 	}
 	if (s->answered) {
 		o.status = s->ok ? OUT_OK : OUT_FAILED;
@@ -758,9 +758,11 @@ report(const struct session *s, int status, double took)
 		o.error_len = strlen(d.what);
 	} else {
 		death_classify(&in, &d);
+		/* No outcome (a worker that cannot be set up, a host that
+		 * refuses): an error, not a file that is not ok. */
 		if (d.outcome == DEATH_NO_OUTCOME) {
 			log_warnx("replay: %s", d.what);
-			return EXIT_NOTOK;
+			return EXIT_USAGE;
 		}
 		o.status = d.outcome;
 		o.signal = d.sig;

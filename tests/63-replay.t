@@ -154,4 +154,16 @@ bad "a recorded file now a FIFO" '^corral: replay: .*in/fifo-later: not a regula
 rm in/fifo-later
 ln -s good in/fifo-later
 bad "a recorded file now a symlink" 'in/fifo-later: not a regular file: a symbolic link' -s st in/fifo-later
+
+# A plugin gone since the run: the worker cannot be set up, exit 2 as for
+# a worker program that cannot run, not 1 as for an outcome (none is shown).
+mkdir gone
+echo x > gone/f
+cp "$PLUGIN" gone.so
+"$CORRAL" run -q -s stgone -H "$T/gone.so" gone > /dev/null 2>&1
+rm gone.so
+"$CORRAL" replay -s stgone gone/f > gone.out 2> gone.err
+is "$?" 2 "a plugin gone since the run: exit 2"
+like "$(tail -1 gone.err)" "^corral: replay: worker set-up failed: .*gone.so" "... saying why"
+is "$(cat gone.out)" "" "... and no outcome"
 done_testing
