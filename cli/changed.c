@@ -28,8 +28,8 @@ changed_one(uint64_t seq, const char *path, size_t plen, const struct store_outc
 	if (c->json) {
 		fputs("{\"job\":", stdout);
 		json_str(stdout, c->j->name, strlen(c->j->name));
-		printf(",\"seq\":%llu,\"path\":", (unsigned long long)seq);
-		json_str(stdout, path, plen);
+		printf(",\"seq\":%llu,", (unsigned long long)seq);
+		json_path(stdout, "path", path, plen);
 		printf(",\"status\":\"%s\",\"change\":\"%s\"}\n", outcome_name(o->status),
 		    recheck_word(ch));
 	} else {

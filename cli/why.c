@@ -247,8 +247,8 @@ why_job(const struct store_job *j, void *arg)
 	if (o->json) {
 		fputs("{\"job\":", stdout);
 		json_str(stdout, j->name, strlen(j->name));
-		printf(",\"seq\":%llu,\"path\":", (unsigned long long)seq);
-		json_str(stdout, t.path, t.path_len);
+		printf(",\"seq\":%llu,", (unsigned long long)seq);
+		json_path(stdout, "path", t.path, t.path_len);
 		fputs(",\"attempts\":[", stdout);
 	} else
 		printf("job %s  file %s  (seq %llu)\n", j->name, sup_esc(t.path, t.path_len),
@@ -419,8 +419,8 @@ why_signatures(store *st, const struct store_job *j, int json)
 		if (json) {
 			fputs("{\"job\":", stdout);
 			json_str(stdout, j->name, strlen(j->name));
-			printf(",\"count\":%llu,\"example\":", (unsigned long long)g->count);
-			json_str(stdout, g->example, strlen(g->example));
+			printf(",\"count\":%llu,", (unsigned long long)g->count);
+			json_path(stdout, "example", g->example, strlen(g->example));
 			fputs(",\"signature\":", stdout);
 			json_signature(stdout, &g->o);
 			puts("}");

@@ -625,18 +625,25 @@ json_signature(FILE *f, const struct store_outcome *o)
 }
 
 void
+json_path(FILE *f, const char *key, const char *path, size_t plen)
+{
+	fprintf(f, "\"%s\":", key);
+	json_str(f, path, plen);
+	if (!json_is_utf8(path, plen)) {
+		/* The exact bytes, for names that are not UTF-8. */
+		fprintf(f, ",\"%s_base64\":", key);
+		json_base64(f, path, plen);
+	}
+}
+
+void
 json_outcome_open(FILE *f, const char *job, uint64_t seq, const char *path, size_t plen,
     const struct store_outcome *o)
 {
 	fputs("{\"job\":", f);
 	json_str(f, job, strlen(job));
-	fprintf(f, ",\"seq\":%llu,\"path\":", (unsigned long long)seq);
-	json_str(f, path, plen);
-	if (!json_is_utf8(path, plen)) {
-		/* The exact bytes, for names that are not UTF-8. */
-		fputs(",\"path_base64\":", f);
-		json_base64(f, path, plen);
-	}
+	fprintf(f, ",\"seq\":%llu,", (unsigned long long)seq);
+	json_path(f, "path", path, plen);
 	fprintf(f, ",\"status\":\"%s\",\"attempts\":%u,\"duration_ms\":%llu,\"finished_ms\":%llu",
 	    ctl_outcome_name(o->status), o->attempts, (unsigned long long)o->duration_ms,
 	    (unsigned long long)o->finished_ms);

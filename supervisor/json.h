@@ -14,6 +14,9 @@ int json_is_utf8(const char *s, size_t len);
 void json_str(FILE *f, const char *s, size_t len);
 /* A quoted JSON string of the standard base64 of the bytes. */
 void json_base64(FILE *f, const void *p, size_t len);
+/* "KEY":path, and ,"KEY_base64":its exact bytes when it is not UTF-8
+ * (docs/results.md, path_base64). */
+void json_path(FILE *f, const char *key, const char *path, size_t plen);
 /* One msgpack object as JSON: maps become objects (non-string keys turned
  * into strings), bin becomes base64, ext is dropped to null, invalid UTF-8
  * replaced. Returns 0, or -1 (nothing sane written) if not well-formed. */

@@ -67,6 +67,21 @@ like "$("$CORRAL" why -s stsp sp//d/../d/f)" "file \./sp/d/f " "... with // and 
 like "$(cd sp/d && "$CORRAL" why -s ../../stsp f)" "file \./sp/d/f " "... relative to another directory"
 like "$(cd / && "$CORRAL" why -s "$T/stsp" "$T/sp/d/f")" "file \./sp/d/f " "... absolute, from elsewhere"
 
+# A name that is not UTF-8: its exact bytes in *_base64, as results --json
+# gives them, in why --json, status --changed --json and the example of
+# results --signatures --json.
+mkdir u8
+bad=$(printf 'u8/segv\377')
+echo x > "$bad"
+"$CORRAL" run -q -s stu8 -H "$PLUGIN" u8 > /dev/null 2>&1
+b64=$(printf 'u8/segv\377' | base64)
+is "$("$CORRAL" results -s stu8 --json | jq -r .path_base64)" "$b64" "results --json: path_base64"
+is "$("$CORRAL" why -s stu8 --json "$bad" | jq -r .path_base64)" "$b64" "why --json: path_base64 too"
+is "$("$CORRAL" results -s stu8 --signatures --json | jq -r .example_base64)" "$b64" \
+	"results --signatures --json: example_base64"
+echo longer > "$bad"
+is "$("$CORRAL" status -s stu8 --changed --json | jq -r .path_base64)" "$b64" "status --changed --json: path_base64"
+
 # Hostile input: one line, exit 2.
 "$CORRAL" why -s st held/none 2> e1
 is "$?" 2 "a file in no job: exit 2"
