@@ -31,7 +31,59 @@ struct plan {
 	int exec;
 	store *st;			/* a job resumed: the walk lists only ... */
 	uint32_t job;			/* ... the files it does not have yet */
+	struct seen **seen;		/* the paths listed, as a run keeps one task a path */
+	size_t nseen, cap;
 };
+
+struct seen {
+	struct seen *next;
+	size_t len;
+	char path[];
+};
+
+static uint64_t
+path_hash(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603u;	/* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+	return h;
+}
+
+/* 1 when path was listed before, else 0 (and it is now); dies without
+ * memory. A path given twice (two inputs, a list) is one task. */
+static int
+seen_before(struct plan *p, const char *path, size_t len)
+{
+	struct seen *e, **old = p->seen;
+	size_t i, oldcap = p->cap;
+
+	if (p->nseen >= p->cap / 2) {
+		p->cap = p->cap ? p->cap * 2 : 1024;
+		if ((p->seen = calloc(p->cap, sizeof *p->seen)) == NULL)
+			log_die(EXIT_USAGE, "dry run");
+		for (i = 0; i < oldcap; i++)
+			while ((e = old[i]) != NULL) {
+				old[i] = e->next;
+				e->next = p->seen[path_hash(e->path, e->len) % p->cap];
+				p->seen[path_hash(e->path, e->len) % p->cap] = e;
+			}
+		free(old);
+	}
+	for (e = p->seen[path_hash(path, len) % p->cap]; e != NULL; e = e->next)
+		if (e->len == len && memcmp(e->path, path, len) == 0)
+			return 1;
+	if ((e = malloc(sizeof *e + len)) == NULL)
+		log_die(EXIT_USAGE, "dry run");
+	e->len = len;
+	memcpy(e->path, path, len);
+	e->next = p->seen[path_hash(path, len) % p->cap];
+	p->seen[path_hash(path, len) % p->cap] = e;
+	p->nseen++;
+	return 0;
+}
 
 /* A line as it is, when it is printable UTF-8 (a command can be copied
  * from it); else escaped as for a terminal (\n, \xNN, \\). */
@@ -82,6 +134,8 @@ found(const char *path, size_t len, int regular, const char *error, void *arg)
 			log_diex(EXIT_USAGE, "dry run: unable to read the job: %s", store_strerror(p->st));
 		return 0;
 	}
+	if (seen_before(p, path, len))
+		return 0;
 	if (error == NULL)
 		show(p, path, len, p->seq);
 	p->seq++;
@@ -130,6 +184,8 @@ int
 run_dry(const struct run_cmd *o)
 {
 	struct plan p = { .o = o, .seq = 1, .exec = o->spec.exec_cmd != NULL };
+	struct seen *e;
+	size_t sz;
 	struct store_job spec, rec;
 	struct store_task t[256];
 	char cwd[4096], name[256], why[1024];
@@ -226,6 +282,12 @@ run_dry(const struct run_cmd *o)
 		store_close(st);
 	if (listfd >= 0)
 		close(listfd);
+	for (sz = 0; sz < p.cap; sz++)
+		while ((e = p.seen[sz]) != NULL) {
+			p.seen[sz] = e->next;
+			free(e);
+		}
+	free(p.seen);
 	fprintf(stderr, "corral: dry run: %llu file%s would be processed", (unsigned long long)p.n,
 	    plural_s(p.n));
 	if (filtered > 0)

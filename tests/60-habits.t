@@ -196,6 +196,12 @@ echo b > grown/b
 "$CORRAL" run --dry-run -s sg -H sha256 grown > grown.out 2> grown.err
 is "$(cat grown.out)" "grown/b" "a dry run of a done job lists the file added under its inputs since"
 like "$(cat grown.err)" "1 file would be processed" "... and counts it, as the run processes it"
+printf 'grown/a\ngrown/a\n./grown/b\ngrown/b\n' > twice.lst
+"$CORRAL" run --dry-run -s stw -x 'echo {#} {}' - < twice.lst > twice.out 2> twice.err
+"$CORRAL" run -q -k -s stw -x 'echo {#} {}' - < twice.lst > twice.run 2> /dev/null
+is "$(cat twice.out | sh)" "$(cat twice.run)" "a dry run lists a path listed twice once, with the seq the run gives"
+"$CORRAL" run --dry-run -s stw2 -H sha256 grown grown > /dev/null 2> twice.err
+like "$(cat twice.err)" "2 files would be processed" "... and an input named twice, once"
 
 # ---- results: any outcome, a line of one's own, CSV ----
 mkdir mix
