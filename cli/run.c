@@ -441,7 +441,7 @@ run_opt_set(struct run_cmd *o, const char *name, const char *value, char *err, s
 	if (opt->given != NOT_JOB)
 		o->given |= UINT64_C(1) << opt->given;
 	/* --halt W,fail=P% is --halt-on-error P% too. */
-	if (opt->code == OPT_HALT_WHEN && strchr(value, '%'))
+	if (opt->code == OPT_HALT_WHEN && value != NULL && strchr(value, '%'))
 		o->given |= UINT64_C(1) << CTL_GIVEN_HALT_RATE;
 	return 0;
 }
