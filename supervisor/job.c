@@ -340,9 +340,10 @@ job_open(struct sup *s, const struct job_spec *o, char *err, size_t errlen)
 		failed(err, errlen, errno, "unable to start the scan");
 		goto fail;
 	}
-	/* The directory relative inputs are under, for a later owner. */
+	/* The directory relative inputs are under, for a later owner and
+	 * the readers: the stdin list's paths may be relative too. */
 	for (i = 0; i < o->ninputs; i++)
-		if (o->inputs[i][0] != '/' && strcmp(o->inputs[i], "-") != 0)
+		if (o->inputs[i][0] != '/')
 			break;
 	/* Taken up and visible to `corral status` from the first moment. */
 	if (store_begin(s->st) < 0 || store_job_put(s->st, &j->rec) < 0 ||

@@ -136,4 +136,15 @@ is "$("$CORRAL" results -s stf --format '{path} {error}' | head -1)" "ff/a not a
 is "$("$CORRAL" results -s stf --format '{path} {error}' | tail -1)" "ff/b not a regular file: a FIFO" \
     "retry: so is one a retry makes pending again"
 
+# A stdin list's relative paths are under the directory the list was given
+# in: read from elsewhere, they are not gone, and why finds them.
+mkdir lst
+echo a > lst/a
+printf 'lst/a\n' | "$CORRAL" run -q -s stl -H sha256 - > /dev/null 2>&1
+is "$(cd / && "$CORRAL" status -s "$T/stl" --changed)" "" \
+    "status --changed from another directory: a listed relative path is not gone"
+like "$(cd / && "$CORRAL" why -s "$T/stl" "$T/lst/a")" "file lst/a " "... and why finds it by its absolute path"
+echo longer > lst/a
+is "$(cd / && "$CORRAL" status -s "$T/stl" --changed --json | jq -r .change)" size "... and its change is seen"
+
 done_testing
