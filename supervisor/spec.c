@@ -91,6 +91,11 @@ spec_check(const struct job_spec *o, char *err, size_t len)
 	} else if (o->exec_cmd)
 		return snprintf(err, len, "-x gives a command for -H exec, not for -H %s",
 		    sup_esc(o->handler, strlen(o->handler))), -1;
+	/* Kept whole in the job's record, or replay and a resume would read
+	 * another command than the one run. */
+	if (o->exec_cmd && strlen(o->exec_cmd) >= sizeof ((struct store_job *)0)->arg)
+		return snprintf(err, len, "-x: a command of %zu bytes; %zu at most", strlen(o->exec_cmd),
+		    sizeof ((struct store_job *)0)->arg - 1), -1;
 	if (o->child.extract && strcmp(o->handler, "archive") != 0)
 		return snprintf(err, len, "--extract works with the archive handler only"), -1;
 	if (o->child.extract_suspicious && !o->child.extract)

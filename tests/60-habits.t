@@ -203,6 +203,11 @@ is "$(cat twice.out | sh)" "$(cat twice.run)" "a dry run lists a path listed twi
 "$CORRAL" run --dry-run -s stw2 -H sha256 grown grown > /dev/null 2> twice.err
 like "$(cat twice.err)" "2 files would be processed" "... and an input named twice, once"
 
+long=$(head -c 5000 /dev/zero | tr '\0' a)
+"$CORRAL" run -q -s slong -x "echo $long" half > /dev/null 2> long.err
+like "$?:$(cat long.err)" "^2:corral: -x: a command of 5005 bytes; 4095 at most$" \
+    "a command too long to keep whole in the job's record: refused, not cut short"
+
 # ---- results: any outcome, a line of one's own, CSV ----
 mkdir mix
 echo ok > mix/good
