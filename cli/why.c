@@ -448,6 +448,8 @@ report_retry(int argc, char **argv)
 	int r;
 
 	why_args(argc, argv, &o, 1, usage);
+	/* A directory with no state is said so, not made one. */
+	store_close(report_open_dir(o.state_dir, STORE_READ));
 	st = report_open_dir(o.state_dir, STORE_WRITE);
 	report_find_job(st, o.state_dir, o.job, &j);
 	do {

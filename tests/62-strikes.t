@@ -46,6 +46,9 @@ is "$(printf '%s\n' "$sigs" | wc -l)" 1 "results --signatures: one line"
 like "$sigs" "^ +5 +signal=11 code=killed exit=-1  e\.g\. in/poison-" "... with the count and an example"
 is "$("$CORRAL" results -s st --signatures --json | jq -r '.count, .signature.signal' | tr '\n' ' ')" \
 	"5 11 " "... and in JSON"
+"$CORRAL" retry -s nost --quarantined "$job" 2> nost.err
+is "$?:$(cat nost.err)" "2:corral: no corral state in nost" "retry -s DIR with no state there: exit 2, one line"
+ok "$([ ! -e nost ]; echo $?)" "... and no state directory made"
 "$CORRAL" results -s st --signatures --status ok > sig-ok.out 2> sig-ok.err
 is "$?" 2 "--signatures --status ok: refused, exit 2"
 like "$(cat sig-ok.err)" "^corral: results: --signatures takes --json alone.*--status" "... in one line"
