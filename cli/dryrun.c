@@ -220,6 +220,12 @@ run_dry(const struct run_cmd *o)
 		}
 	}
 	st = store_open(o->pool.state_dir, STORE_READ, &whyo);
+	/* None there is made by the run; one that cannot be opened refuses it. */
+	if (st == NULL && errno != ENOENT) {
+		fprintf(stderr, "corral: dry run: job %s would be refused: unable to %s state dir %s: %s\n",
+		    name, whyo, sup_esc(o->pool.state_dir, strlen(o->pool.state_dir)), strerror(errno));
+		return EXIT_USAGE;
+	}
 	if (st != NULL && (r = store_job_by_name(st, name, &rec)) == 0) {
 		if (spec_diff(&rec, &spec, why, sizeof why)) {
 			fprintf(stderr, "corral: dry run: job %s would be refused: %s\n", name, why);

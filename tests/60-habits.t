@@ -189,6 +189,10 @@ like "$?:$(cat refused.err)" "^2:corral: dry run: job half would be refused: job
 like "$?:$(cat nowhere.err)" "would be refused: nowhere: No such file or directory$" \
     "... and with an input that is not there, as the run refuses it"
 is "$(cat nowhere.out)" "" "... listing nothing"
+echo x > notadir
+"$CORRAL" run --dry-run -s notadir -H sha256 half > notadir.out 2> notadir.err
+like "$?:$(cat notadir.err)" "^2:corral: dry run: job .* would be refused: unable to .* state dir notadir: Not a directory$" \
+    "... and with a state dir that cannot be one, as the run refuses it"
 mkdir grown
 echo a > grown/a
 "$CORRAL" run -q -s sg -H sha256 grown > /dev/null 2>&1
