@@ -105,7 +105,7 @@ cli_usage(FILE *f)
 "      --halt now,fail=N  halt once N files failed, crashed or timed out in\n"
 "                         this run (skipped ones do not count); now: the\n"
 "                         files in children are stopped and stay pending\n"
-"      --halt soon,fail=N  ... no new file goes out; those in children finish\n"
+"      --halt soon,fail=N  ... no new file goes out; those running finish\n"
 "      --halt W,fail=P%   --halt-on-error P%, stopped now or soon\n"
 "      --job NAME         job name (default: derived from the inputs and handler)\n"
 "      --shard K/N        only the files of shard K of N (1 <= K <= N <= 65536),\n"

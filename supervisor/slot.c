@@ -667,7 +667,13 @@ take_answer(struct slot *sl, const struct ipc_msg *m, enum slot_state when_empty
 static void
 answer(struct slot *sl, const struct slot_input *in)
 {
-	take_answer(sl, in->m, SLOT_IDLE);
+	if (take_answer(sl, in->m, SLOT_IDLE) < 0)
+		return;
+	/* --halt soon: the file that ran is back; those queued behind it
+	 * for the halting job never run. Its child is replaced, and they go
+	 * back pending, uncharged (the next one has only just started). */
+	if (sl->state == SLOT_BUSY && sl->q != NULL && sl->q->job->halting)
+		slot_recycle(sl);
 }
 
 /* Answers read after a failed write, before the end of the stream. */

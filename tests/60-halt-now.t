@@ -74,6 +74,23 @@ like "$(cat soon.err)" "halted: 1 file failed, crashed or timed out in this run,
     "... the reason said"
 is "$(grep -c 'halted: 1 file failed' soon.err)" 1 "... once"
 
+# ---- soon,fail=1: the files queued behind the running one never run ----
+# One child, four files sent to it at once: the failure is answered; the
+# files queued behind it (each would wait for ever) go back pending.
+mkdir queued
+echo x > queued/a-fail
+: > queued/b-await
+: > queued/c-await
+: > queued/d-await
+"$CORRAL" run -s stq -j 1 --depth 4 -r 0 -t 1h -H "$PLUGIN" --halt soon,fail=1 queued \
+    > /dev/null 2> queued.err &
+QPID=$!
+wait_until gone "$QPID"
+if alive "$QPID"; then kill -9 "$QPID"; fi
+wait "$QPID"
+is "$?" 3 "--halt soon,fail=1 with files queued at the child: halted, exit status 3"
+is "$(status stq)" "halted 0 1 0 3" "... the failure recorded, the three queued files pending"
+
 # ---- soon,fail=N counts exactly, in this run ----
 mkdir count
 for f in 1-ok 2-fail 3-ok 4-fail 5-ok 6-ok 7-fail 8-ok; do echo x > "count/$f"; done
