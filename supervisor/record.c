@@ -259,6 +259,36 @@ rec_job_decode(const void *p, size_t len, struct store_job *j)
 	return 0;
 }
 
+/* The shape rec_task_encode writes for a path under 64 KiB and fewer than
+ * 128 attempts, read in place: [bin8/bin16 path, fixint, bool] and not a
+ * byte more. Dispatch reads one per file; anything else takes the checked
+ * msgpack-c path. 0, or -1 when the bytes are not of this shape. */
+static int
+task_plain(const uint8_t *b, size_t len, const char **path, size_t *plen, uint32_t *attempts,
+    int *regular)
+{
+	size_t n, off;
+
+	if (len < 5 || b[0] != 0x93)
+		return -1;
+	if (b[1] == 0xc4) {
+		n = b[2];
+		off = 3;
+	} else if (b[1] == 0xc5) {
+		n = (size_t)b[2] << 8 | b[3];
+		off = 4;
+	} else
+		return -1;
+	if (len - off < 2 || n != len - off - 2 || b[off + n] > 0x7f ||
+	    (b[off + n + 1] != 0xc2 && b[off + n + 1] != 0xc3))
+		return -1;
+	*path = (const char *)b + off;
+	*plen = n;
+	*attempts = b[off + n];
+	*regular = b[off + n + 1] == 0xc3;
+	return 0;
+}
+
 int
 rec_task_decode(const void *p, size_t len, const char **path, size_t *plen, uint32_t *attempts,
     int *regular)
@@ -267,6 +297,8 @@ rec_task_decode(const void *p, size_t len, const char **path, size_t *plen, uint
 	const msgpack_object *a;
 	int r = -1;
 
+	if (task_plain(p, len, path, plen, attempts, regular) == 0)
+		return 0;
 	if (unpack(p, len, &u, MSGPACK_OBJECT_ARRAY) < 0)
 		return -1;
 	a = u.data.via.array.ptr;

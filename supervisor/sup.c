@@ -380,7 +380,8 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 	o.tail = tail;
 	o.tail_len = tail ? tlen : 0;
 	o.limit = status == OUT_TIMEOUT ? t->limit : TL_NONE;
-	if (status == OUT_OK)
+	/* Only --timeout N% reads the median (slot.c). */
+	if (status == OUT_OK && j->rec.timeout_pct > 0)
 		median_add(&j->ok_s, took > 0 ? took : 0);
 	job_hold_lifted(s, j);
 	sup_record(s, j, t->seq, t->path, t->path_len, &o);
