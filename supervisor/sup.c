@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "common/log.h"
 #include "supervisor/json.h"
 #include "supervisor/outdir.h"
@@ -813,6 +815,9 @@ sup_init(struct sup *s, const struct pool_opts *o, char *err, size_t errlen)
 		return -1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Its digests (a job's identity, a long path's key) need nothing of
+	 * openssl.cnf, whose reading is a good part of a start's time. */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	s->st = store_open(o->state_dir, STORE_WRITE, &why);
 	if (s->st == NULL) {
 		int e = errno;
@@ -875,13 +880,22 @@ sup_job_append(struct sup *s, struct job *j)
 }
 
 void
-sup_run(struct sup *s)
+sup_spawn(struct sup *s)
 {
 	int i;
 
-	s->fds_at_start = count_fds();
+	if (s->spawned)
+		return;
+	s->spawned = 1;
 	for (i = 0; i < s->nslots && !s->stopping; i++)
 		slot_spawn(s->slots[i]);
+}
+
+void
+sup_run(struct sup *s)
+{
+	s->fds_at_start = count_fds();
+	sup_spawn(s);
 	if (!s->stopping)
 		sup_dispatch(s);
 	s->loop_running = 1;
