@@ -10,7 +10,9 @@ CFLAGS   ?= $(OPT)
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -D_GNU_SOURCE -Iinclude -I. $(SAN)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libmicrohttpd is opened by the web server when it starts (http.c), not
+# linked: loading it (and its TLS stack) slowed every start, a child's too.
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libmicrohttpd,$(PKGS)) 2>/dev/null)
 # Debian's libev ships no pkg-config file.
 EV_LIBS    := $(shell pkg-config --libs libev 2>/dev/null || echo -lev)
 LDFLAGS  += $(SAN)
