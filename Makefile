@@ -148,17 +148,33 @@ $(B)/bench/checkbench: bench/checkbench.c $(IPC_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LDLIBS)
 
+# The plain floor: a libarchive lister with nothing of corral in it.
+$(B)/bench/plain: bench/plain.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+# The version the benchmark compares against, built from git as it was
+# (BENCH_BEFORE, a commit): one more contender, in the same run.
+BENCH_BEFORE ?= cc08c90
+$(B)/bench/before/corral:
+	rm -rf $(B)/bench/before/src
+	mkdir -p $(B)/bench/before/src
+	git archive $(BENCH_BEFORE) | tar -x -C $(B)/bench/before/src
+	$(MAKE) -C $(B)/bench/before/src corral
+	cp $(B)/bench/before/src/corral $@
+	git rev-parse --short $(BENCH_BEFORE) > $(B)/bench/before/commit
+
 bench-deps: deps
 	@sh scripts/deps.sh bench
 
 # Each entry installs first, then builds in a new make that sees the
 # libraries pkg-config can now find.
 bench: bench-deps
-	$(MAKE) corral plugins $(B)/bench/floor $(B)/bench/checkbench
+	$(MAKE) corral plugins $(B)/bench/floor $(B)/bench/plain $(B)/bench/checkbench $(B)/bench/before/corral
 	bash bench/run.sh full
 
 bench-quick: bench-deps
-	$(MAKE) corral plugins $(B)/bench/floor $(B)/bench/checkbench
+	$(MAKE) corral plugins $(B)/bench/floor $(B)/bench/plain $(B)/bench/checkbench $(B)/bench/before/corral
 	bash bench/run.sh quick
 
 # The crash torture (tests/torture): 500 kills of the supervisor at random
