@@ -73,6 +73,8 @@ $(B)/tests/unit_config: $(B)/cli/config.o $(COMMON_OBJ)
 $(B)/tests/unit_notify: $(B)/supervisor/notify.o
 UNIT_TESTS += $(B)/tests/unit_shard
 $(B)/tests/unit_shard: $(COMMON_OBJ)
+UNIT_TESTS += $(B)/tests/unit_record
+$(B)/tests/unit_record: $(B)/supervisor/record.o $(IPC_OBJ) $(COMMON_OBJ)
 # A worker that speaks the protocol wrongly on purpose, for the protocol tests.
 TEST_BINS  := $(B)/tests/fakeworker
 $(B)/tests/fakeworker:  $(IPC_OBJ) $(COMMON_OBJ)

@@ -326,30 +326,98 @@ rec_task_encode(msgpack_sbuffer *sb, const char *path, size_t len, uint32_t atte
 	    (regular ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk))) ? -1 : 0;
 }
 
+/* An outcome is written once per file: its small fields are put together
+ * here, by hand, as msgpack-c would pack them, and go to the buffer with
+ * its byte strings in a few writes instead of two or three a field. */
+static uint8_t *
+put_key(uint8_t *p, const char *k)
+{
+	size_t n = strlen(k);
+
+	*p++ = (uint8_t)(0xa0 | n);	/* fixstr: keys of a few letters */
+	memcpy(p, k, n);
+	return p + n;
+}
+
+static uint8_t *
+put_be(uint8_t *p, uint8_t tag, uint64_t v, int n)
+{
+	*p++ = tag;
+	while (n-- > 0)
+		*p++ = (uint8_t)(v >> (8 * n));
+	return p;
+}
+
+static uint8_t *
+put_u64(uint8_t *p, const char *k, uint64_t v)
+{
+	p = put_key(p, k);
+	if (v < 0x80) {
+		*p++ = (uint8_t)v;
+		return p;
+	}
+	return v <= 0xff ? put_be(p, 0xcc, v, 1) : v <= 0xffff ? put_be(p, 0xcd, v, 2) :
+	    v <= 0xffffffff ? put_be(p, 0xce, v, 4) : put_be(p, 0xcf, v, 8);
+}
+
+/* Key k and the head of a bin of len bytes. */
+static uint8_t *
+put_bin_head(uint8_t *p, const char *k, size_t len)
+{
+	p = put_key(p, k);
+	return len <= 0xff ? put_be(p, 0xc4, len, 1) : len <= 0xffff ? put_be(p, 0xc5, len, 2) :
+	    put_be(p, 0xc6, len, 4);
+}
+
+/* n bytes to the buffer; none, even from NULL, is nothing to do. */
+static int
+sb_put(msgpack_sbuffer *sb, const void *p, size_t n)
+{
+	return n == 0 ? 0 : msgpack_sbuffer_write(sb, p, n);
+}
+
 int
 rec_outcome_encode(msgpack_sbuffer *sb, const struct store_outcome *o)
 {
-	msgpack_packer pk;
-	int r = 0;
+	uint8_t head[128], *p = head;
+	int lim = o->limit > TL_NONE && o->limit < TL__COUNT;
 
-	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	r |= msgpack_pack_map(&pk, 8 + (o->tail_len > 0) + (o->limit > TL_NONE && o->limit < TL__COUNT));
-	r |= sbuf_pack_u64(&pk, "s", (uint64_t)o->status);
-	r |= sbuf_pack_u64(&pk, "a", o->attempts);
-	r |= sbuf_pack_u64(&pk, "d", o->duration_ms);
-	r |= sbuf_pack_u64(&pk, "f", o->finished_ms);
-	r |= sbuf_pack_u64(&pk, "sig", (uint64_t)(o->signal > 0 ? o->signal : 0));
-	r |= msgpack_pack_str_with_body(&pk, "x", 1) | msgpack_pack_int64(&pk, o->exit_code);
-	r |= msgpack_pack_str_with_body(&pk, "e", 1) |
-	    msgpack_pack_bin_with_body(&pk, o->error, o->error_len);
-	r |= msgpack_pack_str_with_body(&pk, "r", 1) |
-	    msgpack_pack_bin_with_body(&pk, o->result, o->result_len);
-	if (o->tail_len > 0)
-		r |= msgpack_pack_str_with_body(&pk, "t", 1) |
-		    msgpack_pack_bin_with_body(&pk, o->tail, o->tail_len);
-	if (o->limit > TL_NONE && o->limit < TL__COUNT)
-		r |= sbuf_pack_u64(&pk, "lim", (uint64_t)o->limit);
-	return r ? -1 : 0;
+	if (o->error_len > UINT32_MAX || o->result_len > UINT32_MAX || o->tail_len > UINT32_MAX)
+		return -1;
+	*p++ = (uint8_t)(0x80 | (8 + (o->tail_len > 0) + lim));
+	p = put_u64(p, "s", (uint64_t)o->status);
+	p = put_u64(p, "a", o->attempts);
+	p = put_u64(p, "d", o->duration_ms);
+	p = put_u64(p, "f", o->finished_ms);
+	p = put_u64(p, "sig", (uint64_t)(o->signal > 0 ? o->signal : 0));
+	if (o->exit_code >= 0)
+		p = put_u64(p, "x", (uint64_t)o->exit_code);
+	else {
+		p = put_key(p, "x");
+		p = o->exit_code >= -32 ? put_be(p, (uint8_t)(0xe0 | (o->exit_code & 0x1f)), 0, 0) :
+		    o->exit_code >= -128 ? put_be(p, 0xd0, (uint64_t)o->exit_code, 1) :
+		    o->exit_code >= -32768 ? put_be(p, 0xd1, (uint64_t)o->exit_code, 2) :
+		    put_be(p, 0xd2, (uint64_t)o->exit_code, 4);
+	}
+	p = put_bin_head(p, "e", o->error_len);
+	if (sb_put(sb, head, (size_t)(p - head)) != 0 ||
+	    sb_put(sb, o->error, o->error_len) != 0)
+		return -1;
+	p = put_bin_head(head, "r", o->result_len);
+	if (sb_put(sb, head, (size_t)(p - head)) != 0 ||
+	    sb_put(sb, o->result, o->result_len) != 0)
+		return -1;
+	p = head;
+	if (o->tail_len > 0) {
+		p = put_bin_head(p, "t", o->tail_len);
+		if (sb_put(sb, head, (size_t)(p - head)) != 0 ||
+		    sb_put(sb, o->tail, o->tail_len) != 0)
+			return -1;
+		p = head;
+	}
+	if (lim)
+		p = put_u64(p, "lim", (uint64_t)o->limit);
+	return sb_put(sb, head, (size_t)(p - head)) != 0 ? -1 : 0;
 }
 
 int
