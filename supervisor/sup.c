@@ -508,6 +508,30 @@ task_skip(struct sup *s, struct task *t, const char *why)
 	task_free(t);
 }
 
+/* Closes a batch's descriptors once they are sent: opened one after the
+ * other, they are most often consecutive numbers, and each run of them
+ * goes in one close_range instead of a close each. */
+static void
+close_batch(int *fds, int n)
+{
+	int i, k, lo, x;
+
+	for (i = 1; i < n; i++) {
+		x = fds[i];
+		for (k = i; k > 0 && fds[k - 1] > x; k--)
+			fds[k] = fds[k - 1];
+		fds[k] = x;
+	}
+	for (i = 0; i < n; i = k) {
+		lo = fds[i];
+		for (k = i + 1; k < n && fds[k] == fds[k - 1] + 1; k++)
+			;
+		if (k - i == 1 || close_range((unsigned)lo, (unsigned)fds[k - 1], 0) < 0)
+			for (x = i; x < k; x++)
+				close(fds[x]);
+	}
+}
+
 void
 sup_dispatch(struct sup *s)
 {
@@ -586,8 +610,7 @@ sup_dispatch(struct sup *s)
 					job_hold(s, j, e, "unable to pass files to a worker");
 				break;
 			}
-			while (nfds-- > 0)
-				close(fds[nfds]);
+			close_batch(fds, nfds);
 			if (s->stats.first_dispatch_ms == 0) {
 				s->stats.first_dispatch_ms = (ev_time() - s->started) * 1000;
 				if (s->opts.verbose)
@@ -887,6 +910,8 @@ sup_spawn(struct sup *s)
 	if (s->spawned)
 		return;
 	s->spawned = 1;
+	/* The count -v compares with the end's: before any child's. */
+	s->fds_at_start = count_fds();
 	for (i = 0; i < s->nslots && !s->stopping; i++)
 		slot_spawn(s->slots[i]);
 }
@@ -894,7 +919,6 @@ sup_spawn(struct sup *s)
 void
 sup_run(struct sup *s)
 {
-	s->fds_at_start = count_fds();
 	sup_spawn(s);
 	if (!s->stopping)
 		sup_dispatch(s);
