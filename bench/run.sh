@@ -25,11 +25,11 @@ export LC_ALL=C
 
 case $mode in
 full)
-	N_SMALL=10000 N_BIG=1000 N_TINY=10000 SCALE="1000 10000 100000 1000000"
+	N_SMALL=10000 N_BIG=1000 N_TINY=10000 N_EMPTY=100000 SCALE="1000 10000 100000 1000000"
 	ROUNDS=5 HANGS=200 CRASHES=1000 RESUME_N=1000000 RESUME_LEFT=1000
 	OUT=$TOP/docs/benchmarks.md ;;
 quick)
-	N_SMALL=1000 N_BIG=50 N_TINY=1000 SCALE="1000 10000"
+	N_SMALL=1000 N_BIG=50 N_TINY=1000 N_EMPTY=10000 SCALE="1000 10000"
 	ROUNDS=5 HANGS=40 CRASHES=200 RESUME_N=10000 RESUME_LEFT=100
 	OUT=$TOP/$BUILD/bench/benchmarks-quick.md ;;
 *) echo "usage: run.sh full|quick" >&2; exit 2 ;;
@@ -153,7 +153,7 @@ MIX=$(corpus mix "$N_SMALL")
 BIG=$(corpus big "$N_BIG")
 TINY=$(corpus tiny "$N_TINY")
 
-EMPTY=$(corpus empty "$N_TINY")
+EMPTY=$(corpus empty "$N_EMPTY")
 ONE=$(corpus tiny 1)
 
 CUR=$ZIP; group zip floor plain corral corral_before corral_noprogress parallel xargs corral_exec
@@ -275,7 +275,13 @@ e_all=$(echo "${ALL[empty:empty]}" | median) e_allb=$(echo "${ALL[empty:empty_be
 e_kid=$(echo "$e_all - $e_sup" | bc -l | xargs printf '%.2f')
 e_kidb=$(echo "$e_allb - $e_supb" | bc -l | xargs printf '%.2f')
 ceil() { echo "1000000 / $1" | bc -l | xargs printf '%.0f'; }
-ceil64() { echo "c = 1000000 / $1; k = 63 * 1000000 / $2; if (k < c) k else c" | bc -l | xargs printf '%.0f'; }
+ceil64() {	# ceil64 SUP_US KIDS_US: files/s, or "—" when KIDS_US was not measured
+	if [ "$(echo "$2 > 0" | bc -l)" = 1 ]; then
+		echo "c = 1000000 / $1; k = 63 * 1000000 / $2; if (k < c) k else c" | bc -l | xargs printf '%.0f'
+	else
+		echo "—"
+	fi
+}
 ts=$(med tiny:corral_sha256) tx=$(med tiny:xargs_sha256sum)
 ss=$(med sync:corral) sn=$(med sync:corral_nosync)
 {
@@ -300,7 +306,7 @@ $(machine)
 | the same, zip/tar.gz mix: handler floor; plain floor | $(ratio "$mf" "$mc")×; $(ratio "$ml" "$mc")× (before: $(ratio "$mf" "$mb")×; $(ratio "$ml" "$mb")×) | ≥ 0.8×; ≥ 0.75× |
 | the same, $N_BIG archives of ~1 MB: handler floor; plain floor | $(ratio "$bf" "$bc_")×; $(ratio "$bl" "$bc_")× (before: $(ratio "$bf" "$bb")×; $(ratio "$bl" "$bb")×) | ≥ 0.95× |
 | supervisor CPU per file, small zips (median of rounds) | $(cpu zip:corral) µs (before: $(cpu zip:corral_before) µs) | ≤ 3 µs |
-| supervisor CPU per file, $N_TINY empty files, \`-H sha256\` | $e_sup µs (before: $e_supb µs) | ≤ 3 µs |
+| supervisor CPU per file, $N_EMPTY empty files, \`-H sha256\` | $e_sup µs (before: $e_supb µs) | ≤ 3 µs |
 | supervisor ceiling (1 / its CPU per file), and projected for 64 cores | $(ceil "$e_sup") files/s; $(ceil64 "$e_sup" "$e_kid") files/s (before: $(ceil "$e_supb"); $(ceil64 "$e_supb" "$e_kidb")) | — |
 | first dispatch after start, fresh state directory (median) | $(fd start:corral_sha256) ms (before: $(fd start:corral_sha256_before) ms) | ≤ 5 ms |
 | progress frames: small zips with them vs without (time ratio) | $(ratio "$zn" "$zc")× | nothing measurable |
@@ -343,14 +349,14 @@ $(table tiny "$N_TINY" corral_sha256 corral_sha256 corral_sha256_before xargs_sh
 |---|---|---|
 | supervisor CPU per file, small zips (µs, median of rounds) | $(cpu zip:corral_before) | $(cpu zip:corral) |
 | supervisor CPU per file, zip/tar.gz mix (µs) | $(cpu mix:corral_before) | $(cpu mix:corral) |
-| supervisor CPU per file, $N_TINY empty files \`-H sha256\` (µs) | $e_supb | $e_sup |
+| supervisor CPU per file, $N_EMPTY empty files \`-H sha256\` (µs) | $e_supb | $e_sup |
 | ... the children's CPU per file there (µs: the whole run's, less the supervisor's) | $e_kidb | $e_kid |
 | supervisor ceiling, 1 / its CPU per file (files/s) | $(ceil "$e_supb") | $(ceil "$e_sup") |
 | projected for 64 cores: the lower of that and 63 / the children's CPU per file (files/s) | $(ceil64 "$e_supb" "$e_kidb") | $(ceil64 "$e_sup" "$e_kid") |
 | small zips, median s | $(fmt "$zb") | $(fmt "$zc") |
 | zip/tar.gz mix, median s | $(fmt "$mb") | $(fmt "$mc") |
 | $N_BIG archives of ~1 MB, median s | $(fmt "$bb") | $(fmt "$bc_") |
-| $N_TINY empty files \`-H sha256\`, median s | $(fmt "$(med empty:empty_before)") | $(fmt "$(med empty:empty)") |
+| $N_EMPTY empty files \`-H sha256\`, median s | $(fmt "$(med empty:empty_before)") | $(fmt "$(med empty:empty)") |
 | first dispatch, 1 file, fresh state directory (ms, median) | $(fd start:corral_sha256_before) | $(fd start:corral_sha256) |
 | that whole run, 1 file (s, median) | $(fmt "$(med start:corral_sha256_before)") | $(fmt "$(med start:corral_sha256)") |
 
@@ -421,7 +427,7 @@ when the measurement ended.
 - floor: \`bench/floor LIST 0 2 & bench/floor LIST 1 2 & wait\` (the archive handler's own function, in-process, two processes on a static split)
 - plain: \`bench/plain LIST 0 2 & bench/plain LIST 1 2 & wait\` (every entry of every archive read to its end with libarchive's defaults, nothing else)
 - corral: \`corral run -q -j 2 -s STATE --stats FILE DIR\` (a fresh state directory each round); corral_before: the same with corral $BEFORE_REV; corral_noprogress: the same with \`CORRAL_NO_PROGRESS=1\`
-- empty: \`corral run -q -j 2 -H sha256 -s STATE --stats FILE DIR\` on $N_TINY empty files, under \`/usr/bin/time\`; start: the same on one file
+- empty: \`corral run -q -j 2 -H sha256 -s STATE --stats FILE DIR\` on $N_EMPTY empty files, under \`/usr/bin/time\`; start: the same on one file
 - parallel: \`parallel -j2 --timeout 60 --joblog FILE bsdtar -tf {} < LIST\`
 - xargs: \`xargs -0 -P2 -n1 bsdtar -tf < LIST0\`
 - corral_exec: \`corral run -q -j 2 -s STATE -x 'bsdtar -tf {}' DIR\`
