@@ -68,16 +68,15 @@ ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
 # A group: contenders run in alternation on one corpus. Each contender is a
 # name and a shell function run_NAME; the state it leaves is cleaned first.
 # A corral contender's --stats of each round are kept too: the
-# supervisor's CPU per file (CPU), its first dispatch (FD), and the CPU of
-# the whole run, children included, per file (ALL, when timed so).
-declare -A T CPU FD ALL
+# supervisor's CPU per file (CPU) and its first dispatch (FD).
+declare -A T CPU FD
 group() {	# group GROUP NAME...
 	local g=$1 r c
 	shift
-	for c in "$@"; do T[$g:$c]="" CPU[$g:$c]="" FD[$g:$c]="" ALL[$g:$c]=""; done
+	for c in "$@"; do T[$g:$c]="" CPU[$g:$c]="" FD[$g:$c]=""; done
 	for r in $(seq 0 "$ROUNDS"); do
 		for c in "$@"; do
-			rm -rf "$W/st" "$W/joblog" "$W/stats.json" "$W/time.txt"
+			rm -rf "$W/st" "$W/joblog" "$W/stats.json"
 			t=$(elapsed "run_$c")
 			[ "$r" -gt 0 ] || continue
 			T[$g:$c]="${T[$g:$c]} $t"
@@ -86,7 +85,6 @@ group() {	# group GROUP NAME...
 				CPU[$g:$c]="${CPU[$g:$c]} $(jq -r .cpu_us_per_file "$W/stats.json")"
 				FD[$g:$c]="${FD[$g:$c]} $(jq -r .first_dispatch_ms "$W/stats.json")"
 			fi
-			[ -s "$W/time.txt" ] && ALL[$g:$c]="${ALL[$g:$c]} $(awk -v n="$(jq -r .files "$W/stats.json")" '{print ($1 + $2) * 1e6 / n}' "$W/time.txt")"
 		done
 		say "$g: round $r done"
 	done
@@ -122,10 +120,9 @@ run_corral_before() { "$BEFORE" run -q -j 2 -s "$W/st" --stats "$W/stats.json" "
 # Progress frames off in the children (CORRAL_NO_PROGRESS, a benchmark's
 # switch): what they cost.
 run_corral_noprogress() { CORRAL_NO_PROGRESS=1 "$CORRAL" run -q -j 2 -s "$W/st" --stats "$W/stats.json" "$CUR"; }
-# The supervisor's own cost: sha256 of empty files, the whole run's CPU
-# (children too) timed beside its --stats.
-run_empty() { /usr/bin/time -o "$W/time.txt" -f "%U %S" "$CORRAL" run -q -j 2 -H sha256 -s "$W/st" --stats "$W/stats.json" "$CUR"; }
-run_empty_before() { /usr/bin/time -o "$W/time.txt" -f "%U %S" "$BEFORE" run -q -j 2 -H sha256 -s "$W/st" --stats "$W/stats.json" "$CUR"; }
+# The supervisor's own cost: sha256 of empty files.
+run_empty() { "$CORRAL" run -q -j 2 -H sha256 -s "$W/st" --stats "$W/stats.json" "$CUR"; }
+run_empty_before() { "$BEFORE" run -q -j 2 -H sha256 -s "$W/st" --stats "$W/stats.json" "$CUR"; }
 run_corral_nosync() { CORRAL_NOSYNC=1 "$CORRAL" run -q -j 2 -s "$W/st" "$CUR"; }
 run_parallel() { parallel -j2 --timeout 60 --joblog "$W/joblog" bsdtar -tf {} < "$CUR.list"; }
 run_xargs() { xargs -0 -P2 -n1 bsdtar -tf < "$CUR.list0"; }
@@ -268,20 +265,10 @@ mf=$(med mix:floor) mc=$(med mix:corral) ml=$(med mix:plain) mb=$(med mix:corral
 bf=$(med big:floor) bc_=$(med big:corral) bl=$(med big:plain) bb=$(med big:corral_before) bn=$(med big:corral_noprogress)
 # The supervisor's ceiling: one thread that spends CPU_S seconds of CPU on
 # each file it dispatches and records cannot pass 1 / CPU_S files a second,
-# however many cores feed it; on 64 cores the children have 63 of them, so
-# the projection is the lower of that and 63 / their CPU per file.
+# however many cores feed it. (The children's CPU is not to be had from
+# the run's rusage: those killed at the end are not reaped into it.)
 e_sup=$(cpu empty:empty) e_supb=$(cpu empty:empty_before)
-e_all=$(echo "${ALL[empty:empty]}" | median) e_allb=$(echo "${ALL[empty:empty_before]}" | median)
-e_kid=$(echo "$e_all - $e_sup" | bc -l | xargs printf '%.2f')
-e_kidb=$(echo "$e_allb - $e_supb" | bc -l | xargs printf '%.2f')
 ceil() { echo "1000000 / $1" | bc -l | xargs printf '%.0f'; }
-ceil64() {	# ceil64 SUP_US KIDS_US: files/s, or "—" when KIDS_US was not measured
-	if [ "$(echo "$2 > 0" | bc -l)" = 1 ]; then
-		echo "c = 1000000 / $1; k = 63 * 1000000 / $2; if (k < c) k else c" | bc -l | xargs printf '%.0f'
-	else
-		echo "—"
-	fi
-}
 ts=$(med tiny:corral_sha256) tx=$(med tiny:xargs_sha256sum)
 ss=$(med sync:corral) sn=$(med sync:corral_nosync)
 {
@@ -307,7 +294,7 @@ $(machine)
 | the same, $N_BIG archives of ~1 MB: handler floor; plain floor | $(ratio "$bf" "$bc_")×; $(ratio "$bl" "$bc_")× (before: $(ratio "$bf" "$bb")×; $(ratio "$bl" "$bb")×) | ≥ 0.95× |
 | supervisor CPU per file, small zips (median of rounds) | $(cpu zip:corral) µs (before: $(cpu zip:corral_before) µs) | ≤ 3 µs |
 | supervisor CPU per file, $N_EMPTY empty files, \`-H sha256\` | $e_sup µs (before: $e_supb µs) | ≤ 3 µs |
-| supervisor ceiling (1 / its CPU per file), and projected for 64 cores | $(ceil "$e_sup") files/s; $(ceil64 "$e_sup" "$e_kid") files/s (before: $(ceil "$e_supb"); $(ceil64 "$e_supb" "$e_kidb")) | — |
+| supervisor ceiling (1 / its CPU per file), the projection for 64 cores | $(ceil "$e_sup") files/s (before: $(ceil "$e_supb")) | — |
 | first dispatch after start, fresh state directory (median) | $(fd start:corral_sha256) ms (before: $(fd start:corral_sha256_before) ms) | ≤ 5 ms |
 | progress frames: small zips with them vs without (time ratio) | $(ratio "$zn" "$zc")× | nothing measurable |
 | \`corral -H archive\` vs GNU parallel + bsdtar, small zips | $(ratio "$zp" "$zc")× | ≥ 50× |
@@ -350,9 +337,8 @@ $(table tiny "$N_TINY" corral_sha256 corral_sha256 corral_sha256_before xargs_sh
 | supervisor CPU per file, small zips (µs, median of rounds) | $(cpu zip:corral_before) | $(cpu zip:corral) |
 | supervisor CPU per file, zip/tar.gz mix (µs) | $(cpu mix:corral_before) | $(cpu mix:corral) |
 | supervisor CPU per file, $N_EMPTY empty files \`-H sha256\` (µs) | $e_supb | $e_sup |
-| ... the children's CPU per file there (µs: the whole run's, less the supervisor's) | $e_kidb | $e_kid |
 | supervisor ceiling, 1 / its CPU per file (files/s) | $(ceil "$e_supb") | $(ceil "$e_sup") |
-| projected for 64 cores: the lower of that and 63 / the children's CPU per file (files/s) | $(ceil64 "$e_supb" "$e_kidb") | $(ceil64 "$e_sup" "$e_kid") |
+| what a child may spend on a file while 63 children keep up with it (63 × its CPU per file, µs) | $(echo "63 * $e_supb" | bc -l | xargs printf '%.0f') | $(echo "63 * $e_sup" | bc -l | xargs printf '%.0f') |
 | small zips, median s | $(fmt "$zb") | $(fmt "$zc") |
 | zip/tar.gz mix, median s | $(fmt "$mb") | $(fmt "$mc") |
 | $N_BIG archives of ~1 MB, median s | $(fmt "$bb") | $(fmt "$bc_") |
@@ -365,10 +351,11 @@ feed it, it dispatches and records at most 1 / (its CPU seconds per file)
 files a second. Its CPU per file counts the kernel's work on its behalf:
 the open, fstat and close of each file and passing its descriptor, which
 it does itself by design (children have no file system), and the state's
-writes. On 64 cores the children have 63 cores; the projection is the
-lower of the two bounds. Not counted: the disk (one fdatasync a commit, a
-commit per few hundred files) and the directory walk's reads of a cold
-cache.
+writes. On 64 cores it is also the projection, for any handler whose
+files take a child less than 63 times the supervisor's CPU per file (the
+row above): then 63 children keep up with it, and it is the bound. Not
+counted: the disk (one fdatasync a commit, a commit per few hundred
+files) and the directory walk's reads of a cold cache.
 
 ## Durable commits
 
@@ -427,7 +414,7 @@ when the measurement ended.
 - floor: \`bench/floor LIST 0 2 & bench/floor LIST 1 2 & wait\` (the archive handler's own function, in-process, two processes on a static split)
 - plain: \`bench/plain LIST 0 2 & bench/plain LIST 1 2 & wait\` (every entry of every archive read to its end with libarchive's defaults, nothing else)
 - corral: \`corral run -q -j 2 -s STATE --stats FILE DIR\` (a fresh state directory each round); corral_before: the same with corral $BEFORE_REV; corral_noprogress: the same with \`CORRAL_NO_PROGRESS=1\`
-- empty: \`corral run -q -j 2 -H sha256 -s STATE --stats FILE DIR\` on $N_EMPTY empty files, under \`/usr/bin/time\`; start: the same on one file
+- empty: \`corral run -q -j 2 -H sha256 -s STATE --stats FILE DIR\` on $N_EMPTY empty files; start: the same on one file
 - parallel: \`parallel -j2 --timeout 60 --joblog FILE bsdtar -tf {} < LIST\`
 - xargs: \`xargs -0 -P2 -n1 bsdtar -tf < LIST0\`
 - corral_exec: \`corral run -q -j 2 -s STATE -x 'bsdtar -tf {}' DIR\`
