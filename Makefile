@@ -10,7 +10,13 @@ CFLAGS   ?= $(OPT)
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -D_GNU_SOURCE -Iinclude -I. $(SAN)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libmicrohttpd is opened by the web server when it starts (http.c), not
+# linked: loading it (and its TLS stack) slowed every start, a child's too.
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libmicrohttpd,$(PKGS)) 2>/dev/null)
+# ... by the SONAME of the library built against (Debian 12: libmicrohttpd.so.12).
+MHD_SONAME := $(shell objdump -p "$$(pkg-config --variable=libdir libmicrohttpd 2>/dev/null)/libmicrohttpd.so" \
+                2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
+CFLAGS     += -DMHD_SONAME='"$(or $(MHD_SONAME),libmicrohttpd.so.12)"'
 # Debian's libev ships no pkg-config file.
 EV_LIBS    := $(shell pkg-config --libs libev 2>/dev/null || echo -lev)
 LDFLAGS  += $(SAN)
@@ -74,6 +80,8 @@ UNIT_TESTS += $(B)/tests/unit_shard
 $(B)/tests/unit_shard: $(COMMON_OBJ)
 UNIT_TESTS += $(B)/tests/unit_filter
 $(B)/tests/unit_filter: $(COMMON_OBJ)
+UNIT_TESTS += $(B)/tests/unit_record
+$(B)/tests/unit_record: $(B)/supervisor/record.o $(IPC_OBJ) $(COMMON_OBJ)
 # A worker that speaks the protocol wrongly on purpose, for the protocol tests.
 TEST_BINS  := $(B)/tests/fakeworker
 $(B)/tests/fakeworker:  $(IPC_OBJ) $(COMMON_OBJ)
@@ -149,17 +157,33 @@ $(B)/bench/checkbench: bench/checkbench.c $(IPC_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LDLIBS)
 
+# The plain floor: a libarchive lister with nothing of corral in it.
+$(B)/bench/plain: bench/plain.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+# The version the benchmark compares against, built from git as it was
+# (BENCH_BEFORE, a commit): one more contender, in the same run.
+BENCH_BEFORE ?= cc08c90
+$(B)/bench/before/corral:
+	rm -rf $(B)/bench/before/src
+	mkdir -p $(B)/bench/before/src
+	git archive $(BENCH_BEFORE) | tar -x -C $(B)/bench/before/src
+	$(MAKE) -C $(B)/bench/before/src corral
+	cp $(B)/bench/before/src/corral $@
+	git rev-parse --short $(BENCH_BEFORE) > $(B)/bench/before/commit
+
 bench-deps: deps
 	@sh scripts/deps.sh bench
 
 # Each entry installs first, then builds in a new make that sees the
 # libraries pkg-config can now find.
 bench: bench-deps
-	$(MAKE) corral plugins $(B)/bench/floor $(B)/bench/checkbench
+	$(MAKE) corral plugins $(B)/bench/floor $(B)/bench/plain $(B)/bench/checkbench $(B)/bench/before/corral
 	bash bench/run.sh full
 
 bench-quick: bench-deps
-	$(MAKE) corral plugins $(B)/bench/floor $(B)/bench/checkbench
+	$(MAKE) corral plugins $(B)/bench/floor $(B)/bench/plain $(B)/bench/checkbench $(B)/bench/before/corral
 	bash bench/run.sh quick
 
 # The crash torture (tests/torture): 500 kills of the supervisor at random

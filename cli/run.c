@@ -755,6 +755,9 @@ run(const struct run_cmd *o)
 		log_diex(EXIT_USAGE, "%s", err);
 	}
 	progress_list_wait(&o->spec, o->quiet);
+	/* The children start while the job is opened (its spec checked and
+	 * written, the scan begun): they are ready about when it is. */
+	sup_spawn(&s);
 	if ((v.job = sup_job_open(&s, &o->spec, err, sizeof err)) == NULL) {
 		http_stop();
 		sup_free(&s);

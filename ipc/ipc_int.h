@@ -52,6 +52,13 @@ fieldset_count(fieldset s)
 	return __builtin_popcountll((uint64_t)s) + __builtin_popcountll((uint64_t)(s >> 64));
 }
 
+/* The lowest field of a set that is not empty. */
+static inline int
+fieldset_first(fieldset s)
+{
+	return (uint64_t)s ? __builtin_ctzll((uint64_t)s) : 64 + __builtin_ctzll((uint64_t)(s >> 64));
+}
+
 /* The child's wire, both directions. */
 #define IPC_CHILD_TYPES	(IPC_BIT(IPC_HELLO) | IPC_BIT(IPC_JOB) | IPC_BIT(IPC_TASK) | \
 	IPC_BIT(IPC_RESULT) | IPC_BIT(IPC_FATAL) | IPC_BIT(IPC_READY) | IPC_BIT(IPC_PROGRESS) | \
@@ -91,15 +98,14 @@ int ipc_fields_put(struct ipc_buf *b, const struct ipc_fields *fs);
 static inline void
 fs_uint(struct ipc_fields *fs, enum ipc_field f, uint64_t u)
 {
-	fs->v[f].u = u;
+	fs->v[f] = (struct ipc_val){ .u = u };
 	fs->seen |= FBIT(f);
 }
 
 static inline void
 fs_bytes(struct ipc_fields *fs, enum ipc_field f, const void *p, size_t n)
 {
-	fs->v[f].p = p;
-	fs->v[f].n = n;
+	fs->v[f] = (struct ipc_val){ .p = p, .n = n };
 	fs->seen |= FBIT(f);
 }
 

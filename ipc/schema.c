@@ -335,16 +335,59 @@ elem_type(const struct field *f)
 	return f->kind == K_PATHS ? MPT_BIN : MPT_UINT;
 }
 
-/* The field named [key, key+len) among those of cand, or F_COUNT. */
-static int
-lookup(const uint8_t *key, size_t len, fieldset cand)
-{
-	int k;
+/* The fields a decoder's types may carry, worked out once per set of
+ * types (a process decodes one or two sets, on one thread): every frame
+ * then looks its keys up among these few, not among all F_COUNT. */
+struct cands {
+	uint64_t accept;
+	int n;
+	size_t most;		/* fields of the type that has the most */
+	uint8_t k[F_COUNT];	/* in table order */
+};
 
+static const struct cands *
+cands_of(uint64_t accept)
+{
+	static struct cands c[2];
+	static int next;
+	fieldset all = 0;
+	struct cands *x;
+	uint64_t t;
+	int i, k;
+
+	for (i = 0; i < 2; i++)
+		if (c[i].accept == accept && c[i].n > 0)
+			return &c[i];
+	x = &c[next++ % 2];
+	x->accept = accept;
+	x->most = 0;
+	x->n = 0;
+	for (t = 1; t < IPC_TYPE_MAX; t++)
+		if ((accept & IPC_BIT(t)) && known_type(t)) {
+			fieldset f = schema[t].must | schema[t].may;
+
+			all |= f;
+			if ((size_t)fieldset_count(f) > x->most)
+				x->most = (size_t)fieldset_count(f);
+		}
 	for (k = 0; k < F_COUNT; k++)
-		if ((cand & FBIT(k)) && fields[k].keylen == len &&
-		    memcmp(fields[k].key, key, len) == 0)
-			return k;
+		if (all & FBIT(k))
+			x->k[x->n++] = (uint8_t)k;
+	return x;
+}
+
+/* The field named [key, key+len) among the candidates, or F_COUNT. */
+static int
+lookup(const uint8_t *key, size_t len, const struct cands *c)
+{
+	int i;
+
+	for (i = 0; i < c->n; i++) {
+		const struct field *f = &fields[c->k[i]];
+
+		if (f->keylen == len && f->key[0] == key[0] && memcmp(f->key, key, len) == 0)
+			return c->k[i];
+	}
 	return F_COUNT;
 }
 
@@ -422,9 +465,9 @@ ipc_fields_read(const uint8_t *body, size_t len, uint64_t accept, struct ipc_fie
 	 * before decoding again, and each process decodes on one thread. */
 	static char bad_type[80];
 	struct mp_head map, key, val;
-	fieldset cand = 0;
+	const struct cands *cand;
 	uint64_t t, i;
-	size_t used, off, most = 0;
+	size_t used, off;
 	int k;
 
 	memset(fs, 0, sizeof *fs);
@@ -455,17 +498,10 @@ ipc_fields_read(const uint8_t *body, size_t len, uint64_t accept, struct ipc_fie
 		if (len > frame_max((int)t))
 			return refuse(why, "a request frame above CTL_FRAME_MAX");
 	}
-	for (t = 1; t < IPC_TYPE_MAX; t++)
-		if ((accept & IPC_BIT(t)) && known_type(t)) {
-			fieldset all = schema[t].must | schema[t].may;
-
-			cand |= all;
-			if ((size_t)fieldset_count(all) > most)
-				most = (size_t)fieldset_count(all);
-		}
+	cand = cands_of(accept);
 	if (ipc_mp_head(body, len, &map) < 0)
 		return refuse(why, "malformed msgpack");
-	if (map.u > most)
+	if (map.u > cand->most)
 		return refuse(why, "more fields than any message has");
 	off = map.size;
 	for (i = 0; i < map.u; i++) {
@@ -564,10 +600,10 @@ refuse_first(fieldset bits, int want, const char **why)
 {
 	int k;
 
-	for (k = 0; k < F_COUNT; k++)
-		if (bits & FBIT(k))
-			return refuse(why, want ? fields[k].missing : fields[k].unexpected);
-	return 0;
+	if (bits == 0)
+		return 0;
+	k = fieldset_first(bits);
+	return refuse(why, want ? fields[k].missing : fields[k].unexpected);
 }
 
 /* The fields of want that have lacks, and those of have outside allowed. */
@@ -598,7 +634,7 @@ check_opts(const struct ipc_val *v, struct job_opts *o, const char **why)
 int
 ipc_fields_check(struct ipc_fields *fs, const char **why)
 {
-	fieldset must, may, seen = fs->seen | FBIT(F_T);
+	fieldset must, may, seen = fs->seen | FBIT(F_T), rest;
 	const struct ipc_val *v = fs->v;
 	int t = fs->type, k;
 
@@ -608,9 +644,8 @@ ipc_fields_check(struct ipc_fields *fs, const char **why)
 	may = schema[t].may;
 	if (lacking(must, seen, why) < 0 || stray(seen, must | may, why) < 0)
 		return -1;
-	for (k = 0; k < F_COUNT; k++) {
-		if (k == F_T || !(seen & FBIT(k)))
-			continue;
+	for (rest = seen & ~FBIT(F_T); rest != 0; rest &= rest - 1) {
+		k = fieldset_first(rest);
 		/* An optional field that is empty reads as one left out. */
 		if ((may & FBIT(k)) && (fields[k].kind == K_STR || fields[k].kind == K_BIN) &&
 		    v[k].n == 0)
@@ -654,31 +689,32 @@ ipc_fields_put(struct ipc_buf *b, const struct ipc_fields *fs)
 {
 	static const char zero[IPC_HDR];
 	size_t start = b->len, body, max = frame_max(fs->type), sum = 0;
-	fieldset seen = fs->seen & ~FBIT(F_T);
+	fieldset seen = fs->seen & ~FBIT(F_T), rest;
 	msgpack_packer pk;
 	uint8_t *h;
 	int k, failed, bad = 0;
 
 	/* Payloads that cannot fit are refused before a byte is copied. */
-	for (k = 0; k < F_COUNT; k++)
-		if (seen & FBIT(k)) {
-			if (fs->v[k].n > max - sum) {
-				errno = EMSGSIZE;
-				return -1;
-			}
-			sum += fs->v[k].n;
+	for (rest = seen; rest != 0; rest &= rest - 1) {
+		k = fieldset_first(rest);
+		if (fs->v[k].n > max - sum) {
+			errno = EMSGSIZE;
+			return -1;
 		}
+		sum += fs->v[k].n;
+	}
 	failed = ipc_buf_write(b, zero, sizeof zero) < 0;
 	msgpack_packer_init(&pk, b, ipc_buf_write);
 	failed |= msgpack_pack_map(&pk, 1 + (uint32_t)fieldset_count(seen)) < 0;
 	failed |= msgpack_pack_str_with_body(&pk, "t", 1) < 0;
 	failed |= msgpack_pack_uint32(&pk, (uint32_t)fs->type) < 0;
-	for (k = 0; k < F_COUNT && !failed && !bad; k++) {
-		const struct field *f = &fields[k];
-		const struct ipc_val *v = &fs->v[k];
+	for (rest = seen; rest != 0 && !failed && !bad; rest &= rest - 1) {
+		const struct field *f;
+		const struct ipc_val *v;
 
-		if (!(seen & FBIT(k)))
-			continue;
+		k = fieldset_first(rest);
+		f = &fields[k];
+		v = &fs->v[k];
 		failed |= msgpack_pack_str_with_body(&pk, f->key, f->keylen) < 0;
 		switch (f->kind) {
 		case K_UINT:

@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
+
 #include <microhttpd.h>
 
 #include "common/log.h"
@@ -51,6 +53,44 @@ struct http {
 };
 
 static struct http *the;
+
+/* libmicrohttpd is opened when a web server starts, not linked: linked, it
+ * and the TLS stack it brings were loaded and set up by every start of the
+ * program, each child's too, about a third of the time a child took to
+ * say hello. */
+#ifndef MHD_SONAME	/* the Makefile reads it off the library */
+#define MHD_SONAME	"libmicrohttpd.so.12"
+#endif
+#define MHD_FUNCS(X) X(start_daemon) X(stop_daemon) X(run) X(get_timeout) X(get_daemon_info) \
+	X(lookup_connection_value) X(get_connection_values) X(create_response_from_buffer) \
+	X(add_response_header) X(queue_response) X(destroy_response)
+static struct {
+#define X(f) __typeof__(MHD_##f) *f;
+	MHD_FUNCS(X)
+#undef X
+} mhd;
+
+static int
+mhd_load(char *err, size_t errlen)
+{
+	void *lib;
+
+	if (mhd.start_daemon != NULL)
+		return 0;
+	if ((lib = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(err, errlen, "http: unable to load libmicrohttpd: %s", dlerror());
+		return -1;
+	}
+#define X(f) if ((*(void **)&mhd.f = dlsym(lib, "MHD_" #f)) == NULL) {	\
+		snprintf(err, errlen, "http: libmicrohttpd lacks MHD_%s", #f);	\
+		memset(&mhd, 0, sizeof mhd);					\
+		dlclose(lib);							\
+		return -1;							\
+	}
+	MHD_FUNCS(X)
+#undef X
+	return 0;
+}
 
 /* ---- the failures the page lists ---- */
 
@@ -128,21 +168,21 @@ respond(struct MHD_Connection *c, unsigned code, const char *type, char *body, s
 	struct MHD_Response *r;
 	enum MHD_Result ok;
 
-	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	r = mhd.create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (r == NULL) {
 		free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	MHD_add_response_header(r, "Content-Security-Policy", CSP);
+	mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	mhd.add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	mhd.add_response_header(r, "X-Content-Type-Options", "nosniff");
+	mhd.add_response_header(r, "Referrer-Policy", "no-referrer");
+	mhd.add_response_header(r, "X-Frame-Options", "DENY");
+	mhd.add_response_header(r, "Content-Security-Policy", CSP);
 	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	ok = MHD_queue_response(c, code, r);
-	MHD_destroy_response(r);
+		mhd.add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ok = mhd.queue_response(c, code, r);
+	mhd.destroy_response(r);
 	return ok;
 }
 
@@ -247,7 +287,7 @@ static int
 arg_num(struct MHD_Connection *c, const char *key, uint64_t def, uint64_t max, int clamp,
     uint64_t *v)
 {
-	const char *s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+	const char *s = mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
 	unsigned long long n;
 	char *end;
 
@@ -341,8 +381,8 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return respond_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "read-only: GET and HEAD only\n");
 	hosts = 0;
-	MHD_get_connection_values(c, MHD_HEADER_KIND, count_host, &hosts);
-	host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	mhd.get_connection_values(c, MHD_HEADER_KIND, count_host, &hosts);
+	host = mhd.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 	if (hosts > 1 || (hosts == 0 && strcmp(version, MHD_HTTP_VERSION_1_0) != 0))
 		return respond_text(c, MHD_HTTP_BAD_REQUEST, "one Host header, please\n");
 	if (h->loopback && host && !host_allowed(host))
@@ -361,7 +401,7 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	api = strncmp(url, "/api/", 5) == 0;
 	if (seg != NULL && (r = job_named(s, seg, &rec)) != 0)
 		what = R_NONE;
-	part = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "part") != NULL;
+	part = mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "part") != NULL;
 	if ((f = open_memstream(&body, &len)) == NULL)
 		return MHD_NO;
 	if (api)
@@ -415,9 +455,9 @@ http_run(struct http *h)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
 
-	MHD_run(h->d);
+	mhd.run(h->d);
 	ev_timer_stop(h->sup->loop, &h->tm);
-	if (MHD_get_timeout(h->d, &ms) == MHD_YES) {
+	if (mhd.get_timeout(h->d, &ms) == MHD_YES) {
 		ev_timer_set(&h->tm, (double)ms / 1000, 0);
 		ev_timer_start(h->sup->loop, &h->tm);
 	}
@@ -553,6 +593,8 @@ http_start(struct sup *s, const char *addr, int fd, char *err, size_t errlen)
 		snprintf(err, errlen, "http: already serving on %s", the->url);
 		return -1;
 	}
+	if (mhd_load(err, errlen) < 0)
+		return -1;
 	if ((h = calloc(1, sizeof *h)) == NULL) {
 		snprintf(err, errlen, "http: %s", strerror(errno));
 		return -1;
@@ -567,7 +609,7 @@ http_start(struct sup *s, const char *addr, int fd, char *err, size_t errlen)
 		free(h);
 		return -1;
 	}
-	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, answer, h,
+	h->d = mhd.start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, answer, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
@@ -575,11 +617,11 @@ http_start(struct sup *s, const char *addr, int fd, char *err, size_t errlen)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 	    MHD_OPTION_END);
-	info = h->d ? MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+	info = h->d ? mhd.get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	if (info == NULL) {
 		snprintf(err, errlen, "http: libmicrohttpd could not start on %s", h->url);
 		if (h->d)
-			MHD_stop_daemon(h->d);
+			mhd.stop_daemon(h->d);
 		else
 			close(fd);
 		free(h);
@@ -616,7 +658,7 @@ http_stop(void)
 	ev_io_stop(h->sup->loop, &h->io);
 	ev_timer_stop(h->sup->loop, &h->tm);
 	sup_unsubscribe(h->sup, &h->sub);
-	MHD_stop_daemon(h->d);
+	mhd.stop_daemon(h->d);
 	for (i = 0; i < h->nrecent; i++)
 		free(h->recent[(h->head + i) % RECENT_MAX]);
 	free(h);

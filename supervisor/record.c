@@ -314,6 +314,36 @@ rec_job_decode(const void *p, size_t len, struct store_job *j)
 	return 0;
 }
 
+/* The shape rec_task_encode writes for a path under 64 KiB and fewer than
+ * 128 attempts, read in place: [bin8/bin16 path, fixint, bool] and not a
+ * byte more. Dispatch reads one per file; anything else takes the checked
+ * msgpack-c path. 0, or -1 when the bytes are not of this shape. */
+static int
+task_plain(const uint8_t *b, size_t len, const char **path, size_t *plen, uint32_t *attempts,
+    int *regular)
+{
+	size_t n, off;
+
+	if (len < 5 || b[0] != 0x93)
+		return -1;
+	if (b[1] == 0xc4) {
+		n = b[2];
+		off = 3;
+	} else if (b[1] == 0xc5) {
+		n = (size_t)b[2] << 8 | b[3];
+		off = 4;
+	} else
+		return -1;
+	if (len - off < 2 || n != len - off - 2 || b[off + n] > 0x7f ||
+	    (b[off + n + 1] != 0xc2 && b[off + n + 1] != 0xc3))
+		return -1;
+	*path = (const char *)b + off;
+	*plen = n;
+	*attempts = b[off + n];
+	*regular = b[off + n + 1] == 0xc3;
+	return 0;
+}
+
 int
 rec_task_decode(const void *p, size_t len, const char **path, size_t *plen, uint32_t *attempts,
     int *regular, uint32_t *strikes)
@@ -322,6 +352,10 @@ rec_task_decode(const void *p, size_t len, const char **path, size_t *plen, uint
 	const msgpack_object *a;
 	int r = -1;
 
+	if (task_plain(p, len, path, plen, attempts, regular) == 0) {
+		*strikes = 0;	/* its shape has none */
+		return 0;
+	}
 	if (unpack(p, len, &u, MSGPACK_OBJECT_ARRAY) < 0)
 		return -1;
 	a = u.data.via.array.ptr;
@@ -389,46 +423,134 @@ sig_encode(msgpack_packer *pk, const struct store_sig *g)
 	return r ? -1 : 0;
 }
 
+/* An outcome is written once per file: its small fields are put together
+ * here, by hand, as msgpack-c would pack them, and go to the buffer with
+ * its byte strings in a few writes instead of two or three a field. */
+static uint8_t *
+put_key(uint8_t *p, const char *k)
+{
+	size_t n = strlen(k);
+
+	*p++ = (uint8_t)(0xa0 | n);	/* fixstr: keys of a few letters */
+	memcpy(p, k, n);
+	return p + n;
+}
+
+static uint8_t *
+put_be(uint8_t *p, uint8_t tag, uint64_t v, int n)
+{
+	*p++ = tag;
+	while (n-- > 0)
+		*p++ = (uint8_t)(v >> (8 * n));
+	return p;
+}
+
+/* An unsigned integer in its shortest form, as msgpack-c packs one. */
+static uint8_t *
+put_uint(uint8_t *p, uint64_t v)
+{
+	if (v < 0x80) {
+		*p++ = (uint8_t)v;
+		return p;
+	}
+	return v <= 0xff ? put_be(p, 0xcc, v, 1) : v <= 0xffff ? put_be(p, 0xcd, v, 2) :
+	    v <= 0xffffffff ? put_be(p, 0xce, v, 4) : put_be(p, 0xcf, v, 8);
+}
+
+static uint8_t *
+put_u64(uint8_t *p, const char *k, uint64_t v)
+{
+	return put_uint(put_key(p, k), v);
+}
+
+/* Key k and the head of a bin of len bytes. */
+static uint8_t *
+put_bin_head(uint8_t *p, const char *k, size_t len)
+{
+	p = put_key(p, k);
+	return len <= 0xff ? put_be(p, 0xc4, len, 1) : len <= 0xffff ? put_be(p, 0xc5, len, 2) :
+	    put_be(p, 0xc6, len, 4);
+}
+
+/* n bytes to the buffer; none, even from NULL, is nothing to do. */
+static int
+sb_put(msgpack_sbuffer *sb, const void *p, size_t n)
+{
+	return n == 0 ? 0 : msgpack_sbuffer_write(sb, p, n);
+}
+
 int
 rec_outcome_encode(msgpack_sbuffer *sb, const struct store_outcome *o)
 {
+	uint8_t head[256], *p = head;
+	int lim = o->limit > TL_NONE && o->limit < TL__COUNT;
+	unsigned n;
 	msgpack_packer pk;
-	int r = 0;
 
-	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	r |= msgpack_pack_map(&pk, 8 + (o->tail_len > 0) + (o->limit > TL_NONE && o->limit < TL__COUNT) +
-	    (o->sha256 != NULL) + (o->reused_job != 0) + 2 * (o->has_stat != 0) +
-	    (o->strikes > 0) + (o->pid > 0) + (o->started_ms > 0) + sig_keys(&o->sig));
-	r |= sbuf_pack_u64(&pk, "s", (uint64_t)o->status);
-	r |= sbuf_pack_u64(&pk, "a", o->attempts);
-	r |= sbuf_pack_u64(&pk, "d", o->duration_ms);
-	r |= sbuf_pack_u64(&pk, "f", o->finished_ms);
-	r |= sbuf_pack_u64(&pk, "sig", (uint64_t)(o->signal > 0 ? o->signal : 0));
-	r |= msgpack_pack_str_with_body(&pk, "x", 1) | msgpack_pack_int64(&pk, o->exit_code);
-	r |= msgpack_pack_str_with_body(&pk, "e", 1) |
-	    msgpack_pack_bin_with_body(&pk, o->error, o->error_len);
-	r |= msgpack_pack_str_with_body(&pk, "r", 1) |
-	    msgpack_pack_bin_with_body(&pk, o->result, o->result_len);
-	if (o->tail_len > 0)
-		r |= msgpack_pack_str_with_body(&pk, "t", 1) |
-		    msgpack_pack_bin_with_body(&pk, o->tail, o->tail_len);
-	if (o->limit > TL_NONE && o->limit < TL__COUNT)
-		r |= sbuf_pack_u64(&pk, "lim", (uint64_t)o->limit);
-	if (o->sha256 != NULL)
-		r |= msgpack_pack_str_with_body(&pk, "h", 1) |
-		    msgpack_pack_bin_with_body(&pk, o->sha256, 32);
-	if (o->reused_job != 0)
-		r |= msgpack_pack_str_with_body(&pk, "u", 1) | msgpack_pack_array(&pk, 2) |
-		    msgpack_pack_uint32(&pk, o->reused_job) | msgpack_pack_uint64(&pk, o->reused_seq);
-	if (o->has_stat)
-		r |= sbuf_pack_u64(&pk, "z", o->size) | sbuf_pack_u64(&pk, "m", o->mtime_ns);
+	if (o->error_len > UINT32_MAX || o->result_len > UINT32_MAX || o->tail_len > UINT32_MAX)
+		return -1;
+	n = 8 + (o->tail_len > 0) + lim + (o->sha256 != NULL) + (o->reused_job != 0) +
+	    2 * (o->has_stat != 0) + (o->strikes > 0) + (o->pid > 0) + (o->started_ms > 0) +
+	    sig_keys(&o->sig);
+	p = n <= 15 ? put_be(p, (uint8_t)(0x80 | n), 0, 0) : put_be(p, 0xde, (uint64_t)n, 2);
+	p = put_u64(p, "s", (uint64_t)o->status);
+	p = put_u64(p, "a", o->attempts);
+	p = put_u64(p, "d", o->duration_ms);
+	p = put_u64(p, "f", o->finished_ms);
+	p = put_u64(p, "sig", (uint64_t)(o->signal > 0 ? o->signal : 0));
+	if (o->exit_code >= 0)
+		p = put_u64(p, "x", (uint64_t)o->exit_code);
+	else {
+		p = put_key(p, "x");
+		p = o->exit_code >= -32 ? put_be(p, (uint8_t)(0xe0 | (o->exit_code & 0x1f)), 0, 0) :
+		    o->exit_code >= -128 ? put_be(p, 0xd0, (uint64_t)o->exit_code, 1) :
+		    o->exit_code >= -32768 ? put_be(p, 0xd1, (uint64_t)o->exit_code, 2) :
+		    put_be(p, 0xd2, (uint64_t)o->exit_code, 4);
+	}
+	p = put_bin_head(p, "e", o->error_len);
+	if (sb_put(sb, head, (size_t)(p - head)) != 0 ||
+	    sb_put(sb, o->error, o->error_len) != 0)
+		return -1;
+	p = put_bin_head(head, "r", o->result_len);
+	if (sb_put(sb, head, (size_t)(p - head)) != 0 ||
+	    sb_put(sb, o->result, o->result_len) != 0)
+		return -1;
+	p = head;
+	if (o->tail_len > 0) {
+		p = put_bin_head(p, "t", o->tail_len);
+		if (sb_put(sb, head, (size_t)(p - head)) != 0 ||
+		    sb_put(sb, o->tail, o->tail_len) != 0)
+			return -1;
+		p = head;
+	}
+	if (lim)
+		p = put_u64(p, "lim", (uint64_t)o->limit);
+	if (o->sha256 != NULL) {
+		p = put_bin_head(p, "h", 32);
+		memcpy(p, o->sha256, 32);
+		p += 32;
+	}
+	if (o->reused_job != 0) {
+		p = put_key(p, "u");
+		*p++ = 0x92;	/* fixarray of 2: job, seq */
+		p = put_uint(p, o->reused_job);
+		p = put_uint(p, o->reused_seq);
+	}
+	if (o->has_stat) {
+		p = put_u64(p, "z", o->size);
+		p = put_u64(p, "m", o->mtime_ns);
+	}
 	if (o->strikes > 0)
-		r |= sbuf_pack_u64(&pk, "k", o->strikes);
+		p = put_u64(p, "k", o->strikes);
 	if (o->pid > 0)
-		r |= sbuf_pack_u64(&pk, "p", o->pid);
+		p = put_u64(p, "p", o->pid);
 	if (o->started_ms > 0)
-		r |= sbuf_pack_u64(&pk, "st", o->started_ms);
-	return r || sig_encode(&pk, &o->sig) < 0 ? -1 : 0;
+		p = put_u64(p, "st", o->started_ms);
+	if (sb_put(sb, head, (size_t)(p - head)) != 0)
+		return -1;
+	/* A death's signature, rare: msgpack-c's packer. */
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	return sig_encode(&pk, &o->sig);
 }
 
 int

@@ -488,6 +488,7 @@ store_close(store *st)
 		close(st->lockfd);
 	if (st->probefd >= 0)
 		close(st->probefd);
+	msgpack_sbuffer_destroy(&st->rec);
 	free(st->dir);
 	free(st);
 }
@@ -595,6 +596,31 @@ put(store *st, MDB_dbi dbi, const void *kp, size_t klen, const void *vp, size_t 
 	return rc ? store_fail(st, rc) : 0;
 }
 
+/* A put whose key is most often above every key of dbi (a task's key: the
+ * job's next seq; a scan's paths, met in order): MDB_APPEND goes straight
+ * to the last page instead of searching the tree. A key that is not above
+ * the last is refused untouched (MDB_KEYEXIST), and put the usual way.
+ * Returns LMDB's code; with MDB_NOOVERWRITE, MDB_KEYEXIST and *v the
+ * stored value when the key was there. */
+static int
+put_append(store *st, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags)
+{
+	MDB_val d = *v;
+	int rc = mdb_put(st->wtxn, dbi, k, &d, MDB_APPEND);
+
+	if (rc != MDB_KEYEXIST)
+		return rc;
+	return mdb_put(st->wtxn, dbi, k, v, flags);
+}
+
+/* The record buffer, emptied. */
+static msgpack_sbuffer *
+rec_buf(store *st)
+{
+	st->rec.size = 0;
+	return &st->rec;
+}
+
 int
 store_job_put(store *st, struct store_job *job)
 {
@@ -663,38 +689,37 @@ store_task_add(store *st, struct store_job *job, const char *path, size_t len, i
     uint64_t *seq)
 {
 	uint8_t pk[PATH_KEY_MAX], tk[TASK_KEY], sv[8];
-	MDB_val k = { 0, pk }, v;
-	msgpack_sbuffer sb;
+	MDB_val k = { 0, pk }, v = { 8, sv }, tkv = { TASK_KEY, tk }, tv, none = { 0, "" };
+	msgpack_sbuffer *sb = rec_buf(st);
 	uint64_t s;
-	int rc, r;
+	int rc;
 
 	if (st->wtxn == NULL || job->id == 0 || len == 0)
 		return store_fail(st, EINVAL);
 	if ((k.mv_size = store_path_key(pk, job->id, path, len)) == 0)
 		return store_fail(st, ENOMEM);
-	rc = mdb_get(st->wtxn, st->paths, &k, &v);
-	if (rc == 0) {
+	s = job->next_seq ? job->next_seq : 1;
+	store_put_be(sv, s, 8);
+	/* The path index decides whether the path is new: one put that
+	 * hands back the seq it already has. */
+	rc = put_append(st, st->paths, &k, &v, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST) {
 		if (v.mv_size != 8)
 			return store_fail(st, BAD_RECORD);
 		if (seq)
 			*seq = store_get_be(v.mv_data, 8);
 		return 1;
 	}
-	if (rc != MDB_NOTFOUND)
+	if (rc != 0)
 		return store_fail(st, rc);
-	s = job->next_seq ? job->next_seq : 1;
 	store_task_key(tk, job->id, s);
-	store_put_be(sv, s, 8);
-	msgpack_sbuffer_init(&sb);
-	r = rec_task_encode(&sb, path, len, 0, regular, 0) < 0 ? store_fail(st, ENOMEM) :
-	    put(st, st->tasks, tk, TASK_KEY, sb.data, sb.size, 0);
-	msgpack_sbuffer_destroy(&sb);
-	if (r == 0)
-		r = put(st, st->paths, pk, k.mv_size, sv, 8, 0);
-	if (r == 0)
-		r = put(st, st->pending, tk, TASK_KEY, "", 0, 0);
-	if (r < 0)
-		return -1;
+	if (rec_task_encode(sb, path, len, 0, regular, 0) < 0)
+		return store_fail(st, ENOMEM);
+	tv.mv_size = sb->size;
+	tv.mv_data = sb->data;
+	if ((rc = put_append(st, st->tasks, &tkv, &tv, 0)) != 0 ||
+	    (rc = put_append(st, st->pending, &tkv, &none, 0)) != 0)
+		return store_fail(st, rc);
 	job->next_seq = s + 1;
 	job->total++;
 	if (seq)
@@ -737,19 +762,23 @@ int
 store_outcome_put(store *st, struct store_job *job, uint64_t seq, const struct store_outcome *o)
 {
 	uint8_t tk[TASK_KEY];
-	MDB_val k = { TASK_KEY, tk };
-	msgpack_sbuffer sb;
-	int rc, r;
+	MDB_val k = { TASK_KEY, tk }, v;
+	msgpack_sbuffer *sb = rec_buf(st);
+	int rc;
 
 	if (st->wtxn == NULL || o->status < 0 || o->status >= OUT__COUNT || seq == 0)
 		return store_fail(st, EINVAL);
 	store_task_key(tk, job->id, seq);
-	msgpack_sbuffer_init(&sb);
-	r = rec_outcome_encode(&sb, o) < 0 ? store_fail(st, ENOMEM) :
-	    put(st, st->results, tk, TASK_KEY, sb.data, sb.size, MDB_NOOVERWRITE);
-	msgpack_sbuffer_destroy(&sb);
-	if (r < 0)
-		return st->rc == MDB_KEYEXIST ? 1 : -1;
+	if (rec_outcome_encode(sb, o) < 0)
+		return store_fail(st, ENOMEM);
+	v.mv_size = sb->size;
+	v.mv_data = sb->data;
+	/* Outcomes come nearly in seq order: most go on the last page. */
+	rc = put_append(st, st->results, &k, &v, MDB_NOOVERWRITE);
+	if (rc != 0) {
+		store_fail(st, rc);
+		return rc == MDB_KEYEXIST ? 1 : -1;
+	}
 	rc = mdb_del(st->wtxn, st->pending, &k, NULL);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return store_fail(st, rc);

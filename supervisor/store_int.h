@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <lmdb.h>
+#include <msgpack.h>
 
 #include "supervisor/store.h"
 
@@ -36,6 +37,8 @@ struct store {
 	size_t map_len;
 	char *dir;		/* the state directory, for store_full */
 	char why[300];		/* store_strerror's words when they are ours */
+	msgpack_sbuffer rec;	/* a record being written: kept, not
+				 * allocated again for every file */
 };
 
 /* store.c */

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "common/log.h"
 #include "supervisor/json.h"
 #include "supervisor/outdir.h"
@@ -415,7 +417,8 @@ sup_task_end(struct sup *s, struct task *t, int status, const char *error, size_
 	if (j->outfd >= 0 && (status != OUT_OK || !outdir_extracted(result, rlen)))
 		outdir_prune(j->outfd, t->path, t->path_len);
 	o.attempts = t->attempts;
-	if (status == OUT_OK)
+	/* Only --timeout N% reads the median (slot.c). */
+	if (status == OUT_OK && j->rec.timeout_pct > 0)
 		median_add(&j->ok_s, took > 0 ? took : 0);
 	if (t->hashed) {
 		o.sha256 = t->sha256;
@@ -584,6 +587,30 @@ task_skip(struct sup *s, struct task *t, const char *why)
 	task_free(t);
 }
 
+/* Closes a batch's descriptors once they are sent: opened one after the
+ * other, they are most often consecutive numbers, and each run of them
+ * goes in one close_range instead of a close each. */
+static void
+close_batch(int *fds, int n)
+{
+	int i, k, lo, x;
+
+	for (i = 1; i < n; i++) {
+		x = fds[i];
+		for (k = i; k > 0 && fds[k - 1] > x; k--)
+			fds[k] = fds[k - 1];
+		fds[k] = x;
+	}
+	for (i = 0; i < n; i = k) {
+		lo = fds[i];
+		for (k = i + 1; k < n && fds[k] == fds[k - 1] + 1; k++)
+			;
+		if (k - i == 1 || close_range((unsigned)lo, (unsigned)fds[k - 1], 0) < 0)
+			for (x = i; x < k; x++)
+				close(fds[x]);
+	}
+}
+
 void
 sup_dispatch(struct sup *s)
 {
@@ -663,8 +690,7 @@ sup_dispatch(struct sup *s)
 					job_hold(s, j, e, "unable to pass files to a worker");
 				break;
 			}
-			while (nfds-- > 0)
-				close(fds[nfds]);
+			close_batch(fds, nfds);
 			job_damp_sent(j, batch[0]);
 			if (s->stats.first_dispatch_ms == 0) {
 				s->stats.first_dispatch_ms = (ev_time() - s->started) * 1000;
@@ -886,6 +912,9 @@ sup_init(struct sup *s, const struct pool_opts *o, char *err, size_t errlen)
 		return -1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Its digests (a job's identity, a long path's key) need nothing of
+	 * openssl.cnf, whose reading is a good part of a start's time. */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	s->st = store_open(o->state_dir, STORE_WRITE, &why);
 	if (s->st == NULL) {
 		int e = errno;
@@ -948,13 +977,23 @@ sup_job_append(struct sup *s, struct job *j)
 }
 
 void
-sup_run(struct sup *s)
+sup_spawn(struct sup *s)
 {
 	int i;
 
+	if (s->spawned)
+		return;
+	s->spawned = 1;
+	/* The count -v compares with the end's: before any child's. */
 	s->fds_at_start = count_fds();
 	for (i = 0; i < s->nslots && !s->stopping; i++)
 		slot_spawn(s->slots[i]);
+}
+
+void
+sup_run(struct sup *s)
+{
+	sup_spawn(s);
 	if (!s->stopping)
 		sup_dispatch(s);
 	s->loop_running = 1;

@@ -300,6 +300,7 @@ struct sup {
 	ev_tstamp refusal_logged;	/* the last refusal logged (one a minute) */
 	uint64_t refusals_unlogged;	/* ... and those since, not logged */
 	double spawn_delay;
+	int spawned;			/* sup_spawn has started the children */
 	struct stats stats;
 };
 
@@ -354,7 +355,12 @@ struct check_wait *sup_check(struct sup *s, const char *handler, const char *arg
     const struct job_opts *opts, uint64_t timeout_ms, int fd, check_done_fn *done, void *arg_);
 /* Its client is gone: dropped if queued, its child killed if running. */
 void sup_check_cancel(struct sup *s, struct check_wait *w);
-/* Starts the children and runs the loop until sup_stop. */
+/* Starts the children, once: a front end calls it before it opens its job,
+ * so that their start (an exec, its libraries) overlaps the job's set-up
+ * instead of following it. */
+void sup_spawn(struct sup *s);
+/* Starts the children (if sup_spawn has not) and runs the loop until
+ * sup_stop. */
 void sup_run(struct sup *s);
 /* Frees the pool and its jobs, and closes the store. */
 void sup_free(struct sup *s);
