@@ -26,12 +26,15 @@ status_is() { [ "$(status "$1")" = "$2" ]; }
 mkdir now
 : > now/a-await
 : > now/b-await
-echo x > now/c-segv
+: > now/c-await-segv
 echo x > now/d-ok
 echo x > now/e-ok
 set -- -s stn -j 3 --depth 1 -r 0 -t 1h -H "$PLUGIN" --halt now,fail=1 now
 "$CORRAL" run "$@" > /dev/null 2> now.err &
 RPID=$!
+# All three in children, then the third crashes.
+wait_until sh -c '[ "$(grep -c "await: waiting" now.err)" -ge 3 ]'
+echo x > now/c-await-segv
 wait_until gone "$RPID"
 if alive "$RPID"; then kill -9 "$RPID"; fi
 wait "$RPID"
@@ -39,16 +42,16 @@ is "$?" 3 "--halt now,fail=1: the run ends at the crash, exit status 3"
 like "$(cat now.err)" "halted: 1 file failed, crashed or timed out in this run, --halt now,fail=1" \
     "... the reason said"
 is "$(grep -c 'halted: 1 file failed' now.err)" 1 "... once"
-is "$(grep -c 'await: waiting' now.err)" 2 "... while two files were held in children"
+is "$(grep -c 'await: waiting' now.err)" 3 "... while two other files were held in children"
 is "$(status stn)" "halted 0 0 1 4" "... the job halted: the crash recorded, four files pending"
-is "$("$CORRAL" results -s stn --json | jq -r '"\(.path) \(.status)"')" "now/c-segv crashed" \
+is "$("$CORRAL" results -s stn --json | jq -r '"\(.path) \(.status)"')" "now/c-await-segv crashed" \
     "... the held files recorded as nothing, not as failures"
 echo released > now/a-await
 echo released > now/b-await
 "$CORRAL" run "$@" > /dev/null 2> now2.err
 is "$?" 1 "run again: the job ends, status 1 (the crash stays)"
 is "$(status stn)" "done 4 0 1 0" "... every file done"
-is "$("$CORRAL" results -s stn --json | jq -r 'select(.path | test("await")) | "\(.status) \(.attempts)"' |
+is "$("$CORRAL" results -s stn --json | jq -r 'select(.path | test("a-await|b-await")) | "\(.status) \(.attempts)"' |
     tr '\n' ' ')" "ok 1 ok 1 " "... the held files ok at their first charged attempt"
 
 # ---- soon,fail=1: the file in a child finishes first ----
