@@ -183,7 +183,8 @@ spec_submitted(const struct job_spec *def, const struct ctl_submit *q, uint64_t 
 		spec->shard_n = q->shard_n;
 	}
 	if (GAVE(given, CTL_GIVEN_INCLUDE)) {
-		memcpy(spec->filter.pat, q->filters, q->filters_len);
+		if (q->filters_len > 0)	/* left out: none, and no bytes */
+			memcpy(spec->filter.pat, q->filters, q->filters_len);
 		spec->filter.len = (uint32_t)q->filters_len;
 	}
 	if (GAVE(given, CTL_GIVEN_SIZE)) {
