@@ -361,8 +361,11 @@ child_progress_begin(int sock, uint64_t id)
 
 	/* CORRAL_NO_PROGRESS: no frame at all, a benchmark's switch to show
 	 * what they cost (--stall then sees none either). */
-	if (off < 0)
-		off = getenv("CORRAL_NO_PROGRESS") != NULL && getenv("CORRAL_NO_PROGRESS")[0] != '\0';
+	if (off < 0) {
+		const char *v = getenv("CORRAL_NO_PROGRESS");
+
+		off = v != NULL && v[0] != '\0';
+	}
 	if (off) {
 		progress.sock = -1;
 		return;

@@ -385,7 +385,7 @@ lookup(const uint8_t *key, size_t len, const struct cands *c)
 	for (i = 0; i < c->n; i++) {
 		const struct field *f = &fields[c->k[i]];
 
-		if (f->keylen == len && f->key[0] == key[0] && memcmp(f->key, key, len) == 0)
+		if (f->keylen == len && (uint8_t)f->key[0] == key[0] && memcmp(f->key, key, len) == 0)
 			return c->k[i];
 	}
 	return F_COUNT;

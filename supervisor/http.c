@@ -65,10 +65,11 @@ static struct http *the;
 	X(lookup_connection_value) X(get_connection_values) X(create_response_from_buffer) \
 	X(add_response_header) X(queue_response) X(destroy_response)
 static struct {
-#define X(f) __typeof__(MHD_##f) *f;
+#define X(f) __typeof__(MHD_##f) (*(f));
 	MHD_FUNCS(X)
 #undef X
 } mhd;
+static void *mhd_lib;	/* open for the process's life once loaded */
 
 static int
 mhd_load(char *err, size_t errlen)
@@ -89,6 +90,7 @@ mhd_load(char *err, size_t errlen)
 	}
 	MHD_FUNCS(X)
 #undef X
+	mhd_lib = lib;
 	return 0;
 }
 

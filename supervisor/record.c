@@ -429,11 +429,12 @@ sig_encode(msgpack_packer *pk, const struct store_sig *g)
 static uint8_t *
 put_key(uint8_t *p, const char *k)
 {
-	size_t n = strlen(k);
+	uint8_t *head = p++;
 
-	*p++ = (uint8_t)(0xa0 | n);	/* fixstr: keys of a few letters */
-	memcpy(p, k, n);
-	return p + n;
+	while (*k != '\0')
+		*p++ = (uint8_t)*k++;
+	*head = (uint8_t)(0xa0 | (p - head - 1));	/* fixstr: keys of a few letters */
+	return p;
 }
 
 static uint8_t *
