@@ -223,16 +223,28 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 say "resume done"
 
-# Timeouts: files that hang, a 100 ms timeout.
+# Timeouts: files that hang, a 100 ms timeout. Each beside an ok one (in
+# path order), so that crash-loop damping, which pauses a job whose
+# children die on many different files in a row, stays out of it: these
+# figures are the supervisor's kill and replacement times.
 mkdir -p "$W/hang"
-for i in $(seq 1 "$HANGS"); do echo x > "$W/hang/hang-$i"; done
+for i in $(seq 1 "$HANGS"); do
+	n=$(printf %05d "$i")
+	echo x > "$W/hang/f$n-hang"
+	echo x > "$W/hang/f$n-ok"
+done
 rm -rf "$W/st"
 "$CORRAL" run -q -j 2 -t 100ms -r 0 -H "$PLUGIN" -s "$W/st" --stats "$W/h.json" "$W/hang" > /dev/null 2>&1 || true
 say "timeouts done"
 
-# Crash churn: files whose handler crashes at once.
+# Crash churn: files whose handler crashes at once, each beside an ok one
+# as above.
 mkdir -p "$W/crash"
-for i in $(seq 1 "$CRASHES"); do echo x > "$W/crash/segv-$i"; done
+for i in $(seq 1 "$CRASHES"); do
+	n=$(printf %05d "$i")
+	echo x > "$W/crash/f$n-segv"
+	echo x > "$W/crash/f$n-ok"
+done
 rm -rf "$W/st"
 "$CORRAL" run -q -j 2 -r 0 -H "$PLUGIN" -s "$W/st" --stats "$W/x.json" "$W/crash" > /dev/null 2>&1 || true
 # The crash-loop back-off: a worker that dies before its hello, every time.
@@ -410,7 +422,7 @@ $CURVE
 | kill → replacement ready for its next task (ms) | $(stat_of "$W/h.json" .kill_to_ready_ms.p50) | $(stat_of "$W/h.json" .kill_to_ready_ms.p99) | $(stat_of "$W/h.json" .kill_to_ready_ms.max) | $(stat_of "$W/h.json" .kill_to_ready_ms.n) |
 | crash → replacement ready (ms), $CRASHES files that crash at once | $(stat_of "$W/x.json" .kill_to_ready_ms.p50) | $(stat_of "$W/x.json" .kill_to_ready_ms.p99) | $(stat_of "$W/x.json" .kill_to_ready_ms.max) | $(stat_of "$W/x.json" .kill_to_ready_ms.n) |
 
-- Crash churn: $CRASHES crashing files in $(stat_of "$W/x.json" .wall_s) s, $(echo "$(stat_of "$W/x.json" .respawns) / $(stat_of "$W/x.json" .wall_s)" | bc -l | xargs printf '%.0f') replacements per second (a child that dies on a file is replaced at once, with no back-off).
+- Crash churn: $CRASHES crashing files, each beside an ok one, in $(stat_of "$W/x.json" .wall_s) s, $(echo "$(stat_of "$W/x.json" .respawns) / $(stat_of "$W/x.json" .wall_s)" | bc -l | xargs printf '%.0f') replacements per second (a child that dies on a file is replaced at once, with no back-off).
 - Crash-loop back-off, shown apart: children that die without a file to blame are restarted after 0 s, then 0.1 s doubling up to 10 s; a worker program that dies before saying hello every time ends the run with exit status 2 after three such deaths (over both slots): $(fmt "$BACKOFF") s from start to exit.
 
 ## Upload checks
