@@ -28,7 +28,7 @@ B := build
 
 COMMON_SRC := common/log.c common/parse.c common/utf8.c common/expand.c common/shard.c common/filter.c
 IPC_SRC    := ipc/frame.c ipc/schema.c ipc/msg.c ipc/ctl.c ipc/mpcheck.c ipc/jobopts.c
-CLI_SRC    := cli/main.c cli/run.c cli/report.c cli/progress.c cli/progress_text.c cli/config.c cli/serve.c cli/client.c cli/rows.c cli/dryrun.c cli/output.c cli/changed.c cli/replay.c cli/why.c cli/usage.c
+CLI_SRC    := cli/main.c cli/run.c cli/report.c cli/progress.c cli/progress_text.c cli/config.c cli/serve.c cli/client.c cli/rows.c cli/dryrun.c cli/output.c cli/changed.c cli/replay.c cli/why.c cli/usage.c cli/stats_file.c
 SUP_SRC    := supervisor/sup.c supervisor/halt.c supervisor/jobs.c supervisor/sched.c supervisor/full.c supervisor/hold.c supervisor/slot.c supervisor/spawn.c supervisor/slot_io.c supervisor/death.c supervisor/damp.c supervisor/damping.c \
               supervisor/job.c supervisor/scan.c supervisor/store.c supervisor/store_read.c supervisor/store_bulk.c supervisor/store_inputs.c supervisor/store_history.c supervisor/record.c supervisor/json.c supervisor/stats.c \
               supervisor/outdir.c supervisor/recheck.c supervisor/errlog.c supervisor/spec.c supervisor/notify.c supervisor/control.c supervisor/view.c supervisor/http.c supervisor/page.c supervisor/metrics.c supervisor/strike.c

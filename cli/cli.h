@@ -116,4 +116,12 @@ int progress_fit(char *out, size_t outlen, const char *s, int cols);
 /* The columns s takes: one per character. */
 int progress_cols(const char *s);
 
+/* stats_file.c: --stats FILE. open: the descriptor, or exits 2 naming the
+ * path (*created: it made the file). write: the run's figures, done files
+ * of this run, replacing what the file held; a failure is a warning.
+ * drop: closes it, and removes a file it made; errno kept. */
+int stats_open(const char *path, int *created);
+void write_stats(struct sup *s, int fd, const char *path, uint64_t done);
+void stats_drop(int fd, const char *path, int created);
+
 #endif

@@ -617,67 +617,6 @@ job_summary(struct job *j, FILE *f)
 		fprintf(f, "corral: run the same command again to resume\n");
 }
 
-/* --stats FILE, opened before the job starts so that a path it cannot
- * write is found at once, not after the whole job ran; an existing file
- * keeps its contents until the figures replace them. Not blocking on a
- * FIFO nobody reads. The descriptor, or exits (2) naming the path. */
-static int
-stats_open(const char *path, int *created)
-{
-	int fd, fl;
-
-	*created = 0;
-	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0 && errno == ENOENT) {
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0666);
-		*created = fd >= 0;
-	}
-	if (fd < 0 && errno == ENXIO)
-		log_diex(EXIT_USAGE, "unable to write --stats %s: a FIFO that nobody reads",
-		    sup_esc(path, strlen(path)));
-	if (fd < 0)
-		log_die(EXIT_USAGE, "unable to write --stats %s", sup_esc(path, strlen(path)));
-	if ((fl = fcntl(fd, F_GETFL)) >= 0)
-		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-	return fd;
-}
-
-static void
-write_stats(struct sup *s, int fd, const char *path, uint64_t done)
-{
-	struct stat sb;
-	FILE *f;
-
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && ftruncate(fd, 0) < 0) {
-		log_warn("unable to write --stats %s", sup_esc(path, strlen(path)));
-		close(fd);
-		return;
-	}
-	if ((f = fdopen(fd, "w")) == NULL) {
-		log_warn("unable to write --stats %s", sup_esc(path, strlen(path)));
-		close(fd);
-		return;
-	}
-	stats_write(f, &s->stats, ev_time() - s->started, done);
-	if (fclose(f) == EOF)
-		log_warn("unable to write --stats %s", sup_esc(path, strlen(path)));
-}
-
-/* A run that never started leaves no --stats file it made. errno is
- * kept: the caller still reads it. */
-static void
-stats_drop(int fd, const char *path, int created)
-{
-	int e = errno;
-
-	if (fd < 0)
-		return;
-	close(fd);
-	if (created)
-		unlink(path);
-	errno = e;
-}
-
 /* The exit status a job's end gives (documented in --help). */
 static int
 run_status(const struct run_view *v)
